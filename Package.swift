@@ -1,0 +1,36 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "HWGen",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "HWGen", targets: ["HWGen"]),
+        .executable(name: "hwgen", targets: ["hwgen"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/pointfreeco/swift-snapshot-testing", from: "1.19.7"),
+        .package(url: "https://github.com/ordo-one/TextTable", from: "0.0.2"),
+    ],
+    targets: [
+        .target(name: "Templates", dependencies: [
+            .product(name: "Mustache", package: "swift-mustache"),
+        ]),
+        .target(name: "HWGen", dependencies: [
+            "Templates",
+            .product(name: "Yams", package: "Yams"),
+            .product(name: "TextTable", package: "TextTable"),
+        ]),
+        .executableTarget(name: "hwgen", dependencies: [
+            "HWGen",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "HWGenTests", dependencies: [
+            "HWGen",
+            .product(name: "SnapshotTesting", package: "swift-snapshot-testing"),
+        ], exclude: ["__Snapshots__"]),
+    ]
+)
