@@ -1,0 +1,168 @@
+/// Structural checks run before emission: types at every assignment, one driver per signal,
+/// no undriven outputs/wires/registers, complete instance connections, no combinational loops.
+public enum Checks {
+    /// All problems in `top` and the modules below it, in a stable order.
+    public static func run(_ top: Module) -> [Diagnostic] {
+        var out: [Diagnostic] = []
+        var byName: [String: Module] = [:]
+        for m in top.hierarchy {
+            out += check(m)
+            for i in m.instances {
+                if let other = byName[i.module.name], other != i.module {
+                    out.append(Diagnostic(location: i.location,
+                                          message: "two different modules are named '\(i.module.name)'"))
+                }
+                byName[i.module.name] = i.module
+            }
+        }
+        return out
+    }
+
+    /// Throws a bad-input error listing every problem, one per line, if there are any.
+    public static func validate(_ top: Module) throws {
+        let problems = run(top)
+        guard !problems.isEmpty else { return }
+        throw HWGenError.badInput(problems.map(\.description).joined(separator: "\nerror: "))
+    }
+
+    /// Problems local to one module.
+    static func check(_ m: Module) -> [Diagnostic] {
+        var diags = m.buildDiagnostics
+        func error(_ loc: SourceLocation, _ msg: String) { diags.append(Diagnostic(location: loc, message: msg)) }
+
+        var types: [String: HWType] = [:]
+        var kinds: [String: String] = [:]
+        for p in m.ports { types[p.name] = p.type; kinds[p.name] = p.direction.rawValue }
+        for w in m.wires { types[w.name] = w.type; kinds[w.name] = "wire" }
+        for r in m.registers { types[r.name] = r.type; kinds[r.name] = "register" }
+
+        var driver: [String: SourceLocation] = [:]
+        func drive(_ target: String, _ loc: SourceLocation) {
+            if let first = driver[target] {
+                error(loc, "'\(target)' has more than one driver (first driven at \(first))")
+            } else {
+                driver[target] = loc
+            }
+        }
+
+        for a in m.assignments {
+            switch kinds[a.target] {
+            case "wire", "output": break
+            case let kind?: error(a.location, "cannot drive \(kind) '\(a.target)' with a continuous assignment")
+            case nil: error(a.location, "'\(a.target)' is not declared")
+            }
+            drive(a.target, a.location)
+            diags += typeProblems(a.value, into: a.target, types[a.target], a.location)
+        }
+        for u in m.updates {
+            if kinds[u.target] != "register" { error(u.location, "'\(u.target)' is not a register") }
+            drive(u.target, u.location)
+            diags += typeProblems(u.next, into: u.target, types[u.target], u.location)
+            if let en = u.enable {
+                diags += en.invalidMessages.map { Diagnostic(location: u.location, message: $0) }
+                if en.type != .bit { error(u.location, "enable of '\(u.target)' must be 1 bit, not \(en.type)") }
+            }
+        }
+        for i in m.instances {
+            for p in i.module.inputs {
+                guard let e = i.inputs[p.name] else {
+                    error(i.location, "input '\(p.name)' of instance '\(i.name)' (\(i.module.name)) is not connected")
+                    continue
+                }
+                diags += typeProblems(e, into: "\(i.name).\(p.name)", p.type, i.location)
+            }
+            for w in i.outputs.values.sorted() { drive(w, i.location) }
+        }
+        for p in m.outputs where driver[p.name] == nil {
+            error(p.location, "output '\(p.name)' is never driven")
+        }
+        for w in m.wires where driver[w.name] == nil { error(w.location, "wire '\(w.name)' is never driven") }
+        for r in m.registers where driver[r.name] == nil {
+            error(r.location, "register '\(r.name)' has no next state (call .next(_:))")
+        }
+        diags += combinationalLoops(m)
+        return diags
+    }
+
+    /// Type problems of assigning `e` to `target` of type `t`.
+    static func typeProblems(_ e: Expr, into target: String, _ t: HWType?, _ loc: SourceLocation) -> [Diagnostic] {
+        let invalid = e.invalidMessages
+        if !invalid.isEmpty { return invalid.map { Diagnostic(location: loc, message: $0) } }
+        guard let t, e.type != t else { return [] }
+        let what: String
+        if case .ref(let n, _) = e { what = "'\(n)'" } else { what = "expression" }
+        if e.type.bits != t.bits {
+            return [Diagnostic(location: loc, message:
+                "width mismatch assigning \(e.type.bits)-bit \(what) to \(t.bits)-bit '\(target)' "
+                + "(use .wrapped(to:), .saturated(to:) or .extended(to:))")]
+        }
+        return [Diagnostic(location: loc, message:
+            "signedness mismatch assigning \(e.type) \(what) to \(t) '\(target)' (use .asSigned or .asUnsigned)")]
+    }
+
+    /// For each output of `m`, the inputs it depends on without passing through a register.
+    static func combinationalPaths(_ m: Module) -> [String: Set<String>] {
+        let graph = combGraph(m)
+        let inputs = Set(m.inputs.map(\.name))
+        var memo: [String: Set<String>] = [:]
+        func reach(_ n: String, _ visiting: inout Set<String>) -> Set<String> {
+            if let r = memo[n] { return r }
+            if inputs.contains(n) { return [n] }
+            guard visiting.insert(n).inserted else { return [] }   // loops are reported separately
+            var r = Set<String>()
+            for d in graph[n] ?? [] { r.formUnion(reach(d, &visiting)) }
+            visiting.remove(n)
+            memo[n] = r
+            return r
+        }
+        var out: [String: Set<String>] = [:]
+        for p in m.outputs {
+            var visiting = Set<String>()
+            out[p.name] = reach(p.name, &visiting)
+        }
+        return out
+    }
+
+    /// Combinational dependency graph: signal → signals its value is computed from this cycle.
+    /// Registers are sources (their value comes from the previous cycle).
+    static func combGraph(_ m: Module) -> [String: [String]] {
+        var g: [String: [String]] = [:]
+        let regs = Set(m.registers.map(\.name))
+        for a in m.assignments { g[a.target, default: []] += a.value.references.filter { !regs.contains($0) } }
+        for i in m.instances {
+            let paths = combinationalPaths(i.module)
+            for (port, wire) in i.outputs {
+                for input in (paths[port] ?? []).sorted() {
+                    g[wire, default: []] += (i.inputs[input]?.references ?? []).filter { !regs.contains($0) }
+                }
+            }
+        }
+        return g
+    }
+
+    /// One diagnostic per combinational loop found.
+    static func combinationalLoops(_ m: Module) -> [Diagnostic] {
+        let g = combGraph(m)
+        var state: [String: Int] = [:]   // 1 = on stack, 2 = done
+        var stack: [String] = []
+        var diags: [Diagnostic] = []
+        let locations = Dictionary(m.assignments.map { ($0.target, $0.location) }, uniquingKeysWith: { a, _ in a })
+        func visit(_ n: String) {
+            state[n] = 1
+            stack.append(n)
+            for d in g[n] ?? [] {
+                if state[d] == 1, let start = stack.firstIndex(of: d) {
+                    let cycle = stack[start...] + [d]
+                    diags.append(Diagnostic(location: locations[d] ?? m.location,
+                                            message: "combinational loop: " + cycle.joined(separator: " -> ")))
+                } else if state[d] == nil {
+                    visit(d)
+                }
+            }
+            stack.removeLast()
+            state[n] = 2
+        }
+        for n in g.keys.sorted() where state[n] == nil { visit(n) }
+        return diags
+    }
+}

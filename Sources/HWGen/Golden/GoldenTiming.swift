@@ -1,0 +1,88 @@
+/// One result leaving a PE row's output port.
+public struct OSOutputEvent: Hashable, Sendable {
+    /// Tile index, row-major over the ⌈M/R⌉ × ⌈N/C⌉ output tiles.
+    public let tile: Int
+    /// PE column j in 0..<C that produced the result.
+    public let col: Int
+    /// Cycle in which the result is on the port (cycle 0 = first element accepted).
+    public let cycle: Int
+
+    public init(tile: Int, col: Int, cycle: Int) {
+        self.tile = tile
+        self.col = col
+        self.cycle = cycle
+    }
+}
+
+/// Cycle model of the output-stationary R×C systolic engine (the contract the RTL implements).
+///
+/// The M×K×N GEMM is split into T = ⌈M/R⌉·⌈N/C⌉ zero-padded R×C output tiles, fed in row-major
+/// tile order, K elements each. One element is offered per cycle and accepted when offered,
+/// except that a tile's last element waits until ≥ 2C−1 cycles have passed since the previous
+/// tile's last element was accepted (the row drain chains must be free). PE (i, j)'s result for
+/// tile t appears on row i's port in cycle L_t + i + 2j + 2, where L_t is when t's last element
+/// was accepted.
+public enum GoldenTiming {
+    /// Total cycles of a run (last output cycle + 1), in closed form:
+    /// L_T + R + 2C with L_T = (K − 1) + (T − 1)·max(K, 2C − 1).
+    public static func osCycles(rows: Int, cols: Int, m: Int, k: Int, n: Int) -> Int {
+        checkShape(rows, cols, m, k, n)
+        let tiles = tileCount(rows: rows, cols: cols, m: m, n: n)
+        let lastAccept = (k - 1) + (tiles - 1) * max(k, 2 * cols - 1)
+        return lastAccept + rows + 2 * cols
+    }
+
+    /// Cycle in which each tile's last element is accepted (L_1 … L_T), found by stepping through
+    /// the element stream one element and one stall cycle at a time.
+    public static func osLastAcceptCycles(rows: Int, cols: Int, m: Int, k: Int, n: Int) -> [Int] {
+        checkShape(rows, cols, m, k, n)
+        var result: [Int] = []
+        var cycle = 0                                   // cycle the next element is offered
+        for _ in 0..<tileCount(rows: rows, cols: cols, m: m, n: n) {
+            for e in 0..<k {
+                if e == k - 1, let previous = result.last {
+                    while cycle < previous + 2 * cols - 1 { cycle += 1 }   // stall: drain busy
+                }
+                if e == k - 1 { result.append(cycle) }
+                cycle += 1                              // accepted; next element offered next cycle
+            }
+        }
+        return result
+    }
+
+    /// Event-level output schedule: for each PE row i, its outputs in emission order
+    /// (tile order, then column order) with the cycle each appears. Built from the simulated
+    /// acceptance cycles, not from ``osCycles(rows:cols:m:k:n:)``.
+    public static func osOutputSchedule(rows: Int, cols: Int, m: Int, k: Int, n: Int) -> [[OSOutputEvent]] {
+        let accepts = osLastAcceptCycles(rows: rows, cols: cols, m: m, k: k, n: n)
+        return (0..<rows).map { i in
+            accepts.enumerated().flatMap { tile, last in
+                (0..<cols).map { j in OSOutputEvent(tile: tile, col: j, cycle: last + i + 2 * j + 2) }
+            }
+        }
+    }
+
+    /// SCALE-Sim v2's output-stationary estimate: ⌈M/R⌉·⌈N/C⌉·(K + R + C − 2) − 1.
+    public static func scaleSimOS(rows: Int, cols: Int, m: Int, k: Int, n: Int) -> Int {
+        checkShape(rows, cols, m, k, n)
+        return tileCount(rows: rows, cols: cols, m: m, n: n) * (k + rows + cols - 2) - 1
+    }
+
+    /// Ideal cycles with every PE busy every cycle: M·N·K / (R·C).
+    public static func idealCycles(rows: Int, cols: Int, m: Int, k: Int, n: Int) -> Double {
+        checkShape(rows, cols, m, k, n)
+        return Double(m) * Double(n) * Double(k) / (Double(rows) * Double(cols))
+    }
+
+    /// Number of output tiles T = ⌈M/R⌉·⌈N/C⌉.
+    public static func tileCount(rows: Int, cols: Int, m: Int, n: Int) -> Int {
+        ceilDiv(m, rows) * ceilDiv(n, cols)
+    }
+
+    private static func ceilDiv(_ x: Int, _ y: Int) -> Int { (x + y - 1) / y }
+
+    private static func checkShape(_ r: Int, _ c: Int, _ m: Int, _ k: Int, _ n: Int) {
+        precondition(r >= 1 && c >= 1 && m >= 1 && k >= 1 && n >= 1,
+                     "GoldenTiming: array and GEMM dimensions must be ≥ 1")
+    }
+}
