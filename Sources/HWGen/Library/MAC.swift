@@ -8,7 +8,11 @@ public enum MAC {
             let en = m.input("en", .bit), first = m.input("first", .bit)
             let product = m.wire("product", a * b)
             let acc = m.register("acc", t.acc, reset: 0)
-            acc.next(first.select(product.extended(to: t.acc), (acc + product).wrapped(to: t.acc)), enable: en)
+            // The product in the accumulator's type: extended, or wrapped when an unsigned
+            // product exactly as wide as a signed accumulator (u8×u8 → s16) does not fit.
+            let wide = HWType(bits: max(t.acc.bits, t.product.bits), signed: t.product.signed)
+            let loaded = product.extended(to: wide).wrapped(to: t.acc)
+            acc.next(first.select(loaded, (acc + product).wrapped(to: t.acc)), enable: en)
             m.output("acc", acc)
         }
     }

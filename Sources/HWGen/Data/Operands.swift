@@ -1,0 +1,103 @@
+/// A GEMM problem size: C (M×N) = A (M×K) · B (K×N).
+public struct GemmShape: Equatable, Sendable, CustomStringConvertible {
+    public var m: Int
+    public var k: Int
+    public var n: Int
+
+    /// Allowed size of each dimension.
+    public static let dimRange = 1...4096
+    /// Largest allowed element count of A, B and C (M·K, K·N, M·N).
+    public static let maxElements = 1 << 22
+
+    public init(m: Int, k: Int, n: Int) {
+        self.m = m
+        self.k = k
+        self.n = n
+    }
+
+    /// `MxKxN`, e.g. `37x100x21`.
+    public var description: String { "\(m)x\(k)x\(n)" }
+
+    /// Parses the `--gemm` argument `MxKxN`, e.g. `37x100x21`, checking the size limits.
+    public static func parse(_ s: String) throws -> GemmShape {
+        func fail(_ what: String) -> HWGenError { HWGenError.badInput("--gemm: \(s.debugDescription): \(what)") }
+        let parts = s.split(separator: "x", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } }) else {
+            throw fail("not of the form MxKxN (allowed: three positive integers, e.g. 37x100x21)")
+        }
+        let names = ["M", "K", "N"]
+        var dims: [Int] = []
+        for (name, part) in zip(names, parts) {
+            guard let dim = Int(part) else { throw fail("\(name) = \(part) is out of range (allowed: \(dimRange))") }
+            dims.append(dim)
+        }
+        if let problem = limitProblem(Array(zip(names, dims))) { throw fail(problem) }
+        return GemmShape(m: dims[0], k: dims[1], n: dims[2])
+    }
+
+    /// The first dimension outside ``dimRange``, or pair whose product exceeds ``maxElements``, described; nil if none.
+    static func limitProblem(_ dims: [(name: String, size: Int)]) -> String? {
+        if let d = dims.first(where: { !dimRange.contains($0.size) }) {
+            return "\(d.name) = \(d.size) is out of range (allowed: \(dimRange))"
+        }
+        for (i, x) in dims.enumerated() {
+            for y in dims[(i + 1)...] where x.size * y.size > maxElements {
+                return "\(x.name)*\(y.name) = \(x.size * y.size) is too large (allowed: at most \(maxElements))"
+            }
+        }
+        return nil
+    }
+}
+
+/// GEMM operands: reproducible random ones, or loaded from `.npy` files.
+public enum Operands {
+    /// Random A (m×k) and B (k×n), uniform over the full ranges of `mac.a` and `mac.b`.
+    /// Deterministic: the same seed gives the same matrices on every platform and Swift version.
+    public static func random(shape: GemmShape, mac: MACTypes, seed: UInt64) -> (a: IntMatrix, b: IntMatrix) {
+        var rng = SplitMix64(state: seed)
+        let a = (0..<shape.m * shape.k).map { _ in rng.next(mac.a) }
+        let b = (0..<shape.k * shape.n).map { _ in rng.next(mac.b) }
+        return (IntMatrix(rows: shape.m, cols: shape.k, data: a), IntMatrix(rows: shape.k, cols: shape.n, data: b))
+    }
+
+    /// Loads A and B, checking their values fit `mac.a`/`mac.b`, that A's columns match B's rows,
+    /// and the ``GemmShape`` size limits.
+    public static func load(a: String, b: String, mac: MACTypes) throws -> (IntMatrix, IntMatrix) {
+        let ma = try Npy.readMatrix(path: a, role: "A", type: mac.a)
+        if let problem = GemmShape.limitProblem([("M", ma.rows), ("K", ma.cols)]) {
+            throw HWGenError.badInput("\(a): shape \(Npy.tuple([ma.rows, ma.cols])): \(problem)")
+        }
+        let mb = try Npy.readMatrix(path: b, role: "B", type: mac.b)
+        let shapeB = Npy.tuple([mb.rows, mb.cols])
+        guard mb.rows == ma.cols else {
+            throw HWGenError.badInput(
+                "\(b): shape \(shapeB) does not match \(a) \(Npy.tuple([ma.rows, ma.cols])): B must have \(ma.cols) rows")
+        }
+        if let problem = GemmShape.limitProblem([("M", ma.rows), ("K", mb.rows), ("N", mb.cols)]) {
+            throw HWGenError.badInput("\(b): shape \(shapeB): \(problem)")
+        }
+        return (ma, mb)
+    }
+}
+
+/// SplitMix64 (Steele, Lea & Flood 2014): a tiny generator whose output is fixed by its definition,
+/// unlike the standard library's random APIs.
+struct SplitMix64 {
+    var state: UInt64
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// A value uniform over the full range of `type` (the top `type.bits` bits of one draw;
+    /// signed types and unsigned types up to 63 bits).
+    mutating func next(_ type: HWType) -> Int64 {
+        let shift = 64 - type.bits
+        let raw = next()
+        return type.signed ? Int64(bitPattern: raw) >> shift : Int64(bitPattern: raw >> shift)
+    }
+}

@@ -1,0 +1,249 @@
+import Foundation
+import Yams
+
+extension DesignSpec {
+    /// Reads and validates a spec file (YAML, or JSON for `.json` files).
+    ///
+    /// Every problem is reported as one ``HWGenError/badInput(_:)`` line naming the file,
+    /// the field path and what is allowed.
+    public static func load(path: String) throws -> DesignSpec {
+        let data = try readInputFile(path)
+        guard let text = String(validating: data, as: UTF8.self) else {
+            throw HWGenError.badInput("\(path): not UTF-8 text (allowed: a YAML or JSON spec)")
+        }
+        return try parse(text: text, source: path)
+    }
+
+    /// Validates spec text; `source` names the file in messages and becomes ``source``.
+    /// A `source` ending in `.json` only changes the wording of syntax errors: JSON is parsed as YAML.
+    public static func parse(text: String, source: String) throws -> DesignSpec {
+        try SpecReader(source: source).spec(from: text)
+    }
+}
+
+/// Reads a file the user named, mapping failures to one-line bad-input errors.
+func readInputFile(_ path: String) throws -> Data {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+        throw HWGenError.badInput("\(path): no such file")
+    }
+    if isDirectory.boolValue { throw HWGenError.badInput("\(path): is a directory (allowed: a file)") }
+    do {
+        return try Data(contentsOf: URL(fileURLWithPath: path))
+    } catch {
+        throw HWGenError.badInput("\(path): cannot read: \(error.localizedDescription)")
+    }
+}
+
+/// Verilog-2005 (IEEE 1364) and SystemVerilog (IEEE 1800-2017) reserved words.
+let verilogKeywords: Set<String> = Set("""
+    accept_on alias always always_comb always_ff always_latch and assert assign assume automatic before \
+    begin bind bins binsof bit break buf bufif0 bufif1 byte case casex casez cell chandle checker class \
+    clocking cmos config const constraint context continue cover covergroup coverpoint cross deassign \
+    default defparam design disable dist do edge else end endcase endchecker endclass endclocking endconfig \
+    endfunction endgenerate endgroup endinterface endmodule endpackage endprimitive endprogram endproperty \
+    endsequence endspecify endtable endtask enum event eventually expect export extends extern final \
+    first_match for force foreach forever fork forkjoin function generate genvar global highz0 highz1 if iff \
+    ifnone ignore_bins illegal_bins implements implies import incdir include initial inout input inside \
+    instance int integer interconnect interface intersect join join_any join_none large let liblist library \
+    local localparam logic longint macromodule matches medium modport module nand negedge nettype new \
+    nexttime nmos nor noshowcancelled not notif0 notif1 null or output package packed parameter pmos posedge \
+    primitive priority program property protected pull0 pull1 pulldown pullup pulsestyle_ondetect \
+    pulsestyle_onevent pure rand randc randcase randsequence rcmos real realtime ref reg reject_on release \
+    repeat restrict return rnmos rpmos rtran rtranif0 rtranif1 s_always s_eventually s_nexttime s_until \
+    s_until_with scalared sequence shortint shortreal showcancelled signed small soft solve specify \
+    specparam static string strong strong0 strong1 struct super supply0 supply1 sync_accept_on \
+    sync_reject_on table tagged task this throughout time timeprecision timeunit tran tranif0 tranif1 tri \
+    tri0 tri1 triand trior trireg type typedef union unique unique0 unsigned until until_with untyped use \
+    uwire var vectored virtual void wait wait_order wand weak weak0 weak1 while wildcard wire with within \
+    wor xnor xor
+    """.split(separator: " ").map(String.init))
+
+/// Validates a parsed YAML tree against the spec schema.
+private struct SpecReader {
+    let source: String
+
+    static let maxNameLength = 64
+    static let topKeys = ["name", "engine", "mac", "description"]
+    static let engineKeys = ["kind", "dataflow", "rows", "cols"]
+    static let macKeys = ["a", "b", "acc"]
+
+    func spec(from text: String) throws -> DesignSpec {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch {
+            throw syntaxError(error, text: text)
+        }
+        guard let root else {
+            throw HWGenError.badInput("\(source): the file is empty (allowed: a mapping with name, engine, mac)")
+        }
+        let top = try mapping(root, "", keys: Self.topKeys)
+        let name = try identifier(top["name"], "name")
+        if let description = top["description"] { _ = try string(description, "description", allowed: "a string") }
+
+        let e = try mapping(top["engine"], "engine", keys: Self.engineKeys)
+        let engine = EngineSpec(
+            kind: try choice(e["kind"], "engine.kind", what: "an engine kind"),
+            dataflow: try choice(e["dataflow"], "engine.dataflow", what: "a dataflow"),
+            rows: try integer(e["rows"], "engine.rows", in: EngineSpec.dimRange),
+            cols: try integer(e["cols"], "engine.cols", in: EngineSpec.dimRange))
+
+        let m = try mapping(top["mac"], "mac", keys: Self.macKeys)
+        let a = try hwType(m["a"], "mac.a", bits: MACTypes.operandBits)
+        let b = try hwType(m["b"], "mac.b", bits: MACTypes.operandBits)
+        let acc = try hwType(m["acc"], "mac.acc", bits: MACTypes.accBits)
+        let mac = MACTypes(a: a, b: b, acc: acc)
+        try checkAccumulator(mac)
+        return DesignSpec(name: name, engine: engine, mac: mac, source: source)
+    }
+
+    // MARK: Errors
+
+    /// `<file>: <path>: <what>`, or `<file>: <what>` at the top level.
+    func fail(_ path: String, _ what: String) -> HWGenError {
+        HWGenError.badInput(path.isEmpty ? "\(source): \(what)" : "\(source): \(path): \(what)")
+    }
+
+    func missing(_ path: String, allowed: String) -> HWGenError {
+        fail(path, "missing (allowed: \(allowed))")
+    }
+
+    func wrongType(_ node: Node, _ path: String, expected: String, allowed: String) -> HWGenError {
+        fail(path, "expected \(expected), got \(describe(node)) (allowed: \(allowed))")
+    }
+
+    func syntaxError(_ error: Error, text: String) -> HWGenError {
+        let what = "invalid " + (source.lowercased().hasSuffix(".json") ? "JSON" : "YAML")
+        switch error as? YamlError {
+        case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
+             let .composer(context, problem, mark, _):
+            let detail = context.map { " (\($0.text) at \($0.mark.line):\($0.mark.column))" } ?? ""
+            return fail("", "line \(mark.line), column \(mark.column): \(what): \(problem)\(detail)")
+        case let .reader(problem, offset, _, _):
+            guard let offset else { return fail("", "\(what): \(problem)") }
+            let lines = text.prefix(offset).split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
+            return fail("", "line \(lines.count), column \((lines.last?.count ?? 0) + 1): \(what): \(problem)")
+        case let .duplicatedKeysInMapping(duplicates, context):
+            let names = duplicates.map { quote($0, "'") }.joined(separator: ", ")
+            return fail("", "line \(context.mark.line), column \(context.mark.column): duplicate field \(names) (allowed: each field once)")
+        default:
+            return fail("", "\(what): \(String(describing: error).prefix { !$0.isNewline })")
+        }
+    }
+
+    /// `the string "8"`, `the integer 8`, `a mapping`, …
+    func describe(_ node: Node) -> String {
+        switch node {
+        case .mapping: return "a mapping"
+        case .sequence: return "a sequence"
+        case .scalar(let scalar):
+            switch tagName(node) {
+            case .str: return "the string \(quote(scalar.string))"
+            case .int: return "the integer \(scalar.string)"
+            case .float: return "the number \(scalar.string)"
+            case .bool: return "the boolean \(scalar.string)"
+            case .null: return "an empty value"
+            default: return "the value \(quote(scalar.string))"
+            }
+        default: return "an alias"
+        }
+    }
+
+    /// The resolved tag (`.str`, `.int`, …) of a node.
+    func tagName(_ node: Node) -> Tag.Name { Tag.Name(rawValue: node.tag.rawValue) }
+
+    /// A one-line, escaped, length-limited rendering of a user string, in double (or the given) quotes.
+    func quote(_ s: String, _ mark: Character = "\"") -> String {
+        let escaped = String(s.prefix(64)).debugDescription.dropFirst().dropLast()
+        return "\(mark)\(escaped)\(mark)" + (s.count > 64 ? "…" : "")
+    }
+
+    // MARK: Field readers
+
+    /// Checks `node` is a mapping whose keys are all in `keys`; returns its fields by name.
+    /// Missing fields are reported by the reader of each field.
+    func mapping(_ node: Node?, _ path: String, keys: [String]) throws -> [String: Node] {
+        let allowed = keys.joined(separator: ", ")
+        guard let node else { throw missing(path, allowed: "a mapping with \(allowed)") }
+        guard case .mapping(let pairs) = node else {
+            throw wrongType(node, path, expected: "a mapping", allowed: allowed)
+        }
+        var fields: [String: Node] = [:]
+        for (key, value) in pairs {
+            guard let name = key.scalar?.string, keys.contains(name) else {
+                let what = key.scalar.map { "unknown field \(quote($0.string, "'"))" } ?? "\(describe(key)) is not a field name"
+                throw fail(path, "\(what) (allowed: \(allowed))")
+            }
+            fields[name] = value
+        }
+        return fields
+    }
+
+    func string(_ node: Node?, _ path: String, allowed: String) throws -> String {
+        guard let node else { throw missing(path, allowed: allowed) }
+        guard case .scalar(let scalar) = node, tagName(node) == .str else {
+            throw wrongType(node, path, expected: "a string", allowed: allowed)
+        }
+        return scalar.string
+    }
+
+    func integer(_ node: Node?, _ path: String, in range: ClosedRange<Int>) throws -> Int {
+        let allowed = "\(range.lowerBound)...\(range.upperBound)"
+        guard let node else { throw missing(path, allowed: "an integer in \(allowed)") }
+        guard case .scalar(let scalar) = node, tagName(node) == .int else {
+            throw wrongType(node, path, expected: "an integer", allowed: allowed)
+        }
+        guard let value = node.int, range.contains(value) else {
+            throw fail(path, "\(scalar.string) is out of range (allowed: \(allowed))")
+        }
+        return value
+    }
+
+    func choice<E: RawRepresentable & CaseIterable>(_ node: Node?, _ path: String, what: String) throws -> E
+    where E.RawValue == String {
+        let allowed = E.allCases.map(\.rawValue).joined(separator: ", ")
+        let text = try string(node, path, allowed: allowed)
+        guard let value = E(rawValue: text) else { throw fail(path, "\(quote(text)) is not \(what) (allowed: \(allowed))") }
+        return value
+    }
+
+    func hwType(_ node: Node?, _ path: String, bits: ClosedRange<Int>) throws -> HWType {
+        let allowed = "s\(bits.lowerBound)...s\(bits.upperBound), u\(bits.lowerBound)...u\(bits.upperBound)"
+        let text = try string(node, path, allowed: allowed)
+        guard let type = HWType(tag: text), bits.contains(type.bits) else {
+            throw fail(path, "\(quote(text)) is not a type (allowed: \(allowed))")
+        }
+        return type
+    }
+
+    func identifier(_ node: Node?, _ path: String) throws -> String {
+        let rule = "a Verilog identifier [A-Za-z_][A-Za-z0-9_]*"
+        let name = try string(node, path, allowed: rule)
+        let isStart = { (c: Character) in c.isASCII && (c.isLetter || c == "_") }
+        guard let first = name.first, isStart(first), name.allSatisfy({ isStart($0) || ($0.isASCII && $0.isNumber) }) else {
+            throw fail(path, "\(quote(name)) is not a Verilog identifier (allowed: \(rule))")
+        }
+        guard name.utf8.count <= Self.maxNameLength else {
+            throw fail(path, "\(quote(name)) is \(name.utf8.count) characters long (allowed: at most \(Self.maxNameLength))")
+        }
+        guard !verilogKeywords.contains(name) else {
+            throw fail(path, "\(quote(name)) is a Verilog/SystemVerilog keyword (allowed: any other identifier)")
+        }
+        return name
+    }
+
+    /// The accumulator must be signed when a product can be negative, and at least as wide as the product.
+    func checkAccumulator(_ mac: MACTypes) throws {
+        let p = mac.product
+        let ops = "\(mac.a) × \(mac.b)"
+        let top = MACTypes.accBits.upperBound
+        let allowed = p.signed ? "s\(p.bits)...s\(top)" : "s\(p.bits)...s\(top), u\(p.bits)...u\(top)"
+        if p.signed && !mac.acc.signed {
+            throw fail("mac.acc", "\(mac.acc) cannot hold the signed products of \(ops) (allowed: \(allowed))")
+        }
+        if mac.acc.bits < p.bits {
+            throw fail("mac.acc", "\(mac.acc) is narrower than the \(p) product of \(ops) (allowed: \(allowed))")
+        }
+    }
+}

@@ -1,0 +1,94 @@
+import Foundation
+
+/// Files written by ``Flow/emit(_:to:vectors:)``.
+public struct EmittedDesign: Sendable {
+    /// Module files, children first.
+    public let rtl: [URL]
+    public let testbench: URL
+    /// Directory with dims/a/b/c_expected hex files, if vectors were written.
+    public let vectors: URL?
+}
+
+/// The user-level flows the CLI runs: emit, simulate against the golden model, synthesize.
+public enum Flow {
+    /// Writes `rtl/*.v` and `testbenches/tb_<name>.v` (and, given operands, `vectors/<name>/`)
+    /// under `dir`. Files are staged first and moved into place only when all were produced.
+    public static func emit(_ spec: DesignSpec, to dir: URL, vectors: (a: IntMatrix, b: IntMatrix)? = nil) throws -> EmittedDesign {
+        let fm = FileManager.default
+        let files = try Designs.verilog(for: spec)
+        let tb = TestbenchGenerator.systolic(spec)
+        let staging = dir.appendingPathComponent(".hwgen-staging-\(UUID().uuidString)")
+        defer { try? fm.removeItem(at: staging) }
+        var planned: [(String, String)] = files.map { ("rtl/\($0.name)", $0.text) }
+        planned.append(("testbenches/\(tb.moduleName).v", tb.text))
+        do {
+            for (rel, text) in planned {
+                let url = staging.appendingPathComponent(rel)
+                try fm.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try text.write(to: url, atomically: false, encoding: .utf8)
+            }
+            if let v = vectors {
+                let expected = GoldenGEMM.multiply(v.a, v.b, mac: spec.mac)
+                let vdir = staging.appendingPathComponent("vectors/\(spec.name)")
+                try Simulation.writeVectors(spec: spec, a: v.a, b: v.b, expected: expected, to: vdir)
+                planned += try fm.contentsOfDirectory(atPath: vdir.path).sorted().map { ("vectors/\(spec.name)/\($0)", "") }
+            }
+            for (rel, _) in planned {
+                let target = dir.appendingPathComponent(rel)
+                try fm.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+                if fm.fileExists(atPath: target.path) { try fm.removeItem(at: target) }
+                try fm.moveItem(at: staging.appendingPathComponent(rel), to: target)
+            }
+        } catch let e as HWGenError {
+            throw e
+        } catch {
+            throw HWGenError.badInput("\(dir.path): cannot write output: \(error.localizedDescription)")
+        }
+        return EmittedDesign(rtl: files.map { dir.appendingPathComponent("rtl/\($0.name)") },
+                             testbench: dir.appendingPathComponent("testbenches/\(tb.moduleName).v"),
+                             vectors: vectors == nil ? nil : dir.appendingPathComponent("vectors/\(spec.name)"))
+    }
+
+    /// Where compiled simulations are cached: `$HWGEN_CACHE`, else `~/.cache/hwgen`.
+    public static var cacheDirectory: URL {
+        if let c = ProcessInfo.processInfo.environment["HWGEN_CACHE"], !c.isEmpty { return URL(fileURLWithPath: c) }
+        return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/hwgen")
+    }
+
+    /// Emits `spec`, runs the GEMM on each simulator and compares with the golden model.
+    /// The work directory is removed when every run passes and kept (and named) otherwise.
+    public static func simulate(_ spec: DesignSpec, a: IntMatrix, b: IntMatrix, label: String,
+                                simulators: [Simulator], workDir: URL? = nil, waves: URL? = nil,
+                                log: (String) -> Void) throws -> (verdicts: [SimVerdict], runs: [SimRun]) {
+        for s in simulators { _ = try s.resolve() }
+        let fm = FileManager.default
+        let work = workDir ?? fm.temporaryDirectory.appendingPathComponent("hwgen-sim-\(spec.name)-\(UUID().uuidString)")
+        let design = try emit(spec, to: work)
+        let golden = GoldenGEMM.multiply(a, b, mac: spec.mac)
+        let cycles = GoldenTiming.osCycles(rows: spec.engine.rows, cols: spec.engine.cols, m: a.rows, k: a.cols, n: b.cols)
+        var verdicts: [SimVerdict] = [], runs: [SimRun] = []
+        for s in simulators {
+            let runDir = work.appendingPathComponent("run-\(s.rawValue)")
+            try fm.createDirectory(at: runDir, withIntermediateDirectories: true)
+            let wavesFile = waves.map { simulators.count > 1 ? $0.deletingPathExtension().appendingPathExtension("\(s.rawValue).\($0.pathExtension)") : $0 }
+            let run = try Simulation.run(spec: spec, rtlFiles: design.rtl, testbench: design.testbench, a: a, b: b,
+                                         expected: golden, simulator: s, workDir: runDir, waves: wavesFile,
+                                         cacheDir: cacheDirectory)
+            let verdict = SimVerdict(run: run, golden: golden, goldenCycles: cycles, design: spec.name, label: label)
+            log(verdict.text)
+            verdicts.append(verdict)
+            runs.append(run)
+        }
+        if workDir == nil {
+            if verdicts.allSatisfy(\.passed) { try? fm.removeItem(at: work) } else { log("  work directory kept: \(work.path)") }
+        }
+        return (verdicts, runs)
+    }
+
+    /// Emits `spec` into `workDir` and synthesizes it for the OSU 0.18 µm library.
+    public static func synthesize(_ spec: DesignSpec, clockNS: Double, workDir: URL) throws -> SynthReport {
+        let design = try emit(spec, to: workDir)
+        return try ASICSynthesis.run(verilog: design.rtl, top: spec.name, clockNS: clockNS,
+                                     workDir: workDir.appendingPathComponent("synth"))
+    }
+}

@@ -1,0 +1,163 @@
+import ArgumentParser
+import Foundation
+import HWGen
+
+/// `hwgen`: emit, simulate, check and synthesize HWGen designs. Exit codes: 0 ok,
+/// 1 RTL/golden mismatch, 2 bad input, 3 missing tool.
+struct HWGenCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hwgen",
+        abstract: "Generate, simulate and synthesize tensor-engine RTL from YAML/JSON specs.",
+        discussion: "Exit codes: 0 ok, 1 RTL/golden mismatch, 2 bad input, 3 missing tool.",
+        subcommands: [Emit.self, Sim.self, GoldenCmd.self, Synth.self])
+}
+
+/// Operands from .npy files or drawn at random.
+struct OperandOptions: ParsableArguments {
+    @Option(help: "Random GEMM MxKxN (A is MxK, B is KxN).") var gemm: String?
+    @Option(help: "Seed for random operands.") var seed: UInt64 = 1
+    @Option(name: .customLong("a"), help: "A operand (.npy, M×K).") var aPath: String?
+    @Option(name: .customLong("b"), help: "B operand (.npy, K×N).") var bPath: String?
+
+    /// The operands and a label for reports.
+    func load(_ spec: DesignSpec, defaultShape: GemmShape) throws -> (a: IntMatrix, b: IntMatrix, label: String) {
+        switch (aPath, bPath) {
+        case let (a?, b?):
+            guard gemm == nil else { throw HWGenError.badInput("--gemm cannot be combined with --a/--b") }
+            let (ma, mb) = try Operands.load(a: a, b: b, mac: spec.mac)
+            return (ma, mb, "gemm \(ma.rows)x\(ma.cols)x\(mb.cols) from \(a), \(b)")
+        case (nil, nil):
+            let shape = try gemm.map(GemmShape.parse) ?? defaultShape
+            let (a, b) = Operands.random(shape: shape, mac: spec.mac, seed: seed)
+            return (a, b, "gemm \(shape.m)x\(shape.k)x\(shape.n) seed \(seed)")
+        default:
+            throw HWGenError.badInput("--a and --b must be given together")
+        }
+    }
+}
+
+/// A small GEMM that exercises partial tiles: (R+3)×(2C+5)×(C+2).
+func defaultShape(_ spec: DesignSpec) -> GemmShape {
+    GemmShape(m: spec.engine.rows + 3, k: 2 * spec.engine.cols + 5, n: spec.engine.cols + 2)
+}
+
+extension HWGenCommand {
+    struct Emit: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write rtl/, testbenches/ and (unless --no-vectors) vectors/ for each spec.")
+        @Argument(help: "Spec files (.yaml or .json).") var specs: [String]
+        @Option(name: .shortAndLong, help: "Output directory.") var output: String = "out"
+        @Flag(help: "Do not write test vectors.") var noVectors = false
+        @OptionGroup var operands: OperandOptions
+
+        func run() throws {
+            for path in specs {
+                let spec = try DesignSpec.load(path: path)
+                let v = noVectors ? nil : try operands.load(spec, defaultShape: defaultShape(spec))
+                let d = try Flow.emit(spec, to: URL(fileURLWithPath: output), vectors: v.map { ($0.a, $0.b) })
+                print("emitted \(spec.name): \(d.rtl.count) RTL files, testbench"
+                      + (v.map { ", vectors for \($0.label)" } ?? "") + " in \(output)")
+            }
+        }
+    }
+
+    struct Sim: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Simulate a GEMM on the RTL and compare values and cycles with the golden model.")
+        @Argument(help: "Spec file.") var spec: String
+        @OptionGroup var operands: OperandOptions
+        @Option(help: "icarus, verilator or both.") var simulator: String = "both"
+        @Option(help: "Write the RTL's C here (.npy).") var out: String?
+        @Option(help: "Write waves (VCD) here.") var waves: String?
+        @Option(help: "Keep generated files and logs in this directory.") var workDir: String?
+
+        func run() throws {
+            let s = try DesignSpec.load(path: spec)
+            let sims: [Simulator]
+            switch simulator {
+            case "both": sims = Simulator.allCases
+            case let name: guard let one = Simulator(rawValue: name) else {
+                throw HWGenError.badInput("--simulator: '\(name)' is not a simulator (allowed: icarus, verilator, both)")
+            }; sims = [one]
+            }
+            let ops = try operands.load(s, defaultShape: defaultShape(s))
+            let result = try Flow.simulate(s, a: ops.a, b: ops.b, label: ops.label, simulators: sims,
+                                           workDir: workDir.map { URL(fileURLWithPath: $0) },
+                                           waves: waves.map { URL(fileURLWithPath: $0) }) { print($0) }
+            print("  " + CycleEstimate(rows: s.engine.rows, cols: s.engine.cols,
+                                       shape: GemmShape(m: ops.a.rows, k: ops.a.cols, n: ops.b.cols)).text)
+            if let out, let first = result.runs.first {
+                try Npy.writeMatrix(first.c, dtype: Npy.dtype(for: s.mac.acc), path: out)
+            }
+            if !result.verdicts.allSatisfy(\.passed) { throw ExitCode(ExitStatus.mismatch.rawValue) }
+        }
+    }
+
+    struct GoldenCmd: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "golden", abstract: "Compute C = A·B and the cycle count with the Swift golden model.")
+        @Argument(help: "Spec file.") var spec: String
+        @OptionGroup var operands: OperandOptions
+        @Option(help: "Write C here (.npy).") var out: String?
+
+        func run() throws {
+            let s = try DesignSpec.load(path: spec)
+            let ops = try operands.load(s, defaultShape: defaultShape(s))
+            let c = GoldenGEMM.multiply(ops.a, ops.b, mac: s.mac)
+            if let out { try Npy.writeMatrix(c, dtype: Npy.dtype(for: s.mac.acc), path: out) }
+            print("golden \(s.name) \(ops.label): C is \(c.rows)x\(c.cols)" + (out.map { ", written to \($0)" } ?? ""))
+            print("  " + CycleEstimate(rows: s.engine.rows, cols: s.engine.cols,
+                                       shape: GemmShape(m: ops.a.rows, k: ops.a.cols, n: ops.b.cols)).text)
+        }
+    }
+
+    struct Synth: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Synthesize with Yosys for the OSU 0.18 µm library and time it with OpenSTA.")
+        @Argument(help: "Spec files.") var specs: [String]
+        @Option(help: "Clock period in ns (ABC's delay target and the STA clock).") var clock: Double = 10
+        @Option(help: "Also write the reports as JSON here.") var json: String?
+        @Option(help: "Keep scripts, logs and netlists in this directory.") var workDir: String = "build/synth"
+
+        func run() throws {
+            guard clock > 0, clock <= 1000 else {
+                throw HWGenError.badInput("--clock: \(clock) is out of range (allowed: 0 < clock ≤ 1000 ns)")
+            }
+            var reports: [SynthReport] = []
+            for path in specs {
+                let s = try DesignSpec.load(path: path)
+                reports.append(try Flow.synthesize(s, clockNS: clock,
+                                                   workDir: URL(fileURLWithPath: workDir).appendingPathComponent(s.name)))
+            }
+            print(SynthTable.render(reports))
+            if let json {
+                let data = try JSONEncoder.sorted.encode(reports)
+                try data.write(to: URL(fileURLWithPath: json))
+            }
+        }
+    }
+}
+
+extension JSONEncoder {
+    static var sorted: JSONEncoder {
+        let e = JSONEncoder()
+        e.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return e
+    }
+}
+
+// Argument errors exit 2 like every other bad input; HWGen errors exit with their own status.
+do {
+    var command = try HWGenCommand.parseAsRoot()
+    try command.run()
+} catch let e as HWGenError {
+    FileHandle.standardError.write(Data((e.description + "\n").utf8))
+    exit(e.status.rawValue)
+} catch let e as ExitCode {
+    exit(e.rawValue)
+} catch {
+    let code = HWGenCommand.exitCode(for: error)
+    if code == .success { HWGenCommand.exit(withError: error) }
+    FileHandle.standardError.write(Data((HWGenCommand.fullMessage(for: error) + "\n").utf8))
+    exit(ExitStatus.badInput.rawValue)
+}
