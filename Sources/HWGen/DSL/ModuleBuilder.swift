@@ -35,8 +35,8 @@ public final class ModuleBuilder {
     }
 
     private func checkDeclaredWidth(_ t: HWType, _ what: String, _ loc: SourceLocation) {
-        if t.bits > HWType.maxDeclaredBits {
-            report("\(what) is \(t.bits) bits wide (allowed: 1...\(HWType.maxDeclaredBits))", at: loc)
+        if t.bits > HWType.maxBits {
+            report("\(what) is \(t.bits) bits wide (allowed: 1...\(HWType.maxBits))", at: loc)
         }
     }
 

@@ -33,5 +33,5 @@ public enum WidthRules {
     }
 
     /// Result width would exceed what the DSL accepts.
-    static func tooWide(_ bits: Int) -> Bool { bits > HWType.maxExpressionBits }
+    static func tooWide(_ bits: Int) -> Bool { bits > HWType.maxBits }
 }

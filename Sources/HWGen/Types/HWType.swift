@@ -1,21 +1,21 @@
 /// A fixed-width two's-complement (signed) or plain binary (unsigned) hardware integer type.
 ///
-/// Declared signals are 1–64 bits; intermediate expression results may be wider
-/// (up to ``HWType/maxExpressionBits``) until they are narrowed with a named operation.
+/// Number types (`s8`, `u16`, …) are 1–64 bits; packed buses (a row of operand lanes) and
+/// intermediate results may be wider, up to ``HWType/maxBits``.
 public struct HWType: Hashable, Sendable, CustomStringConvertible {
     /// Number of bits.
     public let bits: Int
     /// Two's complement when true.
     public let signed: Bool
 
-    /// Widest value a declared signal (port, wire, register) may have.
-    public static let maxDeclaredBits = 64
-    /// Widest intermediate expression the DSL accepts.
-    public static let maxExpressionBits = 128
+    /// Widest number type a tag can name (`s64`).
+    public static let maxTagBits = 64
+    /// Widest signal or expression (packed buses included).
+    public static let maxBits = 65536
 
-    /// Creates a type; `bits` must be in 1...maxExpressionBits.
+    /// Creates a type; `bits` must be in 1...maxBits.
     public init(bits: Int, signed: Bool) {
-        precondition(bits >= 1 && bits <= HWType.maxExpressionBits, "HWType width \(bits) out of range")
+        precondition(bits >= 1 && bits <= HWType.maxBits, "HWType width \(bits) out of range")
         self.bits = bits
         self.signed = signed
     }
@@ -34,7 +34,7 @@ public struct HWType: Hashable, Sendable, CustomStringConvertible {
     /// Parses a tag such as `s8` or `u4`; returns nil for anything else.
     public init?(tag: String) {
         guard let first = tag.first, first == "s" || first == "u",
-              let n = Int(tag.dropFirst()), n >= 1, n <= HWType.maxDeclaredBits,
+              let n = Int(tag.dropFirst()), n >= 1, n <= HWType.maxTagBits,
               String(n) == String(tag.dropFirst()) else { return nil }
         self.init(bits: n, signed: first == "s")
     }
