@@ -146,7 +146,8 @@ public enum Checks {
         var state: [String: Int] = [:]   // 1 = on stack, 2 = done
         var stack: [String] = []
         var diags: [Diagnostic] = []
-        let locations = Dictionary(m.assignments.map { ($0.target, $0.location) }, uniquingKeysWith: { a, _ in a })
+        var locations = Dictionary(m.assignments.map { ($0.target, $0.location) }, uniquingKeysWith: { a, _ in a })
+        for i in m.instances { for w in i.outputs.values { locations[w] = i.location } }
         func visit(_ n: String) {
             state[n] = 1
             stack.append(n)

@@ -102,8 +102,12 @@ public func concat(_ parts: [any HWValue]) -> Value {
     return Value(.concat(parts.map(\.value.expr)))
 }
 
-private func binary(_ op: BinaryOp, _ l: Value, _ r: Value, _ t: HWType?) -> Value {
-    guard let t else { return .invalid("'\(op.rawValue)' needs operands of the same signedness, not \(l.type) and \(r.type)") }
+private func binary(_ op: BinaryOp, _ l: Value, _ r: Value, _ rule: (HWType, HWType) -> HWType?) -> Value {
+    // Every rule's result is at most a.bits + b.bits + 2 wide: refuse before building the type.
+    guard !WidthRules.tooWide(l.type.bits + r.type.bits + 2) else {
+        return .invalid("'\(op.rawValue)' of \(l.type) and \(r.type) is too wide (allowed: up to \(HWType.maxBits) bits)")
+    }
+    guard let t = rule(l.type, r.type) else { return .invalid("'\(op.rawValue)' needs operands of the same signedness, not \(l.type) and \(r.type)") }
     guard !WidthRules.tooWide(t.bits) else { return .invalid("'\(op.rawValue)' result is \(t.bits) bits wide") }
     return Value(.binary(op, l.expr, r.expr, t))
 }
@@ -117,15 +121,15 @@ private func literal(_ v: Int, like other: HWType) -> Value {
     return .constant(v64, HWType(bits: bits, signed: v < 0))
 }
 
-public func + (l: some HWValue, r: some HWValue) -> Value { binary(.add, l.value, r.value, WidthRules.add(l.type, r.type)) }
-public func - (l: some HWValue, r: some HWValue) -> Value { binary(.sub, l.value, r.value, WidthRules.sub(l.type, r.type)) }
-public func * (l: some HWValue, r: some HWValue) -> Value { binary(.mul, l.value, r.value, WidthRules.mul(l.type, r.type)) }
-public func & (l: some HWValue, r: some HWValue) -> Value { binary(.and, l.value, r.value, WidthRules.bitwise(l.type, r.type)) }
-public func | (l: some HWValue, r: some HWValue) -> Value { binary(.or, l.value, r.value, WidthRules.bitwise(l.type, r.type)) }
-public func ^ (l: some HWValue, r: some HWValue) -> Value { binary(.xor, l.value, r.value, WidthRules.bitwise(l.type, r.type)) }
+public func + (l: some HWValue, r: some HWValue) -> Value { binary(.add, l.value, r.value, WidthRules.add) }
+public func - (l: some HWValue, r: some HWValue) -> Value { binary(.sub, l.value, r.value, WidthRules.sub) }
+public func * (l: some HWValue, r: some HWValue) -> Value { binary(.mul, l.value, r.value, WidthRules.mul) }
+public func & (l: some HWValue, r: some HWValue) -> Value { binary(.and, l.value, r.value, WidthRules.bitwise) }
+public func | (l: some HWValue, r: some HWValue) -> Value { binary(.or, l.value, r.value, WidthRules.bitwise) }
+public func ^ (l: some HWValue, r: some HWValue) -> Value { binary(.xor, l.value, r.value, WidthRules.bitwise) }
 public prefix func ~ (x: some HWValue) -> Value { Value(.unary(.not, x.value.expr, x.type)) }
 
-private func compare(_ op: BinaryOp, _ l: Value, _ r: Value) -> Value { binary(op, l, r, .bit) }
+private func compare(_ op: BinaryOp, _ l: Value, _ r: Value) -> Value { binary(op, l, r) { _, _ in .bit } }
 public func == (l: some HWValue, r: some HWValue) -> Value { compare(.eq, l.value, r.value) }
 public func != (l: some HWValue, r: some HWValue) -> Value { compare(.ne, l.value, r.value) }
 public func < (l: some HWValue, r: some HWValue) -> Value { compare(.lt, l.value, r.value) }

@@ -10,9 +10,11 @@ public enum WidthRules {
         return .s(max(signedBits(a), signedBits(b)) + 1)
     }
 
-    /// `a - b`: always signed, one bit wider than the wider (signed) operand.
+    /// `a - b`: always signed; one bit wider than the wider operand when both have the same
+    /// signedness (u8 − u8 is s9), else one bit wider than the wider operand made signed.
     public static func sub(_ a: HWType, _ b: HWType) -> HWType {
-        .s(max(signedBits(a), signedBits(b)) + 1)
+        if a.signed == b.signed { return .s(max(a.bits, b.bits) + 1) }
+        return .s(max(signedBits(a), signedBits(b)) + 1)
     }
 
     /// `a * b`: widths add; signed if either operand is signed.

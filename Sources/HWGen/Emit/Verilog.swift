@@ -82,7 +82,7 @@ public enum Verilog {
         for w in m.wires where !instanceWires.contains(w.name) {
             guard let a = drivers[w.name] else { continue }
             if a.value.references.allSatisfy({ declared.contains(rename[$0] ?? $0) || declared.contains($0) }) {
-                let text = printer.print(a.value, bits: w.type.bits)
+                let text = printer.print(a.value, bits: w.type.bits).text
                 flushHelpers(&printer, into: &decls, declared: &declared, read: &read)
                 declare("wire", w.name, w.type, text)
             } else {
@@ -95,14 +95,14 @@ public enum Verilog {
         var body: [String] = []
         let assigns = deferred + m.assignments.filter { outputNames.contains($0.target) && !aliasedOutputs.contains($0.target) }
         if !assigns.isEmpty {
-            body.append(assigns.map { "assign \($0.target) = \(printer.print($0.value, bits: $0.value.type.bits));" }
+            body.append(assigns.map { "assign \($0.target) = \(printer.print($0.value, bits: $0.value.type.bits).text);" }
                 .joined(separator: "\n"))
         }
 
         // Instances.
         for i in m.instances {
             let conns = i.module.ports.map { p -> (String, String) in
-                if p.direction == .input { return (p.name, i.inputs[p.name].map { printer.print($0, bits: p.type.bits) } ?? "") }
+                if p.direction == .input { return (p.name, i.inputs[p.name].map { printer.print($0, bits: p.type.bits).text } ?? "") }
                 return (p.name, i.outputs[p.name] ?? "")
             }
             let pw = conns.map(\.0.count).max() ?? 0
@@ -123,16 +123,16 @@ public enum Verilog {
                 while i < updates.count {
                     let u = updates[i]
                     let target = rename[u.target] ?? u.target
-                    let stmt = "\(target) <= \(printer.print(u.next, bits: u.next.type.bits));"
+                    let stmt = "\(target) <= \(printer.print(u.next, bits: u.next.type.bits).text);"
                     guard let en = u.enable else { lines.append(stmt); i += 1; continue }
                     var group = [stmt]
                     var j = i + 1
                     while j < updates.count, updates[j].enable == en {
                         let v = updates[j]
-                        group.append("\(rename[v.target] ?? v.target) <= \(printer.print(v.next, bits: v.next.type.bits));")
+                        group.append("\(rename[v.target] ?? v.target) <= \(printer.print(v.next, bits: v.next.type.bits).text);")
                         j += 1
                     }
-                    let cond = printer.print(en, bits: 1)
+                    let cond = printer.print(en, bits: 1).text
                     lines += group.count == 1 ? ["if (\(cond)) \(group[0])"]
                                               : ["if (\(cond)) begin"] + group.map { "    " + $0 } + ["end"]
                     i = j
@@ -174,7 +174,9 @@ public enum Verilog {
     private static func flushHelpers(_ p: inout ExprPrinter, into decls: inout [String],
                                      declared: inout Set<String>, read: inout Set<String>) {
         for h in p.helpers where !declared.contains(h.name) {
-            decls.append("wire \(h.bits == 1 ? "" : "[\(h.bits - 1):0] ")\(h.name) = \(h.text);")
+            // Helpers are often read only in part (a slice of a sum): waive the unused bits.
+            let line = "wire \(h.bits == 1 ? "" : "[\(h.bits - 1):0] ")\(h.name) = \(h.text);"
+            decls.append("/* verilator lint_off UNUSEDSIGNAL */ \(line) /* verilator lint_on UNUSEDSIGNAL */")
             declared.insert(h.name)
         }
     }

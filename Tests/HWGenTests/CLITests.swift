@@ -1,0 +1,118 @@
+import Foundation
+import Testing
+@testable import HWGen
+
+/// The `hwgen` executable end to end: outputs, error messages and documented exit codes.
+@Suite struct CLITests {
+    /// The built `hwgen` next to the test bundle (the test target depends on it).
+    static let binary: String = {
+        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let candidates = [URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("hwgen"),
+                          repo.appendingPathComponent(".build/debug/hwgen")]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }?.path ?? candidates[1].path
+    }()
+    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static func hwgen(_ args: [String], env: [String: String]? = nil, in dir: URL? = nil) throws -> CommandResult {
+        guard let env else { return try Tools.run(binary, args, in: dir ?? repo, timeout: 600) }
+        // Run through env(1) to change PATH for the child only.
+        return try Tools.run("/usr/bin/env", env.map { "\($0.key)=\($0.value)" }.sorted() + [binary] + args,
+                             in: dir ?? repo, timeout: 600)
+    }
+
+    static func tempDir() throws -> URL {
+        let d = FileManager.default.temporaryDirectory.appendingPathComponent("hwgen-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
+        return d
+    }
+
+    static func write(_ text: String, _ name: String, in dir: URL) throws -> String {
+        let url = dir.appendingPathComponent(name)
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        return url.path
+    }
+
+    @Test func emitWritesRTLTestbenchAndVectors() throws {
+        let out = try Self.tempDir()
+        let r = try Self.hwgen(["emit", "designs/systolic_os_4x4_s8.yaml", "-o", out.path, "--gemm", "5x6x7", "--seed", "3"])
+        #expect(r.status == 0, "\(r.combined)")
+        for f in ["rtl/systolic_os_4x4_s8.v", "rtl/pe_os_s8_s8_s32.v", "rtl/mac_s8_s8_s32.v",
+                  "testbenches/tb_systolic_os_4x4_s8.v", "vectors/systolic_os_4x4_s8/a.hex",
+                  "vectors/systolic_os_4x4_s8/c_expected.hex"] {
+            #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent(f).path), "missing \(f)")
+        }
+        let again = try Self.tempDir()
+        _ = try Self.hwgen(["emit", "designs/systolic_os_4x4_s8.yaml", "-o", again.path, "--gemm", "5x6x7", "--seed", "3"])
+        for f in ["rtl/systolic_os_4x4_s8.v", "testbenches/tb_systolic_os_4x4_s8.v", "vectors/systolic_os_4x4_s8/b.hex"] {
+            #expect(try Data(contentsOf: out.appendingPathComponent(f)) == Data(contentsOf: again.appendingPathComponent(f)))
+        }
+    }
+
+    @Test func badSpecsExitTwoNamingFileAndField() throws {
+        let dir = try Self.tempDir()
+        let cases: [(String, String)] = [
+            ("name: x\nengine: { kind: systolic, dataflow: os, rows: 0, cols: 4 }\nmac: { a: s8, b: s8, acc: s32 }\n",
+             "engine.rows: 0 is out of range (allowed: 1...64)"),
+            ("name: x\nengine: { kind: systolic, dataflow: os, rows: 4, cols: 4 }\nmac: { a: s8, b: s17, acc: s32 }\n",
+             "mac.b: \"s17\" is not a type"),
+            ("name: x\nengine: { kind: systolic, dataflow: os, rows: 4, cols: 4, depth: 3 }\nmac: { a: s8, b: s8, acc: s32 }\n",
+             "unknown field 'depth'"),
+            ("name: x\nengine: [1, 2\n", "invalid YAML"),
+        ]
+        for (i, (text, message)) in cases.enumerated() {
+            let path = try Self.write(text, "bad\(i).yaml", in: dir)
+            let r = try Self.hwgen(["emit", path, "-o", dir.appendingPathComponent("out").path])
+            #expect(r.status == 2, "\(r.combined)")
+            #expect(r.stderr.hasPrefix("error: \(path): "), "\(r.stderr)")
+            #expect(r.stderr.contains(message), "\(r.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("out/rtl").path))
+        }
+        let missing = try Self.hwgen(["sim", dir.appendingPathComponent("nope.yaml").path])
+        #expect(missing.status == 2 && missing.stderr.contains("nope.yaml"), "\(missing.combined)")
+        let badGemm = try Self.hwgen(["golden", "designs/systolic_os_4x4_s8.yaml", "--gemm", "3x0x2"])
+        #expect(badGemm.status == 2 && badGemm.stderr.contains("K = 0"), "\(badGemm.combined)")
+        let badFlag = try Self.hwgen(["sim", "designs/systolic_os_4x4_s8.yaml", "--simulator", "modelsim"])
+        #expect(badFlag.status == 2 && badFlag.stderr.contains("allowed: icarus, verilator, both"), "\(badFlag.combined)")
+        let unknownOption = try Self.hwgen(["sim", "designs/systolic_os_4x4_s8.yaml", "--frobnicate"])
+        #expect(unknownOption.status == 2, "\(unknownOption.combined)")
+        #expect(try Self.hwgen(["--help"]).status == 0)
+    }
+
+    @Test func npyRoundTripThroughGoldenAndSim() throws {
+        let dir = try Self.tempDir()
+        let (a, b) = Operands.random(shape: GemmShape(m: 5, k: 9, n: 6), mac: MACTypes(a: .u(8), b: .s(8), acc: .s(32)), seed: 11)
+        let aPath = dir.appendingPathComponent("A.npy").path, bPath = dir.appendingPathComponent("B.npy").path
+        try Npy.writeMatrix(a, dtype: .uint8, path: aPath)
+        try Npy.writeMatrix(b, dtype: .int8, path: bPath)
+        let goldenOut = dir.appendingPathComponent("C_golden.npy").path
+        let g = try Self.hwgen(["golden", "designs/systolic_os_8x8_u8s8.yaml", "--a", aPath, "--b", bPath, "--out", goldenOut])
+        #expect(g.status == 0, "\(g.combined)")
+        let simulators = Simulator.installed
+        guard !simulators.isEmpty else { print("skipped: no simulator installed (apt-get install -y iverilog verilator)"); return }
+        let simOut = dir.appendingPathComponent("C_rtl.npy").path
+        let s = try Self.hwgen(["sim", "designs/systolic_os_8x8_u8s8.yaml", "--a", aPath, "--b", bPath, "--out", simOut,
+                                "--simulator", simulators.count == 2 ? "both" : simulators[0].rawValue])
+        #expect(s.status == 0, "\(s.combined)")
+        #expect(s.stdout.contains("PASS"), "\(s.stdout)")
+        // Both files hold the golden product, computed here independently of the CLI.
+        let expected = GoldenGEMM.multiply(a, b, mac: MACTypes(a: .u(8), b: .s(8), acc: .s(32)))
+        #expect(try Npy.readMatrix(path: goldenOut, role: "C", type: .s(32)) == expected)
+        #expect(try Npy.readMatrix(path: simOut, role: "C", type: .s(32)) == expected)
+
+        // A B whose K does not match A: exit 2 naming the file.
+        let badB = dir.appendingPathComponent("Bbad.npy").path
+        try Npy.writeMatrix(IntMatrix(rows: 4, cols: 6), dtype: .int8, path: badB)
+        let r = try Self.hwgen(["golden", "designs/systolic_os_8x8_u8s8.yaml", "--a", aPath, "--b", badB])
+        #expect(r.status == 2 && r.stderr.contains("Bbad.npy"), "\(r.combined)")
+    }
+
+    @Test func missingToolExitsThreeNamingPackage() throws {
+        let r = try Self.hwgen(["sim", "designs/systolic_os_4x4_s8.yaml", "--simulator", "icarus"],
+                               env: ["PATH": "/nonexistent"])
+        #expect(r.status == 3, "\(r.combined)")
+        #expect(r.stderr.contains("apt-get install -y iverilog"), "\(r.stderr)")
+        let s = try Self.hwgen(["synth", "designs/systolic_os_4x4_s8.yaml", "--work-dir",
+                                try Self.tempDir().path], env: ["PATH": "/nonexistent"])
+        #expect(s.status == 3 && s.stderr.contains("apt-get install -y yosys"), "\(s.combined)")
+    }
+}
