@@ -5,8 +5,9 @@ public enum Checks {
     public static func run(_ top: Module) -> [Diagnostic] {
         var out: [Diagnostic] = []
         var byName: [String: Module] = [:]
+        let memo = PathMemo()
         for m in top.hierarchy {
-            out += check(m)
+            out += check(m, memo: memo)
             for i in m.instances {
                 if let other = byName[i.module.name], other != i.module {
                     out.append(Diagnostic(location: i.location,
@@ -26,7 +27,7 @@ public enum Checks {
     }
 
     /// Problems local to one module.
-    static func check(_ m: Module) -> [Diagnostic] {
+    static func check(_ m: Module, memo: PathMemo = PathMemo()) -> [Diagnostic] {
         var diags = m.buildDiagnostics
         func error(_ loc: SourceLocation, _ msg: String) { diags.append(Diagnostic(location: loc, message: msg)) }
 
@@ -80,7 +81,7 @@ public enum Checks {
         for r in m.registers where driver[r.name] == nil {
             error(r.location, "register '\(r.name)' has no next state (call .next(_:))")
         }
-        diags += combinationalLoops(m)
+        diags += combinationalLoops(m, memo: memo)
         return diags
     }
 
@@ -100,9 +101,21 @@ public enum Checks {
             "signedness mismatch assigning \(e.type) \(what) to \(t) '\(target)' (use .asSigned or .asUnsigned)")]
     }
 
+    /// Memo of ``combinationalPaths(_:)`` by module name, for one run over a hierarchy.
+    final class PathMemo {
+        var paths: [String: [String: Set<String>]] = [:]
+    }
+
     /// For each output of `m`, the inputs it depends on without passing through a register.
-    static func combinationalPaths(_ m: Module) -> [String: Set<String>] {
-        let graph = combGraph(m)
+    static func combinationalPaths(_ m: Module, memo: PathMemo = PathMemo()) -> [String: Set<String>] {
+        if let known = memo.paths[m.name] { return known }
+        let result = computePaths(m, memo: memo)
+        memo.paths[m.name] = result
+        return result
+    }
+
+    private static func computePaths(_ m: Module, memo: PathMemo) -> [String: Set<String>] {
+        let graph = combGraph(m, memo: memo)
         let inputs = Set(m.inputs.map(\.name))
         var memo: [String: Set<String>] = [:]
         func reach(_ n: String, _ visiting: inout Set<String>) -> Set<String> {
@@ -125,12 +138,12 @@ public enum Checks {
 
     /// Combinational dependency graph: signal → signals its value is computed from this cycle.
     /// Registers are sources (their value comes from the previous cycle).
-    static func combGraph(_ m: Module) -> [String: [String]] {
+    static func combGraph(_ m: Module, memo: PathMemo = PathMemo()) -> [String: [String]] {
         var g: [String: [String]] = [:]
         let regs = Set(m.registers.map(\.name))
         for a in m.assignments { g[a.target, default: []] += a.value.references.filter { !regs.contains($0) } }
         for i in m.instances {
-            let paths = combinationalPaths(i.module)
+            let paths = combinationalPaths(i.module, memo: memo)
             for (port, wire) in i.outputs {
                 for input in (paths[port] ?? []).sorted() {
                     g[wire, default: []] += (i.inputs[input]?.references ?? []).filter { !regs.contains($0) }
@@ -141,8 +154,8 @@ public enum Checks {
     }
 
     /// One diagnostic per combinational loop found.
-    static func combinationalLoops(_ m: Module) -> [Diagnostic] {
-        let g = combGraph(m)
+    static func combinationalLoops(_ m: Module, memo: PathMemo = PathMemo()) -> [Diagnostic] {
+        let g = combGraph(m, memo: memo)
         var state: [String: Int] = [:]   // 1 = on stack, 2 = done
         var stack: [String] = []
         var diags: [Diagnostic] = []

@@ -9,6 +9,7 @@ public final class ModuleBuilder {
     private var assignments: [Assignment] = []
     private var updates: [RegisterUpdate] = []
     private var instances: [Instance] = []
+    private var instanceIndex: [String: Int] = [:]
     private var diagnostics: [Diagnostic] = []
     private var declared: [String: SourceLocation] = [:]
     private var needsClock = false, needsReset = false
@@ -132,13 +133,14 @@ public final class ModuleBuilder {
             wires.append(Wire(name: w, type: p.type, location: loc))
             outs[p.name] = w
         }
+        instanceIndex[n] = instanceIndex[n] ?? instances.count
         instances.append(Instance(name: n, module: module, inputs: connected, outputs: outs, location: loc))
         return InstanceOutputs(instance: n, module: module, wires: outs, builder: self)
     }
 
     /// Connects input `port` of an already created instance (for signals that flow backwards).
     func connect(_ instance: String, _ port: String, _ v: Value, _ loc: SourceLocation) {
-        guard let k = instances.firstIndex(where: { $0.name == instance }) else { return }
+        guard let k = instanceIndex[instance] else { return }
         let module = instances[k].module
         guard let p = module.port(port), p.direction == .input else {
             return report("'\(module.name)' has no input '\(port)'", at: loc)

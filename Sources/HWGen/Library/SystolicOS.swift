@@ -46,6 +46,7 @@ public struct SystolicOS: Sendable {
         let (R, C, t) = (rows, cols, mac)
         let spacing = drainSpacing
         let gapType = HWType.u(max(1, bitsFor(spacing)))
+        let pe = self.pe
         var top = Module(name, doc: "\(R)x\(C) output-stationary systolic array, \(t).") { m in
             let inValid = m.input("in_valid", .bit), inLast = m.input("in_last", .bit)
             let aCol = m.input("a_col", .u(R * t.a.bits)), bRow = m.input("b_row", .u(C * t.b.bits))
@@ -84,7 +85,7 @@ public struct SystolicOS: Sendable {
                 var row: [InstanceOutputs] = []
                 for j in 0..<C {
                     let left = j > 0 ? row[j - 1] : nil
-                    let pe = m.instance(self.pe, "pe_\(i)_\(j)", [
+                    let unit = m.instance(pe, "pe_\(i)_\(j)", [
                         "a_in": left?["a_out"] ?? aSkewed[i],
                         "valid_in": left?["valid_out"] ?? flags[i].valid,
                         "first_in": left?["first_out"] ?? flags[i].first,
@@ -92,10 +93,10 @@ public struct SystolicOS: Sendable {
                         "b_in": i > 0 ? pes[i - 1][j]["b_out"] : bSkewed[j],
                     ])
                     if let left {
-                        left.connect("res_in", pe["res_out"])
-                        left.connect("res_valid_in", pe["res_valid_out"])
+                        left.connect("res_in", unit["res_out"])
+                        left.connect("res_valid_in", unit["res_valid_out"])
                     }
-                    row.append(pe)
+                    row.append(unit)
                 }
                 row[C - 1].connect("res_in", Value.constant(0, t.acc))
                 row[C - 1].connect("res_valid_in", Value.constant(0, .bit))
