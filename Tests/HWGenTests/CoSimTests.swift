@@ -39,12 +39,12 @@ import Testing
     func randomShapesMatchGolden(_ sim: Simulator) throws {
         guard Self.available(sim) else { return }
         let seed = Self.seed("randomShapes/\(sim.rawValue)")
-        var g = SplitMix(seed)
+        var g = SplitMix64(state: seed)
         for (rows, cols, mac) in [(3, 2, Self.s8), (2, 4, MACTypes(a: .u(8), b: .s(8), acc: .s(24))),
                                   (4, 3, MACTypes(a: .s(4), b: .s(4), acc: .s(12)))] {
             let spec = Self.spec(rows, cols, mac)
             for _ in 0..<2 {
-                let shape = GemmShape(m: g.int(1...10), k: g.int(1...20), n: g.int(1...10))
+                let shape = GemmShape(m: Int.random(in: 1...10, using: &g), k: Int.random(in: 1...20, using: &g), n: Int.random(in: 1...10, using: &g))
                 let s = g.next()
                 let (a, b) = Operands.random(shape: shape, mac: mac, seed: s)
                 try Self.check(spec, a, b, on: sim, label: "gemm \(shape.m)x\(shape.k)x\(shape.n) seed \(s)")
@@ -89,18 +89,28 @@ import Testing
             try Self.check(Self.spec(2, 2, mac), a, b, on: sim, label: "\(mac.tag) extremes gemm 2x5x3")
         }
     }
-}
 
-/// Seeded generator for test shapes.
-struct SplitMix {
-    var state: UInt64
-    init(_ seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+    /// The harness must fail on broken RTL: emit the real design, turn the MAC's add into a
+    /// subtract, and expect a mismatch from both the Swift comparison and the testbench.
+    @Test(arguments: Simulator.allCases)
+    func brokenMACIsCaught(_ sim: Simulator) throws {
+        guard Self.available(sim) else { return }
+        let spec = Self.spec(2, 2, Self.s8)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hwgen-mutant-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let design = try Flow.emit(spec, to: dir)
+        let mac = try #require(design.rtl.first { $0.lastPathComponent == "mac_s8_s8_s32.v" })
+        let text = try String(contentsOf: mac, encoding: .utf8)
+        #expect(text.contains("(acc + "))
+        try text.replacingOccurrences(of: "(acc + ", with: "(acc - ").write(to: mac, atomically: true, encoding: .utf8)
+        let (a, b) = Operands.random(shape: GemmShape(m: 3, k: 4, n: 3), mac: Self.s8, seed: 5)
+        let golden = GoldenGEMM.multiply(a, b, mac: Self.s8)
+        let run = try Simulation.run(spec: spec, rtlFiles: design.rtl, testbench: design.testbench, a: a, b: b,
+                                     expected: golden, simulator: sim, workDir: dir.appendingPathComponent("run"))
+        let verdict = SimVerdict(run: run, golden: golden, goldenCycles: 0, design: spec.name, label: "mutant")
+        print(verdict.text)
+        #expect(!run.tbPassed)
+        #expect(run.exitStatus != 0)
+        #expect(verdict.mismatchCount > 0)
     }
-    mutating func int(_ r: ClosedRange<Int>) -> Int { r.lowerBound + Int(next() % UInt64(r.count)) }
 }

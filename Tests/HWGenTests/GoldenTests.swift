@@ -109,7 +109,7 @@ private let s8s8s32 = MACTypes(a: .s(8), b: .s(8), acc: .s(32))
         MACTypes(a: .s(16), b: .u(16), acc: .s(33)), MACTypes(a: .u(16), b: .u(16), acc: .s(48)),
     ])
     func stepwiseEqualsExactSumThenWrap(mac: MACTypes) {
-        var rng = SplitMix64(seed: UInt64(mac.tag.utf8.reduce(0) { $0 &* 31 &+ Int($1) }.magnitude))
+        var rng = SplitMix64(state: UInt64(mac.tag.utf8.reduce(0) { $0 &* 31 &+ Int($1) }.magnitude))
         for (m, k, n) in [(1, 1, 1), (3, 7, 2), (4, 300, 5), (2, 1000, 3)] {
             let a = IntMatrix(rows: m, cols: k, data: (0..<m * k).map { _ in rng.value(in: mac.a) })
             let b = IntMatrix(rows: k, cols: n, data: (0..<k * n).map { _ in rng.value(in: mac.b) })
@@ -243,17 +243,8 @@ private let s8s8s32 = MACTypes(a: .s(8), b: .s(8), acc: .s(32))
 
 // MARK: - Test helpers
 
-/// Small deterministic PRNG so random cases are reproducible.
-private struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+/// Test operands from HWGen's seeded SplitMix64 generator.
+private extension SplitMix64 {
     /// Uniform value in the type's range; every third draw is an extreme (min or max).
     mutating func value(in t: HWType) -> Int64 {
         let lo = t.minValue, hi = t.maxValue!

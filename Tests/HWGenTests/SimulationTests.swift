@@ -114,19 +114,6 @@ fileprivate func behavioralSystolicEngine(_ spec: DesignSpec, fault: SimEngineFa
 
 // MARK: - Helpers
 
-/// SplitMix64: small, seedable, reproducible.
-fileprivate struct SimSeededRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// A seed (from HWGEN_TEST_SEED or fresh), printed with the test's name.
 fileprivate func simTestSeed(_ test: String) -> UInt64 {
     let seed = ProcessInfo.processInfo.environment["HWGEN_TEST_SEED"].flatMap { UInt64($0) }
@@ -135,7 +122,7 @@ fileprivate func simTestSeed(_ test: String) -> UInt64 {
     return seed
 }
 
-fileprivate func simRandomMatrix(_ rows: Int, _ cols: Int, _ t: HWType, _ rng: inout SimSeededRandom) -> IntMatrix {
+fileprivate func simRandomMatrix(_ rows: Int, _ cols: Int, _ t: HWType, _ rng: inout SplitMix64) -> IntMatrix {
     let hi = t.maxValue ?? Int64.max
     // Mostly uniform, with the extremes mixed in.
     let data = (0..<(rows * cols)).map { _ -> Int64 in
@@ -206,7 +193,7 @@ fileprivate struct SimCase: Sendable {
     let b: IntMatrix
     let expected: IntMatrix
 
-    init(_ spec: DesignSpec, m: Int, k: Int, n: Int, _ rng: inout SimSeededRandom) {
+    init(_ spec: DesignSpec, m: Int, k: Int, n: Int, _ rng: inout SplitMix64) {
         self.spec = spec
         a = simRandomMatrix(m, k, spec.mac.a, &rng)
         b = simRandomMatrix(k, n, spec.mac.b, &rng)
@@ -319,7 +306,7 @@ fileprivate final class SimOutcomes: @unchecked Sendable {
     @Test(arguments: Simulator.allCases)
     func correctEnginePassesAndCacheIsReused(_ sim: Simulator) throws {
         guard simulatorAvailable(sim, "correctEnginePasses") else { return }
-        var rng = SimSeededRandom(seed: simTestSeed("correctEnginePasses/\(sim.rawValue)"))
+        var rng = SplitMix64(state: simTestSeed("correctEnginePasses/\(sim.rawValue)"))
         let spec = simSpec("systolic_os_3x4_s8", rows: 3, cols: 4, .s(8), .s(8), .s(32))
         let dir = try simScratchDir("ok-\(sim.rawValue)")
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -356,7 +343,7 @@ fileprivate final class SimOutcomes: @unchecked Sendable {
     @Test(arguments: Simulator.allCases)
     func mixedTypesAndWrapAround(_ sim: Simulator) throws {
         guard simulatorAvailable(sim, "mixedTypes") else { return }
-        var rng = SimSeededRandom(seed: simTestSeed("mixedTypes/\(sim.rawValue)"))
+        var rng = SplitMix64(state: simTestSeed("mixedTypes/\(sim.rawValue)"))
         let dir = try simScratchDir("types-\(sim.rawValue)")
         defer { try? FileManager.default.removeItem(at: dir) }
         let cases = [
@@ -380,7 +367,7 @@ fileprivate final class SimOutcomes: @unchecked Sendable {
     @Test(arguments: Simulator.allCases)
     func offByOneResultFails(_ sim: Simulator) throws {
         guard simulatorAvailable(sim, "offByOne") else { return }
-        var rng = SimSeededRandom(seed: simTestSeed("offByOne/\(sim.rawValue)"))
+        var rng = SplitMix64(state: simTestSeed("offByOne/\(sim.rawValue)"))
         let spec = simSpec("sys_bug_s8", rows: 2, cols: 2, .s(8), .s(8), .s(32))
         let dir = try simScratchDir("bug-\(sim.rawValue)")
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -404,7 +391,7 @@ fileprivate final class SimOutcomes: @unchecked Sendable {
     @Test(arguments: Simulator.allCases)
     func silentEngineTimesOut(_ sim: Simulator) throws {
         guard simulatorAvailable(sim, "silentEngine") else { return }
-        var rng = SimSeededRandom(seed: simTestSeed("silentEngine/\(sim.rawValue)"))
+        var rng = SplitMix64(state: simTestSeed("silentEngine/\(sim.rawValue)"))
         let spec = simSpec("sys_silent", rows: 2, cols: 2, .s(8), .s(8), .s(32))
         let dir = try simScratchDir("silent-\(sim.rawValue)")
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -420,7 +407,7 @@ fileprivate final class SimOutcomes: @unchecked Sendable {
     @Test(arguments: Simulator.allCases)
     func lateEngineCountsTheExtraCycle(_ sim: Simulator) throws {
         guard simulatorAvailable(sim, "lateEngine") else { return }
-        var rng = SimSeededRandom(seed: simTestSeed("lateEngine/\(sim.rawValue)"))
+        var rng = SplitMix64(state: simTestSeed("lateEngine/\(sim.rawValue)"))
         let spec = simSpec("sys_late", rows: 2, cols: 3, .s(8), .s(8), .s(32))
         let dir = try simScratchDir("late-\(sim.rawValue)")
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -434,7 +421,7 @@ fileprivate final class SimOutcomes: @unchecked Sendable {
     @Test(arguments: Simulator.allCases)
     func wavesAreWritten(_ sim: Simulator) throws {
         guard simulatorAvailable(sim, "waves") else { return }
-        var rng = SimSeededRandom(seed: simTestSeed("waves/\(sim.rawValue)"))
+        var rng = SplitMix64(state: simTestSeed("waves/\(sim.rawValue)"))
         let spec = simSpec("sys_waves", rows: 2, cols: 2, .s(8), .s(8), .s(20))
         let dir = try simScratchDir("waves-\(sim.rawValue)")
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -450,7 +437,7 @@ fileprivate final class SimOutcomes: @unchecked Sendable {
     @Test(arguments: Simulator.allCases)
     func largeOperandsRaiseMaxWords(_ sim: Simulator) throws {
         guard simulatorAvailable(sim, "largeOperands") else { return }
-        var rng = SimSeededRandom(seed: simTestSeed("largeOperands/\(sim.rawValue)"))
+        var rng = SplitMix64(state: simTestSeed("largeOperands/\(sim.rawValue)"))
         let spec = simSpec("sys_deep", rows: 1, cols: 1, .s(4), .s(4), .s(24))
         let dir = try simScratchDir("deep-\(sim.rawValue)")
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -517,7 +504,7 @@ fileprivate final class SimOutcomes: @unchecked Sendable {
     @Test(arguments: Simulator.allCases)
     func concurrentRunsShareTheCache(_ sim: Simulator) throws {
         guard simulatorAvailable(sim, "concurrentCache") else { return }
-        var rng = SimSeededRandom(seed: simTestSeed("concurrentCache/\(sim.rawValue)"))
+        var rng = SplitMix64(state: simTestSeed("concurrentCache/\(sim.rawValue)"))
         let spec = simSpec("sys_conc", rows: 2, cols: 2, .s(8), .s(8), .s(32))
         let dir = try simScratchDir("conc-\(sim.rawValue)")
         defer { try? FileManager.default.removeItem(at: dir) }

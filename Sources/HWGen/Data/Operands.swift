@@ -82,7 +82,7 @@ public enum Operands {
 
 /// SplitMix64 (Steele, Lea & Flood 2014): a tiny generator whose output is fixed by its definition,
 /// unlike the standard library's random APIs.
-struct SplitMix64 {
+struct SplitMix64: RandomNumberGenerator {
     var state: UInt64
 
     mutating func next() -> UInt64 {
