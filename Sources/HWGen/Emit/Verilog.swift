@@ -83,7 +83,7 @@ public enum Verilog {
             guard let a = drivers[w.name] else { continue }
             if a.value.references.allSatisfy({ declared.contains(rename[$0] ?? $0) || declared.contains($0) }) {
                 let text = printer.print(a.value, bits: w.type.bits).text
-                flushHelpers(&printer, into: &decls, declared: &declared, read: &read)
+                flushHelpers(&printer, into: &decls, declared: &declared)
                 declare("wire", w.name, w.type, text)
             } else {
                 declare("wire", w.name, w.type)
@@ -156,7 +156,7 @@ public enum Verilog {
             blk.append("end")
             body.append(blk.joined(separator: "\n"))
         }
-        flushHelpers(&printer, into: &decls, declared: &declared, read: &read)
+        flushHelpers(&printer, into: &decls, declared: &declared)
 
         if !decls.isEmpty { out += "\n" + decls.map { "    " + $0 }.joined(separator: "\n") + "\n" }
         for b in body {
@@ -172,7 +172,7 @@ public enum Verilog {
 
     /// Moves helper wires created by the printer into the declarations.
     private static func flushHelpers(_ p: inout ExprPrinter, into decls: inout [String],
-                                     declared: inout Set<String>, read: inout Set<String>) {
+                                     declared: inout Set<String>) {
         for h in p.helpers where !declared.contains(h.name) {
             // Helpers are often read only in part (a slice of a sum): waive the unused bits.
             let line = "wire \(h.bits == 1 ? "" : "[\(h.bits - 1):0] ")\(h.name) = \(h.text);"
