@@ -85,7 +85,8 @@ extension HWGenCommand {
                                            workDir: workDir.map { URL(fileURLWithPath: $0) },
                                            waves: waves.map { URL(fileURLWithPath: $0) }) { print($0) }
             print("  " + CycleEstimate(rows: s.engine.rows, cols: s.engine.cols,
-                                       shape: GemmShape(m: ops.a.rows, k: ops.a.cols, n: ops.b.cols)).text)
+                                       shape: GemmShape(m: ops.a.rows, k: ops.a.cols, n: ops.b.cols),
+                                       pipeline: s.pipeline).text)
             if let out, let first = result.runs.first {
                 try Npy.writeMatrix(first.c, dtype: Npy.dtype(for: s.mac.acc), path: out)
             }
@@ -107,7 +108,8 @@ extension HWGenCommand {
             if let out { try Npy.writeMatrix(c, dtype: Npy.dtype(for: s.mac.acc), path: out) }
             print("golden \(s.name) \(ops.label): C is \(c.rows)x\(c.cols)" + (out.map { ", written to \($0)" } ?? ""))
             print("  " + CycleEstimate(rows: s.engine.rows, cols: s.engine.cols,
-                                       shape: GemmShape(m: ops.a.rows, k: ops.a.cols, n: ops.b.cols)).text)
+                                       shape: GemmShape(m: ops.a.rows, k: ops.a.cols, n: ops.b.cols),
+                                       pipeline: s.pipeline).text)
         }
     }
 

@@ -36,7 +36,7 @@ import Testing
         let out = try Self.tempDir()
         let r = try Self.hwgen(["emit", "designs/systolic_os_4x4_s8.yaml", "-o", out.path, "--gemm", "5x6x7", "--seed", "3"])
         #expect(r.status == 0, "\(r.combined)")
-        for f in ["rtl/systolic_os_4x4_s8.v", "rtl/pe_os_s8_s8_s32.v", "rtl/mac_s8_s8_s32.v",
+        for f in ["rtl/systolic_os_4x4_s8.v", "rtl/pe_os_baseline_p1_s8_s8_s32.v", "rtl/mac_baseline_p1_s8_s8_s32.v",
                   "testbenches/tb_systolic_os_4x4_s8.v", "vectors/systolic_os_4x4_s8/a.hex",
                   "vectors/systolic_os_4x4_s8/c_expected.hex"] {
             #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent(f).path), "missing \(f)")

@@ -272,10 +272,14 @@ private let delayLine = Module("delay_u8") { m in m.output("o", m.delay(m.input(
         MACTypes(a: .u(8), b: .u(8), acc: .u(32)),
     ])
     func libraryModulesPass(mac: MACTypes) throws {
-        #expect(Checks.run(MAC.accumulate(mac)).isEmpty)
-        let os = SystolicOS(rows: 3, cols: 2, mac: mac)
-        #expect(Checks.run(os.pe).isEmpty)
-        #expect(Checks.run(os.module(name: "systolic_os_3x2")).isEmpty)
-        try Checks.validate(os.module(name: "systolic_os_3x2"))
+        for kind in MACKind.allCases {
+            for pipeline in MACConfig.pipelineRange {
+                let config = MACConfig(mac, kind: kind, pipeline: pipeline)
+                #expect(Checks.run(MACUnit(config).module).isEmpty, "\(config)")
+                let os = SystolicOS(rows: 3, cols: 2, mac: config)
+                #expect(Checks.run(os.pe).isEmpty, "\(config)")
+                try Checks.validate(os.module(name: "systolic_os_3x2"))
+            }
+        }
     }
 }

@@ -99,10 +99,10 @@ import Testing
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hwgen-mutant-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
         let design = try Flow.emit(spec, to: dir)
-        let mac = try #require(design.rtl.first { $0.lastPathComponent == "mac_s8_s8_s32.v" })
+        let mac = try #require(design.rtl.first { $0.lastPathComponent == "mac_baseline_p0_s8_s8_s32.v" })
         let text = try String(contentsOf: mac, encoding: .utf8)
-        #expect(text.contains("(acc + "))
-        try text.replacingOccurrences(of: "(acc + ", with: "(acc - ").write(to: mac, atomically: true, encoding: .utf8)
+        #expect(text.contains("acc) + "))
+        try text.replacingOccurrences(of: "acc) + ", with: "acc) - ").write(to: mac, atomically: true, encoding: .utf8)
         let (a, b) = Operands.random(shape: GemmShape(m: 3, k: 4, n: 3), mac: Self.s8, seed: 5)
         let golden = GoldenGEMM.multiply(a, b, mac: Self.s8)
         let run = try Simulation.run(spec: spec, rtlFiles: design.rtl, testbench: design.testbench, a: a, b: b,

@@ -16,11 +16,20 @@ private func topFile(_ m: Module) throws -> VerilogFile {
 
 @Suite struct EmitSnapshotTests {
     @Test func macS8xS8toS32() throws {
-        assertSnapshot(of: try topFile(MAC.accumulate(s8)).text, as: .lines)
+        assertSnapshot(of: try topFile(MACUnit(MACConfig(s8)).module).text, as: .lines)
     }
 
     @Test func macU8xS8toS24() throws {
-        assertSnapshot(of: try topFile(MAC.accumulate(MACTypes(a: .u(8), b: .s(8), acc: .s(24)))).text, as: .lines)
+        assertSnapshot(of: try topFile(MACUnit(MACConfig(MACTypes(a: .u(8), b: .s(8), acc: .s(24)))).module).text, as: .lines)
+    }
+
+    @Test func boothMACs4xS4Pipelined() throws {
+        let s4 = MACTypes(a: .s(4), b: .s(4), acc: .s(12))
+        assertSnapshot(of: try topFile(MACUnit(MACConfig(s4, kind: .booth, pipeline: 1)).module).text, as: .lines)
+    }
+
+    @Test func splitBaselineMACs8() throws {
+        assertSnapshot(of: try topFile(MACUnit(MACConfig(s8, pipeline: 2)).module).text, as: .lines)
     }
 
     @Test func outputStationaryPEs8() throws {
@@ -30,7 +39,7 @@ private func topFile(_ m: Module) throws -> VerilogFile {
     @Test func systolicOS2x2s8Top() throws {
         let top = SystolicOS(rows: 2, cols: 2, mac: s8).module(name: "systolic_os_2x2_s8", origin: "designs/test.yaml")
         let files = try Verilog.emit(top)
-        #expect(files.map(\.name) == ["mac_s8_s8_s32.v", "pe_os_s8_s8_s32.v", "systolic_os_2x2_s8.v"])
+        #expect(files.map(\.name) == ["mac_baseline_p0_s8_s8_s32.v", "pe_os_baseline_p0_s8_s8_s32.v", "systolic_os_2x2_s8.v"])
         assertSnapshot(of: try #require(files.last).text, as: .lines)
     }
 }
@@ -120,17 +129,21 @@ private final class Workdir {
 }
 
 @Suite struct EmitToolTests {
-    /// Every file of a 3×2 array passes verilator -Wall, iverilog -g2005 and a yosys synth.
-    @Test(arguments: [s8, s4, u8s8])
-    func systolicOS3x2IsCleanInEveryTool(mac: MACTypes) throws {
-        let top = SystolicOS(rows: 3, cols: 2, mac: mac).module(name: "systolic_os_3x2_\(mac.tag)")
-        let files = try Verilog.emit(top)
-        #expect(files.map(\.module) == ["mac_\(mac.tag)", "pe_os_\(mac.tag)", top.name])
-        let dir = try Workdir()
-        let paths = try dir.write(files)
-        try dir.expectVerilatorClean(paths, top: top.name)
-        try dir.expectIcarusClean(paths)
-        try dir.expectYosysClean(paths, top: top.name)
+    /// Every file of a 3×2 array, for every MAC kind and pipeline depth, passes verilator -Wall,
+    /// iverilog -g2005 and a yosys synth.
+    @Test(arguments: [s8, s4, u8s8], MACKind.allCases)
+    func systolicOS3x2IsCleanInEveryTool(mac: MACTypes, kind: MACKind) throws {
+        for pipeline in MACConfig.pipelineRange {
+            let config = MACConfig(mac, kind: kind, pipeline: pipeline)
+            let top = SystolicOS(rows: 3, cols: 2, mac: config).module(name: "systolic_os_3x2_\(config.tag)")
+            let files = try Verilog.emit(top)
+            #expect(files.map(\.module) == ["mac_\(config.tag)", "pe_os_\(config.tag)", top.name])
+            let dir = try Workdir()
+            let paths = try dir.write(files)
+            try dir.expectVerilatorClean(paths, top: top.name)
+            try dir.expectIcarusClean(paths)
+            try dir.expectYosysClean(paths, top: top.name)
+        }
     }
 
     /// Each file also lints on its own, as the top (children are resolved from the same directory).

@@ -105,7 +105,7 @@ import Testing
         #expect(Self.error(Self.variant(engine: "{ kind: systolic, dataflow: ws, rows: 8, cols: 8 }"))
                 == #"designs/t.yaml: engine.dataflow: "ws" is not a dataflow (allowed: os)"#)
         #expect(Self.error("name: x\nengine: { kind: systolic, dataflow: os, rows: 8, cols: 8 }\n")
-                == "designs/t.yaml: mac: missing (allowed: a mapping with a, b, acc)")
+                == "designs/t.yaml: mac: missing (allowed: a mapping with a, b, acc, kind, pipeline)")
         #expect(Self.error(Self.variant(engine: "{ kind: systolic, dataflow: os, cols: 8 }"))
                 == "designs/t.yaml: engine.rows: missing (allowed: an integer in 1...64)")
         #expect(Self.error(Self.variant(name: "module"))

@@ -90,6 +90,7 @@ extension HWValue {
         guard a.type == b.type else {
             return .invalid("select arms differ: \(a.type) vs \(b.type) (convert one explicitly)")
         }
+        if case .const(let c, _) = value.expr { return c != 0 ? a.value : b.value }
         return Value(.mux(value.expr, a.value.expr, b.value.expr, a.type))
     }
 }
@@ -109,7 +110,28 @@ private func binary(_ op: BinaryOp, _ l: Value, _ r: Value, _ rule: (HWType, HWT
     }
     guard let t = rule(l.type, r.type) else { return .invalid("'\(op.rawValue)' needs operands of the same signedness, not \(l.type) and \(r.type)") }
     guard !WidthRules.tooWide(t.bits) else { return .invalid("'\(op.rawValue)' result is \(t.bits) bits wide") }
-    return Value(.binary(op, l.expr, r.expr, t))
+    return folded(op, l, r, t) ?? Value(.binary(op, l.expr, r.expr, t))
+}
+
+/// `l op r` without the operator when a constant operand makes it trivial (`x ^ 0`, `x & 0`,
+/// `x & ~0`, `x | 0`), so generated logic reads like hand-written RTL. Only folds where the kept
+/// operand already has the result type.
+private func folded(_ op: BinaryOp, _ l: Value, _ r: Value, _ t: HWType) -> Value? {
+    func constant(_ v: Value) -> Int64? { if case .const(let c, _) = v.expr { return c }; return nil }
+    func allOnes(_ c: Int64, _ type: HWType) -> Bool {
+        type.bits >= 64 ? c == -1 : (c & ((Int64(1) << type.bits) - 1)) == (Int64(1) << type.bits) - 1
+    }
+    for (c, x, ct) in [(constant(r), l, r.type), (constant(l), r, l.type)] {
+        guard let c, x.type == t, ct.bits <= t.bits || ct == t else { continue }
+        switch op {
+        case .xor, .or: if c == 0 { return x }
+        case .and:
+            if c == 0 { return Value(.const(0, t)) }
+            if allOnes(c, ct), ct.bits == t.bits { return x }
+        default: break
+        }
+    }
+    return nil
 }
 
 /// An integer literal typed to fit next to `other`.
@@ -127,7 +149,13 @@ public func * (l: some HWValue, r: some HWValue) -> Value { binary(.mul, l.value
 public func & (l: some HWValue, r: some HWValue) -> Value { binary(.and, l.value, r.value, WidthRules.bitwise) }
 public func | (l: some HWValue, r: some HWValue) -> Value { binary(.or, l.value, r.value, WidthRules.bitwise) }
 public func ^ (l: some HWValue, r: some HWValue) -> Value { binary(.xor, l.value, r.value, WidthRules.bitwise) }
-public prefix func ~ (x: some HWValue) -> Value { Value(.unary(.not, x.value.expr, x.type)) }
+public prefix func ~ (x: some HWValue) -> Value {
+    if case .const(let c, let t) = x.value.expr, t.bits < 64 {
+        let flipped = ~c & ((Int64(1) << t.bits) - 1)               // the inverted bit pattern
+        return .constant(t.signed && flipped >= Int64(1) << (t.bits - 1) ? flipped - (Int64(1) << t.bits) : flipped, t)
+    }
+    return Value(.unary(.not, x.value.expr, x.type))
+}
 
 private func compare(_ op: BinaryOp, _ l: Value, _ r: Value) -> Value { binary(op, l, r) { _, _ in .bit } }
 public func == (l: some HWValue, r: some HWValue) -> Value { compare(.eq, l.value, r.value) }

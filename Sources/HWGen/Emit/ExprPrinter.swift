@@ -25,8 +25,8 @@ struct ExprPrinter {
     let signedNames: Set<String>
     /// Names already used in the module; helper wires get fresh ones.
     var taken: Set<String>
-    /// Helper wires to declare, in order: (name, width, expression text).
-    var helpers: [(name: String, bits: Int, text: String)] = []
+    /// Helper wires to declare, in order: (name, width, expression text, declared signed).
+    var helpers: [(name: String, bits: Int, text: String, signed: Bool)] = []
 
     private func name(_ n: String) -> Text {
         let v = rename[n] ?? n
@@ -50,7 +50,8 @@ struct ExprPrinter {
         if w == t.bits { return n }
         if w < t.bits { return .atom(w == 1 ? "\(n.text)[0]" : "\(n.text)[\(w - 1):0]") }
         let msb = t.bits == 1 ? n.text : "\(n.text)[\(t.bits - 1)]"
-        return .atom(t.signed ? "{{\(w - t.bits){\(msb)}}, \(n.text)}" : "{{\(w - t.bits){1'b0}}, \(n.text)}")
+        let fill = t.signed ? msb : "1'b0"
+        return .atom(w - t.bits == 1 ? "{\(fill), \(n.text)}" : "{{\(w - t.bits){\(fill)}}, \(n.text)}")
     }
 
     /// Zero-extends a k-bit text to w ≥ k bits.
@@ -63,11 +64,91 @@ struct ExprPrinter {
         if case .ref(let n, _) = e { return name(n) }
         let text = print(e, bits: e.type.bits).text
         if let existing = helpers.first(where: { $0.text == text && $0.bits == e.type.bits }) { return .atom(existing.name) }
+        let n = fresh(hint)
+        helpers.append((n, e.type.bits, text, false))
+        return .atom(n)
+    }
+
+    /// The exact product `l * r` (type `t`) as a name: a signal, or a helper wire
+    /// `wire [t.bits-1:0] h = A * B;` whose operands keep their own widths.
+    private mutating func product(_ l: Expr, _ r: Expr, _ t: HWType, hint: String) -> Text {
+        let text = productText(l, r, t)
+        if let existing = helpers.first(where: { $0.text == text && $0.bits == t.bits }) {
+            return .atom(existing.name, signed: t.signed)
+        }
+        let n = fresh(hint)
+        helpers.append((n, t.bits, text, t.signed))
+        return .atom(n, signed: t.signed)
+    }
+
+    /// `A * B` on the operands at their own widths. When the product is signed both operands are
+    /// made signed (an unsigned one gains a zero bit), so Verilog sign-extends them to any context
+    /// width and the result is the exact product.
+    private mutating func productText(_ l: Expr, _ r: Expr, _ t: HWType) -> String {
+        func operand(_ x: Expr) -> String {
+            let v = print(x, bits: x.type.bits)
+            guard t.signed else { return v.operand }
+            if !x.type.signed { return "$signed({1'b0, \(v.text)})" }
+            return v.signed ? v.operand : "$signed(\(v.text))"
+        }
+        return "\(operand(l)) * \(operand(r))"
+    }
+
+    /// Prints the value of a declaration or assignment of width `w`: like ``print(_:bits:)``, but
+    /// a product exactly as wide as its target is written inline (`wire signed [15:0] p = a * b;`).
+    mutating func printAssigned(_ e: Expr, bits w: Int) -> Text {
+        if case .binary(.mul, let l, let r, let t) = e, w == t.bits, w > max(l.type.bits, r.type.bits) {
+            return Text(text: productText(l, r, t), atomic: false, signed: t.signed)
+        }
+        return print(e, bits: w)
+    }
+
+    /// An unused name starting with `hint`.
+    private mutating func fresh(_ hint: String) -> String {
         var n = hint, i = 0
         while taken.contains(n) || VerilogNames.reserved.contains(n) { i += 1; n = "\(hint)_\(i)" }
         taken.insert(n)
-        helpers.append((n, e.type.bits, text))
-        return .atom(n)
+        return n
+    }
+
+    /// Bits hi...lo of `e` as an expression that slices only names, or nil when that needs a
+    /// helper wire: slices commute with concatenation, muxes, bitwise operators and constants.
+    static func slice(_ e: Expr, hi: Int, lo: Int) -> Expr? {
+        let n = hi - lo + 1
+        if lo == 0 && n == e.type.bits { return e.type.signed ? .reinterpret(e, .u(n)) : e }
+        switch e {
+        case .const(let v, _):
+            let mask: Int64 = n >= 63 ? Int64.max : (Int64(1) << n) - 1
+            return .const((v >> lo) & mask, .u(n))
+        case .slice(let x, _, let l2):
+            return .slice(x, hi: hi + l2, lo: lo + l2)
+        case .concat(let parts):
+            var pieces: [Expr] = [], base = 0
+            for p in parts.reversed() {                     // least significant part first
+                let (pl, ph) = (base, base + p.type.bits - 1)
+                base += p.type.bits
+                let (l, h) = (max(pl, lo), min(ph, hi))
+                guard l <= h else { continue }
+                pieces.insert(slice(p, hi: h - pl, lo: l - pl) ?? .slice(p, hi: h - pl, lo: l - pl), at: 0)
+            }
+            return pieces.count == 1 ? pieces[0] : .concat(pieces)
+        case .mux(let c, let a, let b, _):
+            guard let x = slice(a, hi: hi, lo: lo), let y = slice(b, hi: hi, lo: lo) else { return nil }
+            return .mux(c, x, y, .u(n))
+        case .binary(let op, let l, let r, let t) where [.and, .or, .xor].contains(op)
+                && l.type.bits == t.bits && r.type.bits == t.bits:
+            guard let x = slice(l, hi: hi, lo: lo), let y = slice(r, hi: hi, lo: lo) else { return nil }
+            return .binary(op, x, y, .u(n))
+        case .unary(.not, let x, let t) where x.type.bits == t.bits:
+            return slice(x, hi: hi, lo: lo).map { .unary(.not, $0, .u(n)) }
+        case .resize(let x, _), .reinterpret(let x, _):
+            guard hi < x.type.bits else { return nil }
+            return slice(x, hi: hi, lo: lo) ?? .slice(x, hi: hi, lo: lo)
+        case .ref:
+            return .slice(e, hi: hi, lo: lo)
+        default:
+            return nil
+        }
     }
 
     /// `e` printed as a w-bit Verilog expression equal to e's value extended or wrapped to w bits.
@@ -91,6 +172,10 @@ struct ExprPrinter {
                 }
             }
             return zeroExtend(Text(text: "\(a.operand) \(op.rawValue) \(b.operand)", atomic: false, signed: false), from: 1, to: w)
+        case .binary(.mul, let l, let r, _) where w > max(l.type.bits, r.type.bits):
+            // Wider than both operands: multiply at the operands' own widths (an s8×s8 product
+            // is an 8×8 multiplier, not a sign-extended 16×16 one), named so no context widens it.
+            return fit(product(l, r, t, hint: "product"), t, w)
         case .binary(let op, let l, let r, _):
             let a = print(l, bits: w), b = print(r, bits: w)
             return Text(text: "\(a.operand) \(op.rawValue) \(b.operand)", atomic: false, signed: a.signed && b.signed)
@@ -105,14 +190,26 @@ struct ExprPrinter {
             let x = print(a, bits: w), y = print(b, bits: w)
             return Text(text: "\(print(c, bits: 1).operand) ? \(x.operand) : \(y.operand)", atomic: false,
                         signed: x.signed && y.signed)
-        case .slice(let x, _, let lo):
+        case .slice(let x, let hi, let lo):
+            if case .ref = x {} else if let pushed = Self.slice(x, hi: hi, lo: lo) { return print(pushed, bits: w) }
+            if lo == 0, case .binary(let op, _, _, _) = x, [.add, .sub, .mul].contains(op) {
+                // The low bits of a sum or product are the sum or product at that width.
+                return zeroExtend(print(x, bits: min(w, hi + 1)), from: min(w, hi + 1), to: w)
+            }
             let n = indexable(x, hint: "slice").text
             let top = lo + min(w, t.bits) - 1
             let s = (top == lo && x.type.bits == 1) ? n : (top == lo ? "\(n)[\(lo)]" : "\(n)[\(top):\(lo)]")
             return zeroExtend(.atom(s), from: min(w, t.bits), to: w)
         case .concat(let parts):
             if w < t.bits { return fit(indexable(e, hint: "cat"), t, w) }
-            let inner = parts.map { print($0, bits: $0.type.bits).text }.joined(separator: ", ")
+            // Runs of one repeated part print as a replication: {9{neg}}.
+            var runs: [(text: String, count: Int)] = []
+            func flat(_ e: Expr) -> [Expr] { if case .concat(let ps) = e { return ps.flatMap(flat) }; return [e] }
+            for p in parts.flatMap(flat) {
+                let text = print(p, bits: p.type.bits).text
+                if let last = runs.last, last.text == text { runs[runs.count - 1].count += 1 } else { runs.append((text, 1)) }
+            }
+            let inner = runs.map { $0.count == 1 ? $0.text : "{\($0.count){\($0.text)}}" }.joined(separator: ", ")
             return .atom(w == t.bits ? "{\(inner)}" : "{{\(w - t.bits){1'b0}}, \(inner)}")
         case .resize(let x, _):
             // Extension, or truncation read back at no more than the truncated width: value mod 2^w.

@@ -82,7 +82,7 @@ public enum Verilog {
         for w in m.wires where !instanceWires.contains(w.name) {
             guard let a = drivers[w.name] else { continue }
             if a.value.references.allSatisfy({ declared.contains(rename[$0] ?? $0) || declared.contains($0) }) {
-                let text = printer.print(a.value, bits: w.type.bits).text
+                let text = printer.printAssigned(a.value, bits: w.type.bits).text
                 flushHelpers(&printer, into: &decls, declared: &declared)
                 declare("wire", w.name, w.type, text)
             } else {
@@ -95,7 +95,7 @@ public enum Verilog {
         var body: [String] = []
         let assigns = deferred + m.assignments.filter { outputNames.contains($0.target) && !aliasedOutputs.contains($0.target) }
         if !assigns.isEmpty {
-            body.append(assigns.map { "assign \($0.target) = \(printer.print($0.value, bits: $0.value.type.bits).text);" }
+            body.append(assigns.map { "assign \($0.target) = \(printer.printAssigned($0.value, bits: $0.value.type.bits).text);" }
                 .joined(separator: "\n"))
         }
 
@@ -175,7 +175,7 @@ public enum Verilog {
                                      declared: inout Set<String>) {
         for h in p.helpers where !declared.contains(h.name) {
             // Helpers are often read only in part (a slice of a sum): waive the unused bits.
-            let line = "wire \(h.bits == 1 ? "" : "[\(h.bits - 1):0] ")\(h.name) = \(h.text);"
+            let line = "wire \(h.signed ? "signed " : "")\(h.bits == 1 ? "" : "[\(h.bits - 1):0] ")\(h.name) = \(h.text);"
             decls.append("/* verilator lint_off UNUSEDSIGNAL */ \(line) /* verilator lint_on UNUSEDSIGNAL */")
             declared.insert(h.name)
         }

@@ -16,20 +16,22 @@ public struct OSOutputEvent: Hashable, Sendable {
 
 /// Cycle model of the output-stationary R×C systolic engine (the contract the RTL implements).
 ///
+/// `pipeline` is the MAC's register stages (`mac.pipeline`): each delays every result by one cycle.
+///
 /// The M×K×N GEMM is split into T = ⌈M/R⌉·⌈N/C⌉ zero-padded R×C output tiles, fed in row-major
 /// tile order, K elements each. One element is offered per cycle and accepted when offered,
 /// except that a tile's last element waits until ≥ 2C−1 cycles have passed since the previous
 /// tile's last element was accepted (the row drain chains must be free). PE (i, j)'s result for
 /// tile t appears on row i's port in cycle L_t + i + 2j + 2, where L_t is when t's last element
-/// was accepted.
+/// was accepted, plus `pipeline`.
 public enum GoldenTiming {
     /// Total cycles of a run (last output cycle + 1), in closed form:
-    /// L_T + R + 2C with L_T = (K − 1) + (T − 1)·max(K, 2C − 1).
-    public static func osCycles(rows: Int, cols: Int, m: Int, k: Int, n: Int) -> Int {
+    /// L_T + R + 2C + pipeline with L_T = (K − 1) + (T − 1)·max(K, 2C − 1).
+    public static func osCycles(rows: Int, cols: Int, m: Int, k: Int, n: Int, pipeline: Int = 0) -> Int {
         checkShape(rows, cols, m, k, n)
         let tiles = tileCount(rows: rows, cols: cols, m: m, n: n)
         let lastAccept = (k - 1) + (tiles - 1) * max(k, 2 * cols - 1)
-        return lastAccept + rows + 2 * cols
+        return lastAccept + rows + 2 * cols + pipeline
     }
 
     /// Cycle in which each tile's last element is accepted (L_1 … L_T), found by stepping through
@@ -53,11 +55,11 @@ public enum GoldenTiming {
     /// Event-level output schedule: for each PE row i, its outputs in emission order
     /// (tile order, then column order) with the cycle each appears. Built from the simulated
     /// acceptance cycles, not from ``osCycles(rows:cols:m:k:n:)``.
-    public static func osOutputSchedule(rows: Int, cols: Int, m: Int, k: Int, n: Int) -> [[OSOutputEvent]] {
+    public static func osOutputSchedule(rows: Int, cols: Int, m: Int, k: Int, n: Int, pipeline: Int = 0) -> [[OSOutputEvent]] {
         let accepts = osLastAcceptCycles(rows: rows, cols: cols, m: m, k: k, n: n)
         return (0..<rows).map { i in
             accepts.enumerated().flatMap { tile, last in
-                (0..<cols).map { j in OSOutputEvent(tile: tile, col: j, cycle: last + i + 2 * j + 2) }
+                (0..<cols).map { j in OSOutputEvent(tile: tile, col: j, cycle: last + i + 2 * j + 2 + pipeline) }
             }
         }
     }

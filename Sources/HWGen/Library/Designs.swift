@@ -4,7 +4,7 @@ public enum Designs {
     public static func module(for spec: DesignSpec) -> Module {
         switch (spec.engine.kind, spec.engine.dataflow) {
         case (.systolic, .os):
-            return SystolicOS(rows: spec.engine.rows, cols: spec.engine.cols, mac: spec.mac)
+            return SystolicOS(rows: spec.engine.rows, cols: spec.engine.cols, mac: spec.macConfig)
                 .module(name: spec.name, origin: spec.source)
         }
     }

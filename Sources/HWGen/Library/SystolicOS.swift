@@ -1,53 +1,72 @@
 /// Output-stationary systolic array.
 ///
 /// A enters from the left (row i skewed by i cycles), B from the top (column j skewed by j);
-/// each PE accumulates one output element. When the last element of a tile has passed, every
-/// PE copies its sum into a result chain that shifts left, one row port per PE row: PE (i, j)'s
-/// result leaves row i at cycle L + i + 2j + 2, where L is the cycle the tile's last element was
-/// accepted. The next tile's last element may only be accepted 2C − 1 cycles after the previous
-/// one (`in_ready` is low meanwhile), so result chains never collide; tiles otherwise stream
-/// back to back, overlapping compute with drain.
+/// each PE accumulates one output element in its MAC unit. Each row gates its A lane and its
+/// `first`/`last` flags with its own copy of the accept signal where they enter the row: a
+/// cycle without an element carries a = 0 (so the MAC needs no enable), and no two rows' flag
+/// chains are equal registers, so synthesis cannot merge them into one flop per anti-diagonal
+/// (each flag register drives one PE). When the last element of a tile has passed a PE, the PE
+/// copies its sum into a result chain that shifts left, one row port per PE row: PE (i, j)'s
+/// result leaves row i at cycle L + i + 2j + 2 + pipeline, where L is the cycle the tile's last
+/// element was accepted. The next tile's last element may only be accepted 2C − 1 cycles after
+/// the previous one (`in_ready` is low meanwhile), so result chains never collide; tiles otherwise
+/// stream back to back, overlapping compute with drain.
 public struct SystolicOS: Sendable {
     public let rows: Int
     public let cols: Int
-    public let mac: MACTypes
+    public let mac: MACConfig
 
-    public init(rows: Int, cols: Int, mac: MACTypes) {
+    public init(rows: Int, cols: Int, mac: MACConfig) {
         self.rows = rows
         self.cols = cols
         self.mac = mac
     }
 
+    /// An array of `baseline` MACs without pipeline stages.
+    public init(rows: Int, cols: Int, mac: MACTypes) {
+        self.init(rows: rows, cols: cols, mac: MACConfig(mac))
+    }
+
     /// Cycles between accepted last elements needed to keep the result chains apart.
     public var drainSpacing: Int { 2 * cols - 1 }
 
-    /// The processing element `pe_os_<a>_<b>_<acc>`.
+    /// The processing element `pe_os_<kind>_p<pipeline>_<a>_<b>_<acc>`.
     public var pe: Module {
-        let t = mac
-        return Module("pe_os_\(t.tag)", doc: "Output-stationary PE: forwards operands and flags, accumulates, shifts results left.") { m in
+        let unit = MACUnit(mac), t = mac.types, w = t.acc.bits
+        return Module("pe_os_\(mac.tag)", doc: "Output-stationary PE: forwards operands and flags, accumulates, shifts results left.") { m in
             let a = m.input("a_in", t.a), b = m.input("b_in", t.b)
-            let valid = m.input("valid_in", .bit), first = m.input("first_in", .bit), last = m.input("last_in", .bit)
+            let first = m.input("first_in", .bit), last = m.input("last_in", .bit)
             let resIn = m.input("res_in", t.acc), resValidIn = m.input("res_valid_in", .bit)
-            let unit = m.instance(MAC.accumulate(t), "mac", ["a": a, "b": b, "en": valid, "first": first])
+            let sum = m.instance(unit.module, "mac", ["a": a, "b": b, "first": first])["acc"]
             m.output("a_out", m.delay(a, "a_q", reset: nil))
             m.output("b_out", m.delay(b, "b_q", reset: nil))
-            m.output("valid_out", m.delay(valid, "valid_q"))
-            m.output("first_out", m.delay(first, "first_q", reset: nil))
-            m.output("last_out", m.delay(last, "last_q", reset: nil))
-            // `done`: the accumulator holds this tile's final sum.
-            let done = m.delay(valid & last, "done")
-            m.output("res_out", m.delay(done.select(unit["acc"], resIn), "res", reset: nil))
-            m.output("res_valid_out", m.delay(done | resValidIn, "res_valid"))
+            m.output("first_out", m.delay(first, "first_q"))
+            let lastQ = m.delay(last, "last_q")
+            m.output("last_out", lastQ)
+            // `done`: the MAC's sum includes this tile's last element.
+            let done = (1..<unit.latency).reduce(lastQ) { d, k in m.delay(d, "done_d\(k)") }
+            guard let h = unit.splitBit else {
+                m.output("res_out", m.delay(done.select(sum, resIn), "res", reset: nil))
+                m.output("res_valid_out", m.delay(done | resValidIn, "res_valid"))
+                return
+            }
+            // Split accumulator: the upper half of the sum, and of the result chain, lags one cycle.
+            let doneHi = m.delay(done, "done_hi")
+            let lo = m.delay(done.select(sum.bits(h - 1, 0), resIn.bits(h - 1, 0)), "res_lo", reset: nil)
+            let hi = m.delay(doneHi.select(sum.bits(w - 1, h), resIn.bits(w - 1, h)), "res_hi", reset: nil)
+            m.output("res_out", concat([hi, lo]).wrapped(to: t.acc))
+            m.output("res_valid_out", m.delay(doneHi | resValidIn, "res_valid"))
         }
     }
 
     /// The array with its input skew and tile controller, named `name`.
     public func module(name: String, origin: String? = nil) -> Module {
-        let (R, C, t) = (rows, cols, mac)
+        let (R, C, t) = (rows, cols, mac.types)
         let spacing = drainSpacing
         let gapType = HWType.u(max(1, bitsFor(spacing)))
         let pe = self.pe
-        var top = Module(name, doc: "\(R)x\(C) output-stationary systolic array, \(t).") { m in
+        let split = MACUnit(mac).splitBit
+        var top = Module(name, doc: "\(R)x\(C) output-stationary systolic array, \(t), \(mac.kind.rawValue) MAC, pipeline \(mac.pipeline).") { m in
             let inValid = m.input("in_valid", .bit), inLast = m.input("in_last", .bit)
             let aCol = m.input("a_col", .u(R * t.a.bits)), bRow = m.input("b_row", .u(C * t.b.bits))
 
@@ -62,21 +81,23 @@ public struct SystolicOS: Sendable {
             gap.next((accept & inLast).select(Value.constant(1, gapType),
                                               drainFree.select(gap, (gap + 1).wrapped(to: gapType))))
 
-            // Input skew: lane i of A and its flags reach row i after i cycles; B column j after j.
+            // Input skew: lane i of A, the accept signal and the flags reach row i after i cycles;
+            // B column j after j. Each row gates its own lane and flags with its own accept.
             func lane(_ v: Value, _ k: Int, _ type: HWType) -> Value {
                 let raw = v.bits(k * type.bits + type.bits - 1, k * type.bits)
                 return type.signed ? raw.asSigned : raw
             }
-            func skew(_ v: Value, _ n: Int, _ prefix: String) -> Value {
-                (0..<n).reduce(v) { x, d in m.delay(x, "\(prefix)_d\(d + 1)", reset: nil) }
+            func skew(_ v: Value, _ n: Int, _ prefix: String, reset: Int64? = nil) -> Value {
+                (0..<n).reduce(v) { x, d in m.delay(x, "\(prefix)_d\(d + 1)", reset: reset) }
             }
-            let aSkewed = (0..<R).map { skew(lane(aCol, $0, t.a), $0, "a\($0)") }
             let bSkewed = (0..<C).map { skew(lane(bRow, $0, t.b), $0, "b\($0)") }
-            var flags = [(valid: accept, first: firstPending.value, last: inLast)]
-            for i in 1..<max(R, 1) {
-                let p = flags[i - 1]
-                flags.append((m.delay(p.valid, "valid_row\(i)"), m.delay(p.first, "first_row\(i)", reset: nil),
-                              m.delay(p.last, "last_row\(i)", reset: nil)))
+            var entries: [(a: Value, first: Value, last: Value)] = []
+            for i in 0..<R {
+                let valid = skew(accept, i, "valid\(i)", reset: 0)
+                let a = skew(lane(aCol, i, t.a), i, "a\(i)")
+                entries.append((m.wire("row\(i)_a", valid.select(a, Value.constant(0, t.a))),
+                                m.wire("row\(i)_first", valid & skew(firstPending.value, i, "first\(i)")),
+                                m.wire("row\(i)_last", valid & skew(inLast, i, "last\(i)"))))
             }
 
             // PE grid; results flow right to left, so res_in is connected after the right neighbour exists.
@@ -86,10 +107,9 @@ public struct SystolicOS: Sendable {
                 for j in 0..<C {
                     let left = j > 0 ? row[j - 1] : nil
                     let unit = m.instance(pe, "pe_\(i)_\(j)", [
-                        "a_in": left?["a_out"] ?? aSkewed[i],
-                        "valid_in": left?["valid_out"] ?? flags[i].valid,
-                        "first_in": left?["first_out"] ?? flags[i].first,
-                        "last_in": left?["last_out"] ?? flags[i].last,
+                        "a_in": left?["a_out"] ?? entries[i].a,
+                        "first_in": left?["first_out"] ?? entries[i].first,
+                        "last_in": left?["last_out"] ?? entries[i].last,
                         "b_in": i > 0 ? pes[i - 1][j]["b_out"] : bSkewed[j],
                     ])
                     if let left {
@@ -102,8 +122,14 @@ public struct SystolicOS: Sendable {
                 row[C - 1].connect("res_valid_in", Value.constant(0, .bit))
                 pes.append(row)
             }
+            // With a split accumulator the lower half of each result arrives a cycle early: realign.
+            let results: [Value] = pes.enumerated().map { i, row in
+                let r = row[0]["res_out"].asUnsigned
+                guard let h = split else { return r }
+                return concat([r.bits(t.acc.bits - 1, h), m.delay(r.bits(h - 1, 0), "out\(i)_lo", reset: nil)])
+            }
             m.output("out_valid", concat(pes.reversed().map { $0[0]["res_valid_out"] }))
-            m.output("out_data", concat(pes.reversed().map { $0[0]["res_out"].asUnsigned }))
+            m.output("out_data", concat(results.reversed()))
         }
         top.origin = origin
         return top

@@ -69,8 +69,8 @@ public struct CycleEstimate: Sendable {
     public let scaleSim: Int
     public let ideal: Double
 
-    public init(rows: Int, cols: Int, shape: GemmShape) {
-        golden = GoldenTiming.osCycles(rows: rows, cols: cols, m: shape.m, k: shape.k, n: shape.n)
+    public init(rows: Int, cols: Int, shape: GemmShape, pipeline: Int = 0) {
+        golden = GoldenTiming.osCycles(rows: rows, cols: cols, m: shape.m, k: shape.k, n: shape.n, pipeline: pipeline)
         scaleSim = GoldenTiming.scaleSimOS(rows: rows, cols: cols, m: shape.m, k: shape.k, n: shape.n)
         ideal = GoldenTiming.idealCycles(rows: rows, cols: cols, m: shape.m, k: shape.k, n: shape.n)
     }

@@ -34,14 +34,25 @@ public struct DesignSpec: Equatable, Sendable {
     /// Design (top module) name, a Verilog identifier.
     public var name: String
     public var engine: EngineSpec
+    /// Operand and accumulator types (`mac.a`, `mac.b`, `mac.acc`).
     public var mac: MACTypes
+    /// MAC kind (`mac.kind`, default `baseline`).
+    public var macKind: MACKind
+    /// Register stages inside the MAC (`mac.pipeline`, default 0).
+    public var pipeline: Int
     /// Path the spec was loaded from, as the user gave it (appears in generated headers).
     public var source: String
 
-    public init(name: String, engine: EngineSpec, mac: MACTypes, source: String) {
+    public init(name: String, engine: EngineSpec, mac: MACTypes, macKind: MACKind = .baseline,
+                pipeline: Int = 0, source: String) {
         self.name = name
         self.engine = engine
         self.mac = mac
+        self.macKind = macKind
+        self.pipeline = pipeline
         self.source = source
     }
+
+    /// The MAC unit's types, kind and pipeline depth.
+    public var macConfig: MACConfig { MACConfig(mac, kind: macKind, pipeline: pipeline) }
 }

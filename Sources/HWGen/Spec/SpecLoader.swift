@@ -42,7 +42,7 @@ private struct SpecReader {
     static let maxNameLength = 64
     static let topKeys = ["name", "engine", "mac", "description"]
     static let engineKeys = ["kind", "dataflow", "rows", "cols"]
-    static let macKeys = ["a", "b", "acc"]
+    static let macKeys = ["a", "b", "acc", "kind", "pipeline"]
 
     func spec(from text: String) throws -> DesignSpec {
         let root: Node?
@@ -71,7 +71,9 @@ private struct SpecReader {
         let acc = try hwType(m["acc"], "mac.acc", bits: MACTypes.accBits)
         let mac = MACTypes(a: a, b: b, acc: acc)
         try checkAccumulator(mac)
-        return DesignSpec(name: name, engine: engine, mac: mac, source: source)
+        let kind: MACKind = try m["kind"].map { try choice($0, "mac.kind", what: "a MAC kind") } ?? .baseline
+        let pipeline = try m["pipeline"].map { try integer($0, "mac.pipeline", in: MACConfig.pipelineRange) } ?? 0
+        return DesignSpec(name: name, engine: engine, mac: mac, macKind: kind, pipeline: pipeline, source: source)
     }
 
     // MARK: Errors

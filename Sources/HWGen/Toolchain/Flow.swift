@@ -65,7 +65,8 @@ public enum Flow {
         let work = workDir ?? fm.temporaryDirectory.appendingPathComponent("hwgen-sim-\(spec.name)-\(UUID().uuidString)")
         let design = try emit(spec, to: work)
         let golden = GoldenGEMM.multiply(a, b, mac: spec.mac)
-        let cycles = GoldenTiming.osCycles(rows: spec.engine.rows, cols: spec.engine.cols, m: a.rows, k: a.cols, n: b.cols)
+        let cycles = GoldenTiming.osCycles(rows: spec.engine.rows, cols: spec.engine.cols, m: a.rows, k: a.cols,
+                                           n: b.cols, pipeline: spec.pipeline)
         var verdicts: [SimVerdict] = [], runs: [SimRun] = []
         for s in simulators {
             let runDir = work.appendingPathComponent("run-\(s.rawValue)")

@@ -26,3 +26,33 @@ public struct MACTypes: Hashable, Sendable, CustomStringConvertible {
     public var tag: String { "\(a.tag)_\(b.tag)_\(acc.tag)" }
     public var description: String { "\(a.tag) × \(b.tag) → \(acc.tag)" }
 }
+
+/// How a MAC unit computes `acc + a·b` (`mac.kind` in a spec).
+public enum MACKind: String, Hashable, Sendable, CaseIterable {
+    /// Behavioural `acc + a*b`: one multiplier and one adder (fused by synthesis).
+    case baseline
+    /// Radix-4 Booth partial products compressed together with a carry-save (sum + carry)
+    /// accumulator; one carry-propagate adder converts the sum when it leaves the unit.
+    case booth
+}
+
+/// A MAC unit's arithmetic and micro-architecture: operand types, kind and pipeline depth.
+public struct MACConfig: Hashable, Sendable, CustomStringConvertible {
+    public let types: MACTypes
+    public let kind: MACKind
+    /// Register stages inside the unit (`mac.pipeline`): 0, 1 or 2.
+    public let pipeline: Int
+
+    /// Allowed pipeline depths.
+    public static let pipelineRange = 0...2
+
+    public init(_ types: MACTypes, kind: MACKind = .baseline, pipeline: Int = 0) {
+        self.types = types
+        self.kind = kind
+        self.pipeline = pipeline
+    }
+
+    /// Name fragment, e.g. `booth_p1_s8_s8_s32`.
+    public var tag: String { "\(kind.rawValue)_p\(pipeline)_\(types.tag)" }
+    public var description: String { "\(types), \(kind.rawValue), pipeline \(pipeline)" }
+}
