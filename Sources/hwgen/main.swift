@@ -9,7 +9,7 @@ struct HWGenCommand: ParsableCommand {
         commandName: "hwgen",
         abstract: "Generate, simulate and synthesize tensor-engine RTL from YAML/JSON specs.",
         discussion: "Exit codes: 0 ok, 1 RTL/golden mismatch, 2 bad input, 3 missing tool.",
-        subcommands: [Emit.self, Sim.self, GoldenCmd.self, Synth.self])
+        subcommands: [Emit.self, Sim.self, GoldenCmd.self, Synth.self, Verify.self])
 }
 
 /// Operands from .npy files or drawn at random.
@@ -135,6 +135,36 @@ extension HWGenCommand {
             if let json {
                 let data = try JSONEncoder.sorted.encode(reports)
                 try data.write(to: URL(fileURLWithPath: json))
+            }
+        }
+    }
+}
+
+extension HWGenCommand {
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Prove a spec's MAC unit equal to the baseline MAC with Yosys (bounded SAT).",
+            discussion: "Prints PROVED (exit 0) or a counterexample with the operands of every cycle (exit 1).")
+        @Argument(help: "Spec file.") var spec: String
+        @Flag(help: "Prove the MAC equal to `baseline` (the only check so far; required).") var equiv = false
+        @Option(help: "Accumulate cycles to prove, from all-zero registers (1...64).") var cycles: Int = 8
+        @Option(help: "Keep the miter, script and log in this directory.") var workDir: String?
+
+        func run() throws {
+            guard equiv else { throw HWGenError.badInput("verify: nothing to check (allowed: --equiv)") }
+            guard (1...64).contains(cycles) else {
+                throw HWGenError.badInput("--cycles: \(cycles) is out of range (allowed: 1...64)")
+            }
+            let s = try DesignSpec.load(path: spec)
+            let fm = FileManager.default
+            let dir = workDir.map { URL(fileURLWithPath: $0) }
+                ?? fm.temporaryDirectory.appendingPathComponent("hwgen-verify-\(UUID().uuidString)")
+            let result = try Equivalence.prove(s.macConfig, cycles: cycles, workDir: dir)
+            print(result.text)
+            if workDir == nil && result.proved { try? fm.removeItem(at: dir) }
+            if !result.proved {
+                print("  miter and log kept in \(dir.path)")
+                throw ExitCode(ExitStatus.mismatch.rawValue)
             }
         }
     }

@@ -56,7 +56,7 @@ struct ExprPrinter {
 
     /// Zero-extends a k-bit text to w ≥ k bits.
     private func zeroExtend(_ s: Text, from k: Int, to w: Int) -> Text {
-        w == k ? s : .atom("{{\(w - k){1'b0}}, \(s.text)}")
+        w == k ? s : .atom(w - k == 1 ? "{1'b0, \(s.text)}" : "{{\(w - k){1'b0}}, \(s.text)}")
     }
 
     /// A name for `e` printed at its own width: the signal itself, or a new helper wire.
@@ -141,9 +141,18 @@ struct ExprPrinter {
             return .binary(op, x, y, .u(n))
         case .unary(.not, let x, let t) where x.type.bits == t.bits:
             return slice(x, hi: hi, lo: lo).map { .unary(.not, $0, .u(n)) }
+        case .resize(let x, let t) where t.bits > x.type.bits:
+            // Extension: bits above x are copies of its sign bit (or zeros).
+            let xb = x.type.bits
+            if hi < xb { return slice(x, hi: hi, lo: lo) }
+            let fill = max(0, hi - max(lo, xb) + 1)
+            let top: Expr = x.type.signed ? .concat(Array(repeating: slice(x, hi: xb - 1, lo: xb - 1)!, count: fill))
+                                          : .const(0, .u(fill))
+            guard lo < xb else { return top }
+            return .concat([top, slice(x, hi: xb - 1, lo: lo)!])
         case .resize(let x, _), .reinterpret(let x, _):
             guard hi < x.type.bits else { return nil }
-            return slice(x, hi: hi, lo: lo) ?? .slice(x, hi: hi, lo: lo)
+            return slice(x, hi: hi, lo: lo)
         case .ref:
             return .slice(e, hi: hi, lo: lo)
         default:

@@ -70,7 +70,11 @@ public struct MACUnit: Sendable {
         let sumLo = m.wire("sum_lo", lo + p.bits(h - 1, 0))
         lo.next(clear.select(p.bits(h - 1, 0), sumLo.bits(h - 1, 0)))
         let carry = m.delay(~clear & sumLo[h], "carry_q", reset: nil)
-        let pHi = m.delay(p.bits(w - 1, h), "product_hi_q", reset: nil)
+        // The product's bits above the split: its sign extension when it fits the lower half.
+        let pHi = h >= product.type.bits
+            ? (product.type.signed ? replicate(m.delay(product[h - 1], "product_sign_q", reset: nil), w - h)
+                                   : Value.constant(0, .u(w - h)))
+            : m.delay(p.bits(w - 1, h), "product_hi_q", reset: nil)
         let clearHi = m.delay(clear, "clear_hi_q")
         hi.next((Self.cleared(hi.value, clearHi) + pHi + carry).wrapped(to: .u(w - h)))
         m.output("acc", concat([hi, lo]).wrapped(to: t.acc))
