@@ -61,6 +61,7 @@ test: build
 bench:
 	swift build -c release --product hwgen
 	@scripts/bench.sh .build/release/hwgen
+	@scripts/qor.sh .build/release/hwgen
 
 clean:
 	rm -rf .build .build-example build out

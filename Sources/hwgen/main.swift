@@ -129,7 +129,9 @@ extension HWGenCommand {
             for path in specs {
                 let s = try DesignSpec.load(path: path)
                 reports.append(try Flow.synthesize(s, clockNS: clock,
-                                                   workDir: URL(fileURLWithPath: workDir).appendingPathComponent(s.name)))
+                                                   workDir: URL(fileURLWithPath: workDir).appendingPathComponent(s.name)) {
+                    FileHandle.standardError.write(Data(($0 + "\n").utf8))
+                })
             }
             print(SynthTable.render(reports))
             if let json {

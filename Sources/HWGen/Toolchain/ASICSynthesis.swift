@@ -41,8 +41,12 @@ public struct ASICSynthesis {
     /// Synthesizes `verilog` with top module `top`, times it at `clockNS`, and returns area and
     /// timing. Throws exit-3 errors for missing tools or the default Liberty, exit-2 errors for
     /// bad arguments and tool failures (quoting the first error line and naming the kept log).
+    ///
+    /// `progress`, when given, receives a line when Yosys starts and every `progressEvery` seconds
+    /// while it runs (a 16×16 array takes minutes), then one when OpenSTA starts.
     public static func run(verilog: [URL], top: String, clockNS: Double, workDir: URL,
-                           liberty: String = defaultLiberty) throws -> SynthReport {
+                           liberty: String = defaultLiberty, progressEvery: Double = 15,
+                           progress: (@Sendable (String) -> Void)? = nil) throws -> SynthReport {
         let yosys = try Tools.find("yosys", package: "yosys")
         let sta = try Tools.find("sta", package: "opensta")
         let fm = FileManager.default
@@ -80,7 +84,17 @@ public struct ASICSynthesis {
             "delayPS": String(Int((clockNS * 1000).rounded())), "netlist": netlist.path,
         ]).write(to: script, atomically: true, encoding: .utf8)
         var t0 = ContinuousClock.now
+        progress?("synth \(top): yosys mapping to \(URL(fileURLWithPath: liberty).lastPathComponent) (ABC delay target \(Int((clockNS * 1000).rounded())) ps) …")
+        let ticker = progress.map { report in
+            let timer = DispatchSource.makeTimerSource(queue: .global())
+            let start = t0
+            timer.schedule(deadline: .now() + progressEvery, repeating: progressEvery)
+            timer.setEventHandler { report("synth \(top): yosys still running, \(Int(seconds(since: start))) s") }
+            timer.resume()
+            return timer
+        }
         let y = try Tools.run(yosys, ["-s", script.path], in: workDir, timeout: timeout)
+        ticker?.cancel()
         let yosysSeconds = seconds(since: t0)
         try y.combined.write(to: yosysLog, atomically: true, encoding: .utf8)
         if y.timedOut {
@@ -98,6 +112,7 @@ public struct ASICSynthesis {
         try Templates.render(Templates.openSTA, [
             "liberty": liberty, "netlist": netlist.path, "top": top, "periodNS": "\(clockNS)",
         ]).write(to: tcl, atomically: true, encoding: .utf8)
+        progress?("synth \(top): yosys done in \(Int(yosysSeconds)) s; OpenSTA timing …")
         t0 = ContinuousClock.now
         let s = try Tools.run(sta, ["-no_splash", "-no_init", tcl.path], in: workDir, timeout: timeout)
         let staSeconds = seconds(since: t0)

@@ -87,9 +87,10 @@ public enum Flow {
     }
 
     /// Emits `spec` into `workDir` and synthesizes it for the OSU 0.18 µm library.
-    public static func synthesize(_ spec: DesignSpec, clockNS: Double, workDir: URL) throws -> SynthReport {
+    public static func synthesize(_ spec: DesignSpec, clockNS: Double, workDir: URL,
+                                  progress: (@Sendable (String) -> Void)? = nil) throws -> SynthReport {
         let design = try emit(spec, to: workDir)
         return try ASICSynthesis.run(verilog: design.rtl, top: spec.name, clockNS: clockNS,
-                                     workDir: workDir.appendingPathComponent("synth"))
+                                     workDir: workDir.appendingPathComponent("synth"), progress: progress)
     }
 }
