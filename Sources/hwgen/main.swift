@@ -146,11 +146,12 @@ extension HWGenCommand {
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Prove a spec's MAC unit equal to the baseline MAC with Yosys (bounded SAT).",
-            discussion: "Prints PROVED (exit 0) or a counterexample with the operands of every cycle (exit 1).")
+            discussion: "Prints PROVED (exit 0), or FAILED with a counterexample (the operands of every cycle) or UNDECIDED when a solver runs out of time (exit 1).")
         @Argument(help: "Spec file.") var spec: String
         @Flag(help: "Prove the MAC equal to `baseline` (the only check so far; required).") var equiv = false
         @Option(help: "Accumulate cycles to prove, from all-zero registers (1...64).") var cycles: Int = 8
         @Option(help: "Keep the miter, script and log in this directory.") var workDir: String?
+        @Option(help: "Seconds each solver may run before the result is UNDECIDED (exit 1).") var timeout: Double = 600
 
         func run() throws {
             guard equiv else { throw HWGenError.badInput("verify: nothing to check (allowed: --equiv)") }
@@ -161,7 +162,8 @@ extension HWGenCommand {
             let fm = FileManager.default
             let dir = workDir.map { URL(fileURLWithPath: $0) }
                 ?? fm.temporaryDirectory.appendingPathComponent("hwgen-verify-\(UUID().uuidString)")
-            let result = try Equivalence.prove(s.macConfig, cycles: cycles, workDir: dir)
+            guard timeout > 0 else { throw HWGenError.badInput("--timeout: \(timeout) must be > 0 s") }
+            let result = try Equivalence.prove(s.macConfig, cycles: cycles, workDir: dir, timeout: timeout)
             print(result.text)
             if workDir == nil && result.proved { try? fm.removeItem(at: dir) }
             if !result.proved {

@@ -115,4 +115,36 @@ import Testing
                                 try Self.tempDir().path], env: ["PATH": "/nonexistent"])
         #expect(s.status == 3 && s.stderr.contains("apt-get install -y yosys"), "\(s.combined)")
     }
+
+    @Test func verifyProvesABaselinePipelineAndRejectsBadArguments() throws {
+        let r = try Self.hwgen(["verify", "designs/systolic_os_4x4_s8.yaml", "--equiv", "--cycles", "4"])
+        #expect(r.status == 0, "\(r.combined)")
+        #expect(r.stdout.hasPrefix("PROVED mac s8 × s8 → s32 baseline pipeline 1 equals baseline"))
+        let none = try Self.hwgen(["verify", "designs/systolic_os_4x4_s8.yaml"])
+        #expect(none.status == 2)
+        #expect(none.stderr.contains("verify: nothing to check (allowed: --equiv)"))
+        let cycles = try Self.hwgen(["verify", "designs/systolic_os_4x4_s8.yaml", "--equiv", "--cycles", "0"])
+        #expect(cycles.status == 2)
+        #expect(cycles.stderr.contains("--cycles: 0 is out of range (allowed: 1...64)"))
+    }
+
+    @Test func badMACKindAndPipelineAreSpecErrors() throws {
+        let dir = try Self.tempDir()
+        let kind = try Self.write("""
+            name: x
+            engine: { kind: systolic, dataflow: os, rows: 2, cols: 2 }
+            mac: { a: s8, b: s8, acc: s32, kind: wallace }
+            """, "bad_kind.yaml", in: dir)
+        let r = try Self.hwgen(["emit", kind, "-o", try Self.tempDir().path])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("mac.kind: \"wallace\" is not a MAC kind (allowed: baseline, booth)"), "\(r.stderr)")
+        let pipe = try Self.write("""
+            name: x
+            engine: { kind: systolic, dataflow: os, rows: 2, cols: 2 }
+            mac: { a: s8, b: s8, acc: s32, kind: booth, pipeline: 3 }
+            """, "bad_pipe.yaml", in: dir)
+        let p = try Self.hwgen(["emit", pipe, "-o", try Self.tempDir().path])
+        #expect(p.status == 2)
+        #expect(p.stderr.contains("mac.pipeline: 3 is out of range (allowed: 0...2)"), "\(p.stderr)")
+    }
 }

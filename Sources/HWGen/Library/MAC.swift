@@ -33,8 +33,28 @@ public struct MACUnit: Sendable {
             let a = m.input("a", t.a), b = m.input("b", t.b), first = m.input("first", .bit)
             switch config.kind {
             case .baseline: baseline(m, a, b, first)
-            case .booth: booth(m, a, b, first)
+            case .booth: booth(m, first, rows: Self.boothRows(m, a, b, width: t.acc.bits))
             }
+        }
+    }
+
+    /// Number of product rows a `booth` unit adds per element.
+    public var boothRowCount: Int {
+        var n = 0
+        _ = Module("count") { m in
+            n = Self.boothRows(m, m.input("a", t.a), m.input("b", t.b), width: t.acc.bits).count
+        }
+        return n
+    }
+
+    /// A `booth` unit whose product rows are free inputs `row0`, `row1`, … (`u(acc bits)`)
+    /// instead of Booth partial products of `a` and `b`: the same accumulator, pipeline and final
+    /// adder, for proving the accumulation apart from the multiplication.
+    public var rowsModule: Module {
+        precondition(config.kind == .booth, "rowsModule is for booth units")
+        return Module("mac_rows_\(config.tag)", doc: "\(config) with its product rows as inputs.") { m in
+            let first = m.input("first", .bit)
+            booth(m, first, rows: (0..<boothRowCount).map { m.input("row\($0)", .u(t.acc.bits)) })
         }
     }
 
@@ -82,9 +102,9 @@ public struct MACUnit: Sendable {
 
     // MARK: - Booth radix-4 with a carry-save accumulator
 
-    private func booth(_ m: ModuleBuilder, _ a: Value, _ b: Value, _ first: Value) {
+    private func booth(_ m: ModuleBuilder, _ first: Value, rows productRows: [Value]) {
         let w = t.acc.bits
-        var rows = Self.boothRows(m, a, b, width: w)
+        var rows = productRows
         var clear = first
         if config.pipeline >= 1 {
             // Stage 1: Booth partial products compressed to two rows, registered.
@@ -131,6 +151,18 @@ public struct MACUnit: Sendable {
         let carry = m.delay(sumLo[h], "sum_carry_q", reset: nil)
         let sumHi = (sh + ch + carry).wrapped(to: .u(w - h))
         m.output("acc", concat([sumHi, sumLo.bits(h - 1, 0)]).wrapped(to: t.acc))
+    }
+
+    /// The rows whose sum modulo 2^w is a·b, as the kind builds them: Booth rows, or the
+    /// product itself for `baseline`.
+    static func productRows(_ m: ModuleBuilder, _ kind: MACKind, _ a: Value, _ b: Value, width w: Int) -> [Value] {
+        switch kind {
+        case .baseline:
+            let p = m.wire("product", a * b)
+            return [p.extended(to: HWType(bits: max(w, p.type.bits), signed: p.type.signed)).wrapped(to: .u(w))]
+        case .booth:
+            return boothRows(m, a, b, width: w)
+        }
     }
 
     /// Radix-4 Booth partial-product rows of a·b, each `u(w)`, whose sum modulo 2^w is a·b.

@@ -12,6 +12,10 @@ public struct EquivalenceResult: Sendable {
     /// Cycles proved (from all-zero registers, any inputs in every cycle).
     public let cycles: Int
     public let proved: Bool
+    /// A solver ran out of time: neither proved nor refuted.
+    public var undecided: Bool = false
+    /// What was proved or failed, step by step (for compositional proofs).
+    public let lemmas: [String]
     /// The failing trace when not proved, cycle by cycle.
     public let counterexample: [Step]
     /// Yosys output.
@@ -20,8 +24,12 @@ public struct EquivalenceResult: Sendable {
     /// `PROVED …` or `FAILED …` followed by the counterexample's cycles.
     public var text: String {
         let what = "mac \(config.types) \(config.kind.rawValue) pipeline \(config.pipeline) equals baseline"
-        if proved { return "PROVED \(what) for \(cycles) cycles from reset, all operands (yosys sat)" }
-        var lines = ["FAILED \(what): counterexample"]
+        if proved {
+            if lemmas.isEmpty { return "PROVED \(what) for \(cycles) cycles from reset, all operands (yosys sat)" }
+            return (["PROVED \(what):"] + lemmas.map { "  " + $0 }).joined(separator: "\n")
+        }
+        var lines = [(undecided ? "UNDECIDED " : "FAILED ") + what + (counterexample.isEmpty ? "" : ": counterexample")]
+            + lemmas.map { "  " + $0 }
         for s in counterexample {
             lines.append("  cycle \(s.cycle): a=\(s.a) b=\(s.b) first=\(s.first) -> \(config.kind.rawValue) acc=\(s.unitAcc), baseline acc=\(s.referenceAcc)"
                          + (s.unitAcc != s.referenceAcc ? "  <- differs" : ""))
@@ -30,50 +38,159 @@ public struct EquivalenceResult: Sendable {
     }
 }
 
-/// Proves MAC units equal to the baseline with Yosys's SAT solver (bounded model check).
+/// Proves MAC units equal to the baseline: a bounded model check with Yosys's SAT solver, split
+/// for Booth units into a product lemma and an accumulation lemma (SAT cannot unroll a Booth and an
+/// array multiplier over several cycles: 8-bit units do not finish in 5 minutes).
 public enum Equivalence {
-    /// Runs `sat -seq <cycles>` on the miter of `config` against baseline: every cycle from
-    /// ``EquivalenceMiter/checkFrom`` on must have equal sums, for any operands and `first` flags.
-    /// A carry-save accumulator has many states with one value, so this is a bounded proof:
-    /// `cycles` accumulate steps from all-zero registers (restarts by `first` included).
-    public static func prove(_ config: MACConfig, cycles: Int = 8, workDir: URL) throws -> EquivalenceResult {
-        let yosys = try Tools.find("yosys", package: "yosys")
-        let miter = EquivalenceMiter(config)
-        let files = try Verilog.emit(miter.module)
+    /// Largest operand space (a bits + b bits) the product lemma enumerates exhaustively.
+    public static let exhaustiveBits = 20
+
+    /// Proves `config`'s unit equal to `baseline` pipeline 0 for `cycles` cycles from all-zero
+    /// registers, any operands and `first` flags in every cycle.
+    ///
+    /// - baseline kinds: `sat -seq` on ``EquivalenceMiter`` (unit against reference, aligned).
+    /// - booth: (A) the Booth rows sum to a·b modulo 2^acc, for every operand pair: exhaustive
+    ///   simulation of ``ProductMiter`` on Icarus up to ``exhaustiveBits`` operand bits, ABC `&cec`
+    ///   beyond; (B) `sat -seq` on ``AccumulationMiter``: with any rows in every cycle, the unit's
+    ///   sum equals acc + Σ rows. Together: the unit accumulates a·b like the baseline.
+    /// A solver that exceeds `timeout` seconds leaves the result undecided (never proved).
+    public static func prove(_ config: MACConfig, cycles: Int = 8, workDir: URL,
+                             timeout: TimeInterval = 600) throws -> EquivalenceResult {
         let fm = FileManager.default
         try fm.createDirectory(at: workDir, withIntermediateDirectories: true)
-        var reads: [String] = []
-        for f in files {
-            let url = workDir.appendingPathComponent(f.name)
-            try f.text.write(to: url, atomically: true, encoding: .utf8)
-            reads.append("read_verilog \"\(url.path)\"")
+        switch config.kind {
+        case .baseline:
+            let miter = EquivalenceMiter(config)
+            let r = try bmc(miter.module, checkFrom: miter.checkFrom, cycles: cycles, types: config.types,
+                            workDir: workDir, timeout: timeout)
+            return EquivalenceResult(config: config, cycles: cycles, proved: r.proved, undecided: r.timedOut,
+                                     lemmas: r.timedOut ? ["yosys sat did not finish in \(Int(timeout)) s"] : [],
+                                     counterexample: r.trace, log: r.log)
+        case .booth:
+            let product = try proveProduct(config, workDir: workDir, abcTimeout: timeout)
+            guard product.proved else {
+                return EquivalenceResult(config: config, cycles: cycles, proved: false, undecided: product.undecided,
+                                         lemmas: [product.text], counterexample: product.trace, log: product.log)
+            }
+            let miter = AccumulationMiter(config)
+            let r = try bmc(miter.module, checkFrom: miter.checkFrom, cycles: cycles, types: config.types,
+                            workDir: workDir, timeout: timeout)
+            let accumulation = r.proved ? "accumulation equals acc + Σ rows for any rows, \(cycles) cycles from reset (yosys sat)"
+                : r.timedOut ? "accumulation lemma undecided: yosys sat did not finish in \(Int(timeout)) s"
+                : "accumulation differs from acc + Σ rows (yosys sat)"
+            return EquivalenceResult(config: config, cycles: cycles, proved: r.proved, undecided: r.timedOut,
+                                     lemmas: [product.text, accumulation], counterexample: r.trace, log: product.log + r.log)
         }
-        let top = miter.module.name
-        let total = miter.checkFrom + cycles
-        let script = reads + [
-            "prep -top \(top)", "flatten", "opt_clean",
-            "sat -seq \(total) -set-init-zero" + (miter.module.port("rst") != nil ? " -set rst 0" : "")
-                + " -prove ok 1 -prove-skip \(miter.checkFrom)"
-                + " -show-inputs -show-outputs -verify \(top)",
+    }
+
+    /// Lemma A: the kind's product rows sum to a·b for every operand pair.
+    static func proveProduct(_ config: MACConfig, workDir: URL, abcTimeout: TimeInterval)
+        throws -> (proved: Bool, undecided: Bool, text: String, trace: [EquivalenceResult.Step], log: String) {
+        let t = config.types
+        let miter = ProductMiter(config).module
+        let paths = try write(Verilog.emit(miter), to: workDir)
+        let pairs = 1 << (t.a.bits + t.b.bits)
+        if t.a.bits + t.b.bits <= exhaustiveBits {
+            let (iverilog, vvp) = (try Tools.find("iverilog", package: "iverilog"), try Tools.find("vvp", package: "iverilog"))
+            let tb = workDir.appendingPathComponent("tb_\(miter.name).v")
+            try """
+            module tb_\(miter.name);
+                reg  [\(t.a.bits - 1):0] a;
+                reg  [\(t.b.bits - 1):0] b;
+                wire bad;
+                integer i, j, fails;
+                \(miter.name) dut (.a(a), .b(b), .bad(bad));
+                initial begin
+                    fails = 0;
+                    for (i = 0; i < \(1 << t.a.bits); i = i + 1)
+                        for (j = 0; j < \(1 << t.b.bits); j = j + 1) begin
+                            a = i; b = j; #1;
+                            if (bad !== 1'b0) begin
+                                if (fails == 0) $display("HWGEN CEX a=%0d b=%0d", a, b);
+                                fails = fails + 1;
+                            end
+                        end
+                    $display("HWGEN PRODUCT pairs=%0d fails=%0d", \(pairs), fails);
+                    $finish;
+                end
+            endmodule
+
+            """.write(to: tb, atomically: true, encoding: .utf8)
+            let sim = workDir.appendingPathComponent("product.vvp")
+            let c = try Tools.run(iverilog, ["-g2005", "-o", sim.path] + paths.map(\.path) + [tb.path], in: workDir, timeout: 600)
+            guard c.status == 0 else { throw HWGenError.badInput("iverilog failed on the product miter: \(c.combined.prefix(300))") }
+            let r = try Tools.run(vvp, ["-n", sim.path], in: workDir, timeout: 3600)
+            guard let line = r.stdout.split(separator: "\n").first(where: { $0.hasPrefix("HWGEN PRODUCT") }) else {
+                throw HWGenError.badInput("product miter simulation printed no result (log in \(workDir.path))")
+            }
+            let proved = line.hasSuffix("fails=0")
+            var trace: [EquivalenceResult.Step] = []
+            if let cex = r.stdout.split(separator: "\n").first(where: { $0.hasPrefix("HWGEN CEX") }) {
+                let f = cex.split(separator: " ").compactMap { $0.split(separator: "=").last.flatMap { UInt64($0) } }
+                if f.count == 2 {
+                    trace = [.init(cycle: 0, a: signedValue(f[0], t.a), b: signedValue(f[1], t.b), first: 1, unitAcc: 0, referenceAcc: 0)]
+                }
+            }
+            let text = proved ? "partial products sum to a·b for all \(pairs) operand pairs (exhaustive, Icarus)"
+                              : "partial products differ from a·b (\(line))"
+            return (proved, false, text, trace, r.combined)
+        }
+        let yosys = try Tools.find("yosys", package: "yosys"), abc = try Tools.find("yosys-abc", package: "yosys")
+        let aig = workDir.appendingPathComponent("\(miter.name).aig")
+        let y = try Tools.run(yosys, ["-q", "-p", paths.map { "read_verilog \"\($0.path)\"" }.joined(separator: "; ")
+                                      + "; prep -top \(miter.name); flatten; techmap; opt -fast; aigmap; write_aiger \"\(aig.path)\""],
+                              in: workDir, timeout: 600)
+        guard y.status == 0 else { throw HWGenError.badInput("yosys failed on the product miter: \(y.combined.prefix(300))") }
+        let r = try Tools.run(abc, ["-c", "read_aiger \(aig.path); &get; &cec -m"], in: workDir, timeout: abcTimeout)
+        if r.timedOut {
+            return (false, true, "product lemma undecided: ABC &cec did not finish in \(Int(abcTimeout)) s", [], r.combined)
+        }
+        let proved = r.combined.contains("Networks are equivalent")
+        return (proved, false, proved ? "partial products equal a·b for all operands (ABC &cec)"
+                                      : "partial products differ from a·b (ABC &cec)", [], r.combined)
+    }
+
+    /// `sat -seq` from all-zero registers: `ok` must be 1 from cycle `checkFrom` on, `cycles` more.
+    static func bmc(_ top: Module, checkFrom: Int, cycles: Int, types: MACTypes, workDir: URL, timeout: TimeInterval)
+        throws -> (proved: Bool, timedOut: Bool, trace: [EquivalenceResult.Step], log: String) {
+        let yosys = try Tools.find("yosys", package: "yosys")
+        let paths = try write(Verilog.emit(top), to: workDir)
+        let script = paths.map { "read_verilog \"\($0.path)\"" } + [
+            "prep -top \(top.name)", "flatten", "opt_clean",
+            "sat -seq \(checkFrom + cycles) -set-init-zero" + (top.port("rst") != nil ? " -set rst 0" : "")
+                + " -prove ok 1 -prove-skip \(checkFrom) -show-inputs -show-outputs -verify \(top.name)",
         ]
-        let ys = workDir.appendingPathComponent("\(top).ys")
+        let ys = workDir.appendingPathComponent("\(top.name).ys")
         try script.joined(separator: "\n").write(to: ys, atomically: true, encoding: .utf8)
-        let r = try Tools.run(yosys, ["-q", "-s", ys.path], in: workDir, timeout: 3600)
+        let r = try Tools.run(yosys, ["-q", "-s", ys.path], in: workDir, timeout: timeout)
         let log = r.combined
-        try log.write(to: workDir.appendingPathComponent("\(top).log"), atomically: true, encoding: .utf8)
-        if r.status == 0 {
-            return EquivalenceResult(config: config, cycles: cycles, proved: true, counterexample: [], log: log)
-        }
-        let trace = parseTrace(log, types: config.types)
+        try log.write(to: workDir.appendingPathComponent("\(top.name).log"), atomically: true, encoding: .utf8)
+        if r.timedOut { return (false, true, [], log) }
+        if r.status == 0 { return (true, false, [], log) }
+        let trace = parseTrace(log, types: types)
         guard !trace.isEmpty else {
             let line = log.split(separator: "\n").first { $0.contains("ERROR") }.map(String.init) ?? "exit status \(r.status)"
-            throw HWGenError.badInput("yosys sat failed: \(line) (log: \(workDir.path)/\(top).log)")
+            throw HWGenError.badInput("yosys sat failed: \(line) (log: \(workDir.path)/\(top.name).log)")
         }
-        return EquivalenceResult(config: config, cycles: cycles, proved: false, counterexample: trace, log: log)
+        return (false, false, trace, log)
+    }
+
+    private static func write(_ files: [VerilogFile], to dir: URL) throws -> [URL] {
+        try files.map { f in
+            let url = dir.appendingPathComponent(f.name)
+            try f.text.write(to: url, atomically: true, encoding: .utf8)
+            return url
+        }
+    }
+
+    static func signedValue(_ u: UInt64, _ type: HWType) -> Int64 {
+        let n = type.bits
+        if type.signed && n < 64 && u >> (n - 1) & 1 == 1 { return Int64(u) - (Int64(1) << n) }
+        return Int64(bitPattern: u)
     }
 
     /// Reads the `-show-inputs -show-outputs` table of a failed `sat -seq` run:
-    /// rows `  <step> \<signal> <dec> <hex> <bin>`.
+    /// rows `  <step> \\<signal> <dec> <hex> <bin>`.
     static func parseTrace(_ log: String, types: MACTypes) -> [EquivalenceResult.Step] {
         var values: [Int: [String: String]] = [:]
         for line in log.split(separator: "\n") {
@@ -83,9 +200,7 @@ public enum Equivalence {
         }
         func number(_ bits: String?, _ type: HWType) -> Int64 {
             guard let bits, let u = UInt64(bits, radix: 2) else { return 0 }
-            let n = bits.count
-            if type.signed && n < 64 && u >> (n - 1) == 1 { return Int64(u) - (Int64(1) << n) }
-            return Int64(bitPattern: u)
+            return signedValue(u, HWType(bits: bits.count, signed: type.signed))
         }
         return values.keys.sorted().map { s in
             let v = values[s]!
