@@ -22,16 +22,25 @@ public struct EquivalenceMiter: Sendable {
             let a = m.input("a", t.a), b = m.input("b", t.b), first = m.input("first", .bit)
             let ports: [String: any HWValue] = ["a": a, "b": b, "first": first]
             let dut = m.instance(unit.module, "dut", ports)["acc"].asUnsigned
-            var ref = m.instance(reference.module, "golden_mac", ports)["acc"].asUnsigned
-            ref = (1..<unit.latency).reduce(ref) { v, k in m.delay(v, "reference_d\(k)", reset: nil) }
-            if let h = unit.splitBit {
-                ref = concat([m.delay(ref.bits(w - 1, h), "reference_hi_d", reset: nil), ref.bits(h - 1, 0)])
-            }
-            let expected = m.wire("expected", ref)
-            m.output("unit_acc", dut)
-            m.output("reference_acc", expected)
-            m.output("ok", dut == expected)
+            let ref = m.instance(reference.module, "golden_mac", ports)["acc"].asUnsigned
+            unit.compare(m, unit: dut, reference: ref, width: w)
         }
+    }
+}
+
+extension MACUnit {
+    /// Outputs `unit_acc`, `reference_acc` and `ok` of a miter: `reference` (a latency-1 sum) is
+    /// delayed to line up with this unit's `acc`: by `latency − 1` cycles, its upper bits one more
+    /// when the accumulator is split.
+    func compare(_ m: ModuleBuilder, unit: Value, reference: Value, width w: Int) {
+        var ref = (1..<latency).reduce(reference) { v, k in m.delay(v, "reference_d\(k)", reset: nil) }
+        if let h = splitBit {
+            ref = concat([m.delay(ref.bits(w - 1, h), "reference_hi_d", reset: nil), ref.bits(h - 1, 0)])
+        }
+        let expected = m.wire("expected", ref)
+        m.output("unit_acc", unit)
+        m.output("reference_acc", expected)
+        m.output("ok", unit == expected)
     }
 }
 
@@ -55,14 +64,7 @@ public struct AccumulationMiter: Sendable {
             let sum = rows.dropFirst().reduce(rows[0]) { ($0 + $1).wrapped(to: .u(w)) }
             let acc = m.register("reference", .u(w), reset: nil)
             acc.next((MACUnit.cleared(acc.value, first) + sum).wrapped(to: .u(w)))
-            var ref = (1..<unit.latency).reduce(acc.value) { v, k in m.delay(v, "reference_d\(k)", reset: nil) }
-            if let h = unit.splitBit {
-                ref = concat([m.delay(ref.bits(w - 1, h), "reference_hi_d", reset: nil), ref.bits(h - 1, 0)])
-            }
-            let expected = m.wire("expected", ref)
-            m.output("unit_acc", dut)
-            m.output("reference_acc", expected)
-            m.output("ok", dut == expected)
+            unit.compare(m, unit: dut, reference: acc.value, width: w)
         }
     }
 }
