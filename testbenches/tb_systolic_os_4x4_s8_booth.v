@@ -19,9 +19,10 @@ module tb_systolic_os_4x4_s8_booth;
     localparam AW = 8;
     localparam BW = 8;
     localparam ACCW = 32;
+    localparam D = 1;                 // cycles the MAC spends on one element
     localparam RESET_CYCLES = 4;           // posedges with rst high
     localparam MAX_REPORTS = 10;           // mismatch lines printed
-    localparam DRAIN_CYCLES = 2 * (R + 2 * C) + 4; // cycles watched for extra results
+    localparam DRAIN_CYCLES = 2 * (R + 2 * C + D) + 4; // cycles watched for extra results
 
     reg               clk;
     reg               rst;
@@ -151,7 +152,7 @@ module tb_systolic_os_4x4_s8_booth;
         tiles_r = (M + R - 1) / R;
         tiles_c = (N + C - 1) / C;
         tiles = tiles_r * tiles_c;
-        limit = RESET_CYCLES + 4 * (tiles * (K + 2 * C) + R + 2 * C) + 100;
+        limit = RESET_CYCLES + 4 * (tiles * (K * D + 2 * C) + R + 2 * C + D) + 100;
         if (M < 1 || K < 1 || N < 1 || M * K > MAX_WORDS || K * N > MAX_WORDS || M * N > MAX_WORDS) begin
             $display("HWGEN ERROR bad dimensions M=%0d K=%0d N=%0d (MAX_WORDS=%0d)", M, K, N, MAX_WORDS);
             mismatches = 1;

@@ -86,7 +86,7 @@ extension HWGenCommand {
                                            waves: waves.map { URL(fileURLWithPath: $0) }) { print($0) }
             print("  " + CycleEstimate(rows: s.engine.rows, cols: s.engine.cols,
                                        shape: GemmShape(m: ops.a.rows, k: ops.a.cols, n: ops.b.cols),
-                                       pipeline: s.pipeline).text)
+                                       pipeline: s.pipeline, elementCycles: s.macConfig.elementCycles).text)
             if let out, let first = result.runs.first {
                 try Npy.writeMatrix(first.c, dtype: Npy.dtype(for: s.mac.acc), path: out)
             }
@@ -109,7 +109,7 @@ extension HWGenCommand {
             print("golden \(s.name) \(ops.label): C is \(c.rows)x\(c.cols)" + (out.map { ", written to \($0)" } ?? ""))
             print("  " + CycleEstimate(rows: s.engine.rows, cols: s.engine.cols,
                                        shape: GemmShape(m: ops.a.rows, k: ops.a.cols, n: ops.b.cols),
-                                       pipeline: s.pipeline).text)
+                                       pipeline: s.pipeline, elementCycles: s.macConfig.elementCycles).text)
         }
     }
 

@@ -28,7 +28,8 @@ import Testing
         let golden = GoldenGEMM.multiply(a, b, mac: spec.mac)
         #expect(runs[0].c == golden, "\(label) on \(sim.rawValue): C differs from golden")
         #expect(runs[0].cycles == GoldenTiming.osCycles(rows: spec.engine.rows, cols: spec.engine.cols,
-                                                       m: a.rows, k: a.cols, n: b.cols, pipeline: spec.pipeline))
+                                                       m: a.rows, k: a.cols, n: b.cols, pipeline: spec.pipeline,
+                                                       elementCycles: spec.macConfig.elementCycles))
         #expect(runs[0].tbPassed)
         #expect(verdicts[0].passed)
     }

@@ -28,6 +28,19 @@ private func topFile(_ m: Module) throws -> VerilogFile {
         assertSnapshot(of: try topFile(MACUnit(MACConfig(s4, kind: .booth, pipeline: 1)).module).text, as: .lines)
     }
 
+    @Test func bitserialMACs4xS4() throws {
+        let s4 = MACTypes(a: .s(4), b: .s(4), acc: .s(12))
+        assertSnapshot(of: try topFile(MACUnit(MACConfig(s4, kind: .bitserial)).module).text, as: .lines)
+    }
+
+    /// The array's entry side for a two-digit bit-serial MAC: phase counter, operand serializers.
+    @Test func bitserialSystolicOS2x2s4Top() throws {
+        let s4 = MACTypes(a: .s(4), b: .s(4), acc: .s(12))
+        let top = SystolicOS(rows: 2, cols: 2, mac: MACConfig(s4, kind: .bitserial, pipeline: 1))
+            .module(name: "systolic_os_2x2_s4_bitserial", origin: "designs/test.yaml")
+        assertSnapshot(of: try #require(try Verilog.emit(top).last).text, as: .lines)
+    }
+
     @Test func splitBaselineMACs8() throws {
         assertSnapshot(of: try topFile(MACUnit(MACConfig(s8, pipeline: 2)).module).text, as: .lines)
     }

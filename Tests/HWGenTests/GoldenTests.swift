@@ -181,8 +181,20 @@ private let s8s8s32 = MACTypes(a: .s(8), b: .s(8), acc: .s(32))
         ])
     }
 
+    @Test func multiCycleElementsByHand() {
+        // D=4 (s8 bit-serial), C=3 → gap 5 < K·D: elements every 4 cycles, last of tile t at 4K−1+… .
+        #expect(GoldenTiming.osLastAcceptCycles(rows: 1, cols: 3, m: 2, k: 2, n: 3, elementCycles: 4) == [4, 12])
+        // K=1, D=2, C=4 → gap 7 dominates: 0, 7, 14.
+        #expect(GoldenTiming.osLastAcceptCycles(rows: 1, cols: 4, m: 3, k: 1, n: 4, elementCycles: 2) == [0, 7, 14])
+        // One tile R=C=2, K=3, D=4: L=8; PE(i,j) at 8+3+i+2j+2.
+        let s = GoldenTiming.osOutputSchedule(rows: 2, cols: 2, m: 2, k: 3, n: 2, elementCycles: 4)
+        #expect(s[0] == [OSOutputEvent(tile: 0, col: 0, cycle: 13), OSOutputEvent(tile: 0, col: 1, cycle: 15)])
+        #expect(GoldenTiming.osCycles(rows: 2, cols: 2, m: 2, k: 3, n: 2, elementCycles: 4) == 17)
+    }
+
     /// Closed form vs. the element-level simulation, plus per-row port properties.
-    @Test func closedFormMatchesSimulatedSchedule() {
+    @Test(arguments: [1, 2, 4, 5])
+    func closedFormMatchesSimulatedSchedule(_ d: Int) {
         var cases = 0
         for r in [1, 2, 3, 5, 8] {
             for c in [1, 2, 3, 4, 8] {
@@ -190,11 +202,11 @@ private let s8s8s32 = MACTypes(a: .s(8), b: .s(8), acc: .s(32))
                 for k in Set([1, 2, 2 * c - 2, 2 * c - 1, 2 * c, 3 * c + 1, 17]).filter({ $0 >= 1 }).sorted() {
                     for (m, n) in [(1, 1), (r, c), (r + 1, c), (2 * r + 1, 3 * c - 1), (7, 5)] {
                         cases += 1
-                        let schedule = GoldenTiming.osOutputSchedule(rows: r, cols: c, m: m, k: k, n: n)
+                        let schedule = GoldenTiming.osOutputSchedule(rows: r, cols: c, m: m, k: k, n: n, elementCycles: d)
                         let tiles = ((m + r - 1) / r) * ((n + c - 1) / c)
                         let lastCycle = schedule.flatMap { $0.map(\.cycle) }.max()!
-                        #expect(GoldenTiming.osCycles(rows: r, cols: c, m: m, k: k, n: n) == lastCycle + 1,
-                                "R=\(r) C=\(c) M=\(m) K=\(k) N=\(n)")
+                        #expect(GoldenTiming.osCycles(rows: r, cols: c, m: m, k: k, n: n, elementCycles: d) == lastCycle + 1,
+                                "R=\(r) C=\(c) M=\(m) K=\(k) N=\(n) D=\(d)")
                         #expect(schedule.count == r)
                         for row in schedule {
                             // Emission order is tile order then column order …

@@ -17,27 +17,32 @@ public struct OSOutputEvent: Hashable, Sendable {
 /// Cycle model of the output-stationary R×C systolic engine (the contract the RTL implements).
 ///
 /// `pipeline` is the MAC's register stages (`mac.pipeline`): each delays every result by one cycle.
+/// `elementCycles` (D) is the cycles a MAC spends on one element (`bitserial`: one per Booth digit):
+/// the array then accepts an element only every D cycles, and a result appears D − 1 cycles later.
 ///
 /// The M×K×N GEMM is split into T = ⌈M/R⌉·⌈N/C⌉ zero-padded R×C output tiles, fed in row-major
-/// tile order, K elements each. One element is offered per cycle and accepted when offered,
-/// except that a tile's last element waits until ≥ 2C−1 cycles have passed since the previous
-/// tile's last element was accepted (the row drain chains must be free). PE (i, j)'s result for
-/// tile t appears on row i's port in cycle L_t + i + 2j + 2, where L_t is when t's last element
-/// was accepted, plus `pipeline`.
+/// tile order, K elements each. The next element is offered in the cycle after an acceptance and
+/// accepted D cycles after the previous one, except that a tile's last element waits until
+/// ≥ 2C−1 cycles have passed since the previous tile's last element was accepted (the row drain
+/// chains must be free). PE (i, j)'s result for tile t appears on row i's port in cycle
+/// L_t + i + 2j + 2 + pipeline + D − 1, where L_t is when t's last element was accepted.
 public enum GoldenTiming {
     /// Total cycles of a run (last output cycle + 1), in closed form:
-    /// L_T + R + 2C + pipeline with L_T = (K − 1) + (T − 1)·max(K, 2C − 1).
-    public static func osCycles(rows: Int, cols: Int, m: Int, k: Int, n: Int, pipeline: Int = 0) -> Int {
+    /// L_T + R + 2C + pipeline + D − 1 with L_T = (K − 1)·D + (T − 1)·max(K·D, 2C − 1).
+    public static func osCycles(rows: Int, cols: Int, m: Int, k: Int, n: Int, pipeline: Int = 0,
+                                elementCycles d: Int = 1) -> Int {
         checkShape(rows, cols, m, k, n)
+        precondition(d >= 1, "GoldenTiming: elementCycles must be ≥ 1")
         let tiles = tileCount(rows: rows, cols: cols, m: m, n: n)
-        let lastAccept = (k - 1) + (tiles - 1) * max(k, 2 * cols - 1)
-        return lastAccept + rows + 2 * cols + pipeline
+        let lastAccept = (k - 1) * d + (tiles - 1) * max(k * d, 2 * cols - 1)
+        return lastAccept + rows + 2 * cols + pipeline + d - 1
     }
 
     /// Cycle in which each tile's last element is accepted (L_1 … L_T), found by stepping through
     /// the element stream one element and one stall cycle at a time.
-    public static func osLastAcceptCycles(rows: Int, cols: Int, m: Int, k: Int, n: Int) -> [Int] {
+    public static func osLastAcceptCycles(rows: Int, cols: Int, m: Int, k: Int, n: Int, elementCycles d: Int = 1) -> [Int] {
         checkShape(rows, cols, m, k, n)
+        precondition(d >= 1, "GoldenTiming: elementCycles must be ≥ 1")
         var result: [Int] = []
         var cycle = 0                                   // cycle the next element is offered
         for _ in 0..<tileCount(rows: rows, cols: cols, m: m, n: n) {
@@ -46,7 +51,7 @@ public enum GoldenTiming {
                     while cycle < previous + 2 * cols - 1 { cycle += 1 }   // stall: drain busy
                 }
                 if e == k - 1 { result.append(cycle) }
-                cycle += 1                              // accepted; next element offered next cycle
+                cycle += d                              // accepted; the next one is taken d cycles later
             }
         }
         return result
@@ -55,11 +60,12 @@ public enum GoldenTiming {
     /// Event-level output schedule: for each PE row i, its outputs in emission order
     /// (tile order, then column order) with the cycle each appears. Built from the simulated
     /// acceptance cycles, not from ``osCycles(rows:cols:m:k:n:)``.
-    public static func osOutputSchedule(rows: Int, cols: Int, m: Int, k: Int, n: Int, pipeline: Int = 0) -> [[OSOutputEvent]] {
-        let accepts = osLastAcceptCycles(rows: rows, cols: cols, m: m, k: k, n: n)
+    public static func osOutputSchedule(rows: Int, cols: Int, m: Int, k: Int, n: Int, pipeline: Int = 0,
+                                        elementCycles d: Int = 1) -> [[OSOutputEvent]] {
+        let accepts = osLastAcceptCycles(rows: rows, cols: cols, m: m, k: k, n: n, elementCycles: d)
         return (0..<rows).map { i in
             accepts.enumerated().flatMap { tile, last in
-                (0..<cols).map { j in OSOutputEvent(tile: tile, col: j, cycle: last + i + 2 * j + 2 + pipeline) }
+                (0..<cols).map { j in OSOutputEvent(tile: tile, col: j, cycle: last + i + 2 * j + 2 + pipeline + d - 1) }
             }
         }
     }

@@ -1,9 +1,12 @@
 /// A miter that compares a MAC unit with the `baseline` pipeline-0 unit of the same types.
 ///
-/// Both units take the same `a`, `b`, `first` every cycle. The reference's `acc` is delayed so it
-/// lines up with the unit's: by `latency − 1` cycles, and one more for the upper bits of a split
-/// accumulator. Output `ok` is 1 when the aligned sums are equal. From all-zero registers (both
-/// sums 0), `ok` must hold in every cycle from ``checkFrom`` on, whatever the inputs.
+/// Both units take the same `a`, `b`, `first`. A unit with several cycles per element takes a new
+/// element every ``MACUnit/elementCycles`` cycles through its serializers (the inputs are ignored
+/// in between; the reference sees `a = 0` then). The reference's `acc` is delayed so it lines up
+/// with the unit's: by `elementCycles + latency − 2` cycles, and one more for the upper bits of a
+/// split accumulator. Output `ok` is 1 when the aligned sums are equal, or when the unit is between
+/// digits. From all-zero registers (both sums 0), `ok` must hold in every cycle from
+/// ``checkFrom`` on, whatever the inputs.
 public struct EquivalenceMiter: Sendable {
     public let unit: MACUnit
 
@@ -13,39 +16,70 @@ public struct EquivalenceMiter: Sendable {
     public var reference: MACUnit { MACUnit(MACConfig(unit.config.types)) }
 
     /// First cycle (0-based) in which `ok` is checked: every aligned output is then defined by inputs.
-    public var checkFrom: Int { unit.latency + (unit.splitBit == nil ? 0 : 1) }
+    public var checkFrom: Int { unit.elementCycles - 1 + unit.latency + (unit.splitBit == nil ? 0 : 1) }
 
     /// The miter module `equiv_<tag>`.
     public var module: Module {
-        let t = unit.config.types, w = t.acc.bits
+        let t = unit.config.types, w = t.acc.bits, d = unit.elementCycles
         return Module("equiv_\(unit.config.tag)", doc: "\(unit.config) against baseline, pipeline 0.") { m in
             let a = m.input("a", t.a), b = m.input("b", t.b), first = m.input("first", .bit)
-            let ports: [String: any HWValue] = ["a": a, "b": b, "first": first]
-            let dut = m.instance(unit.module, "dut", ports)["acc"].asUnsigned
-            let ref = m.instance(reference.module, "golden_mac", ports)["acc"].asUnsigned
-            unit.compare(m, unit: dut, reference: ref, width: w)
+            guard d > 1 else {
+                let ports: [String: any HWValue] = ["a": unit.serializeA(m, a, load: Value.constant(1, .bit), prefix: "a"),
+                                                    "b": unit.serializeB(m, b, load: Value.constant(1, .bit), prefix: "b"),
+                                                    "first": first]
+                let dut = m.instance(unit.module, "dut", ports)["acc"].asUnsigned
+                let ref = m.instance(reference.module, "golden_mac", ["a": a, "b": b, "first": first])["acc"].asUnsigned
+                unit.compare(m, unit: dut, reference: ref, width: w)
+                return
+            }
+            // A new element in every d-th cycle (phase 0).
+            let phase = m.register("phase", .u(bitsFor(d - 1)), reset: 0)
+            let load = m.wire("load", phase == 0)
+            phase.next((phase == d - 1).select(Value.constant(0, phase.type), (phase + 1).wrapped(to: phase.type)))
+            let dut = m.instance(unit.module, "dut", ["a": unit.serializeA(m, a, load: load, prefix: "a"),
+                                                      "b": unit.serializeB(m, b, load: load, prefix: "b"),
+                                                      "first": first & load])["acc"].asUnsigned
+            let ref = m.instance(reference.module, "golden_mac", ["a": load.select(a, Value.constant(0, t.a)), "b": b,
+                                                                  "first": first & load])["acc"].asUnsigned
+            // The unit's sum is complete `d − 1 + latency` cycles after the element's load.
+            let check = (0..<(d - 1 + unit.latency)).reduce(load) { v, k in m.delay(v, "check_d\(k + 1)", reset: 0) }
+            unit.compare(m, unit: dut, reference: ref, width: w, check: check)
         }
     }
 }
 
 extension MACUnit {
-    /// Outputs `unit_acc`, `reference_acc` and `ok` of a miter: `reference` (a latency-1 sum) is
-    /// delayed to line up with this unit's `acc`: by `latency − 1` cycles, its upper bits one more
-    /// when the accumulator is split.
-    func compare(_ m: ModuleBuilder, unit: Value, reference: Value, width w: Int) {
-        var ref = (1..<latency).reduce(reference) { v, k in m.delay(v, "reference_d\(k)", reset: nil) }
+    /// Outputs `unit_acc`, `reference_acc` and `ok` of a miter: `reference` (a sum that includes an
+    /// element one cycle after its first cycle) is delayed to line up with this unit's `acc`: by
+    /// `elementCycles + latency − 2` cycles, its upper bits one more when the accumulator is split.
+    /// With `check`, sums are compared only in cycles where `check` is 1 (its upper bits a cycle later).
+    /// `perCycle`: the unit's ports are driven directly, one digit per cycle (no `elementCycles` lag).
+    func compare(_ m: ModuleBuilder, unit: Value, reference: Value, width w: Int, check: Value? = nil, perCycle: Bool = false) {
+        let lag = (perCycle ? 0 : elementCycles - 1) + latency - 1
+        var ref = (0..<lag).reduce(reference) { v, k in m.delay(v, "reference_d\(k + 1)", reset: nil) }
         if let h = splitBit {
             ref = concat([m.delay(ref.bits(w - 1, h), "reference_hi_d", reset: nil), ref.bits(h - 1, 0)])
         }
         let expected = m.wire("expected", ref)
         m.output("unit_acc", unit)
         m.output("reference_acc", expected)
-        m.output("ok", unit == expected)
+        guard let check else {
+            m.output("ok", unit == expected)
+            return
+        }
+        guard let h = splitBit else {
+            m.output("ok", ~check | (unit == expected))
+            return
+        }
+        let checkHi = m.delay(check, "check_hi", reset: 0)
+        m.output("ok", (~check | (unit.bits(h - 1, 0) == expected.bits(h - 1, 0)))
+                     & (~checkHi | (unit.bits(w - 1, h) == expected.bits(w - 1, h))))
     }
 }
 
-/// A `booth` unit with free product rows against a plain accumulator of the same rows:
-/// `acc <= (first ? 0 : acc) + Σ rows`, delayed to line up like ``EquivalenceMiter``.
+/// A `booth` or `bitserial` unit with free product rows against a plain accumulator of the same
+/// rows: `acc <= (first ? 0 : acc) + Σ rows`, delayed to line up like ``EquivalenceMiter`` (one
+/// row per cycle, so without the serial unit's per-element lag).
 public struct AccumulationMiter: Sendable {
     public let unit: MACUnit
     public init(_ config: MACConfig) { unit = MACUnit(config) }
@@ -57,31 +91,45 @@ public struct AccumulationMiter: Sendable {
         let t = unit.config.types, w = t.acc.bits
         return Module("accumulate_\(unit.config.tag)", doc: "\(unit.config) accumulation against acc + Σ rows.") { m in
             let first = m.input("first", .bit)
-            let rows = (0..<unit.boothRowCount).map { m.input("row\($0)", .u(w)) }
+            let rows = unit.rowTypes.enumerated().map { m.input("row\($0)", $1) }
             var ports: [String: any HWValue] = ["first": first]
             for (k, r) in rows.enumerated() { ports["row\(k)"] = r }
             let dut = m.instance(unit.rowsModule, "dut", ports)["acc"].asUnsigned
-            let sum = rows.dropFirst().reduce(rows[0]) { ($0 + $1).wrapped(to: .u(w)) }
+            let wide = rows.map { $0.type.bits >= w ? $0.wrapped(to: .u(w)) : $0.extended(to: HWType(bits: w, signed: $0.type.signed)).asUnsigned }
+            let sum = wide.dropFirst().reduce(wide[0]) { ($0 + $1).wrapped(to: .u(w)) }
             let acc = m.register("reference", .u(w), reset: nil)
             acc.next((MACUnit.cleared(acc.value, first) + sum).wrapped(to: .u(w)))
-            unit.compare(m, unit: dut, reference: acc.value, width: w)
+            unit.compare(m, unit: dut, reference: acc.value, width: w, perCycle: true)
         }
     }
 }
 
-/// Combinational miter of a kind's partial-product rows against `a * b`: output `bad` is 1 when
-/// the rows (with their constant) do not sum to the product modulo 2^acc (so `bad` must be constant 0).
+/// Combinational miter of a kind's partial-product rows against the product of its ports: output
+/// `bad` is 1 when the rows (with their constant) do not sum to `a * b` modulo 2^acc (so `bad` must
+/// be constant 0). For `bitserial`, `a` is the pre-shifted lane and `b` one Booth digit
+/// `{neg, two, one}`, whose value the miter decodes on its own as ±(one ? 1 : two ? 2 : 0).
 public struct ProductMiter: Sendable {
     public let config: MACConfig
     public init(_ config: MACConfig) { self.config = config }
 
+    /// The miter's `a` and `b` port types.
+    public var operandTypes: (a: HWType, b: HWType) {
+        let unit = MACUnit(config)
+        return (unit.aLane, unit.bLane)
+    }
+
     public var module: Module {
-        let t = config.types, w = t.acc.bits
+        let unit = MACUnit(config), w = config.types.acc.bits
         return Module("product_\(config.tag)", doc: "\(config.kind.rawValue) partial products against a*b.") { m in
-            let a = m.input("a", t.a), b = m.input("b", t.b)
-            let rows = MACUnit.productRows(m, config.kind, a, b, width: w)
+            let a = m.input("a", unit.aLane), b = m.input("b", unit.bLane)
+            let rows = unit.productRows(m, a, b)
             let pair = CarrySave.reduce(rows, width: w, m, prefix: "csa").rows
-            let product = m.wire("product", a * b)
+            var factor = b
+            if config.kind == .bitserial {
+                let magnitude = b[0].select(Value.constant(1, .s(3)), b[1].select(Value.constant(2, .s(3)), Value.constant(0, .s(3))))
+                factor = m.wire("digit", b[2].select(Value.constant(0, .s(3)) - magnitude, magnitude.extended(to: .s(4))))
+            }
+            let product = m.wire("product", a * factor)
             let wide = product.extended(to: HWType(bits: max(w, product.type.bits), signed: product.type.signed))
             m.output("bad", (pair[0] + pair[1]).wrapped(to: .u(w)) != wide.wrapped(to: .u(w)))
         }

@@ -1,8 +1,11 @@
 /// A multiply-accumulate unit of any kind, with one port contract so every engine takes every kind.
 ///
-/// Ports: `a`, `b` (the operands of one element), `first` (the element starts a new sum) and the
-/// output `acc`. Each cycle the unit takes one element. A cycle with no element must present
-/// `a = 0` and `first = 0` (the sum is then unchanged), so the unit needs no enable and no reset.
+/// Ports: `a` (``aLane``), `b` (``bLane``), `first` (the element starts a new sum) and the
+/// output `acc`. An element occupies ``elementCycles`` consecutive cycles: the engine feeds its
+/// operands through ``serializeA(_:_:load:prefix:)`` and ``serializeB(_:_:load:prefix:)`` (the
+/// identity for one-cycle kinds) and raises `first` in the element's first cycle only. A cycle with
+/// no element must present `a = 0` and `first = 0` (the sum is then unchanged), so the unit needs
+/// no enable and no reset.
 /// The running sum including an element presented in cycle t is on `acc` from cycle t + ``latency``
 /// — except that, when ``splitBit`` is set, bits `[splitBit...]` of `acc` follow one cycle later
 /// (the accumulator's upper half lags its lower half; the carry between them is registered).
@@ -17,12 +20,53 @@ public struct MACUnit: Sendable {
     /// Cycles from an element at the inputs to the (lower part of the) sum on `acc`.
     public var latency: Int { config.pipeline >= 1 ? 2 : 1 }
 
+    /// Cycles per element: one per Booth digit of `b` for `bitserial`, else 1.
+    public var elementCycles: Int { config.elementCycles }
+
+    /// Type of the `a` port: the operand, or for `bitserial` the operand shifted left by two bits
+    /// per digit already taken (a signed number, capped at the accumulator's width).
+    public var aLane: HWType {
+        config.kind == .bitserial ? .s(min(WidthRules.signedBits(t.a) + 2 * (elementCycles - 1), t.acc.bits)) : t.a
+    }
+
+    /// Type of the `b` port: the operand, or for `bitserial` one Booth digit `{neg, two, one}`.
+    public var bLane: HWType { config.kind == .bitserial ? .u(3) : t.b }
+
+    /// Width of the signed value added to the accumulator per cycle (before sign extension).
+    private var productBits: Int { config.kind == .bitserial ? aLane.bits + 2 : t.product.bits }
+
     /// Where the accumulator splits into a lower half and an upper half lagging one cycle
     /// (pipeline 2), at the product width or half the accumulator, whichever is lower; nil when
     /// not split (pipeline 0 or 1).
     public var splitBit: Int? {
         guard config.pipeline == 2 else { return nil }
-        return min(t.product.bits, (t.acc.bits + 1) / 2)
+        return min(productBits, (t.acc.bits + 1) / 2)
+    }
+
+    /// What the `a` port sees in each cycle of an element whose operand `a` (the operand type) is
+    /// loaded in the cycle `load` is 1. For `bitserial`, a in the load cycle and a·4^k k cycles
+    /// later, from the shift register `<prefix>_shift`; otherwise `a` itself.
+    public func serializeA(_ m: ModuleBuilder, _ a: Value, load: Value, prefix: String) -> Value {
+        guard config.kind == .bitserial else { return a }
+        let lane = fit(a.extended(to: .s(WidthRules.signedBits(a.type))), aLane)
+        guard elementCycles > 1 else { return lane }
+        let shift = m.register("\(prefix)_shift", aLane, reset: nil)
+        shift.next(load.select(shiftedUp(lane), shiftedUp(shift.value)))
+        return load.select(lane, shift.value)
+    }
+
+    /// What the `b` port sees in each cycle of an element whose operand `b` is loaded in the cycle
+    /// `load` is 1. For `bitserial`, Booth digit k of b in the k-th cycle from the load, the later
+    /// digits from the register `<prefix>_digits` (which shifts in zero digits); otherwise `b`.
+    public func serializeB(_ m: ModuleBuilder, _ b: Value, load: Value, prefix: String) -> Value {
+        guard config.kind == .bitserial else { return b }
+        let digits = Self.boothDigits(m, b, prefix: "\(prefix)_digit").map { concat([$0.neg, $0.two, $0.one]) }
+        guard digits.count > 1 else { return digits[0] }
+        let n = 3 * (digits.count - 1)
+        let rest = m.register("\(prefix)_digits", .u(n), reset: nil)
+        let drained = n > 3 ? concat([Value.constant(0, .u(3)), rest.value.bits(n - 1, 3)]) : Value.constant(0, .u(3))
+        rest.next(load.select(concat(digits.dropFirst().reversed()), drained))
+        return load.select(digits[0], rest.value.bits(2, 0))
     }
 
     /// The unit `mac_<kind>_p<pipeline>_<a>_<b>_<acc>`.
@@ -30,39 +74,48 @@ public struct MACUnit: Sendable {
         let doc = "acc <= first ? a*b : acc + a*b (wraps to \(t.acc)); \(config.kind.rawValue), "
             + "pipeline \(config.pipeline), latency \(latency)" + (splitBit.map { ", acc[\(t.acc.bits - 1):\($0)] one cycle later" } ?? "") + "."
         return Module("mac_\(config.tag)", doc: doc) { m in
-            let a = m.input("a", t.a), b = m.input("b", t.b), first = m.input("first", .bit)
+            let a = m.input("a", aLane), b = m.input("b", bLane), first = m.input("first", .bit)
             switch config.kind {
-            case .baseline: baseline(m, a, b, first)
+            case .baseline: accumulate(m, m.wire("product", a * b), first)
             case .booth: booth(m, first, rows: Self.boothRows(m, a, b, width: t.acc.bits))
+            case .bitserial: bitserial(m, a, b, first)
             }
         }
     }
 
-    /// Number of product rows a `booth` unit adds per element.
-    public var boothRowCount: Int {
-        var n = 0
-        _ = Module("count") { m in
-            n = Self.boothRows(m, m.input("a", t.a), m.input("b", t.b), width: t.acc.bits).count
+    /// Types of the rows a `booth` unit (its Booth partial products, each `u(acc bits)`) or a
+    /// `bitserial` unit (one signed digit row) adds to its accumulator per cycle; empty for `baseline`.
+    public var rowTypes: [HWType] {
+        switch config.kind {
+        case .baseline: return []
+        case .bitserial: return [.s(aLane.bits + 2)]
+        case .booth:
+            var n = 0
+            _ = Module("count") { m in
+                n = Self.boothRows(m, m.input("a", t.a), m.input("b", t.b), width: t.acc.bits).count
+            }
+            return Array(repeating: .u(t.acc.bits), count: n)
         }
-        return n
     }
 
-    /// A `booth` unit whose product rows are free inputs `row0`, `row1`, … (`u(acc bits)`)
-    /// instead of Booth partial products of `a` and `b`: the same accumulator, pipeline and final
-    /// adder, for proving the accumulation apart from the multiplication.
+    /// The unit with its product rows (``rowTypes``) as free inputs `row0`, `row1`, … instead of
+    /// rows built from `a` and `b`: the same accumulator, pipeline and final adder, for proving the
+    /// accumulation apart from the multiplication.
     public var rowsModule: Module {
-        precondition(config.kind == .booth, "rowsModule is for booth units")
+        precondition(config.kind != .baseline, "rowsModule is for booth and bitserial units")
         return Module("mac_rows_\(config.tag)", doc: "\(config) with its product rows as inputs.") { m in
             let first = m.input("first", .bit)
-            booth(m, first, rows: (0..<boothRowCount).map { m.input("row\($0)", .u(t.acc.bits)) })
+            let rows = rowTypes.enumerated().map { m.input("row\($0)", $1) }
+            if config.kind == .booth { booth(m, first, rows: rows) } else { accumulate(m, rows[0], first) }
         }
     }
 
-    // MARK: - Baseline: acc + a*b
+    // MARK: - Binary accumulator: acc + a*b (baseline) or acc ± digit·a (bitserial)
 
-    private func baseline(_ m: ModuleBuilder, _ a: Value, _ b: Value, _ first: Value) {
+    /// `acc <= (first ? 0 : acc) + product`, pipelined and split as configured.
+    private func accumulate(_ m: ModuleBuilder, _ product: Value, _ first: Value) {
         let w = t.acc.bits
-        var product = m.wire("product", a * b)
+        var product = product
         var clear = first
         if config.pipeline >= 1 {
             product = m.delay(product, "product_q", reset: nil)
@@ -98,6 +151,25 @@ public struct MACUnit: Sendable {
         let clearHi = m.delay(clear, "clear_hi_q")
         hi.next((Self.cleared(hi.value, clearHi) + pHi + carry).wrapped(to: .u(w - h)))
         m.output("acc", concat([hi, lo]).wrapped(to: t.acc))
+    }
+
+    // MARK: - Bit-serial: one Booth digit per cycle
+
+    /// Adds digit·a: 0, ±a or ±2a.
+    private func bitserial(_ m: ModuleBuilder, _ a: Value, _ digit: Value, _ first: Value) {
+        accumulate(m, Self.digitRow(m, a, digit), first)
+    }
+
+    /// The row `digit·a` of a `bitserial` unit, `s(a bits + 2)`: 0, a or 2a selected by the digit
+    /// `{neg, two, one}`, negated as its ones' complement plus one when `neg` is set.
+    static func digitRow(_ m: ModuleBuilder, _ a: Value, _ digit: Value) -> Value {
+        let (neg, two, one) = (digit[2], digit[1], digit[0])
+        let l = a.type.bits
+        let once = a.extended(to: .s(l + 1))
+        let twice = concat([a.asUnsigned, Value.constant(0, .bit)]).asSigned
+        let selected = one.select(once, two.select(twice, Value.constant(0, .s(l + 1))))
+        let ones = m.wire("row_ones", (selected.asUnsigned ^ replicate(neg, l + 1)).asSigned)
+        return m.wire("row", ones + neg)
     }
 
     // MARK: - Booth radix-4 with a carry-save accumulator
@@ -153,15 +225,18 @@ public struct MACUnit: Sendable {
         m.output("acc", concat([sumHi, sumLo.bits(h - 1, 0)]).wrapped(to: t.acc))
     }
 
-    /// The rows whose sum modulo 2^w is a·b, as the kind builds them: Booth rows, or the
+    /// The rows whose sum modulo 2^w is a·b, as the kind builds them from its `a` and `b` ports
+    /// (``aLane``, ``bLane``): Booth rows, the one digit row of `bitserial` (a·digit), or the
     /// product itself for `baseline`.
-    static func productRows(_ m: ModuleBuilder, _ kind: MACKind, _ a: Value, _ b: Value, width w: Int) -> [Value] {
-        switch kind {
-        case .baseline:
-            let p = m.wire("product", a * b)
-            return [p.extended(to: HWType(bits: max(w, p.type.bits), signed: p.type.signed)).wrapped(to: .u(w))]
-        case .booth:
-            return boothRows(m, a, b, width: w)
+    func productRows(_ m: ModuleBuilder, _ a: Value, _ b: Value) -> [Value] {
+        let w = t.acc.bits
+        func inAcc(_ p: Value) -> Value {
+            p.extended(to: HWType(bits: max(w, p.type.bits), signed: p.type.signed)).wrapped(to: .u(w))
+        }
+        switch config.kind {
+        case .baseline: return [inAcc(m.wire("product", a * b))]
+        case .booth: return Self.boothRows(m, a, b, width: w)
+        case .bitserial: return [inAcc(Self.digitRow(m, a, b))]
         }
     }
 
@@ -172,24 +247,13 @@ public struct MACUnit: Sendable {
     /// (|a|+1)-bit selection with its sign bit inverted, which equals the sign-extended row plus
     /// 2^(top) — the sum of those 2^(top) offsets is subtracted once by a constant row.
     static func boothRows(_ m: ModuleBuilder, _ a: Value, _ b: Value, width w: Int) -> [Value] {
-        let aBits = a.type.signed ? a.type.bits : a.type.bits + 1     // a as a signed number
-        let bBits = b.type.signed ? b.type.bits : b.type.bits + 1
-        let digits = (bBits + 1) / 2
+        let aBits = WidthRules.signedBits(a.type)                     // a as a signed number
         let rowBits = aBits + 1                                       // holds ±2a (ones' complement)
         let aExt = a.extended(to: .s(aBits)).asUnsigned
-        func bBit(_ j: Int) -> Value {
-            if j < 0 { return Value.constant(0, .bit) }
-            if j < b.type.bits { return b[j] }
-            return b.type.signed ? b[b.type.bits - 1] : Value.constant(0, .bit)
-        }
         var rows: [Value] = []
         var negBits: [(Int, Value)] = []
         var offsets: Int64 = 0
-        for i in 0..<digits {
-            let (hiB, midB, loB) = (bBit(2 * i + 1), bBit(2 * i), bBit(2 * i - 1))
-            let neg = m.wire("booth\(i)_neg", hiB)
-            let one = m.wire("booth\(i)_one", midB ^ loB)
-            let two = m.wire("booth\(i)_two", (hiB & ~midB & ~loB) | (~hiB & midB & loB))
+        for (i, (neg, one, two)) in boothDigits(m, b, prefix: "booth").enumerated() {
             // Selected multiple in rowBits: a sign-extended by one bit, or 2a (a shifted left).
             let onceA = a.extended(to: .s(rowBits)).asUnsigned
             let twiceA = concat([aExt.bits(aBits - 1, 0), Value.constant(0, .bit)])
@@ -215,6 +279,34 @@ public struct MACUnit: Sendable {
             rows.append(Value.constant(constant, .u(w)))
         }
         return rows
+    }
+
+    /// Radix-4 Booth digits of b, least significant first. Digit i, in −2…2, comes from bits
+    /// 2i+1, 2i, 2i−1 of b (b[−1] = 0, b sign- or zero-extended) as the wires `<prefix>i_neg`
+    /// (negative), `<prefix>i_one` (magnitude 1) and `<prefix>i_two` (magnitude 2).
+    static func boothDigits(_ m: ModuleBuilder, _ b: Value, prefix: String) -> [(neg: Value, one: Value, two: Value)] {
+        func bit(_ j: Int) -> Value {
+            if j < 0 { return Value.constant(0, .bit) }
+            if j < b.type.bits { return b[j] }
+            return b.type.signed ? b[b.type.bits - 1] : Value.constant(0, .bit)
+        }
+        return (0..<MACConfig.boothDigits(b.type)).map { i in
+            let (hi, mid, lo) = (bit(2 * i + 1), bit(2 * i), bit(2 * i - 1))
+            return (m.wire("\(prefix)\(i)_neg", hi),
+                    m.wire("\(prefix)\(i)_one", mid ^ lo),
+                    m.wire("\(prefix)\(i)_two", (hi & ~mid & ~lo) | (~hi & mid & lo)))
+        }
+    }
+
+    /// `a` (signed) in type `t`: sign-extended, or wrapped when `t` is narrower.
+    private func fit(_ a: Value, _ t: HWType) -> Value {
+        a.type.bits <= t.bits ? a.extended(to: t) : a.wrapped(to: t)
+    }
+
+    /// `v` shifted left by two bits in its own type.
+    private func shiftedUp(_ v: Value) -> Value {
+        let n = v.type.bits
+        return n > 2 ? concat([v.bits(n - 3, 0), Value.constant(0, .u(2))]).asSigned : Value.constant(0, v.type)
     }
 
     /// `v` with all bits cleared when `clear` is 1.

@@ -34,7 +34,7 @@ public struct SystolicOS: Sendable {
     public var pe: Module {
         let unit = MACUnit(mac), t = mac.types, w = t.acc.bits
         return Module("pe_os_\(mac.tag)", doc: "Output-stationary PE: forwards operands and flags, accumulates, shifts results left.") { m in
-            let a = m.input("a_in", t.a), b = m.input("b_in", t.b)
+            let a = m.input("a_in", unit.aLane), b = m.input("b_in", unit.bLane)
             let first = m.input("first_in", .bit), last = m.input("last_in", .bit)
             let resIn = m.input("res_in", t.acc), resValidIn = m.input("res_valid_in", .bit)
             let sum = m.instance(unit.module, "mac", ["a": a, "b": b, "first": first])["acc"]
@@ -65,7 +65,8 @@ public struct SystolicOS: Sendable {
         let spacing = drainSpacing
         let gapType = HWType.u(max(1, bitsFor(spacing)))
         let pe = self.pe
-        let split = MACUnit(mac).splitBit
+        let unit = MACUnit(mac), d = unit.elementCycles
+        let split = unit.splitBit
         var top = Module(name, doc: "\(R)x\(C) output-stationary systolic array, \(t), \(mac.kind.rawValue) MAC, pipeline \(mac.pipeline).") { m in
             let inValid = m.input("in_valid", .bit), inLast = m.input("in_last", .bit)
             let aCol = m.input("a_col", .u(R * t.a.bits)), bRow = m.input("b_row", .u(C * t.b.bits))
@@ -74,12 +75,28 @@ public struct SystolicOS: Sendable {
             let firstPending = m.register("first_pending", .bit, reset: 1)
             let gap = m.register("drain_gap", gapType, reset: Int64(spacing))
             let drainFree = m.wire("drain_free", gap == spacing)
-            let ready = m.wire("ready", ~inLast | drainFree)
+            // Elements of a multi-cycle MAC: one accepted per `d` cycles, in phase 0.
+            let phase = d > 1 ? m.register("phase", .u(bitsFor(d - 1)), reset: 0) : nil
+            let idle = phase.map { m.wire("phase_idle", $0 == 0) }
+            let ready = m.wire("ready", idle.map { $0 & (~inLast | drainFree) } ?? (~inLast | drainFree))
             m.output("in_ready", ready)
             let accept = m.wire("accept", inValid & ready)
             firstPending.next(inLast, enable: accept)
             gap.next((accept & inLast).select(Value.constant(1, gapType),
                                               drainFree.select(gap, (gap + 1).wrapped(to: gapType))))
+            // Per-cycle flags before the skew: an element is in progress; its first cycle starts a
+            // tile; its last cycle ends one.
+            var active = accept, first = firstPending.value, last = inLast
+            if let phase, let idle {
+                let lastHeld = m.register("last_held", .bit, reset: 0)
+                lastHeld.next(inLast, enable: accept)
+                phase.next(accept.select(Value.constant(1, phase.type),
+                                         (idle | (phase == d - 1)).select(Value.constant(0, phase.type),
+                                                                          (phase + 1).wrapped(to: phase.type))))
+                active = m.wire("active", accept | ~idle)
+                first = m.wire("first_cycle", firstPending & idle)
+                last = m.wire("last_cycle", lastHeld & (phase == d - 1))
+            }
 
             // Input skew: lane i of A, the accept signal and the flags reach row i after i cycles;
             // B column j after j. Each row gates its own lane and flags with its own accept.
@@ -90,14 +107,14 @@ public struct SystolicOS: Sendable {
             func skew(_ v: Value, _ n: Int, _ prefix: String, reset: Int64? = nil) -> Value {
                 (0..<n).reduce(v) { x, d in m.delay(x, "\(prefix)_d\(d + 1)", reset: reset) }
             }
-            let bSkewed = (0..<C).map { skew(lane(bRow, $0, t.b), $0, "b\($0)") }
+            let bSkewed = (0..<C).map { skew(unit.serializeB(m, lane(bRow, $0, t.b), load: accept, prefix: "b\($0)"), $0, "b\($0)") }
             var entries: [(a: Value, first: Value, last: Value)] = []
             for i in 0..<R {
-                let valid = skew(accept, i, "valid\(i)", reset: 0)
-                let a = skew(lane(aCol, i, t.a), i, "a\(i)")
-                entries.append((m.wire("row\(i)_a", valid.select(a, Value.constant(0, t.a))),
-                                m.wire("row\(i)_first", valid & skew(firstPending.value, i, "first\(i)")),
-                                m.wire("row\(i)_last", valid & skew(inLast, i, "last\(i)"))))
+                let valid = skew(active, i, "valid\(i)", reset: 0)
+                let a = skew(unit.serializeA(m, lane(aCol, i, t.a), load: accept, prefix: "a\(i)"), i, "a\(i)")
+                entries.append((m.wire("row\(i)_a", valid.select(a, Value.constant(0, unit.aLane))),
+                                m.wire("row\(i)_first", valid & skew(first, i, "first\(i)")),
+                                m.wire("row\(i)_last", valid & skew(last, i, "last\(i)"))))
             }
 
             // PE grid; results flow right to left, so res_in is connected after the right neighbour exists.

@@ -69,10 +69,13 @@ public struct CycleEstimate: Sendable {
     public let scaleSim: Int
     public let ideal: Double
 
-    public init(rows: Int, cols: Int, shape: GemmShape, pipeline: Int = 0) {
-        golden = GoldenTiming.osCycles(rows: rows, cols: cols, m: shape.m, k: shape.k, n: shape.n, pipeline: pipeline)
+    /// `elementCycles`: cycles a MAC spends on one element (ideal cycles scale with it; SCALE-Sim's
+    /// estimate assumes one).
+    public init(rows: Int, cols: Int, shape: GemmShape, pipeline: Int = 0, elementCycles: Int = 1) {
+        golden = GoldenTiming.osCycles(rows: rows, cols: cols, m: shape.m, k: shape.k, n: shape.n, pipeline: pipeline,
+                                       elementCycles: elementCycles)
         scaleSim = GoldenTiming.scaleSimOS(rows: rows, cols: cols, m: shape.m, k: shape.k, n: shape.n)
-        ideal = GoldenTiming.idealCycles(rows: rows, cols: cols, m: shape.m, k: shape.k, n: shape.n)
+        ideal = GoldenTiming.idealCycles(rows: rows, cols: cols, m: shape.m, k: shape.k, n: shape.n) * Double(elementCycles)
     }
 
     /// `cycles: golden 1523, SCALE-Sim v2 OS estimate 1709, ideal 1214.1 (PE utilization 79.7 %)`.

@@ -7,6 +7,8 @@ public struct EquivalenceResult: Sendable {
         public let cycle: Int
         public let a: Int64, b: Int64, first: Int64
         public let unitAcc: Int64, referenceAcc: Int64
+        /// The step names failing operands of a lemma; the sums are not known.
+        public var operandsOnly = false
     }
     public let config: MACConfig
     /// Cycles proved (from all-zero registers, any inputs in every cycle).
@@ -30,7 +32,10 @@ public struct EquivalenceResult: Sendable {
         }
         var lines = [(undecided ? "UNDECIDED " : "FAILED ") + what + (counterexample.isEmpty ? "" : ": counterexample")]
             + lemmas.map { "  " + $0 }
-        for s in counterexample {
+        for s in counterexample where s.operandsOnly {
+            lines.append("  failing operands: a=\(s.a) b=\(s.b)")
+        }
+        for s in counterexample where !s.operandsOnly {
             lines.append("  cycle \(s.cycle): a=\(s.a) b=\(s.b) first=\(s.first) -> \(config.kind.rawValue) acc=\(s.unitAcc), baseline acc=\(s.referenceAcc)"
                          + (s.unitAcc != s.referenceAcc ? "  <- differs" : ""))
         }
@@ -39,7 +44,7 @@ public struct EquivalenceResult: Sendable {
 }
 
 /// Proves MAC units equal to the baseline: a bounded model check with Yosys's SAT solver, split
-/// for Booth units into a product lemma and an accumulation lemma (SAT cannot unroll a Booth and an
+/// for Booth and bit-serial units into lemmas (SAT cannot unroll a Booth or a serial unit and an
 /// array multiplier over several cycles: 8-bit units do not finish in 5 minutes).
 public enum Equivalence {
     /// Largest operand space (a bits + b bits) the product lemma enumerates exhaustively.
@@ -53,6 +58,10 @@ public enum Equivalence {
     ///   simulation of ``ProductMiter`` on Icarus up to ``exhaustiveBits`` operand bits, ABC `&cec`
     ///   beyond; (B) `sat -seq` on ``AccumulationMiter``: with any rows in every cycle, the unit's
     ///   sum equals acc + Σ rows. Together: the unit accumulates a·b like the baseline.
+    /// - bitserial: (A) the digit row equals lane·digit for every pre-shifted `a` lane and digit
+    ///   code; (B) as for booth, one row per cycle; (C) the serializers' digits and lanes of every
+    ///   operand pair, from a cleared sum, give a·b: exhaustive simulation of ``EquivalenceMiter``
+    ///   on Icarus up to ``exhaustiveBits`` operand bits (undecided beyond).
     /// A solver that exceeds `timeout` seconds leaves the result undecided (never proved).
     public static func prove(_ config: MACConfig, cycles: Int = 8, workDir: URL,
                              timeout: TimeInterval = 600) throws -> EquivalenceResult {
@@ -66,7 +75,7 @@ public enum Equivalence {
             return EquivalenceResult(config: config, cycles: cycles, proved: r.proved, undecided: r.timedOut,
                                      lemmas: r.timedOut ? ["yosys sat did not finish in \(Int(timeout)) s"] : [],
                                      counterexample: r.trace, log: r.log)
-        case .booth:
+        case .booth, .bitserial:
             let product = try proveProduct(config, workDir: workDir, abcTimeout: timeout)
             guard product.proved else {
                 return EquivalenceResult(config: config, cycles: cycles, proved: false, undecided: product.undecided,
@@ -78,18 +87,31 @@ public enum Equivalence {
             let accumulation = r.proved ? "accumulation equals acc + Σ rows for any rows, \(cycles) cycles from reset (yosys sat)"
                 : r.timedOut ? "accumulation lemma undecided: yosys sat did not finish in \(Int(timeout)) s"
                 : "accumulation differs from acc + Σ rows (yosys sat)"
-            return EquivalenceResult(config: config, cycles: cycles, proved: r.proved, undecided: r.timedOut,
-                                     lemmas: [product.text, accumulation], counterexample: r.trace, log: product.log + r.log)
+            let lemmas = [product.text, accumulation]
+            guard r.proved, config.kind == .bitserial else {
+                return EquivalenceResult(config: config, cycles: cycles, proved: r.proved, undecided: r.timedOut,
+                                         lemmas: lemmas, counterexample: r.trace, log: product.log + r.log)
+            }
+            guard config.types.a.bits + config.types.b.bits <= exhaustiveBits else {
+                return EquivalenceResult(config: config, cycles: cycles, proved: false, undecided: true,
+                                         lemmas: lemmas + ["serialization lemma undecided: more than \(exhaustiveBits) operand bits to enumerate"],
+                                         counterexample: [], log: product.log + r.log)
+            }
+            let serial = try proveSerialization(config, workDir: workDir)
+            return EquivalenceResult(config: config, cycles: cycles, proved: serial.proved, lemmas: lemmas + [serial.text],
+                                     counterexample: serial.trace, log: product.log + r.log + serial.log)
         }
     }
 
-    /// Lemma A: the kind's product rows sum to a·b for every operand pair.
+    /// Lemma A: the kind's product rows sum to the product of its ports for every operand pair.
     static func proveProduct(_ config: MACConfig, workDir: URL, abcTimeout: TimeInterval)
         throws -> (proved: Bool, undecided: Bool, text: String, trace: [EquivalenceResult.Step], log: String) {
-        let t = config.types
-        let miter = ProductMiter(config).module
+        let product = ProductMiter(config)
+        let t = MACTypes(a: product.operandTypes.a, b: product.operandTypes.b, acc: config.types.acc)
+        let miter = product.module
         let paths = try write(Verilog.emit(miter), to: workDir)
         let pairs = 1 << (t.a.bits + t.b.bits)
+        let what = config.kind == .bitserial ? "digit rows equal a·digit" : "partial products sum to a·b"
         if t.a.bits + t.b.bits <= exhaustiveBits {
             let (iverilog, vvp) = (try Tools.find("iverilog", package: "iverilog"), try Tools.find("vvp", package: "iverilog"))
             let tb = workDir.appendingPathComponent("tb_\(miter.name).v")
@@ -124,15 +146,9 @@ public enum Equivalence {
                 throw HWGenError.badInput("product miter simulation printed no result (log in \(workDir.path))")
             }
             let proved = line.hasSuffix("fails=0")
-            var trace: [EquivalenceResult.Step] = []
-            if let cex = r.stdout.split(separator: "\n").first(where: { $0.hasPrefix("HWGEN CEX") }) {
-                let f = cex.split(separator: " ").compactMap { $0.split(separator: "=").last.flatMap { UInt64($0) } }
-                if f.count == 2 {
-                    trace = [.init(cycle: 0, a: signedValue(f[0], t.a), b: signedValue(f[1], t.b), first: 1, unitAcc: 0, referenceAcc: 0)]
-                }
-            }
-            let text = proved ? "partial products sum to a·b for all \(pairs) operand pairs (exhaustive, Icarus)"
-                              : "partial products differ from a·b (\(line))"
+            let trace = r.stdout.split(separator: "\n").first { $0.hasPrefix("HWGEN CEX") }.map { cexStep($0, t) } ?? []
+            let text = proved ? "\(what) for all \(pairs) operand pairs (exhaustive, Icarus)"
+                              : "\(what): fails (\(line))"
             return (proved, false, text, trace, r.combined)
         }
         let yosys = try Tools.find("yosys", package: "yosys"), abc = try Tools.find("yosys-abc", package: "yosys")
@@ -146,8 +162,87 @@ public enum Equivalence {
             return (false, true, "product lemma undecided: ABC &cec did not finish in \(Int(abcTimeout)) s", [], r.combined)
         }
         let proved = r.combined.contains("Networks are equivalent")
-        return (proved, false, proved ? "partial products equal a·b for all operands (ABC &cec)"
-                                      : "partial products differ from a·b (ABC &cec)", [], r.combined)
+        return (proved, false, proved ? "\(what) for all operands (ABC &cec)"
+                                      : "\(what): fails (ABC &cec)", [], r.combined)
+    }
+
+    /// Lemma for `bitserial`: the serializers' digits and shifted operands of every operand pair,
+    /// loaded into a cleared sum, add up to a·b. Exhaustive simulation of ``EquivalenceMiter``
+    /// on Icarus, one pair per element with `first` set, checking `ok` in every cycle.
+    static func proveSerialization(_ config: MACConfig, workDir: URL)
+        throws -> (proved: Bool, text: String, trace: [EquivalenceResult.Step], log: String) {
+        let t = config.types, unit = MACUnit(config), d = unit.elementCycles
+        let miter = EquivalenceMiter(config).module
+        let paths = try write(Verilog.emit(miter), to: workDir)
+        let (iverilog, vvp) = (try Tools.find("iverilog", package: "iverilog"), try Tools.find("vvp", package: "iverilog"))
+        let pairs = 1 << (t.a.bits + t.b.bits)
+        // The element checked in cycle c was loaded in cycle c − (d − 1 + latency), its upper half a cycle earlier.
+        let tb = workDir.appendingPathComponent("tb_\(miter.name).v")
+        try """
+        module tb_\(miter.name);
+            reg  clk, rst, first;
+            reg  [\(t.a.bits - 1):0] a;
+            reg  [\(t.b.bits - 1):0] b;
+            reg  [\(t.a.bits - 1):0] ha [0:7];
+            reg  [\(t.b.bits - 1):0] hb [0:7];
+            wire [\(t.acc.bits - 1):0] unit_acc, reference_acc;
+            wire ok;
+            integer i, j, k, c, e, fails;
+            \(miter.name) dut (.clk(clk), .rst(rst), .a(a), .b(b), .first(first),
+                .unit_acc(unit_acc), .reference_acc(reference_acc), .ok(ok));
+            task step;
+                begin
+                    #1 clk = 1'b1;
+                    #1 clk = 1'b0;
+                    c = c + 1;
+                    if (c >= \(EquivalenceMiter(config).checkFrom) && ok !== 1'b1) begin
+                        e = (c - \(d - 1 + unit.latency)) / \(d);
+                        if (fails == 0) $display("HWGEN CEX a=%0d b=%0d", ha[e % 8], hb[e % 8]);
+                        fails = fails + 1;
+                    end
+                end
+            endtask
+            initial begin
+                fails = 0; c = -1; e = 0;
+                clk = 1'b0; rst = 1'b1; first = 1'b1; a = 0; b = 0;
+                #1 clk = 1'b1;
+                #1 clk = 1'b0;
+                rst = 1'b0;
+                for (i = 0; i < \(1 << t.a.bits); i = i + 1)
+                    for (j = 0; j < \(1 << t.b.bits); j = j + 1) begin
+                        a = i; b = j;
+                        ha[(i * \(1 << t.b.bits) + j) % 8] = a;
+                        hb[(i * \(1 << t.b.bits) + j) % 8] = b;
+                        for (k = 0; k < \(d); k = k + 1) step;
+                    end
+                first = 1'b0; a = 0; b = 0;
+                for (k = 0; k < \(2 * d + unit.latency + 1); k = k + 1) step;
+                $display("HWGEN SERIAL pairs=%0d fails=%0d", \(pairs), fails);
+                $finish;
+            end
+        endmodule
+
+        """.write(to: tb, atomically: true, encoding: .utf8)
+        let sim = workDir.appendingPathComponent("serial.vvp")
+        let c = try Tools.run(iverilog, ["-g2005", "-o", sim.path] + paths.map(\.path) + [tb.path], in: workDir, timeout: 600)
+        guard c.status == 0 else { throw HWGenError.badInput("iverilog failed on the serial miter: \(c.combined.prefix(300))") }
+        let r = try Tools.run(vvp, ["-n", sim.path], in: workDir, timeout: 3600)
+        let lines = r.stdout.split(separator: "\n")
+        guard let line = lines.first(where: { $0.hasPrefix("HWGEN SERIAL") }) else {
+            throw HWGenError.badInput("serial miter simulation printed no result (log in \(workDir.path))")
+        }
+        let proved = line.hasSuffix("fails=0")
+        let trace = lines.first { $0.hasPrefix("HWGEN CEX") }.map { cexStep($0, t) } ?? []
+        return (proved, proved ? "the serialized digits of all \(pairs) operand pairs, from a cleared sum, give a·b (exhaustive, Icarus)"
+                               : "serialized digits differ from a·b (\(line))", trace, r.combined)
+    }
+
+    /// The operands of a `HWGEN CEX a=… b=…` line as a one-step trace.
+    private static func cexStep(_ line: Substring, _ t: MACTypes) -> [EquivalenceResult.Step] {
+        let f = line.split(separator: " ").compactMap { $0.split(separator: "=").last.flatMap { UInt64($0) } }
+        guard f.count == 2 else { return [] }
+        return [.init(cycle: 0, a: signedValue(f[0], t.a), b: signedValue(f[1], t.b), first: 1, unitAcc: 0, referenceAcc: 0,
+                      operandsOnly: true)]
     }
 
     /// `sat -seq` from all-zero registers: `ok` must be 1 from cycle `checkFrom` on, `cycles` more.

@@ -66,7 +66,7 @@ public enum Flow {
         let design = try emit(spec, to: work)
         let golden = GoldenGEMM.multiply(a, b, mac: spec.mac)
         let cycles = GoldenTiming.osCycles(rows: spec.engine.rows, cols: spec.engine.cols, m: a.rows, k: a.cols,
-                                           n: b.cols, pipeline: spec.pipeline)
+                                           n: b.cols, pipeline: spec.pipeline, elementCycles: spec.macConfig.elementCycles)
         var verdicts: [SimVerdict] = [], runs: [SimRun] = []
         for s in simulators {
             let runDir = work.appendingPathComponent("run-\(s.rawValue)")

@@ -20,6 +20,7 @@ public enum TestbenchGenerator {
             "bBits": String(spec.mac.b.bits),
             "accBits": String(spec.mac.acc.bits),
             "accSigned": spec.mac.acc.signed,
+            "elementCycles": String(spec.macConfig.elementCycles),
         ]
         return (tbName, Templates.render(Templates.systolicTestbench, values))
     }

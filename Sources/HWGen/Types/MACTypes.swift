@@ -34,6 +34,9 @@ public enum MACKind: String, Hashable, Sendable, CaseIterable {
     /// Radix-4 Booth partial products compressed together with a carry-save (sum + carry)
     /// accumulator; one carry-propagate adder converts the sum when it leaves the unit.
     case booth
+    /// One radix-4 Booth digit of `b` per cycle: ``MACConfig/elementCycles`` cycles per element,
+    /// each adding 0, ±a or ±2a (pre-shifted) to a binary accumulator. No multiplier.
+    case bitserial
 }
 
 /// A MAC unit's arithmetic and micro-architecture: operand types, kind and pipeline depth.
@@ -50,6 +53,21 @@ public struct MACConfig: Hashable, Sendable, CustomStringConvertible {
         self.types = types
         self.kind = kind
         self.pipeline = pipeline
+    }
+
+    /// Cycles a unit spends on one element: the number of radix-4 Booth digits of `b`
+    /// (⌈n / 2⌉ for b's width n as a signed number) for `bitserial`, else 1.
+    public var elementCycles: Int {
+        switch kind {
+        case .baseline, .booth: return 1
+        case .bitserial: return Self.boothDigits(types.b)
+        }
+    }
+
+    /// Radix-4 Booth digits of a value of type `t`: ⌈n / 2⌉ for its width n as a signed number.
+    public static func boothDigits(_ t: HWType) -> Int {
+        let n = t.signed ? t.bits : t.bits + 1
+        return (n + 1) / 2
     }
 
     /// Name fragment, e.g. `booth_p1_s8_s8_s32`.
