@@ -183,6 +183,7 @@ extension JSONEncoder {
 }
 
 // Argument errors exit 2 like every other bad input; HWGen errors exit with their own status.
+Tools.stopChildrenOnSignals()
 do {
     var command = try HWGenCommand.parseAsRoot()
     try command.run()

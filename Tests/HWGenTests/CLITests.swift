@@ -48,6 +48,49 @@ import Testing
         }
     }
 
+    /// Child processes of `pid`, from /proc.
+    static func children(of pid: Int32) -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap(Int32.init).filter { child in
+            guard let stat = try? String(contentsOfFile: "/proc/\(child)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { return false }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            return fields.count > 1 && Int32(fields[1]) == pid
+        }
+    }
+
+    /// Alive and not a zombie.
+    static func running(_ pid: Int32) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return false }
+        return !stat[stat.index(after: close)...].hasPrefix(" Z")
+    }
+
+    @Test func sigtermStopsTheToolsHwgenRuns() throws {
+        guard Tools.which("yosys") != nil else { print("skipped: yosys is not installed (apt-get install -y yosys)"); return }
+        let work = try Self.tempDir()
+        defer { try? FileManager.default.removeItem(at: work) }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Self.binary)
+        p.arguments = ["synth", "designs/systolic_os_4x4_s8.yaml", "--clock", "2", "--work-dir", work.path]
+        p.currentDirectoryURL = Self.repo
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        var tools: [Int32] = []
+        let deadline = Date().addingTimeInterval(60)
+        while tools.isEmpty && p.isRunning && Date() < deadline {
+            usleep(50_000)
+            tools = Self.children(of: p.processIdentifier)
+        }
+        try #require(!tools.isEmpty, "hwgen synth started no tool within 60 s")
+        kill(p.processIdentifier, SIGTERM)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 128 + SIGTERM)
+        usleep(200_000)
+        for t in tools { #expect(!Self.running(t), "tool \(t) still runs after hwgen was stopped") }
+    }
+
     @Test func badSpecsExitTwoNamingFileAndField() throws {
         let dir = try Self.tempDir()
         let cases: [(String, String)] = [

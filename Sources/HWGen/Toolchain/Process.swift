@@ -54,10 +54,21 @@ public enum Tools {
         do { try p.run() } catch {
             throw HWGenError.badInput("cannot run \(executable): \(error.localizedDescription)")
         }
+        let pid = p.processIdentifier
+        ChildProcesses.shared.insert(pid)
+        defer { ChildProcesses.shared.remove(pid) }
         let deadline = Date().addingTimeInterval(timeout)
         var timedOut = false
         while p.isRunning {
-            if Date() > deadline { p.terminate(); timedOut = true; break }
+            if Date() > deadline {
+                timedOut = true
+                p.terminate()
+                // A child that ignores SIGTERM is killed after a grace period.
+                let grace = Date().addingTimeInterval(2)
+                while p.isRunning && Date() < grace { usleep(2000) }
+                if p.isRunning { kill(pid, SIGKILL) }
+                break
+            }
             usleep(2000)
         }
         p.waitUntilExit()
@@ -66,5 +77,51 @@ public enum Tools {
         let out = (try? String(contentsOf: outURL, encoding: .utf8)) ?? ""
         let err = (try? String(contentsOf: errURL, encoding: .utf8)) ?? ""
         return CommandResult(status: p.terminationStatus, stdout: out, stderr: err, timedOut: timedOut)
+    }
+
+    /// Makes SIGINT, SIGTERM and SIGHUP stop the tools this process is running (SIGTERM, then
+    /// SIGKILL after a grace period) before it exits with status 128 + signal. For the CLI: a
+    /// killed `hwgen` leaves no Yosys or simulator behind.
+    public static func stopChildrenOnSignals() {
+        ChildProcesses.shared.installSignalHandlers()
+    }
+}
+
+/// The external commands running now, so that a signal to hwgen can stop them too.
+final class ChildProcesses: @unchecked Sendable {
+    static let shared = ChildProcesses()
+    private let lock = NSLock()
+    private var pids: Set<Int32> = []
+    private var sources: [DispatchSourceSignal] = []
+
+    func insert(_ pid: Int32) { lock.withLock { _ = pids.insert(pid) } }
+    func remove(_ pid: Int32) { lock.withLock { _ = pids.remove(pid) } }
+
+    func installSignalHandlers() {
+        lock.withLock {
+            guard sources.isEmpty else { return }
+            for sig in [SIGINT, SIGTERM, SIGHUP] {
+                signal(sig, SIG_IGN)        // delivered to the dispatch source instead
+                let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+                source.setEventHandler { [self] in stopAll(exitingWith: 128 + sig) }
+                source.resume()
+                sources.append(source)
+            }
+        }
+    }
+
+    private func stopAll(exitingWith status: Int32) -> Never {
+        let children = lock.withLock { pids }
+        for pid in children { kill(pid, SIGTERM) }
+        let deadline = Date().addingTimeInterval(2)
+        while Date() < deadline && children.contains(where: { kill($0, 0) == 0 && !Self.reaped($0) }) { usleep(10_000) }
+        for pid in children where kill(pid, 0) == 0 { kill(pid, SIGKILL) }
+        exit(status)
+    }
+
+    /// True when `pid` has exited (reaps it if it is our zombie child).
+    private static func reaped(_ pid: Int32) -> Bool {
+        var status: Int32 = 0
+        return waitpid(pid, &status, WNOHANG) == pid
     }
 }
