@@ -135,3 +135,45 @@ public struct ProductMiter: Sendable {
         }
     }
 }
+
+/// A `booth` unit (pipeline 0 or 1) built inline next to ``AccumulationMiter``'s reference
+/// `acc <= (first ? 0 : acc) + Σ rows` and, for pipeline 1, a reference pipelined like the unit.
+/// Output `ok` is an inductive invariant: stage by stage the carry-save pairs sum to the binary
+/// values (the product pair to the registered Σ rows, the accumulator pair to the reference), and
+/// the pipelined reference equals the plain one. It holds in the all-zero state; if every cycle
+/// preserves it (1-induction), the unit's sum equals acc + Σ rows in every cycle, for any rows.
+public struct InductiveAccumulationMiter: Sendable {
+    public let unit: MACUnit
+
+    public init(_ config: MACConfig) {
+        precondition(config.kind == .booth && config.pipeline <= 1, "induction is set up for booth pipelines 0 and 1")
+        unit = MACUnit(config)
+    }
+
+    public var module: Module {
+        let w = unit.config.types.acc.bits, u = HWType.u(w)
+        return Module("induct_\(unit.config.tag)", doc: "\(unit.config) accumulation, inductive invariant.") { m in
+            let first = m.input("first", .bit)
+            let rows = unit.rowTypes.enumerated().map { m.input("row\($0)", $1) }
+            let (sum, state) = unit.booth(m, first, rows: rows)
+            guard let state else { preconditionFailure("booth pipelines 0 and 1 have a plain carry-save state") }
+            let total = m.wire("rows_total", rows.dropFirst().reduce(rows[0]) { ($0 + $1).wrapped(to: u) })
+            let reference = m.register("reference", u, reset: nil)
+            reference.next((MACUnit.cleared(reference.value, first) + total).wrapped(to: u))
+            m.output("unit_acc", sum)
+            let carrySave = (state.s + state.c).wrapped(to: u)
+            guard let pair = state.pair, let clear = state.clear else {
+                m.output("ok", carrySave == reference)
+                return
+            }
+            let refPair = m.delay(total, "ref_pair_q", reset: nil)
+            let refFirst = m.delay(first, "ref_first_q")
+            let refAcc = m.register("ref_acc", u, reset: nil)
+            let refNext = m.wire("ref_acc_next", refFirst.select(refPair, (refAcc + refPair).wrapped(to: u)))
+            refAcc.next(refNext)
+            let lagged = m.delay(reference.value, "reference_d1", reset: nil)
+            m.output("ok", ((pair.s + pair.c).wrapped(to: u) == refPair) & (clear == refFirst)
+                         & (carrySave == refAcc) & (lagged == refAcc) & (reference == refNext))
+        }
+    }
+}

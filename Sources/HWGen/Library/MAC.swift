@@ -77,7 +77,7 @@ public struct MACUnit: Sendable {
             let a = m.input("a", aLane), b = m.input("b", bLane), first = m.input("first", .bit)
             switch config.kind {
             case .baseline: accumulate(m, m.wire("product", a * b), first)
-            case .booth: booth(m, first, rows: Self.boothRows(m, a, b, width: t.acc.bits))
+            case .booth: m.output("acc", booth(m, first, rows: Self.boothRows(m, a, b, width: t.acc.bits)).sum)
             case .bitserial: bitserial(m, a, b, first)
             }
         }
@@ -106,7 +106,7 @@ public struct MACUnit: Sendable {
         return Module("mac_rows_\(config.tag)", doc: "\(config) with its product rows as inputs.") { m in
             let first = m.input("first", .bit)
             let rows = rowTypes.enumerated().map { m.input("row\($0)", $1) }
-            if config.kind == .booth { booth(m, first, rows: rows) } else { accumulate(m, rows[0], first) }
+            if config.kind == .booth { m.output("acc", booth(m, first, rows: rows).sum) } else { accumulate(m, rows[0], first) }
         }
     }
 
@@ -174,7 +174,18 @@ public struct MACUnit: Sendable {
 
     // MARK: - Booth radix-4 with a carry-save accumulator
 
-    private func booth(_ m: ModuleBuilder, _ first: Value, rows productRows: [Value]) {
+    /// A `booth` unit's state registers (pipeline 0 and 1), for inductive proofs.
+    struct BoothState {
+        /// The carry-save accumulator.
+        let s, c: Value
+        /// Pipeline 1: the registered product pair and the registered `first`.
+        let pair: (s: Value, c: Value)?
+        let clear: Value?
+    }
+
+    /// Builds the carry-save accumulator and its final adder in `m`; returns the converted sum
+    /// (for the `acc` output) and, without a split, the state registers.
+    func booth(_ m: ModuleBuilder, _ first: Value, rows productRows: [Value]) -> (sum: Value, state: BoothState?) {
         let w = t.acc.bits
         var rows = productRows
         var clear = first
@@ -198,8 +209,9 @@ public struct MACUnit: Sendable {
                 c.next(clear.select(rows[1], next[1]))
             }
             // The one carry-propagate add, as the sum leaves the unit.
-            m.output("acc", (s + c).wrapped(to: t.acc))
-            return
+            let pipelined = config.pipeline >= 1
+            return ((s + c).wrapped(to: t.acc),
+                    BoothState(s: s.value, c: c.value, pair: pipelined ? (rows[0], rows[1]) : nil, clear: pipelined ? clear : nil))
         }
         // Split carry-save accumulator: the lower half's carries out of its top column, and the
         // product rows' upper bits, reach the upper half one cycle later.
@@ -222,7 +234,7 @@ public struct MACUnit: Sendable {
         let sumLo = m.wire("sum_lo", sl + cl)
         let carry = m.delay(sumLo[h], "sum_carry_q", reset: nil)
         let sumHi = (sh + ch + carry).wrapped(to: .u(w - h))
-        m.output("acc", concat([sumHi, sumLo.bits(h - 1, 0)]).wrapped(to: t.acc))
+        return (concat([sumHi, sumLo.bits(h - 1, 0)]).wrapped(to: t.acc), nil)
     }
 
     /// The rows whose sum modulo 2^w is a·b, as the kind builds them from its `a` and `b` ports

@@ -81,6 +81,26 @@ public enum Equivalence {
                 return EquivalenceResult(config: config, cycles: cycles, proved: false, undecided: product.undecided,
                                          lemmas: [product.text], counterexample: product.trace, log: product.log)
             }
+            if config.kind == .booth && config.pipeline <= 1 {
+                // The carry-save state has an inductive invariant: proved for every cycle, not a bound.
+                let r = try induction(InductiveAccumulationMiter(config).module, types: config.types,
+                                      workDir: workDir, timeout: timeout)
+                if r.proved || r.timedOut {
+                    let accumulation = r.proved ? "accumulation equals acc + Σ rows for any rows in every cycle (yosys sat, 1-induction)"
+                        : "accumulation lemma undecided: yosys sat induction did not finish in \(Int(timeout)) s"
+                    return EquivalenceResult(config: config, cycles: cycles, proved: r.proved, undecided: r.timedOut,
+                                             lemmas: [product.text, accumulation], counterexample: [], log: product.log + r.log)
+                }
+                // Not preserved: look for a reachable counterexample within `cycles`.
+                let miter = AccumulationMiter(config)
+                let b = try bmc(miter.module, checkFrom: miter.checkFrom, cycles: cycles, types: config.types,
+                                workDir: workDir, timeout: timeout)
+                let found = b.trace.isEmpty ? "none within \(cycles) cycles from reset" : "found, below"
+                return EquivalenceResult(config: config, cycles: cycles, proved: false, undecided: b.trace.isEmpty,
+                                         lemmas: [product.text, "accumulation invariant is not preserved by a cycle (yosys sat induction step); "
+                                                  + "counterexample from reset: \(found)"],
+                                         counterexample: b.trace, log: product.log + r.log + b.log)
+            }
             let miter = AccumulationMiter(config)
             let r = try bmc(miter.module, checkFrom: miter.checkFrom, cycles: cycles, types: config.types,
                             workDir: workDir, timeout: timeout)
@@ -245,24 +265,40 @@ public enum Equivalence {
                       operandsOnly: true)]
     }
 
+    /// `sat -tempinduct`: `ok` holds in the all-zero state and is preserved by every cycle.
+    static func induction(_ top: Module, types: MACTypes, workDir: URL, timeout: TimeInterval)
+        throws -> (proved: Bool, timedOut: Bool, trace: [EquivalenceResult.Step], log: String) {
+        try runSat(top, "sat -tempinduct -maxsteps 1 -set-init-zero" + (top.port("rst") != nil ? " -set rst 0" : "")
+                   + " -prove ok 1 -show-inputs -show-outputs \(top.name)", types: types, workDir: workDir, timeout: timeout)
+    }
+
     /// `sat -seq` from all-zero registers: `ok` must be 1 from cycle `checkFrom` on, `cycles` more.
     static func bmc(_ top: Module, checkFrom: Int, cycles: Int, types: MACTypes, workDir: URL, timeout: TimeInterval)
         throws -> (proved: Bool, timedOut: Bool, trace: [EquivalenceResult.Step], log: String) {
+        try runSat(top, "sat -seq \(checkFrom + cycles) -set-init-zero" + (top.port("rst") != nil ? " -set rst 0" : "")
+                   + " -prove ok 1 -prove-skip \(checkFrom) -show-inputs -show-outputs \(top.name)",
+                   types: types, workDir: workDir, timeout: timeout)
+    }
+
+    /// Runs one Yosys `sat` command on `top`; a failed proof's trace is parsed for the counterexample.
+    private static func runSat(_ top: Module, _ command: String, types: MACTypes, workDir: URL, timeout: TimeInterval)
+        throws -> (proved: Bool, timedOut: Bool, trace: [EquivalenceResult.Step], log: String) {
         let yosys = try Tools.find("yosys", package: "yosys")
         let paths = try write(Verilog.emit(top), to: workDir)
-        let script = paths.map { "read_verilog \"\($0.path)\"" } + [
-            "prep -top \(top.name)", "flatten", "opt_clean",
-            "sat -seq \(checkFrom + cycles) -set-init-zero" + (top.port("rst") != nil ? " -set rst 0" : "")
-                + " -prove ok 1 -prove-skip \(checkFrom) -show-inputs -show-outputs -verify \(top.name)",
-        ]
+        let script = paths.map { "read_verilog \"\($0.path)\"" } + ["prep -top \(top.name)", "flatten", "opt_clean", command]
         let ys = workDir.appendingPathComponent("\(top.name).ys")
         try script.joined(separator: "\n").write(to: ys, atomically: true, encoding: .utf8)
-        let r = try Tools.run(yosys, ["-q", "-s", ys.path], in: workDir, timeout: timeout)
+        let r = try Tools.run(yosys, ["-s", ys.path], in: workDir, timeout: timeout)
         let log = r.combined
         try log.write(to: workDir.appendingPathComponent("\(top.name).log"), atomically: true, encoding: .utf8)
         if r.timedOut { return (false, true, [], log) }
-        if r.status == 0 { return (true, false, [], log) }
-        let trace = parseTrace(log, types: types)
+        // Without -verify, Yosys prints the failing model; the verdict is read from the log.
+        if r.status == 0 && (log.contains("no model found: SUCCESS!") || log.contains("Induction step proven: SUCCESS!")) {
+            return (true, false, [], log)
+        }
+        // A failed induction step has no trace: the state it starts from need not be reachable.
+        if r.status == 0 && log.contains("Reached maximum number of time steps -> proof failed") { return (false, false, [], log) }
+        let trace = r.status == 0 && log.contains("model found: FAIL!") ? parseTrace(log, types: types) : []
         guard !trace.isEmpty else {
             let line = log.split(separator: "\n").first { $0.contains("ERROR") }.map(String.init) ?? "exit status \(r.status)"
             throw HWGenError.badInput("yosys sat failed: \(line) (log: \(workDir.path)/\(top.name).log)")
