@@ -133,7 +133,6 @@ public enum Equivalence {
         let pairs = 1 << (t.a.bits + t.b.bits)
         let what = config.kind == .bitserial ? "digit rows equal a·digit" : "partial products sum to a·b"
         if t.a.bits + t.b.bits <= exhaustiveBits {
-            let (iverilog, vvp) = (try Tools.find("iverilog", package: "iverilog"), try Tools.find("vvp", package: "iverilog"))
             let tb = workDir.appendingPathComponent("tb_\(miter.name).v")
             try """
             module tb_\(miter.name);
@@ -158,13 +157,7 @@ public enum Equivalence {
             endmodule
 
             """.write(to: tb, atomically: true, encoding: .utf8)
-            let sim = workDir.appendingPathComponent("product.vvp")
-            let c = try Tools.run(iverilog, ["-g2005", "-o", sim.path] + paths.map(\.path) + [tb.path], in: workDir, timeout: 600)
-            guard c.status == 0 else { throw HWGenError.badInput("iverilog failed on the product miter: \(c.combined.prefix(300))") }
-            let r = try Tools.run(vvp, ["-n", sim.path], in: workDir, timeout: 3600)
-            guard let line = r.stdout.split(separator: "\n").first(where: { $0.hasPrefix("HWGEN PRODUCT") }) else {
-                throw HWGenError.badInput("product miter simulation printed no result (log in \(workDir.path))")
-            }
+            let (line, r) = try simulate(tb, with: paths, what: "product", workDir: workDir)
             let proved = line.hasSuffix("fails=0")
             let trace = r.stdout.split(separator: "\n").first { $0.hasPrefix("HWGEN CEX") }.map { cexStep($0, t) } ?? []
             let text = proved ? "\(what) for all \(pairs) operand pairs (exhaustive, Icarus)"
@@ -194,7 +187,6 @@ public enum Equivalence {
         let t = config.types, unit = MACUnit(config), d = unit.elementCycles
         let miter = EquivalenceMiter(config).module
         let paths = try write(Verilog.emit(miter), to: workDir)
-        let (iverilog, vvp) = (try Tools.find("iverilog", package: "iverilog"), try Tools.find("vvp", package: "iverilog"))
         let pairs = 1 << (t.a.bits + t.b.bits)
         // The element checked in cycle c was loaded in cycle c − (d − 1 + latency), its upper half a cycle earlier.
         let tb = workDir.appendingPathComponent("tb_\(miter.name).v")
@@ -243,18 +235,25 @@ public enum Equivalence {
         endmodule
 
         """.write(to: tb, atomically: true, encoding: .utf8)
-        let sim = workDir.appendingPathComponent("serial.vvp")
-        let c = try Tools.run(iverilog, ["-g2005", "-o", sim.path] + paths.map(\.path) + [tb.path], in: workDir, timeout: 600)
-        guard c.status == 0 else { throw HWGenError.badInput("iverilog failed on the serial miter: \(c.combined.prefix(300))") }
-        let r = try Tools.run(vvp, ["-n", sim.path], in: workDir, timeout: 3600)
+        let (line, r) = try simulate(tb, with: paths, what: "serial", workDir: workDir)
         let lines = r.stdout.split(separator: "\n")
-        guard let line = lines.first(where: { $0.hasPrefix("HWGEN SERIAL") }) else {
-            throw HWGenError.badInput("serial miter simulation printed no result (log in \(workDir.path))")
-        }
         let proved = line.hasSuffix("fails=0")
         let trace = lines.first { $0.hasPrefix("HWGEN CEX") }.map { cexStep($0, t) } ?? []
         return (proved, proved ? "the serialized digits of all \(pairs) operand pairs, from a cleared sum, give a·b (exhaustive, Icarus)"
                                : "serialized digits differ from a·b (\(line))", trace, r.combined)
+    }
+
+    /// Builds and runs a miter testbench on Icarus; returns its `HWGEN <WHAT> …` result line.
+    private static func simulate(_ tb: URL, with sources: [URL], what: String, workDir: URL) throws -> (Substring, CommandResult) {
+        let (iverilog, vvp) = (try Tools.find("iverilog", package: "iverilog"), try Tools.find("vvp", package: "iverilog"))
+        let sim = workDir.appendingPathComponent("\(what).vvp")
+        let c = try Tools.run(iverilog, ["-g2005", "-o", sim.path] + sources.map(\.path) + [tb.path], in: workDir, timeout: 600)
+        guard c.status == 0 else { throw HWGenError.badInput("iverilog failed on the \(what) miter: \(c.combined.prefix(300))") }
+        let r = try Tools.run(vvp, ["-n", sim.path], in: workDir, timeout: 3600)
+        guard let line = r.stdout.split(separator: "\n").first(where: { $0.hasPrefix("HWGEN \(what.uppercased())") }) else {
+            throw HWGenError.badInput("\(what) miter simulation printed no result (log in \(workDir.path))")
+        }
+        return (line, r)
     }
 
     /// The operands of a `HWGEN CEX a=… b=…` line as a one-step trace.
