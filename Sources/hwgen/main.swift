@@ -9,7 +9,7 @@ struct HWGenCommand: ParsableCommand {
         commandName: "hwgen",
         abstract: "Generate, simulate and synthesize tensor-engine RTL from YAML/JSON specs.",
         discussion: "Exit codes: 0 ok, 1 RTL/golden mismatch, 2 bad input, 3 missing tool.",
-        subcommands: [Emit.self, Sim.self, GoldenCmd.self, Synth.self, Verify.self])
+        subcommands: [Emit.self, Sim.self, GoldenCmd.self, Report.self, Synth.self, Verify.self])
 }
 
 /// Operands from .npy files or drawn at random.
@@ -91,6 +91,24 @@ extension HWGenCommand {
                 try Npy.writeMatrix(first.c, dtype: Npy.dtype(for: s.mac.acc), path: out)
             }
             if !result.verdicts.allSatisfy(\.passed) { throw ExitCode(ExitStatus.mismatch.rawValue) }
+        }
+    }
+
+    struct Report: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Cycles, PE utilization and SCALE-Sim's estimate of a GEMM shape, from the golden cycle model (no simulator).")
+        @Argument(help: "Spec file.") var spec: String
+        @Option(help: "GEMM MxKxN (A is MxK, B is KxN).") var gemm: String
+
+        func run() throws {
+            let s = try DesignSpec.load(path: spec)
+            let shape = try GemmShape.parse(gemm)
+            let mac = s.macConfig
+            print("report \(s.name) gemm \(shape.m)x\(shape.k)x\(shape.n): \(s.engine.rows)x\(s.engine.cols) "
+                  + "\(s.engine.dataflow.rawValue.uppercased()) \(s.engine.kind.rawValue), \(mac)"
+                  + (mac.elementCycles > 1 ? ", \(mac.elementCycles) cycles per element" : ""))
+            print("  " + CycleEstimate(rows: s.engine.rows, cols: s.engine.cols, shape: shape,
+                                       pipeline: s.pipeline, elementCycles: mac.elementCycles).text)
         }
     }
 

@@ -91,6 +91,19 @@ import Testing
         for t in tools { #expect(!Self.running(t), "tool \(t) still runs after hwgen was stopped") }
     }
 
+    @Test func reportPrintsGoldenCyclesWithoutSimulating() throws {
+        let r = try Self.hwgen(["report", "designs/systolic_os_16x16_s8.yaml", "--gemm", "256x256x256"])
+        #expect(r.status == 0, "\(r.combined)")
+        let golden = GoldenTiming.osCycles(rows: 16, cols: 16, m: 256, k: 256, n: 256, pipeline: 1)
+        #expect(r.stdout.contains("golden \(golden), SCALE-Sim v2 OS estimate 73215"), "\(r.stdout)")
+        #expect(r.stdout.contains("PE utilization 99.9 %"))
+        let bits = try Self.hwgen(["report", "designs/systolic_os_4x4_s8_bitserial.yaml", "--gemm", "4x8x4"])
+        let d = GoldenTiming.osCycles(rows: 4, cols: 4, m: 4, k: 8, n: 4, pipeline: 1, elementCycles: 4)
+        #expect(bits.stdout.contains("golden \(d),") && bits.stdout.contains("4 cycles per element"), "\(bits.stdout)")
+        let bad = try Self.hwgen(["report", "designs/systolic_os_4x4_s8.yaml", "--gemm", "4x0x4"])
+        #expect(bad.status == 2 && bad.stderr.contains("--gemm"), "\(bad.combined)")
+    }
+
     @Test func badSpecsExitTwoNamingFileAndField() throws {
         let dir = try Self.tempDir()
         let cases: [(String, String)] = [

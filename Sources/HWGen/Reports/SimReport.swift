@@ -69,20 +69,26 @@ public struct CycleEstimate: Sendable {
     public let scaleSim: Int
     public let ideal: Double
 
-    /// `elementCycles`: cycles a MAC spends on one element (ideal cycles scale with it; SCALE-Sim's
-    /// estimate assumes one).
+    /// Cycles a MAC spends on one element (SCALE-Sim's estimate and `ideal` assume one).
+    public let elementCycles: Int
+
     public init(rows: Int, cols: Int, shape: GemmShape, pipeline: Int = 0, elementCycles: Int = 1) {
         golden = GoldenTiming.osCycles(rows: rows, cols: cols, m: shape.m, k: shape.k, n: shape.n, pipeline: pipeline,
                                        elementCycles: elementCycles)
         scaleSim = GoldenTiming.scaleSimOS(rows: rows, cols: cols, m: shape.m, k: shape.k, n: shape.n)
-        ideal = GoldenTiming.idealCycles(rows: rows, cols: cols, m: shape.m, k: shape.k, n: shape.n) * Double(elementCycles)
+        ideal = GoldenTiming.idealCycles(rows: rows, cols: cols, m: shape.m, k: shape.k, n: shape.n)
+        self.elementCycles = elementCycles
     }
 
-    /// `cycles: golden 1523, SCALE-Sim v2 OS estimate 1709, ideal 1214.1 (PE utilization 79.7 %)`.
+    /// PE utilization M·N·K / (R·C·cycles), %.
+    public var utilization: Double { ideal / Double(golden) * 100 }
+
+    /// `cycles: golden 1523, SCALE-Sim v2 OS estimate 1709, ideal 1214.1 (PE utilization 79.7 %)`,
+    /// and for a multi-cycle MAC the share of cycles its PEs are busy.
     public var text: String {
-        let util = ideal / Double(golden) * 100
-        return "cycles: golden \(golden), SCALE-Sim v2 OS estimate \(scaleSim), ideal \(format(ideal)) "
-            + "(PE utilization \(format(util)) %)"
+        "cycles: golden \(golden), SCALE-Sim v2 OS estimate \(scaleSim), ideal \(format(ideal)) "
+            + "(PE utilization \(format(utilization)) %"
+            + (elementCycles > 1 ? "; PEs busy \(format(utilization * Double(elementCycles))) %, \(elementCycles) cycles per element)" : ")")
     }
 
     private func format(_ x: Double) -> String {
