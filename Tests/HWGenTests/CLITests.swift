@@ -108,7 +108,7 @@ import Testing
         let dir = try Self.tempDir()
         let cases: [(String, String)] = [
             ("name: x\nengine: { kind: systolic, dataflow: os, rows: 0, cols: 4 }\nmac: { a: s8, b: s8, acc: s32 }\n",
-             "engine.rows: 0 is out of range (allowed: 1...64)"),
+             "engine.rows: 0 is out of range (allowed: 1...256)"),
             ("name: x\nengine: { kind: systolic, dataflow: os, rows: 4, cols: 4 }\nmac: { a: s8, b: s17, acc: s32 }\n",
              "mac.b: \"s17\" is not a type"),
             ("name: x\nengine: { kind: systolic, dataflow: os, rows: 4, cols: 4, depth: 3 }\nmac: { a: s8, b: s8, acc: s32 }\n",

@@ -85,7 +85,7 @@ import Testing
     @Test func exactMessages() {
         #expect(Self.error(Self.variant(engine: "{ kind: systolic, dataflow: os, rows: 0, cols: 8 }"),
                            source: "designs/my_array.yaml")
-                == "designs/my_array.yaml: engine.rows: 0 is out of range (allowed: 1...64)")
+                == "designs/my_array.yaml: engine.rows: 0 is out of range (allowed: 1...256)")
         #expect(Self.error(Self.variant(mac: "{ a: s4, b: s17, acc: s32 }"), source: "designs/w4.yaml")
                 == #"designs/w4.yaml: mac.b: "s17" is not a type (allowed: s2...s16, u2...u16)"#)
         #expect(Self.error(Self.variant(mac: "{ a: s8, b: s8, acc: u32 }"))
@@ -99,7 +99,7 @@ import Testing
         #expect(Self.error(Self.variant(engine: "{ kind: systolic, dataflow: os, rows: 8, cols: 8, depth: 2 }"))
                 == "designs/t.yaml: engine: unknown field 'depth' (allowed: kind, dataflow, rows, cols)")
         #expect(Self.error(Self.variant(engine: "{ kind: systolic, dataflow: os, rows: \"8\", cols: 8 }"))
-                == #"designs/t.yaml: engine.rows: expected an integer, got the string "8" (allowed: 1...64)"#)
+                == #"designs/t.yaml: engine.rows: expected an integer, got the string "8" (allowed: 1...256)"#)
         #expect(Self.error(Self.variant(engine: "{ kind: mesh, dataflow: os, rows: 8, cols: 8 }"))
                 == #"designs/t.yaml: engine.kind: "mesh" is not an engine kind (allowed: systolic)"#)
         #expect(Self.error(Self.variant(engine: "{ kind: systolic, dataflow: ws, rows: 8, cols: 8 }"))
@@ -107,7 +107,7 @@ import Testing
         #expect(Self.error("name: x\nengine: { kind: systolic, dataflow: os, rows: 8, cols: 8 }\n")
                 == "designs/t.yaml: mac: missing (allowed: a mapping with a, b, acc, kind, pipeline)")
         #expect(Self.error(Self.variant(engine: "{ kind: systolic, dataflow: os, cols: 8 }"))
-                == "designs/t.yaml: engine.rows: missing (allowed: an integer in 1...64)")
+                == "designs/t.yaml: engine.rows: missing (allowed: an integer in 1...256)")
         #expect(Self.error(Self.variant(name: "module"))
                 == #"designs/t.yaml: name: "module" is a Verilog/SystemVerilog keyword (allowed: any other identifier)"#)
         #expect(Self.error("", source: "e.yaml") == "e.yaml: the file is empty (allowed: a mapping with name, engine, mac)")
@@ -119,13 +119,13 @@ import Testing
     func wrongTypeForRows(value: String) throws {
         let message = try #require(Self.error(Self.variant(engine: "{ kind: systolic, dataflow: os, rows: \(value), cols: 8 }")))
         #expect(message.hasPrefix("designs/t.yaml: engine.rows: expected an integer, got "))
-        #expect(message.hasSuffix("(allowed: 1...64)"))
+        #expect(message.hasSuffix("(allowed: 1...256)"))
     }
 
-    @Test(arguments: ["65", "-1", "99999999999999999999999"])
+    @Test(arguments: ["257", "-1", "99999999999999999999999"])
     func rowsOutOfRange(value: String) {
         #expect(Self.error(Self.variant(engine: "{ kind: systolic, dataflow: os, rows: 8, cols: \(value) }"))
-                == "designs/t.yaml: engine.cols: \(value) is out of range (allowed: 1...64)")
+                == "designs/t.yaml: engine.cols: \(value) is out of range (allowed: 1...256)")
     }
 
     @Test(arguments: ["1abc", "a-b", "a b", "ä", "\"\"", "'a$'"])

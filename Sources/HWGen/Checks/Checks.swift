@@ -31,13 +31,15 @@ public enum Checks {
         var diags = m.buildDiagnostics
         func error(_ loc: SourceLocation, _ msg: String) { diags.append(Diagnostic(location: loc, message: msg)) }
 
-        var types: [String: HWType] = [:]
-        var kinds: [String: String] = [:]
+        let names = m.ports.count + m.wires.count + m.registers.count
+        var types: [String: HWType] = [:], kinds: [String: String] = [:], driver: [String: SourceLocation] = [:]
+        types.reserveCapacity(names)
+        kinds.reserveCapacity(names)
+        driver.reserveCapacity(names)
         for p in m.ports { types[p.name] = p.type; kinds[p.name] = p.direction.rawValue }
         for w in m.wires { types[w.name] = w.type; kinds[w.name] = "wire" }
         for r in m.registers { types[r.name] = r.type; kinds[r.name] = "register" }
 
-        var driver: [String: SourceLocation] = [:]
         func drive(_ target: String, _ loc: SourceLocation) {
             if let first = driver[target] {
                 error(loc, "'\(target)' has more than one driver (first driven at \(first))")

@@ -13,13 +13,13 @@ public enum Dataflow: String, Sendable, CaseIterable {
 public struct EngineSpec: Equatable, Sendable {
     public var kind: EngineKind
     public var dataflow: Dataflow
-    /// PE rows (R), 1...64.
+    /// PE rows (R), 1...256.
     public var rows: Int
-    /// PE columns (C), 1...64.
+    /// PE columns (C), 1...256.
     public var cols: Int
 
     /// Allowed array dimension.
-    public static let dimRange = 1...64
+    public static let dimRange = 1...256
 
     public init(kind: EngineKind, dataflow: Dataflow, rows: Int, cols: Int) {
         self.kind = kind
