@@ -75,18 +75,40 @@ public indirect enum Expr: Hashable, Sendable {
 
     /// Names of all signals the expression reads, in first-use order.
     public var references: [String] {
-        var seen = Set<String>(), out: [String] = []
+        var out: [String] = []
+        var seen: Set<String>?                      // only for expressions that read many signals
         func walk(_ e: Expr) {
-            if case .ref(let n, _) = e, seen.insert(n).inserted { out.append(n) }
-            e.children.forEach(walk)
+            switch e {
+            case .ref(let n, _):
+                if seen == nil && out.count >= 16 { seen = Set(out) }
+                if seen != nil ? seen!.insert(n).inserted : !out.contains(n) { out.append(n) }
+            case .const, .invalid: break
+            case .unary(_, let x, _), .slice(let x, _, _), .resize(let x, _), .reinterpret(let x, _): walk(x)
+            case .binary(_, let l, let r, _): walk(l); walk(r)
+            case .mux(let c, let t, let f, _): walk(c); walk(t); walk(f)
+            case .concat(let parts): parts.forEach(walk)
+            }
         }
         walk(self)
         return out
     }
 
+    /// True when the expression contains an `.invalid` node.
+    public var hasInvalid: Bool {
+        switch self {
+        case .invalid: return true
+        case .ref, .const: return false
+        case .unary(_, let x, _), .slice(let x, _, _), .resize(let x, _), .reinterpret(let x, _): return x.hasInvalid
+        case .binary(_, let l, let r, _): return l.hasInvalid || r.hasInvalid
+        case .mux(let c, let t, let f, _): return c.hasInvalid || t.hasInvalid || f.hasInvalid
+        case .concat(let parts): return parts.contains(where: \.hasInvalid)
+        }
+    }
+
     /// Messages of all `.invalid` nodes inside the expression.
     public var invalidMessages: [String] {
         if case .invalid(let m) = self { return [m] }
+        guard hasInvalid else { return [] }
         return children.flatMap(\.invalidMessages)
     }
 }
