@@ -48,7 +48,8 @@ public struct MACUnit: Sendable {
     /// later, from the shift register `<prefix>_shift`; otherwise `a` itself.
     public func serializeA(_ m: ModuleBuilder, _ a: Value, load: Value, prefix: String) -> Value {
         guard config.kind == .bitserial else { return a }
-        let lane = fit(a.extended(to: .s(WidthRules.signedBits(a.type))), aLane)
+        let operand = m.wire("\(prefix)_operand", a)
+        let lane = fit(operand.extended(to: .s(WidthRules.signedBits(a.type))), aLane)
         guard elementCycles > 1 else { return lane }
         let shift = m.register("\(prefix)_shift", aLane, reset: nil)
         shift.next(load.select(shiftedUp(lane), shiftedUp(shift.value)))
