@@ -95,8 +95,7 @@ public struct AccumulationMiter: Sendable {
             var ports: [String: any HWValue] = ["first": first]
             for (k, r) in rows.enumerated() { ports["row\(k)"] = r }
             let dut = m.instance(unit.rowsModule, "dut", ports)["acc"].asUnsigned
-            let wide = rows.map { $0.type.bits >= w ? $0.wrapped(to: .u(w)) : $0.extended(to: HWType(bits: w, signed: $0.type.signed)).asUnsigned }
-            let sum = wide.dropFirst().reduce(wide[0]) { ($0 + $1).wrapped(to: .u(w)) }
+            let sum = MACUnit.rowSum(rows, bits: w)
             let acc = m.register("reference", .u(w), reset: nil)
             acc.next((MACUnit.cleared(acc.value, first) + sum).wrapped(to: .u(w)))
             unit.compare(m, unit: dut, reference: acc.value, width: w, perCycle: true)
@@ -130,8 +129,7 @@ public struct ProductMiter: Sendable {
                 factor = m.wire("digit", b[2].select(Value.constant(0, .s(3)) - magnitude, magnitude.extended(to: .s(4))))
             }
             let product = m.wire("product", a * factor)
-            let wide = product.extended(to: HWType(bits: max(w, product.type.bits), signed: product.type.signed))
-            m.output("bad", (pair[0] + pair[1]).wrapped(to: .u(w)) != wide.wrapped(to: .u(w)))
+            m.output("bad", (pair[0] + pair[1]).wrapped(to: .u(w)) != MACUnit.modulo(product, bits: w))
         }
     }
 }
@@ -157,7 +155,7 @@ public struct InductiveAccumulationMiter: Sendable {
             let rows = unit.rowTypes.enumerated().map { m.input("row\($0)", $1) }
             let (sum, state) = unit.booth(m, first, rows: rows)
             guard let state else { preconditionFailure("booth pipelines 0 and 1 have a plain carry-save state") }
-            let total = m.wire("rows_total", rows.dropFirst().reduce(rows[0]) { ($0 + $1).wrapped(to: u) })
+            let total = m.wire("rows_total", MACUnit.rowSum(rows, bits: w))
             let reference = m.register("reference", u, reset: nil)
             reference.next((MACUnit.cleared(reference.value, first) + total).wrapped(to: u))
             m.output("unit_acc", sum)

@@ -243,13 +243,10 @@ public struct MACUnit: Sendable {
     /// product itself for `baseline`.
     func productRows(_ m: ModuleBuilder, _ a: Value, _ b: Value) -> [Value] {
         let w = t.acc.bits
-        func inAcc(_ p: Value) -> Value {
-            p.extended(to: HWType(bits: max(w, p.type.bits), signed: p.type.signed)).wrapped(to: .u(w))
-        }
         switch config.kind {
-        case .baseline: return [inAcc(m.wire("product", a * b))]
+        case .baseline: return [Self.modulo(m.wire("product", a * b), bits: w)]
         case .booth: return Self.boothRows(m, a, b, width: w)
-        case .bitserial: return [inAcc(Self.digitRow(m, a, b))]
+        case .bitserial: return [Self.modulo(Self.digitRow(m, a, b), bits: w)]
         }
     }
 
@@ -320,6 +317,17 @@ public struct MACUnit: Sendable {
     private func shiftedUp(_ v: Value) -> Value {
         let n = v.type.bits
         return n > 2 ? concat([v.bits(n - 3, 0), Value.constant(0, .u(2))]).asSigned : Value.constant(0, v.type)
+    }
+
+    /// `v` modulo 2^bits as `u(bits)`: sign- or zero-extended, or wrapped when wider.
+    static func modulo(_ v: Value, bits w: Int) -> Value {
+        v.extended(to: HWType(bits: max(w, v.type.bits), signed: v.type.signed)).wrapped(to: .u(w))
+    }
+
+    /// The sum of `rows` modulo 2^bits, as `u(bits)`.
+    static func rowSum(_ rows: [Value], bits w: Int) -> Value {
+        let wide = rows.map { modulo($0, bits: w) }
+        return wide.dropFirst().reduce(wide[0]) { ($0 + $1).wrapped(to: .u(w)) }
     }
 
     /// `v` with all bits cleared when `clear` is 1.
