@@ -36,9 +36,9 @@ struct OperandOptions: ParsableArguments {
     }
 }
 
-/// A small GEMM that exercises partial tiles: (R+3)×(2C+5)×(C+2).
+/// A small GEMM that exercises partial tiles: (R+3)×(2C+2·depth+3)×(C+2).
 func defaultShape(_ spec: DesignSpec) -> GemmShape {
-    GemmShape(m: spec.engine.rows + 3, k: 2 * spec.engine.cols + 5, n: spec.engine.cols + 2)
+    GemmShape(m: spec.engine.rows + 3, k: 2 * spec.engine.cols + 2 * spec.engine.depth + 3, n: spec.engine.cols + 2)
 }
 
 extension HWGenCommand {
@@ -84,9 +84,7 @@ extension HWGenCommand {
             let result = try Flow.simulate(s, a: ops.a, b: ops.b, label: ops.label, simulators: sims,
                                            workDir: workDir.map { URL(fileURLWithPath: $0) },
                                            waves: waves.map { URL(fileURLWithPath: $0) }) { print($0) }
-            print("  " + CycleEstimate(rows: s.engine.rows, cols: s.engine.cols,
-                                       shape: GemmShape(m: ops.a.rows, k: ops.a.cols, n: ops.b.cols),
-                                       pipeline: s.pipeline, elementCycles: s.macConfig.elementCycles).text)
+            print("  " + CycleEstimate(spec: s, shape: GemmShape(m: ops.a.rows, k: ops.a.cols, n: ops.b.cols)).text)
             if let out, let first = result.runs.first {
                 try Npy.writeMatrix(first.c, dtype: Npy.dtype(for: s.mac.acc), path: out)
             }
@@ -104,11 +102,9 @@ extension HWGenCommand {
             let s = try DesignSpec.load(path: spec)
             let shape = try GemmShape.parse(gemm)
             let mac = s.macConfig
-            print("report \(s.name) gemm \(shape.m)x\(shape.k)x\(shape.n): \(s.engine.rows)x\(s.engine.cols) "
-                  + "\(s.engine.dataflow.rawValue.uppercased()) \(s.engine.kind.rawValue), \(mac)"
+            print("report \(s.name) gemm \(shape.m)x\(shape.k)x\(shape.n): \(Designs.engine(for: s).summary), \(mac)"
                   + (mac.elementCycles > 1 ? ", \(mac.elementCycles) cycles per element" : ""))
-            print("  " + CycleEstimate(rows: s.engine.rows, cols: s.engine.cols, shape: shape,
-                                       pipeline: s.pipeline, elementCycles: mac.elementCycles).text)
+            print("  " + CycleEstimate(spec: s, shape: shape).text)
         }
     }
 
@@ -125,9 +121,7 @@ extension HWGenCommand {
             let c = GoldenGEMM.multiply(ops.a, ops.b, mac: s.mac)
             if let out { try Npy.writeMatrix(c, dtype: Npy.dtype(for: s.mac.acc), path: out) }
             print("golden \(s.name) \(ops.label): C is \(c.rows)x\(c.cols)" + (out.map { ", written to \($0)" } ?? ""))
-            print("  " + CycleEstimate(rows: s.engine.rows, cols: s.engine.cols,
-                                       shape: GemmShape(m: ops.a.rows, k: ops.a.cols, n: ops.b.cols),
-                                       pipeline: s.pipeline, elementCycles: s.macConfig.elementCycles).text)
+            print("  " + CycleEstimate(spec: s, shape: GemmShape(m: ops.a.rows, k: ops.a.cols, n: ops.b.cols)).text)
         }
     }
 

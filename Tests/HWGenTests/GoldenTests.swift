@@ -237,6 +237,24 @@ private let s8s8s32 = MACTypes(a: .s(8), b: .s(8), acc: .s(32))
 
 @Suite struct GoldenAPITests {
     /// Every golden entry point is a pure function returning values (nothing is printed or stored).
+    @Test func stationaryCyclesByHand() {
+        // 4x4 WS, 5x6x7: P = 2·4 + 4 − 2 = 10; tiles ⌈7/4⌉·⌈5/10⌉·⌈6/4⌉ = 2·1·2 = 4;
+        // 2R + T·P + C + pipeline = 8 + 40 + 4 + 1.
+        #expect(GoldenTiming.stationaryCycles(rows: 4, cols: 4, streamed: 5, stationary: 7, k: 6, pipeline: 1) == 53)
+        // 1x1: P = 1, one tile per (m, n, k) triple.
+        #expect(GoldenTiming.stationaryCycles(rows: 1, cols: 1, streamed: 3, stationary: 2, k: 4) == 2 + 24 + 1)
+        // 16x16 WS on 256³: P = 46, ⌈256/46⌉ = 6 chunks, 16·6·16 tiles.
+        #expect(GoldenTiming.stationaryCycles(rows: 16, cols: 16, streamed: 256, stationary: 256, k: 256, pipeline: 1)
+                == 32 + 1536 * 46 + 16 + 1)
+    }
+
+    @Test func scaleSimStationaryFormulas() {
+        // SCALE-Sim v2: WS ⌈K/R⌉⌈N/C⌉(2R+C+M−2)−1, IS ⌈K/R⌉⌈M/C⌉(2R+C+N−2)−1.
+        #expect(GoldenTiming.scaleSimWS(rows: 16, cols: 16, m: 256, k: 256, n: 256) == 16 * 16 * (32 + 16 + 256 - 2) - 1)
+        #expect(GoldenTiming.scaleSimIS(rows: 4, cols: 8, m: 20, k: 9, n: 5) == 3 * 3 * (8 + 8 + 5 - 2) - 1)
+        #expect(GoldenTiming.scaleSimWS(rows: 4, cols: 8, m: 20, k: 9, n: 5) == 3 * 1 * (8 + 8 + 20 - 2) - 1)
+    }
+
     @Test func pureValueAPI() {
         let a = mat([[1, -2], [3, 4]]), b = mat([[5, 6], [7, -8]])
         let c: IntMatrix = GoldenGEMM.multiply(a, b, mac: s8s8s32)

@@ -172,7 +172,7 @@ fileprivate func simScratchDir(_ tag: String) throws -> URL {
 fileprivate func simWriteDesign(_ spec: DesignSpec, fault: SimEngineFault, in dir: URL) throws -> (URL, URL) {
     let rtl = dir.appendingPathComponent("\(spec.name).v")
     try behavioralSystolicEngine(spec, fault: fault).write(to: rtl, atomically: true, encoding: .utf8)
-    let tb = TestbenchGenerator.systolic(spec)
+    let tb = TestbenchGenerator.testbench(spec)
     let tbURL = dir.appendingPathComponent("\(tb.moduleName).v")
     try tb.text.write(to: tbURL, atomically: true, encoding: .utf8)
     return (rtl, tbURL)
@@ -231,7 +231,7 @@ fileprivate final class SimOutcomes: @unchecked Sendable {
 
     @Test func testbenchIsDeterministicWithHeader() {
         let spec = simSpec("systolic_os_8x8_s8", rows: 8, cols: 8, .s(8), .s(8), .s(32))
-        let one = TestbenchGenerator.systolic(spec), two = TestbenchGenerator.systolic(spec)
+        let one = TestbenchGenerator.testbench(spec), two = TestbenchGenerator.testbench(spec)
         #expect(one.moduleName == "tb_systolic_os_8x8_s8")
         #expect(one.text == two.text)
         #expect(one.text.hasPrefix(
@@ -241,7 +241,7 @@ fileprivate final class SimOutcomes: @unchecked Sendable {
         #expect(one.text.contains("localparam ACCW = 32;"))
         #expect(one.text.contains("$signed(want)"))
         #expect(!one.text.contains("{{"), "unrendered template tag")
-        let unsigned = TestbenchGenerator.systolic(simSpec("u", rows: 2, cols: 3, .u(4), .u(4), .u(12)))
+        let unsigned = TestbenchGenerator.testbench(simSpec("u", rows: 2, cols: 3, .u(4), .u(4), .u(12)))
         #expect(!unsigned.text.contains("$signed"))
         #expect(!unsigned.text.contains("/tmp") && !unsigned.text.contains("/work"))
     }

@@ -76,6 +76,48 @@ public enum GoldenTiming {
         return tileCount(rows: rows, cols: cols, m: m, n: n) * (k + rows + cols - 2) - 1
     }
 
+    /// Cycle model of the weight- (`ws`) or input-stationary (`is`) R×C systolic engine.
+    ///
+    /// The engine reduces over K in R-deep tiles; its stationary operand (B for WS, Aᵀ for IS)
+    /// covers C columns of the output per tile, and the streamed operand (A's rows for WS, B's
+    /// columns for IS) comes in chunks of P = 2R + C − 2 vectors, one per cycle, zero-padded. So
+    /// T = ⌈S/C⌉·⌈X/P⌉·⌈K/R⌉ tiles (S and X: the stationary and streamed output extents, N and M
+    /// for WS, M and N for IS) take P cycles each, back to back, after R cycles that load the first
+    /// stationary tile. A vector streamed in cycle b has its column-j sum on the output port in
+    /// cycle b + R + j + pipeline + 1 (R rows, j columns of skew, the accumulator register), so
+    /// the run ends after cycle R + T·P − 1 + R + C + pipeline: total 2R + T·P + C + pipeline.
+    public static func stationaryCycles(rows: Int, cols: Int, streamed x: Int, stationary s: Int, k: Int,
+                                        pipeline: Int = 0) -> Int {
+        checkShape(rows, cols, x, k, s)
+        let p = 2 * rows + cols - 2
+        let tiles = ceilDiv(s, cols) * ceilDiv(x, p) * ceilDiv(k, rows)
+        return 2 * rows + tiles * p + cols + pipeline
+    }
+
+    /// Cycle model of the m×n×k dot-product engines (3D-Cube; a tree is 1×lanes×width).
+    ///
+    /// One beat per cycle: for each of the ⌈M/m⌉·⌈N/n⌉ output tiles, ⌈K/k⌉ beats. A beat's dot
+    /// products pass `stages` register levels, enter the accumulators at the end of that cycle,
+    /// and the last beat of a tile puts its sums on the ports one cycle later: the run takes
+    /// beats + stages + 1 cycles.
+    public static func dotCycles(m: Int, n: Int, k: Int, stages: Int, gemm: (m: Int, k: Int, n: Int)) -> Int {
+        checkShape(m, n, gemm.m, gemm.k, gemm.n)
+        precondition(k >= 1 && stages >= 0, "GoldenTiming: dot depth ≥ 1, stages ≥ 0")
+        return ceilDiv(gemm.m, m) * ceilDiv(gemm.n, n) * ceilDiv(gemm.k, k) + stages + 1
+    }
+
+    /// SCALE-Sim v2's weight-stationary estimate: ⌈K/R⌉·⌈N/C⌉·(2R + C + M − 2) − 1.
+    public static func scaleSimWS(rows: Int, cols: Int, m: Int, k: Int, n: Int) -> Int {
+        checkShape(rows, cols, m, k, n)
+        return ceilDiv(k, rows) * ceilDiv(n, cols) * (2 * rows + cols + m - 2) - 1
+    }
+
+    /// SCALE-Sim v2's input-stationary estimate: ⌈K/R⌉·⌈M/C⌉·(2R + C + N − 2) − 1.
+    public static func scaleSimIS(rows: Int, cols: Int, m: Int, k: Int, n: Int) -> Int {
+        checkShape(rows, cols, m, k, n)
+        return ceilDiv(k, rows) * ceilDiv(m, cols) * (2 * rows + cols + n - 2) - 1
+    }
+
     /// Ideal cycles with every PE busy every cycle: M·N·K / (R·C).
     public static func idealCycles(rows: Int, cols: Int, m: Int, k: Int, n: Int) -> Double {
         checkShape(rows, cols, m, k, n)

@@ -1,16 +1,54 @@
-/// Maps a design spec to the library generator that builds it.
+/// Maps a design spec to its engine: the generator, the golden cycle model and SCALE-Sim's
+/// estimate. This is the one place that switches on the engine kind and dataflow.
 public enum Designs {
+    /// The engine generator for `spec`.
+    public static func engine(for spec: DesignSpec) -> any Engine {
+        let e = spec.engine, mac = spec.macConfig
+        switch (e.kind, e.dataflow) {
+        case (.systolic, .os): return SystolicOS(rows: e.rows, cols: e.cols, mac: mac)
+        case (.systolic, .ws): return SystolicStationary(rows: e.rows, cols: e.cols, mac: mac, stationary: .weights)
+        case (.systolic, .is): return SystolicStationary(rows: e.rows, cols: e.cols, mac: mac, stationary: .inputs)
+        case (.cube, _): return DotEngine(m: e.rows, n: e.cols, k: e.depth, stages: e.stages, mac: mac, isTree: false)
+        case (.tree, _): return DotEngine(m: 1, n: e.cols, k: e.depth, stages: e.stages, mac: mac, isTree: true)
+        }
+    }
+
     /// The top module for `spec`.
     public static func module(for spec: DesignSpec) -> Module {
-        switch (spec.engine.kind, spec.engine.dataflow) {
-        case (.systolic, .os):
-            return SystolicOS(rows: spec.engine.rows, cols: spec.engine.cols, mac: spec.macConfig)
-                .module(name: spec.name, origin: spec.source)
-        }
+        engine(for: spec).module(name: spec.name, origin: spec.source)
     }
 
     /// Checked Verilog for `spec`: one file per module, children first.
     public static func verilog(for spec: DesignSpec) throws -> [VerilogFile] {
         try Verilog.emit(module(for: spec))
+    }
+
+    /// Cycles the golden model predicts for A·B, from the first accepted beat to the last result.
+    public static func goldenCycles(_ spec: DesignSpec, shape s: GemmShape) -> Int {
+        let e = spec.engine, mac = spec.macConfig
+        switch (e.kind, e.dataflow) {
+        case (.systolic, .os):
+            return GoldenTiming.osCycles(rows: e.rows, cols: e.cols, m: s.m, k: s.k, n: s.n,
+                                         pipeline: mac.pipeline, elementCycles: mac.elementCycles)
+        case (.systolic, .ws):
+            return GoldenTiming.stationaryCycles(rows: e.rows, cols: e.cols, streamed: s.m, stationary: s.n, k: s.k,
+                                                 pipeline: mac.pipeline)
+        case (.systolic, .is):
+            return GoldenTiming.stationaryCycles(rows: e.rows, cols: e.cols, streamed: s.n, stationary: s.m, k: s.k,
+                                                 pipeline: mac.pipeline)
+        case (.cube, _), (.tree, _):
+            return GoldenTiming.dotCycles(m: e.rows, n: e.cols, k: e.depth, stages: e.stages, gemm: (s.m, s.k, s.n))
+        }
+    }
+
+    /// SCALE-Sim v2's cycle estimate for the dataflow, or nil for engines it does not model.
+    public static func scaleSimCycles(_ spec: DesignSpec, shape s: GemmShape) -> Int? {
+        let e = spec.engine
+        switch (e.kind, e.dataflow) {
+        case (.systolic, .os): return GoldenTiming.scaleSimOS(rows: e.rows, cols: e.cols, m: s.m, k: s.k, n: s.n)
+        case (.systolic, .ws): return GoldenTiming.scaleSimWS(rows: e.rows, cols: e.cols, m: s.m, k: s.k, n: s.n)
+        case (.systolic, .is): return GoldenTiming.scaleSimIS(rows: e.rows, cols: e.cols, m: s.m, k: s.k, n: s.n)
+        case (.cube, _), (.tree, _): return nil
+        }
     }
 }

@@ -256,20 +256,20 @@ public struct MACUnit: Sendable {
     /// ±2a. A negative digit is the row's ones' complement plus a 1 at bit 2i. Each row is the
     /// (|a|+1)-bit selection with its sign bit inverted, which equals the sign-extended row plus
     /// 2^(top) — the sum of those 2^(top) offsets is subtracted once by a constant row.
-    static func boothRows(_ m: ModuleBuilder, _ a: Value, _ b: Value, width w: Int) -> [Value] {
+    static func boothRows(_ m: ModuleBuilder, _ a: Value, _ b: Value, width w: Int, prefix: String = "booth") -> [Value] {
         let aBits = WidthRules.signedBits(a.type)                     // a as a signed number
         let rowBits = aBits + 1                                       // holds ±2a (ones' complement)
         let aExt = a.extended(to: .s(aBits)).asUnsigned
         var rows: [Value] = []
         var negBits: [(Int, Value)] = []
         var offsets: Int64 = 0
-        for (i, (neg, one, two)) in boothDigits(m, b, prefix: "booth").enumerated() {
+        for (i, (neg, one, two)) in boothDigits(m, b, prefix: prefix).enumerated() {
             // Selected multiple in rowBits: a sign-extended by one bit, or 2a (a shifted left).
             let onceA = a.extended(to: .s(rowBits)).asUnsigned
             let twiceA = concat([aExt.bits(aBits - 1, 0), Value.constant(0, .bit)])
             let zero = Value.constant(0, .u(rowBits))
             let selected = one.select(onceA, two.select(twiceA, zero))
-            let signed = m.wire("booth\(i)_pp", selected ^ replicate(neg, rowBits))
+            let signed = m.wire("\(prefix)\(i)_pp", selected ^ replicate(neg, rowBits))
             // Invert the sign bit: row + 2^(rowBits-1) as an unsigned pattern.
             let flipped = concat([~signed[rowBits - 1], signed.bits(rowBits - 2, 0)])
             rows.append(place(flipped, at: 2 * i, width: w))
@@ -283,9 +283,9 @@ public struct MACUnit: Sendable {
         let lowestConstantBit = constant == 0 ? w : constant.trailingZeroBitCount
         let highestNeg = negBits.last.map(\.0) ?? -1
         if highestNeg < lowestConstantBit {
-            rows.append(m.wire("booth_neg_k", negRow | Value.constant(constant, .u(w))))
+            rows.append(m.wire("\(prefix)_neg_k", negRow | Value.constant(constant, .u(w))))
         } else {
-            rows.append(m.wire("booth_neg", negRow))
+            rows.append(m.wire("\(prefix)_neg", negRow))
             rows.append(Value.constant(constant, .u(w)))
         }
         return rows

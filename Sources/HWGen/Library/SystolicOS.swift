@@ -11,7 +11,7 @@
 /// element was accepted. The next tile's last element may only be accepted 2C − 1 cycles after
 /// the previous one (`in_ready` is low meanwhile), so result chains never collide; tiles otherwise
 /// stream back to back, overlapping compute with drain.
-public struct SystolicOS: Sendable {
+public struct SystolicOS: Engine {
     public let rows: Int
     public let cols: Int
     public let mac: MACConfig
@@ -25,6 +25,48 @@ public struct SystolicOS: Sendable {
     /// An array of `baseline` MACs without pipeline stages.
     public init(rows: Int, cols: Int, mac: MACTypes) {
         self.init(rows: rows, cols: cols, mac: MACConfig(mac))
+    }
+
+    public var streamPorts: [StreamPort] {
+        [StreamPort("a_col", lanes: rows, mac.types.a), StreamPort("b_row", lanes: cols, mac.types.b), StreamPort("in_last", .bit)]
+    }
+
+    public var macCount: Int { rows * cols }
+
+    /// The last tile's results leave within R + 2C + pipeline + D cycles (its last element may
+    /// wait 2C − 1 cycles for the previous tile's results).
+    public var drainBound: Int { rows + 4 * cols + mac.pipeline + mac.elementCycles }
+
+    /// One lane per PE row.
+    public var outputLanes: Int { rows }
+
+    public var summary: String { "\(rows)x\(cols) output-stationary systolic array" }
+
+    /// Tiles in row-major order over the ⌈M/R⌉ × ⌈N/C⌉ output tiles, K beats each: beat k of a
+    /// tile carries column k of its A rows, row k of its B columns (zero beyond the matrices) and
+    /// `in_last` for k = K − 1. Row i's port gives each tile's C results, column 0 first.
+    public func stimulus(a: IntMatrix, b: IntMatrix) -> Stimulus {
+        let (m, k, n) = (a.rows, a.cols, b.cols)
+        let tilesC = ceilDiv(n, cols), tiles = ceilDiv(m, rows) * tilesC
+        var beats: [[[Int64]]] = []
+        beats.reserveCapacity(tiles * k)
+        for t in 0..<tiles {
+            let (r0, c0) = (t / tilesC * rows, t % tilesC * cols)
+            for e in 0..<k {
+                beats.append([Self.lanes(rows) { r0 + $0 < m ? a[r0 + $0, e] : nil },
+                              Self.lanes(cols) { c0 + $0 < n ? b[e, c0 + $0] : nil },
+                              [e == k - 1 ? 1 : 0]])
+            }
+        }
+        let order: [[Int?]] = (0..<rows).map { i in
+            (0..<tiles).flatMap { t in
+                (0..<cols).map { j -> Int? in
+                    let (r, c) = (t / tilesC * rows + i, t % tilesC * cols + j)
+                    return r < m && c < n ? r * n + c : nil
+                }
+            }
+        }
+        return Stimulus(beats: beats, order: order)
     }
 
     /// Cycles between accepted last elements needed to keep the result chains apart.

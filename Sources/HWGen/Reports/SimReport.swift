@@ -63,30 +63,35 @@ public struct SimVerdict: Sendable {
     }
 }
 
-/// Cycle figures for one GEMM on an output-stationary array, next to SCALE-Sim's estimate.
+/// Cycle figures for one GEMM on a design's engine, next to SCALE-Sim's estimate.
 public struct CycleEstimate: Sendable {
     public let golden: Int
-    public let scaleSim: Int
+    /// SCALE-Sim v2's estimate for the dataflow; nil for engines SCALE-Sim does not model.
+    public let scaleSim: Int?
+    /// The dataflow SCALE-Sim's estimate is for (`OS`, `WS`, `IS`).
+    public let scaleSimDataflow: String
     public let ideal: Double
 
     /// Cycles a MAC spends on one element (SCALE-Sim's estimate and `ideal` assume one).
     public let elementCycles: Int
 
-    public init(rows: Int, cols: Int, shape: GemmShape, pipeline: Int = 0, elementCycles: Int = 1) {
-        golden = GoldenTiming.osCycles(rows: rows, cols: cols, m: shape.m, k: shape.k, n: shape.n, pipeline: pipeline,
-                                       elementCycles: elementCycles)
-        scaleSim = GoldenTiming.scaleSimOS(rows: rows, cols: cols, m: shape.m, k: shape.k, n: shape.n)
-        ideal = GoldenTiming.idealCycles(rows: rows, cols: cols, m: shape.m, k: shape.k, n: shape.n)
-        self.elementCycles = elementCycles
+    public init(spec: DesignSpec, shape: GemmShape) {
+        golden = Designs.goldenCycles(spec, shape: shape)
+        scaleSim = Designs.scaleSimCycles(spec, shape: shape)
+        scaleSimDataflow = spec.engine.dataflow.rawValue.uppercased()
+        let macs = Designs.engine(for: spec).macCount
+        ideal = Double(shape.m) * Double(shape.k) * Double(shape.n) / Double(macs)
+        elementCycles = spec.macConfig.elementCycles
     }
 
-    /// PE utilization M·N·K / (R·C·cycles), %.
+    /// PE utilization M·N·K / (MACs·cycles), %.
     public var utilization: Double { ideal / Double(golden) * 100 }
 
     /// `cycles: golden 1523, SCALE-Sim v2 OS estimate 1709, ideal 1214.1 (PE utilization 79.7 %)`,
     /// and for a multi-cycle MAC the share of cycles its PEs are busy.
     public var text: String {
-        "cycles: golden \(golden), SCALE-Sim v2 OS estimate \(scaleSim), ideal \(format(ideal)) "
+        "cycles: golden \(golden), " + (scaleSim.map { "SCALE-Sim v2 \(scaleSimDataflow) estimate \($0), " } ?? "")
+            + "ideal \(format(ideal)) "
             + "(PE utilization \(format(utilization)) %"
             + (elementCycles > 1 ? "; PEs busy \(format(utilization * Double(elementCycles))) %, \(elementCycles) cycles per element)" : ")")
     }

@@ -1,31 +1,64 @@
 /// Kind of compute engine a design instantiates.
 public enum EngineKind: String, Sendable, CaseIterable {
+    /// R×C systolic array (`rows`, `cols`, `dataflow`).
     case systolic
+    /// 3D-Cube: m×n dot products of depth k per cycle (`m`, `n`, `k`, `stages`).
+    case cube
+    /// Multiplier-adder tree: `lanes` dot products of `width` elements per cycle (`stages`).
+    case tree
+
+    /// The fields `engine:` takes for this kind.
+    public var fields: [String] {
+        switch self {
+        case .systolic: return ["kind", "dataflow", "rows", "cols"]
+        case .cube: return ["kind", "m", "n", "k", "stages"]
+        case .tree: return ["kind", "lanes", "width", "stages"]
+        }
+    }
 }
 
-/// Dataflow of a systolic engine.
+/// Dataflow of a systolic engine (`os` for the other kinds, which have none to choose).
 public enum Dataflow: String, Sendable, CaseIterable {
     /// Output-stationary: every PE accumulates one output element.
     case os
+    /// Weight-stationary: PEs hold B, A streams through, partial sums flow down the columns.
+    case ws
+    /// Input-stationary: PEs hold A, B streams through, partial sums flow down the columns.
+    case `is`
 }
 
-/// The engine section of a spec.
+/// The engine section of a spec, as a rows × cols × depth grid of multipliers.
+///
+/// systolic: R×C PEs (depth 1); cube: rows = m, cols = n, depth = k; tree: one row of `lanes`
+/// columns, depth = `width`.
 public struct EngineSpec: Equatable, Sendable {
     public var kind: EngineKind
     public var dataflow: Dataflow
-    /// PE rows (R), 1...256.
+    /// PE rows (R), or the cube's m; 1 for a tree.
     public var rows: Int
-    /// PE columns (C), 1...256.
+    /// PE columns (C), the cube's n or the tree's lanes.
     public var cols: Int
+    /// Dot-product depth: the cube's k or the tree's width; 1 for a systolic array.
+    public var depth: Int
+    /// Register levels in a cube's or tree's reduction trees (0 for a systolic array).
+    public var stages: Int
 
     /// Allowed array dimension.
     public static let dimRange = 1...256
+    /// Allowed cube dimension (m, n, k).
+    public static let cubeRange = 1...64
+    /// Allowed register levels in a reduction tree.
+    public static let stageRange = 0...8
+    /// Most multipliers an engine may have (a 256×256 array).
+    public static let maxMACs = 65536
 
-    public init(kind: EngineKind, dataflow: Dataflow, rows: Int, cols: Int) {
+    public init(kind: EngineKind, dataflow: Dataflow = .os, rows: Int, cols: Int, depth: Int = 1, stages: Int = 0) {
         self.kind = kind
         self.dataflow = dataflow
         self.rows = rows
         self.cols = cols
+        self.depth = depth
+        self.stages = stages
     }
 }
 

@@ -41,7 +41,6 @@ private struct SpecReader {
 
     static let maxNameLength = 64
     static let topKeys = ["name", "engine", "mac", "description"]
-    static let engineKeys = ["kind", "dataflow", "rows", "cols"]
     static let macKeys = ["a", "b", "acc", "kind", "pipeline"]
 
     func spec(from text: String) throws -> DesignSpec {
@@ -58,12 +57,7 @@ private struct SpecReader {
         let name = try identifier(top["name"], "name")
         if let description = top["description"] { _ = try string(description, "description", allowed: "a string") }
 
-        let e = try mapping(top["engine"], "engine", keys: Self.engineKeys)
-        let engine = EngineSpec(
-            kind: try choice(e["kind"], "engine.kind", what: "an engine kind"),
-            dataflow: try choice(e["dataflow"], "engine.dataflow", what: "a dataflow"),
-            rows: try integer(e["rows"], "engine.rows", in: EngineSpec.dimRange),
-            cols: try integer(e["cols"], "engine.cols", in: EngineSpec.dimRange))
+        let engine = try engineSpec(top["engine"])
 
         let m = try mapping(top["mac"], "mac", keys: Self.macKeys)
         let a = try hwType(m["a"], "mac.a", bits: MACTypes.operandBits)
@@ -73,7 +67,51 @@ private struct SpecReader {
         try checkAccumulator(mac)
         let kind: MACKind = try m["kind"].map { try choice($0, "mac.kind", what: "a MAC kind") } ?? .baseline
         let pipeline = try m["pipeline"].map { try integer($0, "mac.pipeline", in: MACConfig.pipelineRange) } ?? 0
+        if engine.kind != .systolic || engine.dataflow != .os {
+            let what = engine.kind == .systolic ? "dataflow \(engine.dataflow.rawValue)" : "engine \(engine.kind.rawValue)"
+            if kind == .bitserial {
+                throw fail("mac.kind", "'bitserial' is not built for \(what) yet (allowed with \(what): baseline, booth)")
+            }
+            if engine.kind != .systolic && pipeline > 0 {
+                throw fail("mac.pipeline", "\(pipeline): the \(engine.kind.rawValue)'s reduction is pipelined by engine.stages (allowed with \(what): 0)")
+            }
+            if pipeline > 1 {
+                throw fail("mac.pipeline", "\(pipeline) (a split accumulator) applies to systolic dataflow os only (allowed with \(what): 0, 1)")
+            }
+        }
         return DesignSpec(name: name, engine: engine, mac: mac, macKind: kind, pipeline: pipeline, source: source)
+    }
+
+    /// The `engine:` mapping: its kind first, then that kind's fields.
+    func engineSpec(_ node: Node?) throws -> EngineSpec {
+        var kindNode: Node?
+        if case .mapping(let pairs)? = node {
+            kindNode = pairs.first { $0.key.scalar?.string == "kind" }?.value
+        } else {
+            _ = try mapping(node, "engine", keys: EngineKind.systolic.fields)   // throws: missing, or not a mapping
+        }
+        let kind: EngineKind = try choice(kindNode, "engine.kind", what: "an engine kind")
+        let e = try mapping(node, "engine", keys: kind.fields)
+        let stages = try e["stages"].map { try integer($0, "engine.stages", in: EngineSpec.stageRange) } ?? 1
+        let spec: EngineSpec
+        switch kind {
+        case .systolic:
+            spec = EngineSpec(kind: kind, dataflow: try choice(e["dataflow"], "engine.dataflow", what: "a dataflow"),
+                              rows: try integer(e["rows"], "engine.rows", in: EngineSpec.dimRange),
+                              cols: try integer(e["cols"], "engine.cols", in: EngineSpec.dimRange))
+        case .cube:
+            spec = EngineSpec(kind: kind, rows: try integer(e["m"], "engine.m", in: EngineSpec.cubeRange),
+                              cols: try integer(e["n"], "engine.n", in: EngineSpec.cubeRange),
+                              depth: try integer(e["k"], "engine.k", in: EngineSpec.cubeRange), stages: stages)
+        case .tree:
+            spec = EngineSpec(kind: kind, rows: 1, cols: try integer(e["lanes"], "engine.lanes", in: EngineSpec.dimRange),
+                              depth: try integer(e["width"], "engine.width", in: EngineSpec.dimRange), stages: stages)
+        }
+        let macs = spec.rows * spec.cols * spec.depth
+        if macs > EngineSpec.maxMACs {
+            throw fail("engine", "\(macs) multipliers (\(kind.fields.dropFirst().filter { $0 != "stages" && $0 != "dataflow" }.joined(separator: "·"))) is too many (allowed: at most \(EngineSpec.maxMACs))")
+        }
+        return spec
     }
 
     // MARK: Errors

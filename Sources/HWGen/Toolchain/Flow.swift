@@ -16,7 +16,7 @@ public enum Flow {
     public static func emit(_ spec: DesignSpec, to dir: URL, vectors: (a: IntMatrix, b: IntMatrix)? = nil) throws -> EmittedDesign {
         let fm = FileManager.default
         let files = try Designs.verilog(for: spec)
-        let tb = TestbenchGenerator.systolic(spec)
+        let tb = TestbenchGenerator.testbench(spec)
         let staging = dir.appendingPathComponent(".hwgen-staging-\(UUID().uuidString)")
         defer { try? fm.removeItem(at: staging) }
         var planned: [(String, String)] = files.map { ("rtl/\($0.name)", $0.text) }
@@ -65,8 +65,7 @@ public enum Flow {
         let work = workDir ?? fm.temporaryDirectory.appendingPathComponent("hwgen-sim-\(spec.name)-\(UUID().uuidString)")
         let design = try emit(spec, to: work)
         let golden = GoldenGEMM.multiply(a, b, mac: spec.mac)
-        let cycles = GoldenTiming.osCycles(rows: spec.engine.rows, cols: spec.engine.cols, m: a.rows, k: a.cols,
-                                           n: b.cols, pipeline: spec.pipeline, elementCycles: spec.macConfig.elementCycles)
+        let cycles = Designs.goldenCycles(spec, shape: GemmShape(m: a.rows, k: a.cols, n: b.cols))
         var verdicts: [SimVerdict] = [], runs: [SimRun] = []
         for s in simulators {
             let runDir = work.appendingPathComponent("run-\(s.rawValue)")

@@ -88,19 +88,19 @@ public enum Simulation {
         let fm = FileManager.default
         try fm.createDirectory(at: workDir, withIntermediateDirectories: true)
 
-        try writeVectors(spec: spec, a: a, b: b, expected: expected, to: workDir)
+        let depths = try writeVectors(spec: spec, a: a, b: b, expected: expected, to: workDir)
         let rtlOut = workDir.appendingPathComponent("c_rtl.txt")
         try? fm.removeItem(at: rtlOut)
 
-        let words = max(m * k, k * n, m * n)
-        let maxWords: Int? = words > defaultMaxWords ? words : nil
+        let maxWords: Int? = depths.words > defaultMaxWords ? depths.words : nil
+        let maxBeats: Int? = depths.beats > defaultMaxWords ? depths.beats : nil
         let sources = rtlFiles + [testbench]
 
         // Build (or reuse) the simulation.
         let runCommand: (exe: String, args: [String])
         switch simulator {
         case .icarus:
-            let flags = icarusFlags(tbName: tbName, maxWords: maxWords)
+            let flags = icarusFlags(tbName: tbName, maxWords: maxWords, maxBeats: maxBeats)
             let vvp = try cachedBuild(simulator: simulator, tool: tools[0], flags: flags, sources: sources,
                                       workDir: workDir, cacheDir: cacheDir, artifact: "sim.vvp") { dir in
                 let out = dir.appendingPathComponent("sim.vvp")
@@ -110,7 +110,7 @@ public enum Simulation {
             }
             runCommand = (tools[1], ["-n", vvp.path])
         case .verilator:
-            let flags = verilatorFlags(tbName: tbName, maxWords: maxWords, trace: waves != nil)
+            let flags = verilatorFlags(tbName: tbName, maxWords: maxWords, maxBeats: maxBeats, trace: waves != nil)
             let bin = try cachedBuild(simulator: simulator, tool: tools[0], flags: flags, sources: sources,
                                       workDir: workDir, cacheDir: cacheDir, artifact: "sim") { dir in
                 let obj = dir.appendingPathComponent("obj")
@@ -145,21 +145,58 @@ public enum Simulation {
     }
 
     /// Writes the testbench's input files into `dir`: `dims.hex` (M, K, N), `a.hex`, `b.hex` and
-    /// `c_expected.hex` (row-major, two's-complement hex of each type's width).
-    public static func writeVectors(spec: DesignSpec, a: IntMatrix, b: IntMatrix, expected: IntMatrix, to dir: URL) throws {
+    /// `c_expected.hex` (row-major, two's-complement hex of each type's width), and the engine's
+    /// stimulus: `beats.hex`, `lanes.hex`, `out_map.hex` and `run.hex` (beats, results, watchdog
+    /// and drain cycles, from the golden cycle model). Returns the memory depths the run needs.
+    @discardableResult
+    public static func writeVectors(spec: DesignSpec, a: IntMatrix, b: IntMatrix, expected: IntMatrix,
+                                    to dir: URL) throws -> (beats: Int, words: Int) {
+        let engine = Designs.engine(for: spec)
+        let stimulus = engine.stimulus(a: a, b: b)
+        let golden = Designs.goldenCycles(spec, shape: GemmShape(m: a.rows, k: a.cols, n: b.cols))
+        let results = stimulus.order.reduce(0) { $0 + $1.count }
+        let drain = 2 * engine.drainBound + 4
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         try writeHex(dir.appendingPathComponent("dims.hex"), [Int64(a.rows), Int64(a.cols), Int64(b.cols)], bits: 32)
         try writeHex(dir.appendingPathComponent("a.hex"), a.data, bits: spec.mac.a.bits)
         try writeHex(dir.appendingPathComponent("b.hex"), b.data, bits: spec.mac.b.bits)
         try writeHex(dir.appendingPathComponent("c_expected.hex"), expected.data, bits: spec.mac.acc.bits)
+        try writeHex(dir.appendingPathComponent("run.hex"),
+                     [stimulus.beats.count, results, 2 * golden + drain + 1000, drain].map(Int64.init), bits: 32)
+        try writeHex(dir.appendingPathComponent("lanes.hex"), stimulus.order.map { Int64($0.count) }, bits: 32)
+        try writeHex(dir.appendingPathComponent("out_map.hex"), stimulus.order.flatMap { $0.map { Int64($0 ?? -1) } }, bits: 32)
+        var text = ""
+        for beat in stimulus.beats { text += beatWord(beat, ports: engine.streamPorts); text += "\n" }
+        try text.write(to: dir.appendingPathComponent("beats.hex"), atomically: false, encoding: .utf8)
+        return (stimulus.beats.count, max(results, a.rows * b.cols))
+    }
+
+    /// One beat as a hex word: the ports' lanes packed from bit 0 up, in port order.
+    static func beatWord(_ beat: [[Int64]], ports: [StreamPort]) -> String {
+        let total = ports.reduce(0) { $0 + $1.bits }
+        var nibbles = [UInt8](repeating: 0, count: (total + 3) / 4)
+        var at = 0
+        for (p, values) in zip(ports, beat) {
+            precondition(values.count == p.lanes, "beat for \(p.name) has \(values.count) lanes, want \(p.lanes)")
+            for v in values {
+                let u = UInt64(bitPattern: v)
+                for bit in 0..<p.type.bits where (u >> UInt64(min(bit, 63))) & 1 == 1 {
+                    nibbles[(at + bit) / 4] |= 1 << UInt8((at + bit) % 4)
+                }
+                at += p.type.bits
+            }
+        }
+        let digits: [UInt8] = Array("0123456789abcdef".utf8)
+        return String(decoding: nibbles.reversed().map { digits[Int($0)] }, as: UTF8.self)
     }
 
     // MARK: - Flags
 
     /// `iverilog` flags (before `-o` and the sources).
-    static func icarusFlags(tbName: String, maxWords: Int?) -> [String] {
+    static func icarusFlags(tbName: String, maxWords: Int?, maxBeats: Int? = nil) -> [String] {
         var f = ["-g2005", "-s", tbName]
         if let maxWords { f += ["-P", "\(tbName).MAX_WORDS=\(maxWords)"] }
+        if let maxBeats { f += ["-P", "\(tbName).MAX_BEATS=\(maxBeats)"] }
         return f
     }
 
@@ -170,10 +207,11 @@ public enum Simulation {
     /// (they stay in the build log; the testbench itself lints clean); the C++ is compiled with
     /// `-O1` for the model and `-O0` for run-once code, which builds markedly faster than the
     /// default `-Os` and is fast enough for testbench-sized GEMMs.
-    static func verilatorFlags(tbName: String, maxWords: Int?, trace: Bool) -> [String] {
+    static func verilatorFlags(tbName: String, maxWords: Int?, maxBeats: Int? = nil, trace: Bool) -> [String] {
         var f = ["--binary", "-j", "0", "--top-module", tbName, "-Wno-fatal",
                  "-MAKEFLAGS", "OPT_FAST=-O1", "-MAKEFLAGS", "OPT_SLOW=-O0", "-MAKEFLAGS", "OPT_GLOBAL=-O1"]
         if let maxWords { f.append("-GMAX_WORDS=\(maxWords)") }
+        if let maxBeats { f.append("-GMAX_BEATS=\(maxBeats)") }
         if trace { f.append("--trace") }
         return f
     }

@@ -2,26 +2,37 @@ import Templates
 
 /// Generates self-checking Verilog testbenches for the engines HWGen emits.
 public enum TestbenchGenerator {
-    /// The testbench for the systolic array `spec` describes: module `tb_<spec.name>`.
+    /// The testbench for the design `spec` describes: module `tb_<spec.name>`, driving the
+    /// engine's stream ports (see ``Engine``) from beat files written per GEMM.
     ///
     /// The text is a pure function of the spec (no dates, no absolute paths), so generating it
-    /// twice gives byte-identical output. See ``Templates/systolicTestbench`` for what it reads,
+    /// twice gives byte-identical output. See ``Templates/streamTestbench`` for what it reads,
     /// writes and prints.
-    public static func systolic(_ spec: DesignSpec) -> (moduleName: String, text: String) {
+    public static func testbench(_ spec: DesignSpec) -> (moduleName: String, text: String) {
+        let engine = Designs.engine(for: spec)
         let tbName = "tb_\(spec.name)"
+        var offset = 0
+        var ports: [[String: String]] = []
+        for p in engine.streamPorts {
+            ports.append(["name": p.name, "msb": String(p.bits - 1), "offset": String(offset), "bits": String(p.bits)])
+            offset += p.bits
+        }
+        let layout = engine.streamPorts.reversed()
+            .map { $0.lanes > 1 ? "\($0.name) \($0.lanes)x\($0.type.bits)" : "\($0.name) \($0.bits)" }
+            .joined(separator: ", ")
         let values: [String: Any] = [
             "tbName": tbName,
             "name": spec.name,
             "source": spec.source,
-            "macDescription": spec.mac.description,
-            "rows": String(spec.engine.rows),
-            "cols": String(spec.engine.cols),
-            "aBits": String(spec.mac.a.bits),
-            "bBits": String(spec.mac.b.bits),
+            "summary": engine.summary,
+            "macDescription": spec.macConfig.description,
+            "lanes": String(engine.outputLanes),
             "accBits": String(spec.mac.acc.bits),
             "accSigned": spec.mac.acc.signed,
-            "elementCycles": String(spec.macConfig.elementCycles),
+            "beatBits": String(offset),
+            "beatLayout": "high to low: " + layout,
+            "ports": ports,
         ]
-        return (tbName, Templates.render(Templates.systolicTestbench, values))
+        return (tbName, Templates.render(Templates.streamTestbench, values))
     }
 }

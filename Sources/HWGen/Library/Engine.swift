@@ -1,0 +1,66 @@
+/// One input port of an engine's operand stream: `lanes` fields of `type`, lane 0 in the low bits.
+public struct StreamPort: Equatable, Sendable {
+    public let name: String
+    public let lanes: Int
+    public let type: HWType
+
+    public init(_ name: String, lanes: Int = 1, _ type: HWType) {
+        self.name = name
+        self.lanes = lanes
+        self.type = type
+    }
+
+    /// Bits of the port: lanes × type width.
+    public var bits: Int { lanes * type.bits }
+}
+
+/// What a testbench feeds an engine for one GEMM and where each result must come out.
+///
+/// Every engine shares one handshake: the testbench offers ``beats`` one after another on the
+/// ``Engine/streamPorts`` with `in_valid`, and a beat is taken in a cycle with `in_ready` high.
+/// Results leave on `out_valid[L-1:0]` / `out_data[L*acc-1:0]`; lane l's n-th result is C at
+/// the flat index `order[l][n]` (row·N + col), or nil for a padding position, which must be 0.
+public struct Stimulus: Sendable {
+    /// Per beat, per stream port, per lane: the value (two's complement in the lane's width).
+    public var beats: [[[Int64]]]
+    /// Per output lane, the C positions of its results in emission order.
+    public var order: [[Int?]]
+
+    public init(beats: [[[Int64]]], order: [[Int?]]) {
+        self.beats = beats
+        self.order = order
+    }
+}
+
+/// A compute engine: the generator of its RTL and the contract its testbench drives.
+///
+/// Adding an engine means a type conforming to this protocol (in `Library`), a cycle model in
+/// `Golden` that does not use the generator, and a case in ``Designs``; the flow, the CLI and the
+/// testbench generator work on any `Engine`.
+public protocol Engine: Sendable {
+    /// The input ports the testbench drives with each beat, in beat order (first port lowest).
+    var streamPorts: [StreamPort] { get }
+    /// Output lanes L: the width of `out_valid`.
+    var outputLanes: Int { get }
+    /// Multipliers working in parallel (for utilization: M·N·K / (MACs · cycles)).
+    var macCount: Int { get }
+    /// An upper bound on the cycles from the last accepted beat to the last result (the
+    /// testbench watches twice as long for stray results).
+    var drainBound: Int { get }
+    /// A phrase for headers: `4x4 output-stationary systolic array`.
+    var summary: String { get }
+    /// The top module, named `name`.
+    func module(name: String, origin: String?) -> Module
+    /// The beats and result order of the GEMM A·B (operands already range-checked).
+    func stimulus(a: IntMatrix, b: IntMatrix) -> Stimulus
+}
+
+extension Engine {
+    /// A beat's value of port `p`: `lanes` values, zero where `value(lane)` is nil.
+    static func lanes(_ count: Int, _ value: (Int) -> Int64?) -> [Int64] {
+        (0..<count).map { value($0) ?? 0 }
+    }
+}
+
+/// ⌈x / y⌉ for positive y.
+func ceilDiv(_ x: Int, _ y: Int) -> Int { (x + y - 1) / y }

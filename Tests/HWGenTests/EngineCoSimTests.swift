@@ -1,0 +1,81 @@
+import Foundation
+import Testing
+@testable import HWGen
+
+/// Every engine and systolic dataflow with its MAC kinds, co-simulated on both simulators against the
+/// golden values and cycle model: random shapes (smaller than the array, K = 1, sizes that are
+/// not multiples of the tile). Seeds are printed; HWGEN_TEST_SEED replays a run.
+@Suite struct EngineCoSimTests {
+    static func spec(_ df: Dataflow, _ rows: Int, _ cols: Int, _ mac: MACTypes, _ kind: MACKind, pipeline: Int) -> DesignSpec {
+        let name = "cosim_\(df.rawValue)_\(rows)x\(cols)_\(kind.rawValue)_p\(pipeline)_\(mac.tag)"
+        return DesignSpec(name: name, engine: EngineSpec(kind: .systolic, dataflow: df, rows: rows, cols: cols),
+                          mac: mac, macKind: kind, pipeline: pipeline, source: "tests/\(name).yaml")
+    }
+
+    static func dot(_ kind: EngineKind, _ m: Int, _ n: Int, _ k: Int, stages: Int, _ mac: MACTypes, _ macKind: MACKind) -> DesignSpec {
+        let name = "cosim_\(kind.rawValue)_\(m)x\(n)x\(k)_s\(stages)_\(macKind.rawValue)_\(mac.tag)"
+        return DesignSpec(name: name, engine: EngineSpec(kind: kind, rows: m, cols: n, depth: k, stages: stages),
+                          mac: mac, macKind: macKind, source: "tests/\(name).yaml")
+    }
+
+    /// Cycles by the engine's golden model, called here directly (not through `Designs`).
+    static func goldenCycles(_ spec: DesignSpec, _ s: GemmShape) -> Int {
+        let e = spec.engine
+        if e.kind != .systolic {
+            return GoldenTiming.dotCycles(m: e.rows, n: e.cols, k: e.depth, stages: e.stages, gemm: (s.m, s.k, s.n))
+        }
+        switch e.dataflow {
+        case .os: return GoldenTiming.osCycles(rows: e.rows, cols: e.cols, m: s.m, k: s.k, n: s.n, pipeline: spec.pipeline,
+                                               elementCycles: spec.macConfig.elementCycles)
+        case .ws: return GoldenTiming.stationaryCycles(rows: e.rows, cols: e.cols, streamed: s.m, stationary: s.n, k: s.k,
+                                                       pipeline: spec.pipeline)
+        case .is: return GoldenTiming.stationaryCycles(rows: e.rows, cols: e.cols, streamed: s.n, stationary: s.m, k: s.k,
+                                                       pipeline: spec.pipeline)
+        }
+    }
+
+    static let designs: [DesignSpec] = [
+        spec(.ws, 3, 2, MACTypes(a: .s(8), b: .s(8), acc: .s(32)), .baseline, pipeline: 0),
+        spec(.ws, 2, 3, MACTypes(a: .s(8), b: .s(4), acc: .s(24)), .booth, pipeline: 1),
+        spec(.is, 2, 3, MACTypes(a: .u(8), b: .s(8), acc: .s(24)), .baseline, pipeline: 1),
+        spec(.is, 3, 3, MACTypes(a: .s(8), b: .s(8), acc: .s(20)), .booth, pipeline: 0),
+        spec(.os, 2, 3, MACTypes(a: .s(8), b: .s(4), acc: .s(24)), .booth, pipeline: 2),
+        dot(.cube, 2, 3, 4, stages: 2, MACTypes(a: .s(8), b: .s(4), acc: .s(32)), .baseline),
+        dot(.cube, 2, 2, 3, stages: 1, MACTypes(a: .u(8), b: .s(8), acc: .s(24)), .booth),
+        dot(.tree, 1, 3, 5, stages: 0, MACTypes(a: .s(8), b: .s(8), acc: .s(20)), .booth),
+    ]
+
+    @Test(arguments: Simulator.allCases)
+    func everyDataflowMatchesGolden(_ sim: Simulator) throws {
+        guard CoSimTests.available(sim) else { return }
+        let seed = CoSimTests.seed("everyDataflow/\(sim.rawValue)")
+        var g = SplitMix64(state: seed)
+        for spec in Self.designs {
+            let e = spec.engine
+            let shapes = [GemmShape(m: 1, k: 1, n: 1),
+                          GemmShape(m: Int.random(in: 1...12, using: &g), k: 1, n: Int.random(in: 1...7, using: &g)),
+                          GemmShape(m: Int.random(in: e.rows + 1...3 * e.rows + 5, using: &g),
+                                    k: Int.random(in: e.rows * e.depth + 1...4 * e.rows * e.depth + 1, using: &g),
+                                    n: Int.random(in: e.cols + 1...3 * e.cols + 1, using: &g))]
+            for shape in shapes {
+                let s = g.next()
+                let (a, b) = Operands.random(shape: shape, mac: spec.mac, seed: s)
+                let label = "\(e.kind == .systolic ? e.dataflow.rawValue : e.kind.rawValue) gemm \(shape.m)x\(shape.k)x\(shape.n) seed \(s)"
+                let (verdicts, runs) = try Flow.simulate(spec, a: a, b: b, label: label, simulators: [sim]) { print($0) }
+                #expect(runs[0].c == GoldenGEMM.multiply(a, b, mac: spec.mac), "\(spec.name) \(label): C differs")
+                #expect(runs[0].cycles == Self.goldenCycles(spec, shape), "\(spec.name) \(label): cycles")
+                #expect(verdicts[0].passed, "\(spec.name) \(label)")
+            }
+        }
+    }
+
+    /// Extreme operands through the carry-save column sums: every product at its most negative.
+    @Test func extremeOperandsThroughCarrySaveColumns() throws {
+        guard CoSimTests.available(.icarus) else { return }
+        let spec = Self.spec(.ws, 4, 2, MACTypes(a: .s(8), b: .s(8), acc: .s(16)), .booth, pipeline: 1)
+        let a = IntMatrix(rows: 3, cols: 9, data: Array(repeating: -128, count: 27))
+        let b = IntMatrix(rows: 9, cols: 3, data: (0..<27).map { $0 % 2 == 0 ? -128 : 127 })
+        let (verdicts, _) = try Flow.simulate(spec, a: a, b: b, label: "extremes", simulators: [.icarus]) { print($0) }
+        #expect(verdicts[0].passed)
+    }
+}
