@@ -18,9 +18,19 @@ import Testing
                           mac: mac, macKind: macKind, source: "tests/\(name).yaml")
     }
 
+    static func matrix2d(_ rows: Int, _ cols: Int, _ mac: MACTypes, _ kind: MACKind, pipeline: Int) -> DesignSpec {
+        let name = "cosim_matrix2d_\(rows)x\(cols)_\(kind.rawValue)_p\(pipeline)_\(mac.tag)"
+        return DesignSpec(name: name, engine: EngineSpec(kind: .matrix2d, rows: rows, cols: cols),
+                          mac: mac, macKind: kind, pipeline: pipeline, source: "tests/\(name).yaml")
+    }
+
     /// Cycles by the engine's golden model, called here directly (not through `Designs`).
     static func goldenCycles(_ spec: DesignSpec, _ s: GemmShape) -> Int {
         let e = spec.engine
+        if e.kind == .matrix2d {
+            return GoldenTiming.matrix2dCycles(rows: e.rows, cols: e.cols, m: s.m, k: s.k, n: s.n, pipeline: spec.pipeline,
+                                               elementCycles: spec.macConfig.elementCycles)
+        }
         if e.kind != .systolic {
             return GoldenTiming.dotCycles(m: e.rows, n: e.cols, k: e.depth, stages: e.stages, gemm: (s.m, s.k, s.n))
         }
@@ -43,6 +53,9 @@ import Testing
         dot(.cube, 2, 3, 4, stages: 2, MACTypes(a: .s(8), b: .s(4), acc: .s(32)), .baseline),
         dot(.cube, 2, 2, 3, stages: 1, MACTypes(a: .u(8), b: .s(8), acc: .s(24)), .booth),
         dot(.tree, 1, 3, 5, stages: 0, MACTypes(a: .s(8), b: .s(8), acc: .s(20)), .booth),
+        matrix2d(3, 2, MACTypes(a: .s(8), b: .s(8), acc: .s(32)), .baseline, pipeline: 0),
+        matrix2d(2, 3, MACTypes(a: .s(8), b: .s(4), acc: .s(24)), .bitserial, pipeline: 1),
+        matrix2d(2, 2, MACTypes(a: .u(8), b: .s(8), acc: .s(20)), .booth, pipeline: 2),
     ]
 
     @Test(arguments: Simulator.allCases)

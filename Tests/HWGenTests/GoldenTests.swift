@@ -248,6 +248,15 @@ private let s8s8s32 = MACTypes(a: .s(8), b: .s(8), acc: .s(32))
                 == 32 + 1536 * 46 + 16 + 1)
     }
 
+    @Test func matrix2dAndDotCyclesByHand() {
+        // 4x4 matrix2d, 5x6x7 pipeline 1: T = 2·2 tiles, L_T = 5 + 3·max(6, 4) = 23; + C + p + D + 1.
+        #expect(GoldenTiming.matrix2dCycles(rows: 4, cols: 4, m: 5, k: 6, n: 7, pipeline: 1) == 23 + 4 + 1 + 1 + 1)
+        // K = 1 < C: the chain spacing C rules: L_T = 0 + 3·4.
+        #expect(GoldenTiming.matrix2dCycles(rows: 4, cols: 4, m: 5, k: 1, n: 7) == 12 + 4 + 0 + 1 + 1)
+        // Cube 4x4x4, 7x19x6 with one stage: 2·2·5 beats + 1 + 1.
+        #expect(GoldenTiming.dotCycles(m: 4, n: 4, k: 4, stages: 1, gemm: (7, 19, 6)) == 22)
+    }
+
     @Test func scaleSimStationaryFormulas() {
         // SCALE-Sim v2: WS ⌈K/R⌉⌈N/C⌉(2R+C+M−2)−1, IS ⌈K/R⌉⌈M/C⌉(2R+C+N−2)−1.
         #expect(GoldenTiming.scaleSimWS(rows: 16, cols: 16, m: 256, k: 256, n: 256) == 16 * 16 * (32 + 16 + 256 - 2) - 1)

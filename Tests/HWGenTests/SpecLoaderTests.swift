@@ -101,7 +101,7 @@ import Testing
         #expect(Self.error(Self.variant(engine: "{ kind: systolic, dataflow: os, rows: \"8\", cols: 8 }"))
                 == #"designs/t.yaml: engine.rows: expected an integer, got the string "8" (allowed: 1...256)"#)
         #expect(Self.error(Self.variant(engine: "{ kind: mesh, dataflow: os, rows: 8, cols: 8 }"))
-                == #"designs/t.yaml: engine.kind: "mesh" is not an engine kind (allowed: systolic, cube, tree)"#)
+                == #"designs/t.yaml: engine.kind: "mesh" is not an engine kind (allowed: systolic, cube, tree, matrix2d)"#)
         #expect(Self.error(Self.variant(engine: "{ kind: systolic, dataflow: xs, rows: 8, cols: 8 }"))
                 == #"designs/t.yaml: engine.dataflow: "xs" is not a dataflow (allowed: os, ws, is)"#)
         #expect(Self.error(Self.variant(engine: "{ kind: tree, lanes: 8, width: 8, rows: 2 }"))

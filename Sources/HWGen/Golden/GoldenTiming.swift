@@ -76,6 +76,22 @@ public enum GoldenTiming {
         return tileCount(rows: rows, cols: cols, m: m, n: n) * (k + rows + cols - 2) - 1
     }
 
+    /// Cycle model of the R×C 2D-Matrix engine: the output-stationary model without the skew.
+    ///
+    /// Operands are broadcast, so every PE sees an element in the cycle it is accepted and all
+    /// PEs of a tile finish together; a tile's last element waits until ≥ C cycles have passed
+    /// since the previous tile's (the row result chains, C long, must have drained). PE (i, j)'s
+    /// result for tile t is on row i's port in cycle L_t + j + 2 + pipeline + D − 1, so the run
+    /// takes L_T + C + pipeline + D + 1 cycles with L_T = (K − 1)·D + (T − 1)·max(K·D, C).
+    public static func matrix2dCycles(rows: Int, cols: Int, m: Int, k: Int, n: Int, pipeline: Int = 0,
+                                      elementCycles d: Int = 1) -> Int {
+        checkShape(rows, cols, m, k, n)
+        precondition(d >= 1, "GoldenTiming: elementCycles must be ≥ 1")
+        let tiles = tileCount(rows: rows, cols: cols, m: m, n: n)
+        let lastAccept = (k - 1) * d + (tiles - 1) * max(k * d, cols)
+        return lastAccept + cols + pipeline + d + 1
+    }
+
     /// Cycle model of the weight- (`ws`) or input-stationary (`is`) R×C systolic engine.
     ///
     /// The engine reduces over K in R-deep tiles; its stationary operand (B for WS, Aᵀ for IS)

@@ -10,6 +10,7 @@ public enum Designs {
         case (.systolic, .is): return SystolicStationary(rows: e.rows, cols: e.cols, mac: mac, stationary: .inputs)
         case (.cube, _): return DotEngine(m: e.rows, n: e.cols, k: e.depth, stages: e.stages, mac: mac, isTree: false)
         case (.tree, _): return DotEngine(m: 1, n: e.cols, k: e.depth, stages: e.stages, mac: mac, isTree: true)
+        case (.matrix2d, _): return SystolicOS(rows: e.rows, cols: e.cols, mac: mac, broadcast: true)
         }
     }
 
@@ -36,6 +37,9 @@ public enum Designs {
         case (.systolic, .is):
             return GoldenTiming.stationaryCycles(rows: e.rows, cols: e.cols, streamed: s.n, stationary: s.m, k: s.k,
                                                  pipeline: mac.pipeline)
+        case (.matrix2d, _):
+            return GoldenTiming.matrix2dCycles(rows: e.rows, cols: e.cols, m: s.m, k: s.k, n: s.n,
+                                               pipeline: mac.pipeline, elementCycles: mac.elementCycles)
         case (.cube, _), (.tree, _):
             return GoldenTiming.dotCycles(m: e.rows, n: e.cols, k: e.depth, stages: e.stages, gemm: (s.m, s.k, s.n))
         }
@@ -48,7 +52,7 @@ public enum Designs {
         case (.systolic, .os): return GoldenTiming.scaleSimOS(rows: e.rows, cols: e.cols, m: s.m, k: s.k, n: s.n)
         case (.systolic, .ws): return GoldenTiming.scaleSimWS(rows: e.rows, cols: e.cols, m: s.m, k: s.k, n: s.n)
         case (.systolic, .is): return GoldenTiming.scaleSimIS(rows: e.rows, cols: e.cols, m: s.m, k: s.k, n: s.n)
-        case (.cube, _), (.tree, _): return nil
+        case (.cube, _), (.tree, _), (.matrix2d, _): return nil
         }
     }
 }

@@ -11,15 +11,24 @@
 /// element was accepted. The next tile's last element may only be accepted 2C − 1 cycles after
 /// the previous one (`in_ready` is low meanwhile), so result chains never collide; tiles otherwise
 /// stream back to back, overlapping compute with drain.
+///
+/// With `broadcast` it is the 2D-Matrix engine (`engine: { kind: matrix2d, rows, cols }`): the
+/// same PEs and result chains, but A's lane i and B's lane j are broadcast to all of row i and
+/// column j in the same cycle (outer-product accumulation, no skew, no operand forwarding). All
+/// PEs then finish a tile together, PE (i, j)'s result leaves row i at L + j + 2 + pipeline + D − 1,
+/// and tiles' last elements need only C cycles between them.
 public struct SystolicOS: Engine {
     public let rows: Int
     public let cols: Int
     public let mac: MACConfig
+    /// Operands broadcast along rows and columns (2D-Matrix) instead of passed PE to PE.
+    public let broadcast: Bool
 
-    public init(rows: Int, cols: Int, mac: MACConfig) {
+    public init(rows: Int, cols: Int, mac: MACConfig, broadcast: Bool = false) {
         self.rows = rows
         self.cols = cols
         self.mac = mac
+        self.broadcast = broadcast
     }
 
     /// An array of `baseline` MACs without pipeline stages.
@@ -40,7 +49,9 @@ public struct SystolicOS: Engine {
     /// One lane per PE row.
     public var outputLanes: Int { rows }
 
-    public var summary: String { "\(rows)x\(cols) output-stationary systolic array" }
+    public var summary: String {
+        broadcast ? "\(rows)x\(cols) 2D-Matrix (broadcast outer-product) array" : "\(rows)x\(cols) output-stationary systolic array"
+    }
 
     /// Tiles in row-major order over the ⌈M/R⌉ × ⌈N/C⌉ output tiles, K beats each: beat k of a
     /// tile carries column k of its A rows, row k of its B columns (zero beyond the matrices) and
@@ -70,21 +81,27 @@ public struct SystolicOS: Engine {
     }
 
     /// Cycles between accepted last elements needed to keep the result chains apart.
-    public var drainSpacing: Int { 2 * cols - 1 }
+    public var drainSpacing: Int { broadcast ? cols : 2 * cols - 1 }
 
-    /// The processing element `pe_os_<kind>_p<pipeline>_<a>_<b>_<acc>`.
+    /// The processing element `pe_os_<kind>_p<pipeline>_<a>_<b>_<acc>` (`pe_bc_…` when broadcast:
+    /// no operand or flag outputs).
     public var pe: Module {
         let unit = MACUnit(mac), t = mac.types, w = t.acc.bits
-        return Module("pe_os_\(mac.tag)", doc: "Output-stationary PE: forwards operands and flags, accumulates, shifts results left.") { m in
+        let (name, doc) = broadcast
+            ? ("pe_bc_\(mac.tag)", "Broadcast (2D-Matrix) PE: accumulates, shifts results left.")
+            : ("pe_os_\(mac.tag)", "Output-stationary PE: forwards operands and flags, accumulates, shifts results left.")
+        return Module(name, doc: doc) { m in
             let a = m.input("a_in", unit.aLane), b = m.input("b_in", unit.bLane)
             let first = m.input("first_in", .bit), last = m.input("last_in", .bit)
             let resIn = m.input("res_in", t.acc), resValidIn = m.input("res_valid_in", .bit)
             let sum = m.instance(unit.module, "mac", ["a": a, "b": b, "first": first])["acc"]
-            m.output("a_out", m.delay(a, "a_q", reset: nil))
-            m.output("b_out", m.delay(b, "b_q", reset: nil))
-            m.output("first_out", m.delay(first, "first_q"))
+            if !broadcast {
+                m.output("a_out", m.delay(a, "a_q", reset: nil))
+                m.output("b_out", m.delay(b, "b_q", reset: nil))
+                m.output("first_out", m.delay(first, "first_q"))
+            }
             let lastQ = m.delay(last, "last_q")
-            m.output("last_out", lastQ)
+            if !broadcast { m.output("last_out", lastQ) }
             // `done`: the MAC's sum includes this tile's last element.
             let done = (1..<unit.latency).reduce(lastQ) { d, k in m.delay(d, "done_d\(k)") }
             guard let h = unit.splitBit else {
@@ -109,7 +126,8 @@ public struct SystolicOS: Engine {
         let pe = self.pe
         let unit = MACUnit(mac), d = unit.elementCycles
         let split = unit.splitBit
-        var top = Module(name, doc: "\(R)x\(C) output-stationary systolic array, \(t), \(mac.kind.rawValue) MAC, pipeline \(mac.pipeline).") { m in
+        let bc = broadcast
+        var top = Module(name, doc: "\(summary), \(t), \(mac.kind.rawValue) MAC, pipeline \(mac.pipeline).") { m in
             let inValid = m.input("in_valid", .bit), inLast = m.input("in_last", .bit)
             let aCol = m.input("a_col", .u(R * t.a.bits)), bRow = m.input("b_row", .u(C * t.b.bits))
 
@@ -147,7 +165,7 @@ public struct SystolicOS: Engine {
                 return type.signed ? raw.asSigned : raw
             }
             func skew(_ v: Value, _ n: Int, _ prefix: String, reset: Int64? = nil) -> Value {
-                (0..<n).reduce(v) { x, d in m.delay(x, "\(prefix)_d\(d + 1)", reset: reset) }
+                (0..<(bc ? 0 : n)).reduce(v) { x, d in m.delay(x, "\(prefix)_d\(d + 1)", reset: reset) }
             }
             let bSkewed = (0..<C).map { skew(unit.serializeB(m, lane(bRow, $0, t.b), load: accept, prefix: "b\($0)"), $0, "b\($0)") }
             var entries: [(a: Value, first: Value, last: Value)] = []
@@ -165,7 +183,9 @@ public struct SystolicOS: Engine {
                 var row: [InstanceOutputs] = []
                 for j in 0..<C {
                     let left = j > 0 ? row[j - 1] : nil
-                    let unit = m.instance(pe, "pe_\(i)_\(j)", [
+                    let unit = m.instance(pe, "pe_\(i)_\(j)", bc ? [
+                        "a_in": entries[i].a, "first_in": entries[i].first, "last_in": entries[i].last, "b_in": bSkewed[j],
+                    ] : [
                         "a_in": left?["a_out"] ?? entries[i].a,
                         "first_in": left?["first_out"] ?? entries[i].first,
                         "last_in": left?["last_out"] ?? entries[i].last,

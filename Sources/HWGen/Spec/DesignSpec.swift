@@ -6,6 +6,8 @@ public enum EngineKind: String, Sendable, CaseIterable {
     case cube
     /// Multiplier-adder tree: `lanes` dot products of `width` elements per cycle (`stages`).
     case tree
+    /// 2D-Matrix: R×C PEs accumulating outer products of broadcast operands (`rows`, `cols`).
+    case matrix2d
 
     /// The fields `engine:` takes for this kind.
     public var fields: [String] {
@@ -13,6 +15,7 @@ public enum EngineKind: String, Sendable, CaseIterable {
         case .systolic: return ["kind", "dataflow", "rows", "cols"]
         case .cube: return ["kind", "m", "n", "k", "stages"]
         case .tree: return ["kind", "lanes", "width", "stages"]
+        case .matrix2d: return ["kind", "rows", "cols"]
         }
     }
 }
@@ -29,7 +32,7 @@ public enum Dataflow: String, Sendable, CaseIterable {
 
 /// The engine section of a spec, as a rows × cols × depth grid of multipliers.
 ///
-/// systolic: R×C PEs (depth 1); cube: rows = m, cols = n, depth = k; tree: one row of `lanes`
+/// systolic and matrix2d: R×C PEs (depth 1); cube: rows = m, cols = n, depth = k; tree: one row of `lanes`
 /// columns, depth = `width`.
 public struct EngineSpec: Equatable, Sendable {
     public var kind: EngineKind

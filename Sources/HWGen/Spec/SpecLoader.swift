@@ -67,7 +67,7 @@ private struct SpecReader {
         try checkAccumulator(mac)
         let kind: MACKind = try m["kind"].map { try choice($0, "mac.kind", what: "a MAC kind") } ?? .baseline
         let pipeline = try m["pipeline"].map { try integer($0, "mac.pipeline", in: MACConfig.pipelineRange) } ?? 0
-        if engine.kind != .systolic || engine.dataflow != .os {
+        if engine.kind != .matrix2d && (engine.kind != .systolic || engine.dataflow != .os) {
             let what = engine.kind == .systolic ? "dataflow \(engine.dataflow.rawValue)" : "engine \(engine.kind.rawValue)"
             if kind == .bitserial {
                 throw fail("mac.kind", "'bitserial' is not built for \(what) yet (allowed with \(what): baseline, booth)")
@@ -103,6 +103,9 @@ private struct SpecReader {
             spec = EngineSpec(kind: kind, rows: try integer(e["m"], "engine.m", in: EngineSpec.cubeRange),
                               cols: try integer(e["n"], "engine.n", in: EngineSpec.cubeRange),
                               depth: try integer(e["k"], "engine.k", in: EngineSpec.cubeRange), stages: stages)
+        case .matrix2d:
+            spec = EngineSpec(kind: kind, rows: try integer(e["rows"], "engine.rows", in: EngineSpec.dimRange),
+                              cols: try integer(e["cols"], "engine.cols", in: EngineSpec.dimRange))
         case .tree:
             spec = EngineSpec(kind: kind, rows: 1, cols: try integer(e["lanes"], "engine.lanes", in: EngineSpec.dimRange),
                               depth: try integer(e["width"], "engine.width", in: EngineSpec.dimRange), stages: stages)
