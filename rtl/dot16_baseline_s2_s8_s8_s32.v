@@ -37,11 +37,26 @@ module dot16_baseline_s2_s8_s8_s32 (
     output wire signed [31:0] dot
 );
 
-    reg  [31:0] l2_0_q1;
-    reg  [31:0] l2_1_q1;
-    reg  [31:0] l2_2_q1;
-    reg  [31:0] l2_3_q1;
-    reg  [31:0] l4_0_q2;
+    reg  signed [15:0] l0_0_q1;
+    reg  signed [15:0] l0_1_q1;
+    reg  signed [15:0] l0_2_q1;
+    reg  signed [15:0] l0_3_q1;
+    reg  signed [15:0] l0_4_q1;
+    reg  signed [15:0] l0_5_q1;
+    reg  signed [15:0] l0_6_q1;
+    reg  signed [15:0] l0_7_q1;
+    reg  signed [15:0] l0_8_q1;
+    reg  signed [15:0] l0_9_q1;
+    reg  signed [15:0] l0_10_q1;
+    reg  signed [15:0] l0_11_q1;
+    reg  signed [15:0] l0_12_q1;
+    reg  signed [15:0] l0_13_q1;
+    reg  signed [15:0] l0_14_q1;
+    reg  signed [15:0] l0_15_q1;
+    reg  signed [17:0] l2_0_q2;
+    reg  signed [17:0] l2_1_q2;
+    reg  signed [17:0] l2_2_q2;
+    reg  signed [17:0] l2_3_q2;
     wire signed [15:0] p0 = a0 * b0;
     wire signed [15:0] p1 = a1 * b1;
     wire signed [15:0] p2 = a2 * b2;
@@ -58,30 +73,45 @@ module dot16_baseline_s2_s8_s8_s32 (
     wire signed [15:0] p13 = a13 * b13;
     wire signed [15:0] p14 = a14 * b14;
     wire signed [15:0] p15 = a15 * b15;
-    wire [31:0] l1_0 = {{16{p0[15]}}, p0} + {{16{p1[15]}}, p1};
-    wire [31:0] l1_1 = {{16{p2[15]}}, p2} + {{16{p3[15]}}, p3};
-    wire [31:0] l1_2 = {{16{p4[15]}}, p4} + {{16{p5[15]}}, p5};
-    wire [31:0] l1_3 = {{16{p6[15]}}, p6} + {{16{p7[15]}}, p7};
-    wire [31:0] l1_4 = {{16{p8[15]}}, p8} + {{16{p9[15]}}, p9};
-    wire [31:0] l1_5 = {{16{p10[15]}}, p10} + {{16{p11[15]}}, p11};
-    wire [31:0] l1_6 = {{16{p12[15]}}, p12} + {{16{p13[15]}}, p13};
-    wire [31:0] l1_7 = {{16{p14[15]}}, p14} + {{16{p15[15]}}, p15};
-    wire [31:0] l2_0 = l1_0 + l1_1;
-    wire [31:0] l2_1 = l1_2 + l1_3;
-    wire [31:0] l2_2 = l1_4 + l1_5;
-    wire [31:0] l2_3 = l1_6 + l1_7;
-    wire [31:0] l3_0 = l2_0_q1 + l2_1_q1;
-    wire [31:0] l3_1 = l2_2_q1 + l2_3_q1;
-    wire [31:0] l4_0 = l3_0 + l3_1;
+    wire signed [16:0] l1_0 = {l0_0_q1[15], l0_0_q1} + {l0_1_q1[15], l0_1_q1};
+    wire signed [16:0] l1_1 = {l0_2_q1[15], l0_2_q1} + {l0_3_q1[15], l0_3_q1};
+    wire signed [16:0] l1_2 = {l0_4_q1[15], l0_4_q1} + {l0_5_q1[15], l0_5_q1};
+    wire signed [16:0] l1_3 = {l0_6_q1[15], l0_6_q1} + {l0_7_q1[15], l0_7_q1};
+    wire signed [16:0] l1_4 = {l0_8_q1[15], l0_8_q1} + {l0_9_q1[15], l0_9_q1};
+    wire signed [16:0] l1_5 = {l0_10_q1[15], l0_10_q1} + {l0_11_q1[15], l0_11_q1};
+    wire signed [16:0] l1_6 = {l0_12_q1[15], l0_12_q1} + {l0_13_q1[15], l0_13_q1};
+    wire signed [16:0] l1_7 = {l0_14_q1[15], l0_14_q1} + {l0_15_q1[15], l0_15_q1};
+    wire signed [17:0] l2_0 = {l1_0[16], l1_0} + {l1_1[16], l1_1};
+    wire signed [17:0] l2_1 = {l1_2[16], l1_2} + {l1_3[16], l1_3};
+    wire signed [17:0] l2_2 = {l1_4[16], l1_4} + {l1_5[16], l1_5};
+    wire signed [17:0] l2_3 = {l1_6[16], l1_6} + {l1_7[16], l1_7};
+    wire signed [18:0] l3_0 = {l2_0_q2[17], l2_0_q2} + {l2_1_q2[17], l2_1_q2};
+    wire signed [18:0] l3_1 = {l2_2_q2[17], l2_2_q2} + {l2_3_q2[17], l2_3_q2};
+    wire signed [19:0] l4_0 = {l3_0[18], l3_0} + {l3_1[18], l3_1};
 
-    assign dot = l4_0_q2;
+    assign dot = {{12{l4_0[19]}}, l4_0};
 
     always @(posedge clk) begin
-        l2_0_q1 <= l2_0;
-        l2_1_q1 <= l2_1;
-        l2_2_q1 <= l2_2;
-        l2_3_q1 <= l2_3;
-        l4_0_q2 <= l4_0;
+        l0_0_q1 <= p0;
+        l0_1_q1 <= p1;
+        l0_2_q1 <= p2;
+        l0_3_q1 <= p3;
+        l0_4_q1 <= p4;
+        l0_5_q1 <= p5;
+        l0_6_q1 <= p6;
+        l0_7_q1 <= p7;
+        l0_8_q1 <= p8;
+        l0_9_q1 <= p9;
+        l0_10_q1 <= p10;
+        l0_11_q1 <= p11;
+        l0_12_q1 <= p12;
+        l0_13_q1 <= p13;
+        l0_14_q1 <= p14;
+        l0_15_q1 <= p15;
+        l2_0_q2 <= l2_0;
+        l2_1_q2 <= l2_1;
+        l2_2_q2 <= l2_2;
+        l2_3_q2 <= l2_3;
     end
 
 endmodule

@@ -13,19 +13,25 @@ module dot4_baseline_s1_s8_s4_s32 (
     output wire signed [31:0] dot
 );
 
-    reg  [31:0] l2_0_q1;
+    reg  signed [11:0] l0_0_q1;
+    reg  signed [11:0] l0_1_q1;
+    reg  signed [11:0] l0_2_q1;
+    reg  signed [11:0] l0_3_q1;
     wire signed [11:0] p0 = a0 * b0;
     wire signed [11:0] p1 = a1 * b1;
     wire signed [11:0] p2 = a2 * b2;
     wire signed [11:0] p3 = a3 * b3;
-    wire [31:0] l1_0 = {{20{p0[11]}}, p0} + {{20{p1[11]}}, p1};
-    wire [31:0] l1_1 = {{20{p2[11]}}, p2} + {{20{p3[11]}}, p3};
-    wire [31:0] l2_0 = l1_0 + l1_1;
+    wire signed [12:0] l1_0 = {l0_0_q1[11], l0_0_q1} + {l0_1_q1[11], l0_1_q1};
+    wire signed [12:0] l1_1 = {l0_2_q1[11], l0_2_q1} + {l0_3_q1[11], l0_3_q1};
+    wire signed [13:0] l2_0 = {l1_0[12], l1_0} + {l1_1[12], l1_1};
 
-    assign dot = l2_0_q1;
+    assign dot = {{18{l2_0[13]}}, l2_0};
 
     always @(posedge clk) begin
-        l2_0_q1 <= l2_0;
+        l0_0_q1 <= p0;
+        l0_1_q1 <= p1;
+        l0_2_q1 <= p2;
+        l0_3_q1 <= p3;
     end
 
 endmodule

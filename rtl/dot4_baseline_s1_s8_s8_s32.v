@@ -13,19 +13,25 @@ module dot4_baseline_s1_s8_s8_s32 (
     output wire signed [31:0] dot
 );
 
-    reg  [31:0] l2_0_q1;
+    reg  signed [15:0] l0_0_q1;
+    reg  signed [15:0] l0_1_q1;
+    reg  signed [15:0] l0_2_q1;
+    reg  signed [15:0] l0_3_q1;
     wire signed [15:0] p0 = a0 * b0;
     wire signed [15:0] p1 = a1 * b1;
     wire signed [15:0] p2 = a2 * b2;
     wire signed [15:0] p3 = a3 * b3;
-    wire [31:0] l1_0 = {{16{p0[15]}}, p0} + {{16{p1[15]}}, p1};
-    wire [31:0] l1_1 = {{16{p2[15]}}, p2} + {{16{p3[15]}}, p3};
-    wire [31:0] l2_0 = l1_0 + l1_1;
+    wire signed [16:0] l1_0 = {l0_0_q1[15], l0_0_q1} + {l0_1_q1[15], l0_1_q1};
+    wire signed [16:0] l1_1 = {l0_2_q1[15], l0_2_q1} + {l0_3_q1[15], l0_3_q1};
+    wire signed [17:0] l2_0 = {l1_0[16], l1_0} + {l1_1[16], l1_1};
 
-    assign dot = l2_0_q1;
+    assign dot = {{14{l2_0[17]}}, l2_0};
 
     always @(posedge clk) begin
-        l2_0_q1 <= l2_0;
+        l0_0_q1 <= p0;
+        l0_1_q1 <= p1;
+        l0_2_q1 <= p2;
+        l0_3_q1 <= p3;
     end
 
 endmodule

@@ -436,57 +436,49 @@ module systolic_ws_4x4_s8 (
         bottom_last_d3 <= bottom_last_d2;
         bottom_last_d4 <= bottom_last_d3;
         bottom_last_d5 <= bottom_last_d4;
-        if (bottom_valid_d5) begin
-            col0_acc0 <= col0_sum;
-            col0_acc1 <= col0_acc0;
-            col0_acc2 <= col0_acc1;
-            col0_acc3 <= col0_acc2;
-            col0_acc4 <= col0_acc3;
-            col0_acc5 <= col0_acc4;
-            col0_acc6 <= col0_acc5;
-            col0_acc7 <= col0_acc6;
-            col0_acc8 <= col0_acc7;
-            col0_acc9 <= col0_acc8;
-        end
+        col0_acc0 <= col0_sum;
+        col0_acc1 <= col0_acc0;
+        col0_acc2 <= col0_acc1;
+        col0_acc3 <= col0_acc2;
+        col0_acc4 <= col0_acc3;
+        col0_acc5 <= col0_acc4;
+        col0_acc6 <= col0_acc5;
+        col0_acc7 <= col0_acc6;
+        col0_acc8 <= col0_acc7;
+        col0_acc9 <= col0_acc8;
         out0_data <= col0_sum;
-        if (col1_valid) begin
-            col1_acc0 <= col1_sum;
-            col1_acc1 <= col1_acc0;
-            col1_acc2 <= col1_acc1;
-            col1_acc3 <= col1_acc2;
-            col1_acc4 <= col1_acc3;
-            col1_acc5 <= col1_acc4;
-            col1_acc6 <= col1_acc5;
-            col1_acc7 <= col1_acc6;
-            col1_acc8 <= col1_acc7;
-            col1_acc9 <= col1_acc8;
-        end
+        col1_acc0 <= col1_sum;
+        col1_acc1 <= col1_acc0;
+        col1_acc2 <= col1_acc1;
+        col1_acc3 <= col1_acc2;
+        col1_acc4 <= col1_acc3;
+        col1_acc5 <= col1_acc4;
+        col1_acc6 <= col1_acc5;
+        col1_acc7 <= col1_acc6;
+        col1_acc8 <= col1_acc7;
+        col1_acc9 <= col1_acc8;
         out1_data <= col1_sum;
-        if (col2_valid) begin
-            col2_acc0 <= col2_sum;
-            col2_acc1 <= col2_acc0;
-            col2_acc2 <= col2_acc1;
-            col2_acc3 <= col2_acc2;
-            col2_acc4 <= col2_acc3;
-            col2_acc5 <= col2_acc4;
-            col2_acc6 <= col2_acc5;
-            col2_acc7 <= col2_acc6;
-            col2_acc8 <= col2_acc7;
-            col2_acc9 <= col2_acc8;
-        end
+        col2_acc0 <= col2_sum;
+        col2_acc1 <= col2_acc0;
+        col2_acc2 <= col2_acc1;
+        col2_acc3 <= col2_acc2;
+        col2_acc4 <= col2_acc3;
+        col2_acc5 <= col2_acc4;
+        col2_acc6 <= col2_acc5;
+        col2_acc7 <= col2_acc6;
+        col2_acc8 <= col2_acc7;
+        col2_acc9 <= col2_acc8;
         out2_data <= col2_sum;
-        if (col3_valid) begin
-            col3_acc0 <= col3_sum;
-            col3_acc1 <= col3_acc0;
-            col3_acc2 <= col3_acc1;
-            col3_acc3 <= col3_acc2;
-            col3_acc4 <= col3_acc3;
-            col3_acc5 <= col3_acc4;
-            col3_acc6 <= col3_acc5;
-            col3_acc7 <= col3_acc6;
-            col3_acc8 <= col3_acc7;
-            col3_acc9 <= col3_acc8;
-        end
+        col3_acc0 <= col3_sum;
+        col3_acc1 <= col3_acc0;
+        col3_acc2 <= col3_acc1;
+        col3_acc3 <= col3_acc2;
+        col3_acc4 <= col3_acc3;
+        col3_acc5 <= col3_acc4;
+        col3_acc6 <= col3_acc5;
+        col3_acc7 <= col3_acc6;
+        col3_acc8 <= col3_acc7;
+        col3_acc9 <= col3_acc8;
         out3_data <= col3_sum;
         if (rst) begin
             valid1_d1 <= 1'd0;

@@ -4,7 +4,8 @@
 /// Each beat brings an m×k block of A and a k×n block of B; lane (i, j) multiplies row i by
 /// column j and sums the k products in a reduction tree with `stages` register levels, then adds
 /// the dot product into its accumulator (`first` starts a sum, `last` ends it and puts the sum on
-/// the lane's port the next cycle). With the `booth` kind the Booth partial products of all k
+/// the lane's port the next cycle). The first register level sits right after the multipliers.
+/// Without Booth the products keep their width and the tree grows one bit per level. With the `booth` kind the Booth partial products of all k
 /// products — rows of the same bit weights — are compressed together in one carry-save tree and
 /// added once, with the accumulator, at the end (the TPE paper's OPT2), instead of k separate
 /// products summed by a tree of carry-propagate adders.
@@ -51,9 +52,10 @@ public struct DotEngine: Engine {
         return l
     }
 
-    /// The level after which each register stage sits (1-based; several may share a level).
+    /// The level after which each register stage sits: the first right after the multipliers,
+    /// the others spread over the tree (several may share a level when stages exceed its depth).
     private func registerLevels(_ total: Int) -> [Int] {
-        (1...max(1, stages)).prefix(stages).map { s in (total * s + stages - 1) / stages }
+        (0..<stages).map { s in total * s / stages }
     }
 
     /// One lane: `dot` of a k-element row and column, pipelined, `u(acc)` or (booth) two rows.
@@ -69,7 +71,7 @@ public struct DotEngine: Engine {
                 if booth {
                     rows += MACUnit.boothRows(mb, a[i], b[i], width: w, prefix: "p\(i)_booth")
                 } else {
-                    rows.append(MACUnit.modulo(mb.wire("p\(i)", a[i] * b[i]), bits: w))
+                    rows.append(mb.wire("p\(i)", a[i] * b[i]))
                 }
             }
             let total = levels(rows.count, booth: booth)
@@ -95,7 +97,7 @@ public struct DotEngine: Engine {
                     }
                 } else {
                     while i + 2 <= rows.count {
-                        next.append(mb.wire("l\(level)_\(i / 2)", (rows[i] + rows[i + 1]).wrapped(to: .u(w))))
+                        next.append(mb.wire("l\(level)_\(i / 2)", rows[i] + rows[i + 1]))
                         i += 2
                     }
                 }
@@ -103,8 +105,10 @@ public struct DotEngine: Engine {
                 rows = register(next)
             }
             while !marks.isEmpty { rows = register(rows) }   // stages beyond the tree's depth
+            // Products keep their own width and each adder level widens by one bit; the sum is
+            // taken modulo 2^acc only at the end.
             let sum = rows.count == 2 ? (rows[0] + rows[1]).wrapped(to: .u(w)) : rows[0]
-            mb.output("dot", sum.wrapped(to: t.acc))
+            mb.output("dot", MACUnit.modulo(sum, bits: w).wrapped(to: t.acc))
         }
     }
 

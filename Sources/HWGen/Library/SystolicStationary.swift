@@ -7,8 +7,10 @@
 /// (inputs: the tile holds Aᵀ) and streams B's columns, so each column yields a row of C.
 ///
 /// Tiles of P = 2R + C − 2 streamed vectors: reductions deeper than R are summed over K tiles
-/// in a P-deep accumulator shift register under each column, which emits the sums with the last
-/// K tile. The next tile's stationary operand is shifted into shadow registers down the columns
+/// in a P-long accumulator delay line under each column (no enable, so no flop drives P × acc
+/// enable muxes), which emits the sums with the last K tile. Hence the one rule of the stream:
+/// `in_valid` stays high from the first to the last beat of a chunk's K tiles (the testbench and
+/// a buffer-fed controller never pause there); pauses between chunks are fine. The next tile's stationary operand is shifted into shadow registers down the columns
 /// (`w_load`, row R − 1 first) during the last R cycles of the current tile; the streamed
 /// vector that starts a tile (`x_first`) switches each PE to its shadow as it passes, so tiles
 /// stream back to back. With the `booth` kind the partial sums travel down the columns in
@@ -161,13 +163,19 @@ public struct SystolicStationary: Engine {
                              m.delay(flags.last, "col\(j)_last"))
                 }
                 let bottom = grid[R - 1][j]
-                let psum = carrySave
-                    ? m.wire("col\(j)_psum", (bottom["psum_s_out"] + bottom["psum_c_out"]).wrapped(to: t.acc))
-                    : bottom["psum_out"]
+                // The accumulator is a P-long delay line without enable: the entry leaving it is
+                // the partial sum of the same streamed vector one tile (P beats) earlier.
                 let fifo = (0..<P).map { m.register("col\(j)_acc\($0)", t.acc, reset: nil) }
-                let head = fifo[P - 1].value
-                let sum = m.wire("col\(j)_sum", (flags.first.select(Value.constant(0, t.acc), head) + psum).wrapped(to: t.acc))
-                for (k, r) in fifo.enumerated() { r.next(k == 0 ? sum : fifo[k - 1].value, enable: flags.valid) }
+                let head = flags.first.select(Value.constant(0, t.acc), fifo[P - 1].value)
+                let sum: Value
+                if carrySave {
+                    let pair = CarrySave.reduce([bottom["psum_s_out"], bottom["psum_c_out"], head.asUnsigned], width: t.acc.bits,
+                                                m, prefix: "col\(j)_csa").rows
+                    sum = m.wire("col\(j)_sum", (pair[0] + pair[1]).wrapped(to: t.acc))
+                } else {
+                    sum = m.wire("col\(j)_sum", (head + bottom["psum_out"]).wrapped(to: t.acc))
+                }
+                for (k, r) in fifo.enumerated() { r.next(k == 0 ? sum : fifo[k - 1].value) }
                 outValid.append(m.delay(flags.valid & flags.last, "out\(j)_valid"))
                 outData.append(m.delay(sum, "out\(j)_data", reset: nil).asUnsigned)
             }
