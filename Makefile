@@ -61,6 +61,8 @@ test: build
 bench:
 	swift build -c release --product hwgen
 	@scripts/bench.sh .build/release/hwgen
+	@scripts/utilization.sh .build/release/hwgen
+	@scripts/bigsim.sh .build/release/hwgen
 	@scripts/qor.sh .build/release/hwgen
 
 clean:

@@ -25,10 +25,11 @@ struct OperandOptions: ParsableArguments {
         case let (a?, b?):
             guard gemm == nil else { throw HWGenError.badInput("--gemm cannot be combined with --a/--b") }
             let (ma, mb) = try Operands.load(a: a, b: b, mac: spec.mac)
+            try Designs.checkOperands(spec, a: ma, b: mb, bName: b)
             return (ma, mb, "gemm \(ma.rows)x\(ma.cols)x\(mb.cols) from \(a), \(b)")
         case (nil, nil):
             let shape = try gemm.map(GemmShape.parse) ?? defaultShape
-            let (a, b) = Operands.random(shape: shape, mac: spec.mac, seed: seed)
+            let (a, b) = Operands.random(shape: shape, mac: spec.mac, seed: seed, sparsity: spec.engine.sparsity)
             return (a, b, "gemm \(shape.m)x\(shape.k)x\(shape.n) seed \(seed)")
         default:
             throw HWGenError.badInput("--a and --b must be given together")

@@ -18,6 +18,13 @@ import Testing
                           mac: mac, macKind: macKind, source: "tests/\(name).yaml")
     }
 
+    static func sparseTree(_ lanes: Int, _ width: Int, _ pattern: String, _ mac: MACTypes, _ kind: MACKind) -> DesignSpec {
+        let p = Sparsity(pattern)!
+        let name = "cosim_tree_\(lanes)x\(width)_\(p.n)of\(p.m)_\(kind.rawValue)_\(mac.tag)"
+        return DesignSpec(name: name, engine: EngineSpec(kind: .tree, rows: 1, cols: lanes, depth: width, stages: 1, sparsity: p),
+                          mac: mac, macKind: kind, source: "tests/\(name).yaml")
+    }
+
     static func matrix2d(_ rows: Int, _ cols: Int, _ mac: MACTypes, _ kind: MACKind, pipeline: Int) -> DesignSpec {
         let name = "cosim_matrix2d_\(rows)x\(cols)_\(kind.rawValue)_p\(pipeline)_\(mac.tag)"
         return DesignSpec(name: name, engine: EngineSpec(kind: .matrix2d, rows: rows, cols: cols),
@@ -32,7 +39,8 @@ import Testing
                                                elementCycles: spec.macConfig.elementCycles)
         }
         if e.kind != .systolic {
-            return GoldenTiming.dotCycles(m: e.rows, n: e.cols, k: e.depth, stages: e.stages, gemm: (s.m, s.k, s.n))
+            let k = e.sparsity.map { e.depth / $0.n * $0.m } ?? e.depth
+            return GoldenTiming.dotCycles(m: e.rows, n: e.cols, k: k, stages: e.stages, gemm: (s.m, s.k, s.n))
         }
         switch e.dataflow {
         case .os: return GoldenTiming.osCycles(rows: e.rows, cols: e.cols, m: s.m, k: s.k, n: s.n, pipeline: spec.pipeline,
@@ -53,6 +61,8 @@ import Testing
         dot(.cube, 2, 3, 4, stages: 2, MACTypes(a: .s(8), b: .s(4), acc: .s(32)), .baseline),
         dot(.cube, 2, 2, 3, stages: 1, MACTypes(a: .u(8), b: .s(8), acc: .s(24)), .booth),
         dot(.tree, 1, 3, 5, stages: 0, MACTypes(a: .s(8), b: .s(8), acc: .s(20)), .booth),
+        sparseTree(3, 4, "2:4", MACTypes(a: .s(8), b: .s(8), acc: .s(32)), .baseline),
+        sparseTree(2, 2, "2:8", MACTypes(a: .s(8), b: .s(4), acc: .s(24)), .booth),
         matrix2d(3, 2, MACTypes(a: .s(8), b: .s(8), acc: .s(32)), .baseline, pipeline: 0),
         matrix2d(2, 3, MACTypes(a: .s(8), b: .s(4), acc: .s(24)), .bitserial, pipeline: 1),
         matrix2d(2, 2, MACTypes(a: .u(8), b: .s(8), acc: .s(20)), .booth, pipeline: 2),
@@ -72,7 +82,7 @@ import Testing
                                     n: Int.random(in: e.cols + 1...3 * e.cols + 1, using: &g))]
             for shape in shapes {
                 let s = g.next()
-                let (a, b) = Operands.random(shape: shape, mac: spec.mac, seed: s)
+                let (a, b) = Operands.random(shape: shape, mac: spec.mac, seed: s, sparsity: e.sparsity)
                 let label = "\(e.kind == .systolic ? e.dataflow.rawValue : e.kind.rawValue) gemm \(shape.m)x\(shape.k)x\(shape.n) seed \(s)"
                 let (verdicts, runs) = try Flow.simulate(spec, a: a, b: b, label: label, simulators: [sim]) { print($0) }
                 #expect(runs[0].c == GoldenGEMM.multiply(a, b, mac: spec.mac), "\(spec.name) \(label): C differs")

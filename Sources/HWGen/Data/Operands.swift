@@ -53,11 +53,23 @@ public struct GemmShape: Equatable, Sendable, CustomStringConvertible {
 public enum Operands {
     /// Random A (m×k) and B (k×n), uniform over the full ranges of `mac.a` and `mac.b`.
     /// Deterministic: the same seed gives the same matrices on every platform and Swift version.
-    public static func random(shape: GemmShape, mac: MACTypes, seed: UInt64) -> (a: IntMatrix, b: IntMatrix) {
+    /// With `sparsity` N:M, B is then pruned: in each group of M rows of a column, N positions
+    /// drawn at random keep their values and the others are zeroed.
+    public static func random(shape: GemmShape, mac: MACTypes, seed: UInt64, sparsity: Sparsity? = nil) -> (a: IntMatrix, b: IntMatrix) {
         var rng = SplitMix64(state: seed)
         let a = (0..<shape.m * shape.k).map { _ in rng.next(mac.a) }
         let b = (0..<shape.k * shape.n).map { _ in rng.next(mac.b) }
-        return (IntMatrix(rows: shape.m, cols: shape.k, data: a), IntMatrix(rows: shape.k, cols: shape.n, data: b))
+        var mb = IntMatrix(rows: shape.k, cols: shape.n, data: b)
+        if let p = sparsity {
+            for col in 0..<shape.n {
+                for k0 in stride(from: 0, to: shape.k, by: p.m) {
+                    var rows = Array(k0..<min(k0 + p.m, shape.k))
+                    for i in rows.indices.reversed() where i > 0 { rows.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
+                    for r in rows.dropFirst(p.n) { mb[r, col] = 0 }
+                }
+            }
+        }
+        return (IntMatrix(rows: shape.m, cols: shape.k, data: a), mb)
     }
 
     /// Loads A and B, checking their values fit `mac.a`/`mac.b`, that A's columns match B's rows,

@@ -9,7 +9,7 @@ public enum Designs {
         case (.systolic, .ws): return SystolicStationary(rows: e.rows, cols: e.cols, mac: mac, stationary: .weights)
         case (.systolic, .is): return SystolicStationary(rows: e.rows, cols: e.cols, mac: mac, stationary: .inputs)
         case (.cube, _): return DotEngine(m: e.rows, n: e.cols, k: e.depth, stages: e.stages, mac: mac, isTree: false)
-        case (.tree, _): return DotEngine(m: 1, n: e.cols, k: e.depth, stages: e.stages, mac: mac, isTree: true)
+        case (.tree, _): return DotEngine(m: 1, n: e.cols, k: e.depth, stages: e.stages, mac: mac, isTree: true, sparsity: e.sparsity)
         case (.matrix2d, _): return SystolicOS(rows: e.rows, cols: e.cols, mac: mac, broadcast: true)
         }
     }
@@ -22,6 +22,14 @@ public enum Designs {
     /// Checked Verilog for `spec`: one file per module, children first.
     public static func verilog(for spec: DesignSpec) throws -> [VerilogFile] {
         try Verilog.emit(module(for: spec))
+    }
+
+    /// Checks operands against what the engine requires of them (B's N:M pattern); the message
+    /// names the first offending group.
+    public static func checkOperands(_ spec: DesignSpec, a: IntMatrix, b: IntMatrix, bName: String = "B") throws {
+        if let p = spec.engine.sparsity, let problem = GoldenSparsity.violation(b, p) {
+            throw HWGenError.badInput("\(bName): \(problem) (engine.sparsity of \(spec.source))")
+        }
     }
 
     /// Cycles the golden model predicts for A·B, from the first accepted beat to the last result.
@@ -41,7 +49,9 @@ public enum Designs {
             return GoldenTiming.matrix2dCycles(rows: e.rows, cols: e.cols, m: s.m, k: s.k, n: s.n,
                                                pipeline: mac.pipeline, elementCycles: mac.elementCycles)
         case (.cube, _), (.tree, _):
-            return GoldenTiming.dotCycles(m: e.rows, n: e.cols, k: e.depth, stages: e.stages, gemm: (s.m, s.k, s.n))
+            // With N:M weights a beat covers depth / N · M elements of K.
+            let k = e.sparsity.map { e.depth / $0.n * $0.m } ?? e.depth
+            return GoldenTiming.dotCycles(m: e.rows, n: e.cols, k: k, stages: e.stages, gemm: (s.m, s.k, s.n))
         }
     }
 

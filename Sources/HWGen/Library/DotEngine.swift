@@ -19,10 +19,16 @@ public struct DotEngine: Engine {
     public let mac: MACConfig
     /// `tree` (m = 1) or `cube`: names the modules and the summary.
     public let isTree: Bool
+    /// N:M sparse B: each of the k multipliers of a lane takes a stored weight and picks its
+    /// activation from the weight's group of M by the weight's index, so a beat covers
+    /// k / N · M elements of K.
+    public let sparsity: Sparsity?
 
-    public init(m: Int, n: Int, k: Int, stages: Int, mac: MACConfig, isTree: Bool) {
+    public init(m: Int, n: Int, k: Int, stages: Int, mac: MACConfig, isTree: Bool, sparsity: Sparsity? = nil) {
         precondition(mac.kind != .bitserial, "DotEngine: baseline or booth MACs")
         precondition(!isTree || m == 1, "DotEngine: a tree has one row")
+        precondition(sparsity.map { k % $0.n == 0 } ?? true, "DotEngine: k must be whole groups of N")
+        self.sparsity = sparsity
         self.m = m
         self.n = n
         self.k = k
@@ -36,12 +42,17 @@ public struct DotEngine: Engine {
     public var drainBound: Int { stages + 2 }
 
     public var summary: String {
-        isTree ? "\(n)-lane multiplier-adder tree of width \(k)" : "\(m)x\(n)x\(k) 3D-Cube"
+        (isTree ? "\(n)-lane multiplier-adder tree of width \(k)" : "\(m)x\(n)x\(k) 3D-Cube")
+            + (sparsity.map { " with \($0) sparse weights" } ?? "")
     }
 
+    /// Elements of K one beat covers.
+    public var denseDepth: Int { sparsity.map { k / $0.n * $0.m } ?? k }
+
     public var streamPorts: [StreamPort] {
-        [StreamPort("a_blk", lanes: m * k, mac.types.a), StreamPort("b_blk", lanes: k * n, mac.types.b),
-         StreamPort("first", .bit), StreamPort("last", .bit)]
+        [StreamPort("a_blk", lanes: m * denseDepth, mac.types.a), StreamPort("b_blk", lanes: k * n, mac.types.b)]
+            + (sparsity.map { [StreamPort("b_idx", lanes: k * n, .u($0.indexBits))] } ?? [])
+            + [StreamPort("first", .bit), StreamPort("last", .bit)]
     }
 
     /// Levels of the reduction: binary adder levels over k products, or 3:2 compressor levels
@@ -62,10 +73,21 @@ public struct DotEngine: Engine {
     public var lane: Module {
         let t = mac.types, w = t.acc.bits
         let booth = mac.kind == .booth
-        let name = "dot\(k)_\(mac.kind.rawValue)_s\(stages)_\(t.tag)"
-        return Module(name, doc: "Sum of \(k) products a_i*b_i (wraps to \(t.acc)), \(stages) register level(s) in the reduction"
+        let name = (sparsity.map { "sdot\(k)_\($0.n)of\($0.m)" } ?? "dot\(k)") + "_\(mac.kind.rawValue)_s\(stages)_\(t.tag)"
+        let what = sparsity.map { "Sum of \(k) products b_i * a[group(i) * \($0.m) + idx_i] (\($0) sparse weights)" } ?? "Sum of \(k) products a_i*b_i"
+        return Module(name, doc: "\(what) (wraps to \(t.acc)), \(stages) register level(s) in the reduction"
                       + (booth ? "; Booth rows of all products compressed together, one final add." : ".")) { mb in
-            let a = (0..<k).map { mb.input("a\($0)", t.a) }, b = (0..<k).map { mb.input("b\($0)", t.b) }
+            var a = (0..<denseDepth).map { mb.input("a\($0)", t.a) }
+            let b = (0..<k).map { mb.input("b\($0)", t.b) }
+            if let p = sparsity {
+                // Each stored weight picks its activation among the M of its group.
+                let idx = (0..<k).map { mb.input("i\($0)", .u(p.indexBits)) }
+                let dense = a
+                a = (0..<k).map { e in
+                    let group = Array(dense[(e / p.n * p.m)..<(e / p.n * p.m + p.m)])
+                    return mb.wire("x\(e)", Self.pick(group, idx[e]))
+                }
+            }
             var rows: [Value] = []
             for i in 0..<k {
                 if booth {
@@ -112,11 +134,25 @@ public struct DotEngine: Engine {
         }
     }
 
+    /// `values[index]` by a mux tree on the index bits, least significant first.
+    static func pick(_ values: [Value], _ index: Value) -> Value {
+        var level = values, bit = 0
+        while level.count > 1 {
+            level = stride(from: 0, to: level.count, by: 2).map { i in
+                i + 1 < level.count ? index[bit].select(level[i + 1], level[i]) : level[i]
+            }
+            bit += 1
+        }
+        return level[0]
+    }
+
     public func module(name: String, origin: String? = nil) -> Module {
-        let t = mac.types, lane = self.lane
+        let t = mac.types, lane = self.lane, kd = denseDepth
         var top = Module(name, doc: "\(summary), \(mac); \(stages) register level(s) in each reduction tree.") { mb in
             let inValid = mb.input("in_valid", .bit)
-            let aBlk = mb.input("a_blk", .u(m * k * t.a.bits)), bBlk = mb.input("b_blk", .u(k * n * t.b.bits))
+            let aBlk = mb.input("a_blk", .u(m * kd * t.a.bits)), bBlk = mb.input("b_blk", .u(k * n * t.b.bits))
+            let idxType = HWType.u(sparsity?.indexBits ?? 1)
+            let bIdx = sparsity.map { _ in mb.input("b_idx", .u(k * n * idxType.bits)) }
             let first = mb.input("first", .bit), last = mb.input("last", .bit)
             mb.output("in_ready", Value.constant(1, .bit))
             func field(_ v: Value, _ idx: Int, _ type: HWType) -> Value {
@@ -134,9 +170,10 @@ public struct DotEngine: Engine {
             for i in 0..<m {
                 for j in 0..<n {
                     var ports: [String: Value] = [:]
+                    for e in 0..<kd { ports["a\(e)"] = field(aBlk, i * kd + e, t.a) }
                     for e in 0..<k {
-                        ports["a\(e)"] = field(aBlk, i * k + e, t.a)
                         ports["b\(e)"] = field(bBlk, e * n + j, t.b)
+                        if let bIdx { ports["i\(e)"] = field(bIdx, e * n + j, idxType) }
                     }
                     let dot = mb.instance(lane, "dot_\(i)_\(j)", ports)["dot"]
                     let acc = mb.register("acc_\(i)_\(j)", t.acc, reset: nil)
@@ -153,24 +190,36 @@ public struct DotEngine: Engine {
         return top
     }
 
-    /// Output tiles m×n in row-major order, ⌈K/k⌉ beats each: beat c carries A[tile rows][c·k…]
-    /// and B[c·k…][tile columns], zero beyond the matrices. Lane i·n + j gives each tile's C[i][j].
+    /// Output tiles m×n in row-major order, ⌈K/kd⌉ beats each (kd = ``denseDepth``): beat c carries
+    /// A[tile rows][c·kd…] and B[c·kd…][tile columns] — with N:M sparsity the c-th k rows of B
+    /// compressed by ``GoldenSparsity`` and their indices — zero beyond the matrices. Lane i·n + j
+    /// gives each tile's C[i][j].
     public func stimulus(a: IntMatrix, b: IntMatrix) -> Stimulus {
         let (rowsA, depth, colsB) = (a.rows, a.cols, b.cols)
-        let (tM, tN, tK) = (ceilDiv(rowsA, m), ceilDiv(colsB, n), ceilDiv(depth, k))
+        let kd = denseDepth
+        let (tM, tN, tK) = (ceilDiv(rowsA, m), ceilDiv(colsB, n), ceilDiv(depth, kd))
+        let compressed = sparsity.map { GoldenSparsity.compress(b, $0) }
         var beats: [[[Int64]]] = []
         beats.reserveCapacity(tM * tN * tK)
         for tile in 0..<(tM * tN) {
             let (r0, c0) = (tile / tN * m, tile % tN * n)
             for c in 0..<tK {
-                let k0 = c * k
-                beats.append([Self.lanes(m * k) { x in
-                                  let (r, e) = (r0 + x / k, k0 + x % k)
-                                  return r < rowsA && e < depth ? a[r, e] : nil },
-                              Self.lanes(k * n) { x in
-                                  let (e, col) = (k0 + x / n, c0 + x % n)
-                                  return e < depth && col < colsB ? b[e, col] : nil },
-                              [c == 0 ? 1 : 0], [c == tK - 1 ? 1 : 0]])
+                let k0 = c * kd
+                var beat = [Self.lanes(m * kd) { x in
+                                let (r, e) = (r0 + x / kd, k0 + x % kd)
+                                return r < rowsA && e < depth ? a[r, e] : nil }]
+                if let cb = compressed {
+                    func stored(_ mtx: IntMatrix, _ x: Int) -> Int64? {
+                        let (e, col) = (c * k + x / n, c0 + x % n)
+                        return e < mtx.rows && col < colsB ? mtx[e, col] : nil
+                    }
+                    beat += [Self.lanes(k * n) { stored(cb.values, $0) }, Self.lanes(k * n) { stored(cb.indices, $0) }]
+                } else {
+                    beat.append(Self.lanes(k * n) { x in
+                        let (e, col) = (k0 + x / n, c0 + x % n)
+                        return e < depth && col < colsB ? b[e, col] : nil })
+                }
+                beats.append(beat + [[c == 0 ? 1 : 0], [c == tK - 1 ? 1 : 0]])
             }
         }
         let order: [[Int?]] = (0..<(m * n)).map { l in

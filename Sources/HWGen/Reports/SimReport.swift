@@ -82,7 +82,11 @@ public struct CycleEstimate: Sendable {
         let macs = Designs.engine(for: spec).macCount
         ideal = Double(shape.m) * Double(shape.k) * Double(shape.n) / Double(macs)
         elementCycles = spec.macConfig.elementCycles
+        sparsity = spec.engine.sparsity
     }
+
+    /// N:M weights: utilization counts dense work, so it may exceed 100 %.
+    public let sparsity: Sparsity?
 
     /// PE utilization M·N·K / (MACs·cycles), %.
     public var utilization: Double { ideal / Double(golden) * 100 }
@@ -93,7 +97,9 @@ public struct CycleEstimate: Sendable {
         "cycles: golden \(golden), " + (scaleSim.map { "SCALE-Sim v2 \(scaleSimDataflow) estimate \($0), " } ?? "")
             + "ideal \(format(ideal)) "
             + "(PE utilization \(format(utilization)) %"
-            + (elementCycles > 1 ? "; PEs busy \(format(utilization * Double(elementCycles))) %, \(elementCycles) cycles per element)" : ")")
+            + (elementCycles > 1 ? "; PEs busy \(format(utilization * Double(elementCycles))) %, \(elementCycles) cycles per element)" : "")
+            + (sparsity.map { "; dense-equivalent: \($0) weights, each multiplier stands for \(format(Double($0.m) / Double($0.n))) dense MACs)" } ?? "")
+            + (elementCycles > 1 || sparsity != nil ? "" : ")")
     }
 
     private func format(_ x: Double) -> String {

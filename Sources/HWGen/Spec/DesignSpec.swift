@@ -14,7 +14,7 @@ public enum EngineKind: String, Sendable, CaseIterable {
         switch self {
         case .systolic: return ["kind", "dataflow", "rows", "cols"]
         case .cube: return ["kind", "m", "n", "k", "stages"]
-        case .tree: return ["kind", "lanes", "width", "stages"]
+        case .tree: return ["kind", "lanes", "width", "stages", "sparsity"]
         case .matrix2d: return ["kind", "rows", "cols"]
         }
     }
@@ -45,6 +45,8 @@ public struct EngineSpec: Equatable, Sendable {
     public var depth: Int
     /// Register levels in a cube's or tree's reduction trees (0 for a systolic array).
     public var stages: Int
+    /// N:M structured sparsity of B (tree only), or nil for dense weights.
+    public var sparsity: Sparsity?
 
     /// Allowed array dimension.
     public static let dimRange = 1...256
@@ -55,7 +57,9 @@ public struct EngineSpec: Equatable, Sendable {
     /// Most multipliers an engine may have (a 256×256 array).
     public static let maxMACs = 65536
 
-    public init(kind: EngineKind, dataflow: Dataflow = .os, rows: Int, cols: Int, depth: Int = 1, stages: Int = 0) {
+    public init(kind: EngineKind, dataflow: Dataflow = .os, rows: Int, cols: Int, depth: Int = 1, stages: Int = 0,
+                sparsity: Sparsity? = nil) {
+        self.sparsity = sparsity
         self.kind = kind
         self.dataflow = dataflow
         self.rows = rows

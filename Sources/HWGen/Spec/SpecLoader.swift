@@ -91,6 +91,10 @@ private struct SpecReader {
             _ = try mapping(node, "engine", keys: EngineKind.systolic.fields)   // throws: missing, or not a mapping
         }
         let kind: EngineKind = try choice(kindNode, "engine.kind", what: "an engine kind")
+        if !kind.fields.contains("sparsity"), case .mapping(let pairs)? = node, pairs.contains(where: { $0.key.scalar?.string == "sparsity" }) {
+            let with = EngineKind.allCases.filter { $0.fields.contains("sparsity") }.map(\.rawValue).joined(separator: ", ")
+            throw fail("engine.sparsity", "N:M sparsity is built for engine \(with) only, not \(kind.rawValue) (allowed for \(kind.rawValue): \(kind.fields.joined(separator: ", ")))")
+        }
         let e = try mapping(node, "engine", keys: kind.fields)
         let stages = try e["stages"].map { try integer($0, "engine.stages", in: EngineSpec.stageRange) } ?? 1
         let spec: EngineSpec
@@ -107,8 +111,18 @@ private struct SpecReader {
             spec = EngineSpec(kind: kind, rows: try integer(e["rows"], "engine.rows", in: EngineSpec.dimRange),
                               cols: try integer(e["cols"], "engine.cols", in: EngineSpec.dimRange))
         case .tree:
+            let allowed = "N:M with M = 2, 4, 8 or 16 and 1 ≤ N < M, e.g. \"2:4\""
+            let sparsity = try e["sparsity"].map { node -> Sparsity in
+                let text = try string(node, "engine.sparsity", allowed: allowed)
+                guard let p = Sparsity(text) else { throw fail("engine.sparsity", "\(quote(text)) is not a sparsity pattern (allowed: \(allowed))") }
+                return p
+            }
+            let width = try integer(e["width"], "engine.width", in: EngineSpec.dimRange)
+            if let p = sparsity, width % p.n != 0 {
+                throw fail("engine.width", "\(width) is not a multiple of N = \(p.n) of sparsity \(p) (allowed: whole groups of \(p.n) stored weights)")
+            }
             spec = EngineSpec(kind: kind, rows: 1, cols: try integer(e["lanes"], "engine.lanes", in: EngineSpec.dimRange),
-                              depth: try integer(e["width"], "engine.width", in: EngineSpec.dimRange), stages: stages)
+                              depth: width, stages: stages, sparsity: sparsity)
         }
         let macs = spec.rows * spec.cols * spec.depth
         if macs > EngineSpec.maxMACs {

@@ -28,6 +28,7 @@ public enum Flow {
                 try text.write(to: url, atomically: false, encoding: .utf8)
             }
             if let v = vectors {
+                try Designs.checkOperands(spec, a: v.a, b: v.b)
                 let expected = GoldenGEMM.multiply(v.a, v.b, mac: spec.mac)
                 let vdir = staging.appendingPathComponent("vectors/\(spec.name)")
                 try Simulation.writeVectors(spec: spec, a: v.a, b: v.b, expected: expected, to: vdir)
@@ -61,6 +62,7 @@ public enum Flow {
                                 simulators: [Simulator], workDir: URL? = nil, waves: URL? = nil,
                                 log: (String) -> Void) throws -> (verdicts: [SimVerdict], runs: [SimRun]) {
         for s in simulators { _ = try s.resolve() }
+        try Designs.checkOperands(spec, a: a, b: b)
         let fm = FileManager.default
         let work = workDir ?? fm.temporaryDirectory.appendingPathComponent("hwgen-sim-\(spec.name)-\(UUID().uuidString)")
         let design = try emit(spec, to: work)
