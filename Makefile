@@ -62,6 +62,7 @@ bench:
 	swift build -c release --product hwgen
 	@scripts/bench.sh .build/release/hwgen
 	@scripts/utilization.sh .build/release/hwgen
+	@scripts/gemmsim.sh .build/release/hwgen
 	@scripts/bigsim.sh .build/release/hwgen
 	@scripts/qor.sh .build/release/hwgen
 

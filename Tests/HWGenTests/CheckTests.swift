@@ -14,6 +14,42 @@ private let passThrough = Module("pass_u8") { m in m.output("o", m.input("i", .u
 private let delayLine = Module("delay_u8") { m in m.output("o", m.delay(m.input("i", .u(8)), "q")) }
 
 @Suite struct CheckTests {
+    // MARK: Memories
+
+    @Test func memoryReadsAreSynchronousAndAddressesExact() {
+        var (l1, l2) = (0, 0)
+        let top = Module("mem_misuse") { m in
+            let mem = m.memory("ram", .s(8), depth: 16)
+            let addr = m.input("addr", .u(4)), wide = m.input("wide", .u(5))
+            mem.write(addr, m.input("d", .s(8)), enable: m.input("we", .bit))
+            l1 = #line; m.output("comb", m.wire("comb_w", mem[addr]))
+            let q = m.register("q", .s(8), reset: nil)
+            l2 = #line; q.next(mem[wide])
+            m.output("q_out", q)
+        }
+        #expect(Checks.run(top) == [
+            diag(l1, "memory read in a continuous assignment to 'comb_w': a read must be the whole next value of a register (synchronous)"),
+            diag(l2, "address of memory 'ram' must be u4, not u5"),
+        ])
+    }
+
+    @Test func aGoodMemoryEmitsAnArrayWithOneClockedBlock() throws {
+        let top = Module("mem_ok") { m in
+            let mem = m.memory("ram", .s(8), depth: 16)
+            let addr = m.input("addr", .u(4))
+            mem.write(addr, m.input("d", .s(8)), enable: m.input("we", .bit))
+            let q = m.register("q", .s(8), reset: nil)
+            q.next(mem[m.input("raddr", .u(4))])
+            m.output("q_out", q)
+            _ = addr
+        }
+        #expect(Checks.run(top).isEmpty)
+        let text = try Verilog.emit(top)[0].text
+        #expect(text.contains("reg  signed [7:0] ram [0:15];"))
+        #expect(text.contains("if (we) ram[addr] <= d;"))
+        #expect(text.contains("q_out <= ram[raddr];"))
+    }
+
     @Test func locationsUseTheFileIDOfTheDSLCall() {
         #expect(#fileID == "HWGenTests/CheckTests.swift")
     }

@@ -101,4 +101,44 @@ import Testing
         let (verdicts, _) = try Flow.simulate(spec, a: a, b: b, label: "extremes", simulators: [.icarus]) { print($0) }
         #expect(verdicts[0].passed)
     }
+
+    /// The buffered GEMM engine: load, start, done, read back; values and start-to-done cycles.
+    @Test(arguments: Simulator.allCases)
+    func gemmEngineMatchesGolden(_ sim: Simulator) throws {
+        guard CoSimTests.available(sim) else { return }
+        let seed = CoSimTests.seed("gemmEngine/\(sim.rawValue)")
+        var g = SplitMix64(state: seed)
+        let mac = MACTypes(a: .s(8), b: .s(8), acc: .s(32))
+        for (kind, macKind, double) in [(EngineKind.systolic, MACKind.baseline, false), (.matrix2d, .booth, true),
+                                        (.systolic, .bitserial, true)] {
+            let name = "cosim_gemm_\(kind.rawValue)_\(macKind.rawValue)\(double ? "_db" : "")"
+            let spec = DesignSpec(name: name, engine: EngineSpec(kind: kind, rows: 3, cols: 2), mac: mac, macKind: macKind,
+                                  pipeline: 1, source: "tests/\(name).yaml",
+                                  gemm: GemmSpec(aWords: 3 * 64, bWords: 2 * 64, cWords: 3 * 128, doubleBuffer: double))
+            for shape in [GemmShape(m: 1, k: 1, n: 1), GemmShape(m: Int.random(in: 4...9, using: &g), k: 1, n: Int.random(in: 3...7, using: &g)),
+                          GemmShape(m: Int.random(in: 4...10, using: &g), k: Int.random(in: 2...12, using: &g), n: Int.random(in: 3...9, using: &g))] {
+                let s = g.next()
+                let (a, b) = Operands.random(shape: shape, mac: mac, seed: s)
+                let label = "gemm \(shape) seed \(s)"
+                let (verdicts, runs) = try Flow.simulate(spec, a: a, b: b, label: label, simulators: [sim]) { print($0) }
+                #expect(runs[0].c == GoldenGEMM.multiply(a, b, mac: mac), "\(name) \(label)")
+                let bare = kind == .matrix2d
+                    ? GoldenTiming.matrix2dCycles(rows: 3, cols: 2, m: shape.m, k: shape.k, n: shape.n, pipeline: 1,
+                                                  elementCycles: spec.macConfig.elementCycles)
+                    : GoldenTiming.osCycles(rows: 3, cols: 2, m: shape.m, k: shape.k, n: shape.n, pipeline: 1,
+                                            elementCycles: spec.macConfig.elementCycles)
+                #expect(runs[0].cycles == bare + 1, "\(name) \(label): start to done")
+                #expect(verdicts[0].passed)
+            }
+        }
+    }
+
+    @Test func gemmThatDoesNotFitIsBadInput() throws {
+        let spec = DesignSpec(name: "g", engine: EngineSpec(kind: .systolic, rows: 2, cols: 2), mac: MACTypes(a: .s(8), b: .s(8), acc: .s(32)),
+                              source: "g.yaml", gemm: GemmSpec(aWords: 8, bWords: 8, cWords: 8, doubleBuffer: false))
+        let (a, b) = Operands.random(shape: GemmShape(m: 2, k: 5, n: 2), mac: spec.mac, seed: 1)
+        #expect(throws: HWGenError.badInput("gemm 2x5x2 does not fit the buffers of g.yaml: A needs 5 words per bank (⌈M/R⌉·K), the buffer has 4 (a_words 8 / 2 banks)")) {
+            try Designs.checkOperands(spec, a: a, b: b)
+        }
+    }
 }

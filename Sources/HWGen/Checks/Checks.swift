@@ -39,6 +39,35 @@ public enum Checks {
         for p in m.ports { types[p.name] = p.type; kinds[p.name] = p.direction.rawValue }
         for w in m.wires { types[w.name] = w.type; kinds[w.name] = "wire" }
         for r in m.registers { types[r.name] = r.type; kinds[r.name] = "register" }
+        var memories: [String: Memory] = [:]
+        for mem in m.memories {
+            if kinds[mem.name] != nil || memories[mem.name] != nil { error(mem.location, "'\(mem.name)' is already declared") }
+            memories[mem.name] = mem
+            if mem.depth < 2 || mem.depth & (mem.depth - 1) != 0 {
+                error(mem.location, "memory '\(mem.name)' has depth \(mem.depth) (allowed: a power of two ≥ 2)")
+            }
+        }
+        // A memory address: unsigned, exactly log2(depth) bits (so no index is out of range).
+        func addressProblems(_ mem: String, _ address: Expr, _ loc: SourceLocation) {
+            guard let decl = memories[mem] else { error(loc, "memory '\(mem)' is not declared"); return }
+            diags += address.invalidMessages.map { Diagnostic(location: loc, message: $0) }
+            if address.type != .u(decl.addressBits) {
+                error(loc, "address of memory '\(mem)' must be u\(decl.addressBits), not \(address.type)")
+            }
+        }
+        func hasRead(_ e: Expr) -> Bool {
+            if case .read = e { return true }
+            return e.children.contains(where: hasRead)
+        }
+        func noRead(_ e: Expr, _ loc: SourceLocation, _ where_: String) {
+            if hasRead(e) { error(loc, "memory read in \(where_): a read must be the whole next value of a register (synchronous)") }
+        }
+        for w in m.memoryWrites {
+            addressProblems(w.memory, w.address, w.location)
+            if let decl = memories[w.memory] { diags += typeProblems(w.data, into: w.memory, decl.type, w.location) }
+            if w.enable.type != .bit { error(w.location, "write enable of '\(w.memory)' must be 1 bit, not \(w.enable.type)") }
+            for e in [w.address, w.data, w.enable] { noRead(e, w.location, "a memory write") }
+        }
 
         func drive(_ target: String, _ loc: SourceLocation) {
             if let first = driver[target] {
@@ -56,11 +85,19 @@ public enum Checks {
             }
             drive(a.target, a.location)
             diags += typeProblems(a.value, into: a.target, types[a.target], a.location)
+            noRead(a.value, a.location, "a continuous assignment to '\(a.target)'")
         }
         for u in m.updates {
             if kinds[u.target] != "register" { error(u.location, "'\(u.target)' is not a register") }
             drive(u.target, u.location)
             diags += typeProblems(u.next, into: u.target, types[u.target], u.location)
+            if case .read(let mem, let address, _) = u.next {
+                addressProblems(mem, address, u.location)
+                noRead(address, u.location, "a memory address")
+            } else {
+                noRead(u.next, u.location, "the next value of '\(u.target)'")
+            }
+            if let en = u.enable { noRead(en, u.location, "an enable") }
             if let en = u.enable {
                 diags += en.invalidMessages.map { Diagnostic(location: u.location, message: $0) }
                 if en.type != .bit { error(u.location, "enable of '\(u.target)' must be 1 bit, not \(en.type)") }
@@ -73,6 +110,7 @@ public enum Checks {
                     continue
                 }
                 diags += typeProblems(e, into: "\(i.name).\(p.name)", p.type, i.location)
+                noRead(e, i.location, "an instance input")
             }
             for w in i.outputs.values.sorted() { drive(w, i.location) }
         }

@@ -8,6 +8,8 @@ public final class ModuleBuilder {
     private var registers: [Register] = []
     private var assignments: [Assignment] = []
     private var updates: [RegisterUpdate] = []
+    private var memories: [Memory] = []
+    private var memoryWrites: [MemoryWrite] = []
     private var instances: [Instance] = []
     private var instanceIndex: [String: Int] = [:]
     private var diagnostics: [Diagnostic] = []
@@ -159,14 +161,53 @@ public final class ModuleBuilder {
         updates.append(RegisterUpdate(target: target, next: v.expr, enable: enable?.expr, location: loc))
     }
 
+    /// An inferred memory of `depth` words (a power of two) of type `t`: write it with
+    /// ``MemoryHandle/write(_:_:enable:fileID:line:)`` and read it synchronously with
+    /// `register.next(mem[address])`.
+    public func memory(_ n: String, _ t: HWType, depth: Int, fileID: String = #fileID, line: Int = #line) -> MemoryHandle {
+        let loc = SourceLocation(fileID: fileID, line: line)
+        declare(n, loc)
+        checkDeclaredWidth(t, "memory '\(n)'", loc)
+        memories.append(Memory(name: n, type: t, depth: depth, location: loc))
+        needsClock = true
+        return MemoryHandle(name: n, type: t, depth: depth, builder: self)
+    }
+
+    func addMemoryWrite(_ mem: String, _ address: Value, _ data: Value, _ enable: Value, _ loc: SourceLocation) {
+        memoryWrites.append(MemoryWrite(memory: mem, address: address.expr, data: data.expr, enable: enable.expr, location: loc))
+    }
+
     func build(doc: String?) -> Module {
         var implicit: [Port] = []
         if needsClock { implicit.append(Port(name: "clk", direction: .input, type: .bit, location: location)) }
         if needsReset { implicit.append(Port(name: "rst", direction: .input, type: .bit, location: location)) }
         if let problem = VerilogNames.problem(with: name) { report("bad module name: \(problem)", at: location) }
-        return Module(name: name, doc: doc, ports: implicit + ports, wires: wires, registers: registers,
-                      assignments: assignments, updates: updates, instances: instances,
-                      buildDiagnostics: diagnostics, location: location)
+        var m = Module(name: name, doc: doc, ports: implicit + ports, wires: wires, registers: registers,
+                       assignments: assignments, updates: updates, instances: instances,
+                       buildDiagnostics: diagnostics, location: location)
+        m.memories = memories
+        m.memoryWrites = memoryWrites
+        return m
+    }
+}
+
+/// An inferred memory. `mem[address]` is a synchronous read: use it only as a register's next value.
+public struct MemoryHandle {
+    public let name: String
+    public let type: HWType
+    public let depth: Int
+    let builder: ModuleBuilder
+
+    /// Address type: u(log2 depth).
+    public var addressType: HWType { .u(max(1, depth.trailingZeroBitCount)) }
+
+    /// The word at `address`, for `register.next(...)`.
+    public subscript(_ address: some HWValue) -> Value { Value(.read(name, address.value.expr, type)) }
+
+    /// Writes `data` to `address` on every clock edge where `enable` is 1.
+    public func write(_ address: some HWValue, _ data: some HWValue, enable: some HWValue,
+                      fileID: String = #fileID, line: Int = #line) {
+        builder.addMemoryWrite(name, address.value, data.value, enable.value, SourceLocation(fileID: fileID, line: line))
     }
 }
 

@@ -230,6 +230,9 @@ struct ExprPrinter {
             if !t.signed { return zeroExtend(print(x, bits: t.bits), from: t.bits, to: w) }
             if case .ref(let n, _) = x { return fit(name(n), t, w) }
             return fit(indexable(x, hint: "as_signed"), t, w)
+        case .read(let mem, let address, _):
+            // Checks allow a read only as a whole register's next value, so w is the word width.
+            return fit(.atom("\(mem)[\(print(address, bits: address.type.bits).text)]", signed: t.signed), t, w)
         case .invalid(let m):
             return .atom("/* invalid: \(m) */")
         }

@@ -122,6 +122,11 @@ public enum GoldenTiming {
         return ceilDiv(gemm.m, m) * ceilDiv(gemm.n, n) * ceilDiv(gemm.k, k) + stages + 1
     }
 
+    /// Cycles of the buffered GEMM engine from the cycle `start` is high to the cycle `done` is:
+    /// the controller starts reading at `start`, feeds the array's first element in the next cycle
+    /// (the array's cycle 0), and raises `done` the cycle after the last result is written.
+    public static func gemmCycles(engineCycles: Int) -> Int { engineCycles + 1 }
+
     /// SCALE-Sim v2's weight-stationary estimate: ⌈K/R⌉·⌈N/C⌉·(2R + C + M − 2) − 1.
     public static func scaleSimWS(rows: Int, cols: Int, m: Int, k: Int, n: Int) -> Int {
         checkShape(rows, cols, m, k, n)

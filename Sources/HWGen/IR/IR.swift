@@ -47,6 +47,8 @@ public indirect enum Expr: Hashable, Sendable {
     case resize(Expr, HWType)
     /// Same bits, other signedness.
     case reinterpret(Expr, HWType)
+    /// Word `address` of memory `name` (only as the next value of a register: a synchronous read).
+    case read(String, Expr, HWType)
     /// An expression the DSL could not build; Checks report it at the use site.
     case invalid(String)
 
@@ -54,7 +56,7 @@ public indirect enum Expr: Hashable, Sendable {
     public var type: HWType {
         switch self {
         case .ref(_, let t), .const(_, let t), .unary(_, _, let t), .binary(_, _, _, let t),
-             .mux(_, _, _, let t), .resize(_, let t), .reinterpret(_, let t):
+             .mux(_, _, _, let t), .resize(_, let t), .reinterpret(_, let t), .read(_, _, let t):
             return t
         case .slice(_, let hi, let lo): return .u(hi - lo + 1)
         case .concat(let parts): return .u(parts.reduce(0) { $0 + $1.type.bits })
@@ -66,7 +68,7 @@ public indirect enum Expr: Hashable, Sendable {
     public var children: [Expr] {
         switch self {
         case .ref, .const, .invalid: return []
-        case .unary(_, let x, _), .slice(let x, _, _), .resize(let x, _), .reinterpret(let x, _): return [x]
+        case .unary(_, let x, _), .slice(let x, _, _), .resize(let x, _), .reinterpret(let x, _), .read(_, let x, _): return [x]
         case .binary(_, let l, let r, _): return [l, r]
         case .mux(let c, let t, let e, _): return [c, t, e]
         case .concat(let parts): return parts
@@ -83,7 +85,7 @@ public indirect enum Expr: Hashable, Sendable {
                 if seen == nil && out.count >= 16 { seen = Set(out) }
                 if seen != nil ? seen!.insert(n).inserted : !out.contains(n) { out.append(n) }
             case .const, .invalid: break
-            case .unary(_, let x, _), .slice(let x, _, _), .resize(let x, _), .reinterpret(let x, _): walk(x)
+            case .unary(_, let x, _), .slice(let x, _, _), .resize(let x, _), .reinterpret(let x, _), .read(_, let x, _): walk(x)
             case .binary(_, let l, let r, _): walk(l); walk(r)
             case .mux(let c, let t, let f, _): walk(c); walk(t); walk(f)
             case .concat(let parts): parts.forEach(walk)
@@ -98,7 +100,7 @@ public indirect enum Expr: Hashable, Sendable {
         switch self {
         case .invalid: return true
         case .ref, .const: return false
-        case .unary(_, let x, _), .slice(let x, _, _), .resize(let x, _), .reinterpret(let x, _): return x.hasInvalid
+        case .unary(_, let x, _), .slice(let x, _, _), .resize(let x, _), .reinterpret(let x, _), .read(_, let x, _): return x.hasInvalid
         case .binary(_, let l, let r, _): return l.hasInvalid || r.hasInvalid
         case .mux(let c, let t, let f, _): return c.hasInvalid || t.hasInvalid || f.hasInvalid
         case .concat(let parts): return parts.contains(where: \.hasInvalid)
@@ -157,6 +159,26 @@ public struct RegisterUpdate: Hashable, Sendable {
 
 /// An instance of another module. Inputs are connected to expressions; each output drives a wire
 /// of this module named in `outputs`.
+/// An inferred memory: `depth` words of `type` (depth a power of two), written and read on `clk`.
+public struct Memory: Hashable, Sendable {
+    public let name: String
+    public let type: HWType
+    public let depth: Int
+    public let location: SourceLocation
+
+    /// Width of an address: log2(depth).
+    public var addressBits: Int { max(1, depth.trailingZeroBitCount) }
+}
+
+/// `if (enable) memory[address] <= data;` on the clock edge.
+public struct MemoryWrite: Hashable, Sendable {
+    public let memory: String
+    public let address: Expr
+    public let data: Expr
+    public let enable: Expr
+    public let location: SourceLocation
+}
+
 public struct Instance: Hashable, Sendable {
     public let name: String
     public let module: Module
@@ -186,6 +208,9 @@ public struct Module: Hashable, Sendable {
     public var assignments: [Assignment]
     public var updates: [RegisterUpdate]
     public var instances: [Instance]
+    /// Inferred memories and their write ports (reads are `Expr.read` in register updates).
+    public var memories: [Memory] = []
+    public var memoryWrites: [MemoryWrite] = []
     /// Problems recorded while building (duplicate names, bad operators, …).
     public var buildDiagnostics: [Diagnostic]
     public let location: SourceLocation

@@ -14,9 +14,16 @@ public enum Designs {
         }
     }
 
+    /// The buffered GEMM engine around the array, when the spec has a `gemm:` section.
+    public static func gemmEngine(for spec: DesignSpec) -> GemmEngine? {
+        guard let g = spec.gemm, let array = engine(for: spec) as? SystolicOS else { return nil }
+        return GemmEngine(array: array, aWords: g.aWords, bWords: g.bWords, cWords: g.cWords, doubleBuffer: g.doubleBuffer)
+    }
+
     /// The top module for `spec`.
     public static func module(for spec: DesignSpec) -> Module {
-        engine(for: spec).module(name: spec.name, origin: spec.source)
+        if let g = gemmEngine(for: spec) { return g.module(name: spec.name, origin: spec.source) }
+        return engine(for: spec).module(name: spec.name, origin: spec.source)
     }
 
     /// Checked Verilog for `spec`: one file per module, children first.
@@ -30,10 +37,19 @@ public enum Designs {
         if let p = spec.engine.sparsity, let problem = GoldenSparsity.violation(b, p) {
             throw HWGenError.badInput("\(bName): \(problem) (engine.sparsity of \(spec.source))")
         }
+        if let g = gemmEngine(for: spec), let problem = g.fitProblem(m: a.rows, k: a.cols, n: b.cols) {
+            throw HWGenError.badInput("gemm \(a.rows)x\(a.cols)x\(b.cols) does not fit the buffers of \(spec.source): \(problem)")
+        }
     }
 
-    /// Cycles the golden model predicts for A·B, from the first accepted beat to the last result.
+    /// Cycles the golden model predicts for A·B: from the first accepted beat to the last result,
+    /// or with `gemm:` from `start` to `done`.
     public static func goldenCycles(_ spec: DesignSpec, shape s: GemmShape) -> Int {
+        let bare = engineCycles(spec, shape: s)
+        return spec.gemm == nil ? bare : GoldenTiming.gemmCycles(engineCycles: bare)
+    }
+
+    private static func engineCycles(_ spec: DesignSpec, shape s: GemmShape) -> Int {
         let e = spec.engine, mac = spec.macConfig
         switch (e.kind, e.dataflow) {
         case (.systolic, .os):

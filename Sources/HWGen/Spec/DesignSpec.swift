@@ -69,6 +69,26 @@ public struct EngineSpec: Equatable, Sendable {
     }
 }
 
+/// The `gemm:` section: buffers and a tiling controller around the engine.
+public struct GemmSpec: Equatable, Sendable {
+    /// Words of A, B and C each buffer holds (per set).
+    public var aWords: Int
+    public var bWords: Int
+    public var cWords: Int
+    /// Two sets of every buffer: the next GEMM's operands load while this one runs.
+    public var doubleBuffer: Bool
+
+    /// Allowed buffer size in words.
+    public static let wordRange = 2...(1 << 24)
+
+    public init(aWords: Int, bWords: Int, cWords: Int, doubleBuffer: Bool) {
+        self.aWords = aWords
+        self.bWords = bWords
+        self.cWords = cWords
+        self.doubleBuffer = doubleBuffer
+    }
+}
+
 /// A design spec as read from `designs/*.yaml` (or JSON).
 public struct DesignSpec: Equatable, Sendable {
     /// Design (top module) name, a Verilog identifier.
@@ -82,9 +102,12 @@ public struct DesignSpec: Equatable, Sendable {
     public var pipeline: Int
     /// Path the spec was loaded from, as the user gave it (appears in generated headers).
     public var source: String
+    /// Buffers and tiling controller around the engine, or nil for the bare engine.
+    public var gemm: GemmSpec?
 
     public init(name: String, engine: EngineSpec, mac: MACTypes, macKind: MACKind = .baseline,
-                pipeline: Int = 0, source: String) {
+                pipeline: Int = 0, source: String, gemm: GemmSpec? = nil) {
+        self.gemm = gemm
         self.name = name
         self.engine = engine
         self.mac = mac

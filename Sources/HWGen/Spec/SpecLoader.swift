@@ -40,7 +40,8 @@ private struct SpecReader {
     let source: String
 
     static let maxNameLength = 64
-    static let topKeys = ["name", "engine", "mac", "description"]
+    static let topKeys = ["name", "engine", "mac", "gemm", "description"]
+    static let gemmKeys = ["a_words", "b_words", "c_words", "double_buffer"]
     static let macKeys = ["a", "b", "acc", "kind", "pipeline"]
 
     func spec(from text: String) throws -> DesignSpec {
@@ -79,7 +80,8 @@ private struct SpecReader {
                 throw fail("mac.pipeline", "\(pipeline) (a split accumulator) applies to systolic dataflow os only (allowed with \(what): 0, 1)")
             }
         }
-        return DesignSpec(name: name, engine: engine, mac: mac, macKind: kind, pipeline: pipeline, source: source)
+        let gemm = try top["gemm"].map { try gemmSpec($0, engine: engine) }
+        return DesignSpec(name: name, engine: engine, mac: mac, macKind: kind, pipeline: pipeline, source: source, gemm: gemm)
     }
 
     /// The `engine:` mapping: its kind first, then that kind's fields.
@@ -129,6 +131,35 @@ private struct SpecReader {
             throw fail("engine", "\(macs) multipliers (\(kind.fields.dropFirst().filter { $0 != "stages" && $0 != "dataflow" }.joined(separator: "·"))) is too many (allowed: at most \(EngineSpec.maxMACs))")
         }
         return spec
+    }
+
+    /// The `gemm:` mapping. Each buffer is banked by lane (A and C by rows, B by columns) and
+    /// each bank's depth must be a power of two.
+    func gemmSpec(_ node: Node, engine: EngineSpec) throws -> GemmSpec {
+        let g = try mapping(node, "gemm", keys: Self.gemmKeys)
+        guard engine.kind == .matrix2d || (engine.kind == .systolic && engine.dataflow == .os) else {
+            let what = engine.kind == .systolic ? "dataflow \(engine.dataflow.rawValue)" : "engine \(engine.kind.rawValue)"
+            throw fail("gemm", "buffers and a tiling controller are built for systolic dataflow os and matrix2d only, not \(what) (allowed: remove gemm)")
+        }
+        func words(_ key: String, banks: Int, what: String) throws -> Int {
+            let w = try integer(g[key], "gemm.\(key)", in: GemmSpec.wordRange)
+            let depth = w / banks
+            guard w % banks == 0, depth >= 2, depth & (depth - 1) == 0 else {
+                throw fail("gemm.\(key)", "\(w) is not \(banks) banks (\(what)) of a power-of-two depth ≥ 2 (allowed: e.g. \(banks * 1024))")
+            }
+            return w
+        }
+        var double = false
+        if let d = g["double_buffer"] {
+            guard case .scalar(let sc) = d, tagName(d) == .bool, let v = d.bool else {
+                throw wrongType(d, "gemm.double_buffer", expected: "a boolean", allowed: "true, false")
+            }
+            _ = sc
+            double = v
+        }
+        return GemmSpec(aWords: try words("a_words", banks: engine.rows, what: "rows"),
+                        bWords: try words("b_words", banks: engine.cols, what: "columns"),
+                        cWords: try words("c_words", banks: engine.rows, what: "rows"), doubleBuffer: double)
     }
 
     // MARK: Errors

@@ -152,8 +152,26 @@ public enum Simulation {
     public static func writeVectors(spec: DesignSpec, a: IntMatrix, b: IntMatrix, expected: IntMatrix,
                                     to dir: URL) throws -> (beats: Int, words: Int) {
         let engine = Designs.engine(for: spec)
-        let stimulus = engine.stimulus(a: a, b: b)
         let golden = Designs.goldenCycles(spec, shape: GemmShape(m: a.rows, k: a.cols, n: b.cols))
+        if let g = Designs.gemmEngine(for: spec) {
+            let host = g.hostData(a: a, b: b)
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            try writeHex(dir.appendingPathComponent("dims.hex"), [Int64(a.rows), Int64(a.cols), Int64(b.cols)], bits: 32)
+            try writeHex(dir.appendingPathComponent("c_expected.hex"), expected.data, bits: spec.mac.acc.bits)
+            let loads = host.aLines.count + host.bLines.count
+            try writeHex(dir.appendingPathComponent("run.hex"),
+                         [host.aLines.count, host.bLines.count, host.cMap.count, 2 * golden + 3 * host.cMap.count + loads + 1000]
+                            .map(Int64.init), bits: 32)
+            try writeHex(dir.appendingPathComponent("c_map.hex"), host.cMap.flatMap { $0.map { Int64($0 ?? -1) } }, bits: 32)
+            for (file, lines, port) in [("a_load.hex", host.aLines, StreamPort("a", lanes: g.array.rows, spec.mac.a)),
+                                        ("b_load.hex", host.bLines, StreamPort("b", lanes: g.array.cols, spec.mac.b))] {
+                var text = ""
+                for line in lines { text += beatWord([line], ports: [port]); text += "\n" }
+                try text.write(to: dir.appendingPathComponent(file), atomically: false, encoding: .utf8)
+            }
+            return (max(host.aLines.count, host.bLines.count, host.cMap.count * g.array.rows), a.rows * b.cols)
+        }
+        let stimulus = engine.stimulus(a: a, b: b)
         let results = stimulus.order.reduce(0) { $0 + $1.count }
         let drain = 2 * engine.drainBound + 4
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

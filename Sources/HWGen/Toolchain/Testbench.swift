@@ -11,6 +11,18 @@ public enum TestbenchGenerator {
     public static func testbench(_ spec: DesignSpec) -> (moduleName: String, text: String) {
         let engine = Designs.engine(for: spec)
         let tbName = "tb_\(spec.name)"
+        if let g = Designs.gemmEngine(for: spec) {
+            func bits(_ depth: Int) -> String { String(max(1, depth.trailingZeroBitCount)) }
+            let values: [String: Any] = [
+                "tbName": tbName, "name": spec.name, "source": spec.source,
+                "summary": "\(engine.summary) with buffers", "macDescription": spec.macConfig.description,
+                "rows": String(g.array.rows), "cols": String(g.array.cols),
+                "aBits": String(spec.mac.a.bits), "bBits": String(spec.mac.b.bits), "accBits": String(spec.mac.acc.bits),
+                "aAddrBits": bits(g.aDepth), "bAddrBits": bits(g.bDepth), "cAddrBits": bits(g.cDepth),
+                "accSigned": spec.mac.acc.signed,
+            ]
+            return (tbName, Templates.render(Templates.gemmTestbench, values))
+        }
         var offset = 0
         var ports: [[String: String]] = []
         for p in engine.streamPorts {
