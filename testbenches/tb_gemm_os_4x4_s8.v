@@ -4,7 +4,9 @@
 // Loads the buffers from a_load.hex / b_load.hex (one line per word address), writes M, K, N
 // (dims.hex), pulses start, waits for done, then reads every C line and checks each row lane
 // against c_expected.hex through c_map.hex (ffffffff: padding, must be 0). run.hex holds the
-// A, B and C line counts and the watchdog. Writes c_rtl.txt ("row col hexvalue"), prints at most
+// A, B and C line counts, the watchdog and the number of runs: with 2 (double buffering) a
+// second GEMM (a2/b2_load.hex: A's rows and B's rows reversed, c2_expected.hex) is loaded into
+// the other set while the first run computes, and starts after C of the first was read back. Writes c_rtl.txt ("row col hexvalue"), prints at most
 // 10 "HWGEN MISMATCH" lines, one "HWGEN RESULT" line (cycles: start to done), then PASS or FAIL.
 /* verilator lint_off BLKSEQ */
 /* verilator lint_off DECLFILENAME */
@@ -56,15 +58,18 @@ module tb_gemm_os_4x4_s8;
         .c_rdata(c_rdata)
     );
 
-    reg [31:0]     run      [0:3];
+    reg [31:0]     run      [0:4];
     reg [31:0]     dims     [0:2];
     reg [R*AW-1:0] a_mem    [0:MAX_BEATS-1];
     reg [C*BW-1:0] b_mem    [0:MAX_BEATS-1];
     reg [31:0]     map_mem  [0:MAX_BEATS*R-1];
     reg [ACCW-1:0] c_mem    [0:MAX_WORDS-1];
+    reg [R*AW-1:0] a2_mem   [0:MAX_BEATS-1];     // second run (double buffering): A, B with
+    reg [C*BW-1:0] b2_mem   [0:MAX_BEATS-1];     // A's rows and B's rows reversed, so C's rows
+    reg [ACCW-1:0] c2_mem   [0:MAX_WORDS-1];     // come out reversed
 
-    integer A_LINES, B_LINES, C_LINES, LIMIT, M, K, N;
-    integer fd, edge_n, phase, n, start_edge, done_edge, wait_n;
+    integer A_LINES, B_LINES, C_LINES, LIMIT, M, K, N, RUNS;
+    integer fd, edge_n, phase, n, start_edge, done_edge, wait_n, run_n, preload_n;
     integer checked, mismatches, l, idx;
     reg     finished, timed_out;
     reg [ACCW-1:0] got, want;
@@ -109,6 +114,8 @@ module tb_gemm_os_4x4_s8;
         start_edge = 0;
         done_edge = 0;
         wait_n = 0;
+        run_n = 0;
+        preload_n = 0;
         checked = 0;
         mismatches = 0;
         finished = 1'b0;
@@ -124,6 +131,7 @@ module tb_gemm_os_4x4_s8;
         B_LINES = run[1];
         C_LINES = run[2];
         LIMIT = RESET_CYCLES + run[3];
+        RUNS = run[4];
         M = dims[0];
         K = dims[1];
         N = dims[2];
@@ -138,6 +146,11 @@ module tb_gemm_os_4x4_s8;
             $readmemh("b_load.hex", b_mem, 0, B_LINES - 1);
             $readmemh("c_map.hex", map_mem, 0, C_LINES * R - 1);
             $readmemh("c_expected.hex", c_mem, 0, M * N - 1);
+            if (RUNS > 1) begin
+                $readmemh("a2_load.hex", a2_mem, 0, A_LINES - 1);
+                $readmemh("b2_load.hex", b2_mem, 0, B_LINES - 1);
+                $readmemh("c2_expected.hex", c2_mem, 0, M * N - 1);
+            end
         end
     end
 
@@ -168,8 +181,20 @@ module tb_gemm_os_4x4_s8;
                         phase = 1;
                     end
                 end
-                1: begin   // wait for done
+                1: begin   // wait for done; with double buffering, load the next run's operands meanwhile
                     start <= 1'b0;
+                    if (run_n + 1 < RUNS && preload_n < A_LINES + B_LINES) begin
+                        a_we <= (preload_n < A_LINES);
+                        a_waddr <= preload_n;
+                        a_wdata <= (preload_n < A_LINES) ? a2_mem[preload_n] : 0;
+                        b_we <= (preload_n < B_LINES);
+                        b_waddr <= preload_n;
+                        b_wdata <= (preload_n < B_LINES) ? b2_mem[preload_n] : 0;
+                        preload_n = (preload_n + 1 < A_LINES || preload_n + 1 < B_LINES) ? preload_n + 1 : A_LINES + B_LINES;
+                    end else begin
+                        a_we <= 1'b0;
+                        b_we <= 1'b0;
+                    end
                     if (edge_n > start_edge && done === 1'b1) begin
                         done_edge = edge_n;
                         n = 0;
@@ -188,9 +213,9 @@ module tb_gemm_os_4x4_s8;
                             got = c_rdata[l*ACCW +: ACCW];
                             idx = map_mem[n * R + l];
                             if (idx >= 0) begin
-                                want = c_mem[idx];
+                                want = (run_n == 0) ? c_mem[idx] : c2_mem[idx];
                                 checked = checked + 1;
-                                $fdisplay(fd, "%0d %0d %h", idx / N, idx % N, got);
+                                if (run_n == 0) $fdisplay(fd, "%0d %0d %h", idx / N, idx % N, got);
                             end else begin
                                 want = 0;
                             end
@@ -201,7 +226,20 @@ module tb_gemm_os_4x4_s8;
                             end
                         end
                         n = n + 1;
-                        if (n == C_LINES) finish_run; else phase = 2;
+                        if (n < C_LINES) begin
+                            phase = 2;
+                        end else begin
+                            run_n = run_n + 1;
+                            if (run_n == RUNS) begin
+                                finish_run;
+                            end else begin     // the next run's operands are already in the other set
+                                a_we <= 1'b0;
+                                b_we <= 1'b0;
+                                start <= 1'b1;
+                                start_edge = edge_n + 1;
+                                phase = 1;
+                            end
+                        end
                     end
                 end
                 default: phase = 0;

@@ -141,4 +141,28 @@ import Testing
             try Designs.checkOperands(spec, a: a, b: b)
         }
     }
+
+    /// The double-buffer run must depend on the ping-pong: with the host's set never toggling,
+    /// the second GEMM's operands overwrite the first's while it computes, and the testbench fails.
+    @Test func brokenDoubleBufferIsCaught() throws {
+        guard CoSimTests.available(.icarus) else { return }
+        let mac = MACTypes(a: .s(8), b: .s(8), acc: .s(32))
+        let spec = DesignSpec(name: "mutant_gemm_db", engine: EngineSpec(kind: .systolic, rows: 2, cols: 2), mac: mac,
+                              pipeline: 1, source: "tests/mutant_gemm_db.yaml",
+                              gemm: GemmSpec(aWords: 2 * 64, bWords: 2 * 64, cWords: 2 * 64, doubleBuffer: true))
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hwgen-mutant-db-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let design = try Flow.emit(spec, to: dir)
+        let top = try #require(design.rtl.first { $0.lastPathComponent == "mutant_gemm_db.v" })
+        let text = try String(contentsOf: top, encoding: .utf8)
+        #expect(text.contains("fill_sel <= ~fill_sel;"))
+        try text.replacingOccurrences(of: "fill_sel <= ~fill_sel;", with: "fill_sel <= fill_sel;")
+            .write(to: top, atomically: true, encoding: .utf8)
+        let (a, b) = Operands.random(shape: GemmShape(m: 5, k: 9, n: 4), mac: mac, seed: 8)
+        let run = try Simulation.run(spec: spec, rtlFiles: design.rtl, testbench: design.testbench, a: a, b: b,
+                                     expected: GoldenGEMM.multiply(a, b, mac: mac), simulator: .icarus,
+                                     workDir: dir.appendingPathComponent("run"))
+        #expect(!run.tbPassed)
+        #expect(run.tbMismatches > 0)
+    }
 }

@@ -160,11 +160,25 @@ public enum Simulation {
             try writeHex(dir.appendingPathComponent("c_expected.hex"), expected.data, bits: spec.mac.acc.bits)
             let loads = host.aLines.count + host.bLines.count
             try writeHex(dir.appendingPathComponent("run.hex"),
-                         [host.aLines.count, host.bLines.count, host.cMap.count, 2 * golden + 3 * host.cMap.count + loads + 1000]
+                         [host.aLines.count, host.bLines.count, host.cMap.count,
+                          (g.doubleBuffer ? 2 : 1) * (2 * golden + 3 * host.cMap.count + loads) + 1000, g.doubleBuffer ? 2 : 1]
                             .map(Int64.init), bits: 32)
             try writeHex(dir.appendingPathComponent("c_map.hex"), host.cMap.flatMap { $0.map { Int64($0 ?? -1) } }, bits: 32)
+            var loads2: [(String, [[Int64]], StreamPort)] = []
+            if g.doubleBuffer {
+                let (m, k) = (a.rows, a.cols)
+                // A2[r][k] = A[M−1−r][K−1−k], B2[k][c] = B[K−1−k][c]: C2[r][c] = C[M−1−r][c] (the same
+                // products, summed in reverse order, which modular accumulation does not notice).
+                let a2 = IntMatrix(rows: m, cols: k, data: (0..<m).flatMap { r in (0..<k).map { a[m - 1 - r, k - 1 - $0] } })
+                let b2 = IntMatrix(rows: k, cols: b.cols, data: (0..<k).flatMap { r in (0..<b.cols).map { b[k - 1 - r, $0] } })
+                let c2 = IntMatrix(rows: m, cols: b.cols, data: (0..<m).reversed().flatMap { r in (0..<b.cols).map { expected[r, $0] } })
+                let host2 = g.hostData(a: a2, b: b2)
+                try writeHex(dir.appendingPathComponent("c2_expected.hex"), c2.data, bits: spec.mac.acc.bits)
+                loads2 = [("a2_load.hex", host2.aLines, StreamPort("a", lanes: g.array.rows, spec.mac.a)),
+                          ("b2_load.hex", host2.bLines, StreamPort("b", lanes: g.array.cols, spec.mac.b))]
+            }
             for (file, lines, port) in [("a_load.hex", host.aLines, StreamPort("a", lanes: g.array.rows, spec.mac.a)),
-                                        ("b_load.hex", host.bLines, StreamPort("b", lanes: g.array.cols, spec.mac.b))] {
+                                        ("b_load.hex", host.bLines, StreamPort("b", lanes: g.array.cols, spec.mac.b))] + loads2 {
                 var text = ""
                 for line in lines { text += beatWord([line], ports: [port]); text += "\n" }
                 try text.write(to: dir.appendingPathComponent(file), atomically: false, encoding: .utf8)
