@@ -40,7 +40,8 @@ import Testing
         }
         if e.kind != .systolic {
             let k = e.sparsity.map { e.depth / $0.n * $0.m } ?? e.depth
-            return GoldenTiming.dotCycles(m: e.rows, n: e.cols, k: k, stages: e.stages, gemm: (s.m, s.k, s.n))
+            return GoldenTiming.dotCycles(m: e.rows, n: e.cols, k: k, stages: e.stages, gemm: (s.m, s.k, s.n),
+                                          elementCycles: spec.macConfig.elementCycles)
         }
         switch e.dataflow {
         case .os: return GoldenTiming.osCycles(rows: e.rows, cols: e.cols, m: s.m, k: s.k, n: s.n, pipeline: spec.pipeline,
@@ -62,6 +63,8 @@ import Testing
         dot(.cube, 2, 2, 3, stages: 1, MACTypes(a: .u(8), b: .s(8), acc: .s(24)), .booth),
         dot(.tree, 1, 3, 5, stages: 0, MACTypes(a: .s(8), b: .s(8), acc: .s(20)), .booth),
         sparseTree(3, 4, "2:4", MACTypes(a: .s(8), b: .s(8), acc: .s(32)), .baseline),
+        sparseTree(2, 4, "2:4", MACTypes(a: .u(8), b: .s(8), acc: .s(24)), .bitserial),
+        dot(.cube, 2, 2, 3, stages: 2, MACTypes(a: .s(8), b: .s(4), acc: .s(20)), .bitserial),
         sparseTree(2, 2, "2:8", MACTypes(a: .s(8), b: .s(4), acc: .s(24)), .booth),
         matrix2d(3, 2, MACTypes(a: .s(8), b: .s(8), acc: .s(32)), .baseline, pipeline: 0),
         matrix2d(2, 3, MACTypes(a: .s(8), b: .s(4), acc: .s(24)), .bitserial, pipeline: 1),

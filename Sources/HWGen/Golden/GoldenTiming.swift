@@ -112,14 +112,16 @@ public enum GoldenTiming {
 
     /// Cycle model of the m×n×k dot-product engines (3D-Cube; a tree is 1×lanes×width).
     ///
-    /// One beat per cycle: for each of the ⌈M/m⌉·⌈N/n⌉ output tiles, ⌈K/k⌉ beats. A beat's dot
-    /// products pass `stages` register levels, enter the accumulators at the end of that cycle,
-    /// and the last beat of a tile puts its sums on the ports one cycle later: the run takes
-    /// beats + stages + 1 cycles.
-    public static func dotCycles(m: Int, n: Int, k: Int, stages: Int, gemm: (m: Int, k: Int, n: Int)) -> Int {
+    /// One beat every D cycles (D = `elementCycles`, 1 but for `bitserial`): for each of the
+    /// ⌈M/m⌉·⌈N/n⌉ output tiles, ⌈K/k⌉ beats. A beat's dot products (one per cycle of the beat)
+    /// pass `stages` register levels, enter the accumulators at the end of that cycle, and the
+    /// last cycle of a tile's last beat puts its sums on the ports one cycle later: the run takes
+    /// beats·D + stages + 1 cycles.
+    public static func dotCycles(m: Int, n: Int, k: Int, stages: Int, gemm: (m: Int, k: Int, n: Int),
+                                 elementCycles d: Int = 1) -> Int {
         checkShape(m, n, gemm.m, gemm.k, gemm.n)
-        precondition(k >= 1 && stages >= 0, "GoldenTiming: dot depth ≥ 1, stages ≥ 0")
-        return ceilDiv(gemm.m, m) * ceilDiv(gemm.n, n) * ceilDiv(gemm.k, k) + stages + 1
+        precondition(k >= 1 && stages >= 0 && d >= 1, "GoldenTiming: dot depth ≥ 1, stages ≥ 0, elementCycles ≥ 1")
+        return ceilDiv(gemm.m, m) * ceilDiv(gemm.n, n) * ceilDiv(gemm.k, k) * d + stages + 1
     }
 
     /// Cycles of the buffered GEMM engine from the cycle `start` is high to the cycle `done` is:

@@ -67,7 +67,8 @@ public enum Designs {
         case (.cube, _), (.tree, _):
             // With N:M weights a beat covers depth / N · M elements of K.
             let k = e.sparsity.map { e.depth / $0.n * $0.m } ?? e.depth
-            return GoldenTiming.dotCycles(m: e.rows, n: e.cols, k: k, stages: e.stages, gemm: (s.m, s.k, s.n))
+            return GoldenTiming.dotCycles(m: e.rows, n: e.cols, k: k, stages: e.stages, gemm: (s.m, s.k, s.n),
+                                          elementCycles: mac.elementCycles)
         }
     }
 

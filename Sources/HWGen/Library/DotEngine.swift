@@ -25,7 +25,6 @@ public struct DotEngine: Engine {
     public let sparsity: Sparsity?
 
     public init(m: Int, n: Int, k: Int, stages: Int, mac: MACConfig, isTree: Bool, sparsity: Sparsity? = nil) {
-        precondition(mac.kind != .bitserial, "DotEngine: baseline or booth MACs")
         precondition(!isTree || m == 1, "DotEngine: a tree has one row")
         precondition(sparsity.map { k % $0.n == 0 } ?? true, "DotEngine: k must be whole groups of N")
         self.sparsity = sparsity
@@ -39,7 +38,7 @@ public struct DotEngine: Engine {
 
     public var macCount: Int { m * n * k }
     public var outputLanes: Int { m * n }
-    public var drainBound: Int { stages + 2 }
+    public var drainBound: Int { stages + mac.elementCycles + 2 }
 
     public var summary: String {
         (isTree ? "\(n)-lane multiplier-adder tree of width \(k)" : "\(m)x\(n)x\(k) 3D-Cube")
@@ -71,14 +70,16 @@ public struct DotEngine: Engine {
 
     /// One lane: `dot` of a k-element row and column, pipelined, `u(acc)` or (booth) two rows.
     public var lane: Module {
-        let t = mac.types, w = t.acc.bits
-        let booth = mac.kind == .booth
+        let t = mac.types, w = t.acc.bits, unit = MACUnit(mac)
+        let booth = mac.kind != .baseline          // rows in one carry-save tree (booth and bitserial)
+        let serial = mac.kind == .bitserial
         let name = (sparsity.map { "sdot\(k)_\($0.n)of\($0.m)" } ?? "dot\(k)") + "_\(mac.kind.rawValue)_s\(stages)_\(t.tag)"
         let what = sparsity.map { "Sum of \(k) products b_i * a[group(i) * \($0.m) + idx_i] (\($0) sparse weights)" } ?? "Sum of \(k) products a_i*b_i"
         return Module(name, doc: "\(what) (wraps to \(t.acc)), \(stages) register level(s) in the reduction"
-                      + (booth ? "; Booth rows of all products compressed together, one final add." : ".")) { mb in
-            var a = (0..<denseDepth).map { mb.input("a\($0)", t.a) }
-            let b = (0..<k).map { mb.input("b\($0)", t.b) }
+                      + (serial ? "; one Booth digit of each b per cycle, the digit rows compressed together."
+                  : booth ? "; Booth rows of all products compressed together, one final add." : ".")) { mb in
+            var a = (0..<denseDepth).map { mb.input("a\($0)", unit.aLane) }
+            let b = (0..<k).map { mb.input("b\($0)", unit.bLane) }
             if let p = sparsity {
                 // Each stored weight picks its activation among the M of its group.
                 let idx = (0..<k).map { mb.input("i\($0)", .u(p.indexBits)) }
@@ -90,7 +91,9 @@ public struct DotEngine: Engine {
             }
             var rows: [Value] = []
             for i in 0..<k {
-                if booth {
+                if serial {
+                    rows.append(MACUnit.modulo(MACUnit.digitRow(mb, a[i], b[i], prefix: "p\(i)_row"), bits: w))
+                } else if booth {
                     rows += MACUnit.boothRows(mb, a[i], b[i], width: w, prefix: "p\(i)_booth")
                 } else {
                     rows.append(mb.wire("p\(i)", a[i] * b[i]))
@@ -154,13 +157,36 @@ public struct DotEngine: Engine {
             let idxType = HWType.u(sparsity?.indexBits ?? 1)
             let bIdx = sparsity.map { _ in mb.input("b_idx", .u(k * n * idxType.bits)) }
             let first = mb.input("first", .bit), last = mb.input("last", .bit)
-            mb.output("in_ready", Value.constant(1, .bit))
             func field(_ v: Value, _ idx: Int, _ type: HWType) -> Value {
                 let raw = v.bits(idx * type.bits + type.bits - 1, idx * type.bits)
                 return type.signed ? raw.asSigned : raw
             }
+            // A multi-cycle MAC (bitserial: one Booth digit per cycle) takes a beat every D cycles.
+            let unit = MACUnit(mac), d = unit.elementCycles
+            var valid = inValid, isFirst = first, isLast = last, accept = inValid
+            if d > 1 {
+                let phase = mb.register("phase", .u(bitsFor(d - 1)), reset: 0)
+                let idle = mb.wire("phase_idle", phase == 0)
+                mb.output("in_ready", idle)
+                accept = mb.wire("accept", inValid & idle)
+                phase.next(accept.select(Value.constant(1, phase.type),
+                                         (idle | (phase == d - 1)).select(Value.constant(0, phase.type), (phase + 1).wrapped(to: phase.type))))
+                let lastHeld = mb.register("last_held", .bit, reset: 0)
+                lastHeld.next(last, enable: accept)
+                valid = mb.wire("active", accept | ~idle)
+                isFirst = mb.wire("first_cycle", accept & first)
+                isLast = mb.wire("last_cycle", lastHeld & (phase == d - 1))
+            } else {
+                mb.output("in_ready", Value.constant(1, .bit))
+            }
+            let aLanes = (0..<(m * kd)).map { unit.serializeA(mb, field(aBlk, $0, t.a), load: accept, prefix: "a\($0)") }
+            let bLanes = (0..<(k * n)).map { unit.serializeB(mb, field(bBlk, $0, t.b), load: accept, prefix: "b\($0)") }
+            let idxLanes: [Value] = bIdx.map { v in (0..<(k * n)).map { x -> Value in
+                let live = field(v, x, idxType)
+                guard d > 1 else { return live }
+                return accept.select(live, mb.delay(live, "idx\(x)_q", reset: nil, enable: accept))   // held for the beat
+            } } ?? []
             // The flags follow the dot products through the trees' register levels.
-            var valid = inValid, isFirst = first, isLast = last
             for s in 0..<stages {
                 valid = mb.delay(valid, "valid_d\(s + 1)")
                 isFirst = mb.delay(isFirst, "first_d\(s + 1)")
@@ -170,10 +196,10 @@ public struct DotEngine: Engine {
             for i in 0..<m {
                 for j in 0..<n {
                     var ports: [String: Value] = [:]
-                    for e in 0..<kd { ports["a\(e)"] = field(aBlk, i * kd + e, t.a) }
+                    for e in 0..<kd { ports["a\(e)"] = aLanes[i * kd + e] }
                     for e in 0..<k {
-                        ports["b\(e)"] = field(bBlk, e * n + j, t.b)
-                        if let bIdx { ports["i\(e)"] = field(bIdx, e * n + j, idxType) }
+                        ports["b\(e)"] = bLanes[e * n + j]
+                        if !idxLanes.isEmpty { ports["i\(e)"] = idxLanes[e * n + j] }
                     }
                     let dot = mb.instance(lane, "dot_\(i)_\(j)", ports)["dot"]
                     let acc = mb.register("acc_\(i)_\(j)", t.acc, reset: nil)

@@ -163,14 +163,14 @@ public struct MACUnit: Sendable {
 
     /// The row `digit·a` of a `bitserial` unit, `s(a bits + 2)`: 0, a or 2a selected by the digit
     /// `{neg, two, one}`, negated as its ones' complement plus one when `neg` is set.
-    static func digitRow(_ m: ModuleBuilder, _ a: Value, _ digit: Value) -> Value {
+    static func digitRow(_ m: ModuleBuilder, _ a: Value, _ digit: Value, prefix: String = "row") -> Value {
         let (neg, two, one) = (digit[2], digit[1], digit[0])
         let l = a.type.bits
         let once = a.extended(to: .s(l + 1))
         let twice = concat([a.asUnsigned, Value.constant(0, .bit)]).asSigned
         let selected = one.select(once, two.select(twice, Value.constant(0, .s(l + 1))))
-        let ones = m.wire("row_ones", (selected.asUnsigned ^ replicate(neg, l + 1)).asSigned)
-        return m.wire("row", ones + neg)
+        let ones = m.wire("\(prefix)_ones", (selected.asUnsigned ^ replicate(neg, l + 1)).asSigned)
+        return m.wire(prefix, ones + neg)
     }
 
     // MARK: - Booth radix-4 with a carry-save accumulator
