@@ -75,6 +75,7 @@ module tb_gemm_os_4x4_s8_db;
     reg [ACCW-1:0] got, want;
     reg [8*1024-1:0] wave_file;
 
+    // Ends the run: summary line, PASS/FAIL, exit status.
     task finish_run;
         begin
             finished = 1'b1;

@@ -1,4 +1,32 @@
 extension Templates {
+    /// The testbenches' `finish_run` task: summary line with `cycles` (a Verilog expression),
+    /// PASS/FAIL, exit status.
+    static func finishRunTask(cycles: String) -> String {
+        #"""
+
+    // Ends the run: summary line, PASS/FAIL, exit status.
+    task finish_run;
+        begin
+            finished = 1'b1;
+            $fclose(fd);
+            $display("HWGEN RESULT checked=%0d mismatches=%0d cycles=%0d", checked, mismatches, \#(cycles));
+            if (mismatches == 0 && !timed_out) begin
+                $display("PASS");
+                $finish;
+            end else begin
+                $display("FAIL");
+`ifdef __ICARUS__
+                $fatal(1, "HWGEN testbench failed");
+`else
+                $stop;
+`endif
+            end
+        end
+    endtask
+
+"""#
+    }
+
     /// Self-checking Verilog-2005 testbench for any engine with HWGen's stream interface
     /// (`in_valid`/`in_ready` with the engine's stream ports in, `out_valid`/`out_data` lanes out).
     ///
@@ -96,25 +124,7 @@ module {{{tbName}}};
     reg [IW-1:0]   beat;
     reg [ACCW-1:0] got, want;
 
-    // Ends the run: summary line, PASS/FAIL, exit status.
-    task finish_run;
-        begin
-            finished = 1'b1;
-            $fclose(fd);
-            $display("HWGEN RESULT checked=%0d mismatches=%0d cycles=%0d", checked, mismatches, last_cycle + 1);
-            if (mismatches == 0 && !timed_out) begin
-                $display("PASS");
-                $finish;
-            end else begin
-                $display("FAIL");
-`ifdef __ICARUS__
-                $fatal(1, "HWGEN testbench failed");
-`else
-                $stop;
-`endif
-            end
-        end
-    endtask
+"""# + finishRunTask(cycles: "last_cycle + 1") + #"""
 
     // Puts beat beat_n on the stream ports (nonblocking), or idles them after the last.
     task offer;
@@ -364,24 +374,7 @@ module {{{tbName}}};
     reg [ACCW-1:0] got, want;
     reg [8*1024-1:0] wave_file;
 
-    task finish_run;
-        begin
-            finished = 1'b1;
-            $fclose(fd);
-            $display("HWGEN RESULT checked=%0d mismatches=%0d cycles=%0d", checked, mismatches, done_edge - start_edge);
-            if (mismatches == 0 && !timed_out) begin
-                $display("PASS");
-                $finish;
-            end else begin
-                $display("FAIL");
-`ifdef __ICARUS__
-                $fatal(1, "HWGEN testbench failed");
-`else
-                $stop;
-`endif
-            end
-        end
-    endtask
+"""# + finishRunTask(cycles: "done_edge - start_edge") + #"""
 
     initial begin
         clk = 1'b0;

@@ -137,22 +137,20 @@ public struct GemmEngine: Sendable {
                 return type.signed ? raw.asSigned : raw
             }
 
-            // A and B banks: host writes, reads at the next address.
-            var aCol: [Value] = [], bRow: [Value] = []
-            for i in 0..<R {
-                let bank = m.memory("a_bank\(i)", t.a, depth: aDepth * sets)
-                bank.write(address(fillSel, aWaddr), lane(aWdata, i, t.a), enable: aWe)
-                let q = m.register("a_q\(i)", t.a, reset: nil)
-                q.next(bank[address(runSel.map { go.select(fillSel!, $0) }, aNext)])
-                aCol.append(q.value.asUnsigned)
+            // A and B banks: host writes; reads at the next address (from the set `start` hands over).
+            let readSet = runSel.map { go.select(fillSel!, $0) }
+            func banks(_ name: String, _ count: Int, _ type: HWType, depth: Int,
+                       write: (addr: Value, data: Value, enable: Value), read: Value) -> [Value] {
+                (0..<count).map { i in
+                    let bank = m.memory("\(name)_bank\(i)", type, depth: depth * sets)
+                    bank.write(address(fillSel, write.addr), lane(write.data, i, type), enable: write.enable)
+                    let q = m.register("\(name)_q\(i)", type, reset: nil)
+                    q.next(bank[address(readSet, read)])
+                    return q.value.asUnsigned
+                }
             }
-            for j in 0..<C {
-                let bank = m.memory("b_bank\(j)", t.b, depth: bDepth * sets)
-                bank.write(address(fillSel, bWaddr), lane(bWdata, j, t.b), enable: bWe)
-                let q = m.register("b_q\(j)", t.b, reset: nil)
-                q.next(bank[address(runSel.map { go.select(fillSel!, $0) }, bNext)])
-                bRow.append(q.value.asUnsigned)
-            }
+            let aCol = banks("a", R, t.a, depth: aDepth, write: (aWaddr, aWdata, aWe), read: aNext)
+            let bRow = banks("b", C, t.b, depth: bDepth, write: (bWaddr, bWdata, bWe), read: bNext)
 
             let out = m.instance(engine, "array", [
                 "in_valid": feeding, "in_last": lastK,
