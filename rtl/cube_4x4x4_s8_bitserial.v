@@ -296,6 +296,8 @@ module cube_4x4x4_s8_bitserial (
     wire b15_digit3_neg = b_blk[127];
     wire b15_digit3_one = b_blk[126] ^ b_blk[125];
     wire b15_digit3_two = ((b_blk[127] & ~b_blk[126]) & ~b_blk[125]) | ((~b_blk[127] & b_blk[126]) & b_blk[125]);
+    wire acc_clear = valid_d1 & first_d1;
+    wire acc_add = valid_d1 & ~first_d1;
 
     assign in_ready = phase_idle;
     assign out_valid = {{16{done}}};
@@ -542,24 +544,22 @@ module cube_4x4x4_s8_bitserial (
         b13_digits <= accept ? {b13_digit3_neg, b13_digit3_two, b13_digit3_one, b13_digit2_neg, b13_digit2_two, b13_digit2_one, b13_digit1_neg, b13_digit1_two, b13_digit1_one} : {3'd0, b13_digits[8:3]};
         b14_digits <= accept ? {b14_digit3_neg, b14_digit3_two, b14_digit3_one, b14_digit2_neg, b14_digit2_two, b14_digit2_one, b14_digit1_neg, b14_digit1_two, b14_digit1_one} : {3'd0, b14_digits[8:3]};
         b15_digits <= accept ? {b15_digit3_neg, b15_digit3_two, b15_digit3_one, b15_digit2_neg, b15_digit2_two, b15_digit2_one, b15_digit1_neg, b15_digit1_two, b15_digit1_one} : {3'd0, b15_digits[8:3]};
-        if (valid_d1) begin
-            acc_0_0 <= (first_d1 ? 32'd0 : acc_0_0) + dot_0_0_dot;
-            acc_0_1 <= (first_d1 ? 32'd0 : acc_0_1) + dot_0_1_dot;
-            acc_0_2 <= (first_d1 ? 32'd0 : acc_0_2) + dot_0_2_dot;
-            acc_0_3 <= (first_d1 ? 32'd0 : acc_0_3) + dot_0_3_dot;
-            acc_1_0 <= (first_d1 ? 32'd0 : acc_1_0) + dot_1_0_dot;
-            acc_1_1 <= (first_d1 ? 32'd0 : acc_1_1) + dot_1_1_dot;
-            acc_1_2 <= (first_d1 ? 32'd0 : acc_1_2) + dot_1_2_dot;
-            acc_1_3 <= (first_d1 ? 32'd0 : acc_1_3) + dot_1_3_dot;
-            acc_2_0 <= (first_d1 ? 32'd0 : acc_2_0) + dot_2_0_dot;
-            acc_2_1 <= (first_d1 ? 32'd0 : acc_2_1) + dot_2_1_dot;
-            acc_2_2 <= (first_d1 ? 32'd0 : acc_2_2) + dot_2_2_dot;
-            acc_2_3 <= (first_d1 ? 32'd0 : acc_2_3) + dot_2_3_dot;
-            acc_3_0 <= (first_d1 ? 32'd0 : acc_3_0) + dot_3_0_dot;
-            acc_3_1 <= (first_d1 ? 32'd0 : acc_3_1) + dot_3_1_dot;
-            acc_3_2 <= (first_d1 ? 32'd0 : acc_3_2) + dot_3_2_dot;
-            acc_3_3 <= (first_d1 ? 32'd0 : acc_3_3) + dot_3_3_dot;
-        end
+        acc_0_0 <= acc_clear ? dot_0_0_dot : (acc_0_0 + (acc_add ? dot_0_0_dot : 32'd0));
+        acc_0_1 <= acc_clear ? dot_0_1_dot : (acc_0_1 + (acc_add ? dot_0_1_dot : 32'd0));
+        acc_0_2 <= acc_clear ? dot_0_2_dot : (acc_0_2 + (acc_add ? dot_0_2_dot : 32'd0));
+        acc_0_3 <= acc_clear ? dot_0_3_dot : (acc_0_3 + (acc_add ? dot_0_3_dot : 32'd0));
+        acc_1_0 <= acc_clear ? dot_1_0_dot : (acc_1_0 + (acc_add ? dot_1_0_dot : 32'd0));
+        acc_1_1 <= acc_clear ? dot_1_1_dot : (acc_1_1 + (acc_add ? dot_1_1_dot : 32'd0));
+        acc_1_2 <= acc_clear ? dot_1_2_dot : (acc_1_2 + (acc_add ? dot_1_2_dot : 32'd0));
+        acc_1_3 <= acc_clear ? dot_1_3_dot : (acc_1_3 + (acc_add ? dot_1_3_dot : 32'd0));
+        acc_2_0 <= acc_clear ? dot_2_0_dot : (acc_2_0 + (acc_add ? dot_2_0_dot : 32'd0));
+        acc_2_1 <= acc_clear ? dot_2_1_dot : (acc_2_1 + (acc_add ? dot_2_1_dot : 32'd0));
+        acc_2_2 <= acc_clear ? dot_2_2_dot : (acc_2_2 + (acc_add ? dot_2_2_dot : 32'd0));
+        acc_2_3 <= acc_clear ? dot_2_3_dot : (acc_2_3 + (acc_add ? dot_2_3_dot : 32'd0));
+        acc_3_0 <= acc_clear ? dot_3_0_dot : (acc_3_0 + (acc_add ? dot_3_0_dot : 32'd0));
+        acc_3_1 <= acc_clear ? dot_3_1_dot : (acc_3_1 + (acc_add ? dot_3_1_dot : 32'd0));
+        acc_3_2 <= acc_clear ? dot_3_2_dot : (acc_3_2 + (acc_add ? dot_3_2_dot : 32'd0));
+        acc_3_3 <= acc_clear ? dot_3_3_dot : (acc_3_3 + (acc_add ? dot_3_3_dot : 32'd0));
         if (rst) begin
             phase <= 2'd0;
             last_held <= 1'd0;

@@ -49,6 +49,8 @@ module cube_4x4x4_s8s4 (
     wire signed [31:0] dot_3_1_dot;
     wire signed [31:0] dot_3_2_dot;
     wire signed [31:0] dot_3_3_dot;
+    wire acc_clear = valid_d1 & first_d1;
+    wire acc_add = valid_d1 & ~first_d1;
 
     assign in_ready = 1'd1;
     assign out_valid = {{16{done}}};
@@ -263,24 +265,22 @@ module cube_4x4x4_s8s4 (
     );
 
     always @(posedge clk) begin
-        if (valid_d1) begin
-            acc_0_0 <= (first_d1 ? 32'd0 : acc_0_0) + dot_0_0_dot;
-            acc_0_1 <= (first_d1 ? 32'd0 : acc_0_1) + dot_0_1_dot;
-            acc_0_2 <= (first_d1 ? 32'd0 : acc_0_2) + dot_0_2_dot;
-            acc_0_3 <= (first_d1 ? 32'd0 : acc_0_3) + dot_0_3_dot;
-            acc_1_0 <= (first_d1 ? 32'd0 : acc_1_0) + dot_1_0_dot;
-            acc_1_1 <= (first_d1 ? 32'd0 : acc_1_1) + dot_1_1_dot;
-            acc_1_2 <= (first_d1 ? 32'd0 : acc_1_2) + dot_1_2_dot;
-            acc_1_3 <= (first_d1 ? 32'd0 : acc_1_3) + dot_1_3_dot;
-            acc_2_0 <= (first_d1 ? 32'd0 : acc_2_0) + dot_2_0_dot;
-            acc_2_1 <= (first_d1 ? 32'd0 : acc_2_1) + dot_2_1_dot;
-            acc_2_2 <= (first_d1 ? 32'd0 : acc_2_2) + dot_2_2_dot;
-            acc_2_3 <= (first_d1 ? 32'd0 : acc_2_3) + dot_2_3_dot;
-            acc_3_0 <= (first_d1 ? 32'd0 : acc_3_0) + dot_3_0_dot;
-            acc_3_1 <= (first_d1 ? 32'd0 : acc_3_1) + dot_3_1_dot;
-            acc_3_2 <= (first_d1 ? 32'd0 : acc_3_2) + dot_3_2_dot;
-            acc_3_3 <= (first_d1 ? 32'd0 : acc_3_3) + dot_3_3_dot;
-        end
+        acc_0_0 <= acc_clear ? dot_0_0_dot : (acc_0_0 + (acc_add ? dot_0_0_dot : 32'd0));
+        acc_0_1 <= acc_clear ? dot_0_1_dot : (acc_0_1 + (acc_add ? dot_0_1_dot : 32'd0));
+        acc_0_2 <= acc_clear ? dot_0_2_dot : (acc_0_2 + (acc_add ? dot_0_2_dot : 32'd0));
+        acc_0_3 <= acc_clear ? dot_0_3_dot : (acc_0_3 + (acc_add ? dot_0_3_dot : 32'd0));
+        acc_1_0 <= acc_clear ? dot_1_0_dot : (acc_1_0 + (acc_add ? dot_1_0_dot : 32'd0));
+        acc_1_1 <= acc_clear ? dot_1_1_dot : (acc_1_1 + (acc_add ? dot_1_1_dot : 32'd0));
+        acc_1_2 <= acc_clear ? dot_1_2_dot : (acc_1_2 + (acc_add ? dot_1_2_dot : 32'd0));
+        acc_1_3 <= acc_clear ? dot_1_3_dot : (acc_1_3 + (acc_add ? dot_1_3_dot : 32'd0));
+        acc_2_0 <= acc_clear ? dot_2_0_dot : (acc_2_0 + (acc_add ? dot_2_0_dot : 32'd0));
+        acc_2_1 <= acc_clear ? dot_2_1_dot : (acc_2_1 + (acc_add ? dot_2_1_dot : 32'd0));
+        acc_2_2 <= acc_clear ? dot_2_2_dot : (acc_2_2 + (acc_add ? dot_2_2_dot : 32'd0));
+        acc_2_3 <= acc_clear ? dot_2_3_dot : (acc_2_3 + (acc_add ? dot_2_3_dot : 32'd0));
+        acc_3_0 <= acc_clear ? dot_3_0_dot : (acc_3_0 + (acc_add ? dot_3_0_dot : 32'd0));
+        acc_3_1 <= acc_clear ? dot_3_1_dot : (acc_3_1 + (acc_add ? dot_3_1_dot : 32'd0));
+        acc_3_2 <= acc_clear ? dot_3_2_dot : (acc_3_2 + (acc_add ? dot_3_2_dot : 32'd0));
+        acc_3_3 <= acc_clear ? dot_3_3_dot : (acc_3_3 + (acc_add ? dot_3_3_dot : 32'd0));
         if (rst) begin
             valid_d1 <= 1'd0;
             first_d1 <= 1'd0;

@@ -28,6 +28,8 @@ module tree_4x16_s8s4 (
     wire signed [31:0] dot_0_1_dot;
     wire signed [31:0] dot_0_2_dot;
     wire signed [31:0] dot_0_3_dot;
+    wire acc_clear = valid_d2 & first_d2;
+    wire acc_add = valid_d2 & ~first_d2;
 
     assign in_ready = 1'd1;
     assign out_valid = {{4{done}}};
@@ -182,12 +184,10 @@ module tree_4x16_s8s4 (
     );
 
     always @(posedge clk) begin
-        if (valid_d2) begin
-            acc_0_0 <= (first_d2 ? 32'd0 : acc_0_0) + dot_0_0_dot;
-            acc_0_1 <= (first_d2 ? 32'd0 : acc_0_1) + dot_0_1_dot;
-            acc_0_2 <= (first_d2 ? 32'd0 : acc_0_2) + dot_0_2_dot;
-            acc_0_3 <= (first_d2 ? 32'd0 : acc_0_3) + dot_0_3_dot;
-        end
+        acc_0_0 <= acc_clear ? dot_0_0_dot : (acc_0_0 + (acc_add ? dot_0_0_dot : 32'd0));
+        acc_0_1 <= acc_clear ? dot_0_1_dot : (acc_0_1 + (acc_add ? dot_0_1_dot : 32'd0));
+        acc_0_2 <= acc_clear ? dot_0_2_dot : (acc_0_2 + (acc_add ? dot_0_2_dot : 32'd0));
+        acc_0_3 <= acc_clear ? dot_0_3_dot : (acc_0_3 + (acc_add ? dot_0_3_dot : 32'd0));
         if (rst) begin
             valid_d1 <= 1'd0;
             first_d1 <= 1'd0;

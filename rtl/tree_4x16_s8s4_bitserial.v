@@ -515,6 +515,8 @@ module tree_4x16_s8s4_bitserial (
     wire b63_digit1_neg = b_blk[255];
     wire b63_digit1_one = b_blk[254] ^ b_blk[253];
     wire b63_digit1_two = ((b_blk[255] & ~b_blk[254]) & ~b_blk[253]) | ((~b_blk[255] & b_blk[254]) & b_blk[253]);
+    wire acc_clear = valid_d2 & first_d2;
+    wire acc_add = valid_d2 & ~first_d2;
 
     assign in_ready = phase_idle;
     assign out_valid = {{4{done}}};
@@ -749,12 +751,10 @@ module tree_4x16_s8s4_bitserial (
         b61_digits <= accept ? {b61_digit1_neg, b61_digit1_two, b61_digit1_one} : 3'd0;
         b62_digits <= accept ? {b62_digit1_neg, b62_digit1_two, b62_digit1_one} : 3'd0;
         b63_digits <= accept ? {b63_digit1_neg, b63_digit1_two, b63_digit1_one} : 3'd0;
-        if (valid_d2) begin
-            acc_0_0 <= (first_d2 ? 32'd0 : acc_0_0) + dot_0_0_dot;
-            acc_0_1 <= (first_d2 ? 32'd0 : acc_0_1) + dot_0_1_dot;
-            acc_0_2 <= (first_d2 ? 32'd0 : acc_0_2) + dot_0_2_dot;
-            acc_0_3 <= (first_d2 ? 32'd0 : acc_0_3) + dot_0_3_dot;
-        end
+        acc_0_0 <= acc_clear ? dot_0_0_dot : (acc_0_0 + (acc_add ? dot_0_0_dot : 32'd0));
+        acc_0_1 <= acc_clear ? dot_0_1_dot : (acc_0_1 + (acc_add ? dot_0_1_dot : 32'd0));
+        acc_0_2 <= acc_clear ? dot_0_2_dot : (acc_0_2 + (acc_add ? dot_0_2_dot : 32'd0));
+        acc_0_3 <= acc_clear ? dot_0_3_dot : (acc_0_3 + (acc_add ? dot_0_3_dot : 32'd0));
         if (rst) begin
             phase <= 1'd0;
             last_held <= 1'd0;

@@ -192,6 +192,10 @@ public struct DotEngine: Engine {
                 isFirst = mb.delay(isFirst, "first_d\(s + 1)")
                 isLast = mb.delay(isLast, "last_d\(s + 1)")
             }
+            // The accumulators' controls are gates, not flip-flop outputs: a clear (a tile's first
+            // dot) and an add (any later valid dot). A gate's fan-out to every accumulator bit is
+            // buffered by synthesis; a flop's is not in this flow. Without either, dot is not added.
+            let clear = mb.wire("acc_clear", valid & isFirst), add = mb.wire("acc_add", valid & ~isFirst)
             var outValid: [Value] = [], outData: [Value] = []
             for i in 0..<m {
                 for j in 0..<n {
@@ -203,7 +207,7 @@ public struct DotEngine: Engine {
                     }
                     let dot = mb.instance(lane, "dot_\(i)_\(j)", ports)["dot"]
                     let acc = mb.register("acc_\(i)_\(j)", t.acc, reset: nil)
-                    acc.next((isFirst.select(Value.constant(0, t.acc), acc.value) + dot).wrapped(to: t.acc), enable: valid)
+                    acc.next(clear.select(dot, (acc + add.select(dot, Value.constant(0, t.acc))).wrapped(to: t.acc)))
                     outData.append(acc.value.asUnsigned)
                 }
             }
