@@ -94,7 +94,10 @@ public struct DotEngine: Engine {
                 if serial {
                     rows.append(MACUnit.modulo(MACUnit.digitRow(mb, a[i], b[i], prefix: "p\(i)_row"), bits: w))
                 } else if booth {
-                    rows += MACUnit.boothRows(mb, a[i], b[i], width: w, prefix: "p\(i)_booth")
+                    // Before a register level, each product's Booth rows shrink to a carry-save
+                    // pair (two registers per product instead of one per row).
+                    let pp = MACUnit.boothRows(mb, a[i], b[i], width: w, prefix: "p\(i)_booth")
+                    rows += stages > 0 ? CarrySave.reduce(pp, width: w, mb, prefix: "p\(i)_pp").rows : pp
                 } else {
                     rows.append(mb.wire("p\(i)", a[i] * b[i]))
                 }
