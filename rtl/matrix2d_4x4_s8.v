@@ -14,6 +14,10 @@ module matrix2d_4x4_s8 (
 
     reg  first_pending;
     reg  [2:0] drain_gap;
+    reg  done_last_d1;
+    reg  done_active_d1;
+    reg  done_last_d2;
+    reg  done_active_d2;
     wire signed [31:0] pe_0_0_res_out;
     wire pe_0_0_res_valid_out;
     wire signed [31:0] pe_0_1_res_out;
@@ -51,16 +55,18 @@ module matrix2d_4x4_s8 (
     wire accept = in_valid & ready;
     wire signed [7:0] row0_a = accept ? a_col[7:0] : 8'd0;
     wire row0_first = accept & first_pending;
-    wire row0_last = accept & in_last;
+    /* verilator lint_off UNUSEDSIGNAL */ wire row0_last = accept & in_last; /* verilator lint_on UNUSEDSIGNAL */
     wire signed [7:0] row1_a = accept ? a_col[15:8] : 8'd0;
     wire row1_first = accept & first_pending;
-    wire row1_last = accept & in_last;
+    /* verilator lint_off UNUSEDSIGNAL */ wire row1_last = accept & in_last; /* verilator lint_on UNUSEDSIGNAL */
     wire signed [7:0] row2_a = accept ? a_col[23:16] : 8'd0;
     wire row2_first = accept & first_pending;
-    wire row2_last = accept & in_last;
+    /* verilator lint_off UNUSEDSIGNAL */ wire row2_last = accept & in_last; /* verilator lint_on UNUSEDSIGNAL */
     wire signed [7:0] row3_a = accept ? a_col[31:24] : 8'd0;
     wire row3_first = accept & first_pending;
-    wire row3_last = accept & in_last;
+    /* verilator lint_off UNUSEDSIGNAL */ wire row3_last = accept & in_last; /* verilator lint_on UNUSEDSIGNAL */
+    wire done_last = in_last & accept;
+    wire done = done_last_d2 & done_active_d2;
 
     assign in_ready = ready;
     assign out_valid = {pe_3_0_res_valid_out, pe_2_0_res_valid_out, pe_1_0_res_valid_out, pe_0_0_res_valid_out};
@@ -72,9 +78,9 @@ module matrix2d_4x4_s8 (
         .a_in          (row0_a),
         .b_in          (b_row[7:0]),
         .first_in      (row0_first),
-        .last_in       (row0_last),
         .res_in        (pe_0_1_res_out),
         .res_valid_in  (pe_0_1_res_valid_out),
+        .done_in       (done),
         .res_out       (pe_0_0_res_out),
         .res_valid_out (pe_0_0_res_valid_out)
     );
@@ -85,9 +91,9 @@ module matrix2d_4x4_s8 (
         .a_in          (row0_a),
         .b_in          (b_row[15:8]),
         .first_in      (row0_first),
-        .last_in       (row0_last),
         .res_in        (pe_0_2_res_out),
         .res_valid_in  (pe_0_2_res_valid_out),
+        .done_in       (done),
         .res_out       (pe_0_1_res_out),
         .res_valid_out (pe_0_1_res_valid_out)
     );
@@ -98,9 +104,9 @@ module matrix2d_4x4_s8 (
         .a_in          (row0_a),
         .b_in          (b_row[23:16]),
         .first_in      (row0_first),
-        .last_in       (row0_last),
         .res_in        (pe_0_3_res_out),
         .res_valid_in  (pe_0_3_res_valid_out),
+        .done_in       (done),
         .res_out       (pe_0_2_res_out),
         .res_valid_out (pe_0_2_res_valid_out)
     );
@@ -111,9 +117,9 @@ module matrix2d_4x4_s8 (
         .a_in          (row0_a),
         .b_in          (b_row[31:24]),
         .first_in      (row0_first),
-        .last_in       (row0_last),
         .res_in        (32'd0),
         .res_valid_in  (1'd0),
+        .done_in       (done),
         .res_out       (pe_0_3_res_out),
         .res_valid_out (pe_0_3_res_valid_out)
     );
@@ -124,9 +130,9 @@ module matrix2d_4x4_s8 (
         .a_in          (row1_a),
         .b_in          (b_row[7:0]),
         .first_in      (row1_first),
-        .last_in       (row1_last),
         .res_in        (pe_1_1_res_out),
         .res_valid_in  (pe_1_1_res_valid_out),
+        .done_in       (done),
         .res_out       (pe_1_0_res_out),
         .res_valid_out (pe_1_0_res_valid_out)
     );
@@ -137,9 +143,9 @@ module matrix2d_4x4_s8 (
         .a_in          (row1_a),
         .b_in          (b_row[15:8]),
         .first_in      (row1_first),
-        .last_in       (row1_last),
         .res_in        (pe_1_2_res_out),
         .res_valid_in  (pe_1_2_res_valid_out),
+        .done_in       (done),
         .res_out       (pe_1_1_res_out),
         .res_valid_out (pe_1_1_res_valid_out)
     );
@@ -150,9 +156,9 @@ module matrix2d_4x4_s8 (
         .a_in          (row1_a),
         .b_in          (b_row[23:16]),
         .first_in      (row1_first),
-        .last_in       (row1_last),
         .res_in        (pe_1_3_res_out),
         .res_valid_in  (pe_1_3_res_valid_out),
+        .done_in       (done),
         .res_out       (pe_1_2_res_out),
         .res_valid_out (pe_1_2_res_valid_out)
     );
@@ -163,9 +169,9 @@ module matrix2d_4x4_s8 (
         .a_in          (row1_a),
         .b_in          (b_row[31:24]),
         .first_in      (row1_first),
-        .last_in       (row1_last),
         .res_in        (32'd0),
         .res_valid_in  (1'd0),
+        .done_in       (done),
         .res_out       (pe_1_3_res_out),
         .res_valid_out (pe_1_3_res_valid_out)
     );
@@ -176,9 +182,9 @@ module matrix2d_4x4_s8 (
         .a_in          (row2_a),
         .b_in          (b_row[7:0]),
         .first_in      (row2_first),
-        .last_in       (row2_last),
         .res_in        (pe_2_1_res_out),
         .res_valid_in  (pe_2_1_res_valid_out),
+        .done_in       (done),
         .res_out       (pe_2_0_res_out),
         .res_valid_out (pe_2_0_res_valid_out)
     );
@@ -189,9 +195,9 @@ module matrix2d_4x4_s8 (
         .a_in          (row2_a),
         .b_in          (b_row[15:8]),
         .first_in      (row2_first),
-        .last_in       (row2_last),
         .res_in        (pe_2_2_res_out),
         .res_valid_in  (pe_2_2_res_valid_out),
+        .done_in       (done),
         .res_out       (pe_2_1_res_out),
         .res_valid_out (pe_2_1_res_valid_out)
     );
@@ -202,9 +208,9 @@ module matrix2d_4x4_s8 (
         .a_in          (row2_a),
         .b_in          (b_row[23:16]),
         .first_in      (row2_first),
-        .last_in       (row2_last),
         .res_in        (pe_2_3_res_out),
         .res_valid_in  (pe_2_3_res_valid_out),
+        .done_in       (done),
         .res_out       (pe_2_2_res_out),
         .res_valid_out (pe_2_2_res_valid_out)
     );
@@ -215,9 +221,9 @@ module matrix2d_4x4_s8 (
         .a_in          (row2_a),
         .b_in          (b_row[31:24]),
         .first_in      (row2_first),
-        .last_in       (row2_last),
         .res_in        (32'd0),
         .res_valid_in  (1'd0),
+        .done_in       (done),
         .res_out       (pe_2_3_res_out),
         .res_valid_out (pe_2_3_res_valid_out)
     );
@@ -228,9 +234,9 @@ module matrix2d_4x4_s8 (
         .a_in          (row3_a),
         .b_in          (b_row[7:0]),
         .first_in      (row3_first),
-        .last_in       (row3_last),
         .res_in        (pe_3_1_res_out),
         .res_valid_in  (pe_3_1_res_valid_out),
+        .done_in       (done),
         .res_out       (pe_3_0_res_out),
         .res_valid_out (pe_3_0_res_valid_out)
     );
@@ -241,9 +247,9 @@ module matrix2d_4x4_s8 (
         .a_in          (row3_a),
         .b_in          (b_row[15:8]),
         .first_in      (row3_first),
-        .last_in       (row3_last),
         .res_in        (pe_3_2_res_out),
         .res_valid_in  (pe_3_2_res_valid_out),
+        .done_in       (done),
         .res_out       (pe_3_1_res_out),
         .res_valid_out (pe_3_1_res_valid_out)
     );
@@ -254,9 +260,9 @@ module matrix2d_4x4_s8 (
         .a_in          (row3_a),
         .b_in          (b_row[23:16]),
         .first_in      (row3_first),
-        .last_in       (row3_last),
         .res_in        (pe_3_3_res_out),
         .res_valid_in  (pe_3_3_res_valid_out),
+        .done_in       (done),
         .res_out       (pe_3_2_res_out),
         .res_valid_out (pe_3_2_res_valid_out)
     );
@@ -267,9 +273,9 @@ module matrix2d_4x4_s8 (
         .a_in          (row3_a),
         .b_in          (b_row[31:24]),
         .first_in      (row3_first),
-        .last_in       (row3_last),
         .res_in        (32'd0),
         .res_valid_in  (1'd0),
+        .done_in       (done),
         .res_out       (pe_3_3_res_out),
         .res_valid_out (pe_3_3_res_valid_out)
     );
@@ -278,9 +284,17 @@ module matrix2d_4x4_s8 (
         if (rst) begin
             first_pending <= 1'd1;
             drain_gap <= 3'd4;
+            done_last_d1 <= 1'd0;
+            done_active_d1 <= 1'd0;
+            done_last_d2 <= 1'd0;
+            done_active_d2 <= 1'd0;
         end else begin
             if (accept) first_pending <= in_last;
             drain_gap <= (accept & in_last) ? 3'd1 : (drain_free ? drain_gap : (drain_gap + 3'd1));
+            done_last_d1 <= done_last;
+            done_active_d1 <= accept;
+            done_last_d2 <= done_last_d1;
+            done_active_d2 <= done_active_d1;
         end
     end
 

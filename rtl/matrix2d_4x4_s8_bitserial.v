@@ -24,6 +24,10 @@ module matrix2d_4x4_s8_bitserial (
     reg  signed [13:0] a1_shift;
     reg  signed [13:0] a2_shift;
     reg  signed [13:0] a3_shift;
+    reg  done_last_d1;
+    reg  done_active_d1;
+    reg  done_last_d2;
+    reg  done_active_d2;
     wire signed [31:0] pe_0_0_res_out;
     wire pe_0_0_res_valid_out;
     wire signed [31:0] pe_0_1_res_out;
@@ -114,19 +118,21 @@ module matrix2d_4x4_s8_bitserial (
     wire signed [7:0] a0_operand = a_col[7:0];
     wire signed [13:0] row0_a = active ? (accept ? {{6{a0_operand[7]}}, a0_operand} : a0_shift) : 14'd0;
     wire row0_first = active & first_cycle;
-    wire row0_last = active & last_cycle;
+    /* verilator lint_off UNUSEDSIGNAL */ wire row0_last = active & last_cycle; /* verilator lint_on UNUSEDSIGNAL */
     wire signed [7:0] a1_operand = a_col[15:8];
     wire signed [13:0] row1_a = active ? (accept ? {{6{a1_operand[7]}}, a1_operand} : a1_shift) : 14'd0;
     wire row1_first = active & first_cycle;
-    wire row1_last = active & last_cycle;
+    /* verilator lint_off UNUSEDSIGNAL */ wire row1_last = active & last_cycle; /* verilator lint_on UNUSEDSIGNAL */
     wire signed [7:0] a2_operand = a_col[23:16];
     wire signed [13:0] row2_a = active ? (accept ? {{6{a2_operand[7]}}, a2_operand} : a2_shift) : 14'd0;
     wire row2_first = active & first_cycle;
-    wire row2_last = active & last_cycle;
+    /* verilator lint_off UNUSEDSIGNAL */ wire row2_last = active & last_cycle; /* verilator lint_on UNUSEDSIGNAL */
     wire signed [7:0] a3_operand = a_col[31:24];
     wire signed [13:0] row3_a = active ? (accept ? {{6{a3_operand[7]}}, a3_operand} : a3_shift) : 14'd0;
     wire row3_first = active & first_cycle;
-    wire row3_last = active & last_cycle;
+    /* verilator lint_off UNUSEDSIGNAL */ wire row3_last = active & last_cycle; /* verilator lint_on UNUSEDSIGNAL */
+    wire done_last = last_cycle & active;
+    wire done = done_last_d2 & done_active_d2;
 
     assign in_ready = ready;
     assign out_valid = {pe_3_0_res_valid_out, pe_2_0_res_valid_out, pe_1_0_res_valid_out, pe_0_0_res_valid_out};
@@ -138,9 +144,9 @@ module matrix2d_4x4_s8_bitserial (
         .a_in          (row0_a),
         .b_in          (accept ? {b0_digit0_neg, b0_digit0_two, b0_digit0_one} : b0_digits[2:0]),
         .first_in      (row0_first),
-        .last_in       (row0_last),
         .res_in        (pe_0_1_res_out),
         .res_valid_in  (pe_0_1_res_valid_out),
+        .done_in       (done),
         .res_out       (pe_0_0_res_out),
         .res_valid_out (pe_0_0_res_valid_out)
     );
@@ -151,9 +157,9 @@ module matrix2d_4x4_s8_bitserial (
         .a_in          (row0_a),
         .b_in          (accept ? {b1_digit0_neg, b1_digit0_two, b1_digit0_one} : b1_digits[2:0]),
         .first_in      (row0_first),
-        .last_in       (row0_last),
         .res_in        (pe_0_2_res_out),
         .res_valid_in  (pe_0_2_res_valid_out),
+        .done_in       (done),
         .res_out       (pe_0_1_res_out),
         .res_valid_out (pe_0_1_res_valid_out)
     );
@@ -164,9 +170,9 @@ module matrix2d_4x4_s8_bitserial (
         .a_in          (row0_a),
         .b_in          (accept ? {b2_digit0_neg, b2_digit0_two, b2_digit0_one} : b2_digits[2:0]),
         .first_in      (row0_first),
-        .last_in       (row0_last),
         .res_in        (pe_0_3_res_out),
         .res_valid_in  (pe_0_3_res_valid_out),
+        .done_in       (done),
         .res_out       (pe_0_2_res_out),
         .res_valid_out (pe_0_2_res_valid_out)
     );
@@ -177,9 +183,9 @@ module matrix2d_4x4_s8_bitserial (
         .a_in          (row0_a),
         .b_in          (accept ? {b3_digit0_neg, b3_digit0_two, b3_digit0_one} : b3_digits[2:0]),
         .first_in      (row0_first),
-        .last_in       (row0_last),
         .res_in        (32'd0),
         .res_valid_in  (1'd0),
+        .done_in       (done),
         .res_out       (pe_0_3_res_out),
         .res_valid_out (pe_0_3_res_valid_out)
     );
@@ -190,9 +196,9 @@ module matrix2d_4x4_s8_bitserial (
         .a_in          (row1_a),
         .b_in          (accept ? {b0_digit0_neg, b0_digit0_two, b0_digit0_one} : b0_digits[2:0]),
         .first_in      (row1_first),
-        .last_in       (row1_last),
         .res_in        (pe_1_1_res_out),
         .res_valid_in  (pe_1_1_res_valid_out),
+        .done_in       (done),
         .res_out       (pe_1_0_res_out),
         .res_valid_out (pe_1_0_res_valid_out)
     );
@@ -203,9 +209,9 @@ module matrix2d_4x4_s8_bitserial (
         .a_in          (row1_a),
         .b_in          (accept ? {b1_digit0_neg, b1_digit0_two, b1_digit0_one} : b1_digits[2:0]),
         .first_in      (row1_first),
-        .last_in       (row1_last),
         .res_in        (pe_1_2_res_out),
         .res_valid_in  (pe_1_2_res_valid_out),
+        .done_in       (done),
         .res_out       (pe_1_1_res_out),
         .res_valid_out (pe_1_1_res_valid_out)
     );
@@ -216,9 +222,9 @@ module matrix2d_4x4_s8_bitserial (
         .a_in          (row1_a),
         .b_in          (accept ? {b2_digit0_neg, b2_digit0_two, b2_digit0_one} : b2_digits[2:0]),
         .first_in      (row1_first),
-        .last_in       (row1_last),
         .res_in        (pe_1_3_res_out),
         .res_valid_in  (pe_1_3_res_valid_out),
+        .done_in       (done),
         .res_out       (pe_1_2_res_out),
         .res_valid_out (pe_1_2_res_valid_out)
     );
@@ -229,9 +235,9 @@ module matrix2d_4x4_s8_bitserial (
         .a_in          (row1_a),
         .b_in          (accept ? {b3_digit0_neg, b3_digit0_two, b3_digit0_one} : b3_digits[2:0]),
         .first_in      (row1_first),
-        .last_in       (row1_last),
         .res_in        (32'd0),
         .res_valid_in  (1'd0),
+        .done_in       (done),
         .res_out       (pe_1_3_res_out),
         .res_valid_out (pe_1_3_res_valid_out)
     );
@@ -242,9 +248,9 @@ module matrix2d_4x4_s8_bitserial (
         .a_in          (row2_a),
         .b_in          (accept ? {b0_digit0_neg, b0_digit0_two, b0_digit0_one} : b0_digits[2:0]),
         .first_in      (row2_first),
-        .last_in       (row2_last),
         .res_in        (pe_2_1_res_out),
         .res_valid_in  (pe_2_1_res_valid_out),
+        .done_in       (done),
         .res_out       (pe_2_0_res_out),
         .res_valid_out (pe_2_0_res_valid_out)
     );
@@ -255,9 +261,9 @@ module matrix2d_4x4_s8_bitserial (
         .a_in          (row2_a),
         .b_in          (accept ? {b1_digit0_neg, b1_digit0_two, b1_digit0_one} : b1_digits[2:0]),
         .first_in      (row2_first),
-        .last_in       (row2_last),
         .res_in        (pe_2_2_res_out),
         .res_valid_in  (pe_2_2_res_valid_out),
+        .done_in       (done),
         .res_out       (pe_2_1_res_out),
         .res_valid_out (pe_2_1_res_valid_out)
     );
@@ -268,9 +274,9 @@ module matrix2d_4x4_s8_bitserial (
         .a_in          (row2_a),
         .b_in          (accept ? {b2_digit0_neg, b2_digit0_two, b2_digit0_one} : b2_digits[2:0]),
         .first_in      (row2_first),
-        .last_in       (row2_last),
         .res_in        (pe_2_3_res_out),
         .res_valid_in  (pe_2_3_res_valid_out),
+        .done_in       (done),
         .res_out       (pe_2_2_res_out),
         .res_valid_out (pe_2_2_res_valid_out)
     );
@@ -281,9 +287,9 @@ module matrix2d_4x4_s8_bitserial (
         .a_in          (row2_a),
         .b_in          (accept ? {b3_digit0_neg, b3_digit0_two, b3_digit0_one} : b3_digits[2:0]),
         .first_in      (row2_first),
-        .last_in       (row2_last),
         .res_in        (32'd0),
         .res_valid_in  (1'd0),
+        .done_in       (done),
         .res_out       (pe_2_3_res_out),
         .res_valid_out (pe_2_3_res_valid_out)
     );
@@ -294,9 +300,9 @@ module matrix2d_4x4_s8_bitserial (
         .a_in          (row3_a),
         .b_in          (accept ? {b0_digit0_neg, b0_digit0_two, b0_digit0_one} : b0_digits[2:0]),
         .first_in      (row3_first),
-        .last_in       (row3_last),
         .res_in        (pe_3_1_res_out),
         .res_valid_in  (pe_3_1_res_valid_out),
+        .done_in       (done),
         .res_out       (pe_3_0_res_out),
         .res_valid_out (pe_3_0_res_valid_out)
     );
@@ -307,9 +313,9 @@ module matrix2d_4x4_s8_bitserial (
         .a_in          (row3_a),
         .b_in          (accept ? {b1_digit0_neg, b1_digit0_two, b1_digit0_one} : b1_digits[2:0]),
         .first_in      (row3_first),
-        .last_in       (row3_last),
         .res_in        (pe_3_2_res_out),
         .res_valid_in  (pe_3_2_res_valid_out),
+        .done_in       (done),
         .res_out       (pe_3_1_res_out),
         .res_valid_out (pe_3_1_res_valid_out)
     );
@@ -320,9 +326,9 @@ module matrix2d_4x4_s8_bitserial (
         .a_in          (row3_a),
         .b_in          (accept ? {b2_digit0_neg, b2_digit0_two, b2_digit0_one} : b2_digits[2:0]),
         .first_in      (row3_first),
-        .last_in       (row3_last),
         .res_in        (pe_3_3_res_out),
         .res_valid_in  (pe_3_3_res_valid_out),
+        .done_in       (done),
         .res_out       (pe_3_2_res_out),
         .res_valid_out (pe_3_2_res_valid_out)
     );
@@ -333,9 +339,9 @@ module matrix2d_4x4_s8_bitserial (
         .a_in          (row3_a),
         .b_in          (accept ? {b3_digit0_neg, b3_digit0_two, b3_digit0_one} : b3_digits[2:0]),
         .first_in      (row3_first),
-        .last_in       (row3_last),
         .res_in        (32'd0),
         .res_valid_in  (1'd0),
+        .done_in       (done),
         .res_out       (pe_3_3_res_out),
         .res_valid_out (pe_3_3_res_valid_out)
     );
@@ -354,11 +360,19 @@ module matrix2d_4x4_s8_bitserial (
             drain_gap <= 3'd4;
             last_held <= 1'd0;
             phase <= 2'd0;
+            done_last_d1 <= 1'd0;
+            done_active_d1 <= 1'd0;
+            done_last_d2 <= 1'd0;
+            done_active_d2 <= 1'd0;
         end else begin
             if (accept) first_pending <= in_last;
             drain_gap <= (accept & in_last) ? 3'd1 : (drain_free ? drain_gap : (drain_gap + 3'd1));
             if (accept) last_held <= in_last;
             phase <= accept ? 2'd1 : ((phase_idle | (phase == 2'd3)) ? 2'd0 : (phase + 2'd1));
+            done_last_d1 <= done_last;
+            done_active_d1 <= active;
+            done_last_d2 <= done_last_d1;
+            done_active_d2 <= done_active_d1;
         end
     end
 

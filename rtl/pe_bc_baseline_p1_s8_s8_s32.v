@@ -6,15 +6,13 @@ module pe_bc_baseline_p1_s8_s8_s32 (
     input  wire signed [7:0]  a_in,
     input  wire signed [7:0]  b_in,
     input  wire               first_in,
-    input  wire               last_in,
     input  wire signed [31:0] res_in,
     input  wire               res_valid_in,
+    input  wire               done_in,
     output reg  signed [31:0] res_out,
     output reg                res_valid_out
 );
 
-    reg  last_q;
-    reg  done_d1;
     wire signed [31:0] mac_acc;
 
     mac_baseline_p1_s8_s8_s32 mac (
@@ -27,15 +25,11 @@ module pe_bc_baseline_p1_s8_s8_s32 (
     );
 
     always @(posedge clk) begin
-        res_out <= done_d1 ? mac_acc : res_in;
+        res_out <= done_in ? mac_acc : res_in;
         if (rst) begin
-            last_q <= 1'd0;
-            done_d1 <= 1'd0;
             res_valid_out <= 1'd0;
         end else begin
-            last_q <= last_in;
-            done_d1 <= last_q;
-            res_valid_out <= done_d1 | res_valid_in;
+            res_valid_out <= done_in | res_valid_in;
         end
     end
 

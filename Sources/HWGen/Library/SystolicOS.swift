@@ -84,7 +84,7 @@ public struct SystolicOS: Engine {
     public var drainSpacing: Int { broadcast ? cols : 2 * cols - 1 }
 
     /// The processing element `pe_os_<kind>_p<pipeline>_<a>_<b>_<acc>` (`pe_bc_…` when broadcast:
-    /// no operand or flag outputs).
+    /// no operand or flag outputs, and `done_in` from the array instead of its own `last` delays).
     public var pe: Module {
         let unit = MACUnit(mac), t = mac.types, w = t.acc.bits
         let (name, doc) = broadcast
@@ -92,7 +92,8 @@ public struct SystolicOS: Engine {
             : ("pe_os_\(mac.tag)", "Output-stationary PE: forwards operands and flags, accumulates, shifts results left.")
         return Module(name, doc: doc) { m in
             let a = m.input("a_in", unit.aLane), b = m.input("b_in", unit.bLane)
-            let first = m.input("first_in", .bit), last = m.input("last_in", .bit)
+            let first = m.input("first_in", .bit)
+            let last = broadcast ? nil : m.input("last_in", .bit)
             let resIn = m.input("res_in", t.acc), resValidIn = m.input("res_valid_in", .bit)
             let sum = m.instance(unit.module, "mac", ["a": a, "b": b, "first": first])["acc"]
             if !broadcast {
@@ -100,10 +101,16 @@ public struct SystolicOS: Engine {
                 m.output("b_out", m.delay(b, "b_q", reset: nil))
                 m.output("first_out", m.delay(first, "first_q"))
             }
-            let lastQ = m.delay(last, "last_q")
-            if !broadcast { m.output("last_out", lastQ) }
-            // `done`: the MAC's sum includes this tile's last element.
-            let done = (1..<unit.latency).reduce(lastQ) { d, k in m.delay(d, "done_d\(k)") }
+            // `done`: the MAC's sum includes this tile's last element. Broadcast PEs all finish
+            // together, so the array computes it once (as a gate, which synthesis buffers).
+            let done: Value
+            if broadcast {
+                done = m.input("done_in", .bit)
+            } else {
+                let lastQ = m.delay(last!, "last_q")
+                m.output("last_out", lastQ)
+                done = (1..<unit.latency).reduce(lastQ) { d, k in m.delay(d, "done_d\(k)") }
+            }
             guard let h = unit.splitBit else {
                 m.output("res_out", m.delay(done.select(sum, resIn), "res", reset: nil))
                 m.output("res_valid_out", m.delay(done | resValidIn, "res_valid"))
@@ -177,6 +184,17 @@ public struct SystolicOS: Engine {
                                 m.wire("row\(i)_last", valid & skew(last, i, "last\(i)"))))
             }
 
+            // Broadcast: one `done` for every PE, the tile's last element delayed by the MAC's
+            // latency and qualified by the element's own (equally delayed) activity.
+            var bcDone: Value? = nil
+            if bc {
+                var lastD = m.wire("done_last", last & active), activeD = active
+                for k in 0..<unit.latency {
+                    lastD = m.delay(lastD, "done_last_d\(k + 1)")
+                    activeD = m.delay(activeD, "done_active_d\(k + 1)")
+                }
+                bcDone = m.wire("done", lastD & activeD)
+            }
             // PE grid; results flow right to left, so res_in is connected after the right neighbour exists.
             var pes: [[InstanceOutputs]] = []
             for i in 0..<R {
@@ -184,7 +202,7 @@ public struct SystolicOS: Engine {
                 for j in 0..<C {
                     let left = j > 0 ? row[j - 1] : nil
                     let unit = m.instance(pe, "pe_\(i)_\(j)", bc ? [
-                        "a_in": entries[i].a, "first_in": entries[i].first, "last_in": entries[i].last, "b_in": bSkewed[j],
+                        "a_in": entries[i].a, "first_in": entries[i].first, "done_in": bcDone!, "b_in": bSkewed[j],
                     ] : [
                         "a_in": left?["a_out"] ?? entries[i].a,
                         "first_in": left?["first_out"] ?? entries[i].first,
