@@ -13,7 +13,9 @@ public final class ModuleBuilder {
     private var instances: [Instance] = []
     private var instanceIndex: [String: Int] = [:]
     private var diagnostics: [Diagnostic] = []
-    private var declared: [String: SourceLocation] = [:]
+    private var declared = Set<String>()
+    /// Every declaration in order, to name the first one when a name is declared twice.
+    private var declarations: [(name: String, location: SourceLocation)] = []
     private var needsClock = false, needsReset = false
 
     init(name: String, location: SourceLocation) {
@@ -31,10 +33,10 @@ public final class ModuleBuilder {
             report("'\(n)' is reserved for the implicit clock/reset", at: loc)
         } else if let problem = VerilogNames.problem(with: n) {
             report("bad name: \(problem)", at: loc)
-        } else if let first = declared[n] {
-            report("'\(n)' is already declared at \(first)", at: loc)
+        } else if !declared.insert(n).inserted, let first = declarations.first(where: { $0.name == n }) {
+            report("'\(n)' is already declared at \(first.location)", at: loc)
         }
-        declared[n] = declared[n] ?? loc
+        declarations.append((n, loc))
     }
 
     private func checkDeclaredWidth(_ t: HWType, _ what: String, _ loc: SourceLocation) {
@@ -124,12 +126,15 @@ public final class ModuleBuilder {
             }
             connected[port] = v.value.expr
         }
-        for p in module.inputs where p.name == "clk" || p.name == "rst" {
-            connected[p.name] = .ref(p.name, .bit)
-            if p.name == "clk" { needsClock = true } else { needsReset = true }
-        }
         var outs: [String: String] = [:]
-        for p in module.outputs {
+        for p in module.ports {
+            guard p.direction == .output else {
+                if p.name == "clk" || p.name == "rst" {
+                    connected[p.name] = .ref(p.name, .bit)
+                    if p.name == "clk" { needsClock = true } else { needsReset = true }
+                }
+                continue
+            }
             let w = "\(n)_\(p.name)"
             declare(w, loc)
             wires.append(Wire(name: w, type: p.type, location: loc))

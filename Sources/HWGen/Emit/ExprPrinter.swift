@@ -23,8 +23,16 @@ struct ExprPrinter {
     let rename: [String: String]
     /// Names declared `signed`.
     let signedNames: Set<String>
+    /// The names the module declares (computed on first need: most modules need no helper).
+    let declaredNames: () -> Set<String>
     /// Names already used in the module; helper wires get fresh ones.
-    var taken: Set<String>
+    private var taken: Set<String>? = nil
+
+    init(rename: [String: String], signedNames: Set<String>, declaredNames: @escaping () -> Set<String>) {
+        self.rename = rename
+        self.signedNames = signedNames
+        self.declaredNames = declaredNames
+    }
     /// Helper wires to declare, in order: (name, width, expression text, declared signed).
     var helpers: [(name: String, bits: Int, text: String, signed: Bool)] = []
 
@@ -105,9 +113,11 @@ struct ExprPrinter {
 
     /// An unused name starting with `hint`.
     private mutating func fresh(_ hint: String) -> String {
+        var used = taken ?? declaredNames()
         var n = hint, i = 0
-        while taken.contains(n) || VerilogNames.reserved.contains(n) { i += 1; n = "\(hint)_\(i)" }
-        taken.insert(n)
+        while used.contains(n) || VerilogNames.reserved.contains(n) { i += 1; n = "\(hint)_\(i)" }
+        used.insert(n)
+        taken = used
         return n
     }
 

@@ -12,9 +12,15 @@ public struct VerilogFile: Equatable, Sendable {
 public enum Verilog {
     /// Checks `top` and prints it and every module below it, one file per module (children first).
     /// Emitting the same IR twice gives byte-identical text.
+    /// The checks and the printing of each module only read the IR, so they run in parallel;
+    /// nothing printed is returned unless the checks pass.
     public static func emit(_ top: Module) throws -> [VerilogFile] {
-        try Checks.validate(top)
-        return top.hierarchy.map { VerilogFile(name: "\($0.name).v", module: $0.name, text: print($0)) }
+        let modules = top.hierarchy
+        let jobs = Parallel.map(count: modules.count + 1) { i -> Result<String, any Error> in
+            i < modules.count ? .success(print(modules[i])) : Result { try Checks.validate(top); return "" }
+        }
+        _ = try jobs[modules.count].get()
+        return try zip(modules, jobs).map { m, text in VerilogFile(name: "\(m.name).v", module: m.name, text: try text.get()) }
     }
 
     private static func range(_ t: HWType) -> String {
@@ -39,8 +45,8 @@ public enum Verilog {
         signedNames.formUnion(m.wires.filter(\.type.signed).map(\.name))
         signedNames.formUnion(regs.filter(\.type.signed).map(\.name))
         var printer = ExprPrinter(rename: rename, signedNames: signedNames,
-                                  taken: Set(m.ports.map(\.name) + m.wires.map(\.name) + m.registers.map(\.name)
-                                             + m.instances.map(\.name) + m.memories.map(\.name)))
+                                  declaredNames: { Set(m.ports.map(\.name) + m.wires.map(\.name) + m.registers.map(\.name)
+                                                       + m.instances.map(\.name) + m.memories.map(\.name)) })
 
         // Signals nobody reads (e.g. forwarded outputs at the edge of an array) are declared
         // inside a lint waiver rather than silently dropped.
