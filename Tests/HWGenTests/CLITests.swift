@@ -114,8 +114,6 @@ import Testing
             ("name: x\nengine: { kind: systolic, dataflow: os, rows: 4, cols: 4, depth: 3 }\nmac: { a: s8, b: s8, acc: s32 }\n",
              "unknown field 'depth'"),
             ("name: x\nengine: [1, 2\n", "invalid YAML"),
-            ("name: x\nengine: { kind: systolic, dataflow: ws, rows: 4, cols: 4 }\nmac: { a: s8, b: s8, acc: s32, kind: bitserial }\n",
-             "mac.kind: 'bitserial' is not built for dataflow ws yet (allowed with dataflow ws: baseline, booth)"),
             ("name: x\nengine: { kind: systolic, dataflow: is, rows: 4, cols: 4 }\nmac: { a: s8, b: s8, acc: s32, pipeline: 2 }\n",
              "mac.pipeline: 2 (a split accumulator) applies to systolic dataflow os only (allowed with dataflow is: 0, 1)"),
             ("name: x\nengine: { kind: systolic, dataflow: xs, rows: 4, cols: 4 }\nmac: { a: s8, b: s8, acc: s32 }\n",

@@ -47,9 +47,9 @@ import Testing
         case .os: return GoldenTiming.osCycles(rows: e.rows, cols: e.cols, m: s.m, k: s.k, n: s.n, pipeline: spec.pipeline,
                                                elementCycles: spec.macConfig.elementCycles)
         case .ws: return GoldenTiming.stationaryCycles(rows: e.rows, cols: e.cols, streamed: s.m, stationary: s.n, k: s.k,
-                                                       pipeline: spec.pipeline)
+                                                       pipeline: spec.pipeline, elementCycles: spec.macConfig.elementCycles)
         case .is: return GoldenTiming.stationaryCycles(rows: e.rows, cols: e.cols, streamed: s.n, stationary: s.m, k: s.k,
-                                                       pipeline: spec.pipeline)
+                                                       pipeline: spec.pipeline, elementCycles: spec.macConfig.elementCycles)
         }
     }
 
@@ -58,6 +58,8 @@ import Testing
         spec(.ws, 2, 3, MACTypes(a: .s(8), b: .s(4), acc: .s(24)), .booth, pipeline: 1),
         spec(.is, 2, 3, MACTypes(a: .u(8), b: .s(8), acc: .s(24)), .baseline, pipeline: 1),
         spec(.is, 3, 3, MACTypes(a: .s(8), b: .s(8), acc: .s(20)), .booth, pipeline: 0),
+        spec(.ws, 3, 2, MACTypes(a: .u(8), b: .s(8), acc: .s(24)), .bitserial, pipeline: 1),
+        spec(.is, 2, 3, MACTypes(a: .s(8), b: .u(4), acc: .s(20)), .bitserial, pipeline: 0),
         spec(.os, 2, 3, MACTypes(a: .s(8), b: .s(4), acc: .s(24)), .booth, pipeline: 2),
         dot(.cube, 2, 3, 4, stages: 2, MACTypes(a: .s(8), b: .s(4), acc: .s(32)), .baseline),
         dot(.cube, 2, 2, 3, stages: 1, MACTypes(a: .u(8), b: .s(8), acc: .s(24)), .booth),

@@ -102,12 +102,16 @@ public enum GoldenTiming {
     /// stationary tile. A vector streamed in cycle b has its column-j sum on the output port in
     /// cycle b + R + j + pipeline + 1 (R rows, j columns of skew, the accumulator register), so
     /// the run ends after cycle R + T·P − 1 + R + C + pipeline: total 2R + T·P + C + pipeline.
+    ///
+    /// A `bitserial` vector takes D cycles (one per Booth digit): the R + T·P beats are accepted
+    /// every D cycles and the last one's last digit enters at (R + T·P)·D − 1, so the total is
+    /// (R + T·P)·D + R + C + pipeline.
     public static func stationaryCycles(rows: Int, cols: Int, streamed x: Int, stationary s: Int, k: Int,
-                                        pipeline: Int = 0) -> Int {
+                                        pipeline: Int = 0, elementCycles d: Int = 1) -> Int {
         checkShape(rows, cols, x, k, s)
         let p = 2 * rows + cols - 2
         let tiles = ceilDiv(s, cols) * ceilDiv(x, p) * ceilDiv(k, rows)
-        return 2 * rows + tiles * p + cols + pipeline
+        return (rows + tiles * p) * d + rows + cols + pipeline
     }
 
     /// Cycle model of the m×n×k dot-product engines (3D-Cube; a tree is 1×lanes×width).

@@ -57,10 +57,10 @@ public enum Designs {
                                          pipeline: mac.pipeline, elementCycles: mac.elementCycles)
         case (.systolic, .ws):
             return GoldenTiming.stationaryCycles(rows: e.rows, cols: e.cols, streamed: s.m, stationary: s.n, k: s.k,
-                                                 pipeline: mac.pipeline)
+                                                 pipeline: mac.pipeline, elementCycles: mac.elementCycles)
         case (.systolic, .is):
             return GoldenTiming.stationaryCycles(rows: e.rows, cols: e.cols, streamed: s.n, stationary: s.m, k: s.k,
-                                                 pipeline: mac.pipeline)
+                                                 pipeline: mac.pipeline, elementCycles: mac.elementCycles)
         case (.matrix2d, _):
             return GoldenTiming.matrix2dCycles(rows: e.rows, cols: e.cols, m: s.m, k: s.k, n: s.n,
                                                pipeline: mac.pipeline, elementCycles: mac.elementCycles)

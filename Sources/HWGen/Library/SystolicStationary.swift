@@ -15,6 +15,14 @@
 /// vector that starts a tile (`x_first`) switches each PE to its shadow as it passes, so tiles
 /// stream back to back. With the `booth` kind the partial sums travel down the columns in
 /// carry-save form (two rows) and are added once under the column (the TPE paper's WS OPT1).
+///
+/// With `bitserial` a streamed vector takes D cycles (D radix-4 Booth digits of b, most
+/// significant first; a beat is accepted when a free-running digit counter is 0). Each cycle,
+/// every PE adds digit × a-operand to a column psum, so a column carries D interleaved digit
+/// sums and no PE shifts anything; under the column the D digit sums of a vector are combined
+/// by Horner's rule (sum·4 + next). In WS each column has one Booth encoder at its top: the
+/// shadow chain carries encoded digits and each PE rotates its D digits, one per cycle. In IS
+/// each row has one encoder at its entry and the streamed digits move right.
 public struct SystolicStationary: Engine {
     /// Which operand stays in the PEs.
     public enum Stationary: String, Sendable {
@@ -30,8 +38,7 @@ public struct SystolicStationary: Engine {
     public let stationary: Stationary
 
     public init(rows: Int, cols: Int, mac: MACConfig, stationary: Stationary) {
-        precondition(mac.kind != .bitserial && mac.pipeline <= 1,
-                     "SystolicStationary: baseline or booth MACs with pipeline 0 or 1")
+        precondition(mac.pipeline <= 1, "SystolicStationary: MACs with pipeline 0 or 1")
         self.rows = rows
         self.cols = cols
         self.mac = mac
@@ -48,8 +55,8 @@ public struct SystolicStationary: Engine {
     public var macCount: Int { rows * cols }
     public var outputLanes: Int { cols }
 
-    /// The last vector's sums leave within R + C + pipeline + 1 cycles.
-    public var drainBound: Int { rows + cols + mac.pipeline + 1 }
+    /// The last vector's sums leave within R + C + pipeline + D + 1 cycles.
+    public var drainBound: Int { rows + cols + mac.pipeline + mac.elementCycles + 1 }
 
     public var summary: String {
         "\(rows)x\(cols) \(stationary == .weights ? "weight" : "input")-stationary systolic array"
@@ -64,8 +71,60 @@ public struct SystolicStationary: Engine {
     /// Whether partial sums travel as carry-save pairs.
     private var carrySave: Bool { mac.kind == .booth }
 
+    /// Whether vectors are digit-serial (`bitserial`).
+    private var serial: Bool { mac.kind == .bitserial }
+    /// Booth digits per element (1 unless `bitserial`).
+    private var digits: Int { mac.elementCycles }
+    /// A lane of encoded Booth digits `{neg, two, one}`, most significant digit in the top bits.
+    private var digitWord: HWType { .u(3 * MACConfig.boothDigits(mac.types.b)) }
+
     /// The PE `pe_<ws|is>_<kind>_p<pipeline>_<a>_<b>_<acc>`.
-    public var pe: Module {
+    public var pe: Module { serial ? serialPE : parallelPE }
+
+    /// Ports of the PE (`x_in`, `w_in`): the streamed and stationary operand as they travel.
+    private var peTypes: (x: HWType, w: HWType) {
+        guard serial else { return (streamedType, stationaryType) }
+        return stationary == .weights ? (mac.types.a, digitWord) : (.u(3), mac.types.a)
+    }
+
+    /// The `bitserial` PE: psum_out <= psum_in + digit · a, one Booth digit of b per cycle.
+    private var serialPE: Module {
+        let t = mac.types, ws = stationary == .weights, (xType, wType) = peTypes
+        let doc = "\(ws ? "Weight" : "Input")-stationary digit-serial PE: psum_out <= psum_in + digit * a, one Booth digit "
+            + "of b per cycle, most significant first; the stationary value is shadow-loaded down the column and switched in by first_in."
+        return Module("pe_\(dataflowTag)_\(mac.tag)", doc: doc) { m in
+            let x = m.input("x_in", xType), first = m.input("first_in", .bit)
+            let wIn = m.input("w_in", wType), load = m.input("w_load", .bit)
+            let shadow = m.register("shadow", wType, reset: nil)
+            shadow.next(wIn, enable: load)
+            m.output("x_out", m.delay(x, "x_q", reset: nil))
+            m.output("first_out", m.delay(first, "first_q"))
+            m.output("w_out", shadow.value)
+            let operand: Value, digit: Value
+            if ws {
+                // The weight's digits rotate, one per cycle, in step with the vectors' digit slots.
+                let n = wType.bits
+                func rotated(_ v: Value) -> Value { n == 3 ? v : concat([v.bits(n - 4, 0), v.bits(n - 1, n - 3)]) }
+                let rot = m.register("digits", wType, reset: nil)
+                let current = m.wire("current", first.select(shadow.value, rot.value))
+                rot.next(rotated(current))
+                (operand, digit) = (x, current.bits(n - 1, n - 3))
+            } else {
+                let active = m.register("active", wType, reset: nil)
+                let weight = m.wire("weight", first.select(shadow.value, active.value))
+                active.next(weight)
+                (operand, digit) = (weight, x)
+            }
+            let psumIn = m.input("psum_in", t.acc)
+            let signed = operand.type.signed ? operand : operand.extended(to: .s(WidthRules.signedBits(operand.type)))
+            var row = MACUnit.digitRow(m, signed, digit)
+            if mac.pipeline >= 1 { row = m.delay(row, "row_q", reset: nil) }
+            let wide = MACUnit.modulo(row, bits: t.acc.bits)
+            m.output("psum_out", m.delay((psumIn + (t.acc.signed ? wide.asSigned : wide)).wrapped(to: t.acc), "psum", reset: nil))
+        }
+    }
+
+    private var parallelPE: Module {
         let unit = MACUnit(mac), t = mac.types, w = t.acc.bits
         let doc = "\(stationary == .weights ? "Weight" : "Input")-stationary PE: psum_out <= psum_in + x * stationary; "
             + "the stationary value is shadow-loaded down the column and switched in by first_in."
@@ -112,10 +171,6 @@ public struct SystolicStationary: Engine {
             let xValid = m.input("x_valid", .bit), xFirst = m.input("x_first", .bit)
             let accFirst = m.input("acc_first", .bit), accLast = m.input("acc_last", .bit)
             let wLoad = m.input("w_load", .bit)
-            m.output("in_ready", Value.constant(1, .bit))
-            let stream = m.wire("stream", inValid & xValid)
-            let load = m.wire("load", inValid & wLoad)
-
             func lane(_ v: Value, _ k: Int, _ type: HWType) -> Value {
                 let raw = v.bits(k * type.bits + type.bits - 1, k * type.bits)
                 return type.signed ? raw.asSigned : raw
@@ -123,13 +178,67 @@ public struct SystolicStationary: Engine {
             func skew(_ v: Value, _ n: Int, _ prefix: String, reset: Int64? = nil) -> Value {
                 (0..<n).reduce(v) { x, d in m.delay(x, "\(prefix)_d\(d + 1)", reset: reset) }
             }
-            // Row i's lane and tile-start flag, delayed i cycles; idle cycles carry zero.
+            let xType = peTypes.x
             var entries: [(x: Value, first: Value)] = []
-            for i in 0..<R {
-                let valid = skew(stream, i, "valid\(i)", reset: 0)
-                let x = skew(lane(xCol, i, streamedType), i, "x\(i)")
-                entries.append((m.wire("row\(i)_x", valid.select(x, Value.constant(0, streamedType))),
-                                m.wire("row\(i)_first", valid & skew(xFirst, i, "first\(i)"))))
+            // Per cycle under the columns (before their skew): a vector's digit is in the array,
+            // it is the vector's first or last digit, and the vector's accumulator flags.
+            var cycle: (valid: Value, first: Value?, last: Value?, accFirst: Value, accLast: Value)
+            let load: Value, wLanes: [Value]
+            if serial {
+                // One vector per D cycles: accepted when the free-running digit counter is 0.
+                let d = digits
+                let phase = d > 1 ? m.register("phase", .u(bitsFor(d - 1)), reset: 0) : nil
+                let ready = phase.map { m.wire("ready", $0 == 0) } ?? Value.constant(1, .bit)
+                m.output("in_ready", ready)
+                let accept = m.wire("accept", inValid & ready)
+                let stream = m.wire("stream", accept & xValid)
+                load = m.wire("load", accept & wLoad)
+                var valid = stream, held = (xCol, accFirst, accLast)
+                var lastDigit = stream
+                if let phase {
+                    let phaseLast = m.wire("phase_last", phase == d - 1)
+                    phase.next(phaseLast.select(Value.constant(0, phase.type), (phase + 1).wrapped(to: phase.type)))
+                    let busy = m.register("busy", .bit, reset: 0)
+                    busy.next(~phaseLast & (stream | busy))
+                    valid = m.wire("digit_valid", stream | busy)
+                    lastDigit = m.wire("digit_last", busy & phaseLast)
+                    func hold(_ v: Value, _ n: String) -> Value {
+                        let r = m.register("\(n)_held", v.type, reset: nil)
+                        r.next(v, enable: stream)
+                        return m.wire("\(n)_now", stream.select(v, r.value))
+                    }
+                    held = (stationary == .weights ? hold(xCol, "x_col") : xCol, hold(accFirst, "acc_first"), hold(accLast, "acc_last"))
+                }
+                cycle = (valid, stream, lastDigit, held.1, held.2)
+                let tileFirst = m.wire("tile_first", stream & xFirst)
+                for i in 0..<R {
+                    let rowValid = skew(valid, i, "valid\(i)", reset: 0)
+                    // WS: the vector's lane, held for its D cycles; IS: its Booth digits, one per cycle.
+                    let x = stationary == .weights ? lane(held.0, i, streamedType)
+                        : serialDigits(m, lane(xCol, i, streamedType), load: stream, prefix: "x\(i)")
+                    entries.append((m.wire("row\(i)_x", rowValid.select(skew(x, i, "x\(i)"), Value.constant(0, xType))),
+                                    m.wire("row\(i)_first", rowValid & skew(tileFirst, i, "first\(i)"))))
+                }
+                // WS: one Booth encoder per column, at the top of its shadow chain.
+                wLanes = (0..<C).map { j in
+                    let w = lane(wRow, j, stationaryType)
+                    guard stationary == .weights else { return w }
+                    let ds = MACUnit.boothDigits(m, w, prefix: "w\(j)_digit").map { concat([$0.neg, $0.two, $0.one]) }
+                    return m.wire("w\(j)_digits", concat(ds.reversed()))
+                }
+            } else {
+                m.output("in_ready", Value.constant(1, .bit))
+                let stream = m.wire("stream", inValid & xValid)
+                load = m.wire("load", inValid & wLoad)
+                cycle = (stream, nil, nil, accFirst, accLast)
+                // Row i's lane and tile-start flag, delayed i cycles; idle cycles carry zero.
+                for i in 0..<R {
+                    let valid = skew(stream, i, "valid\(i)", reset: 0)
+                    let x = skew(lane(xCol, i, streamedType), i, "x\(i)")
+                    entries.append((m.wire("row\(i)_x", valid.select(x, Value.constant(0, streamedType))),
+                                    m.wire("row\(i)_first", valid & skew(xFirst, i, "first\(i)"))))
+                }
+                wLanes = (0..<C).map { lane(wRow, $0, stationaryType) }
             }
             let zero = Value.constant(0, carrySave ? .u(t.acc.bits) : t.acc)
             var grid: [[InstanceOutputs]] = []
@@ -140,7 +249,7 @@ public struct SystolicStationary: Engine {
                     var ports: [String: Value] = [
                         "x_in": left?["x_out"] ?? entries[i].x,
                         "first_in": left?["first_out"] ?? entries[i].first,
-                        "w_in": up?["w_out"] ?? lane(wRow, j, stationaryType),
+                        "w_in": up?["w_out"] ?? wLanes[j],
                         "w_load": load,
                     ]
                     if carrySave {
@@ -154,29 +263,46 @@ public struct SystolicStationary: Engine {
                 grid.append(row)
             }
             // Under each column: the flags of the vector whose sum arrives, and the accumulator.
-            var flags = (valid: skew(stream, R + p, "bottom_valid", reset: 0),
-                         first: skew(accFirst, R + p, "bottom_first"), last: skew(accLast, R + p, "bottom_last"))
+            func flag(_ v: Value?, _ n: String, reset: Int64? = nil) -> Value? { v.map { skew($0, R + p, n, reset: reset) } }
+            var flags = (valid: flag(cycle.valid, "bottom_valid", reset: 0)!, first: flag(cycle.first, "bottom_digit_first"),
+                         last: flag(cycle.last, "bottom_digit_last"),
+                         accFirst: flag(cycle.accFirst, "bottom_first")!, accLast: flag(cycle.accLast, "bottom_last")!)
             var outValid: [Value] = [], outData: [Value] = []
             for j in 0..<C {
                 if j > 0 {
-                    flags = (m.delay(flags.valid, "col\(j)_valid", reset: 0), m.delay(flags.first, "col\(j)_first"),
-                             m.delay(flags.last, "col\(j)_last"))
+                    flags = (m.delay(flags.valid, "col\(j)_valid", reset: 0), flags.first.map { m.delay($0, "col\(j)_digit_first") },
+                             flags.last.map { m.delay($0, "col\(j)_digit_last") },
+                             m.delay(flags.accFirst, "col\(j)_first"), m.delay(flags.accLast, "col\(j)_last"))
                 }
                 let bottom = grid[R - 1][j]
-                // The accumulator is a P-long delay line without enable: the entry leaving it is
-                // the partial sum of the same streamed vector one tile (P beats) earlier.
+                // The accumulator is a P-long delay line: the entry leaving it is the partial sum of
+                // the same streamed vector one tile (P vectors) earlier. It has no enable unless
+                // vectors take several cycles.
                 let fifo = (0..<P).map { m.register("col\(j)_acc\($0)", t.acc, reset: nil) }
-                let head = flags.first.select(Value.constant(0, t.acc), fifo[P - 1].value)
+                let head = flags.accFirst.select(Value.constant(0, t.acc), fifo[P - 1].value)
                 let sum: Value
+                var shift: Value? = nil
                 if carrySave {
                     let pair = CarrySave.reduce([bottom["psum_s_out"], bottom["psum_c_out"], head.asUnsigned], width: t.acc.bits,
                                                 m, prefix: "col\(j)_csa").rows
                     sum = m.wire("col\(j)_sum", (pair[0] + pair[1]).wrapped(to: t.acc))
+                } else if let digitFirst = flags.first, let digitLast = flags.last {
+                    // Horner's rule over the vector's digit sums (most significant first).
+                    // Only the low w − 2 bits of the running sum survive the next · 4.
+                    let w = t.acc.bits
+                    let partial = m.register("col\(j)_digits", .u(w - 2), reset: nil)
+                    let shifted = concat([partial.value, Value.constant(0, .u(2))])
+                    let scaled = digitFirst.select(Value.constant(0, t.acc), t.acc.signed ? shifted.asSigned : shifted)
+                    let next = m.wire("col\(j)_partial", (scaled + bottom["psum_out"]).wrapped(to: t.acc))
+                    partial.next(next.asUnsigned.bits(w - 3, 0))
+                    sum = m.wire("col\(j)_sum", (head + next).wrapped(to: t.acc))
+                    shift = digitLast
                 } else {
                     sum = m.wire("col\(j)_sum", (head + bottom["psum_out"]).wrapped(to: t.acc))
                 }
-                for (k, r) in fifo.enumerated() { r.next(k == 0 ? sum : fifo[k - 1].value) }
-                outValid.append(m.delay(flags.valid & flags.last, "out\(j)_valid"))
+                for (k, r) in fifo.enumerated() { r.next(k == 0 ? sum : fifo[k - 1].value, enable: shift) }
+                let done = shift.map { flags.valid & $0 } ?? flags.valid
+                outValid.append(m.delay(done & flags.accLast, "out\(j)_valid"))
                 outData.append(m.delay(sum, "out\(j)_data", reset: nil).asUnsigned)
             }
             m.output("out_valid", concat(outValid.reversed()))
@@ -184,6 +310,18 @@ public struct SystolicStationary: Engine {
         }
         top.origin = origin
         return top
+    }
+
+    /// Booth digits `{neg, two, one}` of `b`, most significant first: the top digit in the cycle
+    /// `load` is 1, the others in the following cycles from the register `<prefix>_digits`.
+    private func serialDigits(_ m: ModuleBuilder, _ b: Value, load: Value, prefix: String) -> Value {
+        let ds = MACUnit.boothDigits(m, b, prefix: "\(prefix)_digit").map { concat([$0.neg, $0.two, $0.one]) }
+        guard ds.count > 1 else { return ds[0] }
+        let n = 3 * (ds.count - 1)
+        let rest = m.register("\(prefix)_digits", .u(n), reset: nil)
+        let drained = n > 3 ? concat([rest.value.bits(n - 4, 0), Value.constant(0, .u(3))]) : Value.constant(0, .u(3))
+        rest.next(load.select(concat(ds.dropLast().reversed()), drained))
+        return load.select(ds[ds.count - 1], rest.value.bits(n - 1, n - 3))
     }
 
     /// Tiles in order (stationary column tile, streamed chunk of P vectors, K tile), preceded by

@@ -70,9 +70,6 @@ private struct SpecReader {
         let pipeline = try m["pipeline"].map { try integer($0, "mac.pipeline", in: MACConfig.pipelineRange) } ?? 0
         if engine.kind != .matrix2d && (engine.kind != .systolic || engine.dataflow != .os) {
             let what = engine.kind == .systolic ? "dataflow \(engine.dataflow.rawValue)" : "engine \(engine.kind.rawValue)"
-            if kind == .bitserial && engine.kind == .systolic {
-                throw fail("mac.kind", "'bitserial' is not built for \(what) yet (allowed with \(what): baseline, booth)")
-            }
             if engine.kind != .systolic && pipeline > 0 {
                 throw fail("mac.pipeline", "\(pipeline): the \(engine.kind.rawValue)'s reduction is pipelined by engine.stages (allowed with \(what): 0)")
             }
