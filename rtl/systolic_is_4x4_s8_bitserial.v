@@ -259,14 +259,30 @@ module systolic_is_4x4_s8_bitserial (
     wire x3_digit3_two = ((x_col[31] & ~x_col[30]) & ~x_col[29]) | ((~x_col[31] & x_col[30]) & x_col[29]);
     wire [2:0] row3_x = valid3_d3 ? x3_d3 : 3'd0;
     wire row3_first = valid3_d3 & first3_d3;
-    wire signed [31:0] col0_partial = (bottom_digit_first_d4 ? 32'd0 : {col0_digits, 2'd0}) + pe_3_0_psum_out;
-    wire signed [31:0] col0_sum = (bottom_first_d4 ? 32'd0 : col0_acc9) + col0_partial;
-    wire signed [31:0] col1_partial = (col1_digit_first ? 32'd0 : {col1_digits, 2'd0}) + pe_3_1_psum_out;
-    wire signed [31:0] col1_sum = (col1_first ? 32'd0 : col1_acc9) + col1_partial;
-    wire signed [31:0] col2_partial = (col2_digit_first ? 32'd0 : {col2_digits, 2'd0}) + pe_3_2_psum_out;
-    wire signed [31:0] col2_sum = (col2_first ? 32'd0 : col2_acc9) + col2_partial;
-    wire signed [31:0] col3_partial = (col3_digit_first ? 32'd0 : {col3_digits, 2'd0}) + pe_3_3_psum_out;
-    wire signed [31:0] col3_sum = (col3_first ? 32'd0 : col3_acc9) + col3_partial;
+    wire [29:0] col0_partial = (bottom_digit_first_d4 ? 30'd0 : {col0_digits[27:0], 2'd0}) + pe_3_0_psum_out[29:0];
+    wire [31:0] col0_csa1_0_x = (bottom_first_d4 ? 32'd0 : col0_acc9) ^ (bottom_digit_first_d4 ? 32'd0 : {col0_digits, 2'd0});
+    wire [31:0] col0_csa1_0_s = col0_csa1_0_x ^ pe_3_0_psum_out;
+    wire [30:0] col0_csa1_0_m = ((bottom_first_d4 ? 31'd0 : col0_acc9[30:0]) & (bottom_digit_first_d4 ? 31'd0 : {col0_digits[28:0], 2'd0})) | (col0_csa1_0_x[30:0] & pe_3_0_psum_out[30:0]);
+    wire signed [31:0] col0_sum = col0_csa1_0_s + {col0_csa1_0_m[30:0], 1'd0};
+    wire col0_shift = bottom_valid_d4 & bottom_digit_last_d4;
+    wire [29:0] col1_partial = (col1_digit_first ? 30'd0 : {col1_digits[27:0], 2'd0}) + pe_3_1_psum_out[29:0];
+    wire [31:0] col1_csa1_0_x = (col1_first ? 32'd0 : col1_acc9) ^ (col1_digit_first ? 32'd0 : {col1_digits, 2'd0});
+    wire [31:0] col1_csa1_0_s = col1_csa1_0_x ^ pe_3_1_psum_out;
+    wire [30:0] col1_csa1_0_m = ((col1_first ? 31'd0 : col1_acc9[30:0]) & (col1_digit_first ? 31'd0 : {col1_digits[28:0], 2'd0})) | (col1_csa1_0_x[30:0] & pe_3_1_psum_out[30:0]);
+    wire signed [31:0] col1_sum = col1_csa1_0_s + {col1_csa1_0_m[30:0], 1'd0};
+    wire col1_shift = col1_valid & col1_digit_last;
+    wire [29:0] col2_partial = (col2_digit_first ? 30'd0 : {col2_digits[27:0], 2'd0}) + pe_3_2_psum_out[29:0];
+    wire [31:0] col2_csa1_0_x = (col2_first ? 32'd0 : col2_acc9) ^ (col2_digit_first ? 32'd0 : {col2_digits, 2'd0});
+    wire [31:0] col2_csa1_0_s = col2_csa1_0_x ^ pe_3_2_psum_out;
+    wire [30:0] col2_csa1_0_m = ((col2_first ? 31'd0 : col2_acc9[30:0]) & (col2_digit_first ? 31'd0 : {col2_digits[28:0], 2'd0})) | (col2_csa1_0_x[30:0] & pe_3_2_psum_out[30:0]);
+    wire signed [31:0] col2_sum = col2_csa1_0_s + {col2_csa1_0_m[30:0], 1'd0};
+    wire col2_shift = col2_valid & col2_digit_last;
+    wire [29:0] col3_partial = (col3_digit_first ? 30'd0 : {col3_digits[27:0], 2'd0}) + pe_3_3_psum_out[29:0];
+    wire [31:0] col3_csa1_0_x = (col3_first ? 32'd0 : col3_acc9) ^ (col3_digit_first ? 32'd0 : {col3_digits, 2'd0});
+    wire [31:0] col3_csa1_0_s = col3_csa1_0_x ^ pe_3_3_psum_out;
+    wire [30:0] col3_csa1_0_m = ((col3_first ? 31'd0 : col3_acc9[30:0]) & (col3_digit_first ? 31'd0 : {col3_digits[28:0], 2'd0})) | (col3_csa1_0_x[30:0] & pe_3_3_psum_out[30:0]);
+    wire signed [31:0] col3_sum = col3_csa1_0_s + {col3_csa1_0_m[30:0], 1'd0};
+    wire col3_shift = col3_valid & col3_digit_last;
 
     assign in_ready = ready;
     assign out_valid = {out3_valid, out2_valid, out1_valid, out0_valid};
@@ -533,8 +549,8 @@ module systolic_is_4x4_s8_bitserial (
         bottom_last_d2 <= bottom_last_d1;
         bottom_last_d3 <= bottom_last_d2;
         bottom_last_d4 <= bottom_last_d3;
-        col0_digits <= col0_partial[29:0];
-        if (bottom_digit_last_d4) begin
+        col0_digits <= col0_partial;
+        if (col0_shift) begin
             col0_acc0 <= col0_sum;
             col0_acc1 <= col0_acc0;
             col0_acc2 <= col0_acc1;
@@ -547,8 +563,8 @@ module systolic_is_4x4_s8_bitserial (
             col0_acc9 <= col0_acc8;
         end
         out0_data <= col0_sum;
-        col1_digits <= col1_partial[29:0];
-        if (col1_digit_last) begin
+        col1_digits <= col1_partial;
+        if (col1_shift) begin
             col1_acc0 <= col1_sum;
             col1_acc1 <= col1_acc0;
             col1_acc2 <= col1_acc1;
@@ -561,8 +577,8 @@ module systolic_is_4x4_s8_bitserial (
             col1_acc9 <= col1_acc8;
         end
         out1_data <= col1_sum;
-        col2_digits <= col2_partial[29:0];
-        if (col2_digit_last) begin
+        col2_digits <= col2_partial;
+        if (col2_shift) begin
             col2_acc0 <= col2_sum;
             col2_acc1 <= col2_acc0;
             col2_acc2 <= col2_acc1;
@@ -575,8 +591,8 @@ module systolic_is_4x4_s8_bitserial (
             col2_acc9 <= col2_acc8;
         end
         out2_data <= col2_sum;
-        col3_digits <= col3_partial[29:0];
-        if (col3_digit_last) begin
+        col3_digits <= col3_partial;
+        if (col3_shift) begin
             col3_acc0 <= col3_sum;
             col3_acc1 <= col3_acc0;
             col3_acc2 <= col3_acc1;
@@ -634,25 +650,25 @@ module systolic_is_4x4_s8_bitserial (
             bottom_valid_d2 <= bottom_valid_d1;
             bottom_valid_d3 <= bottom_valid_d2;
             bottom_valid_d4 <= bottom_valid_d3;
-            out0_valid <= (bottom_valid_d4 & bottom_digit_last_d4) & bottom_last_d4;
+            out0_valid <= (bottom_valid_d4 & col0_shift) & bottom_last_d4;
             col1_valid <= bottom_valid_d4;
             col1_digit_first <= bottom_digit_first_d4;
             col1_digit_last <= bottom_digit_last_d4;
             col1_first <= bottom_first_d4;
             col1_last <= bottom_last_d4;
-            out1_valid <= (col1_valid & col1_digit_last) & col1_last;
+            out1_valid <= (col1_valid & col1_shift) & col1_last;
             col2_valid <= col1_valid;
             col2_digit_first <= col1_digit_first;
             col2_digit_last <= col1_digit_last;
             col2_first <= col1_first;
             col2_last <= col1_last;
-            out2_valid <= (col2_valid & col2_digit_last) & col2_last;
+            out2_valid <= (col2_valid & col2_shift) & col2_last;
             col3_valid <= col2_valid;
             col3_digit_first <= col2_digit_first;
             col3_digit_last <= col2_digit_last;
             col3_first <= col2_first;
             col3_last <= col2_last;
-            out3_valid <= (col3_valid & col3_digit_last) & col3_last;
+            out3_valid <= (col3_valid & col3_shift) & col3_last;
         end
     end
 

@@ -6,9 +6,11 @@ import Testing
 /// golden values and cycle model: random shapes (smaller than the array, K = 1, sizes that are
 /// not multiples of the tile). Seeds are printed; HWGEN_TEST_SEED replays a run.
 @Suite struct EngineCoSimTests {
-    static func spec(_ df: Dataflow, _ rows: Int, _ cols: Int, _ mac: MACTypes, _ kind: MACKind, pipeline: Int) -> DesignSpec {
-        let name = "cosim_\(df.rawValue)_\(rows)x\(cols)_\(kind.rawValue)_p\(pipeline)_\(mac.tag)"
-        return DesignSpec(name: name, engine: EngineSpec(kind: .systolic, dataflow: df, rows: rows, cols: cols),
+    static func spec(_ df: Dataflow, _ rows: Int, _ cols: Int, _ mac: MACTypes, _ kind: MACKind, pipeline: Int,
+                     sparsity: String? = nil) -> DesignSpec {
+        let p = sparsity.flatMap(Sparsity.init)
+        let name = "cosim_\(df.rawValue)_\(rows)x\(cols)" + (p.map { "_\($0.n)of\($0.m)" } ?? "") + "_\(kind.rawValue)_p\(pipeline)_\(mac.tag)"
+        return DesignSpec(name: name, engine: EngineSpec(kind: .systolic, dataflow: df, rows: rows, cols: cols, sparsity: p),
                           mac: mac, macKind: kind, pipeline: pipeline, source: "tests/\(name).yaml")
     }
 
@@ -47,7 +49,8 @@ import Testing
         case .os: return GoldenTiming.osCycles(rows: e.rows, cols: e.cols, m: s.m, k: s.k, n: s.n, pipeline: spec.pipeline,
                                                elementCycles: spec.macConfig.elementCycles)
         case .ws: return GoldenTiming.stationaryCycles(rows: e.rows, cols: e.cols, streamed: s.m, stationary: s.n, k: s.k,
-                                                       pipeline: spec.pipeline, elementCycles: spec.macConfig.elementCycles)
+                                                       pipeline: spec.pipeline, elementCycles: spec.macConfig.elementCycles,
+                                                       tileDepth: e.sparsity.map { e.rows / $0.n * $0.m })
         case .is: return GoldenTiming.stationaryCycles(rows: e.rows, cols: e.cols, streamed: s.n, stationary: s.m, k: s.k,
                                                        pipeline: spec.pipeline, elementCycles: spec.macConfig.elementCycles)
         }
@@ -60,6 +63,8 @@ import Testing
         spec(.is, 3, 3, MACTypes(a: .s(8), b: .s(8), acc: .s(20)), .booth, pipeline: 0),
         spec(.ws, 3, 2, MACTypes(a: .u(8), b: .s(8), acc: .s(24)), .bitserial, pipeline: 1),
         spec(.is, 2, 3, MACTypes(a: .s(8), b: .u(4), acc: .s(20)), .bitserial, pipeline: 0),
+        spec(.ws, 4, 3, MACTypes(a: .s(8), b: .s(8), acc: .s(32)), .baseline, pipeline: 0, sparsity: "2:4"),
+        spec(.ws, 2, 2, MACTypes(a: .u(8), b: .s(4), acc: .s(24)), .booth, pipeline: 1, sparsity: "2:8"),
         spec(.os, 2, 3, MACTypes(a: .s(8), b: .s(4), acc: .s(24)), .booth, pipeline: 2),
         dot(.cube, 2, 3, 4, stages: 2, MACTypes(a: .s(8), b: .s(4), acc: .s(32)), .baseline),
         dot(.cube, 2, 2, 3, stages: 1, MACTypes(a: .u(8), b: .s(8), acc: .s(24)), .booth),

@@ -14,11 +14,11 @@ import Testing
             let p = try #require(Sparsity(text))
             let (_, b) = Operands.random(shape: GemmShape(m: 2, k: k, n: 7), mac: MACTypes(a: .s(8), b: .s(4), acc: .s(32)),
                                          seed: 11, sparsity: p)
-            #expect(GoldenSparsity.violation(b, p) == nil)
-            let c = GoldenSparsity.compress(b, p)
+            #expect(SparseWeights.violation(b, p) == nil)
+            let c = SparseWeights.compress(b, p)
             #expect(c.values.rows == (k + p.m - 1) / p.m * p.n)
             #expect(c.indices.data.allSatisfy { (0..<Int64(p.m)).contains($0) })
-            #expect(GoldenSparsity.expand(c, rows: k) == b)
+            #expect(SparseWeights.expand(c, rows: k) == b)
             // Pruning keeps N values per full group (random nonzero values may add zeros, never more).
             #expect(b.data.filter { $0 != 0 }.count <= (k + p.m - 1) / p.m * p.n * 7)
         }
@@ -30,14 +30,15 @@ import Testing
         b[5, 1] = 3; b[6, 1] = -1; b[7, 1] = 2    // column 1 group 1: 3 nonzeros
         b[0, 2] = 1; b[1, 2] = 1; b[2, 2] = 1     // column 2 group 0: also 3, but later in column order
         let p24 = try #require(Sparsity("2:4")), p34 = try #require(Sparsity("3:4"))
-        let message = try #require(GoldenSparsity.violation(b, p24))
+        let message = try #require(SparseWeights.violation(b, p24))
         #expect(message == "B column 1, rows 4...7 hold 3 nonzeros (at rows 5, 6, 7); 2:4 sparsity allows at most 2 per group of 4")
-        #expect(GoldenSparsity.violation(b, p34) == nil)
+        #expect(SparseWeights.violation(b, p34) == nil)
     }
 
-    @Test func denseWeightsOnASparseTreeAreBadInput() throws {
-        let spec = DesignSpec(name: "t", engine: EngineSpec(kind: .tree, rows: 1, cols: 2, depth: 4, stages: 1, sparsity: Sparsity("2:4")),
-                              mac: MACTypes(a: .s(8), b: .s(8), acc: .s(32)), source: "t.yaml")
+    @Test(arguments: [EngineSpec(kind: .tree, rows: 1, cols: 2, depth: 4, stages: 1, sparsity: Sparsity("2:4")),
+                      EngineSpec(kind: .systolic, dataflow: .ws, rows: 4, cols: 2, sparsity: Sparsity("2:4"))])
+    func denseWeightsOnASparseEngineAreBadInput(engine: EngineSpec) throws {
+        let spec = DesignSpec(name: "t", engine: engine, mac: MACTypes(a: .s(8), b: .s(8), acc: .s(32)), source: "t.yaml")
         let (a, b) = Operands.random(shape: GemmShape(m: 2, k: 8, n: 2), mac: spec.mac, seed: 3)
         #expect(throws: HWGenError.self) { try Designs.checkOperands(spec, a: a, b: b) }
         #expect(throws: HWGenError.self) { _ = try Flow.simulate(spec, a: a, b: b, label: "dense", simulators: []) { _ in } }

@@ -106,11 +106,13 @@ public enum GoldenTiming {
     /// A `bitserial` vector takes D cycles (one per Booth digit): the R + T·P beats are accepted
     /// every D cycles and the last one's last digit enters at (R + T·P)·D − 1, so the total is
     /// (R + T·P)·D + R + C + pipeline.
+    ///
+    /// With N:M sparse weights a K tile covers `tileDepth` = R / N · M elements of K instead of R.
     public static func stationaryCycles(rows: Int, cols: Int, streamed x: Int, stationary s: Int, k: Int,
-                                        pipeline: Int = 0, elementCycles d: Int = 1) -> Int {
+                                        pipeline: Int = 0, elementCycles d: Int = 1, tileDepth: Int? = nil) -> Int {
         checkShape(rows, cols, x, k, s)
         let p = 2 * rows + cols - 2
-        let tiles = ceilDiv(s, cols) * ceilDiv(x, p) * ceilDiv(k, rows)
+        let tiles = ceilDiv(s, cols) * ceilDiv(x, p) * ceilDiv(k, tileDepth ?? rows)
         return (rows + tiles * p) * d + rows + cols + pipeline
     }
 

@@ -6,7 +6,7 @@ public enum Designs {
         let e = spec.engine, mac = spec.macConfig
         switch (e.kind, e.dataflow) {
         case (.systolic, .os): return SystolicOS(rows: e.rows, cols: e.cols, mac: mac)
-        case (.systolic, .ws): return SystolicStationary(rows: e.rows, cols: e.cols, mac: mac, stationary: .weights)
+        case (.systolic, .ws): return SystolicStationary(rows: e.rows, cols: e.cols, mac: mac, stationary: .weights, sparsity: e.sparsity)
         case (.systolic, .is): return SystolicStationary(rows: e.rows, cols: e.cols, mac: mac, stationary: .inputs)
         case (.cube, _): return DotEngine(m: e.rows, n: e.cols, k: e.depth, stages: e.stages, mac: mac, isTree: false)
         case (.tree, _): return DotEngine(m: 1, n: e.cols, k: e.depth, stages: e.stages, mac: mac, isTree: true, sparsity: e.sparsity)
@@ -34,7 +34,7 @@ public enum Designs {
     /// Checks operands against what the engine requires of them (B's N:M pattern); the message
     /// names the first offending group.
     public static func checkOperands(_ spec: DesignSpec, a: IntMatrix, b: IntMatrix, bName: String = "B") throws {
-        if let p = spec.engine.sparsity, let problem = GoldenSparsity.violation(b, p) {
+        if let p = spec.engine.sparsity, let problem = SparseWeights.violation(b, p) {
             throw HWGenError.badInput("\(bName): \(problem) (engine.sparsity of \(spec.source))")
         }
         if let g = gemmEngine(for: spec), let problem = g.fitProblem(m: a.rows, k: a.cols, n: b.cols) {
@@ -57,7 +57,8 @@ public enum Designs {
                                          pipeline: mac.pipeline, elementCycles: mac.elementCycles)
         case (.systolic, .ws):
             return GoldenTiming.stationaryCycles(rows: e.rows, cols: e.cols, streamed: s.m, stationary: s.n, k: s.k,
-                                                 pipeline: mac.pipeline, elementCycles: mac.elementCycles)
+                                                 pipeline: mac.pipeline, elementCycles: mac.elementCycles,
+                                                 tileDepth: e.sparsity.map { e.rows / $0.n * $0.m })
         case (.systolic, .is):
             return GoldenTiming.stationaryCycles(rows: e.rows, cols: e.cols, streamed: s.n, stationary: s.m, k: s.k,
                                                  pipeline: mac.pipeline, elementCycles: mac.elementCycles)

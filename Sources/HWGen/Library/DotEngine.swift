@@ -225,13 +225,13 @@ public struct DotEngine: Engine {
 
     /// Output tiles m×n in row-major order, ⌈K/kd⌉ beats each (kd = ``denseDepth``): beat c carries
     /// A[tile rows][c·kd…] and B[c·kd…][tile columns] — with N:M sparsity the c-th k rows of B
-    /// compressed by ``GoldenSparsity`` and their indices — zero beyond the matrices. Lane i·n + j
+    /// compressed by ``SparseWeights`` and their indices — zero beyond the matrices. Lane i·n + j
     /// gives each tile's C[i][j].
     public func stimulus(a: IntMatrix, b: IntMatrix) -> Stimulus {
         let (rowsA, depth, colsB) = (a.rows, a.cols, b.cols)
         let kd = denseDepth
         let (tM, tN, tK) = (ceilDiv(rowsA, m), ceilDiv(colsB, n), ceilDiv(depth, kd))
-        let compressed = sparsity.map { GoldenSparsity.compress(b, $0) }
+        let compressed = sparsity.map { SparseWeights.compress(b, $0) }
         var beats: [[[Int64]]] = []
         beats.reserveCapacity(tM * tN * tK)
         for tile in 0..<(tM * tN) {

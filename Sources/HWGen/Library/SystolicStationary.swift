@@ -36,14 +36,25 @@ public struct SystolicStationary: Engine {
     public let cols: Int
     public let mac: MACConfig
     public let stationary: Stationary
+    /// N:M sparse weights (WS only): each PE holds one stored weight and its index in a group of
+    /// M elements of K; the N rows of a group see the group's M streamed elements and pick theirs.
+    public let sparsity: Sparsity?
 
-    public init(rows: Int, cols: Int, mac: MACConfig, stationary: Stationary) {
+    public init(rows: Int, cols: Int, mac: MACConfig, stationary: Stationary, sparsity: Sparsity? = nil) {
         precondition(mac.pipeline <= 1, "SystolicStationary: MACs with pipeline 0 or 1")
+        precondition(sparsity.map { stationary == .weights && rows % $0.n == 0 } ?? true,
+                     "SystolicStationary: sparsity needs weights stationary and rows a multiple of N")
         self.rows = rows
         self.cols = cols
         self.mac = mac
         self.stationary = stationary
+        self.sparsity = sparsity
     }
+
+    /// Streamed elements a row sees per vector: M with N:M sparsity, else 1.
+    private var groupLanes: Int { sparsity?.m ?? 1 }
+    /// Elements of K one stationary tile covers: R, or R / N · M with N:M sparsity.
+    public var tileDepth: Int { sparsity.map { rows / $0.n * $0.m } ?? rows }
 
     /// Streamed vectors per tile, and accumulator depth: P = 2R + C − 2.
     public var tileBeats: Int { 2 * rows + cols - 2 }
@@ -60,12 +71,17 @@ public struct SystolicStationary: Engine {
 
     public var summary: String {
         "\(rows)x\(cols) \(stationary == .weights ? "weight" : "input")-stationary systolic array"
+            + (sparsity.map { " with \($0) sparse weights" } ?? "")
     }
 
+    /// `x_col` carries R streamed lanes, or with N:M sparsity the M elements of each of the
+    /// tile's R / N groups; `w_idx` the stored weights' indices in their groups.
     public var streamPorts: [StreamPort] {
-        [StreamPort("x_col", lanes: rows, streamedType), StreamPort("w_row", lanes: cols, stationaryType),
+        [StreamPort("x_col", lanes: rows / (sparsity?.n ?? 1) * groupLanes, streamedType),
+         StreamPort("w_row", lanes: cols, stationaryType),
          StreamPort("x_valid", .bit), StreamPort("x_first", .bit), StreamPort("acc_first", .bit),
          StreamPort("acc_last", .bit), StreamPort("w_load", .bit)]
+            + (sparsity.map { [StreamPort("w_idx", lanes: cols, .u($0.indexBits))] } ?? [])
     }
 
     /// Whether partial sums travel as carry-save pairs.
@@ -78,13 +94,42 @@ public struct SystolicStationary: Engine {
     /// A lane of encoded Booth digits `{neg, two, one}`, most significant digit in the top bits.
     private var digitWord: HWType { .u(3 * MACConfig.boothDigits(mac.types.b)) }
 
-    /// The PE `pe_<ws|is>_<kind>_p<pipeline>_<a>_<b>_<acc>`.
+    /// The PE `pe_<ws|is>[_<N>of<M>]_<kind>_p<pipeline>_<a>_<b>_<acc>`.
     public var pe: Module { serial ? serialPE : parallelPE }
+
+    private var peName: String {
+        "pe_\(dataflowTag)" + (sparsity.map { "_\($0.n)of\($0.m)" } ?? "") + "_\(mac.tag)"
+    }
 
     /// Ports of the PE (`x_in`, `w_in`): the streamed and stationary operand as they travel.
     private var peTypes: (x: HWType, w: HWType) {
-        guard serial else { return (streamedType, stationaryType) }
-        return stationary == .weights ? (mac.types.a, digitWord) : (.u(3), mac.types.a)
+        let x = sparsity == nil ? streamedType : .u(groupLanes * streamedType.bits)
+        guard serial else { return (x, stationaryType) }
+        return stationary == .weights ? (sparsity == nil ? mac.types.a : x, digitWord) : (.u(3), mac.types.a)
+    }
+
+    /// With N:M sparsity, the element of the streamed group `x` the PE's weight belongs to: the
+    /// index is shadow-loaded down the column (`idx_in` → `idx_out`) and switched in with the
+    /// weight; without, `x` itself.
+    private func picked(_ m: ModuleBuilder, _ x: Value, first: Value, load: Value) -> Value {
+        guard let p = sparsity else { return x }
+        let idxType = HWType.u(p.indexBits)
+        let shadow = m.register("shadow_idx", idxType, reset: nil)
+        shadow.next(m.input("idx_in", idxType), enable: load)
+        m.output("idx_out", shadow.value)
+        let active = m.register("active_idx", idxType, reset: nil)
+        let idx = m.wire("idx", first.select(shadow.value, active.value))
+        active.next(idx)
+        let lanes = (0..<p.m).map { k -> Value in
+            let raw = x.bits(k * streamedType.bits + streamedType.bits - 1, k * streamedType.bits)
+            return streamedType.signed ? raw.asSigned : raw
+        }
+        // A mux tree on the index bits, low bit first.
+        var level = lanes
+        for bit in 0..<p.indexBits {
+            level = stride(from: 0, to: level.count, by: 2).map { idx[bit].select(level[$0 + 1], level[$0]) }
+        }
+        return m.wire("x_pick", level[0])
     }
 
     /// The `bitserial` PE: psum_out <= psum_in + digit · a, one Booth digit of b per cycle.
@@ -92,12 +137,13 @@ public struct SystolicStationary: Engine {
         let t = mac.types, ws = stationary == .weights, (xType, wType) = peTypes
         let doc = "\(ws ? "Weight" : "Input")-stationary digit-serial PE: psum_out <= psum_in + digit * a, one Booth digit "
             + "of b per cycle, most significant first; the stationary value is shadow-loaded down the column and switched in by first_in."
-        return Module("pe_\(dataflowTag)_\(mac.tag)", doc: doc) { m in
-            let x = m.input("x_in", xType), first = m.input("first_in", .bit)
+        return Module(peName, doc: doc) { m in
+            let xIn = m.input("x_in", xType), first = m.input("first_in", .bit)
             let wIn = m.input("w_in", wType), load = m.input("w_load", .bit)
             let shadow = m.register("shadow", wType, reset: nil)
             shadow.next(wIn, enable: load)
-            m.output("x_out", m.delay(x, "x_q", reset: nil))
+            m.output("x_out", m.delay(xIn, "x_q", reset: nil))
+            let x = picked(m, xIn, first: first, load: load)
             m.output("first_out", m.delay(first, "first_q"))
             m.output("w_out", shadow.value)
             let operand: Value, digit: Value
@@ -128,17 +174,18 @@ public struct SystolicStationary: Engine {
         let unit = MACUnit(mac), t = mac.types, w = t.acc.bits
         let doc = "\(stationary == .weights ? "Weight" : "Input")-stationary PE: psum_out <= psum_in + x * stationary; "
             + "the stationary value is shadow-loaded down the column and switched in by first_in."
-        return Module("pe_\(dataflowTag)_\(mac.tag)", doc: doc) { m in
-            let x = m.input("x_in", streamedType), first = m.input("first_in", .bit)
+        return Module(peName, doc: doc) { m in
+            let xIn = m.input("x_in", peTypes.x), first = m.input("first_in", .bit)
             let wIn = m.input("w_in", stationaryType), load = m.input("w_load", .bit)
             let shadow = m.register("shadow", stationaryType, reset: nil)
             shadow.next(wIn, enable: load)
             let active = m.register("active", stationaryType, reset: nil)
             let weight = m.wire("weight", first.select(shadow.value, active.value))
             active.next(weight)
-            m.output("x_out", m.delay(x, "x_q", reset: nil))
+            m.output("x_out", m.delay(xIn, "x_q", reset: nil))
             m.output("first_out", m.delay(first, "first_q"))
             m.output("w_out", shadow.value)
+            let x = picked(m, xIn, first: first, load: load)
             let (a, b) = stationary == .weights ? (x, weight) : (weight, x)
             if carrySave {
                 let sIn = m.input("psum_s_in", .u(w)), cIn = m.input("psum_c_in", .u(w))
@@ -167,13 +214,20 @@ public struct SystolicStationary: Engine {
         let p = mac.pipeline
         var top = Module(name, doc: "\(summary), \(mac). Tiles of \(P) streamed vectors; \(P)-deep accumulators under each column.") { m in
             let inValid = m.input("in_valid", .bit)
-            let xCol = m.input("x_col", .u(R * streamedType.bits)), wRow = m.input("w_row", .u(C * stationaryType.bits))
+            let xCol = m.input("x_col", .u(streamPorts[0].bits)), wRow = m.input("w_row", .u(C * stationaryType.bits))
             let xValid = m.input("x_valid", .bit), xFirst = m.input("x_first", .bit)
             let accFirst = m.input("acc_first", .bit), accLast = m.input("acc_last", .bit)
             let wLoad = m.input("w_load", .bit)
+            let idxType = HWType.u(sparsity?.indexBits ?? 1)
+            let wIdx = sparsity.map { _ in m.input("w_idx", .u(C * idxType.bits)) }
             func lane(_ v: Value, _ k: Int, _ type: HWType) -> Value {
                 let raw = v.bits(k * type.bits + type.bits - 1, k * type.bits)
                 return type.signed ? raw.asSigned : raw
+            }
+            // Row i's streamed lane, or with N:M sparsity the M elements of its group (raw bits).
+            func rowLane(_ v: Value, _ i: Int) -> Value {
+                guard let p = sparsity else { return lane(v, i, streamedType) }
+                return lane(v, i / p.n, .u(p.m * streamedType.bits))
             }
             func skew(_ v: Value, _ n: Int, _ prefix: String, reset: Int64? = nil) -> Value {
                 (0..<n).reduce(v) { x, d in m.delay(x, "\(prefix)_d\(d + 1)", reset: reset) }
@@ -214,7 +268,7 @@ public struct SystolicStationary: Engine {
                 for i in 0..<R {
                     let rowValid = skew(valid, i, "valid\(i)", reset: 0)
                     // WS: the vector's lane, held for its D cycles; IS: its Booth digits, one per cycle.
-                    let x = stationary == .weights ? lane(held.0, i, streamedType)
+                    let x = stationary == .weights ? rowLane(held.0, i)
                         : serialDigits(m, lane(xCol, i, streamedType), load: stream, prefix: "x\(i)")
                     entries.append((m.wire("row\(i)_x", rowValid.select(skew(x, i, "x\(i)"), Value.constant(0, xType))),
                                     m.wire("row\(i)_first", rowValid & skew(tileFirst, i, "first\(i)"))))
@@ -234,8 +288,8 @@ public struct SystolicStationary: Engine {
                 // Row i's lane and tile-start flag, delayed i cycles; idle cycles carry zero.
                 for i in 0..<R {
                     let valid = skew(stream, i, "valid\(i)", reset: 0)
-                    let x = skew(lane(xCol, i, streamedType), i, "x\(i)")
-                    entries.append((m.wire("row\(i)_x", valid.select(x, Value.constant(0, streamedType))),
+                    let x = skew(rowLane(xCol, i), i, "x\(i)")
+                    entries.append((m.wire("row\(i)_x", valid.select(x, Value.constant(0, xType))),
                                     m.wire("row\(i)_first", valid & skew(xFirst, i, "first\(i)"))))
                 }
                 wLanes = (0..<C).map { lane(wRow, $0, stationaryType) }
@@ -252,6 +306,7 @@ public struct SystolicStationary: Engine {
                         "w_in": up?["w_out"] ?? wLanes[j],
                         "w_load": load,
                     ]
+                    if let wIdx { ports["idx_in"] = up?["idx_out"] ?? lane(wIdx, j, idxType) }
                     if carrySave {
                         ports["psum_s_in"] = up?["psum_s_out"] ?? zero
                         ports["psum_c_in"] = up?["psum_c_out"] ?? zero
@@ -293,10 +348,13 @@ public struct SystolicStationary: Engine {
                     let partial = m.register("col\(j)_digits", .u(w - 2), reset: nil)
                     let shifted = concat([partial.value, Value.constant(0, .u(2))])
                     let scaled = digitFirst.select(Value.constant(0, t.acc), t.acc.signed ? shifted.asSigned : shifted)
-                    let next = m.wire("col\(j)_partial", (scaled + bottom["psum_out"]).wrapped(to: t.acc))
-                    partial.next(next.asUnsigned.bits(w - 3, 0))
-                    sum = m.wire("col\(j)_sum", (head + next).wrapped(to: t.acc))
-                    shift = digitLast
+                    let low = digitFirst.select(Value.constant(0, .u(w - 2)), concat([partial.value.bits(w - 5, 0), Value.constant(0, .u(2))]))
+                    partial.next(m.wire("col\(j)_partial", (low + bottom["psum_out"].asUnsigned.bits(w - 3, 0)).wrapped(to: .u(w - 2))))
+                    // head + scaled + bottom as a carry-save pair and one adder, beside the Horner adder.
+                    let pair = CarrySave.reduce([head.asUnsigned, scaled.asUnsigned, bottom["psum_out"].asUnsigned], width: w,
+                                                m, prefix: "col\(j)_csa").rows
+                    sum = m.wire("col\(j)_sum", t.acc.signed ? (pair[0] + pair[1]).wrapped(to: .u(w)).asSigned : (pair[0] + pair[1]).wrapped(to: .u(w)))
+                    shift = m.wire("col\(j)_shift", flags.valid & digitLast)   // a gate, which synthesis buffers
                 } else {
                     sum = m.wire("col\(j)_sum", (head + bottom["psum_out"]).wrapped(to: t.acc))
                 }
@@ -328,33 +386,49 @@ public struct SystolicStationary: Engine {
     /// R beats that load the first tile's stationary rows. Each tile is P beats of one streamed
     /// vector each (zero beyond the matrices); its last R beats also load the next tile's
     /// stationary rows, row R − 1 first. Column j emits, with each chunk's last K tile, P sums in
-    /// stream order.
+    /// stream order. With N:M sparsity the stationary rows are B compressed by ``SparseWeights``
+    /// (R stored rows, R / N groups per K tile) and a vector carries each group's M elements.
     public func stimulus(a: IntMatrix, b: IntMatrix) -> Stimulus {
         let (m, k, n) = (a.rows, a.cols, b.cols)
         let (R, C, P) = (rows, cols, tileBeats)
         let ws = stationary == .weights
-        // Stationary S[k][s] and streamed X[x][k], and where result (x, s) sits in C.
-        let sCount = ws ? n : m, xCount = ws ? m : n
-        func sValue(_ kk: Int, _ s: Int) -> Int64 { ws ? b[kk, s] : a[s, kk] }
+        let compressed = sparsity.map { SparseWeights.compress(b, $0) }
+        // Stationary S[r][s] (r: a row of B, or of compressed B) and streamed X[x][k], and where
+        // result (x, s) sits in C.
+        let sCount = ws ? n : m, xCount = ws ? m : n, sRows = compressed?.values.rows ?? k
+        func sValue(_ r: Int, _ s: Int) -> Int64 { compressed?.values[r, s] ?? (ws ? b[r, s] : a[s, r]) }
         func xValue(_ x: Int, _ kk: Int) -> Int64 { ws ? a[x, kk] : b[kk, x] }
         func index(_ x: Int, _ s: Int) -> Int { ws ? x * n + s : s * n + x }
-        let (tS, tX, tK) = (ceilDiv(sCount, C), ceilDiv(xCount, P), ceilDiv(k, R))
+        let (tS, tX, tK) = (ceilDiv(sCount, C), ceilDiv(xCount, P), ceilDiv(sRows, R))
         let tiles = (0..<tS).flatMap { s in (0..<tX).flatMap { x in (0..<tK).map { (s: s, x: x, k: $0) } } }
 
-        func weightRow(_ tile: (s: Int, x: Int, k: Int), _ i: Int) -> [Int64] {
-            let kk = tile.k * R + i
-            return Self.lanes(C) { j in kk < k && tile.s * C + j < sCount ? sValue(kk, tile.s * C + j) : nil }
+        // Row i of a tile's stationary values (and, sparse, their indices).
+        func stationaryRow(_ tile: (s: Int, x: Int, k: Int), _ i: Int) -> [[Int64]] {
+            let r = tile.k * R + i
+            func at(_ v: (Int, Int) -> Int64) -> [Int64] {
+                Self.lanes(C) { j in r < sRows && tile.s * C + j < sCount ? v(r, tile.s * C + j) : nil }
+            }
+            return [at(sValue)] + (compressed.map { c in [at { c.indices[$0, $1] }] } ?? [])
         }
-        let noX = [Int64](repeating: 0, count: R), noW = [Int64](repeating: 0, count: C)
-        var beats: [[[Int64]]] = (0..<R).map { e in [noX, weightRow(tiles[0], R - 1 - e), [0], [0], [0], [0], [1]] }
+        let xLanes = streamPorts[0].lanes
+        func vector(_ tile: (s: Int, x: Int, k: Int), _ x: Int) -> [Int64] {
+            Self.lanes(xLanes) { l in
+                let kk = tile.k * tileDepth + l
+                return x < xCount && kk < k ? xValue(x, kk) : nil
+            }
+        }
+        let idle = [Int64](repeating: 0, count: xLanes), noW = stationaryRow((0, 0, tK), 0).map { $0.map { _ in Int64(0) } }
+        // Ports: x_col, w_row, x_valid, x_first, acc_first, acc_last, w_load[, w_idx].
+        func beat(_ x: [Int64], _ w: [[Int64]], _ flags: [Int64]) -> [[Int64]] {
+            [x, w[0]] + flags.map { [$0] } + w.dropFirst()
+        }
+        var beats: [[[Int64]]] = (0..<R).map { e in beat(idle, stationaryRow(tiles[0], R - 1 - e), [0, 0, 0, 0, 1]) }
         beats.reserveCapacity(R + tiles.count * P)
         for (t, tile) in tiles.enumerated() {
             for e in 0..<P {
-                let x = tile.x * P + e
-                let xs = Self.lanes(R) { i in x < xCount && tile.k * R + i < k ? xValue(x, tile.k * R + i) : nil }
                 let loading = t + 1 < tiles.count && e >= R + C - 2
-                beats.append([xs, loading ? weightRow(tiles[t + 1], R - 1 - (e - (R + C - 2))) : noW,
-                              [1], [e == 0 ? 1 : 0], [tile.k == 0 ? 1 : 0], [tile.k == tK - 1 ? 1 : 0], [loading ? 1 : 0]])
+                beats.append(beat(vector(tile, tile.x * P + e), loading ? stationaryRow(tiles[t + 1], R - 1 - (e - (R + C - 2))) : noW,
+                                  [1, e == 0 ? 1 : 0, tile.k == 0 ? 1 : 0, tile.k == tK - 1 ? 1 : 0, loading ? 1 : 0]))
             }
         }
         let order: [[Int?]] = (0..<C).map { j in

@@ -12,7 +12,7 @@ public enum EngineKind: String, Sendable, CaseIterable {
     /// The fields `engine:` takes for this kind.
     public var fields: [String] {
         switch self {
-        case .systolic: return ["kind", "dataflow", "rows", "cols"]
+        case .systolic: return ["kind", "dataflow", "rows", "cols", "sparsity"]
         case .cube: return ["kind", "m", "n", "k", "stages"]
         case .tree: return ["kind", "lanes", "width", "stages", "sparsity"]
         case .matrix2d: return ["kind", "rows", "cols"]

@@ -99,9 +99,17 @@ private struct SpecReader {
         let spec: EngineSpec
         switch kind {
         case .systolic:
-            spec = EngineSpec(kind: kind, dataflow: try choice(e["dataflow"], "engine.dataflow", what: "a dataflow"),
-                              rows: try integer(e["rows"], "engine.rows", in: EngineSpec.dimRange),
-                              cols: try integer(e["cols"], "engine.cols", in: EngineSpec.dimRange))
+            let dataflow: Dataflow = try choice(e["dataflow"], "engine.dataflow", what: "a dataflow")
+            let rows = try integer(e["rows"], "engine.rows", in: EngineSpec.dimRange)
+            let sparsity = try self.sparsity(e["sparsity"])
+            if sparsity != nil && dataflow != .ws {
+                throw fail("engine.sparsity", "N:M sparse weights are built for systolic dataflow ws (and engine tree), not \(dataflow.rawValue) (allowed: remove sparsity, or dataflow: ws)")
+            }
+            if let p = sparsity, rows % p.n != 0 {
+                throw fail("engine.rows", "\(rows) is not a multiple of N = \(p.n) of sparsity \(p) (allowed: whole groups of \(p.n) stored weights per column)")
+            }
+            spec = EngineSpec(kind: kind, dataflow: dataflow, rows: rows,
+                              cols: try integer(e["cols"], "engine.cols", in: EngineSpec.dimRange), sparsity: sparsity)
         case .cube:
             spec = EngineSpec(kind: kind, rows: try integer(e["m"], "engine.m", in: EngineSpec.cubeRange),
                               cols: try integer(e["n"], "engine.n", in: EngineSpec.cubeRange),
@@ -110,12 +118,7 @@ private struct SpecReader {
             spec = EngineSpec(kind: kind, rows: try integer(e["rows"], "engine.rows", in: EngineSpec.dimRange),
                               cols: try integer(e["cols"], "engine.cols", in: EngineSpec.dimRange))
         case .tree:
-            let allowed = "N:M with M = 2, 4, 8 or 16 and 1 ≤ N < M, e.g. \"2:4\""
-            let sparsity = try e["sparsity"].map { node -> Sparsity in
-                let text = try string(node, "engine.sparsity", allowed: allowed)
-                guard let p = Sparsity(text) else { throw fail("engine.sparsity", "\(quote(text)) is not a sparsity pattern (allowed: \(allowed))") }
-                return p
-            }
+            let sparsity = try self.sparsity(e["sparsity"])
             let width = try integer(e["width"], "engine.width", in: EngineSpec.dimRange)
             if let p = sparsity, width % p.n != 0 {
                 throw fail("engine.width", "\(width) is not a multiple of N = \(p.n) of sparsity \(p) (allowed: whole groups of \(p.n) stored weights)")
@@ -128,6 +131,16 @@ private struct SpecReader {
             throw fail("engine", "\(macs) multipliers (\(kind.fields.dropFirst().filter { $0 != "stages" && $0 != "dataflow" }.joined(separator: "·"))) is too many (allowed: at most \(EngineSpec.maxMACs))")
         }
         return spec
+    }
+
+    /// `engine.sparsity`, an N:M pattern, when present.
+    func sparsity(_ node: Node?) throws -> Sparsity? {
+        let allowed = "N:M with M = 2, 4, 8 or 16 and 1 ≤ N < M, e.g. \"2:4\""
+        return try node.map { node -> Sparsity in
+            let text = try string(node, "engine.sparsity", allowed: allowed)
+            guard let p = Sparsity(text) else { throw fail("engine.sparsity", "\(quote(text)) is not a sparsity pattern (allowed: \(allowed))") }
+            return p
+        }
     }
 
     /// The `gemm:` mapping. Each buffer is banked by lane (A and C by rows, B by columns) and

@@ -1,5 +1,6 @@
-/// N:M weight compression, as the sparse engines store weights (uses Types only).
-public enum GoldenSparsity {
+/// N:M weight compression: the pattern check and the compressed form sparse engines store (the
+/// golden model checks dense B with it; the engines' stimulus stores its compression).
+public enum SparseWeights {
     /// B compressed along K: for each column and each group of M rows (the last one zero-padded),
     /// N (value, index-in-group) pairs — the group's nonzeros in row order, then (0, 0) pads.
     public struct Compressed: Sendable {
@@ -32,7 +33,7 @@ public enum GoldenSparsity {
         for col in 0..<b.cols {
             for g in 0..<groups {
                 let nonzeros = (g * p.m..<min((g + 1) * p.m, b.rows)).filter { b[$0, col] != 0 }
-                precondition(nonzeros.count <= p.n, "GoldenSparsity: B breaks \(p) in column \(col), group \(g)")
+                precondition(nonzeros.count <= p.n, "SparseWeights: B breaks \(p) in column \(col), group \(g)")
                 for (e, row) in nonzeros.enumerated() {
                     values[g * p.n + e, col] = b[row, col]
                     indices[g * p.n + e, col] = Int64(row - g * p.m)
