@@ -14,8 +14,9 @@ module tb_gemm_matrix2d_4x4_s8s4;
     parameter MAX_BEATS = 65536;           // depth of the load and map memories
     parameter MAX_WORDS = 65536;           // depth of the expected-C memory
 
-    localparam R = 4;
-    localparam C = 4;
+    localparam AL = 4;            // A banks (lanes written per line)
+    localparam BL = 4;            // B banks
+    localparam CL = 4;            // C banks (lanes read per line)
     localparam AW = 8;
     localparam BW = 4;
     localparam ACCW = 32;
@@ -30,14 +31,14 @@ module tb_gemm_matrix2d_4x4_s8s4;
     reg  [15:0]         cfg_n;
     reg                 a_we;
     reg  [7-1:0]  a_waddr;
-    reg  [R*AW-1:0]     a_wdata;
+    reg  [AL*AW-1:0]     a_wdata;
     reg                 b_we;
     reg  [7-1:0]  b_waddr;
-    reg  [C*BW-1:0]     b_wdata;
+    reg  [BL*BW-1:0]     b_wdata;
     reg  [8-1:0]  c_raddr;
     wire                busy;
     wire                done;
-    wire [R*ACCW-1:0]   c_rdata;
+    wire [CL*ACCW-1:0]   c_rdata;
 
     gemm_matrix2d_4x4_s8s4 dut (
         .clk(clk),
@@ -60,12 +61,12 @@ module tb_gemm_matrix2d_4x4_s8s4;
 
     reg [31:0]     run      [0:4];
     reg [31:0]     dims     [0:2];
-    reg [R*AW-1:0] a_mem    [0:MAX_BEATS-1];
-    reg [C*BW-1:0] b_mem    [0:MAX_BEATS-1];
-    reg [31:0]     map_mem  [0:MAX_BEATS*R-1];
+    reg [AL*AW-1:0] a_mem    [0:MAX_BEATS-1];
+    reg [BL*BW-1:0] b_mem    [0:MAX_BEATS-1];
+    reg [31:0]     map_mem  [0:MAX_BEATS*CL-1];
     reg [ACCW-1:0] c_mem    [0:MAX_WORDS-1];
-    reg [R*AW-1:0] a2_mem   [0:MAX_BEATS-1];     // second run (double buffering): A, B with
-    reg [C*BW-1:0] b2_mem   [0:MAX_BEATS-1];     // A's rows and B's rows reversed, so C's rows
+    reg [AL*AW-1:0] a2_mem   [0:MAX_BEATS-1];     // second run (double buffering): A, B with
+    reg [BL*BW-1:0] b2_mem   [0:MAX_BEATS-1];     // A's rows and B's rows reversed, so C's rows
     reg [ACCW-1:0] c2_mem   [0:MAX_WORDS-1];     // come out reversed
 
     integer A_LINES, B_LINES, C_LINES, LIMIT, M, K, N, RUNS;
@@ -145,7 +146,7 @@ module tb_gemm_matrix2d_4x4_s8s4;
         end else begin
             $readmemh("a_load.hex", a_mem, 0, A_LINES - 1);
             $readmemh("b_load.hex", b_mem, 0, B_LINES - 1);
-            $readmemh("c_map.hex", map_mem, 0, C_LINES * R - 1);
+            $readmemh("c_map.hex", map_mem, 0, C_LINES * CL - 1);
             $readmemh("c_expected.hex", c_mem, 0, M * N - 1);
             if (RUNS > 1) begin
                 $readmemh("a2_load.hex", a2_mem, 0, A_LINES - 1);
@@ -210,9 +211,9 @@ module tb_gemm_matrix2d_4x4_s8s4;
                 3: begin   // the word is on c_rdata two edges after the address was set
                     wait_n = wait_n + 1;
                     if (wait_n == 2) begin
-                        for (l = 0; l < R; l = l + 1) begin
+                        for (l = 0; l < CL; l = l + 1) begin
                             got = c_rdata[l*ACCW +: ACCW];
-                            idx = map_mem[n * R + l];
+                            idx = map_mem[n * CL + l];
                             if (idx >= 0) begin
                                 want = (run_n == 0) ? c_mem[idx] : c2_mem[idx];
                                 checked = checked + 1;

@@ -119,12 +119,18 @@ import Testing
         let seed = CoSimTests.seed("gemmEngine/\(sim.rawValue)")
         var g = SplitMix64(state: seed)
         let mac = MACTypes(a: .s(8), b: .s(8), acc: .s(32))
-        for (kind, macKind, double) in [(EngineKind.systolic, MACKind.baseline, false), (.matrix2d, .booth, true),
-                                        (.systolic, .bitserial, true)] {
-            let name = "cosim_gemm_\(kind.rawValue)_\(macKind.rawValue)\(double ? "_db" : "")"
-            let spec = DesignSpec(name: name, engine: EngineSpec(kind: kind, rows: 3, cols: 2), mac: mac, macKind: macKind,
-                                  pipeline: 1, source: "tests/\(name).yaml",
-                                  gemm: GemmSpec(aWords: 3 * 64, bWords: 2 * 64, cWords: 3 * 128, doubleBuffer: double))
+        let engines: [(EngineSpec, MACKind, Bool)] = [
+            (EngineSpec(kind: .systolic, rows: 3, cols: 2), .baseline, false), (EngineSpec(kind: .matrix2d, rows: 3, cols: 2), .booth, true),
+            (EngineSpec(kind: .systolic, rows: 3, cols: 2), .bitserial, true),
+            (EngineSpec(kind: .cube, rows: 2, cols: 3, depth: 3, stages: 1), .booth, true),
+            (EngineSpec(kind: .tree, rows: 1, cols: 2, depth: 5, stages: 2), .bitserial, false),
+        ]
+        for (engine, macKind, double) in engines {
+            let name = "cosim_gemm_\(engine.kind.rawValue)_\(macKind.rawValue)\(double ? "_db" : "")"
+            let banks = try #require(engine.gemmBanks)
+            let spec = DesignSpec(name: name, engine: engine, mac: mac, macKind: macKind,
+                                  pipeline: engine.kind == .cube || engine.kind == .tree ? 0 : 1, source: "tests/\(name).yaml",
+                                  gemm: GemmSpec(aWords: banks.a.0 * 64, bWords: banks.b.0 * 64, cWords: banks.c.0 * 128, doubleBuffer: double))
             for shape in [GemmShape(m: 1, k: 1, n: 1), GemmShape(m: Int.random(in: 4...9, using: &g), k: 1, n: Int.random(in: 3...7, using: &g)),
                           GemmShape(m: Int.random(in: 4...10, using: &g), k: Int.random(in: 2...12, using: &g), n: Int.random(in: 3...9, using: &g))] {
                 let s = g.next()
@@ -132,11 +138,13 @@ import Testing
                 let label = "gemm \(shape) seed \(s)"
                 let (verdicts, runs) = try Flow.simulate(spec, a: a, b: b, label: label, simulators: [sim]) { print($0) }
                 #expect(runs[0].c == GoldenGEMM.multiply(a, b, mac: mac), "\(name) \(label)")
-                let bare = kind == .matrix2d
-                    ? GoldenTiming.matrix2dCycles(rows: 3, cols: 2, m: shape.m, k: shape.k, n: shape.n, pipeline: 1,
-                                                  elementCycles: spec.macConfig.elementCycles)
-                    : GoldenTiming.osCycles(rows: 3, cols: 2, m: shape.m, k: shape.k, n: shape.n, pipeline: 1,
-                                            elementCycles: spec.macConfig.elementCycles)
+                let d = spec.macConfig.elementCycles
+                let bare = switch engine.kind {
+                case .matrix2d: GoldenTiming.matrix2dCycles(rows: 3, cols: 2, m: shape.m, k: shape.k, n: shape.n, pipeline: 1, elementCycles: d)
+                case .systolic: GoldenTiming.osCycles(rows: 3, cols: 2, m: shape.m, k: shape.k, n: shape.n, pipeline: 1, elementCycles: d)
+                case .cube, .tree: GoldenTiming.dotCycles(m: engine.rows, n: engine.cols, k: engine.depth, stages: engine.stages,
+                                                          gemm: (shape.m, shape.k, shape.n), elementCycles: d)
+                }
                 #expect(runs[0].cycles == bare + 1, "\(name) \(label): start to done")
                 #expect(verdicts[0].passed)
             }
@@ -147,7 +155,7 @@ import Testing
         let spec = DesignSpec(name: "g", engine: EngineSpec(kind: .systolic, rows: 2, cols: 2), mac: MACTypes(a: .s(8), b: .s(8), acc: .s(32)),
                               source: "g.yaml", gemm: GemmSpec(aWords: 8, bWords: 8, cWords: 8, doubleBuffer: false))
         let (a, b) = Operands.random(shape: GemmShape(m: 2, k: 5, n: 2), mac: spec.mac, seed: 1)
-        #expect(throws: HWGenError.badInput("gemm 2x5x2 does not fit the buffers of g.yaml: A needs 5 words per bank (⌈M/R⌉·K), the buffer has 4 (a_words 8 / 2 banks)")) {
+        #expect(throws: HWGenError.badInput("gemm 2x5x2 does not fit the buffers of g.yaml: A needs 5 words per bank (⌈M/2⌉·K), the buffer has 4 (a_words 8 / 2 banks)")) {
             try Designs.checkOperands(spec, a: a, b: b)
         }
     }

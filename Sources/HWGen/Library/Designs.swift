@@ -16,8 +16,9 @@ public enum Designs {
 
     /// The buffered GEMM engine around the array, when the spec has a `gemm:` section.
     public static func gemmEngine(for spec: DesignSpec) -> GemmEngine? {
-        guard let g = spec.gemm, let array = engine(for: spec) as? SystolicOS else { return nil }
-        return GemmEngine(array: array, aWords: g.aWords, bWords: g.bWords, cWords: g.cWords, doubleBuffer: g.doubleBuffer)
+        guard let g = spec.gemm else { return nil }
+        return GemmEngine(array: engine(for: spec), types: spec.mac, aWords: g.aWords, bWords: g.bWords, cWords: g.cWords,
+                          doubleBuffer: g.doubleBuffer)
     }
 
     /// The top module for `spec`.

@@ -53,6 +53,8 @@ public protocol Engine: Sendable {
     func module(name: String, origin: String?) -> Module
     /// The beats and result order of the GEMM A·B (operands already range-checked).
     func stimulus(a: IntMatrix, b: IntMatrix) -> Stimulus
+    /// How ``GemmEngine`` feeds the engine from its buffers, or nil when it cannot.
+    var gemmFeed: GemmFeed? { get }
 }
 
 extension Engine {
@@ -64,3 +66,30 @@ extension Engine {
 
 /// ⌈x / y⌉ for positive y.
 func ceilDiv(_ x: Int, _ y: Int) -> Int { (x + y - 1) / y }
+
+/// How ``GemmEngine`` feeds an engine from banked buffers, for engines whose stream is output
+/// tiles of K beats: C is cut into tiles of `tileRows` × `tileCols`, and each tile takes
+/// ⌈K / depth⌉ beats. Beat c of tile (tr, tc) carries A[tr·tileRows + row][c·depth + k] in A lane
+/// (row, k) of ``aLanes`` and B[c·depth + k][tc·tileCols + col] in B lane (k, col) of ``bLanes``,
+/// raises ``firstFlag`` in the tile's first beat and ``lastFlag`` in its last; every other
+/// stream port is 0. Each output lane then gives ``resultsPerTile`` results per tile.
+public struct GemmFeed: Sendable {
+    public let tileRows: Int
+    public let tileCols: Int
+    /// Elements of K per beat.
+    public let depth: Int
+    public let aPort: String
+    public let aLanes: [(row: Int, k: Int)]
+    public let bPort: String
+    public let bLanes: [(k: Int, col: Int)]
+    public let firstFlag: String?
+    public let lastFlag: String?
+    public let resultsPerTile: Int
+    /// Where output lane l's n-th result of a tile sits in the tile: (row, col).
+    public let resultAt: @Sendable (_ lane: Int, _ n: Int) -> (row: Int, col: Int)
+}
+
+extension Engine {
+    /// No buffered GEMM wrapper unless the engine says how to feed it.
+    public var gemmFeed: GemmFeed? { nil }
+}

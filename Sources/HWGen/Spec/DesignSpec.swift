@@ -45,7 +45,7 @@ public struct EngineSpec: Equatable, Sendable {
     public var depth: Int
     /// Register levels in a cube's or tree's reduction trees (0 for a systolic array).
     public var stages: Int
-    /// N:M structured sparsity of B (tree only), or nil for dense weights.
+    /// N:M structured sparsity of B (tree and WS only), or nil for dense weights.
     public var sparsity: Sparsity?
 
     /// Allowed array dimension.
@@ -66,6 +66,19 @@ public struct EngineSpec: Equatable, Sendable {
         self.cols = cols
         self.depth = depth
         self.stages = stages
+    }
+
+    /// A `gemm:` buffer's banks, one per lane of a beat (A, B) or output lane (C), each with the
+    /// dimensions it counts; nil for the engines no buffered wrapper is built for (WS, IS and
+    /// N:M sparse trees, whose streams are not tiles of K beats).
+    public var gemmBanks: (a: (Int, String), b: (Int, String), c: (Int, String))? {
+        switch kind {
+        case .systolic where dataflow != .os: return nil
+        case .systolic, .matrix2d: return ((rows, "rows"), (cols, "columns"), (rows, "rows"))
+        case .cube: return ((rows * depth, "m·k"), (depth * cols, "k·n"), (rows * cols, "m·n"))
+        case .tree where sparsity != nil: return nil
+        case .tree: return ((depth, "width"), (depth * cols, "width·lanes"), (cols, "lanes"))
+        }
     }
 }
 

@@ -143,13 +143,13 @@ private struct SpecReader {
         }
     }
 
-    /// The `gemm:` mapping. Each buffer is banked by lane (A and C by rows, B by columns) and
-    /// each bank's depth must be a power of two.
+    /// The `gemm:` mapping. Each buffer is banked by lane (``EngineSpec/gemmBanks``) and each
+    /// bank's depth must be a power of two.
     func gemmSpec(_ node: Node, engine: EngineSpec) throws -> GemmSpec {
         let g = try mapping(node, "gemm", keys: Self.gemmKeys)
-        guard engine.kind == .matrix2d || (engine.kind == .systolic && engine.dataflow == .os) else {
-            let what = engine.kind == .systolic ? "dataflow \(engine.dataflow.rawValue)" : "engine \(engine.kind.rawValue)"
-            throw fail("gemm", "buffers and a tiling controller are built for systolic dataflow os and matrix2d only, not \(what) (allowed: remove gemm)")
+        guard let banks = engine.gemmBanks else {
+            let what = engine.kind == .systolic ? "dataflow \(engine.dataflow.rawValue)" : "a sparse tree"
+            throw fail("gemm", "buffers and a tiling controller are built for systolic dataflow os, matrix2d, cube and dense trees, not \(what) (allowed: remove gemm)")
         }
         func words(_ key: String, banks: Int, what: String) throws -> Int {
             let w = try integer(g[key], "gemm.\(key)", in: GemmSpec.wordRange)
@@ -167,9 +167,9 @@ private struct SpecReader {
             _ = sc
             double = v
         }
-        return GemmSpec(aWords: try words("a_words", banks: engine.rows, what: "rows"),
-                        bWords: try words("b_words", banks: engine.cols, what: "columns"),
-                        cWords: try words("c_words", banks: engine.rows, what: "rows"), doubleBuffer: double)
+        return GemmSpec(aWords: try words("a_words", banks: banks.a.0, what: banks.a.1),
+                        bWords: try words("b_words", banks: banks.b.0, what: banks.b.1),
+                        cWords: try words("c_words", banks: banks.c.0, what: banks.c.1), doubleBuffer: double)
     }
 
     // MARK: Errors

@@ -174,16 +174,16 @@ public enum Simulation {
                 let c2 = IntMatrix(rows: m, cols: b.cols, data: (0..<m).reversed().flatMap { r in (0..<b.cols).map { expected[r, $0] } })
                 let host2 = g.hostData(a: a2, b: b2)
                 try writeHex(dir.appendingPathComponent("c2_expected.hex"), c2.data, bits: spec.mac.acc.bits)
-                loads2 = [("a2_load.hex", host2.aLines, StreamPort("a", lanes: g.array.rows, spec.mac.a)),
-                          ("b2_load.hex", host2.bLines, StreamPort("b", lanes: g.array.cols, spec.mac.b))]
+                loads2 = [("a2_load.hex", host2.aLines, StreamPort("a", lanes: g.aBanks, spec.mac.a)),
+                          ("b2_load.hex", host2.bLines, StreamPort("b", lanes: g.bBanks, spec.mac.b))]
             }
-            for (file, lines, port) in [("a_load.hex", host.aLines, StreamPort("a", lanes: g.array.rows, spec.mac.a)),
-                                        ("b_load.hex", host.bLines, StreamPort("b", lanes: g.array.cols, spec.mac.b))] + loads2 {
+            for (file, lines, port) in [("a_load.hex", host.aLines, StreamPort("a", lanes: g.aBanks, spec.mac.a)),
+                                        ("b_load.hex", host.bLines, StreamPort("b", lanes: g.bBanks, spec.mac.b))] + loads2 {
                 var text = ""
                 for line in lines { text += beatWord([line], ports: [port]); text += "\n" }
                 try text.write(to: dir.appendingPathComponent(file), atomically: false, encoding: .utf8)
             }
-            return (max(host.aLines.count, host.bLines.count, host.cMap.count * g.array.rows), a.rows * b.cols)
+            return (max(host.aLines.count, host.bLines.count, host.cMap.count * g.cBanks), a.rows * b.cols)
         }
         let stimulus = engine.stimulus(a: a, b: b)
         let results = stimulus.order.reduce(0) { $0 + $1.count }

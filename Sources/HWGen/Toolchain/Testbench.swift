@@ -16,7 +16,7 @@ public enum TestbenchGenerator {
             let values: [String: Any] = [
                 "tbName": tbName, "name": spec.name, "source": spec.source,
                 "summary": "\(engine.summary) with buffers", "macDescription": spec.macConfig.description,
-                "rows": String(g.array.rows), "cols": String(g.array.cols),
+                "aLanes": String(g.aBanks), "bLanes": String(g.bBanks), "cLanes": String(g.cBanks),
                 "aBits": String(spec.mac.a.bits), "bBits": String(spec.mac.b.bits), "accBits": String(spec.mac.acc.bits),
                 "aAddrBits": bits(g.aDepth), "bAddrBits": bits(g.bDepth), "cAddrBits": bits(g.cDepth),
                 "accSigned": spec.mac.acc.signed,
