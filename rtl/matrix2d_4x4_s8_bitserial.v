@@ -14,16 +14,16 @@ module matrix2d_4x4_s8_bitserial (
 
     reg  first_pending;
     reg  [2:0] drain_gap;
-    reg  [1:0] phase;
+    reg  busy;
     reg  last_held;
-    reg  [8:0] b0_digits;
-    reg  [8:0] b1_digits;
-    reg  [8:0] b2_digits;
-    reg  [8:0] b3_digits;
-    reg  signed [13:0] a0_shift;
-    reg  signed [13:0] a1_shift;
-    reg  signed [13:0] a2_shift;
-    reg  signed [13:0] a3_shift;
+    reg  [11:0] b0_rest;
+    reg  [11:0] b1_rest;
+    reg  [11:0] b2_rest;
+    reg  [11:0] b3_rest;
+    reg  signed [7:0] a0_held;
+    reg  signed [7:0] a1_held;
+    reg  signed [7:0] a2_held;
+    reg  signed [7:0] a3_held;
     reg  done_last_d1;
     reg  done_active_d1;
     reg  done_last_d2;
@@ -61,12 +61,10 @@ module matrix2d_4x4_s8_bitserial (
     wire signed [31:0] pe_3_3_res_out;
     wire pe_3_3_res_valid_out;
     wire drain_free = drain_gap == 3'd4;
-    wire phase_idle = phase == 2'd0;
-    wire ready = phase_idle & (~in_last | drain_free);
+    wire idle = ~busy;
+    wire ready = idle & (~in_last | drain_free);
     wire accept = in_valid & ready;
-    wire active = accept | ~phase_idle;
-    wire first_cycle = first_pending & phase_idle;
-    wire last_cycle = last_held & (phase == 2'd3);
+    wire active = accept | busy;
     wire b0_digit0_neg = b_row[1];
     wire b0_digit0_one = b_row[0];
     wire b0_digit0_two = b_row[1] & ~b_row[0];
@@ -79,6 +77,16 @@ module matrix2d_4x4_s8_bitserial (
     wire b0_digit3_neg = b_row[7];
     wire b0_digit3_one = b_row[6] ^ b_row[5];
     wire b0_digit3_two = ((b_row[7] & ~b_row[6]) & ~b_row[5]) | ((~b_row[7] & b_row[6]) & b_row[5]);
+    wire [11:0] b0_current = accept ? {b0_digit3_neg, b0_digit3_two, b0_digit3_one, b0_digit2_neg, b0_digit2_two, b0_digit2_one, b0_digit1_neg, b0_digit1_two, b0_digit1_one, b0_digit0_neg, b0_digit0_two, b0_digit0_one} : b0_rest;
+    wire b0_lowest1 = (b0_current[4] | b0_current[3]) & ~(b0_current[1] | b0_current[0]);
+    wire b0_lower2 = (b0_current[1] | b0_current[0]) | (b0_current[4] | b0_current[3]);
+    wire b0_lowest2 = (b0_current[7] | b0_current[6]) & ~b0_lower2;
+    wire b0_lower3 = b0_lower2 | (b0_current[7] | b0_current[6]);
+    wire b0_lowest3 = (b0_current[10] | b0_current[9]) & ~b0_lower3;
+    /* verilator lint_off UNUSEDSIGNAL */ wire b0_lower4 = b0_lower3 | (b0_current[10] | b0_current[9]); /* verilator lint_on UNUSEDSIGNAL */
+    wire [1:0] b0_pos = {b0_lowest2 | b0_lowest3, b0_lowest1 | b0_lowest3};
+    wire [2:0] b0_digit = active ? (b0_lowest3 ? b0_current[11:9] : (b0_lowest2 ? b0_current[8:6] : (b0_lowest1 ? b0_current[5:3] : ((b0_current[1] | b0_current[0]) ? b0_current[2:0] : 3'd0)))) : 3'd0;
+    wire b0_more = ((((b0_current[1] | b0_current[0]) & ~(b0_current[1] | b0_current[0])) | ((b0_current[4] | b0_current[3]) & ~b0_lowest1)) | ((b0_current[7] | b0_current[6]) & ~b0_lowest2)) | ((b0_current[10] | b0_current[9]) & ~b0_lowest3);
     wire b1_digit0_neg = b_row[9];
     wire b1_digit0_one = b_row[8];
     wire b1_digit0_two = b_row[9] & ~b_row[8];
@@ -91,6 +99,16 @@ module matrix2d_4x4_s8_bitserial (
     wire b1_digit3_neg = b_row[15];
     wire b1_digit3_one = b_row[14] ^ b_row[13];
     wire b1_digit3_two = ((b_row[15] & ~b_row[14]) & ~b_row[13]) | ((~b_row[15] & b_row[14]) & b_row[13]);
+    wire [11:0] b1_current = accept ? {b1_digit3_neg, b1_digit3_two, b1_digit3_one, b1_digit2_neg, b1_digit2_two, b1_digit2_one, b1_digit1_neg, b1_digit1_two, b1_digit1_one, b1_digit0_neg, b1_digit0_two, b1_digit0_one} : b1_rest;
+    wire b1_lowest1 = (b1_current[4] | b1_current[3]) & ~(b1_current[1] | b1_current[0]);
+    wire b1_lower2 = (b1_current[1] | b1_current[0]) | (b1_current[4] | b1_current[3]);
+    wire b1_lowest2 = (b1_current[7] | b1_current[6]) & ~b1_lower2;
+    wire b1_lower3 = b1_lower2 | (b1_current[7] | b1_current[6]);
+    wire b1_lowest3 = (b1_current[10] | b1_current[9]) & ~b1_lower3;
+    /* verilator lint_off UNUSEDSIGNAL */ wire b1_lower4 = b1_lower3 | (b1_current[10] | b1_current[9]); /* verilator lint_on UNUSEDSIGNAL */
+    wire [1:0] b1_pos = {b1_lowest2 | b1_lowest3, b1_lowest1 | b1_lowest3};
+    wire [2:0] b1_digit = active ? (b1_lowest3 ? b1_current[11:9] : (b1_lowest2 ? b1_current[8:6] : (b1_lowest1 ? b1_current[5:3] : ((b1_current[1] | b1_current[0]) ? b1_current[2:0] : 3'd0)))) : 3'd0;
+    wire b1_more = ((((b1_current[1] | b1_current[0]) & ~(b1_current[1] | b1_current[0])) | ((b1_current[4] | b1_current[3]) & ~b1_lowest1)) | ((b1_current[7] | b1_current[6]) & ~b1_lowest2)) | ((b1_current[10] | b1_current[9]) & ~b1_lowest3);
     wire b2_digit0_neg = b_row[17];
     wire b2_digit0_one = b_row[16];
     wire b2_digit0_two = b_row[17] & ~b_row[16];
@@ -103,6 +121,16 @@ module matrix2d_4x4_s8_bitserial (
     wire b2_digit3_neg = b_row[23];
     wire b2_digit3_one = b_row[22] ^ b_row[21];
     wire b2_digit3_two = ((b_row[23] & ~b_row[22]) & ~b_row[21]) | ((~b_row[23] & b_row[22]) & b_row[21]);
+    wire [11:0] b2_current = accept ? {b2_digit3_neg, b2_digit3_two, b2_digit3_one, b2_digit2_neg, b2_digit2_two, b2_digit2_one, b2_digit1_neg, b2_digit1_two, b2_digit1_one, b2_digit0_neg, b2_digit0_two, b2_digit0_one} : b2_rest;
+    wire b2_lowest1 = (b2_current[4] | b2_current[3]) & ~(b2_current[1] | b2_current[0]);
+    wire b2_lower2 = (b2_current[1] | b2_current[0]) | (b2_current[4] | b2_current[3]);
+    wire b2_lowest2 = (b2_current[7] | b2_current[6]) & ~b2_lower2;
+    wire b2_lower3 = b2_lower2 | (b2_current[7] | b2_current[6]);
+    wire b2_lowest3 = (b2_current[10] | b2_current[9]) & ~b2_lower3;
+    /* verilator lint_off UNUSEDSIGNAL */ wire b2_lower4 = b2_lower3 | (b2_current[10] | b2_current[9]); /* verilator lint_on UNUSEDSIGNAL */
+    wire [1:0] b2_pos = {b2_lowest2 | b2_lowest3, b2_lowest1 | b2_lowest3};
+    wire [2:0] b2_digit = active ? (b2_lowest3 ? b2_current[11:9] : (b2_lowest2 ? b2_current[8:6] : (b2_lowest1 ? b2_current[5:3] : ((b2_current[1] | b2_current[0]) ? b2_current[2:0] : 3'd0)))) : 3'd0;
+    wire b2_more = ((((b2_current[1] | b2_current[0]) & ~(b2_current[1] | b2_current[0])) | ((b2_current[4] | b2_current[3]) & ~b2_lowest1)) | ((b2_current[7] | b2_current[6]) & ~b2_lowest2)) | ((b2_current[10] | b2_current[9]) & ~b2_lowest3);
     wire b3_digit0_neg = b_row[25];
     wire b3_digit0_one = b_row[24];
     wire b3_digit0_two = b_row[25] & ~b_row[24];
@@ -115,20 +143,29 @@ module matrix2d_4x4_s8_bitserial (
     wire b3_digit3_neg = b_row[31];
     wire b3_digit3_one = b_row[30] ^ b_row[29];
     wire b3_digit3_two = ((b_row[31] & ~b_row[30]) & ~b_row[29]) | ((~b_row[31] & b_row[30]) & b_row[29]);
-    wire signed [7:0] a0_operand = a_col[7:0];
-    wire signed [13:0] row0_a = active ? (accept ? {{6{a0_operand[7]}}, a0_operand} : a0_shift) : 14'd0;
+    wire [11:0] b3_current = accept ? {b3_digit3_neg, b3_digit3_two, b3_digit3_one, b3_digit2_neg, b3_digit2_two, b3_digit2_one, b3_digit1_neg, b3_digit1_two, b3_digit1_one, b3_digit0_neg, b3_digit0_two, b3_digit0_one} : b3_rest;
+    wire b3_lowest1 = (b3_current[4] | b3_current[3]) & ~(b3_current[1] | b3_current[0]);
+    wire b3_lower2 = (b3_current[1] | b3_current[0]) | (b3_current[4] | b3_current[3]);
+    wire b3_lowest2 = (b3_current[7] | b3_current[6]) & ~b3_lower2;
+    wire b3_lower3 = b3_lower2 | (b3_current[7] | b3_current[6]);
+    wire b3_lowest3 = (b3_current[10] | b3_current[9]) & ~b3_lower3;
+    /* verilator lint_off UNUSEDSIGNAL */ wire b3_lower4 = b3_lower3 | (b3_current[10] | b3_current[9]); /* verilator lint_on UNUSEDSIGNAL */
+    wire [1:0] b3_pos = {b3_lowest2 | b3_lowest3, b3_lowest1 | b3_lowest3};
+    wire [2:0] b3_digit = active ? (b3_lowest3 ? b3_current[11:9] : (b3_lowest2 ? b3_current[8:6] : (b3_lowest1 ? b3_current[5:3] : ((b3_current[1] | b3_current[0]) ? b3_current[2:0] : 3'd0)))) : 3'd0;
+    wire b3_more = ((((b3_current[1] | b3_current[0]) & ~(b3_current[1] | b3_current[0])) | ((b3_current[4] | b3_current[3]) & ~b3_lowest1)) | ((b3_current[7] | b3_current[6]) & ~b3_lowest2)) | ((b3_current[10] | b3_current[9]) & ~b3_lowest3);
+    wire element_end = active & ~(((b0_more | b1_more) | b2_more) | b3_more);
+    wire first_cycle = first_pending & accept;
+    wire last_cycle = (accept ? in_last : last_held) & element_end;
+    wire signed [7:0] row0_a = active ? (accept ? a_col[7:0] : a0_held) : 8'd0;
     wire row0_first = active & first_cycle;
     /* verilator lint_off UNUSEDSIGNAL */ wire row0_last = active & last_cycle; /* verilator lint_on UNUSEDSIGNAL */
-    wire signed [7:0] a1_operand = a_col[15:8];
-    wire signed [13:0] row1_a = active ? (accept ? {{6{a1_operand[7]}}, a1_operand} : a1_shift) : 14'd0;
+    wire signed [7:0] row1_a = active ? (accept ? a_col[15:8] : a1_held) : 8'd0;
     wire row1_first = active & first_cycle;
     /* verilator lint_off UNUSEDSIGNAL */ wire row1_last = active & last_cycle; /* verilator lint_on UNUSEDSIGNAL */
-    wire signed [7:0] a2_operand = a_col[23:16];
-    wire signed [13:0] row2_a = active ? (accept ? {{6{a2_operand[7]}}, a2_operand} : a2_shift) : 14'd0;
+    wire signed [7:0] row2_a = active ? (accept ? a_col[23:16] : a2_held) : 8'd0;
     wire row2_first = active & first_cycle;
     /* verilator lint_off UNUSEDSIGNAL */ wire row2_last = active & last_cycle; /* verilator lint_on UNUSEDSIGNAL */
-    wire signed [7:0] a3_operand = a_col[31:24];
-    wire signed [13:0] row3_a = active ? (accept ? {{6{a3_operand[7]}}, a3_operand} : a3_shift) : 14'd0;
+    wire signed [7:0] row3_a = active ? (accept ? a_col[31:24] : a3_held) : 8'd0;
     wire row3_first = active & first_cycle;
     /* verilator lint_off UNUSEDSIGNAL */ wire row3_last = active & last_cycle; /* verilator lint_on UNUSEDSIGNAL */
     wire done_last = last_cycle & active;
@@ -142,7 +179,8 @@ module matrix2d_4x4_s8_bitserial (
         .clk           (clk),
         .rst           (rst),
         .a_in          (row0_a),
-        .b_in          (accept ? {b0_digit0_neg, b0_digit0_two, b0_digit0_one} : b0_digits[2:0]),
+        .b_in          (b0_digit),
+        .pos_in        (b0_pos),
         .first_in      (row0_first),
         .res_in        (pe_0_1_res_out),
         .res_valid_in  (pe_0_1_res_valid_out),
@@ -155,7 +193,8 @@ module matrix2d_4x4_s8_bitserial (
         .clk           (clk),
         .rst           (rst),
         .a_in          (row0_a),
-        .b_in          (accept ? {b1_digit0_neg, b1_digit0_two, b1_digit0_one} : b1_digits[2:0]),
+        .b_in          (b1_digit),
+        .pos_in        (b1_pos),
         .first_in      (row0_first),
         .res_in        (pe_0_2_res_out),
         .res_valid_in  (pe_0_2_res_valid_out),
@@ -168,7 +207,8 @@ module matrix2d_4x4_s8_bitserial (
         .clk           (clk),
         .rst           (rst),
         .a_in          (row0_a),
-        .b_in          (accept ? {b2_digit0_neg, b2_digit0_two, b2_digit0_one} : b2_digits[2:0]),
+        .b_in          (b2_digit),
+        .pos_in        (b2_pos),
         .first_in      (row0_first),
         .res_in        (pe_0_3_res_out),
         .res_valid_in  (pe_0_3_res_valid_out),
@@ -181,7 +221,8 @@ module matrix2d_4x4_s8_bitserial (
         .clk           (clk),
         .rst           (rst),
         .a_in          (row0_a),
-        .b_in          (accept ? {b3_digit0_neg, b3_digit0_two, b3_digit0_one} : b3_digits[2:0]),
+        .b_in          (b3_digit),
+        .pos_in        (b3_pos),
         .first_in      (row0_first),
         .res_in        (32'd0),
         .res_valid_in  (1'd0),
@@ -194,7 +235,8 @@ module matrix2d_4x4_s8_bitserial (
         .clk           (clk),
         .rst           (rst),
         .a_in          (row1_a),
-        .b_in          (accept ? {b0_digit0_neg, b0_digit0_two, b0_digit0_one} : b0_digits[2:0]),
+        .b_in          (b0_digit),
+        .pos_in        (b0_pos),
         .first_in      (row1_first),
         .res_in        (pe_1_1_res_out),
         .res_valid_in  (pe_1_1_res_valid_out),
@@ -207,7 +249,8 @@ module matrix2d_4x4_s8_bitserial (
         .clk           (clk),
         .rst           (rst),
         .a_in          (row1_a),
-        .b_in          (accept ? {b1_digit0_neg, b1_digit0_two, b1_digit0_one} : b1_digits[2:0]),
+        .b_in          (b1_digit),
+        .pos_in        (b1_pos),
         .first_in      (row1_first),
         .res_in        (pe_1_2_res_out),
         .res_valid_in  (pe_1_2_res_valid_out),
@@ -220,7 +263,8 @@ module matrix2d_4x4_s8_bitserial (
         .clk           (clk),
         .rst           (rst),
         .a_in          (row1_a),
-        .b_in          (accept ? {b2_digit0_neg, b2_digit0_two, b2_digit0_one} : b2_digits[2:0]),
+        .b_in          (b2_digit),
+        .pos_in        (b2_pos),
         .first_in      (row1_first),
         .res_in        (pe_1_3_res_out),
         .res_valid_in  (pe_1_3_res_valid_out),
@@ -233,7 +277,8 @@ module matrix2d_4x4_s8_bitserial (
         .clk           (clk),
         .rst           (rst),
         .a_in          (row1_a),
-        .b_in          (accept ? {b3_digit0_neg, b3_digit0_two, b3_digit0_one} : b3_digits[2:0]),
+        .b_in          (b3_digit),
+        .pos_in        (b3_pos),
         .first_in      (row1_first),
         .res_in        (32'd0),
         .res_valid_in  (1'd0),
@@ -246,7 +291,8 @@ module matrix2d_4x4_s8_bitserial (
         .clk           (clk),
         .rst           (rst),
         .a_in          (row2_a),
-        .b_in          (accept ? {b0_digit0_neg, b0_digit0_two, b0_digit0_one} : b0_digits[2:0]),
+        .b_in          (b0_digit),
+        .pos_in        (b0_pos),
         .first_in      (row2_first),
         .res_in        (pe_2_1_res_out),
         .res_valid_in  (pe_2_1_res_valid_out),
@@ -259,7 +305,8 @@ module matrix2d_4x4_s8_bitserial (
         .clk           (clk),
         .rst           (rst),
         .a_in          (row2_a),
-        .b_in          (accept ? {b1_digit0_neg, b1_digit0_two, b1_digit0_one} : b1_digits[2:0]),
+        .b_in          (b1_digit),
+        .pos_in        (b1_pos),
         .first_in      (row2_first),
         .res_in        (pe_2_2_res_out),
         .res_valid_in  (pe_2_2_res_valid_out),
@@ -272,7 +319,8 @@ module matrix2d_4x4_s8_bitserial (
         .clk           (clk),
         .rst           (rst),
         .a_in          (row2_a),
-        .b_in          (accept ? {b2_digit0_neg, b2_digit0_two, b2_digit0_one} : b2_digits[2:0]),
+        .b_in          (b2_digit),
+        .pos_in        (b2_pos),
         .first_in      (row2_first),
         .res_in        (pe_2_3_res_out),
         .res_valid_in  (pe_2_3_res_valid_out),
@@ -285,7 +333,8 @@ module matrix2d_4x4_s8_bitserial (
         .clk           (clk),
         .rst           (rst),
         .a_in          (row2_a),
-        .b_in          (accept ? {b3_digit0_neg, b3_digit0_two, b3_digit0_one} : b3_digits[2:0]),
+        .b_in          (b3_digit),
+        .pos_in        (b3_pos),
         .first_in      (row2_first),
         .res_in        (32'd0),
         .res_valid_in  (1'd0),
@@ -298,7 +347,8 @@ module matrix2d_4x4_s8_bitserial (
         .clk           (clk),
         .rst           (rst),
         .a_in          (row3_a),
-        .b_in          (accept ? {b0_digit0_neg, b0_digit0_two, b0_digit0_one} : b0_digits[2:0]),
+        .b_in          (b0_digit),
+        .pos_in        (b0_pos),
         .first_in      (row3_first),
         .res_in        (pe_3_1_res_out),
         .res_valid_in  (pe_3_1_res_valid_out),
@@ -311,7 +361,8 @@ module matrix2d_4x4_s8_bitserial (
         .clk           (clk),
         .rst           (rst),
         .a_in          (row3_a),
-        .b_in          (accept ? {b1_digit0_neg, b1_digit0_two, b1_digit0_one} : b1_digits[2:0]),
+        .b_in          (b1_digit),
+        .pos_in        (b1_pos),
         .first_in      (row3_first),
         .res_in        (pe_3_2_res_out),
         .res_valid_in  (pe_3_2_res_valid_out),
@@ -324,7 +375,8 @@ module matrix2d_4x4_s8_bitserial (
         .clk           (clk),
         .rst           (rst),
         .a_in          (row3_a),
-        .b_in          (accept ? {b2_digit0_neg, b2_digit0_two, b2_digit0_one} : b2_digits[2:0]),
+        .b_in          (b2_digit),
+        .pos_in        (b2_pos),
         .first_in      (row3_first),
         .res_in        (pe_3_3_res_out),
         .res_valid_in  (pe_3_3_res_valid_out),
@@ -337,7 +389,8 @@ module matrix2d_4x4_s8_bitserial (
         .clk           (clk),
         .rst           (rst),
         .a_in          (row3_a),
-        .b_in          (accept ? {b3_digit0_neg, b3_digit0_two, b3_digit0_one} : b3_digits[2:0]),
+        .b_in          (b3_digit),
+        .pos_in        (b3_pos),
         .first_in      (row3_first),
         .res_in        (32'd0),
         .res_valid_in  (1'd0),
@@ -347,19 +400,21 @@ module matrix2d_4x4_s8_bitserial (
     );
 
     always @(posedge clk) begin
-        b0_digits <= accept ? {b0_digit3_neg, b0_digit3_two, b0_digit3_one, b0_digit2_neg, b0_digit2_two, b0_digit2_one, b0_digit1_neg, b0_digit1_two, b0_digit1_one} : {3'd0, b0_digits[8:3]};
-        b1_digits <= accept ? {b1_digit3_neg, b1_digit3_two, b1_digit3_one, b1_digit2_neg, b1_digit2_two, b1_digit2_one, b1_digit1_neg, b1_digit1_two, b1_digit1_one} : {3'd0, b1_digits[8:3]};
-        b2_digits <= accept ? {b2_digit3_neg, b2_digit3_two, b2_digit3_one, b2_digit2_neg, b2_digit2_two, b2_digit2_one, b2_digit1_neg, b2_digit1_two, b2_digit1_one} : {3'd0, b2_digits[8:3]};
-        b3_digits <= accept ? {b3_digit3_neg, b3_digit3_two, b3_digit3_one, b3_digit2_neg, b3_digit2_two, b3_digit2_one, b3_digit1_neg, b3_digit1_two, b3_digit1_one} : {3'd0, b3_digits[8:3]};
-        a0_shift <= accept ? {{{4{a0_operand[7]}}, a0_operand}, 2'd0} : {a0_shift[11:0], 2'd0};
-        a1_shift <= accept ? {{{4{a1_operand[7]}}, a1_operand}, 2'd0} : {a1_shift[11:0], 2'd0};
-        a2_shift <= accept ? {{{4{a2_operand[7]}}, a2_operand}, 2'd0} : {a2_shift[11:0], 2'd0};
-        a3_shift <= accept ? {{{4{a3_operand[7]}}, a3_operand}, 2'd0} : {a3_shift[11:0], 2'd0};
+        b0_rest <= {b0_lowest3 ? 3'd0 : b0_current[11:9], b0_lowest2 ? 3'd0 : b0_current[8:6], b0_lowest1 ? 3'd0 : b0_current[5:3], (b0_current[1] | b0_current[0]) ? 3'd0 : b0_current[2:0]};
+        b1_rest <= {b1_lowest3 ? 3'd0 : b1_current[11:9], b1_lowest2 ? 3'd0 : b1_current[8:6], b1_lowest1 ? 3'd0 : b1_current[5:3], (b1_current[1] | b1_current[0]) ? 3'd0 : b1_current[2:0]};
+        b2_rest <= {b2_lowest3 ? 3'd0 : b2_current[11:9], b2_lowest2 ? 3'd0 : b2_current[8:6], b2_lowest1 ? 3'd0 : b2_current[5:3], (b2_current[1] | b2_current[0]) ? 3'd0 : b2_current[2:0]};
+        b3_rest <= {b3_lowest3 ? 3'd0 : b3_current[11:9], b3_lowest2 ? 3'd0 : b3_current[8:6], b3_lowest1 ? 3'd0 : b3_current[5:3], (b3_current[1] | b3_current[0]) ? 3'd0 : b3_current[2:0]};
+        if (accept) begin
+            a0_held <= a_col[7:0];
+            a1_held <= a_col[15:8];
+            a2_held <= a_col[23:16];
+            a3_held <= a_col[31:24];
+        end
         if (rst) begin
             first_pending <= 1'd1;
             drain_gap <= 3'd4;
             last_held <= 1'd0;
-            phase <= 2'd0;
+            busy <= 1'd0;
             done_last_d1 <= 1'd0;
             done_active_d1 <= 1'd0;
             done_last_d2 <= 1'd0;
@@ -368,7 +423,7 @@ module matrix2d_4x4_s8_bitserial (
             if (accept) first_pending <= in_last;
             drain_gap <= (accept & in_last) ? 3'd1 : (drain_free ? drain_gap : (drain_gap + 3'd1));
             if (accept) last_held <= in_last;
-            phase <= accept ? 2'd1 : ((phase_idle | (phase == 2'd3)) ? 2'd0 : (phase + 2'd1));
+            busy <= active & ~element_end;
             done_last_d1 <= done_last;
             done_active_d1 <= active;
             done_last_d2 <= done_last_d1;

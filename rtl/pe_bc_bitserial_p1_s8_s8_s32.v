@@ -3,8 +3,9 @@
 module pe_bc_bitserial_p1_s8_s8_s32 (
     input  wire               clk,
     input  wire               rst,
-    input  wire signed [13:0] a_in,
+    input  wire signed [7:0]  a_in,
     input  wire [2:0]         b_in,
+    input  wire [1:0]         pos_in,
     input  wire               first_in,
     input  wire signed [31:0] res_in,
     input  wire               res_valid_in,
@@ -14,11 +15,14 @@ module pe_bc_bitserial_p1_s8_s8_s32 (
 );
 
     wire signed [31:0] mac_acc;
+    /* verilator lint_off UNUSEDSIGNAL */ wire [11:0] as_signed = {a_in, 4'd0}; /* verilator lint_on UNUSEDSIGNAL */
+    /* verilator lint_off UNUSEDSIGNAL */ wire [9:0] as_signed_1 = {a_in, 2'd0}; /* verilator lint_on UNUSEDSIGNAL */
+    wire signed [13:0] a_shifted = (pos_in == 2'd3) ? {a_in, 6'd0} : ((pos_in == 2'd2) ? {{2{as_signed[11]}}, as_signed} : ((pos_in == 2'd1) ? {{4{as_signed_1[9]}}, as_signed_1} : {{6{a_in[7]}}, a_in}));
 
     mac_bitserial_p1_s8_s8_s32 mac (
         .clk   (clk),
         .rst   (rst),
-        .a     (a_in),
+        .a     (a_shifted),
         .b     (b_in),
         .first (first_in),
         .acc   (mac_acc)

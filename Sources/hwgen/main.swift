@@ -85,7 +85,7 @@ extension HWGenCommand {
             let result = try Flow.simulate(s, a: ops.a, b: ops.b, label: ops.label, simulators: sims,
                                            workDir: workDir.map { URL(fileURLWithPath: $0) },
                                            waves: waves.map { URL(fileURLWithPath: $0) }) { print($0) }
-            print("  " + CycleEstimate(spec: s, shape: GemmShape(m: ops.a.rows, k: ops.a.cols, n: ops.b.cols)).text)
+            print("  " + CycleEstimate(spec: s, shape: GemmShape(m: ops.a.rows, k: ops.a.cols, n: ops.b.cols), b: ops.b).text)
             if let out, let first = result.runs.first {
                 try Npy.writeMatrix(first.c, dtype: Npy.dtype(for: s.mac.acc), path: out)
             }
@@ -122,7 +122,7 @@ extension HWGenCommand {
             let c = GoldenGEMM.multiply(ops.a, ops.b, mac: s.mac)
             if let out { try Npy.writeMatrix(c, dtype: Npy.dtype(for: s.mac.acc), path: out) }
             print("golden \(s.name) \(ops.label): C is \(c.rows)x\(c.cols)" + (out.map { ", written to \($0)" } ?? ""))
-            print("  " + CycleEstimate(spec: s, shape: GemmShape(m: ops.a.rows, k: ops.a.cols, n: ops.b.cols)).text)
+            print("  " + CycleEstimate(spec: s, shape: GemmShape(m: ops.a.rows, k: ops.a.cols, n: ops.b.cols), b: ops.b).text)
         }
     }
 

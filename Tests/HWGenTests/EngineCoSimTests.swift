@@ -34,8 +34,11 @@ import Testing
     }
 
     /// Cycles by the engine's golden model, called here directly (not through `Designs`).
-    static func goldenCycles(_ spec: DesignSpec, _ s: GemmShape) -> Int {
+    static func goldenCycles(_ spec: DesignSpec, _ s: GemmShape, b: IntMatrix) -> Int {
         let e = spec.engine
+        if e.kind == .matrix2d && spec.macKind == .bitserial {
+            return GoldenTiming.matrix2dSkipCycles(rows: e.rows, cols: e.cols, b: b, m: s.m, bType: spec.mac.b, pipeline: spec.pipeline)
+        }
         if e.kind == .matrix2d {
             return GoldenTiming.matrix2dCycles(rows: e.rows, cols: e.cols, m: s.m, k: s.k, n: s.n, pipeline: spec.pipeline,
                                                elementCycles: spec.macConfig.elementCycles)
@@ -96,7 +99,7 @@ import Testing
                 let label = "\(e.kind == .systolic ? e.dataflow.rawValue : e.kind.rawValue) gemm \(shape.m)x\(shape.k)x\(shape.n) seed \(s)"
                 let (verdicts, runs) = try Flow.simulate(spec, a: a, b: b, label: label, simulators: [sim]) { print($0) }
                 #expect(runs[0].c == GoldenGEMM.multiply(a, b, mac: spec.mac), "\(spec.name) \(label): C differs")
-                #expect(runs[0].cycles == Self.goldenCycles(spec, shape), "\(spec.name) \(label): cycles")
+                #expect(runs[0].cycles == Self.goldenCycles(spec, shape, b: b), "\(spec.name) \(label): cycles")
                 #expect(verdicts[0].passed, "\(spec.name) \(label)")
             }
         }
@@ -109,6 +112,32 @@ import Testing
         let a = IntMatrix(rows: 3, cols: 9, data: Array(repeating: -128, count: 27))
         let b = IntMatrix(rows: 9, cols: 3, data: (0..<27).map { $0 % 2 == 0 ? -128 : 127 })
         let (verdicts, _) = try Flow.simulate(spec, a: a, b: b, label: "extremes", simulators: [.icarus]) { print($0) }
+        #expect(verdicts[0].passed)
+    }
+
+    /// 2D-Matrix with zero-digit skipping on sparse, small weights: values, and cycles that follow
+    /// B (the data-dependent model) and beat the fixed D-cycle model.
+    @Test(arguments: Simulator.allCases)
+    func zeroDigitsAreSkipped(_ sim: Simulator) throws {
+        guard CoSimTests.available(sim) else { return }
+        let seed = CoSimTests.seed("zeroDigits/\(sim.rawValue)")
+        var g = SplitMix64(state: seed)
+        let spec = Self.matrix2d(3, 4, MACTypes(a: .s(8), b: .s(8), acc: .s(24)), .bitserial, pipeline: 1)
+        let shape = GemmShape(m: 7, k: 13, n: 9)
+        var (a, b) = Operands.random(shape: shape, mac: spec.mac, seed: g.next())
+        for i in 0..<b.data.count {
+            switch g.next() % 4 {
+            case 0, 1: b.data[i] = 0
+            case 2: b.data[i] = Int64(g.next() % 5) - 2     // one nonzero digit
+            default: break
+            }
+        }
+        let label = "matrix2d sparse B seed \(seed)"
+        let (verdicts, runs) = try Flow.simulate(spec, a: a, b: b, label: label, simulators: [sim]) { print($0) }
+        #expect(runs[0].c == GoldenGEMM.multiply(a, b, mac: spec.mac))
+        let skipping = GoldenTiming.matrix2dSkipCycles(rows: 3, cols: 4, b: b, m: 7, bType: .s(8), pipeline: 1)
+        #expect(runs[0].cycles == skipping, "\(label)")
+        #expect(skipping < GoldenTiming.matrix2dCycles(rows: 3, cols: 4, m: 7, k: 13, n: 9, pipeline: 1, elementCycles: 4))
         #expect(verdicts[0].passed)
     }
 

@@ -257,6 +257,34 @@ private let s8s8s32 = MACTypes(a: .s(8), b: .s(8), acc: .s(32))
         #expect(GoldenTiming.dotCycles(m: 4, n: 4, k: 4, stages: 1, gemm: (7, 19, 6)) == 22)
     }
 
+    @Test func nonzeroBoothDigitsByHand() {
+        // Radix-4 Booth digit i = −2·b[2i+1] + b[2i] + b[2i−1].
+        let s8 = HWType.s(8), u8 = HWType.u(8)
+        #expect(GoldenTiming.nonzeroBoothDigits(0, s8) == 0)
+        #expect(GoldenTiming.nonzeroBoothDigits(1, s8) == 1)          // 1
+        #expect(GoldenTiming.nonzeroBoothDigits(2, s8) == 2)          // −2 + 4·1
+        #expect(GoldenTiming.nonzeroBoothDigits(-1, s8) == 1)         // −1
+        #expect(GoldenTiming.nonzeroBoothDigits(127, s8) == 2)        // −1 + 64·2
+        #expect(GoldenTiming.nonzeroBoothDigits(-128, s8) == 1)       // 64·(−2)
+        #expect(GoldenTiming.nonzeroBoothDigits(85, s8) == 4)         // 0b01010101: 1 + 4 + 16 + 64
+        #expect(GoldenTiming.nonzeroBoothDigits(255, u8) == 2)        // −1 + 256·1 (five digits for u8)
+        #expect(GoldenTiming.nonzeroBoothDigits(-2, .s(2)) == 1)
+    }
+
+    @Test func matrix2dSkipCyclesByHand() {
+        // 1x1, M = 1, K = 2, B = [0, 127]: element lengths 1 (no nonzero digit) and 2; accepted at 0
+        // and 1; the run ends 1 + (2 − 1) + C + p + 2.
+        let b = IntMatrix(rows: 2, cols: 1, data: [0, 127])
+        #expect(GoldenTiming.matrix2dSkipCycles(rows: 1, cols: 1, b: b, m: 1, bType: .s(8)) == 1 + 1 + 1 + 0 + 2)
+        // Every digit nonzero (85 = 1 + 4 + 16 + 64): the fixed D-cycle model.
+        let dense = IntMatrix(rows: 6, cols: 7, data: Array(repeating: 85, count: 42))
+        #expect(GoldenTiming.matrix2dSkipCycles(rows: 4, cols: 4, b: dense, m: 5, bType: .s(8), pipeline: 1)
+                == GoldenTiming.matrix2dCycles(rows: 4, cols: 4, m: 5, k: 6, n: 7, pipeline: 1, elementCycles: 4))
+        // A column of zeros beside a busy one: the busy column sets the length.
+        let mixed = IntMatrix(rows: 1, cols: 2, data: [0, 85])
+        #expect(GoldenTiming.matrix2dSkipCycles(rows: 1, cols: 2, b: mixed, m: 1, bType: .s(8)) == 0 + 3 + 2 + 0 + 2)
+    }
+
     @Test func scaleSimStationaryFormulas() {
         // SCALE-Sim v2: WS ⌈K/R⌉⌈N/C⌉(2R+C+M−2)−1, IS ⌈K/R⌉⌈M/C⌉(2R+C+N−2)−1.
         #expect(GoldenTiming.scaleSimWS(rows: 16, cols: 16, m: 256, k: 256, n: 256) == 16 * 16 * (32 + 16 + 256 - 2) - 1)

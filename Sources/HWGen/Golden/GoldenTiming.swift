@@ -92,6 +92,41 @@ public enum GoldenTiming {
         return lastAccept + cols + pipeline + d + 1
     }
 
+    /// Cycle model of the 2D-Matrix engine with `bitserial` MACs, which skip zero digits (TPE
+    /// OPT3/OPT4): one encoder per column hands its PEs only the nonzero radix-4 Booth digits of
+    /// the column's element of B, so element k of a tile takes L = max(1, the most nonzero digits
+    /// of B[k][c] over the tile's columns c) cycles, and the next element is accepted right after.
+    /// A tile's last element still waits until ≥ C cycles have passed since the previous tile's.
+    /// The run ends L_last − 1 + C + pipeline + 2 cycles after the last element is accepted.
+    public static func matrix2dSkipCycles(rows: Int, cols: Int, b: IntMatrix, m: Int, bType: HWType, pipeline: Int = 0) -> Int {
+        let (k, n) = (b.rows, b.cols)
+        checkShape(rows, cols, m, k, n)
+        let tilesC = ceilDiv(n, cols), tiles = ceilDiv(m, rows) * tilesC
+        var time = 0, lastAccept = Int.min / 2, length = 1
+        for t in 0..<tiles {
+            let c0 = t % tilesC * cols
+            for kk in 0..<k {
+                length = max(1, (c0..<min(c0 + cols, n)).map { nonzeroBoothDigits(b[kk, $0], bType) }.max() ?? 0)
+                let accept = kk == k - 1 ? max(time, lastAccept + cols) : time
+                if kk == k - 1 { lastAccept = accept }
+                time = accept + length
+            }
+        }
+        return lastAccept + length - 1 + cols + pipeline + 2
+    }
+
+    /// The nonzero radix-4 Booth digits of `v` (a value of type `t`): digit i is
+    /// −2·v[2i+1] + v[2i] + v[2i−1], with v[−1] = 0 and v sign- or zero-extended.
+    public static func nonzeroBoothDigits(_ v: Int64, _ t: HWType) -> Int {
+        let count = MACConfig.boothDigits(t)
+        func bit(_ j: Int) -> Int64 {
+            if j < 0 { return 0 }
+            if j >= t.bits { return t.signed && v < 0 ? 1 : 0 }
+            return (v >> Int64(j)) & 1
+        }
+        return (0..<count).filter { i in -2 * bit(2 * i + 1) + bit(2 * i) + bit(2 * i - 1) != 0 }.count
+    }
+
     /// Cycle model of the weight- (`ws`) or input-stationary (`is`) R×C systolic engine.
     ///
     /// The engine reduces over K in R-deep tiles; its stationary operand (B for WS, Aᵀ for IS)

@@ -43,15 +43,25 @@ public enum Designs {
         }
     }
 
+    /// Whether the engine's cycle count depends on B: a 2D-Matrix of `bitserial` MACs skips
+    /// zero Booth digits (TPE OPT3/OPT4).
+    public static func skipsZeroDigits(_ spec: DesignSpec) -> Bool {
+        spec.engine.kind == .matrix2d && spec.macKind == .bitserial
+    }
+
     /// Cycles the golden model predicts for A·B: from the first accepted beat to the last result,
-    /// or with `gemm:` from `start` to `done`.
-    public static func goldenCycles(_ spec: DesignSpec, shape s: GemmShape) -> Int {
-        let bare = engineCycles(spec, shape: s)
+    /// or with `gemm:` from `start` to `done`. Where the count depends on B
+    /// (``skipsZeroDigits(_:)``) and `b` is nil, the most it can be (every digit nonzero).
+    public static func goldenCycles(_ spec: DesignSpec, shape s: GemmShape, b: IntMatrix? = nil) -> Int {
+        let bare = engineCycles(spec, shape: s, b: b)
         return spec.gemm == nil ? bare : GoldenTiming.gemmCycles(engineCycles: bare)
     }
 
-    private static func engineCycles(_ spec: DesignSpec, shape s: GemmShape) -> Int {
+    private static func engineCycles(_ spec: DesignSpec, shape s: GemmShape, b: IntMatrix?) -> Int {
         let e = spec.engine, mac = spec.macConfig
+        if skipsZeroDigits(spec), let b {
+            return GoldenTiming.matrix2dSkipCycles(rows: e.rows, cols: e.cols, b: b, m: s.m, bType: spec.mac.b, pipeline: mac.pipeline)
+        }
         switch (e.kind, e.dataflow) {
         case (.systolic, .os):
             return GoldenTiming.osCycles(rows: e.rows, cols: e.cols, m: s.m, k: s.k, n: s.n,

@@ -80,6 +80,10 @@ public struct SystolicOS: Engine {
         return Stimulus(beats: beats, order: order)
     }
 
+    /// Whether zero digits of B are skipped: a 2D-Matrix of `bitserial` MACs, whose columns share
+    /// one sparse Booth encoder each (TPE OPT3/OPT4).
+    public var skipsZeroDigits: Bool { broadcast && mac.kind == .bitserial }
+
     /// Cycles between accepted last elements needed to keep the result chains apart.
     public var drainSpacing: Int { broadcast ? cols : 2 * cols - 1 }
 
@@ -91,7 +95,20 @@ public struct SystolicOS: Engine {
             ? ("pe_bc_\(mac.tag)", "Broadcast (2D-Matrix) PE: accumulates, shifts results left.")
             : ("pe_os_\(mac.tag)", "Output-stationary PE: forwards operands and flags, accumulates, shifts results left.")
         return Module(name, doc: doc) { m in
-            let a = m.input("a_in", unit.aLane), b = m.input("b_in", unit.bLane)
+            var a = m.input("a_in", skipsZeroDigits ? t.a : unit.aLane)
+            let b = m.input("b_in", unit.bLane)
+            if skipsZeroDigits, unit.elementCycles > 1 {
+                // The column's encoder sends each nonzero digit with its position p: a · 4^p.
+                let pos = m.input("pos_in", .u(bitsFor(unit.elementCycles - 1)))
+                let signed = a.type.signed ? a : a.extended(to: .s(WidthRules.signedBits(a.type)))
+                let shifted = (0..<unit.elementCycles).map { p -> Value in
+                    let v = p == 0 ? signed : concat([signed.asUnsigned, Value.constant(0, .u(2 * p))]).asSigned
+                    return v.type.bits <= unit.aLane.bits ? v.extended(to: unit.aLane) : v.wrapped(to: unit.aLane)
+                }
+                a = m.wire("a_shifted", (1..<shifted.count).reduce(shifted[0]) { x, p in (pos == p).select(shifted[p], x) })
+            } else if skipsZeroDigits {
+                a = m.wire("a_shifted", a.type.signed ? a.extended(to: unit.aLane) : a.extended(to: .s(a.type.bits + 1)).extended(to: unit.aLane))
+            }
             let first = m.input("first_in", .bit)
             let last = broadcast ? nil : m.input("last_in", .bit)
             let resIn = m.input("res_in", t.acc), resValidIn = m.input("res_valid_in", .bit)
@@ -142,9 +159,12 @@ public struct SystolicOS: Engine {
             let firstPending = m.register("first_pending", .bit, reset: 1)
             let gap = m.register("drain_gap", gapType, reset: Int64(spacing))
             let drainFree = m.wire("drain_free", gap == spacing)
-            // Elements of a multi-cycle MAC: one accepted per `d` cycles, in phase 0.
-            let phase = d > 1 ? m.register("phase", .u(bitsFor(d - 1)), reset: 0) : nil
-            let idle = phase.map { m.wire("phase_idle", $0 == 0) }
+            // Elements of a multi-cycle MAC: one accepted per `d` cycles, in phase 0; when zero
+            // digits are skipped, one accepted when the previous one's digits are all used.
+            let skip = skipsZeroDigits
+            let busy = skip ? m.register("busy", .bit, reset: 0) : nil
+            let phase = d > 1 && !skip ? m.register("phase", .u(bitsFor(d - 1)), reset: 0) : nil
+            let idle = phase.map { m.wire("phase_idle", $0 == 0) } ?? busy.map { m.wire("idle", ~$0) }
             let ready = m.wire("ready", idle.map { $0 & (~inLast | drainFree) } ?? (~inLast | drainFree))
             m.output("in_ready", ready)
             let accept = m.wire("accept", inValid & ready)
@@ -154,7 +174,52 @@ public struct SystolicOS: Engine {
             // Per-cycle flags before the skew: an element is in progress; its first cycle starts a
             // tile; its last cycle ends one.
             var active = accept, first = firstPending.value, last = inLast
-            if let phase, let idle {
+            // With skipping: per column, the element's Booth digits not yet used; each cycle the
+            // lowest nonzero one goes to the column's PEs with its position.
+            var columnDigits: [(digit: Value, pos: Value?)] = []
+            var heldA: [Value] = []
+            if let busy {
+                let lastHeld = m.register("last_held", .bit, reset: 0)
+                lastHeld.next(inLast, enable: accept)
+                active = m.wire("active", accept | busy)
+                var more: [Value] = []
+                for j in 0..<C {
+                    let ds = MACUnit.boothDigits(m, lane(bRow, j, t.b), prefix: "b\(j)_digit").map { concat([$0.neg, $0.two, $0.one]) }
+                    let n = 3 * ds.count
+                    let rest = m.register("b\(j)_rest", .u(n), reset: nil)
+                    let current = m.wire("b\(j)_current", accept.select(concat(ds.reversed()), rest.value))
+                    let digit = (0..<ds.count).map { current.bits(3 * $0 + 2, 3 * $0) }
+                    let nonzero = digit.map { $0[1] | $0[0] }
+                    var lower = Value.constant(0, .bit), lowest: [Value] = []
+                    for (i, nz) in nonzero.enumerated() {
+                        lowest.append(i == 0 ? nz : m.wire("b\(j)_lowest\(i)", nz & ~lower))
+                        lower = i == 0 ? nz : m.wire("b\(j)_lower\(i + 1)", lower | nz)
+                    }
+                    rest.next(concat((0..<ds.count).reversed().map { lowest[$0].select(Value.constant(0, .u(3)), digit[$0]) }))
+                    let picked = (1..<ds.count).reduce(lowest[0].select(digit[0], Value.constant(0, .u(3)))) { x, i in
+                        lowest[i].select(digit[i], x)
+                    }
+                    func any(_ bits: [Value]) -> Value { bits.dropFirst().reduce(bits.first ?? Value.constant(0, .bit)) { $0 | $1 } }
+                    var pos: Value? = nil
+                    if ds.count > 1 {
+                        let posBits: [Value] = (0..<bitsFor(ds.count - 1)).map { bit in
+                            any((0..<ds.count).filter { ($0 >> bit) & 1 == 1 }.map { lowest[$0] })
+                        }
+                        pos = m.wire("b\(j)_pos", concat(posBits.reversed()))
+                    }
+                    columnDigits.append((m.wire("b\(j)_digit", active.select(picked, Value.constant(0, .u(3)))), pos))
+                    more.append(m.wire("b\(j)_more", any((0..<ds.count).map { nonzero[$0] & ~lowest[$0] })))
+                }
+                let end = m.wire("element_end", active & ~more.dropFirst().reduce(more[0]) { $0 | $1 })
+                busy.next(active & ~end)
+                first = m.wire("first_cycle", firstPending & accept)
+                last = m.wire("last_cycle", accept.select(inLast, lastHeld.value) & end)
+                heldA = (0..<R).map { i in
+                    let held = m.register("a\(i)_held", t.a, reset: nil)
+                    held.next(lane(aCol, i, t.a), enable: accept)
+                    return accept.select(lane(aCol, i, t.a), held.value)
+                }
+            } else if let phase, let idle {
                 let lastHeld = m.register("last_held", .bit, reset: 0)
                 lastHeld.next(inLast, enable: accept)
                 phase.next(accept.select(Value.constant(1, phase.type),
@@ -174,12 +239,13 @@ public struct SystolicOS: Engine {
             func skew(_ v: Value, _ n: Int, _ prefix: String, reset: Int64? = nil) -> Value {
                 (0..<(bc ? 0 : n)).reduce(v) { x, d in m.delay(x, "\(prefix)_d\(d + 1)", reset: reset) }
             }
-            let bSkewed = (0..<C).map { skew(unit.serializeB(m, lane(bRow, $0, t.b), load: accept, prefix: "b\($0)"), $0, "b\($0)") }
+            let bSkewed = skip ? columnDigits.map(\.digit)
+                : (0..<C).map { skew(unit.serializeB(m, lane(bRow, $0, t.b), load: accept, prefix: "b\($0)"), $0, "b\($0)") }
             var entries: [(a: Value, first: Value, last: Value)] = []
             for i in 0..<R {
                 let valid = skew(active, i, "valid\(i)", reset: 0)
-                let a = skew(unit.serializeA(m, lane(aCol, i, t.a), load: accept, prefix: "a\(i)"), i, "a\(i)")
-                entries.append((m.wire("row\(i)_a", valid.select(a, Value.constant(0, unit.aLane))),
+                let a = skip ? heldA[i] : skew(unit.serializeA(m, lane(aCol, i, t.a), load: accept, prefix: "a\(i)"), i, "a\(i)")
+                entries.append((m.wire("row\(i)_a", valid.select(a, Value.constant(0, a.type))),
                                 m.wire("row\(i)_first", valid & skew(first, i, "first\(i)")),
                                 m.wire("row\(i)_last", valid & skew(last, i, "last\(i)"))))
             }
@@ -201,9 +267,12 @@ public struct SystolicOS: Engine {
                 var row: [InstanceOutputs] = []
                 for j in 0..<C {
                     let left = j > 0 ? row[j - 1] : nil
-                    let unit = m.instance(pe, "pe_\(i)_\(j)", bc ? [
-                        "a_in": entries[i].a, "first_in": entries[i].first, "done_in": bcDone!, "b_in": bSkewed[j],
-                    ] : [
+                    var bcPorts: [String: Value] = [:]
+                    if let bcDone {
+                        bcPorts = ["a_in": entries[i].a, "first_in": entries[i].first, "done_in": bcDone, "b_in": bSkewed[j]]
+                        if let pos = columnDigits.isEmpty ? nil : columnDigits[j].pos { bcPorts["pos_in"] = pos }
+                    }
+                    let unit = m.instance(pe, "pe_\(i)_\(j)", bc ? bcPorts : [
                         "a_in": left?["a_out"] ?? entries[i].a,
                         "first_in": left?["first_out"] ?? entries[i].first,
                         "last_in": left?["last_out"] ?? entries[i].last,

@@ -75,8 +75,16 @@ public struct CycleEstimate: Sendable {
     /// Cycles a MAC spends on one element (SCALE-Sim's estimate and `ideal` assume one).
     public let elementCycles: Int
 
-    public init(spec: DesignSpec, shape: GemmShape) {
-        golden = Designs.goldenCycles(spec, shape: shape)
+    /// Whether `golden` is an upper bound: the count depends on B, which was not given.
+    public let bound: Bool
+    /// Whether elements take fewer than ``elementCycles`` cycles when B has zero digits.
+    public let skips: Bool
+
+    /// The figures for A·B of `shape`; with `b`, exact also where the count depends on B.
+    public init(spec: DesignSpec, shape: GemmShape, b: IntMatrix? = nil) {
+        golden = Designs.goldenCycles(spec, shape: shape, b: b)
+        skips = Designs.skipsZeroDigits(spec)
+        bound = b == nil && skips
         scaleSim = Designs.scaleSimCycles(spec, shape: shape)
         scaleSimDataflow = spec.engine.dataflow.rawValue.uppercased()
         let macs = Designs.engine(for: spec).macCount
@@ -94,10 +102,12 @@ public struct CycleEstimate: Sendable {
     /// `cycles: golden 1523, SCALE-Sim v2 OS estimate 1709, ideal 1214.1 (PE utilization 79.7 %)`,
     /// and for a multi-cycle MAC the share of cycles its PEs are busy.
     public var text: String {
-        "cycles: golden \(golden), " + (scaleSim.map { "SCALE-Sim v2 \(scaleSimDataflow) estimate \($0), " } ?? "")
+        "cycles: golden \(bound ? "at most " : "")\(golden)" + (bound ? " (with every Booth digit of B nonzero)" : "")
+            + ", " + (scaleSim.map { "SCALE-Sim v2 \(scaleSimDataflow) estimate \($0), " } ?? "")
             + "ideal \(format(ideal)) "
             + "(PE utilization \(format(utilization)) %"
-            + (elementCycles > 1 ? "; PEs busy \(format(utilization * Double(elementCycles))) %, \(elementCycles) cycles per element)" : "")
+            + (elementCycles > 1 && skips ? "; zero Booth digits of B skipped, at most \(elementCycles) cycles per element)"
+               : elementCycles > 1 ? "; PEs busy \(format(utilization * Double(elementCycles))) %, \(elementCycles) cycles per element)" : "")
             + (sparsity.map { "; dense-equivalent: \($0) weights, each multiplier stands for \(format(Double($0.m) / Double($0.n))) dense MACs)" } ?? "")
             + (elementCycles > 1 || sparsity != nil ? "" : ")")
     }

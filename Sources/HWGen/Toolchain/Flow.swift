@@ -67,7 +67,7 @@ public enum Flow {
         let work = workDir ?? fm.temporaryDirectory.appendingPathComponent("hwgen-sim-\(spec.name)-\(UUID().uuidString)")
         let design = try emit(spec, to: work)
         let golden = GoldenGEMM.multiply(a, b, mac: spec.mac)
-        let cycles = Designs.goldenCycles(spec, shape: GemmShape(m: a.rows, k: a.cols, n: b.cols))
+        let cycles = Designs.goldenCycles(spec, shape: GemmShape(m: a.rows, k: a.cols, n: b.cols), b: b)
         var verdicts: [SimVerdict] = [], runs: [SimRun] = []
         for s in simulators {
             let runDir = work.appendingPathComponent("run-\(s.rawValue)")

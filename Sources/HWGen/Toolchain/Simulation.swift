@@ -152,7 +152,7 @@ public enum Simulation {
     public static func writeVectors(spec: DesignSpec, a: IntMatrix, b: IntMatrix, expected: IntMatrix,
                                     to dir: URL) throws -> (beats: Int, words: Int) {
         let engine = Designs.engine(for: spec)
-        let golden = Designs.goldenCycles(spec, shape: GemmShape(m: a.rows, k: a.cols, n: b.cols))
+        let golden = Designs.goldenCycles(spec, shape: GemmShape(m: a.rows, k: a.cols, n: b.cols), b: b)
         if let g = Designs.gemmEngine(for: spec) {
             let host = g.hostData(a: a, b: b)
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
