@@ -16,20 +16,24 @@ module systolic_ws_4x4_s8_bitserial (
     output wire [127:0] out_data
 );
 
-    reg  [1:0] phase;
-    reg  busy;
+    reg  [2:0] slots_left;
+    reg  [2:0] next_slots;
+    reg  [2:0] slots;
     reg  [31:0] x_col_held;
     reg  acc_first_held;
     reg  acc_last_held;
     reg  valid1_d1;
     reg  signed [7:0] x1_d1;
     reg  first1_d1;
+    reg  start1_d1;
     reg  valid2_d1;
     reg  valid2_d2;
     reg  signed [7:0] x2_d1;
     reg  signed [7:0] x2_d2;
     reg  first2_d1;
     reg  first2_d2;
+    reg  start2_d1;
+    reg  start2_d2;
     reg  valid3_d1;
     reg  valid3_d2;
     reg  valid3_d3;
@@ -39,6 +43,9 @@ module systolic_ws_4x4_s8_bitserial (
     reg  first3_d1;
     reg  first3_d2;
     reg  first3_d3;
+    reg  start3_d1;
+    reg  start3_d2;
+    reg  start3_d3;
     reg  bottom_valid_d1;
     reg  bottom_valid_d2;
     reg  bottom_valid_d3;
@@ -69,7 +76,7 @@ module systolic_ws_4x4_s8_bitserial (
     reg  signed [31:0] col0_acc7;
     reg  signed [31:0] col0_acc8;
     reg  signed [31:0] col0_acc9;
-    reg  [29:0] col0_digits;
+    reg  [31:0] col0_slots;
     reg  out0_valid;
     reg  signed [31:0] out0_data;
     reg  col1_valid;
@@ -87,7 +94,7 @@ module systolic_ws_4x4_s8_bitserial (
     reg  signed [31:0] col1_acc7;
     reg  signed [31:0] col1_acc8;
     reg  signed [31:0] col1_acc9;
-    reg  [29:0] col1_digits;
+    reg  [31:0] col1_slots;
     reg  out1_valid;
     reg  signed [31:0] out1_data;
     reg  col2_valid;
@@ -105,7 +112,7 @@ module systolic_ws_4x4_s8_bitserial (
     reg  signed [31:0] col2_acc7;
     reg  signed [31:0] col2_acc8;
     reg  signed [31:0] col2_acc9;
-    reg  [29:0] col2_digits;
+    reg  [31:0] col2_slots;
     reg  out2_valid;
     reg  signed [31:0] out2_data;
     reg  col3_valid;
@@ -123,92 +130,93 @@ module systolic_ws_4x4_s8_bitserial (
     reg  signed [31:0] col3_acc7;
     reg  signed [31:0] col3_acc8;
     reg  signed [31:0] col3_acc9;
-    reg  [29:0] col3_digits;
+    reg  [31:0] col3_slots;
     reg  out3_valid;
     reg  signed [31:0] out3_data;
     wire signed [7:0] pe_0_0_x_out;
     wire pe_0_0_first_out;
-    wire [11:0] pe_0_0_w_out;
+    wire [19:0] pe_0_0_w_out;
+    wire pe_0_0_start_out;
     wire signed [31:0] pe_0_0_psum_out;
     wire signed [7:0] pe_0_1_x_out;
     wire pe_0_1_first_out;
-    wire [11:0] pe_0_1_w_out;
+    wire [19:0] pe_0_1_w_out;
+    wire pe_0_1_start_out;
     wire signed [31:0] pe_0_1_psum_out;
     wire signed [7:0] pe_0_2_x_out;
     wire pe_0_2_first_out;
-    wire [11:0] pe_0_2_w_out;
+    wire [19:0] pe_0_2_w_out;
+    wire pe_0_2_start_out;
     wire signed [31:0] pe_0_2_psum_out;
     /* verilator lint_off UNUSEDSIGNAL */ wire signed [7:0] pe_0_3_x_out; /* verilator lint_on UNUSEDSIGNAL */
     /* verilator lint_off UNUSEDSIGNAL */ wire pe_0_3_first_out; /* verilator lint_on UNUSEDSIGNAL */
-    wire [11:0] pe_0_3_w_out;
+    wire [19:0] pe_0_3_w_out;
+    /* verilator lint_off UNUSEDSIGNAL */ wire pe_0_3_start_out; /* verilator lint_on UNUSEDSIGNAL */
     wire signed [31:0] pe_0_3_psum_out;
     wire signed [7:0] pe_1_0_x_out;
     wire pe_1_0_first_out;
-    wire [11:0] pe_1_0_w_out;
+    wire [19:0] pe_1_0_w_out;
+    wire pe_1_0_start_out;
     wire signed [31:0] pe_1_0_psum_out;
     wire signed [7:0] pe_1_1_x_out;
     wire pe_1_1_first_out;
-    wire [11:0] pe_1_1_w_out;
+    wire [19:0] pe_1_1_w_out;
+    wire pe_1_1_start_out;
     wire signed [31:0] pe_1_1_psum_out;
     wire signed [7:0] pe_1_2_x_out;
     wire pe_1_2_first_out;
-    wire [11:0] pe_1_2_w_out;
+    wire [19:0] pe_1_2_w_out;
+    wire pe_1_2_start_out;
     wire signed [31:0] pe_1_2_psum_out;
     /* verilator lint_off UNUSEDSIGNAL */ wire signed [7:0] pe_1_3_x_out; /* verilator lint_on UNUSEDSIGNAL */
     /* verilator lint_off UNUSEDSIGNAL */ wire pe_1_3_first_out; /* verilator lint_on UNUSEDSIGNAL */
-    wire [11:0] pe_1_3_w_out;
+    wire [19:0] pe_1_3_w_out;
+    /* verilator lint_off UNUSEDSIGNAL */ wire pe_1_3_start_out; /* verilator lint_on UNUSEDSIGNAL */
     wire signed [31:0] pe_1_3_psum_out;
     wire signed [7:0] pe_2_0_x_out;
     wire pe_2_0_first_out;
-    wire [11:0] pe_2_0_w_out;
+    wire [19:0] pe_2_0_w_out;
+    wire pe_2_0_start_out;
     wire signed [31:0] pe_2_0_psum_out;
     wire signed [7:0] pe_2_1_x_out;
     wire pe_2_1_first_out;
-    wire [11:0] pe_2_1_w_out;
+    wire [19:0] pe_2_1_w_out;
+    wire pe_2_1_start_out;
     wire signed [31:0] pe_2_1_psum_out;
     wire signed [7:0] pe_2_2_x_out;
     wire pe_2_2_first_out;
-    wire [11:0] pe_2_2_w_out;
+    wire [19:0] pe_2_2_w_out;
+    wire pe_2_2_start_out;
     wire signed [31:0] pe_2_2_psum_out;
     /* verilator lint_off UNUSEDSIGNAL */ wire signed [7:0] pe_2_3_x_out; /* verilator lint_on UNUSEDSIGNAL */
     /* verilator lint_off UNUSEDSIGNAL */ wire pe_2_3_first_out; /* verilator lint_on UNUSEDSIGNAL */
-    wire [11:0] pe_2_3_w_out;
+    wire [19:0] pe_2_3_w_out;
+    /* verilator lint_off UNUSEDSIGNAL */ wire pe_2_3_start_out; /* verilator lint_on UNUSEDSIGNAL */
     wire signed [31:0] pe_2_3_psum_out;
     wire signed [7:0] pe_3_0_x_out;
     wire pe_3_0_first_out;
-    /* verilator lint_off UNUSEDSIGNAL */ wire [11:0] pe_3_0_w_out; /* verilator lint_on UNUSEDSIGNAL */
+    /* verilator lint_off UNUSEDSIGNAL */ wire [19:0] pe_3_0_w_out; /* verilator lint_on UNUSEDSIGNAL */
+    wire pe_3_0_start_out;
     wire signed [31:0] pe_3_0_psum_out;
     wire signed [7:0] pe_3_1_x_out;
     wire pe_3_1_first_out;
-    /* verilator lint_off UNUSEDSIGNAL */ wire [11:0] pe_3_1_w_out; /* verilator lint_on UNUSEDSIGNAL */
+    /* verilator lint_off UNUSEDSIGNAL */ wire [19:0] pe_3_1_w_out; /* verilator lint_on UNUSEDSIGNAL */
+    wire pe_3_1_start_out;
     wire signed [31:0] pe_3_1_psum_out;
     wire signed [7:0] pe_3_2_x_out;
     wire pe_3_2_first_out;
-    /* verilator lint_off UNUSEDSIGNAL */ wire [11:0] pe_3_2_w_out; /* verilator lint_on UNUSEDSIGNAL */
+    /* verilator lint_off UNUSEDSIGNAL */ wire [19:0] pe_3_2_w_out; /* verilator lint_on UNUSEDSIGNAL */
+    wire pe_3_2_start_out;
     wire signed [31:0] pe_3_2_psum_out;
     /* verilator lint_off UNUSEDSIGNAL */ wire signed [7:0] pe_3_3_x_out; /* verilator lint_on UNUSEDSIGNAL */
     /* verilator lint_off UNUSEDSIGNAL */ wire pe_3_3_first_out; /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */ wire [11:0] pe_3_3_w_out; /* verilator lint_on UNUSEDSIGNAL */
+    /* verilator lint_off UNUSEDSIGNAL */ wire [19:0] pe_3_3_w_out; /* verilator lint_on UNUSEDSIGNAL */
+    /* verilator lint_off UNUSEDSIGNAL */ wire pe_3_3_start_out; /* verilator lint_on UNUSEDSIGNAL */
     wire signed [31:0] pe_3_3_psum_out;
-    wire ready = phase == 2'd0;
+    wire ready = slots_left == 3'd0;
     wire accept = in_valid & ready;
     wire stream = accept & x_valid;
     wire load = accept & w_load;
-    wire phase_last = phase == 2'd3;
-    wire digit_valid = stream | busy;
-    wire digit_last = busy & phase_last;
-    wire [31:0] x_col_now = stream ? x_col : x_col_held;
-    wire acc_first_now = stream ? acc_first : acc_first_held;
-    wire acc_last_now = stream ? acc_last : acc_last_held;
-    wire tile_first = stream & x_first;
-    wire signed [7:0] row0_x = digit_valid ? x_col_now[7:0] : 8'd0;
-    wire row0_first = digit_valid & tile_first;
-    wire signed [7:0] row1_x = valid1_d1 ? x1_d1 : 8'd0;
-    wire row1_first = valid1_d1 & first1_d1;
-    wire signed [7:0] row2_x = valid2_d2 ? x2_d2 : 8'd0;
-    wire row2_first = valid2_d2 & first2_d2;
-    wire signed [7:0] row3_x = valid3_d3 ? x3_d3 : 8'd0;
-    wire row3_first = valid3_d3 & first3_d3;
     wire w0_digit0_neg = w_row[1];
     wire w0_digit0_one = w_row[0];
     wire w0_digit0_two = w_row[1] & ~w_row[0];
@@ -221,7 +229,11 @@ module systolic_ws_4x4_s8_bitserial (
     wire w0_digit3_neg = w_row[7];
     wire w0_digit3_one = w_row[6] ^ w_row[5];
     wire w0_digit3_two = ((w_row[7] & ~w_row[6]) & ~w_row[5]) | ((~w_row[7] & w_row[6]) & w_row[5]);
-    wire [11:0] w0_digits = {w0_digit3_neg, w0_digit3_two, w0_digit3_one, w0_digit2_neg, w0_digit2_two, w0_digit2_one, w0_digit1_neg, w0_digit1_two, w0_digit1_one, w0_digit0_neg, w0_digit0_two, w0_digit0_one};
+    wire [2:0] w0_rank1 = 3'd0 + ({{2{1'b0}}, w0_digit0_one} | {{2{1'b0}}, w0_digit0_two});
+    wire [2:0] w0_rank2 = w0_rank1 + ({{2{1'b0}}, w0_digit1_one} | {{2{1'b0}}, w0_digit1_two});
+    wire [2:0] w0_rank3 = w0_rank2 + ({{2{1'b0}}, w0_digit2_one} | {{2{1'b0}}, w0_digit2_two});
+    wire [2:0] w0_count = w0_rank3 + ({{2{1'b0}}, w0_digit3_one} | {{2{1'b0}}, w0_digit3_two});
+    wire [19:0] w0_digits = {((w0_digit3_one | w0_digit3_two) & (w0_rank3 == 3'd3)) ? {2'd3, w0_digit3_neg, w0_digit3_two, w0_digit3_one} : 5'd0, ((w0_digit3_one | w0_digit3_two) & (w0_rank3 == 3'd2)) ? {2'd3, w0_digit3_neg, w0_digit3_two, w0_digit3_one} : (((w0_digit2_one | w0_digit2_two) & (w0_rank2 == 3'd2)) ? {2'd2, w0_digit2_neg, w0_digit2_two, w0_digit2_one} : 5'd0), ((w0_digit3_one | w0_digit3_two) & (w0_rank3 == 3'd1)) ? {2'd3, w0_digit3_neg, w0_digit3_two, w0_digit3_one} : (((w0_digit2_one | w0_digit2_two) & (w0_rank2 == 3'd1)) ? {2'd2, w0_digit2_neg, w0_digit2_two, w0_digit2_one} : (((w0_digit1_one | w0_digit1_two) & (w0_rank1 == 3'd1)) ? {2'd1, w0_digit1_neg, w0_digit1_two, w0_digit1_one} : 5'd0)), ((w0_digit3_one | w0_digit3_two) & (w0_rank3 == 3'd0)) ? {2'd3, w0_digit3_neg, w0_digit3_two, w0_digit3_one} : (((w0_digit2_one | w0_digit2_two) & (w0_rank2 == 3'd0)) ? {2'd2, w0_digit2_neg, w0_digit2_two, w0_digit2_one} : (((w0_digit1_one | w0_digit1_two) & (w0_rank1 == 3'd0)) ? {2'd1, w0_digit1_neg, w0_digit1_two, w0_digit1_one} : (((w0_digit0_one | w0_digit0_two) & (3'd0 == 3'd0)) ? {2'd0, w0_digit0_neg, w0_digit0_two, w0_digit0_one} : 5'd0)))};
     wire w1_digit0_neg = w_row[9];
     wire w1_digit0_one = w_row[8];
     wire w1_digit0_two = w_row[9] & ~w_row[8];
@@ -234,7 +246,11 @@ module systolic_ws_4x4_s8_bitserial (
     wire w1_digit3_neg = w_row[15];
     wire w1_digit3_one = w_row[14] ^ w_row[13];
     wire w1_digit3_two = ((w_row[15] & ~w_row[14]) & ~w_row[13]) | ((~w_row[15] & w_row[14]) & w_row[13]);
-    wire [11:0] w1_digits = {w1_digit3_neg, w1_digit3_two, w1_digit3_one, w1_digit2_neg, w1_digit2_two, w1_digit2_one, w1_digit1_neg, w1_digit1_two, w1_digit1_one, w1_digit0_neg, w1_digit0_two, w1_digit0_one};
+    wire [2:0] w1_rank1 = 3'd0 + ({{2{1'b0}}, w1_digit0_one} | {{2{1'b0}}, w1_digit0_two});
+    wire [2:0] w1_rank2 = w1_rank1 + ({{2{1'b0}}, w1_digit1_one} | {{2{1'b0}}, w1_digit1_two});
+    wire [2:0] w1_rank3 = w1_rank2 + ({{2{1'b0}}, w1_digit2_one} | {{2{1'b0}}, w1_digit2_two});
+    wire [2:0] w1_count = w1_rank3 + ({{2{1'b0}}, w1_digit3_one} | {{2{1'b0}}, w1_digit3_two});
+    wire [19:0] w1_digits = {((w1_digit3_one | w1_digit3_two) & (w1_rank3 == 3'd3)) ? {2'd3, w1_digit3_neg, w1_digit3_two, w1_digit3_one} : 5'd0, ((w1_digit3_one | w1_digit3_two) & (w1_rank3 == 3'd2)) ? {2'd3, w1_digit3_neg, w1_digit3_two, w1_digit3_one} : (((w1_digit2_one | w1_digit2_two) & (w1_rank2 == 3'd2)) ? {2'd2, w1_digit2_neg, w1_digit2_two, w1_digit2_one} : 5'd0), ((w1_digit3_one | w1_digit3_two) & (w1_rank3 == 3'd1)) ? {2'd3, w1_digit3_neg, w1_digit3_two, w1_digit3_one} : (((w1_digit2_one | w1_digit2_two) & (w1_rank2 == 3'd1)) ? {2'd2, w1_digit2_neg, w1_digit2_two, w1_digit2_one} : (((w1_digit1_one | w1_digit1_two) & (w1_rank1 == 3'd1)) ? {2'd1, w1_digit1_neg, w1_digit1_two, w1_digit1_one} : 5'd0)), ((w1_digit3_one | w1_digit3_two) & (w1_rank3 == 3'd0)) ? {2'd3, w1_digit3_neg, w1_digit3_two, w1_digit3_one} : (((w1_digit2_one | w1_digit2_two) & (w1_rank2 == 3'd0)) ? {2'd2, w1_digit2_neg, w1_digit2_two, w1_digit2_one} : (((w1_digit1_one | w1_digit1_two) & (w1_rank1 == 3'd0)) ? {2'd1, w1_digit1_neg, w1_digit1_two, w1_digit1_one} : (((w1_digit0_one | w1_digit0_two) & (3'd0 == 3'd0)) ? {2'd0, w1_digit0_neg, w1_digit0_two, w1_digit0_one} : 5'd0)))};
     wire w2_digit0_neg = w_row[17];
     wire w2_digit0_one = w_row[16];
     wire w2_digit0_two = w_row[17] & ~w_row[16];
@@ -247,7 +263,11 @@ module systolic_ws_4x4_s8_bitserial (
     wire w2_digit3_neg = w_row[23];
     wire w2_digit3_one = w_row[22] ^ w_row[21];
     wire w2_digit3_two = ((w_row[23] & ~w_row[22]) & ~w_row[21]) | ((~w_row[23] & w_row[22]) & w_row[21]);
-    wire [11:0] w2_digits = {w2_digit3_neg, w2_digit3_two, w2_digit3_one, w2_digit2_neg, w2_digit2_two, w2_digit2_one, w2_digit1_neg, w2_digit1_two, w2_digit1_one, w2_digit0_neg, w2_digit0_two, w2_digit0_one};
+    wire [2:0] w2_rank1 = 3'd0 + ({{2{1'b0}}, w2_digit0_one} | {{2{1'b0}}, w2_digit0_two});
+    wire [2:0] w2_rank2 = w2_rank1 + ({{2{1'b0}}, w2_digit1_one} | {{2{1'b0}}, w2_digit1_two});
+    wire [2:0] w2_rank3 = w2_rank2 + ({{2{1'b0}}, w2_digit2_one} | {{2{1'b0}}, w2_digit2_two});
+    wire [2:0] w2_count = w2_rank3 + ({{2{1'b0}}, w2_digit3_one} | {{2{1'b0}}, w2_digit3_two});
+    wire [19:0] w2_digits = {((w2_digit3_one | w2_digit3_two) & (w2_rank3 == 3'd3)) ? {2'd3, w2_digit3_neg, w2_digit3_two, w2_digit3_one} : 5'd0, ((w2_digit3_one | w2_digit3_two) & (w2_rank3 == 3'd2)) ? {2'd3, w2_digit3_neg, w2_digit3_two, w2_digit3_one} : (((w2_digit2_one | w2_digit2_two) & (w2_rank2 == 3'd2)) ? {2'd2, w2_digit2_neg, w2_digit2_two, w2_digit2_one} : 5'd0), ((w2_digit3_one | w2_digit3_two) & (w2_rank3 == 3'd1)) ? {2'd3, w2_digit3_neg, w2_digit3_two, w2_digit3_one} : (((w2_digit2_one | w2_digit2_two) & (w2_rank2 == 3'd1)) ? {2'd2, w2_digit2_neg, w2_digit2_two, w2_digit2_one} : (((w2_digit1_one | w2_digit1_two) & (w2_rank1 == 3'd1)) ? {2'd1, w2_digit1_neg, w2_digit1_two, w2_digit1_one} : 5'd0)), ((w2_digit3_one | w2_digit3_two) & (w2_rank3 == 3'd0)) ? {2'd3, w2_digit3_neg, w2_digit3_two, w2_digit3_one} : (((w2_digit2_one | w2_digit2_two) & (w2_rank2 == 3'd0)) ? {2'd2, w2_digit2_neg, w2_digit2_two, w2_digit2_one} : (((w2_digit1_one | w2_digit1_two) & (w2_rank1 == 3'd0)) ? {2'd1, w2_digit1_neg, w2_digit1_two, w2_digit1_one} : (((w2_digit0_one | w2_digit0_two) & (3'd0 == 3'd0)) ? {2'd0, w2_digit0_neg, w2_digit0_two, w2_digit0_one} : 5'd0)))};
     wire w3_digit0_neg = w_row[25];
     wire w3_digit0_one = w_row[24];
     wire w3_digit0_two = w_row[25] & ~w_row[24];
@@ -260,29 +280,55 @@ module systolic_ws_4x4_s8_bitserial (
     wire w3_digit3_neg = w_row[31];
     wire w3_digit3_one = w_row[30] ^ w_row[29];
     wire w3_digit3_two = ((w_row[31] & ~w_row[30]) & ~w_row[29]) | ((~w_row[31] & w_row[30]) & w_row[29]);
-    wire [11:0] w3_digits = {w3_digit3_neg, w3_digit3_two, w3_digit3_one, w3_digit2_neg, w3_digit2_two, w3_digit2_one, w3_digit1_neg, w3_digit1_two, w3_digit1_one, w3_digit0_neg, w3_digit0_two, w3_digit0_one};
-    wire [29:0] col0_partial = (bottom_digit_first_d4 ? 30'd0 : {col0_digits[27:0], 2'd0}) + pe_3_0_psum_out[29:0];
-    wire [31:0] col0_csa1_0_x = (bottom_first_d4 ? 32'd0 : col0_acc9) ^ (bottom_digit_first_d4 ? 32'd0 : {col0_digits, 2'd0});
+    wire [2:0] w3_rank1 = 3'd0 + ({{2{1'b0}}, w3_digit0_one} | {{2{1'b0}}, w3_digit0_two});
+    wire [2:0] w3_rank2 = w3_rank1 + ({{2{1'b0}}, w3_digit1_one} | {{2{1'b0}}, w3_digit1_two});
+    wire [2:0] w3_rank3 = w3_rank2 + ({{2{1'b0}}, w3_digit2_one} | {{2{1'b0}}, w3_digit2_two});
+    wire [2:0] w3_count = w3_rank3 + ({{2{1'b0}}, w3_digit3_one} | {{2{1'b0}}, w3_digit3_two});
+    wire [19:0] w3_digits = {((w3_digit3_one | w3_digit3_two) & (w3_rank3 == 3'd3)) ? {2'd3, w3_digit3_neg, w3_digit3_two, w3_digit3_one} : 5'd0, ((w3_digit3_one | w3_digit3_two) & (w3_rank3 == 3'd2)) ? {2'd3, w3_digit3_neg, w3_digit3_two, w3_digit3_one} : (((w3_digit2_one | w3_digit2_two) & (w3_rank2 == 3'd2)) ? {2'd2, w3_digit2_neg, w3_digit2_two, w3_digit2_one} : 5'd0), ((w3_digit3_one | w3_digit3_two) & (w3_rank3 == 3'd1)) ? {2'd3, w3_digit3_neg, w3_digit3_two, w3_digit3_one} : (((w3_digit2_one | w3_digit2_two) & (w3_rank2 == 3'd1)) ? {2'd2, w3_digit2_neg, w3_digit2_two, w3_digit2_one} : (((w3_digit1_one | w3_digit1_two) & (w3_rank1 == 3'd1)) ? {2'd1, w3_digit1_neg, w3_digit1_two, w3_digit1_one} : 5'd0)), ((w3_digit3_one | w3_digit3_two) & (w3_rank3 == 3'd0)) ? {2'd3, w3_digit3_neg, w3_digit3_two, w3_digit3_one} : (((w3_digit2_one | w3_digit2_two) & (w3_rank2 == 3'd0)) ? {2'd2, w3_digit2_neg, w3_digit2_two, w3_digit2_one} : (((w3_digit1_one | w3_digit1_two) & (w3_rank1 == 3'd0)) ? {2'd1, w3_digit1_neg, w3_digit1_two, w3_digit1_one} : (((w3_digit0_one | w3_digit0_two) & (3'd0 == 3'd0)) ? {2'd0, w3_digit0_neg, w3_digit0_two, w3_digit0_one} : 5'd0)))};
+    wire [2:0] w_row_slots = (w3_count > ((w2_count > ((w1_count > w0_count) ? w1_count : w0_count)) ? w2_count : ((w1_count > w0_count) ? w1_count : w0_count))) ? w3_count : ((w2_count > ((w1_count > w0_count) ? w1_count : w0_count)) ? w2_count : ((w1_count > w0_count) ? w1_count : w0_count));
+    wire new_tile = stream & x_first;
+    wire [2:0] slots_raw = new_tile ? next_slots : slots;
+    wire [2:0] slots_now = (slots_raw == 3'd0) ? 3'd1 : slots_raw;
+    wire digit_valid = stream | (slots_left != 3'd0);
+    wire digit_last = (stream & (slots_now == 3'd1)) | (slots_left == 3'd1);
+    wire [31:0] x_col_now = stream ? x_col : x_col_held;
+    wire acc_first_now = stream ? acc_first : acc_first_held;
+    wire acc_last_now = stream ? acc_last : acc_last_held;
+    wire tile_first = stream & x_first;
+    wire signed [7:0] row0_x = digit_valid ? x_col_now[7:0] : 8'd0;
+    wire row0_first = digit_valid & tile_first;
+    wire row0_start = digit_valid & stream;
+    wire signed [7:0] row1_x = valid1_d1 ? x1_d1 : 8'd0;
+    wire row1_first = valid1_d1 & first1_d1;
+    wire row1_start = valid1_d1 & start1_d1;
+    wire signed [7:0] row2_x = valid2_d2 ? x2_d2 : 8'd0;
+    wire row2_first = valid2_d2 & first2_d2;
+    wire row2_start = valid2_d2 & start2_d2;
+    wire signed [7:0] row3_x = valid3_d3 ? x3_d3 : 8'd0;
+    wire row3_first = valid3_d3 & first3_d3;
+    wire row3_start = valid3_d3 & start3_d3;
+    wire [31:0] col0_partial = (bottom_digit_first_d4 ? 32'd0 : col0_slots) + pe_3_0_psum_out;
+    wire [31:0] col0_csa1_0_x = (bottom_first_d4 ? 32'd0 : col0_acc9) ^ (bottom_digit_first_d4 ? 32'd0 : col0_slots);
     wire [31:0] col0_csa1_0_s = col0_csa1_0_x ^ pe_3_0_psum_out;
-    wire [30:0] col0_csa1_0_m = ((bottom_first_d4 ? 31'd0 : col0_acc9[30:0]) & (bottom_digit_first_d4 ? 31'd0 : {col0_digits[28:0], 2'd0})) | (col0_csa1_0_x[30:0] & pe_3_0_psum_out[30:0]);
+    wire [30:0] col0_csa1_0_m = ((bottom_first_d4 ? 31'd0 : col0_acc9[30:0]) & (bottom_digit_first_d4 ? 31'd0 : col0_slots[30:0])) | (col0_csa1_0_x[30:0] & pe_3_0_psum_out[30:0]);
     wire signed [31:0] col0_sum = col0_csa1_0_s + {col0_csa1_0_m[30:0], 1'd0};
     wire col0_shift = bottom_valid_d4 & bottom_digit_last_d4;
-    wire [29:0] col1_partial = (col1_digit_first ? 30'd0 : {col1_digits[27:0], 2'd0}) + pe_3_1_psum_out[29:0];
-    wire [31:0] col1_csa1_0_x = (col1_first ? 32'd0 : col1_acc9) ^ (col1_digit_first ? 32'd0 : {col1_digits, 2'd0});
+    wire [31:0] col1_partial = (col1_digit_first ? 32'd0 : col1_slots) + pe_3_1_psum_out;
+    wire [31:0] col1_csa1_0_x = (col1_first ? 32'd0 : col1_acc9) ^ (col1_digit_first ? 32'd0 : col1_slots);
     wire [31:0] col1_csa1_0_s = col1_csa1_0_x ^ pe_3_1_psum_out;
-    wire [30:0] col1_csa1_0_m = ((col1_first ? 31'd0 : col1_acc9[30:0]) & (col1_digit_first ? 31'd0 : {col1_digits[28:0], 2'd0})) | (col1_csa1_0_x[30:0] & pe_3_1_psum_out[30:0]);
+    wire [30:0] col1_csa1_0_m = ((col1_first ? 31'd0 : col1_acc9[30:0]) & (col1_digit_first ? 31'd0 : col1_slots[30:0])) | (col1_csa1_0_x[30:0] & pe_3_1_psum_out[30:0]);
     wire signed [31:0] col1_sum = col1_csa1_0_s + {col1_csa1_0_m[30:0], 1'd0};
     wire col1_shift = col1_valid & col1_digit_last;
-    wire [29:0] col2_partial = (col2_digit_first ? 30'd0 : {col2_digits[27:0], 2'd0}) + pe_3_2_psum_out[29:0];
-    wire [31:0] col2_csa1_0_x = (col2_first ? 32'd0 : col2_acc9) ^ (col2_digit_first ? 32'd0 : {col2_digits, 2'd0});
+    wire [31:0] col2_partial = (col2_digit_first ? 32'd0 : col2_slots) + pe_3_2_psum_out;
+    wire [31:0] col2_csa1_0_x = (col2_first ? 32'd0 : col2_acc9) ^ (col2_digit_first ? 32'd0 : col2_slots);
     wire [31:0] col2_csa1_0_s = col2_csa1_0_x ^ pe_3_2_psum_out;
-    wire [30:0] col2_csa1_0_m = ((col2_first ? 31'd0 : col2_acc9[30:0]) & (col2_digit_first ? 31'd0 : {col2_digits[28:0], 2'd0})) | (col2_csa1_0_x[30:0] & pe_3_2_psum_out[30:0]);
+    wire [30:0] col2_csa1_0_m = ((col2_first ? 31'd0 : col2_acc9[30:0]) & (col2_digit_first ? 31'd0 : col2_slots[30:0])) | (col2_csa1_0_x[30:0] & pe_3_2_psum_out[30:0]);
     wire signed [31:0] col2_sum = col2_csa1_0_s + {col2_csa1_0_m[30:0], 1'd0};
     wire col2_shift = col2_valid & col2_digit_last;
-    wire [29:0] col3_partial = (col3_digit_first ? 30'd0 : {col3_digits[27:0], 2'd0}) + pe_3_3_psum_out[29:0];
-    wire [31:0] col3_csa1_0_x = (col3_first ? 32'd0 : col3_acc9) ^ (col3_digit_first ? 32'd0 : {col3_digits, 2'd0});
+    wire [31:0] col3_partial = (col3_digit_first ? 32'd0 : col3_slots) + pe_3_3_psum_out;
+    wire [31:0] col3_csa1_0_x = (col3_first ? 32'd0 : col3_acc9) ^ (col3_digit_first ? 32'd0 : col3_slots);
     wire [31:0] col3_csa1_0_s = col3_csa1_0_x ^ pe_3_3_psum_out;
-    wire [30:0] col3_csa1_0_m = ((col3_first ? 31'd0 : col3_acc9[30:0]) & (col3_digit_first ? 31'd0 : {col3_digits[28:0], 2'd0})) | (col3_csa1_0_x[30:0] & pe_3_3_psum_out[30:0]);
+    wire [30:0] col3_csa1_0_m = ((col3_first ? 31'd0 : col3_acc9[30:0]) & (col3_digit_first ? 31'd0 : col3_slots[30:0])) | (col3_csa1_0_x[30:0] & pe_3_3_psum_out[30:0]);
     wire signed [31:0] col3_sum = col3_csa1_0_s + {col3_csa1_0_m[30:0], 1'd0};
     wire col3_shift = col3_valid & col3_digit_last;
 
@@ -300,6 +346,8 @@ module systolic_ws_4x4_s8_bitserial (
         .x_out     (pe_0_0_x_out),
         .first_out (pe_0_0_first_out),
         .w_out     (pe_0_0_w_out),
+        .start_in  (row0_start),
+        .start_out (pe_0_0_start_out),
         .psum_in   (32'd0),
         .psum_out  (pe_0_0_psum_out)
     );
@@ -314,6 +362,8 @@ module systolic_ws_4x4_s8_bitserial (
         .x_out     (pe_0_1_x_out),
         .first_out (pe_0_1_first_out),
         .w_out     (pe_0_1_w_out),
+        .start_in  (pe_0_0_start_out),
+        .start_out (pe_0_1_start_out),
         .psum_in   (32'd0),
         .psum_out  (pe_0_1_psum_out)
     );
@@ -328,6 +378,8 @@ module systolic_ws_4x4_s8_bitserial (
         .x_out     (pe_0_2_x_out),
         .first_out (pe_0_2_first_out),
         .w_out     (pe_0_2_w_out),
+        .start_in  (pe_0_1_start_out),
+        .start_out (pe_0_2_start_out),
         .psum_in   (32'd0),
         .psum_out  (pe_0_2_psum_out)
     );
@@ -342,6 +394,8 @@ module systolic_ws_4x4_s8_bitserial (
         .x_out     (pe_0_3_x_out),
         .first_out (pe_0_3_first_out),
         .w_out     (pe_0_3_w_out),
+        .start_in  (pe_0_2_start_out),
+        .start_out (pe_0_3_start_out),
         .psum_in   (32'd0),
         .psum_out  (pe_0_3_psum_out)
     );
@@ -356,6 +410,8 @@ module systolic_ws_4x4_s8_bitserial (
         .x_out     (pe_1_0_x_out),
         .first_out (pe_1_0_first_out),
         .w_out     (pe_1_0_w_out),
+        .start_in  (row1_start),
+        .start_out (pe_1_0_start_out),
         .psum_in   (pe_0_0_psum_out),
         .psum_out  (pe_1_0_psum_out)
     );
@@ -370,6 +426,8 @@ module systolic_ws_4x4_s8_bitserial (
         .x_out     (pe_1_1_x_out),
         .first_out (pe_1_1_first_out),
         .w_out     (pe_1_1_w_out),
+        .start_in  (pe_1_0_start_out),
+        .start_out (pe_1_1_start_out),
         .psum_in   (pe_0_1_psum_out),
         .psum_out  (pe_1_1_psum_out)
     );
@@ -384,6 +442,8 @@ module systolic_ws_4x4_s8_bitserial (
         .x_out     (pe_1_2_x_out),
         .first_out (pe_1_2_first_out),
         .w_out     (pe_1_2_w_out),
+        .start_in  (pe_1_1_start_out),
+        .start_out (pe_1_2_start_out),
         .psum_in   (pe_0_2_psum_out),
         .psum_out  (pe_1_2_psum_out)
     );
@@ -398,6 +458,8 @@ module systolic_ws_4x4_s8_bitserial (
         .x_out     (pe_1_3_x_out),
         .first_out (pe_1_3_first_out),
         .w_out     (pe_1_3_w_out),
+        .start_in  (pe_1_2_start_out),
+        .start_out (pe_1_3_start_out),
         .psum_in   (pe_0_3_psum_out),
         .psum_out  (pe_1_3_psum_out)
     );
@@ -412,6 +474,8 @@ module systolic_ws_4x4_s8_bitserial (
         .x_out     (pe_2_0_x_out),
         .first_out (pe_2_0_first_out),
         .w_out     (pe_2_0_w_out),
+        .start_in  (row2_start),
+        .start_out (pe_2_0_start_out),
         .psum_in   (pe_1_0_psum_out),
         .psum_out  (pe_2_0_psum_out)
     );
@@ -426,6 +490,8 @@ module systolic_ws_4x4_s8_bitserial (
         .x_out     (pe_2_1_x_out),
         .first_out (pe_2_1_first_out),
         .w_out     (pe_2_1_w_out),
+        .start_in  (pe_2_0_start_out),
+        .start_out (pe_2_1_start_out),
         .psum_in   (pe_1_1_psum_out),
         .psum_out  (pe_2_1_psum_out)
     );
@@ -440,6 +506,8 @@ module systolic_ws_4x4_s8_bitserial (
         .x_out     (pe_2_2_x_out),
         .first_out (pe_2_2_first_out),
         .w_out     (pe_2_2_w_out),
+        .start_in  (pe_2_1_start_out),
+        .start_out (pe_2_2_start_out),
         .psum_in   (pe_1_2_psum_out),
         .psum_out  (pe_2_2_psum_out)
     );
@@ -454,6 +522,8 @@ module systolic_ws_4x4_s8_bitserial (
         .x_out     (pe_2_3_x_out),
         .first_out (pe_2_3_first_out),
         .w_out     (pe_2_3_w_out),
+        .start_in  (pe_2_2_start_out),
+        .start_out (pe_2_3_start_out),
         .psum_in   (pe_1_3_psum_out),
         .psum_out  (pe_2_3_psum_out)
     );
@@ -468,6 +538,8 @@ module systolic_ws_4x4_s8_bitserial (
         .x_out     (pe_3_0_x_out),
         .first_out (pe_3_0_first_out),
         .w_out     (pe_3_0_w_out),
+        .start_in  (row3_start),
+        .start_out (pe_3_0_start_out),
         .psum_in   (pe_2_0_psum_out),
         .psum_out  (pe_3_0_psum_out)
     );
@@ -482,6 +554,8 @@ module systolic_ws_4x4_s8_bitserial (
         .x_out     (pe_3_1_x_out),
         .first_out (pe_3_1_first_out),
         .w_out     (pe_3_1_w_out),
+        .start_in  (pe_3_0_start_out),
+        .start_out (pe_3_1_start_out),
         .psum_in   (pe_2_1_psum_out),
         .psum_out  (pe_3_1_psum_out)
     );
@@ -496,6 +570,8 @@ module systolic_ws_4x4_s8_bitserial (
         .x_out     (pe_3_2_x_out),
         .first_out (pe_3_2_first_out),
         .w_out     (pe_3_2_w_out),
+        .start_in  (pe_3_1_start_out),
+        .start_out (pe_3_2_start_out),
         .psum_in   (pe_2_2_psum_out),
         .psum_out  (pe_3_2_psum_out)
     );
@@ -510,6 +586,8 @@ module systolic_ws_4x4_s8_bitserial (
         .x_out     (pe_3_3_x_out),
         .first_out (pe_3_3_first_out),
         .w_out     (pe_3_3_w_out),
+        .start_in  (pe_3_2_start_out),
+        .start_out (pe_3_3_start_out),
         .psum_in   (pe_2_3_psum_out),
         .psum_out  (pe_3_3_psum_out)
     );
@@ -522,16 +600,22 @@ module systolic_ws_4x4_s8_bitserial (
         end
         x1_d1 <= x_col_now[15:8];
         first1_d1 <= tile_first;
+        start1_d1 <= stream;
         x2_d1 <= x_col_now[23:16];
         x2_d2 <= x2_d1;
         first2_d1 <= tile_first;
         first2_d2 <= first2_d1;
+        start2_d1 <= stream;
+        start2_d2 <= start2_d1;
         x3_d1 <= x_col_now[31:24];
         x3_d2 <= x3_d1;
         x3_d3 <= x3_d2;
         first3_d1 <= tile_first;
         first3_d2 <= first3_d1;
         first3_d3 <= first3_d2;
+        start3_d1 <= stream;
+        start3_d2 <= start3_d1;
+        start3_d3 <= start3_d2;
         bottom_digit_first_d1 <= stream;
         bottom_digit_first_d2 <= bottom_digit_first_d1;
         bottom_digit_first_d3 <= bottom_digit_first_d2;
@@ -548,7 +632,7 @@ module systolic_ws_4x4_s8_bitserial (
         bottom_last_d2 <= bottom_last_d1;
         bottom_last_d3 <= bottom_last_d2;
         bottom_last_d4 <= bottom_last_d3;
-        col0_digits <= col0_partial;
+        col0_slots <= col0_partial;
         if (col0_shift) begin
             col0_acc0 <= col0_sum;
             col0_acc1 <= col0_acc0;
@@ -562,7 +646,7 @@ module systolic_ws_4x4_s8_bitserial (
             col0_acc9 <= col0_acc8;
         end
         out0_data <= col0_sum;
-        col1_digits <= col1_partial;
+        col1_slots <= col1_partial;
         if (col1_shift) begin
             col1_acc0 <= col1_sum;
             col1_acc1 <= col1_acc0;
@@ -576,7 +660,7 @@ module systolic_ws_4x4_s8_bitserial (
             col1_acc9 <= col1_acc8;
         end
         out1_data <= col1_sum;
-        col2_digits <= col2_partial;
+        col2_slots <= col2_partial;
         if (col2_shift) begin
             col2_acc0 <= col2_sum;
             col2_acc1 <= col2_acc0;
@@ -590,7 +674,7 @@ module systolic_ws_4x4_s8_bitserial (
             col2_acc9 <= col2_acc8;
         end
         out2_data <= col2_sum;
-        col3_digits <= col3_partial;
+        col3_slots <= col3_partial;
         if (col3_shift) begin
             col3_acc0 <= col3_sum;
             col3_acc1 <= col3_acc0;
@@ -605,8 +689,9 @@ module systolic_ws_4x4_s8_bitserial (
         end
         out3_data <= col3_sum;
         if (rst) begin
-            phase <= 2'd0;
-            busy <= 1'd0;
+            next_slots <= 3'd0;
+            slots <= 3'd1;
+            slots_left <= 3'd0;
             valid1_d1 <= 1'd0;
             valid2_d1 <= 1'd0;
             valid2_d2 <= 1'd0;
@@ -637,8 +722,9 @@ module systolic_ws_4x4_s8_bitserial (
             col3_last <= 1'd0;
             out3_valid <= 1'd0;
         end else begin
-            phase <= phase_last ? 2'd0 : (phase + 2'd1);
-            busy <= ~phase_last & (stream | busy);
+            next_slots <= new_tile ? (load ? w_row_slots : 3'd0) : ((load & (w_row_slots > next_slots)) ? w_row_slots : next_slots);
+            if (new_tile) slots <= slots_now;
+            slots_left <= stream ? (slots_now - 3'd1) : ((slots_left == 3'd0) ? slots_left : (slots_left - 3'd1));
             valid1_d1 <= digit_valid;
             valid2_d1 <= digit_valid;
             valid2_d2 <= valid2_d1;

@@ -39,6 +39,11 @@ import Testing
         if e.kind == .matrix2d && spec.macKind == .bitserial {
             return GoldenTiming.matrix2dSkipCycles(rows: e.rows, cols: e.cols, b: b, m: s.m, bType: spec.mac.b, pipeline: spec.pipeline)
         }
+        if e.kind == .systolic && e.dataflow == .ws && spec.macKind == .bitserial {
+            let weights = e.sparsity.map { SparseWeights.compress(b, $0).values } ?? b
+            return GoldenTiming.wsSkipCycles(rows: e.rows, cols: e.cols, streamed: s.m, weights: weights, bType: spec.mac.b,
+                                             shape: (s.k, s.n), pipeline: spec.pipeline)
+        }
         if e.kind == .matrix2d {
             return GoldenTiming.matrix2dCycles(rows: e.rows, cols: e.cols, m: s.m, k: s.k, n: s.n, pipeline: spec.pipeline,
                                                elementCycles: spec.macConfig.elementCycles)
@@ -115,14 +120,15 @@ import Testing
         #expect(verdicts[0].passed)
     }
 
-    /// 2D-Matrix with zero-digit skipping on sparse, small weights: values, and cycles that follow
-    /// B (the data-dependent model) and beat the fixed D-cycle model.
+    /// 2D-Matrix and WS with zero-digit skipping on sparse, small weights: values, and cycles that
+    /// follow B (the data-dependent models) and beat the bound with every digit nonzero.
     @Test(arguments: Simulator.allCases)
     func zeroDigitsAreSkipped(_ sim: Simulator) throws {
         guard CoSimTests.available(sim) else { return }
         let seed = CoSimTests.seed("zeroDigits/\(sim.rawValue)")
         var g = SplitMix64(state: seed)
-        let spec = Self.matrix2d(3, 4, MACTypes(a: .s(8), b: .s(8), acc: .s(24)), .bitserial, pipeline: 1)
+        for spec in [Self.matrix2d(3, 4, MACTypes(a: .s(8), b: .s(8), acc: .s(24)), .bitserial, pipeline: 1),
+                     Self.spec(.ws, 3, 2, MACTypes(a: .s(8), b: .s(8), acc: .s(24)), .bitserial, pipeline: 0)] {
         let shape = GemmShape(m: 7, k: 13, n: 9)
         var (a, b) = Operands.random(shape: shape, mac: spec.mac, seed: g.next())
         for i in 0..<b.data.count {
@@ -132,13 +138,14 @@ import Testing
             default: break
             }
         }
-        let label = "matrix2d sparse B seed \(seed)"
+        let label = "sparse B seed \(seed)"
         let (verdicts, runs) = try Flow.simulate(spec, a: a, b: b, label: label, simulators: [sim]) { print($0) }
         #expect(runs[0].c == GoldenGEMM.multiply(a, b, mac: spec.mac))
-        let skipping = GoldenTiming.matrix2dSkipCycles(rows: 3, cols: 4, b: b, m: 7, bType: .s(8), pipeline: 1)
+        let skipping = Self.goldenCycles(spec, shape, b: b)
         #expect(runs[0].cycles == skipping, "\(label)")
-        #expect(skipping < GoldenTiming.matrix2dCycles(rows: 3, cols: 4, m: 7, k: 13, n: 9, pipeline: 1, elementCycles: 4))
+        #expect(skipping < Designs.goldenCycles(spec, shape: shape), "\(label): no fewer cycles than with every digit nonzero")
         #expect(verdicts[0].passed)
+        }
     }
 
     /// The buffered GEMM engine: load, start, done, read back; values and start-to-done cycles.

@@ -285,6 +285,19 @@ private let s8s8s32 = MACTypes(a: .s(8), b: .s(8), acc: .s(32))
         #expect(GoldenTiming.matrix2dSkipCycles(rows: 1, cols: 2, b: mixed, m: 1, bType: .s(8)) == 0 + 3 + 2 + 0 + 2)
     }
 
+    @Test func wsSkipCyclesByHand() {
+        // 2x2 WS (P = 4), M = 5 (2 chunks), B 3x3: tiles (cols 0-1 | col 2) × (rows 0-1 | row 2).
+        // Slots: rows 0-1 × cols 0-1 hold 85 (4 digits); row 2 × cols 0-1 hold 1 (1); col 2 all zero (1).
+        var b = IntMatrix(rows: 3, cols: 3)
+        for (r, c) in [(0, 0), (0, 1), (1, 0), (1, 1)] { b[r, c] = 85 }
+        b[2, 0] = 1; b[2, 1] = -1
+        #expect(GoldenTiming.wsSkipCycles(rows: 2, cols: 2, streamed: 5, weights: b, bType: .s(8), shape: (3, 3))
+                == 2 + 4 * 2 * (4 + 1 + 1 + 1) + 2 + 2 + 0)
+        // Without B: every digit nonzero, S = D = 4 for all four tiles.
+        #expect(GoldenTiming.wsSkipCycles(rows: 2, cols: 2, streamed: 5, weights: nil, bType: .s(8), shape: (3, 3), pipeline: 1)
+                == 2 + 4 * 2 * 16 + 2 + 2 + 1)
+    }
+
     @Test func scaleSimStationaryFormulas() {
         // SCALE-Sim v2: WS ⌈K/R⌉⌈N/C⌉(2R+C+M−2)−1, IS ⌈K/R⌉⌈M/C⌉(2R+C+N−2)−1.
         #expect(GoldenTiming.scaleSimWS(rows: 16, cols: 16, m: 256, k: 256, n: 256) == 16 * 16 * (32 + 16 + 256 - 2) - 1)

@@ -115,6 +115,38 @@ public enum GoldenTiming {
         return lastAccept + length - 1 + cols + pipeline + 2
     }
 
+    /// Cycle model of the WS R×C systolic engine with `bitserial` MACs, which skip zero digits
+    /// of the weights (TPE OPT3/OPT4). `weights` is the stationary matrix, K'×N: B, or with N:M
+    /// sparsity B's stored values (``SparseWeights``). Each tile (C columns, R rows of it) holds
+    /// its weights' nonzero Booth digits, so each of its P = 2R + C − 2 vectors takes
+    /// S = max(1, the most nonzero digits of a weight in the tile) cycles; the R beats that load
+    /// the first tile take one cycle each. The last vector's last digit enters at cycle
+    /// R + Σ P·S − 1 and its sums leave R + C + pipeline cycles later (as in
+    /// ``stationaryCycles(rows:cols:streamed:stationary:k:pipeline:elementCycles:tileDepth:)``).
+    /// Without `weights`, the bound with every digit nonzero (S = D).
+    public static func wsSkipCycles(rows: Int, cols: Int, streamed m: Int, weights: IntMatrix?, bType: HWType,
+                                    shape: (k: Int, n: Int), pipeline: Int = 0) -> Int {
+        let p = 2 * rows + cols - 2
+        let chunks = ceilDiv(m, p), d = MACConfig.boothDigits(bType)
+        var slots = 0
+        if let w = weights {
+            checkShape(rows, cols, m, w.rows, w.cols)
+            for s0 in stride(from: 0, to: w.cols, by: cols) {
+                for k0 in stride(from: 0, to: w.rows, by: rows) {
+                    var most = 1
+                    for r in k0..<min(k0 + rows, w.rows) {
+                        for c in s0..<min(s0 + cols, w.cols) { most = max(most, nonzeroBoothDigits(w[r, c], bType)) }
+                    }
+                    slots += most
+                }
+            }
+        } else {
+            checkShape(rows, cols, m, shape.k, shape.n)
+            slots = ceilDiv(shape.n, cols) * ceilDiv(shape.k, rows) * d
+        }
+        return rows + p * chunks * slots + rows + cols + pipeline
+    }
+
     /// The nonzero radix-4 Booth digits of `v` (a value of type `t`): digit i is
     /// −2·v[2i+1] + v[2i] + v[2i−1], with v[−1] = 0 and v sign- or zero-extended.
     public static func nonzeroBoothDigits(_ v: Int64, _ t: HWType) -> Int {

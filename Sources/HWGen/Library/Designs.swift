@@ -46,7 +46,8 @@ public enum Designs {
     /// Whether the engine's cycle count depends on B: a 2D-Matrix of `bitserial` MACs skips
     /// zero Booth digits (TPE OPT3/OPT4).
     public static func skipsZeroDigits(_ spec: DesignSpec) -> Bool {
-        spec.engine.kind == .matrix2d && spec.macKind == .bitserial
+        let e = spec.engine
+        return spec.macKind == .bitserial && (e.kind == .matrix2d || (e.kind == .systolic && e.dataflow == .ws))
     }
 
     /// Cycles the golden model predicts for A·B: from the first accepted beat to the last result,
@@ -59,8 +60,14 @@ public enum Designs {
 
     private static func engineCycles(_ spec: DesignSpec, shape s: GemmShape, b: IntMatrix?) -> Int {
         let e = spec.engine, mac = spec.macConfig
-        if skipsZeroDigits(spec), let b {
+        if e.kind == .matrix2d && skipsZeroDigits(spec), let b {
             return GoldenTiming.matrix2dSkipCycles(rows: e.rows, cols: e.cols, b: b, m: s.m, bType: spec.mac.b, pipeline: mac.pipeline)
+        }
+        if e.kind == .systolic && skipsZeroDigits(spec) {
+            let weights = b.map { b in e.sparsity.map { SparseWeights.compress(b, $0).values } ?? b }
+            let k = e.sparsity.map { ceilDiv(s.k, $0.m) * $0.n } ?? s.k
+            return GoldenTiming.wsSkipCycles(rows: e.rows, cols: e.cols, streamed: s.m, weights: weights, bType: spec.mac.b,
+                                             shape: (k, s.n), pipeline: mac.pipeline)
         }
         switch (e.kind, e.dataflow) {
         case (.systolic, .os):

@@ -161,6 +161,18 @@ public struct MACUnit: Sendable {
         accumulate(m, Self.digitRow(m, a, digit), first)
     }
 
+    /// `a` (the operand type) times 4^pos in the type of the `a` port (``aLane``), for units fed
+    /// only the nonzero digits of b with their positions; `a` itself (as ``aLane``) without `pos`.
+    func scaledByDigitPosition(_ m: ModuleBuilder, _ a: Value, pos: Value?) -> Value {
+        let signed = a.type.signed ? a : a.extended(to: .s(WidthRules.signedBits(a.type)))
+        let shifted = (0..<(pos == nil ? 1 : elementCycles)).map { p -> Value in
+            let v = p == 0 ? signed : concat([signed.asUnsigned, Value.constant(0, .u(2 * p))]).asSigned
+            return fit(v, aLane)
+        }
+        guard let pos else { return m.wire("a_shifted", shifted[0]) }
+        return m.wire("a_shifted", (1..<shifted.count).reduce(shifted[0]) { x, p in (pos == p).select(shifted[p], x) })
+    }
+
     /// The row `digit·a` of a `bitserial` unit, `s(a bits + 2)`: 0, a or 2a selected by the digit
     /// `{neg, two, one}`, negated as its ones' complement plus one when `neg` is set.
     static func digitRow(_ m: ModuleBuilder, _ a: Value, _ digit: Value, prefix: String = "row") -> Value {

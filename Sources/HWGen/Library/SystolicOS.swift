@@ -97,17 +97,10 @@ public struct SystolicOS: Engine {
         return Module(name, doc: doc) { m in
             var a = m.input("a_in", skipsZeroDigits ? t.a : unit.aLane)
             let b = m.input("b_in", unit.bLane)
-            if skipsZeroDigits, unit.elementCycles > 1 {
+            if skipsZeroDigits {
                 // The column's encoder sends each nonzero digit with its position p: a · 4^p.
-                let pos = m.input("pos_in", .u(bitsFor(unit.elementCycles - 1)))
-                let signed = a.type.signed ? a : a.extended(to: .s(WidthRules.signedBits(a.type)))
-                let shifted = (0..<unit.elementCycles).map { p -> Value in
-                    let v = p == 0 ? signed : concat([signed.asUnsigned, Value.constant(0, .u(2 * p))]).asSigned
-                    return v.type.bits <= unit.aLane.bits ? v.extended(to: unit.aLane) : v.wrapped(to: unit.aLane)
-                }
-                a = m.wire("a_shifted", (1..<shifted.count).reduce(shifted[0]) { x, p in (pos == p).select(shifted[p], x) })
-            } else if skipsZeroDigits {
-                a = m.wire("a_shifted", a.type.signed ? a.extended(to: unit.aLane) : a.extended(to: .s(a.type.bits + 1)).extended(to: unit.aLane))
+                let pos = unit.elementCycles > 1 ? m.input("pos_in", .u(bitsFor(unit.elementCycles - 1))) : nil
+                a = unit.scaledByDigitPosition(m, a, pos: pos)
             }
             let first = m.input("first_in", .bit)
             let last = broadcast ? nil : m.input("last_in", .bit)

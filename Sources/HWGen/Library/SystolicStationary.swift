@@ -91,8 +91,16 @@ public struct SystolicStationary: Engine {
     private var serial: Bool { mac.kind == .bitserial }
     /// Booth digits per element (1 unless `bitserial`).
     private var digits: Int { mac.elementCycles }
-    /// A lane of encoded Booth digits `{neg, two, one}`, most significant digit in the top bits.
-    private var digitWord: HWType { .u(3 * MACConfig.boothDigits(mac.types.b)) }
+    /// Whether zero digits of the weights are skipped (WS `bitserial`, TPE OPT3/OPT4): a vector
+    /// takes as many cycles as the most nonzero Booth digits among its tile's weights.
+    public var skipsZeroDigits: Bool { serial && stationary == .weights }
+    /// Bits of a digit's position.
+    private var positionBits: Int { digits > 1 ? bitsFor(digits - 1) : 0 }
+    /// One entry of a weight's compacted digit list: `{position, neg, two, one}`.
+    private var entryBits: Int { 3 + positionBits }
+    /// A stationary lane as the PEs hold it: WS `bitserial` keeps its weight's nonzero Booth
+    /// digits with their positions, first in entry 0 (the low bits), zero entries after.
+    private var digitWord: HWType { .u(entryBits * MACConfig.boothDigits(mac.types.b)) }
 
     /// The PE `pe_<ws|is>[_<N>of<M>]_<kind>_p<pipeline>_<a>_<b>_<acc>`.
     public var pe: Module { serial ? serialPE : parallelPE }
@@ -135,8 +143,11 @@ public struct SystolicStationary: Engine {
     /// The `bitserial` PE: psum_out <= psum_in + digit · a, one Booth digit of b per cycle.
     private var serialPE: Module {
         let t = mac.types, ws = stationary == .weights, (xType, wType) = peTypes
-        let doc = "\(ws ? "Weight" : "Input")-stationary digit-serial PE: psum_out <= psum_in + digit * a, one Booth digit "
-            + "of b per cycle, most significant first; the stationary value is shadow-loaded down the column and switched in by first_in."
+        let doc = ws
+            ? "Weight-stationary digit-serial PE: psum_out <= psum_in + digit * x * 4^position, one nonzero Booth digit of the "
+                + "weight per cycle; the digit list is shadow-loaded down the column and switched in by first_in."
+            : "Input-stationary digit-serial PE: psum_out <= psum_in + digit * a, one Booth digit of the streamed b per cycle, "
+                + "most significant first; the stationary value is shadow-loaded down the column and switched in by first_in."
         return Module(peName, doc: doc) { m in
             let xIn = m.input("x_in", xType), first = m.input("first_in", .bit)
             let wIn = m.input("w_in", wType), load = m.input("w_load", .bit)
@@ -148,13 +159,24 @@ public struct SystolicStationary: Engine {
             m.output("w_out", shadow.value)
             let operand: Value, digit: Value
             if ws {
-                // The weight's digits rotate, one per cycle, in step with the vectors' digit slots.
-                let n = wType.bits
-                func rotated(_ v: Value) -> Value { n == 3 ? v : concat([v.bits(n - 4, 0), v.bits(n - 1, n - 3)]) }
-                let rot = m.register("digits", wType, reset: nil)
-                let current = m.wire("current", first.select(shadow.value, rot.value))
-                rot.next(rotated(current))
-                (operand, digit) = (x, current.bits(n - 1, n - 3))
+                // Slot q of a vector (q = 0 where `start_in` is 1) uses entry q of the weight's
+                // compacted digits: digit · x · 4^position.
+                let start = m.input("start_in", .bit)
+                m.output("start_out", m.delay(start, "start_q"))
+                let list = m.register("digits", wType, reset: nil)
+                let current = m.wire("current", first.select(shadow.value, list.value))
+                list.next(current)
+                let eb = entryBits
+                let entries = (0..<digits).map { current.bits($0 * eb + eb - 1, $0 * eb) }
+                var entry = entries[0]
+                if digits > 1 {
+                    let slot = m.register("slot", .u(positionBits), reset: nil)
+                    slot.next(start.select(Value.constant(1, slot.type), (slot + 1).wrapped(to: slot.type)))
+                    let later = (1..<digits).reduce(Value.constant(0, .u(eb))) { e, q in (slot == q).select(entries[q], e) }
+                    entry = m.wire("entry", start.select(entries[0], later))
+                }
+                let pos = digits > 1 ? entry.bits(eb - 1, 3) : nil
+                (operand, digit) = (MACUnit(mac).scaledByDigitPosition(m, x, pos: pos), entry.bits(2, 0))
             } else {
                 let active = m.register("active", wType, reset: nil)
                 let weight = m.wire("weight", first.select(shadow.value, active.value))
@@ -233,12 +255,54 @@ public struct SystolicStationary: Engine {
                 (0..<n).reduce(v) { x, d in m.delay(x, "\(prefix)_d\(d + 1)", reset: reset) }
             }
             let xType = peTypes.x
-            var entries: [(x: Value, first: Value)] = []
+            var entries: [(x: Value, first: Value, start: Value?)] = []
             // Per cycle under the columns (before their skew): a vector's digit is in the array,
             // it is the vector's first or last digit, and the vector's accumulator flags.
             var cycle: (valid: Value, first: Value?, last: Value?, accFirst: Value, accLast: Value)
             let load: Value, wLanes: [Value]
-            if serial {
+            if skipsZeroDigits {
+                // A vector takes S cycles, S = the most nonzero Booth digits among the weights of its
+                // tile (at least 1), counted over the load beats by one sparse encoder per column;
+                // a beat without a vector takes one cycle.
+                let countType = HWType.u(bitsFor(digits))
+                let left = m.register("slots_left", countType, reset: 0)
+                let ready = m.wire("ready", left == 0)
+                m.output("in_ready", ready)
+                let accept = m.wire("accept", inValid & ready)
+                let stream = m.wire("stream", accept & xValid)
+                load = m.wire("load", accept & wLoad)
+                var counts: [Value] = []
+                wLanes = (0..<C).map { j in
+                    let (list, count) = compactedDigits(m, lane(wRow, j, stationaryType), prefix: "w\(j)")
+                    counts.append(count)
+                    return list
+                }
+                let rowMost = m.wire("w_row_slots", counts.dropFirst().reduce(counts[0]) { x, c in (c > x).select(c, x) })
+                let newTile = m.wire("new_tile", stream & xFirst)
+                let nextSlots = m.register("next_slots", countType, reset: 0), slots = m.register("slots", countType, reset: 1)
+                let loaded = load.select(rowMost, Value.constant(0, countType))
+                nextSlots.next(newTile.select(loaded, (load & (rowMost > nextSlots)).select(rowMost, nextSlots.value)))
+                let raw = m.wire("slots_raw", newTile.select(nextSlots.value, slots.value))
+                let now = m.wire("slots_now", (raw == 0).select(Value.constant(1, countType), raw))
+                slots.next(now, enable: newTile)
+                left.next(stream.select((now - 1).wrapped(to: countType), (left == 0).select(left.value, (left - 1).wrapped(to: countType))))
+                let valid = m.wire("digit_valid", stream | (left != 0))
+                let lastDigit = m.wire("digit_last", (stream & (now == 1)) | (left == 1))
+                func hold(_ v: Value, _ n: String) -> Value {
+                    let r = m.register("\(n)_held", v.type, reset: nil)
+                    r.next(v, enable: stream)
+                    return m.wire("\(n)_now", stream.select(v, r.value))
+                }
+                let held = (hold(xCol, "x_col"), hold(accFirst, "acc_first"), hold(accLast, "acc_last"))
+                cycle = (valid, stream, lastDigit, held.1, held.2)
+                let tileFirst = m.wire("tile_first", stream & xFirst)
+                for i in 0..<R {
+                    let rowValid = skew(valid, i, "valid\(i)", reset: 0)
+                    entries.append((m.wire("row\(i)_x", rowValid.select(skew(rowLane(held.0, i), i, "x\(i)"), Value.constant(0, xType))),
+                                    m.wire("row\(i)_first", rowValid & skew(tileFirst, i, "first\(i)")),
+                                    m.wire("row\(i)_start", rowValid & skew(stream, i, "start\(i)"))))
+                }
+            } else if serial {
                 // One vector per D cycles: accepted when the free-running digit counter is 0.
                 let d = digits
                 let phase = d > 1 ? m.register("phase", .u(bitsFor(d - 1)), reset: 0) : nil
@@ -271,7 +335,7 @@ public struct SystolicStationary: Engine {
                     let x = stationary == .weights ? rowLane(held.0, i)
                         : serialDigits(m, lane(xCol, i, streamedType), load: stream, prefix: "x\(i)")
                     entries.append((m.wire("row\(i)_x", rowValid.select(skew(x, i, "x\(i)"), Value.constant(0, xType))),
-                                    m.wire("row\(i)_first", rowValid & skew(tileFirst, i, "first\(i)"))))
+                                    m.wire("row\(i)_first", rowValid & skew(tileFirst, i, "first\(i)")), nil))
                 }
                 // WS: one Booth encoder per column, at the top of its shadow chain.
                 wLanes = (0..<C).map { j in
@@ -290,7 +354,7 @@ public struct SystolicStationary: Engine {
                     let valid = skew(stream, i, "valid\(i)", reset: 0)
                     let x = skew(rowLane(xCol, i), i, "x\(i)")
                     entries.append((m.wire("row\(i)_x", valid.select(x, Value.constant(0, xType))),
-                                    m.wire("row\(i)_first", valid & skew(xFirst, i, "first\(i)"))))
+                                    m.wire("row\(i)_first", valid & skew(xFirst, i, "first\(i)")), nil))
                 }
                 wLanes = (0..<C).map { lane(wRow, $0, stationaryType) }
             }
@@ -306,6 +370,7 @@ public struct SystolicStationary: Engine {
                         "w_in": up?["w_out"] ?? wLanes[j],
                         "w_load": load,
                     ]
+                    if let start = entries[i].start { ports["start_in"] = left?["start_out"] ?? start }
                     if let wIdx { ports["idx_in"] = up?["idx_out"] ?? lane(wIdx, j, idxType) }
                     if carrySave {
                         ports["psum_s_in"] = up?["psum_s_out"] ?? zero
@@ -342,14 +407,21 @@ public struct SystolicStationary: Engine {
                                                 m, prefix: "col\(j)_csa").rows
                     sum = m.wire("col\(j)_sum", (pair[0] + pair[1]).wrapped(to: t.acc))
                 } else if let digitFirst = flags.first, let digitLast = flags.last {
-                    // Horner's rule over the vector's digit sums (most significant first).
-                    // Only the low w − 2 bits of the running sum survive the next · 4.
                     let w = t.acc.bits
-                    let partial = m.register("col\(j)_digits", .u(w - 2), reset: nil)
-                    let shifted = concat([partial.value, Value.constant(0, .u(2))])
-                    let scaled = digitFirst.select(Value.constant(0, t.acc), t.acc.signed ? shifted.asSigned : shifted)
-                    let low = digitFirst.select(Value.constant(0, .u(w - 2)), concat([partial.value.bits(w - 5, 0), Value.constant(0, .u(2))]))
-                    partial.next(m.wire("col\(j)_partial", (low + bottom["psum_out"].asUnsigned.bits(w - 3, 0)).wrapped(to: .u(w - 2))))
+                    let scaled: Value
+                    if skipsZeroDigits {
+                        // The slot sums are already weighted by their digits' positions: add them up.
+                        let partial = m.register("col\(j)_slots", .u(w), reset: nil)
+                        scaled = digitFirst.select(Value.constant(0, .u(w)), partial.value)
+                        partial.next(m.wire("col\(j)_partial", (scaled + bottom["psum_out"].asUnsigned).wrapped(to: .u(w))))
+                    } else {
+                        // Horner's rule over the vector's digit sums (most significant first).
+                        // Only the low w − 2 bits of the running sum survive the next · 4.
+                        let partial = m.register("col\(j)_digits", .u(w - 2), reset: nil)
+                        scaled = digitFirst.select(Value.constant(0, .u(w)), concat([partial.value, Value.constant(0, .u(2))]))
+                        let low = digitFirst.select(Value.constant(0, .u(w - 2)), concat([partial.value.bits(w - 5, 0), Value.constant(0, .u(2))]))
+                        partial.next(m.wire("col\(j)_partial", (low + bottom["psum_out"].asUnsigned.bits(w - 3, 0)).wrapped(to: .u(w - 2))))
+                    }
                     // head + scaled + bottom as a carry-save pair and one adder, beside the Horner adder.
                     let pair = CarrySave.reduce([head.asUnsigned, scaled.asUnsigned, bottom["psum_out"].asUnsigned], width: w,
                                                 m, prefix: "col\(j)_csa").rows
@@ -368,6 +440,28 @@ public struct SystolicStationary: Engine {
         }
         top.origin = origin
         return top
+    }
+
+    /// The compacted Booth digits of the weight `w` (its nonzero digits with their positions,
+    /// lowest first, as a ``digitWord``) and how many there are: a sparse encoder.
+    private func compactedDigits(_ m: ModuleBuilder, _ w: Value, prefix: String) -> (list: Value, count: Value) {
+        let ds = MACUnit.boothDigits(m, w, prefix: "\(prefix)_digit")
+        let nonzero = ds.map { $0.one | $0.two }
+        let countType = HWType.u(bitsFor(digits))
+        // rank[i]: nonzero digits below digit i.
+        var rank: [Value] = [Value.constant(0, countType)]
+        for i in 1..<max(1, ds.count) {
+            rank.append(m.wire("\(prefix)_rank\(i)", (rank[i - 1] + nonzero[i - 1].extended(to: .u(1))).wrapped(to: countType)))
+        }
+        let count = m.wire("\(prefix)_count", (rank[ds.count - 1] + nonzero[ds.count - 1].extended(to: .u(1))).wrapped(to: countType))
+        let entries: [Value] = (0..<ds.count).map { e in
+            (0..<ds.count).filter { $0 >= e }.reduce(Value.constant(0, .u(entryBits))) { x, i in
+                var fields = [ds[i].neg, ds[i].two, ds[i].one]
+                if positionBits > 0 { fields.insert(Value.constant(Int64(i), .u(positionBits)), at: 0) }
+                return (nonzero[i] & (rank[i] == e)).select(concat(fields), x)
+            }
+        }
+        return (m.wire("\(prefix)_digits", concat(entries.reversed())), count)
     }
 
     /// Booth digits `{neg, two, one}` of `b`, most significant first: the top digit in the cycle
