@@ -62,8 +62,9 @@ module matrix2d_4x4_s8_bitserial (
     wire pe_3_3_res_valid_out;
     wire drain_free = drain_gap == 3'd4;
     wire idle = ~busy;
-    wire ready = idle & (~in_last | drain_free);
+    wire ready = idle;
     wire accept = in_valid & ready;
+    wire tile_done;
     wire active = accept | busy;
     wire b0_digit0_neg = b_row[1];
     wire b0_digit0_one = b_row[0];
@@ -153,9 +154,10 @@ module matrix2d_4x4_s8_bitserial (
     wire [1:0] b3_pos = {b3_lowest2 | b3_lowest3, b3_lowest1 | b3_lowest3};
     wire [2:0] b3_digit = active ? (b3_lowest3 ? b3_current[11:9] : (b3_lowest2 ? b3_current[8:6] : (b3_lowest1 ? b3_current[5:3] : ((b3_current[1] | b3_current[0]) ? b3_current[2:0] : 3'd0)))) : 3'd0;
     wire b3_more = ((((b3_current[1] | b3_current[0]) & ~(b3_current[1] | b3_current[0])) | ((b3_current[4] | b3_current[3]) & ~b3_lowest1)) | ((b3_current[7] | b3_current[6]) & ~b3_lowest2)) | ((b3_current[10] | b3_current[9]) & ~b3_lowest3);
-    wire element_end = active & ~(((b0_more | b1_more) | b2_more) | b3_more);
+    wire last_now = accept ? in_last : last_held;
+    wire element_end = (active & ~(((b0_more | b1_more) | b2_more) | b3_more)) & (~last_now | drain_free);
     wire first_cycle = first_pending & accept;
-    wire last_cycle = (accept ? in_last : last_held) & element_end;
+    wire last_cycle = last_now & element_end;
     wire signed [7:0] row0_a = active ? (accept ? a_col[7:0] : a0_held) : 8'd0;
     wire row0_first = active & first_cycle;
     /* verilator lint_off UNUSEDSIGNAL */ wire row0_last = active & last_cycle; /* verilator lint_on UNUSEDSIGNAL */
@@ -171,6 +173,7 @@ module matrix2d_4x4_s8_bitserial (
     wire done_last = last_cycle & active;
     wire done = done_last_d2 & done_active_d2;
 
+    assign tile_done = last_cycle;
     assign in_ready = ready;
     assign out_valid = {pe_3_0_res_valid_out, pe_2_0_res_valid_out, pe_1_0_res_valid_out, pe_0_0_res_valid_out};
     assign out_data = {pe_3_0_res_out, pe_2_0_res_out, pe_1_0_res_out, pe_0_0_res_out};
@@ -421,7 +424,7 @@ module matrix2d_4x4_s8_bitserial (
             done_active_d2 <= 1'd0;
         end else begin
             if (accept) first_pending <= in_last;
-            drain_gap <= (accept & in_last) ? 3'd1 : (drain_free ? drain_gap : (drain_gap + 3'd1));
+            drain_gap <= tile_done ? 3'd1 : (drain_free ? drain_gap : (drain_gap + 3'd1));
             if (accept) last_held <= in_last;
             busy <= active & ~element_end;
             done_last_d1 <= done_last;

@@ -638,7 +638,7 @@ module systolic_is_4x4_s8_bitserial (
             col3_last <= 1'd0;
             out3_valid <= 1'd0;
         end else begin
-            phase <= phase_last ? 2'd0 : (phase + 2'd1);
+            phase <= (accept | ((phase != 2'd0) & ~phase_last)) ? (phase + 2'd1) : 2'd0;
             busy <= ~phase_last & (stream | busy);
             valid1_d1 <= digit_valid;
             valid2_d1 <= digit_valid;

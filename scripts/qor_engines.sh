@@ -6,7 +6,8 @@ hwgen=$1
 dir=build/qor-engines
 mkdir -p "$dir"
 specs=(designs/systolic_ws_4x4_s8.yaml designs/systolic_ws_4x4_s8_booth.yaml designs/systolic_ws_4x4_s8s4.yaml
-       designs/systolic_is_4x4_s8.yaml designs/systolic_is_4x4_s8_booth.yaml
+       designs/systolic_ws_4x4_s8_bitserial.yaml designs/systolic_ws_4x4_s8_2of4.yaml
+       designs/systolic_is_4x4_s8.yaml designs/systolic_is_4x4_s8_booth.yaml designs/systolic_is_4x4_s8_bitserial.yaml
        designs/matrix2d_4x4_s8.yaml designs/matrix2d_4x4_s8_booth.yaml designs/matrix2d_4x4_s8_bitserial.yaml
        designs/cube_4x4x4_s8.yaml designs/cube_4x4x4_s8_booth.yaml designs/cube_4x4x4_s8_bitserial.yaml
        designs/tree_4x16_s8.yaml designs/tree_4x16_s8_booth.yaml designs/tree_4x16_s8s4_bitserial.yaml

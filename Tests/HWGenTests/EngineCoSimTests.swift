@@ -160,9 +160,12 @@ import Testing
             (EngineSpec(kind: .systolic, rows: 3, cols: 2), .bitserial, true),
             (EngineSpec(kind: .cube, rows: 2, cols: 3, depth: 3, stages: 1), .booth, true),
             (EngineSpec(kind: .tree, rows: 1, cols: 2, depth: 5, stages: 2), .bitserial, false),
+            (EngineSpec(kind: .systolic, dataflow: .ws, rows: 3, cols: 2), .booth, true),
+            (EngineSpec(kind: .systolic, dataflow: .is, rows: 2, cols: 3), .baseline, false),
+            (EngineSpec(kind: .systolic, dataflow: .ws, rows: 2, cols: 2), .bitserial, true),
         ]
         for (engine, macKind, double) in engines {
-            let name = "cosim_gemm_\(engine.kind.rawValue)_\(macKind.rawValue)\(double ? "_db" : "")"
+            let name = "cosim_gemm_\(engine.kind == .systolic ? engine.dataflow.rawValue : engine.kind.rawValue)_\(macKind.rawValue)\(double ? "_db" : "")"
             let banks = try #require(engine.gemmBanks)
             let spec = DesignSpec(name: name, engine: engine, mac: mac, macKind: macKind,
                                   pipeline: engine.kind == .cube || engine.kind == .tree ? 0 : 1, source: "tests/\(name).yaml",
@@ -174,13 +177,7 @@ import Testing
                 let label = "gemm \(shape) seed \(s)"
                 let (verdicts, runs) = try Flow.simulate(spec, a: a, b: b, label: label, simulators: [sim]) { print($0) }
                 #expect(runs[0].c == GoldenGEMM.multiply(a, b, mac: mac), "\(name) \(label)")
-                let d = spec.macConfig.elementCycles
-                let bare = switch engine.kind {
-                case .matrix2d: GoldenTiming.matrix2dCycles(rows: 3, cols: 2, m: shape.m, k: shape.k, n: shape.n, pipeline: 1, elementCycles: d)
-                case .systolic: GoldenTiming.osCycles(rows: 3, cols: 2, m: shape.m, k: shape.k, n: shape.n, pipeline: 1, elementCycles: d)
-                case .cube, .tree: GoldenTiming.dotCycles(m: engine.rows, n: engine.cols, k: engine.depth, stages: engine.stages,
-                                                          gemm: (shape.m, shape.k, shape.n), elementCycles: d)
-                }
+                let bare = Self.goldenCycles(spec, shape, b: b)
                 #expect(runs[0].cycles == bare + 1, "\(name) \(label): start to done")
                 #expect(verdicts[0].passed)
             }

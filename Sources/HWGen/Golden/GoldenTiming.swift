@@ -96,23 +96,27 @@ public enum GoldenTiming {
     /// OPT3/OPT4): one encoder per column hands its PEs only the nonzero radix-4 Booth digits of
     /// the column's element of B, so element k of a tile takes L = max(1, the most nonzero digits
     /// of B[k][c] over the tile's columns c) cycles, and the next element is accepted right after.
-    /// A tile's last element still waits until ≥ C cycles have passed since the previous tile's.
-    /// The run ends L_last − 1 + C + pipeline + 2 cycles after the last element is accepted.
+    /// A tile's last element ends no sooner than C cycles after the previous tile's last element
+    /// ended (the result chains must have drained; meanwhile it adds zero digits). The run ends
+    /// C + pipeline + 2 cycles after the last element ends.
     public static func matrix2dSkipCycles(rows: Int, cols: Int, b: IntMatrix, m: Int, bType: HWType, pipeline: Int = 0) -> Int {
         let (k, n) = (b.rows, b.cols)
         checkShape(rows, cols, m, k, n)
         let tilesC = ceilDiv(n, cols), tiles = ceilDiv(m, rows) * tilesC
-        var time = 0, lastAccept = Int.min / 2, length = 1
+        var time = 0, lastEnd = Int.min / 2
         for t in 0..<tiles {
             let c0 = t % tilesC * cols
             for kk in 0..<k {
-                length = max(1, (c0..<min(c0 + cols, n)).map { nonzeroBoothDigits(b[kk, $0], bType) }.max() ?? 0)
-                let accept = kk == k - 1 ? max(time, lastAccept + cols) : time
-                if kk == k - 1 { lastAccept = accept }
-                time = accept + length
+                let length = max(1, (c0..<min(c0 + cols, n)).map { nonzeroBoothDigits(b[kk, $0], bType) }.max() ?? 0)
+                var end = time + length - 1
+                if kk == k - 1 {
+                    end = max(end, lastEnd + cols)
+                    lastEnd = end
+                }
+                time = end + 1
             }
         }
-        return lastAccept + length - 1 + cols + pipeline + 2
+        return lastEnd + cols + pipeline + 2
     }
 
     /// Cycle model of the WS R×C systolic engine with `bitserial` MACs, which skip zero digits

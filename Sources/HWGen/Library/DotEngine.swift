@@ -271,8 +271,8 @@ extension DotEngine {
     public var gemmFeed: GemmFeed? {
         guard sparsity == nil else { return nil }
         let (m, n, k) = (self.m, self.n, self.k)
-        return GemmFeed(tileRows: m, tileCols: n, depth: k, aPort: "a_blk", aLanes: (0..<m * k).map { ($0 / k, $0 % k) },
+        return .tiles(TileFeed(tileRows: m, tileCols: n, depth: k, aPort: "a_blk", aLanes: (0..<m * k).map { ($0 / k, $0 % k) },
                         bPort: "b_blk", bLanes: (0..<k * n).map { ($0 / n, $0 % n) }, firstFlag: "first", lastFlag: "last",
-                        resultsPerTile: 1, resultAt: { lane, _ in (lane / n, lane % n) })
+                        resultsPerTile: 1, resultAt: { lane, _ in (lane / n, lane % n) }))
     }
 }

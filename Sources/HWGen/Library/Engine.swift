@@ -67,13 +67,20 @@ extension Engine {
 /// ⌈x / y⌉ for positive y.
 func ceilDiv(_ x: Int, _ y: Int) -> Int { (x + y - 1) / y }
 
-/// How ``GemmEngine`` feeds an engine from banked buffers, for engines whose stream is output
-/// tiles of K beats: C is cut into tiles of `tileRows` × `tileCols`, and each tile takes
-/// ⌈K / depth⌉ beats. Beat c of tile (tr, tc) carries A[tr·tileRows + row][c·depth + k] in A lane
-/// (row, k) of ``aLanes`` and B[c·depth + k][tc·tileCols + col] in B lane (k, col) of ``bLanes``,
-/// raises ``firstFlag`` in the tile's first beat and ``lastFlag`` in its last; every other
-/// stream port is 0. Each output lane then gives ``resultsPerTile`` results per tile.
-public struct GemmFeed: Sendable {
+/// How ``GemmEngine`` feeds an engine from banked buffers.
+public enum GemmFeed: Sendable {
+    /// Output tiles of K beats (OS, 2D-Matrix, cube, tree).
+    case tiles(TileFeed)
+    /// Stationary tiles with streamed vectors (WS, IS).
+    case stationary(StationaryFeed)
+}
+
+/// A stream of output tiles of K beats: C is cut into tiles of `tileRows` × `tileCols`, and each
+/// tile takes ⌈K / depth⌉ beats. Beat c of tile (tr, tc) carries A[tr·tileRows + row][c·depth + k]
+/// in A lane (row, k) of ``aLanes`` and B[c·depth + k][tc·tileCols + col] in B lane (k, col) of
+/// ``bLanes``, raises ``firstFlag`` in the tile's first beat and ``lastFlag`` in its last; every
+/// other stream port is 0. Each output lane then gives ``resultsPerTile`` results per tile.
+public struct TileFeed: Sendable {
     public let tileRows: Int
     public let tileCols: Int
     /// Elements of K per beat.
@@ -87,6 +94,18 @@ public struct GemmFeed: Sendable {
     public let resultsPerTile: Int
     /// Where output lane l's n-th result of a tile sits in the tile: (row, col).
     public let resultAt: @Sendable (_ lane: Int, _ n: Int) -> (row: Int, col: Int)
+}
+
+/// The stream of ``SystolicStationary``: R load beats, then tiles (stationary column tile s,
+/// streamed chunk x, K tile k; k fastest) of P vectors, loading the next tile's R stationary rows
+/// (row R − 1 first) in the last R beats of each; column j gives P sums per chunk with its last K
+/// tile. WS streams A's rows and holds B; IS streams B's columns and holds Aᵀ.
+public struct StationaryFeed: Sendable {
+    public let rows: Int
+    public let cols: Int
+    /// P: vectors per tile.
+    public let tileBeats: Int
+    public let weightsStationary: Bool
 }
 
 extension Engine {

@@ -37,8 +37,18 @@ public struct GemmEngine: Sendable {
     }
 
     /// Banks: A and B lanes of a beat, and output lanes.
-    public var aBanks: Int { feed.aLanes.count }
-    public var bBanks: Int { feed.bLanes.count }
+    public var aBanks: Int {
+        switch feed {
+        case .tiles(let f): return f.aLanes.count
+        case .stationary(let f): return f.weightsStationary ? f.rows : f.cols
+        }
+    }
+    public var bBanks: Int {
+        switch feed {
+        case .tiles(let f): return f.bLanes.count
+        case .stationary(let f): return f.weightsStationary ? f.cols : f.rows
+        }
+    }
     public var cBanks: Int { array.outputLanes }
 
     /// Words per bank (per set).
@@ -49,47 +59,89 @@ public struct GemmEngine: Sendable {
     /// Width of `cfg_m`, `cfg_k`, `cfg_n`.
     public static let dimBits = 16
 
+    /// Words per bank A·B needs: (A, B, C), each with how it is counted.
+    private func need(m: Int, k: Int, n: Int) -> (a: (Int, String), b: (Int, String), c: (Int, String)) {
+        switch feed {
+        case .tiles(let f):
+            let tilesR = ceilDiv(m, f.tileRows), tilesC = ceilDiv(n, f.tileCols), beats = ceilDiv(k, f.depth)
+            let perTile = f.depth == 1 ? "K" : "⌈K/\(f.depth)⌉"
+            return ((tilesR * beats, "⌈M/\(f.tileRows)⌉·\(perTile)"), (tilesC * beats, "⌈N/\(f.tileCols)⌉·\(perTile)"),
+                    (tilesR * tilesC * f.resultsPerTile, "⌈M/\(f.tileRows)⌉·⌈N/\(f.tileCols)⌉·\(f.resultsPerTile)"))
+        case .stationary(let f):
+            let (R, C, P) = (f.rows, f.cols, f.tileBeats)
+            let (x, sx) = f.weightsStationary ? (m, "M") : (n, "N"), (st, ss) = f.weightsStationary ? (n, "N") : (m, "M")
+            let streamed = (ceilDiv(x, P) * ceilDiv(k, R) * P, "⌈\(sx)/\(P)⌉·⌈K/\(R)⌉·\(P)")
+            let held = (ceilDiv(st, C) * ceilDiv(k, R) * R, "⌈\(ss)/\(C)⌉·⌈K/\(R)⌉·\(R)")
+            let results = (ceilDiv(st, C) * ceilDiv(x, P) * P, "⌈\(ss)/\(C)⌉·⌈\(sx)/\(P)⌉·\(P)")
+            return f.weightsStationary ? (streamed, held, results) : (held, streamed, results)
+        }
+    }
+
     /// Why a GEMM does not fit the buffers, or nil when it does.
     public func fitProblem(m: Int, k: Int, n: Int) -> String? {
-        let f = feed
-        let tilesR = ceilDiv(m, f.tileRows), tilesC = ceilDiv(n, f.tileCols), beats = ceilDiv(k, f.depth)
-        let perTile = f.depth == 1 ? "K" : "⌈K/\(f.depth)⌉"
-        if tilesR * beats > aDepth {
-            return "A needs \(tilesR * beats) words per bank (⌈M/\(f.tileRows)⌉·\(perTile)), the buffer has \(aDepth) (a_words \(aWords) / \(aBanks) banks)"
-        }
-        if tilesC * beats > bDepth {
-            return "B needs \(tilesC * beats) words per bank (⌈N/\(f.tileCols)⌉·\(perTile)), the buffer has \(bDepth) (b_words \(bWords) / \(bBanks) banks)"
-        }
-        if tilesR * tilesC * f.resultsPerTile > cDepth {
-            return "C needs \(tilesR * tilesC * f.resultsPerTile) words per bank (⌈M/\(f.tileRows)⌉·⌈N/\(f.tileCols)⌉·\(f.resultsPerTile)), "
-                + "the buffer has \(cDepth) (c_words \(cWords) / \(cBanks) banks)"
-        }
+        let w = need(m: m, k: k, n: n)
+        if w.a.0 > aDepth { return "A needs \(w.a.0) words per bank (\(w.a.1)), the buffer has \(aDepth) (a_words \(aWords) / \(aBanks) banks)" }
+        if w.b.0 > bDepth { return "B needs \(w.b.0) words per bank (\(w.b.1)), the buffer has \(bDepth) (b_words \(bWords) / \(bBanks) banks)" }
+        if w.c.0 > cDepth { return "C needs \(w.c.0) words per bank (\(w.c.1)), the buffer has \(cDepth) (c_words \(cWords) / \(cBanks) banks)" }
         return nil
     }
 
-    /// What the host writes and reads for A·B: A buffer lines (one word per bank, at word
-    /// tr·Kb + c), B lines (tc·Kb + c), and for each C line and output lane the index in C
-    /// (row·N + col) of the result it holds, nil for padding.
+    /// What the host writes and reads for A·B: A and B buffer lines (one word per bank), and for
+    /// each C line and output lane the index in C (row·N + col) of the result it holds, nil for
+    /// padding. Tiles: A word tr·Kb + c, B word tc·Kb + c (Kb beats per tile). Stationary: the
+    /// streamed operand's word (x·Kt + k)·P + e (chunk x, K tile k, vector e), the stationary one's
+    /// (s·Kt + k)·R + R − 1 − i (its row i of tile (s, k)), C's (s·X + x)·P + e.
     public func hostData(a: IntMatrix, b: IntMatrix) -> (aLines: [[Int64]], bLines: [[Int64]], cMap: [[Int?]]) {
-        let f = feed
         let (m, k, n) = (a.rows, a.cols, b.cols)
-        let tilesR = ceilDiv(m, f.tileRows), tilesC = ceilDiv(n, f.tileCols), beats = ceilDiv(k, f.depth)
-        let aLines = (0..<tilesR * beats).map { x in f.aLanes.map { lane -> Int64 in
-            let (r, e) = (x / beats * f.tileRows + lane.row, x % beats * f.depth + lane.k)
-            return r < m && e < k ? a[r, e] : 0 } }
-        let bLines = (0..<tilesC * beats).map { x in f.bLanes.map { lane -> Int64 in
-            let (e, c) = (x % beats * f.depth + lane.k, x / beats * f.tileCols + lane.col)
-            return e < k && c < n ? b[e, c] : 0 } }
-        let cMap = (0..<tilesR * tilesC * f.resultsPerTile).map { x in (0..<cBanks).map { l -> Int? in
-            let t = x / f.resultsPerTile
-            let at = f.resultAt(l, x % f.resultsPerTile)
-            let (r, c) = (t / tilesC * f.tileRows + at.row, t % tilesC * f.tileCols + at.col)
-            return r < m && c < n ? r * n + c : nil } }
-        return (aLines, bLines, cMap)
+        switch feed {
+        case .tiles(let f):
+            let tilesR = ceilDiv(m, f.tileRows), tilesC = ceilDiv(n, f.tileCols), beats = ceilDiv(k, f.depth)
+            let aLines = (0..<tilesR * beats).map { x in f.aLanes.map { lane -> Int64 in
+                let (r, e) = (x / beats * f.tileRows + lane.row, x % beats * f.depth + lane.k)
+                return r < m && e < k ? a[r, e] : 0 } }
+            let bLines = (0..<tilesC * beats).map { x in f.bLanes.map { lane -> Int64 in
+                let (e, c) = (x % beats * f.depth + lane.k, x / beats * f.tileCols + lane.col)
+                return e < k && c < n ? b[e, c] : 0 } }
+            let cMap = (0..<tilesR * tilesC * f.resultsPerTile).map { x in (0..<cBanks).map { l -> Int? in
+                let t = x / f.resultsPerTile
+                let at = f.resultAt(l, x % f.resultsPerTile)
+                let (r, c) = (t / tilesC * f.tileRows + at.row, t % tilesC * f.tileCols + at.col)
+                return r < m && c < n ? r * n + c : nil } }
+            return (aLines, bLines, cMap)
+        case .stationary(let f):
+            let (R, C, P, ws) = (f.rows, f.cols, f.tileBeats, f.weightsStationary)
+            let (xCount, sCount) = ws ? (m, n) : (n, m)
+            func xValue(_ x: Int, _ kk: Int) -> Int64 { ws ? a[x, kk] : b[kk, x] }
+            func sValue(_ kk: Int, _ s: Int) -> Int64 { ws ? b[kk, s] : a[s, kk] }
+            let (chunks, kTiles, sTiles) = (ceilDiv(xCount, P), ceilDiv(k, R), ceilDiv(sCount, C))
+            let streamed = (0..<chunks * kTiles * P).map { w in (0..<R).map { i -> Int64 in
+                let (x, kk) = (w / (kTiles * P) * P + w % P, w / P % kTiles * R + i)
+                return x < xCount && kk < k ? xValue(x, kk) : 0 } }
+            let held = (0..<sTiles * kTiles * R).map { w in (0..<C).map { j -> Int64 in
+                let (s, kk) = (w / (kTiles * R) * C + j, w / R % kTiles * R + R - 1 - w % R)
+                return s < sCount && kk < k ? sValue(kk, s) : 0 } }
+            let cMap = (0..<sTiles * chunks * P).map { w in (0..<C).map { j -> Int? in
+                let (s, x) = (w / (chunks * P) * C + j, w % (chunks * P))
+                guard s < sCount && x < xCount else { return nil }
+                return ws ? x * n + s : s * n + x } }
+            return ws ? (streamed, held, cMap) : (held, streamed, cMap)
+        }
+    }
+
+    /// What a controller gives the shared buffers and result capture: the next read addresses of
+    /// A and B, the engine's stream ports (from the A and B words read), when results are due
+    /// (`resultsDue`: add `results` to the expected count) and the cycle the last beat is taken.
+    private struct Control {
+        let aNext: Value
+        let bNext: Value
+        let ports: (_ aWord: Value, _ bWord: Value) -> [String: Value]
+        let resultsDue: Value
+        let results: Int
+        let lastBeat: Value
     }
 
     public func module(name: String, origin: String? = nil) -> Module {
-        let f = feed, t = types
+        let t = types
         let (A, B, L) = (aBanks, bBanks, cBanks)
         let engine = array.module(name: "\(name)_array", origin: nil)
         let sets = doubleBuffer ? 2 : 1
@@ -111,39 +163,22 @@ public struct GemmEngine: Sendable {
             let done = m.register("done_q", .bit, reset: 0)
             let kReg = m.register("cfg_k_q", dim, reset: nil), mReg = m.register("cfg_m_q", dim, reset: nil)
             let nReg = m.register("cfg_n_q", dim, reset: nil)
-            let kk = m.register("k", dim, reset: nil)
-            let rowBase = m.register("row_base", dim, reset: nil), colBase = m.register("col_base", dim, reset: nil)
-            let aBase = m.register("a_base", .u(aBits), reset: nil)
-            let aAddr = m.register("a_addr", .u(aBits), reset: nil), bAddr = m.register("b_addr", .u(bBits), reset: nil)
-            let expected = m.register("expected", .u(cBits + 1), reset: nil)
             let go = m.wire("go", start & ~busy)
             let inReady = m.wire("in_ready", .bit)
             let accept = m.wire("accept", feeding & inReady)
-            let lastK = m.wire("last_k", (kk + f.depth) >= kReg)
-            let lastCol = m.wire("last_col", (colBase + f.tileCols) >= nReg)
-            let lastRow = m.wire("last_row", (rowBase + f.tileRows) >= mReg)
-            let tileEnd = m.wire("tile_end", accept & lastK)
             kReg.next(cfgK, enable: go)
             mReg.next(cfgM, enable: go)
             nReg.next(cfgN, enable: go)
-            kk.next(go.select(Value.constant(0, dim), lastK.select(Value.constant(0, dim), (kk + f.depth).wrapped(to: dim))),
-                    enable: go | accept)
-            colBase.next(go.select(Value.constant(0, dim), lastCol.select(Value.constant(0, dim), (colBase + f.tileCols).wrapped(to: dim))),
-                         enable: go | tileEnd)
-            rowBase.next(go.select(Value.constant(0, dim), (rowBase + f.tileRows).wrapped(to: dim)), enable: go | (tileEnd & lastCol))
-            // The next tile row's A words follow the last word of this one.
-            let aNextRow = m.wire("a_next_row", (aAddr + 1).wrapped(to: .u(aBits)))
-            aBase.next(go.select(Value.constant(0, .u(aBits)), aNextRow), enable: go | (tileEnd & lastCol))
-            // Next read addresses: the word of the element after an acceptance, else the current one.
-            let aNext = m.wire("a_next", go.select(Value.constant(0, .u(aBits)),
-                accept.select(tileEnd.select(lastCol.select(aNextRow, aBase.value), (aAddr + 1).wrapped(to: .u(aBits))), aAddr.value)))
-            let bNext = m.wire("b_next", go.select(Value.constant(0, .u(bBits)),
-                (tileEnd & lastCol).select(Value.constant(0, .u(bBits)), accept.select((bAddr + 1).wrapped(to: .u(bBits)), bAddr.value))))
-            aAddr.next(aNext)
-            bAddr.next(bNext)
-            expected.next(go.select(Value.constant(0, expected.type), (expected + f.resultsPerTile).wrapped(to: expected.type)),
-                          enable: go | tileEnd)
-            feeding.next(go | (feeding & ~(tileEnd & lastCol & lastRow)))
+            let state = (go: go, accept: accept, m: mReg.value, k: kReg.value, n: nReg.value, aBits: aBits, bBits: bBits)
+            let control: Control
+            switch feed {
+            case .tiles(let f): control = tileControl(m, f, state)
+            case .stationary(let f): control = stationaryControl(m, f, state)
+            }
+            let expected = m.register("expected", .u(cBits + 1), reset: nil)
+            expected.next(go.select(Value.constant(0, expected.type), (expected + control.results).wrapped(to: expected.type)),
+                          enable: go | control.resultsDue)
+            feeding.next(go | (feeding & ~control.lastBeat))
 
             // Buffer sets: the host fills `fill_sel`; a run uses `run_sel`; the host reads C from `read_sel`.
             var fillSel: Value? = nil, runSel: Value? = nil, readSel: Value? = nil
@@ -173,16 +208,13 @@ public struct GemmEngine: Sendable {
                     return q.value.asUnsigned
                 }
             }
-            let aCol = banks("a", A, t.a, depth: aDepth, write: (aWaddr, aWdata, aWe), read: aNext)
-            let bRow = banks("b", B, t.b, depth: bDepth, write: (bWaddr, bWdata, bWe), read: bNext)
+            let aWord = concat(banks("a", A, t.a, depth: aDepth, write: (aWaddr, aWdata, aWe), read: control.aNext).reversed())
+            let bWord = concat(banks("b", B, t.b, depth: bDepth, write: (bWaddr, bWdata, bWe), read: control.bNext).reversed())
 
-            // The engine's stream: A and B lanes from the banks, the tile flags, other ports 0.
+            // The engine's stream: the controller's ports, every other one 0.
             var ports: [String: Value] = ["in_valid": feeding.value]
             for p in array.streamPorts { ports[p.name] = Value.constant(0, .u(p.bits)) }
-            ports[f.aPort] = concat(aCol.reversed())
-            ports[f.bPort] = concat(bRow.reversed())
-            if let first = f.firstFlag { ports[first] = m.wire("first_k", kk == 0) }
-            if let last = f.lastFlag { ports[last] = lastK }
+            ports.merge(control.ports(aWord, bWord)) { $1 }
             let out = m.instance(engine, "array", ports)
             inReady.drive(out["in_ready"])
 
@@ -209,5 +241,103 @@ public struct GemmEngine: Sendable {
         }
         top.origin = origin
         return top
+    }
+
+    /// Inputs every controller gets: the start pulse, the beat taken, and M, K, N.
+    private typealias ControlState = (go: Value, accept: Value, m: Value, k: Value, n: Value, aBits: Int, bBits: Int)
+
+    /// Output tiles in row-major order, ⌈K/depth⌉ beats each; A words tr·Kb + c, B words tc·Kb + c.
+    private func tileControl(_ m: ModuleBuilder, _ f: TileFeed, _ s: ControlState) -> Control {
+        let dim = HWType.u(Self.dimBits), (aType, bType) = (HWType.u(s.aBits), HWType.u(s.bBits))
+        let (go, accept) = (s.go, s.accept)
+        let kk = m.register("k", dim, reset: nil)
+        let rowBase = m.register("row_base", dim, reset: nil), colBase = m.register("col_base", dim, reset: nil)
+        let aBase = m.register("a_base", aType, reset: nil)
+        let aAddr = m.register("a_addr", aType, reset: nil), bAddr = m.register("b_addr", bType, reset: nil)
+        let lastK = m.wire("last_k", (kk + f.depth) >= s.k)
+        let lastCol = m.wire("last_col", (colBase + f.tileCols) >= s.n)
+        let lastRow = m.wire("last_row", (rowBase + f.tileRows) >= s.m)
+        let tileEnd = m.wire("tile_end", accept & lastK)
+        kk.next(go.select(Value.constant(0, dim), lastK.select(Value.constant(0, dim), (kk + f.depth).wrapped(to: dim))),
+                enable: go | accept)
+        colBase.next(go.select(Value.constant(0, dim), lastCol.select(Value.constant(0, dim), (colBase + f.tileCols).wrapped(to: dim))),
+                     enable: go | tileEnd)
+        rowBase.next(go.select(Value.constant(0, dim), (rowBase + f.tileRows).wrapped(to: dim)), enable: go | (tileEnd & lastCol))
+        // The next tile row's A words follow the last word of this one.
+        let aNextRow = m.wire("a_next_row", (aAddr + 1).wrapped(to: aType))
+        aBase.next(go.select(Value.constant(0, aType), aNextRow), enable: go | (tileEnd & lastCol))
+        // Next read addresses: the word of the beat after an acceptance, else the current one.
+        let aNext = m.wire("a_next", go.select(Value.constant(0, aType),
+            accept.select(tileEnd.select(lastCol.select(aNextRow, aBase.value), (aAddr + 1).wrapped(to: aType)), aAddr.value)))
+        let bNext = m.wire("b_next", go.select(Value.constant(0, bType),
+            (tileEnd & lastCol).select(Value.constant(0, bType), accept.select((bAddr + 1).wrapped(to: bType), bAddr.value))))
+        aAddr.next(aNext)
+        bAddr.next(bNext)
+        let first = f.firstFlag.map { _ in m.wire("first_k", kk == 0) }
+        return Control(aNext: aNext, bNext: bNext, ports: { aWord, bWord in
+            var p = [f.aPort: aWord, f.bPort: bWord]
+            if let name = f.firstFlag, let first { p[name] = first }
+            if let name = f.lastFlag { p[name] = lastK }
+            return p
+        }, resultsDue: tileEnd, results: f.resultsPerTile, lastBeat: tileEnd & lastCol & lastRow)
+    }
+
+    /// R beats loading the first stationary tile, then tiles (s, x, k), k fastest, of P vectors;
+    /// the last R beats of a tile load the next tile's rows. The streamed words run in order and
+    /// start over for each stationary column tile s; the stationary words run in order within s
+    /// and start over at s's first word for each new chunk x.
+    private func stationaryControl(_ m: ModuleBuilder, _ f: StationaryFeed, _ s: ControlState) -> Control {
+        let dim = HWType.u(Self.dimBits), (R, C, P) = (f.rows, f.cols, f.tileBeats)
+        let (xType, wType) = f.weightsStationary ? (HWType.u(s.aBits), HWType.u(s.bBits)) : (HWType.u(s.bBits), HWType.u(s.aBits))
+        let (xExtent, sExtent) = f.weightsStationary ? (s.m, s.n) : (s.n, s.m)
+        let (go, accept) = (s.go, s.accept)
+        func zero(_ t: HWType) -> Value { Value.constant(0, t) }
+        func inc(_ v: Value, _ by: Int = 1) -> Value { (v + by).wrapped(to: v.type) }
+        let preload = m.register("preload", .bit, reset: 0)
+        let pre = m.register("preload_count", .u(bitsFor(R)), reset: nil)
+        let beat = m.register("beat", .u(bitsFor(P)), reset: nil)
+        let kBase = m.register("k_base", dim, reset: nil), xBase = m.register("x_base", dim, reset: nil)
+        let sBase = m.register("s_base", dim, reset: nil)
+        let xAddr = m.register("x_addr", xType, reset: nil), wAddr = m.register("w_addr", wType, reset: nil)
+        let wBase = m.register("w_base", wType, reset: nil)
+        func flags(_ k: Value, _ x: Value, _ st: Value) -> (k: Value, x: Value, s: Value) {
+            ((k + R) >= s.k, (x + P) >= xExtent, (st + C) >= sExtent)
+        }
+        let last = flags(kBase.value, xBase.value, sBase.value)
+        let lastK = m.wire("last_k", last.k), lastX = m.wire("last_x", last.x), lastS = m.wire("last_s", last.s)
+        let hasNext = m.wire("has_next", ~(lastK & lastX & lastS))
+        let tileLast = m.wire("tile_last", ~preload & (beat == P - 1))
+        let loading = m.wire("loading", preload | (hasNext & (beat >= R + C - 2)))
+        let switching = m.wire("switching", accept & ((preload & (pre == R - 1)) | (tileLast & hasNext)))
+        // The tile after the switch (the current one's successor; tile 0 after the preload).
+        let advance = ~preload & tileLast
+        let kNext = m.wire("k_next", (advance & ~lastK).select(inc(kBase.value, R), zero(dim)))
+        let xNext = m.wire("x_next", advance.select(lastK.select(lastX.select(zero(dim), inc(xBase.value, P)), xBase.value), zero(dim)))
+        let sNext = m.wire("s_next", advance.select((lastK & lastX).select(inc(sBase.value, C), sBase.value), zero(dim)))
+        let upcoming = flags(kNext, xNext, sNext)
+        // Its successor's rows load next: from s's first word for a new chunk, else onwards.
+        let wOn = m.wire("w_on", loading.select(inc(wAddr.value), wAddr.value))
+        let restart = m.wire("w_restart", upcoming.k & ~upcoming.x)
+        let wAfter = m.wire("w_after", (switching & restart).select(wBase.value, wOn))
+        let newBlock = m.wire("w_new_block", switching & upcoming.k & upcoming.x & ~upcoming.s)
+        let xAfter = m.wire("x_after", (switching & advance & lastK & lastX).select(zero(xType), inc(xAddr.value)))
+        let onStream = ~preload
+        let xNextAddr = m.wire("x_next_addr", go.select(zero(xType), accept.select(onStream.select(xAfter, xAddr.value), xAddr.value)))
+        let wNextAddr = m.wire("w_next_addr", go.select(zero(wType), accept.select(wAfter, wAddr.value)))
+        xAddr.next(xNextAddr)
+        wAddr.next(wNextAddr)
+        wBase.next(go.select(zero(wType), wOn), enable: go | newBlock)
+        preload.next(go | (preload & ~(accept & (pre == R - 1))))
+        pre.next(go.select(zero(pre.type), inc(pre.value)), enable: go | (accept & preload))
+        beat.next(go.select(zero(beat.type), (preload | tileLast).select(zero(beat.type), inc(beat.value))), enable: go | accept)
+        kBase.next(go.select(zero(dim), kNext), enable: go | switching)
+        xBase.next(go.select(zero(dim), xNext), enable: go | switching)
+        sBase.next(go.select(zero(dim), sNext), enable: go | switching)
+        let (aNext, bNext) = f.weightsStationary ? (xNextAddr, wNextAddr) : (wNextAddr, xNextAddr)
+        return Control(aNext: aNext, bNext: bNext, ports: { aWord, bWord in
+            let (x, w) = f.weightsStationary ? (aWord, bWord) : (bWord, aWord)
+            return ["x_col": x, "w_row": w, "x_valid": ~preload, "x_first": m.wire("x_first", ~preload & (beat == 0)),
+                    "acc_first": m.wire("acc_first", kBase == 0), "acc_last": lastK, "w_load": loading]
+        }, resultsDue: accept & tileLast & lastK, results: P, lastBeat: accept & tileLast & ~hasNext)
     }
 }

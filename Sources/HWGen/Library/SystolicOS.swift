@@ -158,12 +158,15 @@ public struct SystolicOS: Engine {
             let busy = skip ? m.register("busy", .bit, reset: 0) : nil
             let phase = d > 1 && !skip ? m.register("phase", .u(bitsFor(d - 1)), reset: 0) : nil
             let idle = phase.map { m.wire("phase_idle", $0 == 0) } ?? busy.map { m.wire("idle", ~$0) }
-            let ready = m.wire("ready", idle.map { $0 & (~inLast | drainFree) } ?? (~inLast | drainFree))
+            // A tile's last element is taken only when the result chains have drained; when
+            // element lengths vary (skipping), its last cycle waits for that instead.
+            let ready = m.wire("ready", skip ? idle! : idle.map { $0 & (~inLast | drainFree) } ?? (~inLast | drainFree))
             m.output("in_ready", ready)
             let accept = m.wire("accept", inValid & ready)
             firstPending.next(inLast, enable: accept)
-            gap.next((accept & inLast).select(Value.constant(1, gapType),
-                                              drainFree.select(gap, (gap + 1).wrapped(to: gapType))))
+            let tileDone = skip ? m.wire("tile_done", .bit) : nil
+            gap.next((tileDone.map { $0.value } ?? (accept & inLast)).select(Value.constant(1, gapType),
+                                                                             drainFree.select(gap, (gap + 1).wrapped(to: gapType))))
             // Per-cycle flags before the skew: an element is in progress; its first cycle starts a
             // tile; its last cycle ends one.
             var active = accept, first = firstPending.value, last = inLast
@@ -203,10 +206,12 @@ public struct SystolicOS: Engine {
                     columnDigits.append((m.wire("b\(j)_digit", active.select(picked, Value.constant(0, .u(3)))), pos))
                     more.append(m.wire("b\(j)_more", any((0..<ds.count).map { nonzero[$0] & ~lowest[$0] })))
                 }
-                let end = m.wire("element_end", active & ~more.dropFirst().reduce(more[0]) { $0 | $1 })
+                let lastNow = m.wire("last_now", accept.select(inLast, lastHeld.value))
+                let end = m.wire("element_end", active & ~more.dropFirst().reduce(more[0]) { $0 | $1 } & (~lastNow | drainFree))
                 busy.next(active & ~end)
                 first = m.wire("first_cycle", firstPending & accept)
-                last = m.wire("last_cycle", accept.select(inLast, lastHeld.value) & end)
+                last = m.wire("last_cycle", lastNow & end)
+                tileDone!.drive(last)
                 heldA = (0..<R).map { i in
                     let held = m.register("a\(i)_held", t.a, reset: nil)
                     held.next(lane(aCol, i, t.a), enable: accept)
@@ -299,9 +304,9 @@ extension SystolicOS {
     /// Tiles of R × C, one element of K per beat (A column, B row, `in_last`); row lane i gives
     /// the tile's row i, column 0 first.
     public var gemmFeed: GemmFeed? {
-        GemmFeed(tileRows: rows, tileCols: cols, depth: 1, aPort: "a_col", aLanes: (0..<rows).map { ($0, 0) },
+        .tiles(TileFeed(tileRows: rows, tileCols: cols, depth: 1, aPort: "a_col", aLanes: (0..<rows).map { ($0, 0) },
                  bPort: "b_row", bLanes: (0..<cols).map { (0, $0) }, firstFlag: nil, lastFlag: "in_last",
-                 resultsPerTile: cols, resultAt: { lane, n in (lane, n) })
+                 resultsPerTile: cols, resultAt: { lane, n in (lane, n) }))
     }
 }
 

@@ -16,8 +16,8 @@
 /// stream back to back. With the `booth` kind the partial sums travel down the columns in
 /// carry-save form (two rows) and are added once under the column (the TPE paper's WS OPT1).
 ///
-/// With `bitserial` a streamed vector takes D cycles (D radix-4 Booth digits of b, most
-/// significant first; a beat is accepted when a free-running digit counter is 0). Each cycle,
+/// With `bitserial` in IS a streamed vector takes D cycles (D radix-4 Booth digits of b, most
+/// significant first; a beat is accepted when the digit counter is 0). Each cycle,
 /// every PE adds digit × a-operand to a column psum, so a column carries D interleaved digit
 /// sums and no PE shifts anything; under the column the D digit sums of a vector are combined
 /// by Horner's rule (sum·4 + next). In WS each column has one Booth encoder at its top: the
@@ -72,6 +72,11 @@ public struct SystolicStationary: Engine {
     public var summary: String {
         "\(rows)x\(cols) \(stationary == .weights ? "weight" : "input")-stationary systolic array"
             + (sparsity.map { " with \($0) sparse weights" } ?? "")
+    }
+
+    /// Fed from buffers by ``GemmEngine`` (dense weights only: N:M weights are stored compressed).
+    public var gemmFeed: GemmFeed? {
+        sparsity == nil ? .stationary(StationaryFeed(rows: rows, cols: cols, tileBeats: tileBeats, weightsStationary: stationary == .weights)) : nil
     }
 
     /// `x_col` carries R streamed lanes, or with N:M sparsity the M elements of each of the
@@ -303,7 +308,8 @@ public struct SystolicStationary: Engine {
                                     m.wire("row\(i)_start", rowValid & skew(stream, i, "start\(i)"))))
                 }
             } else if serial {
-                // One vector per D cycles: accepted when the free-running digit counter is 0.
+                // One beat per D cycles: accepted when the digit counter is 0 (it counts from an
+                // accepted beat and rests at 0).
                 let d = digits
                 let phase = d > 1 ? m.register("phase", .u(bitsFor(d - 1)), reset: 0) : nil
                 let ready = phase.map { m.wire("ready", $0 == 0) } ?? Value.constant(1, .bit)
@@ -315,7 +321,7 @@ public struct SystolicStationary: Engine {
                 var lastDigit = stream
                 if let phase {
                     let phaseLast = m.wire("phase_last", phase == d - 1)
-                    phase.next(phaseLast.select(Value.constant(0, phase.type), (phase + 1).wrapped(to: phase.type)))
+                    phase.next((accept | ((phase != 0) & ~phaseLast)).select((phase + 1).wrapped(to: phase.type), Value.constant(0, phase.type)))
                     let busy = m.register("busy", .bit, reset: 0)
                     busy.next(~phaseLast & (stream | busy))
                     valid = m.wire("digit_valid", stream | busy)

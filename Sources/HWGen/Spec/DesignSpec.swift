@@ -69,14 +69,15 @@ public struct EngineSpec: Equatable, Sendable {
     }
 
     /// A `gemm:` buffer's banks, one per lane of a beat (A, B) or output lane (C), each with the
-    /// dimensions it counts; nil for the engines no buffered wrapper is built for (WS, IS and
-    /// N:M sparse trees, whose streams are not tiles of K beats).
+    /// dimensions it counts; nil for N:M sparse weights (stored compressed), which no buffered
+    /// wrapper is built for.
     public var gemmBanks: (a: (Int, String), b: (Int, String), c: (Int, String))? {
+        if sparsity != nil { return nil }
         switch kind {
-        case .systolic where dataflow != .os: return nil
+        case .systolic where dataflow == .ws: return ((rows, "rows"), (cols, "columns"), (cols, "columns"))
+        case .systolic where dataflow == .is: return ((cols, "columns"), (rows, "rows"), (cols, "columns"))
         case .systolic, .matrix2d: return ((rows, "rows"), (cols, "columns"), (rows, "rows"))
         case .cube: return ((rows * depth, "m·k"), (depth * cols, "k·n"), (rows * cols, "m·n"))
-        case .tree where sparsity != nil: return nil
         case .tree: return ((depth, "width"), (depth * cols, "width·lanes"), (cols, "lanes"))
         }
     }

@@ -148,8 +148,7 @@ private struct SpecReader {
     func gemmSpec(_ node: Node, engine: EngineSpec) throws -> GemmSpec {
         let g = try mapping(node, "gemm", keys: Self.gemmKeys)
         guard let banks = engine.gemmBanks else {
-            let what = engine.kind == .systolic ? "dataflow \(engine.dataflow.rawValue)" : "a sparse tree"
-            throw fail("gemm", "buffers and a tiling controller are built for systolic dataflow os, matrix2d, cube and dense trees, not \(what) (allowed: remove gemm)")
+            throw fail("gemm", "buffers and a tiling controller are built for dense weights, not engine.sparsity (allowed: remove gemm or sparsity)")
         }
         func words(_ key: String, banks: Int, what: String) throws -> Int {
             let w = try integer(g[key], "gemm.\(key)", in: GemmSpec.wordRange)
