@@ -5,7 +5,7 @@
 // (dims.hex), pulses start, waits for done, then reads every C line and checks each row lane
 // against c_expected.hex through c_map.hex (ffffffff: padding, must be 0). run.hex holds the
 // A, B and C line counts, the watchdog and the number of runs: with 2 (double buffering) a
-// second GEMM (a2/b2_load.hex: A's rows and B's rows reversed, c2_expected.hex) is loaded into
+// second GEMM (a2/b2_load.hex: A's rows and B's columns reversed, c2_expected.hex) is loaded into
 // the other set while the first run computes, and starts after C of the first was read back. Writes c_rtl.txt ("row col hexvalue"), prints at most
 // 10 "HWGEN MISMATCH" lines, one "HWGEN RESULT" line (cycles: start to done of the first run), then PASS or FAIL.
 /* verilator lint_off BLKSEQ */
@@ -65,8 +65,8 @@ module tb_gemm_ws_4x4_s8;
     reg [BL*BW-1:0] b_mem    [0:MAX_BEATS-1];
     reg [31:0]     map_mem  [0:MAX_BEATS*CL-1];
     reg [ACCW-1:0] c_mem    [0:MAX_WORDS-1];
-    reg [AL*AW-1:0] a2_mem   [0:MAX_BEATS-1];     // second run (double buffering): A, B with
-    reg [BL*BW-1:0] b2_mem   [0:MAX_BEATS-1];     // A's rows and B's rows reversed, so C's rows
+    reg [AL*AW-1:0] a2_mem   [0:MAX_BEATS-1];     // second run (double buffering): A's rows and
+    reg [BL*BW-1:0] b2_mem   [0:MAX_BEATS-1];     // B's columns reversed, so C's rows and columns
     reg [ACCW-1:0] c2_mem   [0:MAX_WORDS-1];     // come out reversed
 
     integer A_LINES, B_LINES, C_LINES, LIMIT, M, K, N, RUNS;

@@ -163,17 +163,19 @@ import Testing
             (EngineSpec(kind: .systolic, dataflow: .ws, rows: 3, cols: 2), .booth, true),
             (EngineSpec(kind: .systolic, dataflow: .is, rows: 2, cols: 3), .baseline, false),
             (EngineSpec(kind: .systolic, dataflow: .ws, rows: 2, cols: 2), .bitserial, true),
+            (EngineSpec(kind: .tree, rows: 1, cols: 2, depth: 4, stages: 1, sparsity: Sparsity("2:4")), .baseline, true),
+            (EngineSpec(kind: .systolic, dataflow: .ws, rows: 4, cols: 2, sparsity: Sparsity("2:8")), .booth, false),
         ]
         for (engine, macKind, double) in engines {
             let name = "cosim_gemm_\(engine.kind == .systolic ? engine.dataflow.rawValue : engine.kind.rawValue)_\(macKind.rawValue)\(double ? "_db" : "")"
-            let banks = try #require(engine.gemmBanks)
+            let banks = engine.gemmBanks
             let spec = DesignSpec(name: name, engine: engine, mac: mac, macKind: macKind,
                                   pipeline: engine.kind == .cube || engine.kind == .tree ? 0 : 1, source: "tests/\(name).yaml",
                                   gemm: GemmSpec(aWords: banks.a.0 * 64, bWords: banks.b.0 * 64, cWords: banks.c.0 * 128, doubleBuffer: double))
             for shape in [GemmShape(m: 1, k: 1, n: 1), GemmShape(m: Int.random(in: 4...9, using: &g), k: 1, n: Int.random(in: 3...7, using: &g)),
                           GemmShape(m: Int.random(in: 4...10, using: &g), k: Int.random(in: 2...12, using: &g), n: Int.random(in: 3...9, using: &g))] {
                 let s = g.next()
-                let (a, b) = Operands.random(shape: shape, mac: mac, seed: s)
+                let (a, b) = Operands.random(shape: shape, mac: mac, seed: s, sparsity: engine.sparsity)
                 let label = "gemm \(shape) seed \(s)"
                 let (verdicts, runs) = try Flow.simulate(spec, a: a, b: b, label: label, simulators: [sim]) { print($0) }
                 #expect(runs[0].c == GoldenGEMM.multiply(a, b, mac: mac), "\(name) \(label)")

@@ -266,13 +266,14 @@ public struct DotEngine: Engine {
 }
 
 extension DotEngine {
-    /// Tiles of m × n, k elements of K per beat; lane i·n + j gives the tile's C[i][j]. Not built
-    /// for N:M sparse weights (their B stream is compressed).
+    /// Tiles of m × n, k elements of K per beat (with N:M weights k stored weights covering
+    /// k / N · M elements); lane i·n + j gives the tile's C[i][j].
     public var gemmFeed: GemmFeed? {
-        guard sparsity == nil else { return nil }
-        let (m, n, k) = (self.m, self.n, self.k)
-        return .tiles(TileFeed(tileRows: m, tileCols: n, depth: k, aPort: "a_blk", aLanes: (0..<m * k).map { ($0 / k, $0 % k) },
-                        bPort: "b_blk", bLanes: (0..<k * n).map { ($0 / n, $0 % n) }, firstFlag: "first", lastFlag: "last",
-                        resultsPerTile: 1, resultAt: { lane, _ in (lane / n, lane % n) }))
+        let (m, n, k, kd) = (self.m, self.n, self.k, denseDepth)
+        var feed = TileFeed(tileRows: m, tileCols: n, depth: kd, aPort: "a_blk", aLanes: (0..<m * kd).map { ($0 / kd, $0 % kd) },
+                            bPort: "b_blk", bLanes: (0..<k * n).map { ($0 / n, $0 % n) }, firstFlag: "first", lastFlag: "last",
+                            resultsPerTile: 1, resultAt: { lane, _ in (lane / n, lane % n) })
+        feed.sparse = sparsity.map { ($0, k, "b_idx") }
+        return .tiles(feed)
     }
 }

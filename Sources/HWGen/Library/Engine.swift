@@ -94,6 +94,10 @@ public struct TileFeed: Sendable {
     public let resultsPerTile: Int
     /// Where output lane l's n-th result of a tile sits in the tile: (row, col).
     public let resultAt: @Sendable (_ lane: Int, _ n: Int) -> (row: Int, col: Int)
+    /// N:M sparse weights: B lanes carry B compressed by ``SparseWeights`` (k of a lane indexes
+    /// its stored rows, `storedDepth` per beat) with each value's in-group index, which goes to
+    /// `indexPort`.
+    public var sparse: (pattern: Sparsity, storedDepth: Int, indexPort: String)? = nil
 }
 
 /// The stream of ``SystolicStationary``: R load beats, then tiles (stationary column tile s,
@@ -106,6 +110,13 @@ public struct StationaryFeed: Sendable {
     /// P: vectors per tile.
     public let tileBeats: Int
     public let weightsStationary: Bool
+    /// N:M sparse weights (WS): a tile covers R / N · M elements of K, a vector carries them
+    /// all, and the stationary rows are B compressed by ``SparseWeights`` with in-group indices
+    /// (to `w_idx`).
+    public var sparsity: Sparsity? = nil
+
+    /// Elements of K per tile, and lanes of a streamed vector.
+    public var depth: Int { sparsity.map { rows / $0.n * $0.m } ?? rows }
 }
 
 extension Engine {

@@ -40,7 +40,7 @@ public struct GemmEngine: Sendable {
     public var aBanks: Int {
         switch feed {
         case .tiles(let f): return f.aLanes.count
-        case .stationary(let f): return f.weightsStationary ? f.rows : f.cols
+        case .stationary(let f): return f.weightsStationary ? f.depth : f.cols
         }
     }
     public var bBanks: Int {
@@ -50,6 +50,13 @@ public struct GemmEngine: Sendable {
         }
     }
     public var cBanks: Int { array.outputLanes }
+
+    /// A B bank's word: B's type, or with N:M sparse weights `{index, value}`.
+    public var bWordType: HWType {
+        if case .tiles(let f) = feed, let sp = f.sparse { return .u(sp.pattern.indexBits + types.b.bits) }
+        if case .stationary(let f) = feed, let sp = f.sparsity { return .u(sp.indexBits + types.b.bits) }
+        return types.b
+    }
 
     /// Words per bank (per set).
     public var aDepth: Int { aWords / aBanks }
@@ -70,8 +77,9 @@ public struct GemmEngine: Sendable {
         case .stationary(let f):
             let (R, C, P) = (f.rows, f.cols, f.tileBeats)
             let (x, sx) = f.weightsStationary ? (m, "M") : (n, "N"), (st, ss) = f.weightsStationary ? (n, "N") : (m, "M")
-            let streamed = (ceilDiv(x, P) * ceilDiv(k, R) * P, "⌈\(sx)/\(P)⌉·⌈K/\(R)⌉·\(P)")
-            let held = (ceilDiv(st, C) * ceilDiv(k, R) * R, "⌈\(ss)/\(C)⌉·⌈K/\(R)⌉·\(R)")
+            let kd = f.depth
+            let streamed = (ceilDiv(x, P) * ceilDiv(k, kd) * P, "⌈\(sx)/\(P)⌉·⌈K/\(kd)⌉·\(P)")
+            let held = (ceilDiv(st, C) * ceilDiv(k, kd) * R, "⌈\(ss)/\(C)⌉·⌈K/\(kd)⌉·\(R)")
             let results = (ceilDiv(st, C) * ceilDiv(x, P) * P, "⌈\(ss)/\(C)⌉·⌈\(sx)/\(P)⌉·\(P)")
             return f.weightsStationary ? (streamed, held, results) : (held, streamed, results)
         }
@@ -99,9 +107,19 @@ public struct GemmEngine: Sendable {
             let aLines = (0..<tilesR * beats).map { x in f.aLanes.map { lane -> Int64 in
                 let (r, e) = (x / beats * f.tileRows + lane.row, x % beats * f.depth + lane.k)
                 return r < m && e < k ? a[r, e] : 0 } }
-            let bLines = (0..<tilesC * beats).map { x in f.bLanes.map { lane -> Int64 in
-                let (e, c) = (x % beats * f.depth + lane.k, x / beats * f.tileCols + lane.col)
-                return e < k && c < n ? b[e, c] : 0 } }
+            let bLines: [[Int64]]
+            if let sp = f.sparse {
+                // Stored weights with their in-group indices, packed {index, value}.
+                let cb = SparseWeights.compress(b, sp.pattern), bits = types.b.bits
+                bLines = (0..<tilesC * beats).map { x in f.bLanes.map { lane -> Int64 in
+                    let (e, c) = (x % beats * sp.storedDepth + lane.k, x / beats * f.tileCols + lane.col)
+                    guard e < cb.values.rows && c < n else { return 0 }
+                    return cb.indices[e, c] << Int64(bits) | (cb.values[e, c] & ((1 << Int64(bits)) - 1)) } }
+            } else {
+                bLines = (0..<tilesC * beats).map { x in f.bLanes.map { lane -> Int64 in
+                    let (e, c) = (x % beats * f.depth + lane.k, x / beats * f.tileCols + lane.col)
+                    return e < k && c < n ? b[e, c] : 0 } }
+            }
             let cMap = (0..<tilesR * tilesC * f.resultsPerTile).map { x in (0..<cBanks).map { l -> Int? in
                 let t = x / f.resultsPerTile
                 let at = f.resultAt(l, x % f.resultsPerTile)
@@ -113,13 +131,22 @@ public struct GemmEngine: Sendable {
             let (xCount, sCount) = ws ? (m, n) : (n, m)
             func xValue(_ x: Int, _ kk: Int) -> Int64 { ws ? a[x, kk] : b[kk, x] }
             func sValue(_ kk: Int, _ s: Int) -> Int64 { ws ? b[kk, s] : a[s, kk] }
-            let (chunks, kTiles, sTiles) = (ceilDiv(xCount, P), ceilDiv(k, R), ceilDiv(sCount, C))
-            let streamed = (0..<chunks * kTiles * P).map { w in (0..<R).map { i -> Int64 in
-                let (x, kk) = (w / (kTiles * P) * P + w % P, w / P % kTiles * R + i)
+            let kd = f.depth
+            let (chunks, kTiles, sTiles) = (ceilDiv(xCount, P), ceilDiv(k, kd), ceilDiv(sCount, C))
+            let streamed = (0..<chunks * kTiles * P).map { w in (0..<kd).map { i -> Int64 in
+                let (x, kk) = (w / (kTiles * P) * P + w % P, w / P % kTiles * kd + i)
                 return x < xCount && kk < k ? xValue(x, kk) : 0 } }
+            // Stationary row r of tile (s, kt): row kt·R + r of B (or of B compressed, packed
+            // {index, value}).
+            let compressed = f.sparsity.map { SparseWeights.compress(b, $0) }
+            let bits = Int64(types.b.bits)
             let held = (0..<sTiles * kTiles * R).map { w in (0..<C).map { j -> Int64 in
-                let (s, kk) = (w / (kTiles * R) * C + j, w / R % kTiles * R + R - 1 - w % R)
-                return s < sCount && kk < k ? sValue(kk, s) : 0 } }
+                let (s, r) = (w / (kTiles * R) * C + j, w / R % kTiles * R + R - 1 - w % R)
+                if let cb = compressed {
+                    guard s < sCount && r < cb.values.rows else { return 0 }
+                    return cb.indices[r, s] << bits | (cb.values[r, s] & ((1 << bits) - 1))
+                }
+                return s < sCount && r < k ? sValue(r, s) : 0 } }
             let cMap = (0..<sTiles * chunks * P).map { w in (0..<C).map { j -> Int? in
                 let (s, x) = (w / (chunks * P) * C + j, w % (chunks * P))
                 guard s < sCount && x < xCount else { return nil }
@@ -154,7 +181,7 @@ public struct GemmEngine: Sendable {
             let start = m.input("start", .bit)
             let cfgM = m.input("cfg_m", dim), cfgK = m.input("cfg_k", dim), cfgN = m.input("cfg_n", dim)
             let aWe = m.input("a_we", .bit), aWaddr = m.input("a_waddr", .u(aBits)), aWdata = m.input("a_wdata", .u(A * t.a.bits))
-            let bWe = m.input("b_we", .bit), bWaddr = m.input("b_waddr", .u(bBits)), bWdata = m.input("b_wdata", .u(B * t.b.bits))
+            let bWe = m.input("b_we", .bit), bWaddr = m.input("b_waddr", .u(bBits)), bWdata = m.input("b_wdata", .u(B * bWordType.bits))
             let cRaddr = m.input("c_raddr", .u(cBits))
 
             // Controller state.
@@ -209,7 +236,7 @@ public struct GemmEngine: Sendable {
                 }
             }
             let aWord = concat(banks("a", A, t.a, depth: aDepth, write: (aWaddr, aWdata, aWe), read: control.aNext).reversed())
-            let bWord = concat(banks("b", B, t.b, depth: bDepth, write: (bWaddr, bWdata, bWe), read: control.bNext).reversed())
+            let bWord = concat(banks("b", B, bWordType, depth: bDepth, write: (bWaddr, bWdata, bWe), read: control.bNext).reversed())
 
             // The engine's stream: the controller's ports, every other one 0.
             var ports: [String: Value] = ["in_valid": feeding.value]
@@ -274,8 +301,15 @@ public struct GemmEngine: Sendable {
         aAddr.next(aNext)
         bAddr.next(bNext)
         let first = f.firstFlag.map { _ in m.wire("first_k", kk == 0) }
+        let (vBits, iBits) = (types.b.bits, f.sparse?.pattern.indexBits ?? 0)
         return Control(aNext: aNext, bNext: bNext, ports: { aWord, bWord in
             var p = [f.aPort: aWord, f.bPort: bWord]
+            if let sp = f.sparse {
+                // Unpack {index, value} lanes into the engine's value and index ports.
+                let w = vBits + iBits, lanes = f.bLanes.count
+                p[f.bPort] = concat((0..<lanes).reversed().map { bWord.bits($0 * w + vBits - 1, $0 * w) })
+                p[sp.indexPort] = concat((0..<lanes).reversed().map { bWord.bits($0 * w + w - 1, $0 * w + vBits) })
+            }
             if let name = f.firstFlag, let first { p[name] = first }
             if let name = f.lastFlag { p[name] = lastK }
             return p
@@ -300,8 +334,9 @@ public struct GemmEngine: Sendable {
         let sBase = m.register("s_base", dim, reset: nil)
         let xAddr = m.register("x_addr", xType, reset: nil), wAddr = m.register("w_addr", wType, reset: nil)
         let wBase = m.register("w_base", wType, reset: nil)
+        let kd = f.depth
         func flags(_ k: Value, _ x: Value, _ st: Value) -> (k: Value, x: Value, s: Value) {
-            ((k + R) >= s.k, (x + P) >= xExtent, (st + C) >= sExtent)
+            ((k + kd) >= s.k, (x + P) >= xExtent, (st + C) >= sExtent)
         }
         let last = flags(kBase.value, xBase.value, sBase.value)
         let lastK = m.wire("last_k", last.k), lastX = m.wire("last_x", last.x), lastS = m.wire("last_s", last.s)
@@ -311,7 +346,7 @@ public struct GemmEngine: Sendable {
         let switching = m.wire("switching", accept & ((preload & (pre == R - 1)) | (tileLast & hasNext)))
         // The tile after the switch (the current one's successor; tile 0 after the preload).
         let advance = ~preload & tileLast
-        let kNext = m.wire("k_next", (advance & ~lastK).select(inc(kBase.value, R), zero(dim)))
+        let kNext = m.wire("k_next", (advance & ~lastK).select(inc(kBase.value, kd), zero(dim)))
         let xNext = m.wire("x_next", advance.select(lastK.select(lastX.select(zero(dim), inc(xBase.value, P)), xBase.value), zero(dim)))
         let sNext = m.wire("s_next", advance.select((lastK & lastX).select(inc(sBase.value, C), sBase.value), zero(dim)))
         let upcoming = flags(kNext, xNext, sNext)
@@ -334,10 +369,18 @@ public struct GemmEngine: Sendable {
         xBase.next(go.select(zero(dim), xNext), enable: go | switching)
         sBase.next(go.select(zero(dim), sNext), enable: go | switching)
         let (aNext, bNext) = f.weightsStationary ? (xNextAddr, wNextAddr) : (wNextAddr, xNextAddr)
+        let (vBits, iBits) = (types.b.bits, f.sparsity?.indexBits ?? 0)
         return Control(aNext: aNext, bNext: bNext, ports: { aWord, bWord in
             let (x, w) = f.weightsStationary ? (aWord, bWord) : (bWord, aWord)
-            return ["x_col": x, "w_row": w, "x_valid": ~preload, "x_first": m.wire("x_first", ~preload & (beat == 0)),
-                    "acc_first": m.wire("acc_first", kBase == 0), "acc_last": lastK, "w_load": loading]
+            var p = ["x_col": x, "w_row": w, "x_valid": ~preload, "x_first": m.wire("x_first", ~preload & (beat == 0)),
+                     "acc_first": m.wire("acc_first", kBase == 0), "acc_last": lastK, "w_load": loading]
+            if f.sparsity != nil {
+                // Unpack {index, value} lanes into the weights and their indices.
+                let width = vBits + iBits
+                p["w_row"] = concat((0..<C).reversed().map { w.bits($0 * width + vBits - 1, $0 * width) })
+                p["w_idx"] = concat((0..<C).reversed().map { w.bits($0 * width + width - 1, $0 * width + vBits) })
+            }
+            return p
         }, resultsDue: accept & tileLast & lastK, results: P, lastBeat: accept & tileLast & ~hasNext)
     }
 }

@@ -74,9 +74,11 @@ public struct SystolicStationary: Engine {
             + (sparsity.map { " with \($0) sparse weights" } ?? "")
     }
 
-    /// Fed from buffers by ``GemmEngine`` (dense weights only: N:M weights are stored compressed).
+    /// Fed from buffers by ``GemmEngine``.
     public var gemmFeed: GemmFeed? {
-        sparsity == nil ? .stationary(StationaryFeed(rows: rows, cols: cols, tileBeats: tileBeats, weightsStationary: stationary == .weights)) : nil
+        var feed = StationaryFeed(rows: rows, cols: cols, tileBeats: tileBeats, weightsStationary: stationary == .weights)
+        feed.sparsity = sparsity
+        return .stationary(feed)
     }
 
     /// `x_col` carries R streamed lanes, or with N:M sparsity the M elements of each of the

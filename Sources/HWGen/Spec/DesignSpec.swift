@@ -69,16 +69,22 @@ public struct EngineSpec: Equatable, Sendable {
     }
 
     /// A `gemm:` buffer's banks, one per lane of a beat (A, B) or output lane (C), each with the
-    /// dimensions it counts; nil for N:M sparse weights (stored compressed), which no buffered
-    /// wrapper is built for.
-    public var gemmBanks: (a: (Int, String), b: (Int, String), c: (Int, String))? {
-        if sparsity != nil { return nil }
+    /// dimensions it counts.
+    public var gemmBanks: (a: (Int, String), b: (Int, String), c: (Int, String)) {
         switch kind {
-        case .systolic where dataflow == .ws: return ((rows, "rows"), (cols, "columns"), (cols, "columns"))
+        case .systolic where dataflow == .ws:
+            // N:M weights: a vector carries rows / N · M elements of K; B banks hold the stored
+            // weights with their indices.
+            let lanes = sparsity.map { rows / $0.n * $0.m } ?? rows
+            return ((lanes, sparsity.map { "rows/\($0.n)·\($0.m)" } ?? "rows"), (cols, "columns"), (cols, "columns"))
         case .systolic where dataflow == .is: return ((cols, "columns"), (rows, "rows"), (cols, "columns"))
         case .systolic, .matrix2d: return ((rows, "rows"), (cols, "columns"), (rows, "rows"))
         case .cube: return ((rows * depth, "m·k"), (depth * cols, "k·n"), (rows * cols, "m·n"))
-        case .tree: return ((depth, "width"), (depth * cols, "width·lanes"), (cols, "lanes"))
+        case .tree:
+            // N:M weights: a beat covers width / N · M elements of K (A lanes); B banks hold the
+            // stored weights with their indices.
+            let dense = sparsity.map { depth / $0.n * $0.m } ?? depth
+            return ((dense, sparsity.map { "width/\($0.n)·\($0.m)" } ?? "width"), (depth * cols, "width·lanes"), (cols, "lanes"))
         }
     }
 }

@@ -147,14 +147,12 @@ private struct SpecReader {
     /// bank's depth must be a power of two.
     func gemmSpec(_ node: Node, engine: EngineSpec) throws -> GemmSpec {
         let g = try mapping(node, "gemm", keys: Self.gemmKeys)
-        guard let banks = engine.gemmBanks else {
-            throw fail("gemm", "buffers and a tiling controller are built for dense weights, not engine.sparsity (allowed: remove gemm or sparsity)")
-        }
+        let banks = engine.gemmBanks
         func words(_ key: String, banks: Int, what: String) throws -> Int {
             let w = try integer(g[key], "gemm.\(key)", in: GemmSpec.wordRange)
             let depth = w / banks
             guard w % banks == 0, depth >= 2, depth & (depth - 1) == 0 else {
-                throw fail("gemm.\(key)", "\(w) is not \(banks) banks (\(what)) of a power-of-two depth ≥ 2 (allowed: e.g. \(banks * 1024))")
+                throw fail("gemm.\(key)", "\(w) is not \(banks) bank\(banks == 1 ? "" : "s") (\(what)) of a power-of-two depth ≥ 2 (allowed: e.g. \(banks * 1024))")
             }
             return w
         }

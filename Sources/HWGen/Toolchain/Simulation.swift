@@ -167,18 +167,19 @@ public enum Simulation {
             var loads2: [(String, [[Int64]], StreamPort)] = []
             if g.doubleBuffer {
                 let (m, k) = (a.rows, a.cols)
-                // A2[r][k] = A[M−1−r][K−1−k], B2[k][c] = B[K−1−k][c]: C2[r][c] = C[M−1−r][c] (the same
-                // products, summed in reverse order, which modular accumulation does not notice).
-                let a2 = IntMatrix(rows: m, cols: k, data: (0..<m).flatMap { r in (0..<k).map { a[m - 1 - r, k - 1 - $0] } })
-                let b2 = IntMatrix(rows: k, cols: b.cols, data: (0..<k).flatMap { r in (0..<b.cols).map { b[k - 1 - r, $0] } })
-                let c2 = IntMatrix(rows: m, cols: b.cols, data: (0..<m).reversed().flatMap { r in (0..<b.cols).map { expected[r, $0] } })
+                // A2[r][k] = A[M−1−r][k], B2[k][c] = B[k][N−1−c]: C2[r][c] = C[M−1−r][N−1−c], the same
+                // sums (and B2 keeps B's N:M groups along K).
+                let n = b.cols
+                let a2 = IntMatrix(rows: m, cols: k, data: (0..<m).flatMap { r in (0..<k).map { a[m - 1 - r, $0] } })
+                let b2 = IntMatrix(rows: k, cols: n, data: (0..<k).flatMap { r in (0..<n).map { b[r, n - 1 - $0] } })
+                let c2 = IntMatrix(rows: m, cols: n, data: (0..<m).flatMap { r in (0..<n).map { expected[m - 1 - r, n - 1 - $0] } })
                 let host2 = g.hostData(a: a2, b: b2)
                 try writeHex(dir.appendingPathComponent("c2_expected.hex"), c2.data, bits: spec.mac.acc.bits)
                 loads2 = [("a2_load.hex", host2.aLines, StreamPort("a", lanes: g.aBanks, spec.mac.a)),
-                          ("b2_load.hex", host2.bLines, StreamPort("b", lanes: g.bBanks, spec.mac.b))]
+                          ("b2_load.hex", host2.bLines, StreamPort("b", lanes: g.bBanks, g.bWordType))]
             }
             for (file, lines, port) in [("a_load.hex", host.aLines, StreamPort("a", lanes: g.aBanks, spec.mac.a)),
-                                        ("b_load.hex", host.bLines, StreamPort("b", lanes: g.bBanks, spec.mac.b))] + loads2 {
+                                        ("b_load.hex", host.bLines, StreamPort("b", lanes: g.bBanks, g.bWordType))] + loads2 {
                 var text = ""
                 for line in lines { text += beatWord([line], ports: [port]); text += "\n" }
                 try text.write(to: dir.appendingPathComponent(file), atomically: false, encoding: .utf8)

@@ -17,7 +17,7 @@ public enum TestbenchGenerator {
                 "tbName": tbName, "name": spec.name, "source": spec.source,
                 "summary": "\(engine.summary) with buffers", "macDescription": spec.macConfig.description,
                 "aLanes": String(g.aBanks), "bLanes": String(g.bBanks), "cLanes": String(g.cBanks),
-                "aBits": String(spec.mac.a.bits), "bBits": String(spec.mac.b.bits), "accBits": String(spec.mac.acc.bits),
+                "aBits": String(spec.mac.a.bits), "bBits": String(g.bWordType.bits), "accBits": String(spec.mac.acc.bits),
                 "aAddrBits": bits(g.aDepth), "bAddrBits": bits(g.bDepth), "cAddrBits": bits(g.cDepth),
                 "accSigned": spec.mac.acc.signed,
             ]
