@@ -171,7 +171,7 @@ import Testing
             let banks = engine.gemmBanks
             let spec = DesignSpec(name: name, engine: engine, mac: mac, macKind: macKind,
                                   pipeline: engine.kind == .cube || engine.kind == .tree ? 0 : 1, source: "tests/\(name).yaml",
-                                  gemm: GemmSpec(aWords: banks.a.0 * 64, bWords: banks.b.0 * 64, cWords: banks.c.0 * 128, doubleBuffer: double))
+                                  gemm: GemmSpec(aWords: banks.a.0 * 256, bWords: banks.b.0 * 256, cWords: banks.c.0 * 256, doubleBuffer: double))
             for shape in [GemmShape(m: 1, k: 1, n: 1), GemmShape(m: Int.random(in: 4...9, using: &g), k: 1, n: Int.random(in: 3...7, using: &g)),
                           GemmShape(m: Int.random(in: 4...10, using: &g), k: Int.random(in: 2...12, using: &g), n: Int.random(in: 3...9, using: &g))] {
                 let s = g.next()
