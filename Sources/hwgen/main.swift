@@ -102,6 +102,7 @@ extension HWGenCommand {
         func run() throws {
             let s = try DesignSpec.load(path: spec)
             let shape = try GemmShape.parse(gemm)
+            try Designs.checkFit(s, shape: shape)
             let mac = s.macConfig
             print("report \(s.name) gemm \(shape.m)x\(shape.k)x\(shape.n): \(Designs.engine(for: s).summary), \(mac)"
                   + (mac.elementCycles > 1 ? ", \(mac.elementCycles) cycles per element" : ""))

@@ -100,6 +100,9 @@ import Testing
         let bits = try Self.hwgen(["report", "designs/systolic_os_4x4_s8_bitserial.yaml", "--gemm", "4x8x4"])
         let d = GoldenTiming.osCycles(rows: 4, cols: 4, m: 4, k: 8, n: 4, pipeline: 1, elementCycles: 4)
         #expect(bits.stdout.contains("golden \(d),") && bits.stdout.contains("4 cycles per element"), "\(bits.stdout)")
+        let tooBig = try Self.hwgen(["report", "designs/gemm_os_4x4_s8.yaml", "--gemm", "64x512x64"])
+        #expect(tooBig.status == 2)
+        #expect(tooBig.stderr.contains("gemm 64x512x64 does not fit the buffers of designs/gemm_os_4x4_s8.yaml: A needs"), "\(tooBig.stderr)")
         let bad = try Self.hwgen(["report", "designs/systolic_os_4x4_s8.yaml", "--gemm", "4x0x4"])
         #expect(bad.status == 2 && bad.stderr.contains("--gemm"), "\(bad.combined)")
     }

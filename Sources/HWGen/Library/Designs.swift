@@ -38,8 +38,13 @@ public enum Designs {
         if let p = spec.engine.sparsity, let problem = SparseWeights.violation(b, p) {
             throw HWGenError.badInput("\(bName): \(problem) (engine.sparsity of \(spec.source))")
         }
-        if let g = gemmEngine(for: spec), let problem = g.fitProblem(m: a.rows, k: a.cols, n: b.cols) {
-            throw HWGenError.badInput("gemm \(a.rows)x\(a.cols)x\(b.cols) does not fit the buffers of \(spec.source): \(problem)")
+        try checkFit(spec, shape: GemmShape(m: a.rows, k: a.cols, n: b.cols))
+    }
+
+    /// Checks that a GEMM of `shape` fits the buffers of a `gemm:` design.
+    public static func checkFit(_ spec: DesignSpec, shape s: GemmShape) throws {
+        if let g = gemmEngine(for: spec), let problem = g.fitProblem(m: s.m, k: s.k, n: s.n) {
+            throw HWGenError.badInput("gemm \(s.m)x\(s.k)x\(s.n) does not fit the buffers of \(spec.source): \(problem)")
         }
     }
 
