@@ -295,12 +295,7 @@ public struct SystolicStationary: Engine {
                 left.next(stream.select((now - 1).wrapped(to: countType), (left == 0).select(left.value, (left - 1).wrapped(to: countType))))
                 let valid = m.wire("digit_valid", stream | (left != 0))
                 let lastDigit = m.wire("digit_last", (stream & (now == 1)) | (left == 1))
-                func hold(_ v: Value, _ n: String) -> Value {
-                    let r = m.register("\(n)_held", v.type, reset: nil)
-                    r.next(v, enable: stream)
-                    return m.wire("\(n)_now", stream.select(v, r.value))
-                }
-                let held = (hold(xCol, "x_col"), hold(accFirst, "acc_first"), hold(accLast, "acc_last"))
+                let held = (hold(m, xCol, "x_col", stream), hold(m, accFirst, "acc_first", stream), hold(m, accLast, "acc_last", stream))
                 cycle = (valid, stream, lastDigit, held.1, held.2)
                 let tileFirst = m.wire("tile_first", stream & xFirst)
                 for i in 0..<R {
@@ -328,12 +323,8 @@ public struct SystolicStationary: Engine {
                     busy.next(~phaseLast & (stream | busy))
                     valid = m.wire("digit_valid", stream | busy)
                     lastDigit = m.wire("digit_last", busy & phaseLast)
-                    func hold(_ v: Value, _ n: String) -> Value {
-                        let r = m.register("\(n)_held", v.type, reset: nil)
-                        r.next(v, enable: stream)
-                        return m.wire("\(n)_now", stream.select(v, r.value))
-                    }
-                    held = (stationary == .weights ? hold(xCol, "x_col") : xCol, hold(accFirst, "acc_first"), hold(accLast, "acc_last"))
+                    held = (stationary == .weights ? hold(m, xCol, "x_col", stream) : xCol, hold(m, accFirst, "acc_first", stream),
+                            hold(m, accLast, "acc_last", stream))
                 }
                 cycle = (valid, stream, lastDigit, held.1, held.2)
                 let tileFirst = m.wire("tile_first", stream & xFirst)
@@ -448,6 +439,14 @@ public struct SystolicStationary: Engine {
         }
         top.origin = origin
         return top
+    }
+
+    /// `v` in the cycle `load` is 1, and afterwards as it was then (the register `<name>_held`):
+    /// a beat's value for all the cycles of its vector.
+    private func hold(_ m: ModuleBuilder, _ v: Value, _ name: String, _ load: Value) -> Value {
+        let r = m.register("\(name)_held", v.type, reset: nil)
+        r.next(v, enable: load)
+        return m.wire("\(name)_now", load.select(v, r.value))
     }
 
     /// The compacted Booth digits of the weight `w` (its nonzero digits with their positions,
