@@ -180,31 +180,9 @@ public struct SystolicOS: Engine {
                 active = m.wire("active", accept | busy)
                 var more: [Value] = []
                 for j in 0..<C {
-                    let ds = MACUnit.boothDigits(m, lane(bRow, j, t.b), prefix: "b\(j)_digit").map { concat([$0.neg, $0.two, $0.one]) }
-                    let n = 3 * ds.count
-                    let rest = m.register("b\(j)_rest", .u(n), reset: nil)
-                    let current = m.wire("b\(j)_current", accept.select(concat(ds.reversed()), rest.value))
-                    let digit = (0..<ds.count).map { current.bits(3 * $0 + 2, 3 * $0) }
-                    let nonzero = digit.map { $0[1] | $0[0] }
-                    var lower = Value.constant(0, .bit), lowest: [Value] = []
-                    for (i, nz) in nonzero.enumerated() {
-                        lowest.append(i == 0 ? nz : m.wire("b\(j)_lowest\(i)", nz & ~lower))
-                        lower = i == 0 ? nz : m.wire("b\(j)_lower\(i + 1)", lower | nz)
-                    }
-                    rest.next(concat((0..<ds.count).reversed().map { lowest[$0].select(Value.constant(0, .u(3)), digit[$0]) }))
-                    let picked = (1..<ds.count).reduce(lowest[0].select(digit[0], Value.constant(0, .u(3)))) { x, i in
-                        lowest[i].select(digit[i], x)
-                    }
-                    func any(_ bits: [Value]) -> Value { bits.dropFirst().reduce(bits.first ?? Value.constant(0, .bit)) { $0 | $1 } }
-                    var pos: Value? = nil
-                    if ds.count > 1 {
-                        let posBits: [Value] = (0..<bitsFor(ds.count - 1)).map { bit in
-                            any((0..<ds.count).filter { ($0 >> bit) & 1 == 1 }.map { lowest[$0] })
-                        }
-                        pos = m.wire("b\(j)_pos", concat(posBits.reversed()))
-                    }
-                    columnDigits.append((m.wire("b\(j)_digit", active.select(picked, Value.constant(0, .u(3)))), pos))
-                    more.append(m.wire("b\(j)_more", any((0..<ds.count).map { nonzero[$0] & ~lowest[$0] })))
+                    let e = sparseEncoder(m, lane(bRow, j, t.b), load: accept, active: active, prefix: "b\(j)")
+                    columnDigits.append((e.digit, e.pos))
+                    more.append(e.more)
                 }
                 let lastNow = m.wire("last_now", accept.select(inLast, lastHeld.value))
                 let end = m.wire("element_end", active & ~more.dropFirst().reduce(more[0]) { $0 | $1 } & (~lastNow | drainFree))
@@ -307,6 +285,40 @@ extension SystolicOS {
         .tiles(TileFeed(tileRows: rows, tileCols: cols, depth: 1, aPort: "a_col", aLanes: (0..<rows).map { ($0, 0) },
                  bPort: "b_row", bLanes: (0..<cols).map { (0, $0) }, firstFlag: nil, lastFlag: "in_last",
                  resultsPerTile: cols, resultAt: { lane, n in (lane, n) }))
+    }
+}
+
+extension SystolicOS {
+    /// A column's sparse Booth encoder (TPE OPT4): the element's digits not yet used are kept in
+    /// `<prefix>_rest` (loaded from `b` when `load` is 1); each cycle the lowest nonzero one goes
+    /// out with its position (nil for a one-digit b), a zero digit when not `active`; `more` says
+    /// whether nonzero digits remain after this cycle.
+    func sparseEncoder(_ m: ModuleBuilder, _ b: Value, load: Value, active: Value, prefix: String)
+        -> (digit: Value, pos: Value?, more: Value) {
+        let ds = MACUnit.boothDigits(m, b, prefix: "\(prefix)_digit").map { concat([$0.neg, $0.two, $0.one]) }
+        let rest = m.register("\(prefix)_rest", .u(3 * ds.count), reset: nil)
+        let current = m.wire("\(prefix)_current", load.select(concat(ds.reversed()), rest.value))
+        let digit = (0..<ds.count).map { current.bits(3 * $0 + 2, 3 * $0) }
+        let nonzero = digit.map { $0[1] | $0[0] }
+        var lower = Value.constant(0, .bit), lowest: [Value] = []
+        for (i, nz) in nonzero.enumerated() {
+            lowest.append(i == 0 ? nz : m.wire("\(prefix)_lowest\(i)", nz & ~lower))
+            lower = i == 0 ? nz : m.wire("\(prefix)_lower\(i + 1)", lower | nz)
+        }
+        rest.next(concat((0..<ds.count).reversed().map { lowest[$0].select(Value.constant(0, .u(3)), digit[$0]) }))
+        let picked = (1..<ds.count).reduce(lowest[0].select(digit[0], Value.constant(0, .u(3)))) { x, i in
+            lowest[i].select(digit[i], x)
+        }
+        func any(_ bits: [Value]) -> Value { bits.dropFirst().reduce(bits.first ?? Value.constant(0, .bit)) { $0 | $1 } }
+        var pos: Value? = nil
+        if ds.count > 1 {
+            let posBits: [Value] = (0..<bitsFor(ds.count - 1)).map { bit in
+                any((0..<ds.count).filter { ($0 >> bit) & 1 == 1 }.map { lowest[$0] })
+            }
+            pos = m.wire("\(prefix)_pos", concat(posBits.reversed()))
+        }
+        return (m.wire("\(prefix)_digit", active.select(picked, Value.constant(0, .u(3)))), pos,
+                m.wire("\(prefix)_more", any((0..<ds.count).map { nonzero[$0] & ~lowest[$0] })))
     }
 }
 
