@@ -8,7 +8,7 @@ SPECS   := $(sort $(wildcard designs/*.yaml designs/*.json))
 # Designs `make synth` reports (the 64x64 array and the 16x16 GEMM engine, whose 2x192 K-word buffers
 # would become flip-flops, are left out: synthesis would take too long).
 SYNTH_SPECS := $(filter-out designs/systolic_os_64x64% designs/gemm_os_16x16%,$(SPECS))
-APT_PACKAGES := iverilog verilator yosys opensta make g++ python3 git time
+APT_PACKAGES := iverilog verilator yosys opensta make g++ python3 python3-numpy git time
 
 .PHONY: setup build rtl lint sim test bench synth example clean
 
