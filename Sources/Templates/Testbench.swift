@@ -40,7 +40,8 @@ extension Templates {
     /// - `lanes` (L), `accBits`, `beatBits`, `beatLayout`
     /// - `ports`: a list of `{name, msb, offset, bits}`, the DUT's stream inputs and their
     ///   place in a beat word
-    /// - `accSigned` (Bool): the accumulator is two's complement (values print signed)
+    /// - `accSigned` (Bool): the results are two's complement (values print signed)
+    /// - `padHex`: what a padding position must hold, hex (0; an epilogue's zero point)
     ///
     /// Runtime interface: reads `run.hex` (beats, results, watchdog cycles, drain cycles),
     /// `dims.hex` (M, K, N), `beats.hex`, `lanes.hex`, `out_map.hex` and `c_expected.hex` from the
@@ -58,7 +59,7 @@ extension Templates {
 //   dims.hex        M, K, N
 //   beats.hex       one input beat per line ({{{beatBits}}} bits: {{{beatLayout}}})
 //   lanes.hex       results each output lane delivers ({{{lanes}}} words)
-//   out_map.hex     lane by lane, each result's index row*N+col in C (ffffffff: padding, must be 0)
+//   out_map.hex     lane by lane, each result's index row*N+col in C (ffffffff: padding, must be PAD: 0, or the epilogue's zero point)
 //   c_expected.hex  C, row-major (M*N words)
 // Offers beat n+1 in the cycle after beat n was accepted (in_valid && in_ready).
 // Writes c_rtl.txt: one line "row col hexvalue" per real (non-padding) result.
@@ -74,6 +75,7 @@ module {{{tbName}}};
 
     localparam L = {{{lanes}}};                     // output lanes
     localparam ACCW = {{{accBits}}};
+    localparam [ACCW-1:0] PAD = {{{accBits}}}'h{{{padHex}}};   // what a padding position holds
     localparam IW = {{{beatBits}}};                  // bits per beat
     localparam RESET_CYCLES = 4;           // posedges with rst high
     localparam MAX_REPORTS = 10;           // mismatch lines printed
@@ -236,7 +238,7 @@ module {{{tbName}}};
                             checked = checked + 1;
                             $fdisplay(fd, "%0d %0d %h", idx / N, idx % N, got);
                         end else begin
-                            want = 0;   // padding position
+                            want = PAD;   // padding position
                         end
                         if (got !== want) begin
                             mismatches = mismatches + 1;
@@ -250,10 +252,10 @@ module {{{tbName}}};
 {{/accSigned}}
                                 else
 {{#accSigned}}
-                                    $display("HWGEN MISMATCH padding on lane %0d (result %0d) expected=0 got=%0d", l, seen[l], $signed(got));
+                                    $display("HWGEN MISMATCH padding on lane %0d (result %0d) expected=%0d got=%0d", l, seen[l], $signed(PAD), $signed(got));
 {{/accSigned}}
 {{^accSigned}}
-                                    $display("HWGEN MISMATCH padding on lane %0d (result %0d) expected=0 got=%0d", l, seen[l], got);
+                                    $display("HWGEN MISMATCH padding on lane %0d (result %0d) expected=%0d got=%0d", l, seen[l], PAD, got);
 {{/accSigned}}
                             end
                         end
@@ -302,7 +304,7 @@ extension Templates {
 // Self-checking testbench for {{{name}}}: {{{summary}}}, {{{macDescription}}}.
 // Loads the buffers from a_load.hex / b_load.hex (one line per word address), writes M, K, N
 // (dims.hex), pulses start, waits for done, then reads every C line and checks each row lane
-// against c_expected.hex through c_map.hex (ffffffff: padding, must be 0). run.hex holds the
+// against c_expected.hex through c_map.hex (ffffffff: padding, must be PAD: 0, or the epilogue's zero point). run.hex holds the
 // A, B and C line counts, the watchdog and the number of runs: with 2 (double buffering) a
 // second GEMM (a2/b2_load.hex: A's rows and B's columns reversed, c2_expected.hex) is loaded into
 // the other set while the first run computes, and starts after C of the first was read back. Writes c_rtl.txt ("row col hexvalue"), prints at most
@@ -319,6 +321,7 @@ module {{{tbName}}};
     localparam AW = {{{aBits}}};
     localparam BW = {{{bBits}}};
     localparam ACCW = {{{accBits}}};
+    localparam [ACCW-1:0] PAD = {{{accBits}}}'h{{{padHex}}};   // what a padding position holds
     localparam RESET_CYCLES = 4;
     localparam MAX_REPORTS = 10;
 
@@ -500,7 +503,7 @@ module {{{tbName}}};
                                 checked = checked + 1;
                                 if (run_n == 0) $fdisplay(fd, "%0d %0d %h", idx / N, idx % N, got);
                             end else begin
-                                want = 0;
+                                want = PAD;
                             end
                             if (got !== want) begin
                                 mismatches = mismatches + 1;

@@ -17,23 +17,47 @@ struct OperandOptions: ParsableArguments {
     @Option(help: "Random GEMM MxKxN (A is MxK, B is KxN).") var gemm: String?
     @Option(help: "Seed for random operands.") var seed: UInt64 = 1
     @Option(name: .customLong("a"), help: "A operand (.npy, M×K).") var aPath: String?
-    @Option(name: .customLong("b"), help: "B operand (.npy, K×N).") var bPath: String?
+    @Option(name: .customLong("b"), help: "B operand (.npy, K×N; ternary and p<n> weights as their values).") var bPath: String?
+    @Option(name: .customLong("group-scales"), help: "mac.group exponents (.npy, ⌈K/G⌉×N, 0…15); random with random operands.")
+    var groupScales: String?
+    @Option(help: "Per-column epilogue multipliers (.npy, N values in 1…2^31−1); random with random operands.") var multipliers: String?
+    @Option(help: "Per-column epilogue shifts (.npy, N values in 0…63); random with random operands.") var shifts: String?
 
     /// The operands and a label for reports.
-    func load(_ spec: DesignSpec, defaultShape: GemmShape) throws -> (a: IntMatrix, b: IntMatrix, label: String) {
+    func load(_ spec: DesignSpec, defaultShape: GemmShape) throws -> (ops: GemmOperands, label: String) {
+        var ops: GemmOperands, label: String
         switch (aPath, bPath) {
         case let (a?, b?):
             guard gemm == nil else { throw HWGenError.badInput("--gemm cannot be combined with --a/--b") }
             let (ma, mb) = try Operands.load(a: a, b: b, mac: spec.mac)
-            try Designs.checkOperands(spec, a: ma, b: mb, bName: b)
-            return (ma, mb, "gemm \(ma.rows)x\(ma.cols)x\(mb.cols) from \(a), \(b)")
+            (ops, label) = (GemmOperands(a: ma, b: mb), "gemm \(ma.rows)x\(ma.cols)x\(mb.cols) from \(a), \(b)")
         case (nil, nil):
             let shape = try gemm.map(GemmShape.parse) ?? defaultShape
             let (a, b) = Operands.random(shape: shape, mac: spec.mac, seed: seed, sparsity: spec.engine.sparsity)
-            return (a, b, "gemm \(shape.m)x\(shape.k)x\(shape.n) seed \(seed)")
+            (ops, label) = (GemmOperands(a: a, b: b), "gemm \(shape.m)x\(shape.k)x\(shape.n) seed \(seed)")
+            if let g = spec.group, groupScales == nil {
+                ops.groupScales = Operands.randomGroupScales(k: shape.k, n: shape.n, group: g, seed: seed)
+            }
+            if let e = spec.epilogue, e.perColumn, multipliers == nil, shifts == nil {
+                let sumBits = (spec.macConfig.groupSum ?? spec.mac.product).bits + bitsFor(shape.k) / 2
+                ops.columnScales = Operands.randomColumnScales(n: shape.n, sumBits: min(sumBits, spec.mac.acc.bits), out: e.out, seed: seed)
+            }
         default:
             throw HWGenError.badInput("--a and --b must be given together")
         }
+        if let path = groupScales {
+            ops.groupScales = try Npy.readMatrix(path: path, role: "group exponents", type: .s(64))
+            label += ", exponents from \(path)"
+        }
+        switch (multipliers, shifts) {
+        case let (m?, s?):
+            ops.columnScales = ColumnScales(multipliers: try Npy.readVector(path: m), shifts: try Npy.readVector(path: s))
+            label += ", column scales from \(m), \(s)"
+        case (nil, nil): break
+        default: throw HWGenError.badInput("--multipliers and --shifts must be given together")
+        }
+        try Designs.checkOperands(spec, ops, bName: bPath ?? "B")
+        return (ops, label)
     }
 }
 
@@ -55,7 +79,7 @@ extension HWGenCommand {
             for path in specs {
                 let spec = try DesignSpec.load(path: path)
                 let v = noVectors ? nil : try operands.load(spec, defaultShape: defaultShape(spec))
-                let d = try Flow.emit(spec, to: URL(fileURLWithPath: output), vectors: v.map { ($0.a, $0.b) })
+                let d = try Flow.emit(spec, to: URL(fileURLWithPath: output), vectors: v?.ops)
                 print("emitted \(spec.name): \(d.rtl.count) RTL files, testbench"
                       + (v.map { ", vectors for \($0.label)" } ?? "") + " in \(output)")
             }
@@ -82,12 +106,13 @@ extension HWGenCommand {
             }; sims = [one]
             }
             let ops = try operands.load(s, defaultShape: defaultShape(s))
-            let result = try Flow.simulate(s, a: ops.a, b: ops.b, label: ops.label, simulators: sims,
+            let result = try Flow.simulate(s, ops.ops, label: ops.label, simulators: sims,
                                            workDir: workDir.map { URL(fileURLWithPath: $0) },
                                            waves: waves.map { URL(fileURLWithPath: $0) }) { print($0) }
-            print("  " + CycleEstimate(spec: s, shape: GemmShape(m: ops.a.rows, k: ops.a.cols, n: ops.b.cols), b: ops.b).text)
+            let (a, b) = (ops.ops.a, ops.ops.b)
+            print("  " + CycleEstimate(spec: s, shape: GemmShape(m: a.rows, k: a.cols, n: b.cols), b: b).text)
             if let out, let first = result.runs.first {
-                try Npy.writeMatrix(first.c, dtype: Npy.dtype(for: s.mac.acc), path: out)
+                try Npy.writeMatrix(first.c, dtype: Npy.dtype(for: s.resultType), path: out)
             }
             if !result.verdicts.allSatisfy(\.passed) { throw ExitCode(ExitStatus.mismatch.rawValue) }
         }
@@ -120,10 +145,11 @@ extension HWGenCommand {
         func run() throws {
             let s = try DesignSpec.load(path: spec)
             let ops = try operands.load(s, defaultShape: defaultShape(s))
-            let c = GoldenGEMM.multiply(ops.a, ops.b, mac: s.mac)
-            if let out { try Npy.writeMatrix(c, dtype: Npy.dtype(for: s.mac.acc), path: out) }
+            let c = Designs.expected(s, ops.ops)
+            if let out { try Npy.writeMatrix(c, dtype: Npy.dtype(for: s.resultType), path: out) }
             print("golden \(s.name) \(ops.label): C is \(c.rows)x\(c.cols)" + (out.map { ", written to \($0)" } ?? ""))
-            print("  " + CycleEstimate(spec: s, shape: GemmShape(m: ops.a.rows, k: ops.a.cols, n: ops.b.cols), b: ops.b).text)
+            let (a, b) = (ops.ops.a, ops.ops.b)
+            print("  " + CycleEstimate(spec: s, shape: GemmShape(m: a.rows, k: a.cols, n: b.cols), b: b).text)
         }
     }
 

@@ -113,7 +113,7 @@ import Testing
             ("name: x\nengine: { kind: systolic, dataflow: os, rows: 0, cols: 4 }\nmac: { a: s8, b: s8, acc: s32 }\n",
              "engine.rows: 0 is out of range (allowed: 1...256)"),
             ("name: x\nengine: { kind: systolic, dataflow: os, rows: 4, cols: 4 }\nmac: { a: s8, b: s17, acc: s32 }\n",
-             "mac.b: \"s17\" is not a type"),
+             "mac.b: \"s17\" is not a weight type"),
             ("name: x\nengine: { kind: systolic, dataflow: os, rows: 4, cols: 4, depth: 3 }\nmac: { a: s8, b: s8, acc: s32 }\n",
              "unknown field 'depth'"),
             ("name: x\nengine: [1, 2\n", "invalid YAML"),
@@ -200,7 +200,7 @@ import Testing
             """, "bad_kind.yaml", in: dir)
         let r = try Self.hwgen(["emit", kind, "-o", try Self.tempDir().path])
         #expect(r.status == 2)
-        #expect(r.stderr.contains("mac.kind: \"wallace\" is not a MAC kind (allowed: baseline, booth, bitserial)"), "\(r.stderr)")
+        #expect(r.stderr.contains("mac.kind: \"wallace\" is not a MAC kind (allowed: baseline, booth, bitserial, shiftadd)"), "\(r.stderr)")
         let pipe = try Self.write("""
             name: x
             engine: { kind: systolic, dataflow: os, rows: 2, cols: 2 }

@@ -310,12 +310,21 @@ private let delayLine = Module("delay_u8") { m in m.output("o", m.delay(m.input(
     func libraryModulesPass(mac: MACTypes) throws {
         for kind in MACKind.allCases {
             for pipeline in MACConfig.pipelineRange {
-                let config = MACConfig(mac, kind: kind, pipeline: pipeline)
+                let config = MACConfig(kind == .shiftadd ? mac.shiftAddVariant : mac, kind: kind, pipeline: pipeline)
                 #expect(Checks.run(MACUnit(config).module).isEmpty, "\(config)")
                 let os = SystolicOS(rows: 3, cols: 2, mac: config)
                 #expect(Checks.run(os.pe).isEmpty, "\(config)")
                 try Checks.validate(os.module(name: "systolic_os_3x2"))
             }
         }
+    }
+}
+
+extension MACTypes {
+    /// For `shiftadd`: the same activations with ternary (signed a) or p4 (unsigned a) weights
+    /// and a signed accumulator wide enough for the product.
+    var shiftAddVariant: MACTypes {
+        let w: WeightFormat = a.signed ? .ternary : .powerOfTwo(bits: 4)
+        return MACTypes(a: a, weights: w, acc: .s(max(acc.bits, a.bits + 1 + w.maxExponent!)), saturating: saturating)
     }
 }

@@ -147,7 +147,7 @@ private final class Workdir {
     @Test(arguments: [s8, s4, u8s8], MACKind.allCases)
     func systolicOS3x2IsCleanInEveryTool(mac: MACTypes, kind: MACKind) throws {
         for pipeline in MACConfig.pipelineRange {
-            let config = MACConfig(mac, kind: kind, pipeline: pipeline)
+            let config = MACConfig(kind == .shiftadd ? mac.shiftAddVariant : mac, kind: kind, pipeline: pipeline)
             let top = SystolicOS(rows: 3, cols: 2, mac: config).module(name: "systolic_os_3x2_\(config.tag)")
             let files = try Verilog.emit(top)
             #expect(files.map(\.module) == ["mac_\(config.tag)", "pe_os_\(config.tag)", top.name])

@@ -16,8 +16,13 @@ import Testing
         guard CoSimTests.available(sim) else { return }
         let seed = CoSimTests.seed("kinds/\(kind.rawValue)/\(sim.rawValue)")
         var g = SplitMix64(state: seed)
+        // shiftadd: ternary weights with s8 activations, p4 with u8. Every kind but bitserial also
+        // runs a narrow saturating accumulator (pipelines 0 and 1).
+        var typeSet = [MACTypes(a: .s(8), b: .s(8), acc: .s(32)), MACTypes(a: .u(8), b: .s(8), acc: .s(20))]
+        if kind == .shiftadd { typeSet = typeSet.map(\.shiftAddVariant) }
+        if kind != .bitserial { typeSet.append(typeSet[0].withAccumulator(.s(typeSet[0].product.bits + 1), saturating: true)) }
         for pipeline in MACConfig.pipelineRange {
-            for types in [MACTypes(a: .s(8), b: .s(8), acc: .s(32)), MACTypes(a: .u(8), b: .s(8), acc: .s(20))] {
+            for types in typeSet where !(types.saturating && pipeline == 2) {
                 let spec = Self.spec(3, 2, MACConfig(types, kind: kind, pipeline: pipeline))
                 let shape = GemmShape(m: Int.random(in: 1...7, using: &g), k: Int.random(in: 1...12, using: &g),
                                       n: Int.random(in: 1...5, using: &g))
@@ -37,13 +42,14 @@ import Testing
     ])
     func allOperandPairs(_ sim: Simulator, _ types: MACTypes) throws {
         guard CoSimTests.available(sim) else { return }
-        let av = Array(types.a.minValue...types.a.maxValue!), bv = Array(types.b.minValue...types.b.maxValue!)
-        let (x, y) = (types.a.minValue, types.b.signed ? types.b.minValue : types.b.maxValue!)
-        let a = IntMatrix(rows: av.count, cols: 2, data: av.flatMap { [$0, x] })
-        var bData = bv
-        bData += Array(repeating: y, count: bv.count)
-        let b = IntMatrix(rows: 2, cols: bv.count, data: bData)
         for kind in MACKind.allCases {
+            // shiftadd takes every code of its weights (ternary or p4).
+            let types = kind == .shiftadd ? types.shiftAddVariant : types
+            let av = Array(types.a.minValue...types.a.maxValue!)
+            let bv = Array(Set((0..<(Int64(1) << types.b.bits)).map { types.weights.decode(types.b.signed ? $0 - (Int64(1) << (types.b.bits - 1)) : $0) })).sorted()
+            let (x, y) = (types.a.minValue, bv.first!.magnitude > bv.last!.magnitude ? bv.first! : bv.last!)
+            let a = IntMatrix(rows: av.count, cols: 2, data: av.flatMap { [$0, x] })
+            let b = IntMatrix(rows: 2, cols: bv.count, data: bv + Array(repeating: y, count: bv.count))
             // Every pipeline depth for s8 × s8; the recommended depth (1) for the other types.
             let depths = types == MACTypes(a: .s(8), b: .s(8), acc: .s(32)) ? Array(MACConfig.pipelineRange) : [1]
             for pipeline in depths {
@@ -67,7 +73,11 @@ import Testing
         let s8 = MACTypes(a: .s(8), b: .s(8), acc: .s(32))
         let types = [MACTypes(a: .s(4), b: .s(4), acc: .s(12)), MACTypes(a: .u(4), b: .u(4), acc: .u(12)), s8,
                      MACTypes(a: .u(8), b: .u(8), acc: .u(24)), MACTypes(a: .s(8), b: .s(4), acc: .s(16))]
-        var set = MACKind.allCases.flatMap { kind in types.map { MACConfig($0, kind: kind, pipeline: 1) } }
+        var set = MACKind.allCases.flatMap { kind in types.map { MACConfig(kind == .shiftadd ? $0.shiftAddVariant : $0, kind: kind, pipeline: 1) } }
+        // Saturating accumulators, and p5 weights.
+        set += [MACConfig(MACTypes(a: .s(8), b: .s(8), acc: .s(17), saturating: true), kind: .baseline, pipeline: 0),
+                MACConfig(MACTypes(a: .s(4), b: .s(4), acc: .s(9), saturating: true), kind: .booth, pipeline: 1),
+                MACConfig(MACTypes(a: .s(4), weights: .powerOfTwo(bits: 5), acc: .s(20), saturating: true), kind: .shiftadd, pipeline: 0)]
         set += [MACConfig(s8, kind: .baseline, pipeline: 0), MACConfig(s8, kind: .baseline, pipeline: 2),
                 MACConfig(s8, kind: .bitserial, pipeline: 0), MACConfig(s8, kind: .bitserial, pipeline: 2),
                 MACConfig(MACTypes(a: .s(4), b: .s(4), acc: .s(12)), kind: .booth, pipeline: 0),

@@ -2,28 +2,96 @@ import Foundation
 import Testing
 @testable import HWGen
 
-/// A second, independent oracle: NumPy computes C from the same `.npy` files the RTL runs on
-/// (int64 matmul, then the accumulator's two's-complement wrap), for a sample of engines, MAC
-/// kinds and narrow accumulators; the RTL's C and the golden model's must both equal it.
+/// A second, independent oracle: NumPy computes what the design delivers from the same `.npy`
+/// files the RTL runs on, for a sample of engines, MAC kinds, weight types, accumulators (wrapping
+/// and saturating), MixPE groups and requantization epilogues; the RTL's output and the golden
+/// model's must both equal it. The script shares no code with HWGen: int64 matrix products,
+/// NumPy's clip for saturation, Python integers for the exact epilogue product.
 @Suite struct NumpyOracleTests {
-    static let script = """
-        import sys
+    static let script = #"""
+        import json, sys
         import numpy as np
-        a, b, bits, signed, out = np.load(sys.argv[1]), np.load(sys.argv[2]), int(sys.argv[3]), sys.argv[4] == "1", sys.argv[5]
-        c = a.astype(np.int64) @ b.astype(np.int64)
-        c = np.mod(c, 1 << bits)
-        if signed:
-            c = np.where(c >= 1 << (bits - 1), c - (1 << bits), c)
-        np.save(out, c.astype(np.int64))
-        """
+        cfg = json.loads(sys.argv[1])
+        a, b = np.load(cfg["a"]).astype(np.int64), np.load(cfg["b"]).astype(np.int64)
+        bits, signed, sat = cfg["bits"], cfg["signed"], cfg["sat"]
+        lo, hi = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if signed else (0, (1 << bits) - 1)
+        def step(x):
+            if sat:
+                return np.clip(x, lo, hi)
+            x = np.mod(x, 1 << bits)
+            return np.where(x > hi, x - (1 << bits), x)
+        g = cfg.get("group") or 1
+        e = np.load(cfg["e"]).astype(np.int64) if cfg.get("e") else None
+        acc = np.zeros((a.shape[0], b.shape[1]), dtype=np.int64)
+        for k0 in range(0, a.shape[1], g):
+            s = a[:, k0:k0 + g] @ b[k0:k0 + g, :]
+            if e is not None:
+                s = s << e[k0 // g][None, :]
+            acc = step(acc + s)
+        ep = cfg.get("epilogue")
+        if ep:
+            n_cols = acc.shape[1]
+            mult = np.load(ep["m"]).reshape(-1) if "m" in ep else [ep["multiplier"]] * n_cols
+            shift = np.load(ep["s"]).reshape(-1) if "s" in ep else [ep["shift"]] * n_cols
+            olo, ohi = (-(1 << (ep["bits"] - 1)), (1 << (ep["bits"] - 1)) - 1) if ep["signed"] else (0, (1 << ep["bits"]) - 1)
+            out = np.zeros(acc.shape, dtype=np.int64)
+            for i in range(acc.shape[0]):
+                for j in range(n_cols):
+                    x, n = int(acc[i, j]) * int(mult[j]), int(shift[j])
+                    q = x >> n
+                    if n > 0:
+                        r, half = x - (q << n), 1 << (n - 1)
+                        mode = ep["rounding"]
+                        if mode == "half-up" and r >= half: q += 1
+                        if mode == "half-away" and (r > half or (r == half and x >= 0)): q += 1
+                        if mode == "half-even" and (r > half or (r == half and q % 2 == 1)): q += 1
+                    y = min(max(q + ep["zero_point"], olo), ohi)
+                    if ep["relu"]: y = max(y, ep["zero_point"])
+                    out[i, j] = y
+            acc = out
+        np.save(cfg["c"], acc.astype(np.int64))
+        """#
+
+    static func mac(_ a: HWType, _ b: HWType, _ acc: HWType, sat: Bool = false) -> MACTypes { MACTypes(a: a, b: b, acc: acc, saturating: sat) }
+    static func coded(_ a: HWType, _ w: WeightFormat, _ acc: HWType, sat: Bool = false) -> MACTypes {
+        MACTypes(a: a, weights: w, acc: acc, saturating: sat)
+    }
+
+    static func with(_ spec: DesignSpec, group: Int? = nil, epilogue: Epilogue? = nil, gemm: Bool = false) -> DesignSpec {
+        var s = spec
+        s.group = group
+        s.epilogue = epilogue
+        if let e = epilogue { s.name += "_ep_\(e.tag)" }
+        if let g = group { s.name += "_g\(g)" }
+        if gemm {
+            let banks = s.engine.gemmBanks
+            s.gemm = GemmSpec(aWords: banks.a.0 * 256, bWords: banks.b.0 * 256, cWords: banks.c.0 * 256, doubleBuffer: false)
+            s.name = "gemm_" + s.name
+        }
+        return s
+    }
 
     static let designs: [DesignSpec] = [
-        EngineCoSimTests.spec(.os, 3, 2, MACTypes(a: .s(8), b: .s(8), acc: .s(18)), .booth, pipeline: 1),
-        EngineCoSimTests.spec(.ws, 2, 3, MACTypes(a: .u(8), b: .s(4), acc: .s(14)), .bitserial, pipeline: 0),
-        EngineCoSimTests.spec(.is, 3, 2, MACTypes(a: .s(8), b: .u(8), acc: .s(20)), .baseline, pipeline: 1),
-        EngineCoSimTests.dot(.cube, 2, 2, 3, stages: 1, MACTypes(a: .s(8), b: .s(8), acc: .s(17)), .booth),
-        EngineCoSimTests.sparseTree(2, 4, "2:4", MACTypes(a: .s(8), b: .s(8), acc: .s(32)), .baseline),
-        EngineCoSimTests.matrix2d(2, 2, MACTypes(a: .u(8), b: .u(8), acc: .u(16)), .bitserial, pipeline: 1),
+        EngineCoSimTests.spec(.os, 3, 2, mac(.s(8), .s(8), .s(18)), .booth, pipeline: 1),
+        EngineCoSimTests.spec(.ws, 2, 3, mac(.u(8), .s(4), .s(14)), .bitserial, pipeline: 0),
+        EngineCoSimTests.spec(.is, 3, 2, mac(.s(8), .u(8), .s(20)), .baseline, pipeline: 1),
+        EngineCoSimTests.dot(.cube, 2, 2, 3, stages: 1, mac(.s(8), .s(8), .s(17)), .booth),
+        EngineCoSimTests.sparseTree(2, 4, "2:4", mac(.s(8), .s(8), .s(32)), .baseline),
+        EngineCoSimTests.matrix2d(2, 2, mac(.u(8), .u(8), .u(16)), .bitserial, pipeline: 1),
+        // Ternary and power-of-two weights on shift-add MACs.
+        EngineCoSimTests.spec(.os, 3, 2, coded(.s(8), .ternary, .s(12)), .shiftadd, pipeline: 1),
+        EngineCoSimTests.spec(.ws, 2, 3, coded(.u(8), .powerOfTwo(bits: 4), .s(20)), .shiftadd, pipeline: 0),
+        EngineCoSimTests.dot(.tree, 1, 2, 4, stages: 1, coded(.s(8), .powerOfTwo(bits: 3), .s(16)), .shiftadd),
+        // Saturating accumulators.
+        EngineCoSimTests.spec(.os, 2, 3, mac(.s(8), .s(8), .s(16), sat: true), .baseline, pipeline: 0),
+        EngineCoSimTests.matrix2d(2, 2, mac(.s(8), .s(8), .s(17), sat: true), .booth, pipeline: 1),
+        // MixPE groups, and epilogues.
+        with(EngineCoSimTests.spec(.os, 2, 2, mac(.s(8), .s(4), .s(24)), .baseline, pipeline: 1), group: 4),
+        with(EngineCoSimTests.matrix2d(2, 3, mac(.s(8), .s(4), .s(18), sat: true), .baseline, pipeline: 0), group: 8),
+        with(EngineCoSimTests.spec(.os, 2, 2, mac(.s(8), .s(8), .s(32)), .baseline, pipeline: 1),
+             epilogue: Epilogue(multiplier: 1_518_500_250, shift: 38, zeroPoint: -3, rounding: .halfEven, out: .s(8), relu: true)),
+        with(EngineCoSimTests.spec(.is, 2, 2, mac(.s(8), .s(8), .s(24)), .baseline, pipeline: 0),
+             epilogue: Epilogue(multiplier: 3, shift: 2, zeroPoint: 5, rounding: .halfAway, out: .u(8))),
     ]
 
     @Test func rtlAndGoldenEqualNumpy() throws {
@@ -47,24 +115,41 @@ import Testing
         for (n, spec) in Self.designs.enumerated() {
             let shape = GemmShape(m: Int.random(in: 1...9, using: &g), k: Int.random(in: 1...40, using: &g), n: Int.random(in: 1...7, using: &g))
             let (a, b) = Operands.random(shape: shape, mac: spec.mac, seed: g.next(), sparsity: spec.engine.sparsity)
-            let (aPath, bPath, cPath) = ["a", "b", "c"].map { dir.appendingPathComponent("\($0)\(n).npy").path }.triple
-            try Npy.writeMatrix(a, dtype: Npy.dtype(for: spec.mac.a), path: aPath)
-            try Npy.writeMatrix(b, dtype: Npy.dtype(for: spec.mac.b), path: bPath)
-            let r = try Tools.run(python, [scriptPath.path, aPath, bPath, String(spec.mac.acc.bits), spec.mac.acc.signed ? "1" : "0", cPath],
-                                  in: dir, timeout: 120)
+            func path(_ name: String) -> String { dir.appendingPathComponent("\(name)\(n).npy").path }
+            let bValues = spec.mac.weights.maxExponent.map { HWType.s($0 + 2) } ?? spec.mac.b
+            try Npy.writeMatrix(a, dtype: Npy.dtype(for: spec.mac.a), path: path("a"))
+            try Npy.writeMatrix(b, dtype: Npy.dtype(for: bValues), path: path("b"))
+            var cfg: [String: Any] = ["a": path("a"), "b": path("b"), "c": path("c"), "bits": spec.mac.acc.bits,
+                                      "signed": spec.mac.acc.signed, "sat": spec.mac.saturating]
+            let (fa, fb) = try Operands.load(a: path("a"), b: path("b"), mac: spec.mac)   // as `hwgen sim --a --b` reads them
+            var ops = GemmOperands(a: fa, b: fb)
+            if let group = spec.group {
+                try Npy.writeMatrix(Operands.randomGroupScales(k: shape.k, n: shape.n, group: group, seed: g.next()), dtype: .uint8, path: path("e"))
+                ops.groupScales = try Npy.readMatrix(path: path("e"), role: "E", type: .s(64))
+                cfg["group"] = group
+                cfg["e"] = path("e")
+            }
+            if let e = spec.epilogue {
+                var ep: [String: Any] = ["rounding": e.rounding.rawValue, "zero_point": e.zeroPoint, "bits": e.out.bits,
+                                         "signed": e.out.signed, "relu": e.relu, "multiplier": e.multiplier, "shift": e.shift]
+                if e.perColumn {
+                    let scales = Operands.randomColumnScales(n: shape.n, sumBits: spec.mac.product.bits + 2, out: e.out, seed: g.next())
+                    try Npy.write(NpyArray(shape: [shape.n], dtype: .int64, values: scales.multipliers), path: path("m"))
+                    try Npy.write(NpyArray(shape: [shape.n], dtype: .int64, values: scales.shifts), path: path("s"))
+                    ops.columnScales = ColumnScales(multipliers: try Npy.readVector(path: path("m")), shifts: try Npy.readVector(path: path("s")))
+                    (ep["m"], ep["s"]) = (path("m"), path("s"))
+                }
+                cfg["epilogue"] = ep
+            }
+            let json = String(data: try JSONSerialization.data(withJSONObject: cfg, options: [.sortedKeys]), encoding: .utf8)!
+            let r = try Tools.run(python, [scriptPath.path, json], in: dir, timeout: 120)
             #expect(r.status == 0, "numpy: \(r.stderr)")
-            let numpy = try Npy.readMatrix(path: cPath, role: "C", type: .s(64))
-            // The RTL reads the same files back (`hwgen sim --a/--b` reads them this way).
-            let (fa, fb) = (try Npy.readMatrix(path: aPath, role: "A", type: spec.mac.a), try Npy.readMatrix(path: bPath, role: "B", type: spec.mac.b))
-            let label = "gemm \(shape) from .npy (seed \(seed))"
-            let (verdicts, runs) = try Flow.simulate(spec, a: fa, b: fb, label: label, simulators: [.icarus]) { print($0) }
-            #expect(GoldenGEMM.multiply(fa, fb, mac: spec.mac) == numpy, "\(label): golden differs from NumPy")
+            let numpy = try Npy.readMatrix(path: path("c"), role: "C", type: .s(64))
+            let label = "\(spec.name) gemm \(shape) from .npy (seed \(seed))"
+            let (verdicts, runs) = try Flow.simulate(spec, ops, label: label, simulators: [.icarus]) { print($0) }
+            #expect(Designs.expected(spec, ops) == numpy, "\(label): golden differs from NumPy")
             #expect(runs[0].c == numpy, "\(label): RTL differs from NumPy")
             #expect(verdicts[0].passed, "\(label)")
         }
     }
-}
-
-private extension Array {
-    var triple: (Element, Element, Element) { (self[0], self[1], self[2]) }
 }

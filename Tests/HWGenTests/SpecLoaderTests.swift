@@ -87,7 +87,7 @@ import Testing
                            source: "designs/my_array.yaml")
                 == "designs/my_array.yaml: engine.rows: 0 is out of range (allowed: 1...256)")
         #expect(Self.error(Self.variant(mac: "{ a: s4, b: s17, acc: s32 }"), source: "designs/w4.yaml")
-                == #"designs/w4.yaml: mac.b: "s17" is not a type (allowed: s2...s16, u2...u16)"#)
+                == #"designs/w4.yaml: mac.b: "s17" is not a weight type (allowed: s2...s16, u2...u16, ternary, p2...p5)"#)
         #expect(Self.error(Self.variant(mac: "{ a: s8, b: s8, acc: u32 }"))
                 == "designs/t.yaml: mac.acc: u32 cannot hold the signed products of s8 × s8 (allowed: s16...s48)")
         #expect(Self.error(Self.variant(mac: "{ a: u8, b: s8, acc: s12 }"))
@@ -95,7 +95,7 @@ import Testing
         #expect(Self.error(Self.variant(mac: "{ a: u8, b: u8, acc: u12 }"))
                 == "designs/t.yaml: mac.acc: u12 is narrower than the u16 product of u8 × u8 (allowed: s16...s48, u16...u48)")
         #expect(Self.error(Self.good + "\nfoo: 1\n")
-                == "designs/t.yaml: unknown field 'foo' (allowed: name, engine, mac, gemm, description)")
+                == "designs/t.yaml: unknown field 'foo' (allowed: name, engine, mac, gemm, epilogue, description)")
         #expect(Self.error(Self.variant(engine: "{ kind: systolic, dataflow: os, rows: 8, cols: 8, depth: 2 }"))
                 == "designs/t.yaml: engine: unknown field 'depth' (allowed: kind, dataflow, rows, cols, sparsity)")
         #expect(Self.error(Self.variant(engine: "{ kind: systolic, dataflow: is, rows: 4, cols: 4, sparsity: \"2:4\" }"))
@@ -129,14 +129,14 @@ import Testing
         #expect(Self.error(Self.variant(engine: "{ kind: tree, lanes: 8, width: 8, stages: 9 }"))
                 == "designs/t.yaml: engine.stages: 9 is out of range (allowed: 0...8)")
         #expect(Self.error("name: x\nengine: { kind: systolic, dataflow: os, rows: 8, cols: 8 }\n")
-                == "designs/t.yaml: mac: missing (allowed: a mapping with a, b, acc, kind, pipeline)")
+                == "designs/t.yaml: mac: missing (allowed: a mapping with a, b, acc, kind, pipeline, group)")
         #expect(Self.error(Self.variant(engine: "{ kind: systolic, dataflow: os, cols: 8 }"))
                 == "designs/t.yaml: engine.rows: missing (allowed: an integer in 1...256)")
         #expect(Self.error(Self.variant(name: "module"))
                 == #"designs/t.yaml: name: "module" is a Verilog/SystemVerilog keyword (allowed: any other identifier)"#)
         #expect(Self.error("", source: "e.yaml") == "e.yaml: the file is empty (allowed: a mapping with name, engine, mac)")
         #expect(Self.error("- a\n- b\n")
-                == "designs/t.yaml: expected a mapping, got a sequence (allowed: name, engine, mac, gemm, description)")
+                == "designs/t.yaml: expected a mapping, got a sequence (allowed: name, engine, mac, gemm, epilogue, description)")
     }
 
     @Test(arguments: ["\"8\"", "8.5", "true", "[8]", "{n: 8}", "", "null"])
@@ -178,7 +178,7 @@ import Testing
 
     @Test func accumulatorTypeRange() {
         #expect(Self.error(Self.variant(mac: "{ a: s8, b: s8, acc: s49 }"))
-                == #"designs/t.yaml: mac.acc: "s49" is not a type (allowed: s2...s48, u2...u48)"#)
+                == #"designs/t.yaml: mac.acc: "s49" is not an accumulator type (allowed: s2...s48, u2...u48, each wrapping or with sat appended (s24sat))"#)
     }
 
     @Test func syntaxErrorsNameFileLineAndColumn() throws {

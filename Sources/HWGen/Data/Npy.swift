@@ -75,6 +75,14 @@ public enum Npy {
 
     /// Reads a non-empty 2-D matrix whose every value fits `type`; `role` (e.g. "A") names it in messages.
     public static func readMatrix(path: String, role: String, type: HWType) throws -> IntMatrix {
+        let range = "\(type.minValue)...\(type.maxValue.map(String.init) ?? String(UInt64.max))"
+        return try readMatrix(path: path, role: role, what: type.tag, allowed: range, accepts: type.contains)
+    }
+
+    /// Reads a non-empty 2-D matrix whose every value `accepts`; messages say the value does not
+    /// fit `what` and list `allowed`.
+    public static func readMatrix(path: String, role: String, what: String, allowed: String,
+                                  accepts: (Int64) -> Bool) throws -> IntMatrix {
         let array = try read(path: path)
         let shape = tuple(array.shape)
         guard array.shape.count == 2 else {
@@ -84,12 +92,21 @@ public enum Npy {
         guard rows > 0, cols > 0 else {
             throw HWGenError.badInput("\(path): shape \(shape) is empty (allowed: \(role) with at least 1 row and 1 column)")
         }
-        if let i = array.values.firstIndex(where: { !type.contains($0) }) {
-            let range = "\(type.minValue)...\(type.maxValue.map(String.init) ?? String(UInt64.max))"
+        if let i = array.values.firstIndex(where: { !accepts($0) }) {
             throw HWGenError.badInput(
-                "\(path): value \(array.values[i]) at [\(i / cols), \(i % cols)] does not fit \(type) (allowed: \(range))")
+                "\(path): value \(array.values[i]) at [\(i / cols), \(i % cols)] does not fit \(what) (allowed: \(allowed))")
         }
         return IntMatrix(rows: rows, cols: cols, data: array.values)
+    }
+
+    /// Reads a non-empty vector of integers: shape (N,), (1, N) or (N, 1).
+    public static func readVector(path: String) throws -> [Int64] {
+        let array = try read(path: path)
+        let shape = tuple(array.shape)
+        guard array.shape.count == 1 || (array.shape.count == 2 && array.shape.contains(1)), !array.values.isEmpty else {
+            throw HWGenError.badInput("\(path): shape \(shape) is not a non-empty vector (allowed: (N,), (1, N) or (N, 1))")
+        }
+        return array.values
     }
 
     /// Writes a matrix as a 2-D array of `dtype`.

@@ -58,7 +58,8 @@ public enum Operands {
     public static func random(shape: GemmShape, mac: MACTypes, seed: UInt64, sparsity: Sparsity? = nil) -> (a: IntMatrix, b: IntMatrix) {
         var rng = SplitMix64(state: seed)
         let a = (0..<shape.m * shape.k).map { _ in rng.next(mac.a) }
-        let b = (0..<shape.k * shape.n).map { _ in rng.next(mac.b) }
+        // Coded weights: a code drawn uniformly, as its value.
+        let b = (0..<shape.k * shape.n).map { _ in mac.weights.decode(rng.next(mac.b)) }
         var mb = IntMatrix(rows: shape.k, cols: shape.n, data: b)
         if let p = sparsity {
             for col in 0..<shape.n {
@@ -72,6 +73,23 @@ public enum Operands {
         return (IntMatrix(rows: shape.m, cols: shape.k, data: a), mb)
     }
 
+    /// Random group exponents for K × N with groups of `group`: ⌈K/G⌉ × N values in 0…7.
+    public static func randomGroupScales(k: Int, n: Int, group: Int, seed: UInt64) -> IntMatrix {
+        var rng = SplitMix64(state: seed ^ 0x6772_6F75_7073)
+        let rows = (k + group - 1) / group
+        return IntMatrix(rows: rows, cols: n, data: (0..<rows * n).map { _ in Int64(rng.next() % 8) })
+    }
+
+    /// Random per-column epilogue scales for N columns: M in [2^30, 2^31), and n around the shift
+    /// that maps a sum of about `sumBits` bits onto `out` (within ±2, so some results saturate).
+    public static func randomColumnScales(n: Int, sumBits: Int, out: HWType, seed: UInt64) -> ColumnScales {
+        var rng = SplitMix64(state: seed ^ 0x7363_616C_6573)
+        let base = sumBits + 31 - out.bits
+        let m = (0..<n).map { _ in Int64(1 << 30) + Int64(rng.next() % (1 << 30)) }
+        let s = (0..<n).map { _ in Int64(min(63, max(0, base - 2 + Int(rng.next() % 5)))) }
+        return ColumnScales(multipliers: m, shifts: s)
+    }
+
     /// Loads A and B, checking their values fit `mac.a`/`mac.b`, that A's columns match B's rows,
     /// and the ``GemmShape`` size limits.
     public static func load(a: String, b: String, mac: MACTypes) throws -> (IntMatrix, IntMatrix) {
@@ -79,7 +97,8 @@ public enum Operands {
         if let problem = GemmShape.limitProblem([("M", ma.rows), ("K", ma.cols)]) {
             throw HWGenError.badInput("\(a): shape \(Npy.tuple([ma.rows, ma.cols])): \(problem)")
         }
-        let mb = try Npy.readMatrix(path: b, role: "B", type: mac.b)
+        let mb = mac.weights == .integer ? try Npy.readMatrix(path: b, role: "B", type: mac.b)
+            : try Npy.readMatrix(path: b, role: "B", what: mac.bTag, allowed: mac.weights.allowedValues, accepts: mac.containsB)
         let shapeB = Npy.tuple([mb.rows, mb.cols])
         guard mb.rows == ma.cols else {
             throw HWGenError.badInput(

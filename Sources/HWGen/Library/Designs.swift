@@ -1,8 +1,16 @@
 /// Maps a design spec to its engine: the generator, the golden cycle model and SCALE-Sim's
 /// estimate. This is the one place that switches on the engine kind and dataflow.
 public enum Designs {
-    /// The engine generator for `spec`.
+    /// The engine generator for `spec`: with a per-tensor `epilogue:` and no `gemm:`, its results
+    /// pass through the epilogue (a `gemm:` design's controller applies it instead).
     public static func engine(for spec: DesignSpec) -> any Engine {
+        let core = coreEngine(for: spec)
+        guard spec.gemm == nil, let e = spec.epilogue else { return core }
+        return RequantizedEngine(core: core, epilogue: e, accumulator: spec.mac.acc)
+    }
+
+    /// The engine without an epilogue.
+    public static func coreEngine(for spec: DesignSpec) -> any Engine {
         let e = spec.engine, mac = spec.macConfig
         switch (e.kind, e.dataflow) {
         case (.systolic, .os): return SystolicOS(rows: e.rows, cols: e.cols, mac: mac)
@@ -17,7 +25,7 @@ public enum Designs {
     /// The buffered GEMM engine around the array, when the spec has a `gemm:` section.
     public static func gemmEngine(for spec: DesignSpec) -> GemmEngine? {
         guard let g = spec.gemm else { return nil }
-        return GemmEngine(array: engine(for: spec), types: spec.mac, aWords: g.aWords, bWords: g.bWords, cWords: g.cWords,
+        return GemmEngine(array: coreEngine(for: spec), types: spec.mac, aWords: g.aWords, bWords: g.bWords, cWords: g.cWords,
                           doubleBuffer: g.doubleBuffer)
     }
 
@@ -30,6 +38,48 @@ public enum Designs {
     /// Checked Verilog for `spec`: one file per module, children first.
     public static func verilog(for spec: DesignSpec) throws -> [VerilogFile] {
         try Verilog.emit(module(for: spec))
+    }
+
+    /// What the golden model says the design delivers for `ops`: C, requantized when the spec
+    /// has an epilogue.
+    public static func expected(_ spec: DesignSpec, _ ops: GemmOperands) -> IntMatrix {
+        let c = GoldenGEMM.multiply(ops.a, ops.b, mac: spec.mac, group: spec.group, scales: ops.groupScales)
+        return spec.epilogue.map { GoldenEpilogue.apply(c, $0, columns: ops.columnScales) } ?? c
+    }
+
+    /// Checks everything a run consumes beyond A and B: group exponents (⌈K/G⌉ × N, 0…15) exactly
+    /// when the spec has `mac.group`, per-column scales (N each) exactly when its epilogue has
+    /// `per_column`; then ``checkOperands(_:a:b:bName:)``.
+    public static func checkOperands(_ spec: DesignSpec, _ ops: GemmOperands, bName: String = "B") throws {
+        let (k, n) = (ops.a.cols, ops.b.cols)
+        switch (spec.group, ops.groupScales) {
+        case (nil, nil): break
+        case (nil, _?): throw HWGenError.badInput("--group-scales: \(spec.source) has no mac.group (allowed: omit --group-scales)")
+        case (let g?, nil): throw HWGenError.badInput("\(spec.source): mac.group \(g) needs group exponents (--group-scales E.npy, ⌈K/\(g)⌉ × N)")
+        case (let g?, let e?):
+            guard e.rows == ceilDiv(k, g), e.cols == n else {
+                throw HWGenError.badInput("--group-scales: shape (\(e.rows), \(e.cols)) does not match K = \(k), N = \(n) (allowed: (\(ceilDiv(k, g)), \(n)) for groups of \(g))")
+            }
+            let range = 0...Int64((1 << MACConfig.exponentType.bits) - 1)
+            if let i = e.data.firstIndex(where: { !range.contains($0) }) {
+                throw HWGenError.badInput("--group-scales: exponent \(e.data[i]) at [\(i / e.cols), \(i % e.cols)] is out of range (allowed: \(range))")
+            }
+        }
+        let perColumn = spec.epilogue?.perColumn == true
+        switch (perColumn, ops.columnScales) {
+        case (false, nil): break
+        case (false, _?): throw HWGenError.badInput("--multipliers/--shifts: \(spec.source) has no epilogue with per_column: true (allowed: omit them)")
+        case (true, nil): throw HWGenError.badInput("\(spec.source): epilogue.per_column needs --multipliers M.npy and --shifts S.npy (N values each)")
+        case (true, let c?):
+            for (what, values, range) in [("--multipliers", c.multipliers, Epilogue.multiplierRange),
+                                          ("--shifts", c.shifts, 0...Int64(Epilogue.shiftRange.upperBound))] {
+                guard values.count == n else { throw HWGenError.badInput("\(what): \(values.count) values for N = \(n) columns (allowed: exactly \(n))") }
+                if let i = values.firstIndex(where: { !range.contains($0) }) {
+                    throw HWGenError.badInput("\(what): value \(values[i]) at [\(i)] is out of range (allowed: \(range))")
+                }
+            }
+        }
+        try checkOperands(spec, a: ops.a, b: ops.b, bName: bName)
     }
 
     /// Checks operands against what the engine requires of them (B's N:M pattern); the message
@@ -59,7 +109,8 @@ public enum Designs {
     /// or with `gemm:` from `start` to `done`. Where the count depends on B
     /// (``skipsZeroDigits(_:)``) and `b` is nil, the most it can be (every digit nonzero).
     public static func goldenCycles(_ spec: DesignSpec, shape s: GemmShape, b: IntMatrix? = nil) -> Int {
-        let bare = engineCycles(spec, shape: s, b: b)
+        // The group stage adds a cycle to every result, the epilogue its two stages.
+        let bare = engineCycles(spec, shape: s, b: b) + (spec.group == nil ? 0 : 1) + (spec.epilogue == nil ? 0 : EpilogueUnit.latency)
         return spec.gemm == nil ? bare : GoldenTiming.gemmCycles(engineCycles: bare)
     }
 

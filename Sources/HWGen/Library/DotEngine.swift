@@ -71,7 +71,7 @@ public struct DotEngine: Engine {
     /// One lane: `dot` of a k-element row and column, pipelined, `u(acc)` or (booth) two rows.
     public var lane: Module {
         let t = mac.types, w = t.acc.bits, unit = MACUnit(mac)
-        let booth = mac.kind != .baseline          // rows in one carry-save tree (booth and bitserial)
+        let booth = mac.kind == .booth || mac.kind == .bitserial   // rows in one carry-save tree
         let serial = mac.kind == .bitserial
         let name = (sparsity.map { "sdot\(k)_\($0.n)of\($0.m)" } ?? "dot\(k)") + "_\(mac.kind.rawValue)_s\(stages)_\(t.tag)"
         let what = sparsity.map { "Sum of \(k) products b_i * a[group(i) * \($0.m) + idx_i] (\($0) sparse weights)" } ?? "Sum of \(k) products a_i*b_i"
@@ -98,6 +98,8 @@ public struct DotEngine: Engine {
                     // pair (two registers per product instead of one per row).
                     let pp = MACUnit.boothRows(mb, a[i], b[i], width: w, prefix: "p\(i)_booth")
                     rows += stages > 0 ? CarrySave.reduce(pp, width: w, mb, prefix: "p\(i)_pp").rows : pp
+                } else if mac.kind == .shiftadd {
+                    rows.append(MACUnit.shiftAddProduct(mb, a[i], b[i], t, prefix: "p\(i)_"))
                 } else {
                     rows.append(mb.wire("p\(i)", a[i] * b[i]))
                 }

@@ -51,8 +51,11 @@ public protocol Engine: Sendable {
     var summary: String { get }
     /// The top module, named `name`.
     func module(name: String, origin: String?) -> Module
-    /// The beats and result order of the GEMM A·B (operands already range-checked).
+    /// The beats and result order of the GEMM A·B (operands already range-checked; B as its
+    /// wires carry it, ``MACTypes/encodeB(_:)``).
     func stimulus(a: IntMatrix, b: IntMatrix) -> Stimulus
+    /// The same with everything else a run consumes (group exponents); by default A and B only.
+    func stimulus(_ ops: GemmOperands) -> Stimulus
     /// How ``GemmEngine`` feeds the engine from its buffers, or nil when it cannot.
     var gemmFeed: GemmFeed? { get }
 }
@@ -120,6 +123,8 @@ public struct StationaryFeed: Sendable {
 }
 
 extension Engine {
+    public func stimulus(_ ops: GemmOperands) -> Stimulus { stimulus(a: ops.a, b: ops.b) }
+
     /// No buffered GEMM wrapper unless the engine says how to feed it.
     public var gemmFeed: GemmFeed? { nil }
 }

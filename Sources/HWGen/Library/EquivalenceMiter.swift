@@ -12,8 +12,13 @@ public struct EquivalenceMiter: Sendable {
 
     public init(_ config: MACConfig) { unit = MACUnit(config) }
 
-    /// The reference: behavioural `acc + a*b`, no pipeline.
-    public var reference: MACUnit { MACUnit(MACConfig(unit.config.types)) }
+    /// The reference: behavioural `acc + a*b`, no pipeline; ternary and power-of-two weights
+    /// decoded to their values first.
+    public var reference: MACUnit {
+        let t = unit.config.types
+        guard let e = t.weights.maxExponent else { return MACUnit(MACConfig(t)) }
+        return MACUnit(MACConfig(MACTypes(a: t.a, b: .s(e + 2), acc: t.acc, saturating: t.saturating)))
+    }
 
     /// First cycle (0-based) in which `ok` is checked: every aligned output is then defined by inputs.
     public var checkFrom: Int { unit.elementCycles - 1 + unit.latency + (unit.splitBit == nil ? 0 : 1) }
@@ -28,7 +33,8 @@ public struct EquivalenceMiter: Sendable {
                                                     "b": unit.serializeB(m, b, load: Value.constant(1, .bit), prefix: "b"),
                                                     "first": first]
                 let dut = m.instance(unit.module, "dut", ports)["acc"].asUnsigned
-                let ref = m.instance(reference.module, "golden_mac", ["a": a, "b": b, "first": first])["acc"].asUnsigned
+                let ref = m.instance(reference.module, "golden_mac", ["a": a, "b": MACUnit.decodedWeight(m, b, t.weights),
+                                                                      "first": first])["acc"].asUnsigned
                 unit.compare(m, unit: dut, reference: ref, width: w)
                 return
             }

@@ -23,10 +23,14 @@ public struct GemmEngine: Sendable {
     public let bWords: Int
     public let cWords: Int
     public let doubleBuffer: Bool
+    /// Requantization of each result on its way into the C buffer, or nil.
+    public let epilogue: Epilogue?
 
     /// nil when the engine has no ``GemmFeed``.
-    public init?(array: any Engine, types: MACTypes, aWords: Int, bWords: Int, cWords: Int, doubleBuffer: Bool) {
+    public init?(array: any Engine, types: MACTypes, aWords: Int, bWords: Int, cWords: Int, doubleBuffer: Bool,
+                 epilogue: Epilogue? = nil) {
         guard let feed = array.gemmFeed else { return nil }
+        self.epilogue = epilogue
         self.array = array
         self.types = types
         self.feed = feed
@@ -66,6 +70,28 @@ public struct GemmEngine: Sendable {
     /// Width of `cfg_m`, `cfg_k`, `cfg_n`.
     public static let dimBits = 16
 
+    /// Type of a C word: the epilogue's output, else the accumulator.
+    public var cType: HWType { epilogue?.out ?? types.acc }
+
+    /// Cycles the epilogue adds to every result: its stages, and with per-column scales the
+    /// registered read of the column's M and n.
+    public var epilogueLatency: Int { epilogue.map { EpilogueUnit.latency + ($0.perColumn ? 1 : 0) } ?? 0 }
+
+    /// The most columns N any GEMM that fits the buffers can have (the per-column table's reach).
+    public var maxColumns: Int {
+        switch feed {
+        case .tiles(let f): return min(cDepth / f.resultsPerTile, bDepth) * f.tileCols
+        case .stationary(let f): return f.weightsStationary ? cDepth / f.tileBeats * f.cols : cDepth
+        }
+    }
+
+    /// Entries of the per-column scale table (`ep_waddr` addresses them): a power of two ≥ ``maxColumns``.
+    public var columnTableDepth: Int {
+        var d = 2
+        while d < min(maxColumns, 1 << Self.dimBits) { d *= 2 }
+        return d
+    }
+
     /// Words per bank A·B needs: (A, B, C), each with how it is counted.
     private func need(m: Int, k: Int, n: Int) -> (a: (Int, String), b: (Int, String), c: (Int, String)) {
         switch feed {
@@ -91,6 +117,9 @@ public struct GemmEngine: Sendable {
         if w.a.0 > aDepth { return "A needs \(w.a.0) words per bank (\(w.a.1)), the buffer has \(aDepth) (a_words \(aWords) / \(aBanks) banks)" }
         if w.b.0 > bDepth { return "B needs \(w.b.0) words per bank (\(w.b.1)), the buffer has \(bDepth) (b_words \(bWords) / \(bBanks) banks)" }
         if w.c.0 > cDepth { return "C needs \(w.c.0) words per bank (\(w.c.1)), the buffer has \(cDepth) (c_words \(cWords) / \(cBanks) banks)" }
+        if epilogue?.perColumn == true && n > columnTableDepth {
+            return "the per-column scale table holds \(columnTableDepth) columns, N is \(n)"
+        }
         return nil
     }
 
@@ -183,6 +212,11 @@ public struct GemmEngine: Sendable {
             let aWe = m.input("a_we", .bit), aWaddr = m.input("a_waddr", .u(aBits)), aWdata = m.input("a_wdata", .u(A * t.a.bits))
             let bWe = m.input("b_we", .bit), bWaddr = m.input("b_waddr", .u(bBits)), bWdata = m.input("b_wdata", .u(B * bWordType.bits))
             let cRaddr = m.input("c_raddr", .u(cBits))
+            let tableBits = bitsFor(columnTableDepth - 1)
+            let table = epilogue.flatMap { $0.perColumn ? $0 : nil }.map { _ in
+                (we: m.input("ep_we", .bit), addr: m.input("ep_waddr", .u(tableBits)),
+                 mult: m.input("ep_wmult", Epilogue.multiplierType), shift: m.input("ep_wshift", Epilogue.shiftType))
+            }
 
             // Controller state.
             let busy = m.register("busy", .bit, reset: 0)
@@ -245,16 +279,51 @@ public struct GemmEngine: Sendable {
             let out = m.instance(engine, "array", ports)
             inReady.drive(out["in_ready"])
 
+            // Results as they reach the C banks: with an epilogue, requantized (and later).
+            var captured: [(valid: Value, data: Value)] = (0..<L).map { l in (out["out_valid"][l], lane(out["out_data"], l, t.acc)) }
+            if let ep = epilogue {
+                let unit = EpilogueUnit(ep, input: t.acc).module
+                var columns: [Value] = []
+                var scales: (mult: MemoryHandle, shift: MemoryHandle)? = nil
+                if let table {
+                    // The host writes M and n of column c at c; each lane looks up its result's column.
+                    let mult = m.memory("ep_mult", Epilogue.multiplierType, depth: columnTableDepth)
+                    let shift = m.memory("ep_shift", Epilogue.shiftType, depth: columnTableDepth)
+                    mult.write(table.addr, table.mult, enable: table.we)
+                    shift.write(table.addr, table.shift, enable: table.we)
+                    scales = (mult, shift)
+                    columns = resultColumns(m, captured.map(\.valid), go: go, mExtent: mReg.value, nExtent: nReg.value)
+                }
+                captured = captured.enumerated().map { l, c in
+                    var ports: [String: Value] = ["acc": c.data]
+                    var valid = c.valid
+                    if let scales {
+                        // A registered read of the column's M and n (0 beyond N: padding), with acc a cycle later.
+                        let col = columns[l]
+                        let inRange = m.delay(col < nReg.value, "ep_in_range\(l)")
+                        let q = (m.delay(scales.mult[col.bits(tableBits - 1, 0)], "ep_mult_q\(l)", reset: nil),
+                                 m.delay(scales.shift[col.bits(tableBits - 1, 0)], "ep_shift_q\(l)", reset: nil))
+                        ports = ["acc": m.delay(c.data, "ep_acc\(l)", reset: nil),
+                                 "mult": inRange.select(q.0, Value.constant(0, Epilogue.multiplierType)),
+                                 "shift": inRange.select(q.1, Value.constant(0, Epilogue.shiftType))]
+                        valid = m.delay(valid, "ep_valid\(l)_d0")
+                    }
+                    let y = m.instance(unit, "epilogue\(l)", ports)["y"]
+                    for k in 0..<EpilogueUnit.latency { valid = m.delay(valid, "ep_valid\(l)_d\(k + 1)") }
+                    return (valid, y)
+                }
+            }
+
             // C banks: lane l's results in order; the run is done when every lane has them all.
             var cData: [Value] = [], complete: [Value] = []
             for l in 0..<L {
-                let valid = out["out_valid"][l]
+                let valid = captured[l].valid
                 let count = m.register("c_count\(l)", .u(cBits + 1), reset: nil)
                 let after = m.wire("c_count\(l)_next", (count + valid.extended(to: .u(1))).wrapped(to: count.type))
                 count.next(go.select(Value.constant(0, count.type), after), enable: go | valid)
-                let bank = m.memory("c_bank\(l)", t.acc, depth: cDepth * sets)
-                bank.write(address(runSel, count.value.bits(cBits - 1, 0)), lane(out["out_data"], l, t.acc), enable: valid)
-                let q = m.register("c_q\(l)", t.acc, reset: nil)
+                let bank = m.memory("c_bank\(l)", cType, depth: cDepth * sets)
+                bank.write(address(runSel, count.value.bits(cBits - 1, 0)), captured[l].data, enable: valid)
+                let q = m.register("c_q\(l)", cType, reset: nil)
                 q.next(bank[address(readSel, cRaddr)])
                 cData.append(q.value.asUnsigned)
                 complete.append(after == expected)
@@ -268,6 +337,50 @@ public struct GemmEngine: Sendable {
         }
         top.origin = origin
         return top
+    }
+
+    /// Per output lane, the column of C of the result on the lane in this cycle (counted over the
+    /// lane's results since `go`, in the order ``hostData(a:b:)`` maps them).
+    private func resultColumns(_ m: ModuleBuilder, _ valid: [Value], go: Value, mExtent: Value, nExtent: Value) -> [Value] {
+        let dim = HWType.u(Self.dimBits)
+        func zero(_ t: HWType) -> Value { Value.constant(0, t) }
+        /// A counter stepping by `step` on `tick`, back to 0 after it reaches `extent` − step (or
+        /// beyond); returns its value and whether it wraps on this tick.
+        func counter(_ name: String, step: Int, extent: Value, tick: Value) -> (value: Value, wraps: Value) {
+            let r = m.register(name, dim, reset: nil)
+            let wraps = m.wire("\(name)_wraps", (r + step) >= extent)
+            r.next(go.select(zero(dim), wraps.select(zero(dim), (r + step).wrapped(to: dim))), enable: go | tick)
+            return (r.value, wraps)
+        }
+        return valid.enumerated().map { l, v in
+            switch feed {
+            case .tiles(let f):
+                // Result n of a tile sits at column offset resultAt(l, n).col of the tile's columns.
+                let n = counter("ep_n\(l)", step: 1, extent: Value.constant(Int64(f.resultsPerTile), dim), tick: v)
+                let base = counter("ep_col_base\(l)", step: f.tileCols, extent: nExtent, tick: v & n.wraps)
+                let offsets = (0..<f.resultsPerTile).map { f.resultAt(l, $0).col }
+                let offset: Value
+                if offsets.enumerated().allSatisfy({ $0.offset == $0.element }) {
+                    offset = n.value
+                } else if Set(offsets).count == 1 {
+                    offset = Value.constant(Int64(offsets[0]), dim)
+                } else {
+                    offset = DotEngine.pick(offsets.map { Value.constant(Int64($0), dim) }, n.value)
+                }
+                return m.wire("ep_col\(l)", (base.value + offset).wrapped(to: dim))
+            case .stationary(let f):
+                let e = counter("ep_e\(l)", step: 1, extent: Value.constant(Int64(f.tileBeats), dim), tick: v)
+                if f.weightsStationary {
+                    // Column s·C + l: s advances after every chunk of the streamed rows.
+                    let chunk = counter("ep_x\(l)", step: f.tileBeats, extent: mExtent, tick: v & e.wraps)
+                    let base = counter("ep_col_base\(l)", step: f.cols, extent: nExtent, tick: v & e.wraps & chunk.wraps)
+                    return m.wire("ep_col\(l)", (base.value + l).wrapped(to: dim))
+                }
+                // IS streams B's columns: column x·P + e of the chunk x.
+                let chunk = counter("ep_x\(l)", step: f.tileBeats, extent: nExtent, tick: v & e.wraps)
+                return m.wire("ep_col\(l)", (chunk.value + e.value).wrapped(to: dim))
+            }
+        }
     }
 
     /// Inputs every controller gets: the start pulse, the beat taken, and M, K, N.

@@ -18,7 +18,7 @@ public struct MACUnit: Sendable {
     private var t: MACTypes { config.types }
 
     /// Cycles from an element at the inputs to the (lower part of the) sum on `acc`.
-    public var latency: Int { config.pipeline >= 1 ? 2 : 1 }
+    public var latency: Int { (config.pipeline >= 1 ? 2 : 1) + (config.group == nil ? 0 : 1) }
 
     /// Cycles per element: one per Booth digit of `b` for `bitserial`, else 1.
     public var elementCycles: Int { config.elementCycles }
@@ -70,25 +70,125 @@ public struct MACUnit: Sendable {
         return load.select(digits[0], rest.value.bits(2, 0))
     }
 
-    /// The unit `mac_<kind>_p<pipeline>_<a>_<b>_<acc>`.
+    /// The unit `mac_<kind>_p<pipeline>_<a>_<b>_<acc>[_g<G>]`.
+    ///
+    /// With ``MACConfig/group`` it has three more inputs: `gstart` (the element starts a group;
+    /// `first` does too), `gend` (the element ends a group) and `e` (that group's exponent, with
+    /// `gend`). An inner unit sums the group's products exactly; one cycle after a group's sum is
+    /// complete, it is shifted left by `e` and added (wrapping or clamping) into `acc`, which
+    /// starts over with the first group after `first`. ``latency`` includes that cycle.
     public var module: Module {
-        let doc = "acc <= first ? a*b : acc + a*b (wraps to \(t.acc)); \(config.kind.rawValue), "
+        if let group = groupModule { return group }
+        let overflow = t.saturating ? "clamps to" : "wraps to"
+        let doc = "acc <= first ? a*b : acc + a*b (\(overflow) \(t.acc)); \(config.kind.rawValue), "
             + "pipeline \(config.pipeline), latency \(latency)" + (splitBit.map { ", acc[\(t.acc.bits - 1):\($0)] one cycle later" } ?? "") + "."
         return Module("mac_\(config.tag)", doc: doc) { m in
             let a = m.input("a", aLane), b = m.input("b", bLane), first = m.input("first", .bit)
             switch config.kind {
-            case .baseline: accumulate(m, m.wire("product", a * b), first)
+            case .baseline: m.output("acc", accumulate(m, m.wire("product", a * b), first))
+            case .booth where t.saturating:
+                // A saturating sum needs each product whole: the Booth rows are added up first.
+                let rows = CarrySave.reduce(Self.boothRows(m, a, b, width: t.acc.bits), width: t.acc.bits, m, prefix: "pp").rows
+                let sum = m.wire("product_sum", Self.rowSum(rows, bits: t.acc.bits))
+                m.output("acc", accumulate(m, m.wire("product", t.product.signed ? sum.asSigned : sum), first))
             case .booth: m.output("acc", booth(m, first, rows: Self.boothRows(m, a, b, width: t.acc.bits)).sum)
-            case .bitserial: bitserial(m, a, b, first)
+            case .bitserial: m.output("acc", accumulate(m, Self.digitRow(m, a, b), first))
+            case .shiftadd: m.output("acc", accumulate(m, Self.shiftAddProduct(m, a, b, t), first))
             }
         }
+    }
+
+    /// The group-dequantizing unit: an exact inner sum per group, shifted and accumulated.
+    private var groupModule: Module? {
+        guard let g = config.group, let sumType = config.groupSum else { return nil }
+        let inner = MACUnit(MACConfig(t.withAccumulator(sumType), kind: config.kind,
+                                      pipeline: config.pipeline))
+        let overflow = t.saturating ? "clamped to" : "wrapping to"
+        let doc = "acc += (Σ of a group of up to \(g) products) << e, \(overflow) \(t.acc); \(config.kind.rawValue), "
+            + "pipeline \(config.pipeline), latency \(latency)."
+        return Module("mac_\(config.tag)", doc: doc) { m in
+            let a = m.input("a", aLane), b = m.input("b", bLane), first = m.input("first", .bit)
+            let gstart = m.input("gstart", .bit), gend = m.input("gend", .bit), e = m.input("e", MACConfig.exponentType)
+            let sum = m.instance(inner.module, "group_sum", ["a": a, "b": b, "first": first | gstart])["acc"]
+            // The flags and exponent of the element whose group sum is now on `sum`.
+            func lag(_ v: Value, _ name: String, reset: Int64? = 0) -> Value {
+                (0..<inner.latency).reduce(v) { x, k in m.delay(x, "\(name)_d\(k + 1)", reset: reset) }
+            }
+            let (ended, began, exp) = (lag(gend, "gend"), lag(first, "first"), lag(e, "e", reset: nil))
+            // `fresh`: the output restarted (a `first`) and has not taken a group yet.
+            let fresh = m.register("fresh", .bit, reset: 0)
+            fresh.next(began.select(~ended, ended.select(Value.constant(0, .bit), fresh.value)))
+            let maxE = (1 << MACConfig.exponentType.bits) - 1
+            let shifted = m.wire("shifted", Self.shiftedLeft(sum, by: exp, max: maxE))
+            let acc = m.register("acc", t.acc, reset: nil)
+            let base = Self.cleared(acc.value, began | fresh)
+            if t.saturating {
+                acc.next(m.wire("acc_sum", base + shifted).saturated(to: t.acc), enable: ended)
+            } else {
+                acc.next(Self.modulo(base + shifted, bits: t.acc.bits).wrapped(to: t.acc), enable: ended)
+            }
+            m.output("acc", acc)
+        }
+    }
+
+    /// `v` · 2^by for a variable `by` in 0…max, exact (by a mux of the shifted copies).
+    static func shiftedLeft(_ v: Value, by: Value, max: Int) -> Value {
+        let n = v.type.bits + max
+        let copies = (0...max).map { s -> Value in
+            let raw = s == 0 ? v : concat([v.asUnsigned, Value.constant(0, .u(s))])
+            let typed = v.type.signed ? raw.asSigned : raw
+            return typed.extended(to: HWType(bits: n, signed: v.type.signed))
+        }
+        return DotEngine.pick(copies, by)
+    }
+
+    /// The value of a weight code `b` as `s(max e + 2)` (for references; the unit never decodes).
+    static func decodedWeight(_ m: ModuleBuilder, _ b: Value, _ weights: WeightFormat) -> Value {
+        if weights == .ternary { return m.wire("b_value", (b == -2).select(Value.constant(0, .s(2)), b)) }   // `10` reads as 0
+        guard case .powerOfTwo(let n) = weights else { return b }
+        let e = weights.maxExponent!, type = HWType.s(e + 2)
+        let values = (0..<(1 << n)).map { code -> Value in
+            let f = code & ((1 << (n - 1)) - 1), neg = code >> (n - 1) == 1
+            let v: Int64 = f == 0 ? 0 : (neg ? -1 : 1) << Int64(f - 1)
+            return Value.constant(v, type)
+        }
+        return m.wire("b_value", DotEngine.pick(values, b))
+    }
+
+    /// ±a·2^e for a ternary or power-of-two weight code `b`, `s(a bits + 1 + max e)`: the
+    /// selected (shifted) a, ones' complemented and incremented when the sign bit is set.
+    static func shiftAddProduct(_ m: ModuleBuilder, _ a: Value, _ b: Value, _ t: MACTypes, prefix: String = "") -> Value {
+        let product = t.product
+        let signed = a.extended(to: .s(WidthRules.signedBits(a.type)))
+        let (neg, magnitude): (Value, Value)
+        switch t.weights {
+        case .ternary:
+            // Code = the value as s2: bit 1 is the sign, bit 0 says nonzero.
+            neg = b[1]
+            magnitude = b[0].select(signed.extended(to: product), Value.constant(0, product))
+        case .powerOfTwo(let n):
+            // {sign, f}: f = 0 is zero, else the magnitude is 2^(f − 1).
+            neg = b[n - 1]
+            let f = b.bits(n - 2, 0)
+            let copies = (0..<(1 << (n - 1))).map { code -> Value in
+                guard code > 0 else { return Value.constant(0, product) }
+                let raw = code == 1 ? signed : concat([signed.asUnsigned, Value.constant(0, .u(code - 1))]).asSigned
+                return raw.extended(to: product)
+            }
+            magnitude = DotEngine.pick(copies, f)
+        case .integer:
+            preconditionFailure("shiftadd takes ternary or power-of-two weights")
+        }
+        let selected = m.wire("\(prefix)selected", magnitude)
+        let ones = m.wire("\(prefix)ones", (selected.asUnsigned ^ replicate(m.wire("\(prefix)neg", neg), product.bits)).asSigned)
+        return m.wire("\(prefix)product", (ones + neg).wrapped(to: product))
     }
 
     /// Types of the rows a `booth` unit (its Booth partial products, each `u(acc bits)`) or a
     /// `bitserial` unit (one signed digit row) adds to its accumulator per cycle; empty for `baseline`.
     public var rowTypes: [HWType] {
         switch config.kind {
-        case .baseline: return []
+        case .baseline, .shiftadd: return []
         case .bitserial: return [.s(aLane.bits + 2)]
         case .booth:
             var n = 0
@@ -107,14 +207,15 @@ public struct MACUnit: Sendable {
         return Module("mac_rows_\(config.tag)", doc: "\(config) with its product rows as inputs.") { m in
             let first = m.input("first", .bit)
             let rows = rowTypes.enumerated().map { m.input("row\($0)", $1) }
-            if config.kind == .booth { m.output("acc", booth(m, first, rows: rows).sum) } else { accumulate(m, rows[0], first) }
+            m.output("acc", config.kind == .booth ? booth(m, first, rows: rows).sum : accumulate(m, rows[0], first))
         }
     }
 
     // MARK: - Binary accumulator: acc + a*b (baseline) or acc ± digit·a (bitserial)
 
-    /// `acc <= (first ? 0 : acc) + product`, pipelined and split as configured.
-    private func accumulate(_ m: ModuleBuilder, _ product: Value, _ first: Value) {
+    /// `acc <= (first ? 0 : acc) + product`, pipelined and split as configured, wrapping or
+    /// (saturating accumulator) clamping; returns the sum.
+    private func accumulate(_ m: ModuleBuilder, _ product: Value, _ first: Value) -> Value {
         let w = t.acc.bits
         var product = product
         var clear = first
@@ -127,6 +228,13 @@ public struct MACUnit: Sendable {
         let wide = product.extended(to: HWType(bits: max(w, product.type.bits), signed: product.type.signed))
         guard let h = splitBit else {
             let acc = m.register("acc", t.acc, reset: nil), p = wide.wrapped(to: t.acc)
+            if t.saturating {
+                // Clamp the exact sum (the product is at most as wide as the accumulator).
+                let sum = m.wire("acc_sum", (config.pipeline == 0 ? Self.cleared(acc.value, clear) : acc.value) + wide)
+                let clamped = sum.saturated(to: t.acc)
+                acc.next(config.pipeline == 0 ? clamped : clear.select(p, clamped))
+                return acc.value
+            }
             if config.pipeline == 0 {
                 // One fused multiply-add: the clear gates the accumulator operand.
                 acc.next((Self.cleared(acc.value, clear) + p).wrapped(to: t.acc))
@@ -134,8 +242,7 @@ public struct MACUnit: Sendable {
                 // The clear selects after the adder, off the adder's path (its flag drives w loads).
                 acc.next(clear.select(p, (acc + p).wrapped(to: t.acc)))
             }
-            m.output("acc", acc)
-            return
+            return acc.value
         }
         let p = wide.wrapped(to: .u(w))
         // Lower half adds the low product bits; its carry and the product's upper bits reach
@@ -151,15 +258,10 @@ public struct MACUnit: Sendable {
             : m.delay(p.bits(w - 1, h), "product_hi_q", reset: nil)
         let clearHi = m.delay(clear, "clear_hi_q")
         hi.next((Self.cleared(hi.value, clearHi) + pHi + carry).wrapped(to: .u(w - h)))
-        m.output("acc", concat([hi, lo]).wrapped(to: t.acc))
+        return concat([hi, lo]).wrapped(to: t.acc)
     }
 
     // MARK: - Bit-serial: one Booth digit per cycle
-
-    /// Adds digit·a: 0, ±a or ±2a.
-    private func bitserial(_ m: ModuleBuilder, _ a: Value, _ digit: Value, _ first: Value) {
-        accumulate(m, Self.digitRow(m, a, digit), first)
-    }
 
     /// `a` (the operand type) times 4^pos in the type of the `a` port (``aLane``), for units fed
     /// only the nonzero digits of b with their positions; `a` itself (as ``aLane``) without `pos`.
@@ -257,6 +359,7 @@ public struct MACUnit: Sendable {
         let w = t.acc.bits
         switch config.kind {
         case .baseline: return [Self.modulo(m.wire("product", a * b), bits: w)]
+        case .shiftadd: return [Self.modulo(Self.shiftAddProduct(m, a, b, t), bits: w)]
         case .booth: return Self.boothRows(m, a, b, width: w)
         case .bitserial: return [Self.modulo(Self.digitRow(m, a, b), bits: w)]
         }

@@ -38,13 +38,15 @@ public struct SystolicOS: Engine {
 
     public var streamPorts: [StreamPort] {
         [StreamPort("a_col", lanes: rows, mac.types.a), StreamPort("b_row", lanes: cols, mac.types.b), StreamPort("in_last", .bit)]
+            + (mac.group == nil ? [] : [StreamPort("g_start", .bit), StreamPort("g_end", .bit),
+                                        StreamPort("e_row", lanes: cols, MACConfig.exponentType)])
     }
 
     public var macCount: Int { rows * cols }
 
     /// The last tile's results leave within R + 2C + pipeline + D cycles (its last element may
     /// wait 2C − 1 cycles for the previous tile's results).
-    public var drainBound: Int { rows + 4 * cols + mac.pipeline + mac.elementCycles }
+    public var drainBound: Int { rows + 4 * cols + mac.pipeline + mac.elementCycles + (mac.group == nil ? 0 : 1) }
 
     /// One lane per PE row.
     public var outputLanes: Int { rows }
@@ -80,6 +82,21 @@ public struct SystolicOS: Engine {
         return Stimulus(beats: beats, order: order)
     }
 
+    /// With `mac.group` G, each beat also says whether its element of K starts a group
+    /// (`g_start`: k mod G = 0) or ends one (`g_end`: k mod G = G − 1 or k = K − 1), and with
+    /// `g_end` carries the group's exponents E[k / G][column] on `e_row`.
+    public func stimulus(_ ops: GemmOperands) -> Stimulus {
+        var s = stimulus(a: ops.a, b: ops.b)
+        guard let g = mac.group, let e = ops.groupScales else { return s }
+        let (k, n) = (ops.a.cols, ops.b.cols), tilesC = ceilDiv(n, cols)
+        for x in s.beats.indices {
+            let (t, kk) = (x / k, x % k), c0 = t % tilesC * cols
+            let end = kk % g == g - 1 || kk == k - 1
+            s.beats[x] += [[kk % g == 0 ? 1 : 0], [end ? 1 : 0], Self.lanes(cols) { j in end && c0 + j < n ? e[kk / g, c0 + j] : nil }]
+        }
+        return s
+    }
+
     /// Whether zero digits of B are skipped: a 2D-Matrix of `bitserial` MACs, whose columns share
     /// one sparse Booth encoder each (TPE OPT3/OPT4).
     public var skipsZeroDigits: Bool { broadcast && mac.kind == .bitserial }
@@ -105,7 +122,16 @@ public struct SystolicOS: Engine {
             let first = m.input("first_in", .bit)
             let last = broadcast ? nil : m.input("last_in", .bit)
             let resIn = m.input("res_in", t.acc), resValidIn = m.input("res_valid_in", .bit)
-            let sum = m.instance(unit.module, "mac", ["a": a, "b": b, "first": first])["acc"]
+            var macPorts: [String: Value] = ["a": a, "b": b, "first": first]
+            if mac.group != nil {
+                // Group flags travel with `first`, the group's exponent with b.
+                for (port, type) in [("gstart", HWType.bit), ("gend", .bit), ("e", MACConfig.exponentType)] {
+                    let v = m.input("\(port)_in", type)
+                    macPorts[port] = v
+                    if !broadcast { m.output("\(port)_out", m.delay(v, "\(port)_q", reset: type == .bit ? 0 : nil)) }
+                }
+            }
+            let sum = m.instance(unit.module, "mac", macPorts)["acc"]
             if !broadcast {
                 m.output("a_out", m.delay(a, "a_q", reset: nil))
                 m.output("b_out", m.delay(b, "b_q", reset: nil))
@@ -147,6 +173,9 @@ public struct SystolicOS: Engine {
         var top = Module(name, doc: "\(summary), \(t), \(mac.kind.rawValue) MAC, pipeline \(mac.pipeline).") { m in
             let inValid = m.input("in_valid", .bit), inLast = m.input("in_last", .bit)
             let aCol = m.input("a_col", .u(R * t.a.bits)), bRow = m.input("b_row", .u(C * t.b.bits))
+            let eType = MACConfig.exponentType
+            let groupIn = mac.group.map { _ in (start: m.input("g_start", .bit), end: m.input("g_end", .bit),
+                                                e: m.input("e_row", .u(C * eType.bits))) }
 
             // Tile controller: first-element flag and result-chain spacing.
             let firstPending = m.register("first_pending", .bit, reset: 1)
@@ -218,13 +247,19 @@ public struct SystolicOS: Engine {
             let bSkewed = skip ? columnDigits.map(\.digit)
                 : (0..<C).map { skew(unit.serializeB(m, lane(bRow, $0, t.b), load: accept, prefix: "b\($0)"), $0, "b\($0)") }
             var entries: [(a: Value, first: Value, last: Value)] = []
+            var groupFlags: [(start: Value, end: Value)] = []
             for i in 0..<R {
                 let valid = skew(active, i, "valid\(i)", reset: 0)
                 let a = skip ? heldA[i] : skew(unit.serializeA(m, lane(aCol, i, t.a), load: accept, prefix: "a\(i)"), i, "a\(i)")
                 entries.append((m.wire("row\(i)_a", valid.select(a, Value.constant(0, a.type))),
                                 m.wire("row\(i)_first", valid & skew(first, i, "first\(i)")),
                                 m.wire("row\(i)_last", valid & skew(last, i, "last\(i)"))))
+                if let g = groupIn {
+                    groupFlags.append((m.wire("row\(i)_gstart", valid & skew(g.start, i, "gstart\(i)")),
+                                       m.wire("row\(i)_gend", valid & skew(g.end, i, "gend\(i)"))))
+                }
             }
+            let exponents = groupIn.map { g in (0..<C).map { skew(lane(g.e, $0, eType), $0, "e\($0)") } } ?? []
 
             // Broadcast: one `done` for every PE, the tile's last element delayed by the MAC's
             // latency and qualified by the element's own (equally delayed) activity.
@@ -248,12 +283,18 @@ public struct SystolicOS: Engine {
                         bcPorts = ["a_in": entries[i].a, "first_in": entries[i].first, "done_in": bcDone, "b_in": bSkewed[j]]
                         if let pos = columnDigits.isEmpty ? nil : columnDigits[j].pos { bcPorts["pos_in"] = pos }
                     }
-                    let unit = m.instance(pe, "pe_\(i)_\(j)", bc ? bcPorts : [
+                    var ports = bc ? bcPorts : [
                         "a_in": left?["a_out"] ?? entries[i].a,
                         "first_in": left?["first_out"] ?? entries[i].first,
                         "last_in": left?["last_out"] ?? entries[i].last,
                         "b_in": i > 0 ? pes[i - 1][j]["b_out"] : bSkewed[j],
-                    ])
+                    ]
+                    if !groupFlags.isEmpty {
+                        ports["gstart_in"] = bc ? groupFlags[i].start : left?["gstart_out"] ?? groupFlags[i].start
+                        ports["gend_in"] = bc ? groupFlags[i].end : left?["gend_out"] ?? groupFlags[i].end
+                        ports["e_in"] = bc || i == 0 ? exponents[j] : pes[i - 1][j]["e_out"]
+                    }
+                    let unit = m.instance(pe, "pe_\(i)_\(j)", ports)
                     if let left {
                         left.connect("res_in", unit["res_out"])
                         left.connect("res_valid_in", unit["res_valid_out"])
@@ -320,11 +361,4 @@ extension SystolicOS {
         return (m.wire("\(prefix)_digit", active.select(picked, Value.constant(0, .u(3)))), pos,
                 m.wire("\(prefix)_more", any((0..<ds.count).map { nonzero[$0] & ~lowest[$0] })))
     }
-}
-
-/// Bits needed to hold the unsigned value v.
-func bitsFor(_ v: Int) -> Int {
-    var n = 0
-    while (1 << n) <= v { n += 1 }
-    return n
 }

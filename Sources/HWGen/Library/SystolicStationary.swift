@@ -228,7 +228,7 @@ public struct SystolicStationary: Engine {
                 m.output("psum_c_out", m.delay(next[1], "psum_c", reset: nil))
             } else {
                 let psumIn = m.input("psum_in", t.acc)
-                var product = m.wire("product", a * b)
+                var product = mac.kind == .shiftadd ? MACUnit.shiftAddProduct(m, a, b, t) : m.wire("product", a * b)
                 if mac.pipeline >= 1 { product = m.delay(product, "product_q", reset: nil) }
                 let wide = product.extended(to: HWType(bits: max(w, product.type.bits), signed: product.type.signed))
                 m.output("psum_out", m.delay((psumIn + wide.wrapped(to: t.acc)).wrapped(to: t.acc), "psum", reset: nil))

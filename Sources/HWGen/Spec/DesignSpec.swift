@@ -124,10 +124,16 @@ public struct DesignSpec: Equatable, Sendable {
     public var source: String
     /// Buffers and tiling controller around the engine, or nil for the bare engine.
     public var gemm: GemmSpec?
+    /// MixPE group size G (`mac.group`), or nil.
+    public var group: Int?
+    /// Requantization of each result as it leaves the engine, or nil (C at accumulator width).
+    public var epilogue: Epilogue?
 
     public init(name: String, engine: EngineSpec, mac: MACTypes, macKind: MACKind = .baseline,
-                pipeline: Int = 0, source: String, gemm: GemmSpec? = nil) {
+                pipeline: Int = 0, source: String, gemm: GemmSpec? = nil, group: Int? = nil, epilogue: Epilogue? = nil) {
         self.gemm = gemm
+        self.group = group
+        self.epilogue = epilogue
         self.name = name
         self.engine = engine
         self.mac = mac
@@ -137,5 +143,8 @@ public struct DesignSpec: Equatable, Sendable {
     }
 
     /// The MAC unit's types, kind and pipeline depth.
-    public var macConfig: MACConfig { MACConfig(mac, kind: macKind, pipeline: pipeline) }
+    public var macConfig: MACConfig { MACConfig(mac, kind: macKind, pipeline: pipeline, group: group) }
+
+    /// Type of the results the design delivers: the epilogue's output, else the accumulator.
+    public var resultType: HWType { epilogue?.out ?? mac.acc }
 }

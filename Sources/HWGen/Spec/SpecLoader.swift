@@ -40,9 +40,10 @@ private struct SpecReader {
     let source: String
 
     static let maxNameLength = 64
-    static let topKeys = ["name", "engine", "mac", "gemm", "description"]
+    static let topKeys = ["name", "engine", "mac", "gemm", "epilogue", "description"]
+    static let epilogueKeys = ["multiplier", "shift", "per_column", "zero_point", "rounding", "out", "relu"]
     static let gemmKeys = ["a_words", "b_words", "c_words", "double_buffer"]
-    static let macKeys = ["a", "b", "acc", "kind", "pipeline"]
+    static let macKeys = ["a", "b", "acc", "kind", "pipeline", "group"]
 
     func spec(from text: String) throws -> DesignSpec {
         let root: Node?
@@ -62,12 +63,14 @@ private struct SpecReader {
 
         let m = try mapping(top["mac"], "mac", keys: Self.macKeys)
         let a = try hwType(m["a"], "mac.a", bits: MACTypes.operandBits)
-        let b = try hwType(m["b"], "mac.b", bits: MACTypes.operandBits)
-        let acc = try hwType(m["acc"], "mac.acc", bits: MACTypes.accBits)
-        let mac = MACTypes(a: a, b: b, acc: acc)
+        let (b, weights) = try weightType(m["b"])
+        let (acc, saturating) = try accumulatorType(m["acc"])
+        let mac = weights == .integer ? MACTypes(a: a, b: b, acc: acc, saturating: saturating)
+                                      : MACTypes(a: a, weights: weights, acc: acc, saturating: saturating)
         try checkAccumulator(mac)
         let kind: MACKind = try m["kind"].map { try choice($0, "mac.kind", what: "a MAC kind") } ?? .baseline
         let pipeline = try m["pipeline"].map { try integer($0, "mac.pipeline", in: MACConfig.pipelineRange) } ?? 0
+        try checkKind(kind, mac)
         if engine.kind != .matrix2d && (engine.kind != .systolic || engine.dataflow != .os) {
             let what = engine.kind == .systolic ? "dataflow \(engine.dataflow.rawValue)" : "engine \(engine.kind.rawValue)"
             if engine.kind != .systolic && pipeline > 0 {
@@ -77,8 +80,106 @@ private struct SpecReader {
                 throw fail("mac.pipeline", "\(pipeline) (a split accumulator) applies to systolic dataflow os only (allowed with \(what): 0, 1)")
             }
         }
+        let outputStationary = engine.kind == .matrix2d || (engine.kind == .systolic && engine.dataflow == .os)
+        if saturating && !outputStationary {
+            let what = engine.kind == .systolic ? "systolic dataflow \(engine.dataflow.rawValue)" : "engine \(engine.kind.rawValue)"
+            throw fail("mac.acc", "\(mac.accTag): saturating accumulation is built for systolic dataflow os and matrix2d, not \(what) yet (allowed: \(mac.acc), a wrapping accumulator)")
+        }
+        if saturating && pipeline == 2 {
+            throw fail("mac.pipeline", "2 splits the accumulator, which cannot saturate (allowed with \(mac.accTag): 0, 1)")
+        }
+        let group = try m["group"].map { try groupSize($0, mac: mac, kind: kind, pipeline: pipeline, engine: engine) }
         let gemm = try top["gemm"].map { try gemmSpec($0, engine: engine) }
-        return DesignSpec(name: name, engine: engine, mac: mac, macKind: kind, pipeline: pipeline, source: source, gemm: gemm)
+        if group != nil && gemm != nil {
+            throw fail("mac.group", "the gemm: controller does not feed group exponents yet (allowed: mac.group on a bare engine, or remove gemm:)")
+        }
+        let epilogue = try top["epilogue"].map { try epilogueSpec($0, mac: mac, gemm: gemm != nil) }
+        return DesignSpec(name: name, engine: engine, mac: mac, macKind: kind, pipeline: pipeline, source: source, gemm: gemm,
+                          group: group, epilogue: epilogue)
+    }
+
+    /// `mac.b`: an integer type, `ternary` or `p<n>`.
+    func weightType(_ node: Node?) throws -> (HWType, WeightFormat) {
+        let bits = MACTypes.operandBits, p = WeightFormat.powerOfTwoBits
+        let allowed = "s\(bits.lowerBound)...s\(bits.upperBound), u\(bits.lowerBound)...u\(bits.upperBound), ternary, p\(p.lowerBound)...p\(p.upperBound)"
+        let text = try string(node, "mac.b", allowed: allowed)
+        if let w = WeightFormat(tag: text) { return (w.codeType!, w) }
+        guard let type = HWType(tag: text), bits.contains(type.bits) else {
+            throw fail("mac.b", "\(quote(text)) is not a weight type (allowed: \(allowed))")
+        }
+        return (type, .integer)
+    }
+
+    /// `mac.acc`: an integer type, with `sat` appended for a saturating accumulator.
+    func accumulatorType(_ node: Node?) throws -> (HWType, Bool) {
+        let bits = MACTypes.accBits
+        let allowed = "s\(bits.lowerBound)...s\(bits.upperBound), u\(bits.lowerBound)...u\(bits.upperBound), each wrapping or with sat appended (s24sat)"
+        let text = try string(node, "mac.acc", allowed: allowed)
+        let saturating = text.hasSuffix("sat")
+        guard let type = HWType(tag: saturating ? String(text.dropLast(3)) : text), bits.contains(type.bits) else {
+            throw fail("mac.acc", "\(quote(text)) is not an accumulator type (allowed: \(allowed))")
+        }
+        return (type, saturating)
+    }
+
+    /// `shiftadd` goes with ternary and power-of-two weights, and they need it; a saturating
+    /// accumulator needs each product whole (not `bitserial`'s digit rows).
+    func checkKind(_ kind: MACKind, _ mac: MACTypes) throws {
+        let coded = mac.weights != .integer
+        if kind == .shiftadd && !coded {
+            throw fail("mac.kind", "shiftadd multiplies by ternary or power-of-two weights, not mac.b \(mac.b) (allowed with mac.kind shiftadd: mac.b ternary, p2...p5; with mac.b \(mac.b): baseline, booth, bitserial)")
+        }
+        if coded && kind != .shiftadd {
+            throw fail("mac.kind", "\(kind.rawValue) cannot take mac.b \(mac.bTag) weights (allowed with mac.b \(mac.bTag): shiftadd; or an integer mac.b)")
+        }
+        if mac.saturating && kind == .bitserial {
+            throw fail("mac.acc", "\(mac.accTag): a bitserial unit adds one Booth digit row per cycle and cannot clamp whole products (allowed with mac.kind bitserial: \(mac.acc), a wrapping accumulator)")
+        }
+    }
+
+    /// `mac.group`: G elements of K per group sum; built in the output-stationary PEs (systolic os, matrix2d).
+    func groupSize(_ node: Node, mac: MACTypes, kind: MACKind, pipeline: Int, engine: EngineSpec) throws -> Int {
+        let g = try integer(node, "mac.group", in: MACConfig.groupRange)
+        let os = engine.kind == .matrix2d || (engine.kind == .systolic && engine.dataflow == .os)
+        if !os {
+            let what = engine.kind == .systolic ? "systolic dataflow \(engine.dataflow.rawValue)" : "engine \(engine.kind.rawValue)"
+            throw fail("mac.group", "group dequantization is built for systolic dataflow os and matrix2d, not \(what) (allowed: remove mac.group)")
+        }
+        if pipeline == 2 { throw fail("mac.pipeline", "2 splits the accumulator, which group dequantization does not (allowed with mac.group: 0, 1)") }
+        if kind == .bitserial {
+            throw fail("mac.group", "group dequantization takes one element per cycle, not bitserial's digits (allowed with mac.kind bitserial: remove mac.group)")
+        }
+        let sum = MACConfig(mac, kind: kind, pipeline: pipeline, group: g).groupSum!
+        if sum.bits > mac.acc.bits {
+            throw fail("mac.acc", "\(mac.acc) is narrower than a group sum of \(g) products (\(sum)) (allowed: at least \(sum.signed ? "s" : "u")\(sum.bits))")
+        }
+        return g
+    }
+
+    /// The `epilogue:` mapping.
+    func epilogueSpec(_ node: Node, mac: MACTypes, gemm: Bool) throws -> Epilogue {
+        let e = try mapping(node, "epilogue", keys: Self.epilogueKeys)
+        let perColumn = try e["per_column"].map { try boolean($0, "epilogue.per_column") } ?? false
+        let out = try hwType(e["out"], "epilogue.out", bits: Epilogue.outBits)
+        var ep = Epilogue(perColumn: perColumn, out: out)
+        if perColumn {
+            for key in ["multiplier", "shift"] where e[key] != nil {
+                throw fail("epilogue.\(key)", "per_column: true takes each column's \(key) from a file at run time (allowed: remove epilogue.\(key), or per_column: false)")
+            }
+            if !gemm {
+                throw fail("epilogue.per_column", "per-column scales are loaded into a gemm: design's controller, which knows each result's column (allowed: per_column: false, or add a gemm: section)")
+            }
+        } else {
+            let r = Epilogue.multiplierRange
+            ep.multiplier = Int64(try integer(e["multiplier"], "epilogue.multiplier", in: Int(r.lowerBound)...Int(r.upperBound)))
+            ep.shift = try integer(e["shift"], "epilogue.shift", in: Epilogue.shiftRange)
+        }
+        if let z = e["zero_point"] {
+            ep.zeroPoint = Int64(try integer(z, "epilogue.zero_point", in: Int(out.minValue)...Int(out.maxValue!)))
+        }
+        ep.rounding = try e["rounding"].map { try choice($0, "epilogue.rounding", what: "a rounding mode") } ?? .halfEven
+        ep.relu = try e["relu"].map { try boolean($0, "epilogue.relu") } ?? false
+        return ep
     }
 
     /// The `engine:` mapping: its kind first, then that kind's fields.
@@ -156,14 +257,7 @@ private struct SpecReader {
             }
             return w
         }
-        var double = false
-        if let d = g["double_buffer"] {
-            guard case .scalar(let sc) = d, tagName(d) == .bool, let v = d.bool else {
-                throw wrongType(d, "gemm.double_buffer", expected: "a boolean", allowed: "true, false")
-            }
-            _ = sc
-            double = v
-        }
+        let double = try g["double_buffer"].map { try boolean($0, "gemm.double_buffer") } ?? false
         return GemmSpec(aWords: try words("a_words", banks: banks.a.0, what: banks.a.1),
                         bWords: try words("b_words", banks: banks.b.0, what: banks.b.1),
                         cWords: try words("c_words", banks: banks.c.0, what: banks.c.1), doubleBuffer: double)
@@ -271,6 +365,13 @@ private struct SpecReader {
         return value
     }
 
+    func boolean(_ node: Node, _ path: String) throws -> Bool {
+        guard case .scalar = node, tagName(node) == .bool, let v = node.bool else {
+            throw wrongType(node, path, expected: "a boolean", allowed: "true, false")
+        }
+        return v
+    }
+
     func choice<E: RawRepresentable & CaseIterable>(_ node: Node?, _ path: String, what: String) throws -> E
     where E.RawValue == String {
         let allowed = E.allCases.map(\.rawValue).joined(separator: ", ")
@@ -307,7 +408,7 @@ private struct SpecReader {
     /// The accumulator must be signed when a product can be negative, and at least as wide as the product.
     func checkAccumulator(_ mac: MACTypes) throws {
         let p = mac.product
-        let ops = "\(mac.a) × \(mac.b)"
+        let ops = "\(mac.a) × \(mac.bTag)"
         let top = MACTypes.accBits.upperBound
         let allowed = p.signed ? "s\(p.bits)...s\(top)" : "s\(p.bits)...s\(top), u\(p.bits)...u\(top)"
         if p.signed && !mac.acc.signed {

@@ -13,7 +13,7 @@ public struct EmittedDesign: Sendable {
 public enum Flow {
     /// Writes `rtl/*.v` and `testbenches/tb_<name>.v` (and, given operands, `vectors/<name>/`)
     /// under `dir`. Files are staged first and moved into place only when all were produced.
-    public static func emit(_ spec: DesignSpec, to dir: URL, vectors: (a: IntMatrix, b: IntMatrix)? = nil) throws -> EmittedDesign {
+    public static func emit(_ spec: DesignSpec, to dir: URL, vectors: GemmOperands? = nil) throws -> EmittedDesign {
         let fm = FileManager.default
         let files = try Designs.verilog(for: spec)
         let tb = TestbenchGenerator.testbench(spec)
@@ -28,10 +28,9 @@ public enum Flow {
                 try text.write(to: url, atomically: false, encoding: .utf8)
             }
             if let v = vectors {
-                try Designs.checkOperands(spec, a: v.a, b: v.b)
-                let expected = GoldenGEMM.multiply(v.a, v.b, mac: spec.mac)
+                try Designs.checkOperands(spec, v)
                 let vdir = staging.appendingPathComponent("vectors/\(spec.name)")
-                try Simulation.writeVectors(spec: spec, a: v.a, b: v.b, expected: expected, to: vdir)
+                try Simulation.writeVectors(spec: spec, ops: v, expected: Designs.expected(spec, v), to: vdir)
                 planned += try fm.contentsOfDirectory(atPath: vdir.path).sorted().map { ("vectors/\(spec.name)/\($0)", "") }
             }
             for (rel, _) in planned {
@@ -50,6 +49,13 @@ public enum Flow {
                              vectors: vectors == nil ? nil : dir.appendingPathComponent("vectors/\(spec.name)"))
     }
 
+    /// ``simulate(_:_:label:simulators:workDir:waves:log:)`` with A and B only.
+    public static func simulate(_ spec: DesignSpec, a: IntMatrix, b: IntMatrix, label: String,
+                                simulators: [Simulator], workDir: URL? = nil, waves: URL? = nil,
+                                log: (String) -> Void) throws -> (verdicts: [SimVerdict], runs: [SimRun]) {
+        try simulate(spec, GemmOperands(a: a, b: b), label: label, simulators: simulators, workDir: workDir, waves: waves, log: log)
+    }
+
     /// Where compiled simulations are cached: `$HWGEN_CACHE`, else `~/.cache/hwgen`.
     public static var cacheDirectory: URL {
         if let c = ProcessInfo.processInfo.environment["HWGEN_CACHE"], !c.isEmpty { return URL(fileURLWithPath: c) }
@@ -58,22 +64,23 @@ public enum Flow {
 
     /// Emits `spec`, runs the GEMM on each simulator and compares with the golden model.
     /// The work directory is removed when every run passes and kept (and named) otherwise.
-    public static func simulate(_ spec: DesignSpec, a: IntMatrix, b: IntMatrix, label: String,
+    public static func simulate(_ spec: DesignSpec, _ ops: GemmOperands, label: String,
                                 simulators: [Simulator], workDir: URL? = nil, waves: URL? = nil,
                                 log: (String) -> Void) throws -> (verdicts: [SimVerdict], runs: [SimRun]) {
         for s in simulators { _ = try s.resolve() }
-        try Designs.checkOperands(spec, a: a, b: b)
+        try Designs.checkOperands(spec, ops)
+        let (a, b) = (ops.a, ops.b)
         let fm = FileManager.default
         let work = workDir ?? fm.temporaryDirectory.appendingPathComponent("hwgen-sim-\(spec.name)-\(UUID().uuidString)")
         let design = try emit(spec, to: work)
-        let golden = GoldenGEMM.multiply(a, b, mac: spec.mac)
+        let golden = Designs.expected(spec, ops)
         let cycles = Designs.goldenCycles(spec, shape: GemmShape(m: a.rows, k: a.cols, n: b.cols), b: b)
         var verdicts: [SimVerdict] = [], runs: [SimRun] = []
         for s in simulators {
             let runDir = work.appendingPathComponent("run-\(s.rawValue)")
             try fm.createDirectory(at: runDir, withIntermediateDirectories: true)
             let wavesFile = waves.map { simulators.count > 1 ? $0.deletingPathExtension().appendingPathExtension("\(s.rawValue).\($0.pathExtension)") : $0 }
-            let run = try Simulation.run(spec: spec, rtlFiles: design.rtl, testbench: design.testbench, a: a, b: b,
+            let run = try Simulation.run(spec: spec, rtlFiles: design.rtl, testbench: design.testbench, ops: ops,
                                          expected: golden, simulator: s, workDir: runDir, waves: wavesFile,
                                          cacheDir: cacheDirectory)
             let verdict = SimVerdict(run: run, golden: golden, goldenCycles: cycles, design: spec.name, label: label)

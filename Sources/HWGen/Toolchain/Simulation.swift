@@ -68,11 +68,12 @@ public enum Simulation {
     ///   `.mismatch` when a tool fails on the generated code, the simulation is killed by
     ///   `simTimeout`, or it ends without a `HWGEN RESULT` line.
     public static func run(spec: DesignSpec, rtlFiles: [URL], testbench: URL,
-                           a: IntMatrix, b: IntMatrix, expected: IntMatrix,
+                           ops: GemmOperands, expected: IntMatrix,
                            simulator: Simulator, workDir: URL, waves: URL? = nil,
                            cacheDir: URL? = nil,
                            buildTimeout: TimeInterval = 1800,
                            simTimeout: TimeInterval = 1800) throws -> SimRun {
+        let (a, b) = (ops.a, ops.b)
         let (m, k, n) = (a.rows, a.cols, b.cols)
         guard m >= 1, k >= 1, n >= 1 else { throw HWGenError.badInput("GEMM dimensions must be at least 1 (M=\(m) K=\(k) N=\(n))") }
         guard b.rows == k else { throw HWGenError.badInput("A is \(m)×\(k) but B is \(b.rows)×\(n)") }
@@ -80,15 +81,17 @@ public enum Simulation {
             throw HWGenError.badInput("expected C is \(expected.rows)×\(expected.cols), want \(m)×\(n)")
         }
         try checkRange(a, spec.mac.a, "A")
-        try checkRange(b, spec.mac.b, "B")
-        try checkRange(expected, spec.mac.acc, "expected C")
+        if let i = b.data.firstIndex(where: { !spec.mac.containsB($0) }) {
+            throw HWGenError.badInput("B[\(i / b.cols)][\(i % b.cols)] = \(b.data[i]) does not fit \(spec.mac.bTag)")
+        }
+        try checkRange(expected, spec.resultType, "expected C")
 
         let tools = try simulator.resolve()
         let tbName = "tb_\(spec.name)"
         let fm = FileManager.default
         try fm.createDirectory(at: workDir, withIntermediateDirectories: true)
 
-        let depths = try writeVectors(spec: spec, a: a, b: b, expected: expected, to: workDir)
+        let depths = try writeVectors(spec: spec, ops: ops, expected: expected, to: workDir)
         let rtlOut = workDir.appendingPathComponent("c_rtl.txt")
         try? fm.removeItem(at: rtlOut)
 
@@ -137,27 +140,47 @@ public enum Simulation {
         }
         let timedOut = log.contains("HWGEN TIMEOUT")
         let printedPass = log.split(whereSeparator: \.isNewline).contains { $0.trimmingCharacters(in: .whitespaces) == "PASS" }
-        let c = try readResults(rtlOut, rows: m, cols: n, acc: spec.mac.acc)
+        let c = try readResults(rtlOut, rows: m, cols: n, acc: spec.resultType)
         return SimRun(simulator: simulator, c: c, cycles: summary.cycles, tbChecked: summary.checked,
                       tbMismatches: summary.mismatches,
                       tbPassed: printedPass && summary.mismatches == 0 && !timedOut && r.status == 0,
                       tbTimedOut: timedOut, exitStatus: r.status, log: log)
     }
 
-    /// Writes the testbench's input files into `dir`: `dims.hex` (M, K, N), `a.hex`, `b.hex` and
-    /// `c_expected.hex` (row-major, two's-complement hex of each type's width), and the engine's
-    /// stimulus: `beats.hex`, `lanes.hex`, `out_map.hex` and `run.hex` (beats, results, watchdog
-    /// and drain cycles, from the golden cycle model). Returns the memory depths the run needs.
+    /// ``writeVectors(spec:ops:expected:to:)`` with A and B only.
     @discardableResult
     public static func writeVectors(spec: DesignSpec, a: IntMatrix, b: IntMatrix, expected: IntMatrix,
                                     to dir: URL) throws -> (beats: Int, words: Int) {
+        try writeVectors(spec: spec, ops: GemmOperands(a: a, b: b), expected: expected, to: dir)
+    }
+
+    /// ``run(spec:rtlFiles:testbench:ops:expected:simulator:workDir:waves:cacheDir:buildTimeout:simTimeout:)`` with A and B only.
+    public static func run(spec: DesignSpec, rtlFiles: [URL], testbench: URL, a: IntMatrix, b: IntMatrix, expected: IntMatrix,
+                           simulator: Simulator, workDir: URL, waves: URL? = nil, cacheDir: URL? = nil,
+                           buildTimeout: TimeInterval = 1800, simTimeout: TimeInterval = 1800) throws -> SimRun {
+        try run(spec: spec, rtlFiles: rtlFiles, testbench: testbench, ops: GemmOperands(a: a, b: b), expected: expected,
+                simulator: simulator, workDir: workDir, waves: waves, cacheDir: cacheDir, buildTimeout: buildTimeout, simTimeout: simTimeout)
+    }
+
+    /// Writes the testbench's input files into `dir`: `dims.hex` (M, K, N), `a.hex`, `b.hex` (B's
+    /// codes) and `c_expected.hex` (row-major, two's-complement hex of each type's width), and the engine's
+    /// stimulus: `beats.hex`, `lanes.hex`, `out_map.hex` and `run.hex` (beats, results, watchdog
+    /// and drain cycles, from the golden cycle model). Returns the memory depths the run needs.
+    @discardableResult
+    public static func writeVectors(spec: DesignSpec, ops: GemmOperands, expected: IntMatrix,
+                                    to dir: URL) throws -> (beats: Int, words: Int) {
         let engine = Designs.engine(for: spec)
-        let golden = Designs.goldenCycles(spec, shape: GemmShape(m: a.rows, k: a.cols, n: b.cols), b: b)
+        let golden = Designs.goldenCycles(spec, shape: GemmShape(m: ops.a.rows, k: ops.a.cols, n: ops.b.cols), b: ops.b)
+        // From here on B is as its wires carry it.
+        var coded = ops
+        coded.b = spec.mac.encodeB(ops.b)
+        let (a, b) = (coded.a, coded.b)
+        let resultBits = spec.resultType.bits
         if let g = Designs.gemmEngine(for: spec) {
             let host = g.hostData(a: a, b: b)
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             try writeHex(dir.appendingPathComponent("dims.hex"), [Int64(a.rows), Int64(a.cols), Int64(b.cols)], bits: 32)
-            try writeHex(dir.appendingPathComponent("c_expected.hex"), expected.data, bits: spec.mac.acc.bits)
+            try writeHex(dir.appendingPathComponent("c_expected.hex"), expected.data, bits: resultBits)
             let loads = host.aLines.count + host.bLines.count
             try writeHex(dir.appendingPathComponent("run.hex"),
                          [host.aLines.count, host.bLines.count, host.cMap.count,
@@ -174,7 +197,7 @@ public enum Simulation {
                 let b2 = IntMatrix(rows: k, cols: n, data: (0..<k).flatMap { r in (0..<n).map { b[r, n - 1 - $0] } })
                 let c2 = IntMatrix(rows: m, cols: n, data: (0..<m).flatMap { r in (0..<n).map { expected[m - 1 - r, n - 1 - $0] } })
                 let host2 = g.hostData(a: a2, b: b2)
-                try writeHex(dir.appendingPathComponent("c2_expected.hex"), c2.data, bits: spec.mac.acc.bits)
+                try writeHex(dir.appendingPathComponent("c2_expected.hex"), c2.data, bits: resultBits)
                 loads2 = [("a2_load.hex", host2.aLines, StreamPort("a", lanes: g.aBanks, spec.mac.a)),
                           ("b2_load.hex", host2.bLines, StreamPort("b", lanes: g.bBanks, g.bWordType))]
             }
@@ -186,14 +209,14 @@ public enum Simulation {
             }
             return (max(host.aLines.count, host.bLines.count, host.cMap.count * g.cBanks), a.rows * b.cols)
         }
-        let stimulus = engine.stimulus(a: a, b: b)
+        let stimulus = engine.stimulus(coded)
         let results = stimulus.order.reduce(0) { $0 + $1.count }
         let drain = 2 * engine.drainBound + 4
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         try writeHex(dir.appendingPathComponent("dims.hex"), [Int64(a.rows), Int64(a.cols), Int64(b.cols)], bits: 32)
         try writeHex(dir.appendingPathComponent("a.hex"), a.data, bits: spec.mac.a.bits)
         try writeHex(dir.appendingPathComponent("b.hex"), b.data, bits: spec.mac.b.bits)
-        try writeHex(dir.appendingPathComponent("c_expected.hex"), expected.data, bits: spec.mac.acc.bits)
+        try writeHex(dir.appendingPathComponent("c_expected.hex"), expected.data, bits: resultBits)
         try writeHex(dir.appendingPathComponent("run.hex"),
                      [stimulus.beats.count, results, 2 * golden + drain + 1000, drain].map(Int64.init), bits: 32)
         try writeHex(dir.appendingPathComponent("lanes.hex"), stimulus.order.map { Int64($0.count) }, bits: 32)

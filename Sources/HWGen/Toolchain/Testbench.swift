@@ -17,9 +17,9 @@ public enum TestbenchGenerator {
                 "tbName": tbName, "name": spec.name, "source": spec.source,
                 "summary": "\(engine.summary) with buffers", "macDescription": spec.macConfig.description,
                 "aLanes": String(g.aBanks), "bLanes": String(g.bBanks), "cLanes": String(g.cBanks),
-                "aBits": String(spec.mac.a.bits), "bBits": String(g.bWordType.bits), "accBits": String(spec.mac.acc.bits),
+                "aBits": String(spec.mac.a.bits), "bBits": String(g.bWordType.bits), "accBits": String(spec.resultType.bits),
                 "aAddrBits": bits(g.aDepth), "bAddrBits": bits(g.bDepth), "cAddrBits": bits(g.cDepth),
-                "accSigned": spec.mac.acc.signed,
+                "accSigned": spec.resultType.signed, "padHex": padHex(spec),
             ]
             return (tbName, Templates.render(Templates.gemmTestbench, values))
         }
@@ -39,12 +39,18 @@ public enum TestbenchGenerator {
             "summary": engine.summary,
             "macDescription": spec.macConfig.description,
             "lanes": String(engine.outputLanes),
-            "accBits": String(spec.mac.acc.bits),
-            "accSigned": spec.mac.acc.signed,
+            "accBits": String(spec.resultType.bits),
+            "accSigned": spec.resultType.signed,
+            "padHex": padHex(spec),
             "beatBits": String(offset),
             "beatLayout": "high to low: " + layout,
             "ports": ports,
         ]
         return (tbName, Templates.render(Templates.streamTestbench, values))
+    }
+
+    /// A padding position's value: 0, or with an epilogue its zero point (the requantized 0).
+    static func padHex(_ spec: DesignSpec) -> String {
+        Simulation.hexWord(spec.epilogue?.zeroPoint ?? 0, bits: spec.resultType.bits)
     }
 }

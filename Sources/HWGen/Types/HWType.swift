@@ -53,3 +53,10 @@ public struct HWType: Hashable, Sendable, CustomStringConvertible {
         return true
     }
 }
+
+/// Bits needed to hold the unsigned value v.
+public func bitsFor(_ v: Int) -> Int {
+    var n = 0
+    while (1 << n) <= v { n += 1 }
+    return n
+}

@@ -2,29 +2,68 @@
 public struct MACTypes: Hashable, Sendable, CustomStringConvertible {
     /// Left operand (A, activations).
     public let a: HWType
-    /// Right operand (B, weights).
+    /// Right operand (B, weights): its wire type (the code's type for ternary and `p<n>` weights).
     public let b: HWType
     /// Accumulator.
     public let acc: HWType
+    /// How B's values are coded on its wires.
+    public let weights: WeightFormat
+    /// The accumulator clamps to its range after every addition (`acc: s24sat`) instead of wrapping.
+    public let saturating: Bool
 
     /// Allowed operand widths.
     public static let operandBits = 2...16
     /// Allowed accumulator widths.
     public static let accBits = 2...48
 
-    public init(a: HWType, b: HWType, acc: HWType) {
+    public init(a: HWType, b: HWType, acc: HWType, saturating: Bool = false) {
         self.a = a
         self.b = b
         self.acc = acc
+        self.weights = .integer
+        self.saturating = saturating
+    }
+
+    /// Ternary or power-of-two weights: B's wires carry ``WeightFormat/codeType``.
+    public init(a: HWType, weights: WeightFormat, acc: HWType, saturating: Bool = false) {
+        self.a = a
+        self.b = weights.codeType ?? .s(2)
+        self.acc = acc
+        self.weights = weights
+        self.saturating = saturating
+    }
+
+    /// The same operands with another accumulator.
+    public func withAccumulator(_ acc: HWType, saturating: Bool = false) -> MACTypes {
+        weights == .integer ? MACTypes(a: a, b: b, acc: acc, saturating: saturating)
+                            : MACTypes(a: a, weights: weights, acc: acc, saturating: saturating)
     }
 
     /// Type of the exact product a·b: widths add; signed if either operand is signed.
     /// (An unsigned n-bit times a signed m-bit value always fits in a signed n+m-bit value.)
-    public var product: HWType { HWType(bits: a.bits + b.bits, signed: a.signed || b.signed) }
+    /// With ternary or power-of-two weights, ±a·2^e: a's width plus the largest e plus a sign.
+    public var product: HWType {
+        if let e = weights.maxExponent { return .s(a.bits + 1 + e) }
+        return HWType(bits: a.bits + b.bits, signed: a.signed || b.signed)
+    }
 
-    /// Name fragment, e.g. `s8_s8_s32`.
-    public var tag: String { "\(a.tag)_\(b.tag)_\(acc.tag)" }
-    public var description: String { "\(a.tag) × \(b.tag) → \(acc.tag)" }
+    /// B's tag: `s8`, `ternary`, `p4`.
+    public var bTag: String { weights == .integer ? b.tag : weights.description }
+    /// The accumulator's tag: `s32`, or `s24sat` when saturating.
+    public var accTag: String { acc.tag + (saturating ? "sat" : "") }
+
+    /// True if `v` is a valid B element.
+    public func containsB(_ v: Int64) -> Bool { weights == .integer ? b.contains(v) : weights.contains(v) }
+
+    /// B's elements as its wires carry them (the identity for integer weights).
+    public func encodeB(_ b: IntMatrix) -> IntMatrix {
+        guard weights != .integer else { return b }
+        return IntMatrix(rows: b.rows, cols: b.cols, data: b.data.map(weights.encode))
+    }
+
+    /// Name fragment, e.g. `s8_s8_s32`, `s8_ternary_s24sat`.
+    public var tag: String { "\(a.tag)_\(bTag)_\(accTag)" }
+    public var description: String { "\(a.tag) × \(bTag) → \(accTag)" }
 }
 
 /// How a MAC unit computes `acc + a·b` (`mac.kind` in a spec).
@@ -37,6 +76,8 @@ public enum MACKind: String, Hashable, Sendable, CaseIterable {
     /// One radix-4 Booth digit of `b` per cycle: ``MACConfig/elementCycles`` cycles per element,
     /// each adding 0, ±a or ±2a (pre-shifted) to a binary accumulator. No multiplier.
     case bitserial
+    /// Ternary or power-of-two weights only: negate, shift and add ±a·2^e. No multiplier.
+    case shiftadd
 }
 
 /// A MAC unit's arithmetic and micro-architecture: operand types, kind and pipeline depth.
@@ -45,21 +86,35 @@ public struct MACConfig: Hashable, Sendable, CustomStringConvertible {
     public let kind: MACKind
     /// Register stages inside the unit (`mac.pipeline`): 0, 1 or 2.
     public let pipeline: Int
+    /// MixPE group dequantization (`mac.group`): products are summed exactly over groups of this
+    /// many elements of K, and each group sum, shifted left by its (group, column) exponent, is
+    /// added into the accumulator; nil for plain accumulation.
+    public let group: Int?
 
     /// Allowed pipeline depths.
     public static let pipelineRange = 0...2
+    /// Allowed group sizes G.
+    public static let groupRange = 2...1024
+    /// Type of a group exponent (`--group-scales`): 0…15.
+    public static let exponentType = HWType.u(4)
 
-    public init(_ types: MACTypes, kind: MACKind = .baseline, pipeline: Int = 0) {
+    public init(_ types: MACTypes, kind: MACKind = .baseline, pipeline: Int = 0, group: Int? = nil) {
         self.types = types
         self.kind = kind
         self.pipeline = pipeline
+        self.group = group
+    }
+
+    /// Type of an exact group sum: the product widened by ⌈log2 G⌉ bits.
+    public var groupSum: HWType? {
+        group.map { g in HWType(bits: types.product.bits + bitsFor(g - 1), signed: types.product.signed) }
     }
 
     /// Cycles a unit spends on one element: the number of radix-4 Booth digits of `b`
     /// (⌈n / 2⌉ for b's width n as a signed number) for `bitserial`, else 1.
     public var elementCycles: Int {
         switch kind {
-        case .baseline, .booth: return 1
+        case .baseline, .booth, .shiftadd: return 1
         case .bitserial: return Self.boothDigits(types.b)
         }
     }
@@ -71,6 +126,8 @@ public struct MACConfig: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Name fragment, e.g. `booth_p1_s8_s8_s32`.
-    public var tag: String { "\(kind.rawValue)_p\(pipeline)_\(types.tag)" }
-    public var description: String { "\(types), \(kind.rawValue), pipeline \(pipeline)" }
+    public var tag: String { "\(kind.rawValue)_p\(pipeline)_\(types.tag)" + (group.map { "_g\($0)" } ?? "") }
+    public var description: String {
+        "\(types), \(kind.rawValue), pipeline \(pipeline)" + (group.map { ", groups of \($0) with shifted group sums" } ?? "")
+    }
 }

@@ -1,0 +1,126 @@
+/// The requantization epilogue as hardware: y = round(acc · M / 2^n) + zero_point, saturated to
+/// `out`, with `relu` clamped below at zero_point (see ``Epilogue``), in two register stages.
+///
+/// Ports: `acc` in, `y` out two cycles later; with per-column scales also `mult` (u31) and
+/// `shift` (u6), presented with `acc`. acc · M is exact. The rounding is decided from the bits
+/// shifted out: the half bit (bit n − 1) and a sticky OR of the bits below it. A constant n is
+/// a slice; a per-column n goes through a logarithmic shifter that collects the sticky bit.
+public struct EpilogueUnit: Sendable {
+    public let epilogue: Epilogue
+    /// Type of the values it requantizes (the accumulator).
+    public let input: HWType
+
+    public init(_ epilogue: Epilogue, input: HWType) {
+        self.epilogue = epilogue
+        self.input = input
+    }
+
+    /// Cycles from `acc` to `y`.
+    public static let latency = 2
+
+    /// The module `epilogue_<acc>_<tag>`.
+    public var module: Module {
+        let e = epilogue
+        let doc = "y <= sat_\(e.out)(round_\(e.rounding.rawValue)(acc * M / 2^n) + \(e.zeroPoint))"
+            + (e.relu ? ", at least \(e.zeroPoint)" : "") + (e.perColumn ? "; M and n per column" : "; M = \(e.multiplier), n = \(e.shift)")
+            + "; latency \(Self.latency)."
+        return Module("epilogue_\(input.tag)_\(e.tag)", doc: doc) { m in
+            let acc = m.input("acc", input)
+            let mult = e.perColumn ? m.input("mult", Epilogue.multiplierType) : Value.constant(e.multiplier, Epilogue.multiplierType)
+            let product = m.delay(m.wire("product", acc * mult), "product_q", reset: nil)
+            let x = product.value
+            // (q, half, sticky): floor(x / 2^n), bit n − 1 of x, and whether any bit below it is set.
+            let q: Value, half: Value, sticky: Value
+            if e.perColumn {
+                let n = m.delay(m.input("shift", Epilogue.shiftType), "shift_q", reset: nil)
+                // y = {x, 0} shifted right by n: its bit 0 is then x[n − 1], and the bits shifted
+                // out beyond it are x's bits below n − 1.
+                let w = x.type.bits + 1
+                var y = concat([x.asUnsigned, Value.constant(0, .bit)])
+                var out = Value.constant(0, .bit)
+                for i in 0..<Epilogue.shiftType.bits {
+                    let s = 1 << i
+                    let fill = x.type.signed ? replicate(y[w - 1], min(s, w)) : Value.constant(0, .u(min(s, w)))
+                    let shifted = s >= w ? fill : concat([fill, y.bits(w - 1, s)])
+                    let lost = s >= w ? y : y.bits(s - 1, 0)
+                    out = m.wire("sticky\(i)", out | (n.value[i] & (lost != 0)))
+                    y = m.wire("shift\(i)", n.value[i].select(shifted, y))
+                }
+                let kept = y.bits(w - 1, 1)
+                (q, half, sticky) = (x.type.signed ? kept.asSigned : kept, y[0], out)
+            } else if e.shift == 0 {
+                (q, half, sticky) = (x, Value.constant(0, .bit), Value.constant(0, .bit))
+            } else if e.shift >= x.type.bits {
+                // Everything is shifted out: q is the sign, the half bit the top bit.
+                let sign = x.type.signed ? x[x.type.bits - 1] : Value.constant(0, .bit)
+                q = x.type.signed ? replicate(sign, 1).asSigned : Value.constant(0, .u(1))
+                half = e.shift == x.type.bits ? x[x.type.bits - 1] : sign
+                sticky = e.shift == x.type.bits ? (x.type.bits > 1 ? x.bits(x.type.bits - 2, 0) != 0 : Value.constant(0, .bit))
+                                                : (x != 0)
+            } else {
+                let n = e.shift
+                q = x.shiftedRight(by: n)
+                half = x[n - 1]
+                sticky = n > 1 ? m.wire("sticky", x.bits(n - 2, 0) != 0) : Value.constant(0, .bit)
+            }
+            let negative = x.type.signed ? x[x.type.bits - 1] : Value.constant(0, .bit)
+            let up: Value
+            switch e.rounding {
+            case .truncate: up = Value.constant(0, .bit)
+            case .halfUp: up = half
+            case .halfAway: up = half & (sticky | ~negative)
+            case .halfEven: up = half & (sticky | q[0])
+            }
+            let rounded = m.wire("rounded", q + m.wire("round_up", up))
+            let shifted = m.wire("shifted", rounded + Value.constant(e.zeroPoint, HWType.s(e.out.bits + 1)))
+            var y = m.wire("saturated", shifted.saturated(to: e.out))
+            if e.relu {
+                let zp = Value.constant(e.zeroPoint, e.out)
+                y = (y < zp).select(zp, y)
+            }
+            m.output("y", m.delay(y, "y_q", reset: nil))
+        }
+    }
+}
+
+/// An engine whose every result passes through an ``EpilogueUnit`` on its way out (a bare
+/// engine with a per-tensor `epilogue:`): the same stream, results `out` wide and two cycles later.
+public struct RequantizedEngine: Engine {
+    public let core: any Engine
+    public let unit: EpilogueUnit
+
+    public init(core: any Engine, epilogue: Epilogue, accumulator: HWType) {
+        precondition(!epilogue.perColumn, "per-column scales need the GEMM controller")
+        self.core = core
+        self.unit = EpilogueUnit(epilogue, input: accumulator)
+    }
+
+    public var streamPorts: [StreamPort] { core.streamPorts }
+    public var outputLanes: Int { core.outputLanes }
+    public var macCount: Int { core.macCount }
+    public var drainBound: Int { core.drainBound + EpilogueUnit.latency }
+    public var summary: String { core.summary + " with a requantization epilogue" }
+
+    public func module(name: String, origin: String?) -> Module {
+        let inner = core.module(name: "\(name)_core", origin: nil)
+        let unit = self.unit.module, (acc, out) = (self.unit.input, self.unit.epilogue.out)
+        var top = Module(name, doc: "\(summary): each result requantized to \(out).") { m in
+            var ports: [String: Value] = ["in_valid": m.input("in_valid", .bit)]
+            for p in core.streamPorts { ports[p.name] = m.input(p.name, .u(p.bits)) }
+            let c = m.instance(inner, "core", ports)
+            m.output("in_ready", c["in_ready"])
+            let lanes = (0..<outputLanes).map { l -> Value in
+                let raw = c["out_data"].bits(l * acc.bits + acc.bits - 1, l * acc.bits)
+                return m.instance(unit, "epilogue\(l)", ["acc": acc.signed ? raw.asSigned : raw])["y"].asUnsigned
+            }
+            let valid = (0..<EpilogueUnit.latency).reduce(c["out_valid"]) { v, k in m.delay(v, "out_valid_d\(k + 1)") }
+            m.output("out_valid", valid)
+            m.output("out_data", concat(lanes.reversed()))
+        }
+        top.origin = origin
+        return top
+    }
+
+    public func stimulus(a: IntMatrix, b: IntMatrix) -> Stimulus { core.stimulus(a: a, b: b) }
+    public func stimulus(_ ops: GemmOperands) -> Stimulus { core.stimulus(ops) }
+}
