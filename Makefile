@@ -67,6 +67,7 @@ bench:
 	@scripts/bigsim.sh .build/release/hwgen
 	@scripts/qor.sh .build/release/hwgen
 	@scripts/qor_engines.sh .build/release/hwgen
+	@scripts/qor_quant.sh .build/release/hwgen
 
 clean:
 	rm -rf .build .build-example build out

@@ -3,7 +3,7 @@
 // Self-checking testbench for gemm_tree_4x16_s8s4: 4-lane multiplier-adder tree of width 16 with buffers, s8 × s4 → s24, baseline, pipeline 0.
 // Loads the buffers from a_load.hex / b_load.hex (one line per word address), writes M, K, N
 // (dims.hex), pulses start, waits for done, then reads every C line and checks each row lane
-// against c_expected.hex through c_map.hex (ffffffff: padding, must be 0). run.hex holds the
+// against c_expected.hex through c_map.hex (ffffffff: padding, must be PAD: 0, or the epilogue's zero point). run.hex holds the
 // A, B and C line counts, the watchdog and the number of runs: with 2 (double buffering) a
 // second GEMM (a2/b2_load.hex: A's rows and B's columns reversed, c2_expected.hex) is loaded into
 // the other set while the first run computes, and starts after C of the first was read back. Writes c_rtl.txt ("row col hexvalue"), prints at most
@@ -20,6 +20,7 @@ module tb_gemm_tree_4x16_s8s4;
     localparam AW = 8;
     localparam BW = 4;
     localparam ACCW = 24;
+    localparam [ACCW-1:0] PAD = 24'h000000;   // what a padding position holds
     localparam RESET_CYCLES = 4;
     localparam MAX_REPORTS = 10;
 
@@ -219,7 +220,7 @@ module tb_gemm_tree_4x16_s8s4;
                                 checked = checked + 1;
                                 if (run_n == 0) $fdisplay(fd, "%0d %0d %h", idx / N, idx % N, got);
                             end else begin
-                                want = 0;
+                                want = PAD;
                             end
                             if (got !== want) begin
                                 mismatches = mismatches + 1;

@@ -6,7 +6,7 @@
 //   dims.hex        M, K, N
 //   beats.hex       one input beat per line (386 bits: high to low: last 1, first 1, b_blk 64x4, a_blk 16x8)
 //   lanes.hex       results each output lane delivers (4 words)
-//   out_map.hex     lane by lane, each result's index row*N+col in C (ffffffff: padding, must be 0)
+//   out_map.hex     lane by lane, each result's index row*N+col in C (ffffffff: padding, must be PAD: 0, or the epilogue's zero point)
 //   c_expected.hex  C, row-major (M*N words)
 // Offers beat n+1 in the cycle after beat n was accepted (in_valid && in_ready).
 // Writes c_rtl.txt: one line "row col hexvalue" per real (non-padding) result.
@@ -22,6 +22,7 @@ module tb_tree_4x16_s8s4;
 
     localparam L = 4;                     // output lanes
     localparam ACCW = 32;
+    localparam [ACCW-1:0] PAD = 32'h00000000;   // what a padding position holds
     localparam IW = 386;                  // bits per beat
     localparam RESET_CYCLES = 4;           // posedges with rst high
     localparam MAX_REPORTS = 10;           // mismatch lines printed
@@ -201,7 +202,7 @@ module tb_tree_4x16_s8s4;
                             checked = checked + 1;
                             $fdisplay(fd, "%0d %0d %h", idx / N, idx % N, got);
                         end else begin
-                            want = 0;   // padding position
+                            want = PAD;   // padding position
                         end
                         if (got !== want) begin
                             mismatches = mismatches + 1;
@@ -209,7 +210,7 @@ module tb_tree_4x16_s8s4;
                                 if (idx >= 0)
                                     $display("HWGEN MISMATCH row=%0d col=%0d expected=%0d got=%0d", idx / N, idx % N, $signed(want), $signed(got));
                                 else
-                                    $display("HWGEN MISMATCH padding on lane %0d (result %0d) expected=0 got=%0d", l, seen[l], $signed(got));
+                                    $display("HWGEN MISMATCH padding on lane %0d (result %0d) expected=%0d got=%0d", l, seen[l], $signed(PAD), $signed(got));
                             end
                         end
                     end

@@ -290,7 +290,10 @@ extension Templates {
     /// the A and B buffers, writes M, K, N, pulses `start`, waits for `done`, reads C back.
     ///
     /// Values: `tbName`, `name`, `source`, `summary`, `macDescription`, `rows`, `cols`, `aBits`,
-    /// `bBits`, `accBits`, `aAddrBits`, `bAddrBits`, `cAddrBits`, `accSigned` (Bool).
+    /// `bBits`, `accBits`, `aAddrBits`, `bAddrBits`, `cAddrBits`, `accSigned` (Bool), `padHex`,
+    /// `perColumn` (Bool: the epilogue's per-column scale table is loaded from `ep_mult.hex` and
+    /// `ep_shift.hex`, N words each, through `ep_we`/`ep_waddr`/`ep_wmult`/`ep_wshift`, alongside
+    /// the buffers), `epAddrBits`.
     ///
     /// Runtime interface: reads `run.hex` (A lines, B lines, C lines, watchdog cycles, runs),
     /// `dims.hex` (M, K, N), `a_load.hex` / `b_load.hex` (one buffer line per word address, R or
@@ -338,6 +341,14 @@ module {{{tbName}}};
     reg  [{{{bAddrBits}}}-1:0]  b_waddr;
     reg  [BL*BW-1:0]     b_wdata;
     reg  [{{{cAddrBits}}}-1:0]  c_raddr;
+{{#perColumn}}
+    reg                 ep_we;
+    reg  [{{{epAddrBits}}}-1:0]  ep_waddr;
+    reg  [30:0]         ep_wmult;
+    reg  [5:0]          ep_wshift;
+    reg  [30:0]         ep_mult_mem  [0:MAX_WORDS-1];   // per-column scales (N words)
+    reg  [5:0]          ep_shift_mem [0:MAX_WORDS-1];
+{{/perColumn}}
     wire                busy;
     wire                done;
     wire [CL*ACCW-1:0]   c_rdata;
@@ -356,6 +367,12 @@ module {{{tbName}}};
         .b_waddr(b_waddr),
         .b_wdata(b_wdata),
         .c_raddr(c_raddr),
+{{#perColumn}}
+        .ep_we(ep_we),
+        .ep_waddr(ep_waddr),
+        .ep_wmult(ep_wmult),
+        .ep_wshift(ep_wshift),
+{{/perColumn}}
         .busy(busy),
         .done(done),
         .c_rdata(c_rdata)
@@ -394,6 +411,12 @@ module {{{tbName}}};
         b_waddr = 0;
         b_wdata = 0;
         c_raddr = 0;
+{{#perColumn}}
+        ep_we = 1'b0;
+        ep_waddr = 0;
+        ep_wmult = 0;
+        ep_wshift = 0;
+{{/perColumn}}
         edge_n = -1;
         phase = 0;
         n = 0;
@@ -432,6 +455,10 @@ module {{{tbName}}};
             $readmemh("b_load.hex", b_mem, 0, B_LINES - 1);
             $readmemh("c_map.hex", map_mem, 0, C_LINES * CL - 1);
             $readmemh("c_expected.hex", c_mem, 0, M * N - 1);
+{{#perColumn}}
+            $readmemh("ep_mult.hex", ep_mult_mem, 0, N - 1);
+            $readmemh("ep_shift.hex", ep_shift_mem, 0, N - 1);
+{{/perColumn}}
             if (RUNS > 1) begin
                 $readmemh("a2_load.hex", a2_mem, 0, A_LINES - 1);
                 $readmemh("b2_load.hex", b2_mem, 0, B_LINES - 1);
@@ -447,8 +474,14 @@ module {{{tbName}}};
         rst <= (edge_n < RESET_CYCLES - 1);
         if (!rst && !finished) begin
             case (phase)
-                0: begin   // load one line of A and of B per cycle
-                    if (n < A_LINES || n < B_LINES) begin
+                0: begin   // load one line of A and of B per cycle{{#perColumn}} (and one column's scales){{/perColumn}}
+                    if (n < A_LINES || n < B_LINES{{#perColumn}} || n < N{{/perColumn}}) begin
+{{#perColumn}}
+                        ep_we <= (n < N);
+                        ep_waddr <= n;
+                        ep_wmult <= (n < N) ? ep_mult_mem[n] : 0;
+                        ep_wshift <= (n < N) ? ep_shift_mem[n] : 0;
+{{/perColumn}}
                         a_we <= (n < A_LINES);
                         a_waddr <= n;
                         a_wdata <= (n < A_LINES) ? a_mem[n] : 0;
@@ -459,6 +492,9 @@ module {{{tbName}}};
                     end else begin
                         a_we <= 1'b0;
                         b_we <= 1'b0;
+{{#perColumn}}
+                        ep_we <= 1'b0;
+{{/perColumn}}
                         cfg_m <= M;
                         cfg_k <= K;
                         cfg_n <= N;

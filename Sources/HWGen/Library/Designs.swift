@@ -26,7 +26,7 @@ public enum Designs {
     public static func gemmEngine(for spec: DesignSpec) -> GemmEngine? {
         guard let g = spec.gemm else { return nil }
         return GemmEngine(array: coreEngine(for: spec), types: spec.mac, aWords: g.aWords, bWords: g.bWords, cWords: g.cWords,
-                          doubleBuffer: g.doubleBuffer)
+                          doubleBuffer: g.doubleBuffer, epilogue: spec.epilogue)
     }
 
     /// The top module for `spec`.
@@ -109,8 +109,12 @@ public enum Designs {
     /// or with `gemm:` from `start` to `done`. Where the count depends on B
     /// (``skipsZeroDigits(_:)``) and `b` is nil, the most it can be (every digit nonzero).
     public static func goldenCycles(_ spec: DesignSpec, shape s: GemmShape, b: IntMatrix? = nil) -> Int {
-        // The group stage adds a cycle to every result, the epilogue its two stages.
-        let bare = engineCycles(spec, shape: s, b: b) + (spec.group == nil ? 0 : 1) + (spec.epilogue == nil ? 0 : EpilogueUnit.latency)
+        // The PEs' group stage adds a cycle to every result (the cube's and tree's accumulators add
+        // groups in the beat), the epilogue its two stages and, with per-column scales, the read of
+        // the column's scale.
+        let epilogue = spec.epilogue.map { EpilogueUnit.latency + ($0.perColumn ? 1 : 0) } ?? 0
+        let groupStage = spec.group != nil && (spec.engine.kind == .systolic || spec.engine.kind == .matrix2d) ? 1 : 0
+        let bare = engineCycles(spec, shape: s, b: b) + groupStage + epilogue
         return spec.gemm == nil ? bare : GoldenTiming.gemmCycles(engineCycles: bare)
     }
 

@@ -52,6 +52,8 @@ public struct DotEngine: Engine {
         [StreamPort("a_blk", lanes: m * denseDepth, mac.types.a), StreamPort("b_blk", lanes: k * n, mac.types.b)]
             + (sparsity.map { [StreamPort("b_idx", lanes: k * n, .u($0.indexBits))] } ?? [])
             + [StreamPort("first", .bit), StreamPort("last", .bit)]
+            + (mac.group == nil ? [] : [StreamPort("g_start", .bit), StreamPort("g_end", .bit),
+                                        StreamPort("e_blk", lanes: n, MACConfig.exponentType)])
     }
 
     /// Levels of the reduction: binary adder levels over k products, or 3:2 compressor levels
@@ -74,6 +76,7 @@ public struct DotEngine: Engine {
         let booth = mac.kind == .booth || mac.kind == .bitserial   // rows in one carry-save tree
         let serial = mac.kind == .bitserial
         let name = (sparsity.map { "sdot\(k)_\($0.n)of\($0.m)" } ?? "dot\(k)") + "_\(mac.kind.rawValue)_s\(stages)_\(t.tag)"
+            + (mac.group == nil ? "" : "_g")
         let what = sparsity.map { "Sum of \(k) products b_i * a[group(i) * \($0.m) + idx_i] (\($0) sparse weights)" } ?? "Sum of \(k) products a_i*b_i"
         return Module(name, doc: "\(what) (wraps to \(t.acc)), \(stages) register level(s) in the reduction"
                       + (serial ? "; one Booth digit of each b per cycle, the digit rows compressed together."
@@ -88,6 +91,31 @@ public struct DotEngine: Engine {
                     let group = Array(dense[(e / p.n * p.m)..<(e / p.n * p.m + p.m)])
                     return mb.wire("x\(e)", Self.pick(group, idx[e]))
                 }
+            }
+            if t.saturating && mac.group == nil {
+                // Clamp-add steps, composed pairwise in k order (see ``ClampAdd``).
+                var steps = (0..<k).map { ClampAdd.step(unit.exactProduct(mb, a[$0], b[$0], prefix: "p\($0)_"), acc: t.acc) }
+                var marks = registerLevels(levels(k, booth: false)), level = 0
+                func register(_ xs: [ClampAdd]) -> [ClampAdd] {
+                    var out = xs
+                    while marks.first == level {
+                        marks.removeFirst()
+                        out = out.enumerated().map { i, x in x.delayed(mb, prefix: "l\(level)_\(i)_q\(stages - marks.count)") }
+                    }
+                    return out
+                }
+                steps = register(steps)
+                while steps.count > 1 {
+                    level += 1
+                    steps = register(stride(from: 0, to: steps.count, by: 2).map { i in
+                        i + 1 < steps.count ? steps[i].then(steps[i + 1], mb, prefix: "l\(level)_\(i / 2)") : steps[i]
+                    })
+                }
+                while !marks.isEmpty { steps = register(steps) }
+                mb.output("dot_c", steps[0].c)
+                mb.output("dot_lo", steps[0].lo)
+                mb.output("dot_hi", steps[0].hi)
+                return
             }
             var rows: [Value] = []
             for i in 0..<k {
@@ -162,6 +190,9 @@ public struct DotEngine: Engine {
             let idxType = HWType.u(sparsity?.indexBits ?? 1)
             let bIdx = sparsity.map { _ in mb.input("b_idx", .u(k * n * idxType.bits)) }
             let first = mb.input("first", .bit), last = mb.input("last", .bit)
+            let eType = MACConfig.exponentType
+            let groupIn = mac.group.map { _ in (start: mb.input("g_start", .bit), end: mb.input("g_end", .bit),
+                                                e: mb.input("e_blk", .u(n * eType.bits))) }
             func field(_ v: Value, _ idx: Int, _ type: HWType) -> Value {
                 let raw = v.bits(idx * type.bits + type.bits - 1, idx * type.bits)
                 return type.signed ? raw.asSigned : raw
@@ -191,11 +222,14 @@ public struct DotEngine: Engine {
                 guard d > 1 else { return live }
                 return accept.select(live, mb.delay(live, "idx\(x)_q", reset: nil, enable: accept))   // held for the beat
             } } ?? []
-            // The flags follow the dot products through the trees' register levels.
+            // The flags (and group exponents) follow the dot products through the trees' register levels.
+            var group = groupIn.map { g in (start: g.start, end: g.end, e: (0..<n).map { field(g.e, $0, eType) }) }
             for s in 0..<stages {
                 valid = mb.delay(valid, "valid_d\(s + 1)")
                 isFirst = mb.delay(isFirst, "first_d\(s + 1)")
                 isLast = mb.delay(isLast, "last_d\(s + 1)")
+                group = group.map { g in (mb.delay(g.start, "gstart_d\(s + 1)"), mb.delay(g.end, "gend_d\(s + 1)"),
+                                          g.e.enumerated().map { j, e in mb.delay(e, "e\(j)_d\(s + 1)", reset: nil) }) }
             }
             // The accumulators' controls are gates, not flip-flop outputs: a clear (a tile's first
             // dot) and an add (any later valid dot). A gate's fan-out to every accumulator bit is
@@ -210,9 +244,31 @@ public struct DotEngine: Engine {
                         ports["b\(e)"] = bLanes[e * n + j]
                         if !idxLanes.isEmpty { ports["i\(e)"] = idxLanes[e * n + j] }
                     }
-                    let dot = mb.instance(lane, "dot_\(i)_\(j)", ports)["dot"]
+                    let out = mb.instance(lane, "dot_\(i)_\(j)", ports)
                     let acc = mb.register("acc_\(i)_\(j)", t.acc, reset: nil)
-                    acc.next(clear.select(dot, (acc + add.select(dot, Value.constant(0, t.acc))).wrapped(to: t.acc)))
+                    if let g = group, let sumType = mac.groupSum {
+                        // MixPE: the group's exact sum so far; at its last beat, shifted by the group's
+                        // exponent and added (wrapping or clamping) from 0 (the tile's first group) or acc.
+                        let inner = mb.register("group_\(i)_\(j)", sumType, reset: nil)
+                        let dot = out["dot"].wrapped(to: sumType)   // exact: acc is at least as wide as a group sum
+                        let sum = mb.wire("group_\(i)_\(j)_sum", (MACUnit.cleared(inner.value, g.start) + dot).wrapped(to: sumType))
+                        inner.next(sum, enable: valid)
+                        let fresh = mb.register("fresh_\(i)_\(j)", .bit, reset: 0)
+                        let began = valid & isFirst, ended = valid & g.end
+                        fresh.next(began.select(~g.end, g.end.select(Value.constant(0, .bit), fresh.value)), enable: valid)
+                        let shifted = mb.wire("shifted_\(i)_\(j)", MACUnit.shiftedLeft(sum, by: g.e[j], max: (1 << eType.bits) - 1))
+                        let base = MACUnit.cleared(acc.value, isFirst | fresh.value)
+                        let next = t.saturating ? mb.wire("acc_\(i)_\(j)_sum", base + shifted).saturated(to: t.acc)
+                                                : MACUnit.modulo(base + shifted, bits: t.acc.bits).wrapped(to: t.acc)
+                        acc.next(next, enable: ended)
+                    } else if t.saturating {
+                        // The beat's composed clamp-add step, applied from 0 (a tile's first beat) or acc.
+                        let beat = ClampAdd(c: out["dot_c"], lo: out["dot_lo"], hi: out["dot_hi"])
+                        acc.next(beat.apply(to: MACUnit.cleared(acc.value, clear), mb, prefix: "acc_\(i)_\(j)_next"), enable: clear | add)
+                    } else {
+                        let dot = out["dot"]
+                        acc.next(clear.select(dot, (acc + add.select(dot, Value.constant(0, t.acc))).wrapped(to: t.acc)))
+                    }
                     outData.append(acc.value.asUnsigned)
                 }
             }
@@ -229,7 +285,13 @@ public struct DotEngine: Engine {
     /// A[tile rows][c·kd…] and B[c·kd…][tile columns] — with N:M sparsity the c-th k rows of B
     /// compressed by ``SparseWeights`` and their indices — zero beyond the matrices. Lane i·n + j
     /// gives each tile's C[i][j].
-    public func stimulus(a: IntMatrix, b: IntMatrix) -> Stimulus {
+    public func stimulus(a: IntMatrix, b: IntMatrix) -> Stimulus { stimulus(a: a, b: b, exponents: nil) }
+
+    /// With `mac.group`, each beat also flags whether it starts (`g_start`) or ends (`g_end`) a
+    /// group of K, and with `g_end` carries the group's exponents of the tile's columns (`e_blk`).
+    public func stimulus(_ ops: GemmOperands) -> Stimulus { stimulus(a: ops.a, b: ops.b, exponents: ops.groupScales) }
+
+    private func stimulus(a: IntMatrix, b: IntMatrix, exponents: IntMatrix?) -> Stimulus {
         let (rowsA, depth, colsB) = (a.rows, a.cols, b.cols)
         let kd = denseDepth
         let (tM, tN, tK) = (ceilDiv(rowsA, m), ceilDiv(colsB, n), ceilDiv(depth, kd))
@@ -255,6 +317,14 @@ public struct DotEngine: Engine {
                         return e < depth && col < colsB ? b[e, col] : nil })
                 }
                 beats.append(beat + [[c == 0 ? 1 : 0], [c == tK - 1 ? 1 : 0]])
+            }
+        }
+        if let g = mac.group, let e = exponents {
+            // Beat c covers K from c·kd: it starts a group at a multiple of G, ends one before the next.
+            for x in beats.indices {
+                let (tile, c) = (x / tK, x % tK), (k0, c0) = (x % tK * kd, tile % tN * n)
+                let end = (k0 + kd) % g == 0 || c == tK - 1
+                beats[x] += [[k0 % g == 0 ? 1 : 0], [end ? 1 : 0], Self.lanes(n) { j in end && c0 + j < colsB ? e[k0 / g, c0 + j] : nil }]
             }
         }
         let order: [[Int?]] = (0..<(m * n)).map { l in

@@ -88,13 +88,26 @@ public struct MACUnit: Sendable {
             case .baseline: m.output("acc", accumulate(m, m.wire("product", a * b), first))
             case .booth where t.saturating:
                 // A saturating sum needs each product whole: the Booth rows are added up first.
-                let rows = CarrySave.reduce(Self.boothRows(m, a, b, width: t.acc.bits), width: t.acc.bits, m, prefix: "pp").rows
-                let sum = m.wire("product_sum", Self.rowSum(rows, bits: t.acc.bits))
-                m.output("acc", accumulate(m, m.wire("product", t.product.signed ? sum.asSigned : sum), first))
+                m.output("acc", accumulate(m, exactProduct(m, a, b), first))
             case .booth: m.output("acc", booth(m, first, rows: Self.boothRows(m, a, b, width: t.acc.bits)).sum)
             case .bitserial: m.output("acc", accumulate(m, Self.digitRow(m, a, b), first))
             case .shiftadd: m.output("acc", accumulate(m, Self.shiftAddProduct(m, a, b, t), first))
             }
+        }
+    }
+
+    /// The exact product a·b (``MACTypes/product``) of a one-cycle kind, built its way: a
+    /// multiplier, Booth rows compressed and added, or shift-and-add.
+    func exactProduct(_ m: ModuleBuilder, _ a: Value, _ b: Value, prefix: String = "") -> Value {
+        switch config.kind {
+        case .baseline: return m.wire("\(prefix)product", a * b)
+        case .shiftadd: return Self.shiftAddProduct(m, a, b, t, prefix: prefix)
+        case .booth:
+            let w = t.product.bits
+            let rows = CarrySave.reduce(Self.boothRows(m, a, b, width: w, prefix: "\(prefix)booth"), width: w, m, prefix: "\(prefix)pp").rows
+            let sum = m.wire("\(prefix)product", Self.rowSum(rows, bits: w))
+            return t.product.signed ? sum.asSigned : sum
+        case .bitserial: preconditionFailure("a bitserial unit has no one-cycle product")
         }
     }
 

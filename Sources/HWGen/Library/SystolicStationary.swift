@@ -92,7 +92,15 @@ public struct SystolicStationary: Engine {
     }
 
     /// Whether partial sums travel as carry-save pairs.
-    private var carrySave: Bool { mac.kind == .booth }
+    private var carrySave: Bool { mac.kind == .booth && !mac.types.saturating }
+
+    /// A saturating accumulator: partial sums travel as clamp-add steps (``ClampAdd``), whose
+    /// exact sum `psum` has this type.
+    private var clampChain: HWType? {
+        guard mac.types.saturating else { return nil }
+        let p = mac.types.product
+        return HWType(bits: p.bits + bitsFor(rows), signed: p.signed)
+    }
 
     /// Whether vectors are digit-serial (`bitserial`).
     private var serial: Bool { mac.kind == .bitserial }
@@ -226,6 +234,16 @@ public struct SystolicStationary: Engine {
                 let next = CarrySave.reduce([sIn, cIn] + rows, width: w, m, prefix: "csa").rows
                 m.output("psum_s_out", m.delay(next[0], "psum_s", reset: nil))
                 m.output("psum_c_out", m.delay(next[1], "psum_c", reset: nil))
+            } else if let chain = clampChain {
+                // psum_out = psum_in + product exactly; lo and hi are where the clamped sum of the
+                // column so far lands from the accumulator's two extremes.
+                let step = ClampAdd(c: m.input("psum_in", chain), lo: m.input("lo_in", t.acc), hi: m.input("hi_in", t.acc))
+                var product = unit.exactProduct(m, a, b)
+                if mac.pipeline >= 1 { product = m.delay(product, "product_q", reset: nil) }
+                let next = step.adding(product, m, prefix: "step")
+                m.output("psum_out", m.delay(next.c.wrapped(to: chain), "psum", reset: nil))
+                m.output("lo_out", m.delay(next.lo, "lo", reset: nil))
+                m.output("hi_out", m.delay(next.hi, "hi", reset: nil))
             } else {
                 let psumIn = m.input("psum_in", t.acc)
                 var product = mac.kind == .shiftadd ? MACUnit.shiftAddProduct(m, a, b, t) : m.wire("product", a * b)
@@ -357,7 +375,7 @@ public struct SystolicStationary: Engine {
                 }
                 wLanes = (0..<C).map { lane(wRow, $0, stationaryType) }
             }
-            let zero = Value.constant(0, carrySave ? .u(t.acc.bits) : t.acc)
+            let zero = Value.constant(0, carrySave ? .u(t.acc.bits) : clampChain ?? t.acc)
             var grid: [[InstanceOutputs]] = []
             for i in 0..<R {
                 var row: [InstanceOutputs] = []
@@ -376,6 +394,10 @@ public struct SystolicStationary: Engine {
                         ports["psum_c_in"] = up?["psum_c_out"] ?? zero
                     } else {
                         ports["psum_in"] = up?["psum_out"] ?? zero
+                    }
+                    if clampChain != nil {
+                        ports["lo_in"] = up?["lo_out"] ?? Value.constant(t.acc.minValue, t.acc)
+                        ports["hi_in"] = up?["hi_out"] ?? Value.constant(t.acc.maxValue!, t.acc)
                     }
                     row.append(m.instance(pe, "pe_\(i)_\(j)", ports))
                 }
@@ -426,6 +448,9 @@ public struct SystolicStationary: Engine {
                                                 m, prefix: "col\(j)_csa").rows
                     sum = m.wire("col\(j)_sum", t.acc.signed ? (pair[0] + pair[1]).wrapped(to: .u(w)).asSigned : (pair[0] + pair[1]).wrapped(to: .u(w)))
                     shift = m.wire("col\(j)_shift", flags.valid & digitLast)   // a gate, which synthesis buffers
+                } else if clampChain != nil {
+                    let column = ClampAdd(c: bottom["psum_out"], lo: bottom["lo_out"], hi: bottom["hi_out"])
+                    sum = column.apply(to: head, m, prefix: "col\(j)_sum")
                 } else {
                     sum = m.wire("col\(j)_sum", (head + bottom["psum_out"]).wrapped(to: t.acc))
                 }

@@ -80,11 +80,6 @@ private struct SpecReader {
                 throw fail("mac.pipeline", "\(pipeline) (a split accumulator) applies to systolic dataflow os only (allowed with \(what): 0, 1)")
             }
         }
-        let outputStationary = engine.kind == .matrix2d || (engine.kind == .systolic && engine.dataflow == .os)
-        if saturating && !outputStationary {
-            let what = engine.kind == .systolic ? "systolic dataflow \(engine.dataflow.rawValue)" : "engine \(engine.kind.rawValue)"
-            throw fail("mac.acc", "\(mac.accTag): saturating accumulation is built for systolic dataflow os and matrix2d, not \(what) yet (allowed: \(mac.acc), a wrapping accumulator)")
-        }
         if saturating && pipeline == 2 {
             throw fail("mac.pipeline", "2 splits the accumulator, which cannot saturate (allowed with \(mac.accTag): 0, 1)")
         }
@@ -137,13 +132,18 @@ private struct SpecReader {
         }
     }
 
-    /// `mac.group`: G elements of K per group sum; built in the output-stationary PEs (systolic os, matrix2d).
+    /// `mac.group`: G elements of K per group sum; built in the output-stationary PEs (systolic os,
+    /// matrix2d) and in the cube's and tree's accumulators (G a multiple of the K a beat covers).
     func groupSize(_ node: Node, mac: MACTypes, kind: MACKind, pipeline: Int, engine: EngineSpec) throws -> Int {
         let g = try integer(node, "mac.group", in: MACConfig.groupRange)
-        let os = engine.kind == .matrix2d || (engine.kind == .systolic && engine.dataflow == .os)
-        if !os {
-            let what = engine.kind == .systolic ? "systolic dataflow \(engine.dataflow.rawValue)" : "engine \(engine.kind.rawValue)"
-            throw fail("mac.group", "group dequantization is built for systolic dataflow os and matrix2d, not \(what) (allowed: remove mac.group)")
+        if engine.kind == .systolic && engine.dataflow != .os {
+            throw fail("mac.group", "group dequantization is built for systolic dataflow os, matrix2d, cube and tree, not systolic dataflow \(engine.dataflow.rawValue) (allowed: remove mac.group)")
+        }
+        if engine.kind == .cube || engine.kind == .tree {
+            let beat = engine.sparsity.map { engine.depth / $0.n * $0.m } ?? engine.depth
+            if g % beat != 0 {
+                throw fail("mac.group", "\(g) is not a multiple of the \(beat) elements of K a beat of the \(engine.kind.rawValue) covers (allowed: a multiple of \(beat))")
+            }
         }
         if pipeline == 2 { throw fail("mac.pipeline", "2 splits the accumulator, which group dequantization does not (allowed with mac.group: 0, 1)") }
         if kind == .bitserial {

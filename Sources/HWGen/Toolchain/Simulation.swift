@@ -190,16 +190,21 @@ public enum Simulation {
             var loads2: [(String, [[Int64]], StreamPort)] = []
             if g.doubleBuffer {
                 let (m, k) = (a.rows, a.cols)
-                // A2[r][k] = A[M−1−r][k], B2[k][c] = B[k][N−1−c]: C2[r][c] = C[M−1−r][N−1−c], the same
-                // sums (and B2 keeps B's N:M groups along K).
+                // A2[r][k] = A[M−1−r][k], B2[k][c] = B[k][N−1−c]: C2[r][c] holds the sums of C[M−1−r][N−1−c]
+                // (and B2 keeps B's N:M groups along K), requantized with column c's scales.
                 let n = b.cols
                 let a2 = IntMatrix(rows: m, cols: k, data: (0..<m).flatMap { r in (0..<k).map { a[m - 1 - r, $0] } })
-                let b2 = IntMatrix(rows: k, cols: n, data: (0..<k).flatMap { r in (0..<n).map { b[r, n - 1 - $0] } })
-                let c2 = IntMatrix(rows: m, cols: n, data: (0..<m).flatMap { r in (0..<n).map { expected[m - 1 - r, n - 1 - $0] } })
-                let host2 = g.hostData(a: a2, b: b2)
-                try writeHex(dir.appendingPathComponent("c2_expected.hex"), c2.data, bits: resultBits)
+                let b2 = IntMatrix(rows: k, cols: n, data: (0..<k).flatMap { r in (0..<n).map { ops.b[r, n - 1 - $0] } })
+                var ops2 = ops
+                (ops2.a, ops2.b) = (a2, b2)
+                let host2 = g.hostData(a: a2, b: spec.mac.encodeB(b2))
+                try writeHex(dir.appendingPathComponent("c2_expected.hex"), Designs.expected(spec, ops2).data, bits: resultBits)
                 loads2 = [("a2_load.hex", host2.aLines, StreamPort("a", lanes: g.aBanks, spec.mac.a)),
                           ("b2_load.hex", host2.bLines, StreamPort("b", lanes: g.bBanks, g.bWordType))]
+            }
+            if let c = ops.columnScales {
+                try writeHex(dir.appendingPathComponent("ep_mult.hex"), c.multipliers, bits: Epilogue.multiplierType.bits)
+                try writeHex(dir.appendingPathComponent("ep_shift.hex"), c.shifts, bits: Epilogue.shiftType.bits)
             }
             for (file, lines, port) in [("a_load.hex", host.aLines, StreamPort("a", lanes: g.aBanks, spec.mac.a)),
                                         ("b_load.hex", host.bLines, StreamPort("b", lanes: g.bBanks, g.bWordType))] + loads2 {

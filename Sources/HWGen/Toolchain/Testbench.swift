@@ -20,6 +20,7 @@ public enum TestbenchGenerator {
                 "aBits": String(spec.mac.a.bits), "bBits": String(g.bWordType.bits), "accBits": String(spec.resultType.bits),
                 "aAddrBits": bits(g.aDepth), "bAddrBits": bits(g.bDepth), "cAddrBits": bits(g.cDepth),
                 "accSigned": spec.resultType.signed, "padHex": padHex(spec),
+                "perColumn": spec.epilogue?.perColumn == true, "epAddrBits": String(bitsFor(g.columnTableDepth - 1)),
             ]
             return (tbName, Templates.render(Templates.gemmTestbench, values))
         }
