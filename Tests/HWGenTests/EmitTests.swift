@@ -41,6 +41,31 @@ private func topFile(_ m: Module) throws -> VerilogFile {
         assertSnapshot(of: try #require(try Verilog.emit(top).last).text, as: .lines)
     }
 
+    @Test func ternaryShiftAddMAC() throws {
+        let t = MACTypes(a: .s(8), weights: .ternary, acc: .s(16))
+        assertSnapshot(of: try topFile(MACUnit(MACConfig(t, kind: .shiftadd)).module).text, as: .lines)
+    }
+
+    @Test func p3ShiftAddSaturatingMAC() throws {
+        let t = MACTypes(a: .s(4), weights: .powerOfTwo(bits: 3), acc: .s(10), saturating: true)
+        assertSnapshot(of: try topFile(MACUnit(MACConfig(t, kind: .shiftadd, pipeline: 1)).module).text, as: .lines)
+    }
+
+    @Test func groupDequantizingMAC() throws {
+        let t = MACTypes(a: .s(4), b: .s(4), acc: .s(16))
+        assertSnapshot(of: try topFile(MACUnit(MACConfig(t, kind: .baseline, pipeline: 0, group: 4)).module).text, as: .lines)
+    }
+
+    @Test func epilogueHalfEvenReLU() throws {
+        let e = Epilogue(multiplier: 1_518_500_250, shift: 38, zeroPoint: -3, rounding: .halfEven, out: .s(8), relu: true)
+        assertSnapshot(of: try topFile(EpilogueUnit(e, input: .s(24)).module).text, as: .lines)
+    }
+
+    @Test func epiloguePerColumnHalfAway() throws {
+        let e = Epilogue(perColumn: true, rounding: .halfAway, out: .u(8))
+        assertSnapshot(of: try topFile(EpilogueUnit(e, input: .s(12)).module).text, as: .lines)
+    }
+
     @Test func splitBaselineMACs8() throws {
         assertSnapshot(of: try topFile(MACUnit(MACConfig(s8, pipeline: 2)).module).text, as: .lines)
     }

@@ -333,3 +333,71 @@ private extension SplitMix64 {
         return lo + Int64((x >> 1) % UInt64(hi - lo + 1))
     }
 }
+
+// MARK: - Quantized arithmetic, hand-computed
+
+@Suite struct GoldenQuantTests {
+    /// 127·127 = 16129 three times, then 127·(−128) = −16256, into s16: clamped in k order
+    /// 16129, 32258, 32767 (not 48387), 16511; wrapping gives 32131 (−33405 + 65536), and
+    /// clamping once at the end the exact 32131.
+    @Test func saturationClampsInKOrder() {
+        let a = mat([[127, 127, 127, 127]]), b = mat([[127], [127], [127], [-128]])
+        #expect(GoldenGEMM.multiply(a, b, mac: MACTypes(a: .s(8), b: .s(8), acc: .s(16), saturating: true)) == mat([[16_511]]))
+        #expect(GoldenGEMM.multiply(a, b, mac: MACTypes(a: .s(8), b: .s(8), acc: .s(16))) == mat([[32_131]]))
+        // Below: 4 × (−128·127) = −65024 clamps at −32768 after the third step.
+        let low = GoldenGEMM.multiply(mat([[-128, -128, -128, 1]]), mat([[127], [127], [127], [5]]),
+                                      mac: MACTypes(a: .s(8), b: .s(8), acc: .s(16), saturating: true))
+        #expect(low == mat([[-32_763]]))
+    }
+
+    /// Ternary and p4 weights are used as their values.
+    @Test func codedWeights() {
+        let t = MACTypes(a: .s(8), weights: .ternary, acc: .s(16))
+        #expect(GoldenGEMM.multiply(mat([[5, -7, 9]]), mat([[1], [-1], [0]]), mac: t) == mat([[12]]))
+        let p = MACTypes(a: .s(8), weights: .powerOfTwo(bits: 4), acc: .s(24))
+        #expect(GoldenGEMM.multiply(mat([[3, -2, 1]]), mat([[64], [-8], [0]]), mac: p) == mat([[192 + 16]]))
+    }
+
+    /// Groups of 2 with exponents 3 and 1: (1 + 2)·8 + 3·2 = 30; the short last group counts.
+    @Test func groupDequantization() {
+        let mac = MACTypes(a: .s(8), b: .s(4), acc: .s(24))
+        let c = GoldenGEMM.multiply(mat([[1, 2, 3]]), mat([[1], [1], [1]]), mac: mac, group: 2, scales: mat([[3], [1]]))
+        #expect(c == mat([[30]]))
+        // Saturating: each shifted group sum is added and clamped in order: 127·7·2^15 clamps s24.
+        let sat = MACTypes(a: .s(8), b: .s(4), acc: .s(24), saturating: true)
+        let big = GoldenGEMM.multiply(mat([[127, 127, -1, 0]]), mat([[7], [7], [1], [0]]), mac: sat, group: 2, scales: mat([[15], [0]]))
+        #expect(big == mat([[8_388_607 - 1]]))
+    }
+
+    /// Ties under every rounding mode: ±2.5 and ±3.5 (acc ±5 or ±7, M = 1, n = 1).
+    @Test func roundingModesOnTies() {
+        let cases: [(Int64, [RoundingMode: Int64])] = [
+            (5, [.halfEven: 2, .halfUp: 3, .halfAway: 3, .truncate: 2]),
+            (-5, [.halfEven: -2, .halfUp: -2, .halfAway: -3, .truncate: -3]),
+            (7, [.halfEven: 4, .halfUp: 4, .halfAway: 4, .truncate: 3]),
+            (-7, [.halfEven: -4, .halfUp: -3, .halfAway: -4, .truncate: -4]),
+            (-6, [.halfEven: -3, .halfUp: -3, .halfAway: -3, .truncate: -3]),   // exact
+        ]
+        for (acc, want) in cases {
+            for (mode, y) in want {
+                let e = Epilogue(multiplier: 1, shift: 1, rounding: mode, out: .s(8))
+                #expect(GoldenEpilogue.requantize(acc, multiplier: 1, shift: 1, e) == y, "\(acc) \(mode.rawValue)")
+            }
+        }
+    }
+
+    /// Zero point after rounding, saturation to `out`, ReLU at the zero point; the product is exact
+    /// beyond 64 bits (2^47 · (2^31 − 1)).
+    @Test func zeroPointSaturationAndReLU() {
+        let e = Epilogue(multiplier: 3, shift: 2, zeroPoint: -3, rounding: .halfUp, out: .s(8), relu: true)
+        #expect(GoldenEpilogue.requantize(10, multiplier: 3, shift: 2, e) == 5)      // 7.5 → 8, − 3
+        #expect(GoldenEpilogue.requantize(-10, multiplier: 3, shift: 2, e) == -3)    // −7.5 → −7, −10, ReLU → −3
+        #expect(GoldenEpilogue.requantize(1000, multiplier: 3, shift: 2, e) == 127)  // 750 − 3 saturates
+        var noRelu = e
+        noRelu.relu = false
+        #expect(GoldenEpilogue.requantize(-1000, multiplier: 3, shift: 2, noRelu) == -128)
+        let wide = Epilogue(multiplier: Int64(1) << 31 - 1, shift: 63, rounding: .halfEven, out: .s(32))
+        #expect(GoldenEpilogue.requantize(Int64(1) << 47, multiplier: Int64(1) << 31 - 1, shift: 63, wide) == 32_768)   // 2^15 − 2^−16 rounds up
+        #expect(GoldenEpilogue.requantize(Int64(1) << 47, multiplier: Int64(1) << 31 - 1, shift: 40, wide) == 2_147_483_647)   // 2^38 saturates
+    }
+}

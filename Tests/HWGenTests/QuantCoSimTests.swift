@@ -102,7 +102,7 @@ import Testing
         }
     }
 
-    /// MixPE groups on the OS array, the 2D-Matrix, the tree and the cube: several groups, a short last one.
+    /// MixPE groups in every engine: several groups, a short last one.
     @Test(arguments: Simulator.allCases)
     func groupDequantization(_ sim: Simulator) throws {
         guard CoSimTests.available(sim) else { return }
@@ -113,7 +113,11 @@ import Testing
                                   (E.matrix2d(2, 3, MACTypes(a: .u(4), b: .u(4), acc: .u(20)), .booth, pipeline: 1), 5),
                                   (E.dot(.tree, 1, 2, 4, stages: 2, MACTypes(a: .s(8), b: .s(4), acc: .s(24)), .booth), 8),
                                   (E.dot(.cube, 2, 2, 3, stages: 1, MACTypes(a: .s(8), b: .s(8), acc: .s(22), saturating: true), .baseline), 6),
-                                  (E.sparseTree(2, 4, "2:4", MACTypes(a: .s(8), weights: .powerOfTwo(bits: 3), acc: .s(24)), .shiftadd), 16)] {
+                                  (E.sparseTree(2, 4, "2:4", MACTypes(a: .s(8), weights: .powerOfTwo(bits: 3), acc: .s(24)), .shiftadd), 16),
+                                  (E.spec(.ws, 3, 2, MACTypes(a: .s(8), b: .s(4), acc: .s(24)), .booth, pipeline: 1), 6),
+                                  (E.spec(.ws, 4, 2, MACTypes(a: .s(8), b: .s(8), acc: .s(24), saturating: true), .baseline, pipeline: 0, sparsity: "2:4"), 16),
+                                  (E.spec(.is, 2, 3, MACTypes(a: .u(8), b: .s(4), acc: .s(22)), .baseline, pipeline: 1), 4),
+                                  (E.spec(.is, 2, 2, MACTypes(a: .s(8), weights: .ternary, acc: .s(16), saturating: true), .shiftadd, pipeline: 0), 2)] {
             spec.group = group
             spec.name += "_g\(group)"
             let shape = GemmShape(m: Int.random(in: 1...6, using: &g), k: Int.random(in: 2 * group + 1...4 * group, using: &g), n: Int.random(in: 1...5, using: &g))

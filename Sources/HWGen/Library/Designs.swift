@@ -109,11 +109,12 @@ public enum Designs {
     /// or with `gemm:` from `start` to `done`. Where the count depends on B
     /// (``skipsZeroDigits(_:)``) and `b` is nil, the most it can be (every digit nonzero).
     public static func goldenCycles(_ spec: DesignSpec, shape s: GemmShape, b: IntMatrix? = nil) -> Int {
-        // The PEs' group stage adds a cycle to every result (the cube's and tree's accumulators add
-        // groups in the beat), the epilogue its two stages and, with per-column scales, the read of
-        // the column's scale.
+        // The OS PEs' group stage adds a cycle to every result (the accumulators of the other
+        // engines add groups in the same cycle), the epilogue its two stages and, with per-column
+        // scales, the read of the column's scale.
         let epilogue = spec.epilogue.map { EpilogueUnit.latency + ($0.perColumn ? 1 : 0) } ?? 0
-        let groupStage = spec.group != nil && (spec.engine.kind == .systolic || spec.engine.kind == .matrix2d) ? 1 : 0
+        let e = spec.engine
+        let groupStage = spec.group != nil && (e.kind == .matrix2d || (e.kind == .systolic && e.dataflow == .os)) ? 1 : 0
         let bare = engineCycles(spec, shape: s, b: b) + groupStage + epilogue
         return spec.gemm == nil ? bare : GoldenTiming.gemmCycles(engineCycles: bare)
     }

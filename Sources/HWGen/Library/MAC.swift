@@ -131,8 +131,7 @@ public struct MACUnit: Sendable {
             // `fresh`: the output restarted (a `first`) and has not taken a group yet.
             let fresh = m.register("fresh", .bit, reset: 0)
             fresh.next(began.select(~ended, ended.select(Value.constant(0, .bit), fresh.value)))
-            let maxE = (1 << MACConfig.exponentType.bits) - 1
-            let shifted = m.wire("shifted", Self.shiftedLeft(sum, by: exp, max: maxE))
+            let shifted = Self.shiftedLeft(m, sum, by: exp, prefix: "shifted")
             let acc = m.register("acc", t.acc, reset: nil)
             let base = Self.cleared(acc.value, began | fresh)
             if t.saturating {
@@ -144,15 +143,17 @@ public struct MACUnit: Sendable {
         }
     }
 
-    /// `v` · 2^by for a variable `by` in 0…max, exact (by a mux of the shifted copies).
-    static func shiftedLeft(_ v: Value, by: Value, max: Int) -> Value {
-        let n = v.type.bits + max
-        let copies = (0...max).map { s -> Value in
-            let raw = s == 0 ? v : concat([v.asUnsigned, Value.constant(0, .u(s))])
-            let typed = v.type.signed ? raw.asSigned : raw
-            return typed.extended(to: HWType(bits: n, signed: v.type.signed))
+    /// `v` · 2^by for a variable `by` (all of its values), exact: one stage per bit of `by`, stage i
+    /// shifting by 2^i (wires `<prefix>i`).
+    static func shiftedLeft(_ m: ModuleBuilder, _ v: Value, by: Value, prefix: String) -> Value {
+        var x = v
+        for i in 0..<by.type.bits {
+            let s = 1 << i
+            let wide = HWType(bits: x.type.bits + s, signed: v.type.signed)
+            let moved = concat([x.asUnsigned, Value.constant(0, .u(s))])
+            x = m.wire("\(prefix)\(i)", by[i].select(v.type.signed ? moved.asSigned : moved, x.extended(to: wide)))
         }
-        return DotEngine.pick(copies, by)
+        return x
     }
 
     /// The value of a weight code `b` as `s(max e + 2)` (for references; the unit never decodes).

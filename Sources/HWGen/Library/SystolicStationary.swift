@@ -89,7 +89,13 @@ public struct SystolicStationary: Engine {
          StreamPort("x_valid", .bit), StreamPort("x_first", .bit), StreamPort("acc_first", .bit),
          StreamPort("acc_last", .bit), StreamPort("w_load", .bit)]
             + (sparsity.map { [StreamPort("w_idx", lanes: cols, .u($0.indexBits))] } ?? [])
+            + (mac.group == nil ? [] : [StreamPort("g_start", .bit), StreamPort("g_end", .bit),
+                                        StreamPort("e_vec", lanes: exponentLanes, MACConfig.exponentType)])
     }
+
+    /// MixPE group exponents per beat: one per column of the tile (WS: the columns are B's), or
+    /// one for the streamed vector (IS: the vector is a column of B).
+    private var exponentLanes: Int { stationary == .weights ? cols : 1 }
 
     /// Whether partial sums travel as carry-save pairs.
     private var carrySave: Bool { mac.kind == .booth && !mac.types.saturating }
@@ -97,7 +103,7 @@ public struct SystolicStationary: Engine {
     /// A saturating accumulator: partial sums travel as clamp-add steps (``ClampAdd``), whose
     /// exact sum `psum` has this type.
     private var clampChain: HWType? {
-        guard mac.types.saturating else { return nil }
+        guard mac.types.saturating, mac.group == nil else { return nil }
         let p = mac.types.product
         return HWType(bits: p.bits + bitsFor(rows), signed: p.signed)
     }
@@ -246,7 +252,7 @@ public struct SystolicStationary: Engine {
                 m.output("hi_out", m.delay(next.hi, "hi", reset: nil))
             } else {
                 let psumIn = m.input("psum_in", t.acc)
-                var product = mac.kind == .shiftadd ? MACUnit.shiftAddProduct(m, a, b, t) : m.wire("product", a * b)
+                var product = unit.exactProduct(m, a, b)
                 if mac.pipeline >= 1 { product = m.delay(product, "product_q", reset: nil) }
                 let wide = product.extended(to: HWType(bits: max(w, product.type.bits), signed: product.type.signed))
                 m.output("psum_out", m.delay((psumIn + wide.wrapped(to: t.acc)).wrapped(to: t.acc), "psum", reset: nil))
@@ -267,6 +273,9 @@ public struct SystolicStationary: Engine {
             let wLoad = m.input("w_load", .bit)
             let idxType = HWType.u(sparsity?.indexBits ?? 1)
             let wIdx = sparsity.map { _ in m.input("w_idx", .u(C * idxType.bits)) }
+            let eType = MACConfig.exponentType
+            let groupIn = mac.group.map { _ in (start: m.input("g_start", .bit), end: m.input("g_end", .bit),
+                                                e: m.input("e_vec", .u(exponentLanes * eType.bits))) }
             func lane(_ v: Value, _ k: Int, _ type: HWType) -> Value {
                 let raw = v.bits(k * type.bits + type.bits - 1, k * type.bits)
                 return type.signed ? raw.asSigned : raw
@@ -408,12 +417,17 @@ public struct SystolicStationary: Engine {
             var flags = (valid: flag(cycle.valid, "bottom_valid", reset: 0)!, first: flag(cycle.first, "bottom_digit_first"),
                          last: flag(cycle.last, "bottom_digit_last"),
                          accFirst: flag(cycle.accFirst, "bottom_first")!, accLast: flag(cycle.accLast, "bottom_last")!)
+            // Group flags under the columns (like the accumulator's), and each column's exponent.
+            var groupFlags = groupIn.map { g in (start: flag(g.start, "bottom_gstart")!, end: flag(g.end, "bottom_gend")!) }
+            let exponents = groupIn.map { g in (0..<C).map { j in
+                skew(lane(g.e, exponentLanes == 1 ? 0 : j, eType), R + p + j, "e\(j)_bottom") } } ?? []
             var outValid: [Value] = [], outData: [Value] = []
             for j in 0..<C {
                 if j > 0 {
                     flags = (m.delay(flags.valid, "col\(j)_valid", reset: 0), flags.first.map { m.delay($0, "col\(j)_digit_first") },
                              flags.last.map { m.delay($0, "col\(j)_digit_last") },
                              m.delay(flags.accFirst, "col\(j)_first"), m.delay(flags.accLast, "col\(j)_last"))
+                    groupFlags = groupFlags.map { (m.delay($0.start, "col\(j)_gstart"), m.delay($0.end, "col\(j)_gend")) }
                 }
                 let bottom = grid[R - 1][j]
                 // The accumulator is a P-long delay line: the entry leaving it is the partial sum of
@@ -423,7 +437,21 @@ public struct SystolicStationary: Engine {
                 let head = flags.accFirst.select(Value.constant(0, t.acc), fifo[P - 1].value)
                 let sum: Value
                 var shift: Value? = nil
-                if carrySave {
+                if let g = groupFlags, let sumType = mac.groupSum {
+                    // MixPE: a second P-long delay line holds each vector's group sum so far; at the
+                    // group's last tile the sum, shifted by its exponent, is added (wrapping or
+                    // clamping) into the vector's accumulator, which otherwise passes unchanged.
+                    let partial = carrySave ? (bottom["psum_s_out"] + bottom["psum_c_out"]).wrapped(to: .u(t.acc.bits)) : bottom["psum_out"]
+                    let exact = (t.acc.signed ? partial.asSigned : partial.asUnsigned).wrapped(to: sumType)   // acc ⊇ group sums
+                    let inner = (0..<P).map { m.register("col\(j)_group\($0)", sumType, reset: nil) }
+                    let groupSum = m.wire("col\(j)_group_sum", (MACUnit.cleared(inner[P - 1].value, g.start) + exact).wrapped(to: sumType))
+                    for (k, r) in inner.enumerated() { r.next(k == 0 ? groupSum : inner[k - 1].value) }
+                    let shifted = MACUnit.shiftedLeft(m, groupSum, by: exponents[j], prefix: "col\(j)_shifted")
+                    let total = head + shifted
+                    let added = t.saturating ? m.wire("col\(j)_total", total).saturated(to: t.acc)
+                                             : MACUnit.modulo(total, bits: t.acc.bits).wrapped(to: t.acc)
+                    sum = m.wire("col\(j)_sum", g.end.select(added, head))
+                } else if carrySave {
                     let pair = CarrySave.reduce([bottom["psum_s_out"], bottom["psum_c_out"], head.asUnsigned], width: t.acc.bits,
                                                 m, prefix: "col\(j)_csa").rows
                     sum = m.wire("col\(j)_sum", (pair[0] + pair[1]).wrapped(to: t.acc))
@@ -514,7 +542,14 @@ public struct SystolicStationary: Engine {
     /// stationary rows, row R − 1 first. Column j emits, with each chunk's last K tile, P sums in
     /// stream order. With N:M sparsity the stationary rows are B compressed by ``SparseWeights``
     /// (R stored rows, R / N groups per K tile) and a vector carries each group's M elements.
-    public func stimulus(a: IntMatrix, b: IntMatrix) -> Stimulus {
+    public func stimulus(a: IntMatrix, b: IntMatrix) -> Stimulus { stimulus(a: a, b: b, exponents: nil) }
+
+    /// With `mac.group` G, each tile's beats also flag whether the tile starts a group of K
+    /// (`g_start`) or ends one (`g_end`), and with `g_end` carry the group's exponents: of the
+    /// tile's B columns (WS) or of the vector's B column (IS), on `e_vec`.
+    public func stimulus(_ ops: GemmOperands) -> Stimulus { stimulus(a: ops.a, b: ops.b, exponents: ops.groupScales) }
+
+    private func stimulus(a: IntMatrix, b: IntMatrix, exponents: IntMatrix?) -> Stimulus {
         let (m, k, n) = (a.rows, a.cols, b.cols)
         let (R, C, P) = (rows, cols, tileBeats)
         let ws = stationary == .weights
@@ -548,13 +583,23 @@ public struct SystolicStationary: Engine {
         func beat(_ x: [Int64], _ w: [[Int64]], _ flags: [Int64]) -> [[Int64]] {
             [x, w[0]] + flags.map { [$0] } + w.dropFirst()
         }
-        var beats: [[[Int64]]] = (0..<R).map { e in beat(idle, stationaryRow(tiles[0], R - 1 - e), [0, 0, 0, 0, 1]) }
+        // Group flags and exponents of a tile's vector (ports g_start, g_end, e_vec), when grouped.
+        func group(_ tile: (s: Int, x: Int, k: Int), _ x: Int) -> [[Int64]] {
+            guard let g = mac.group, let e = exponents else { return [] }
+            let k0 = tile.k * tileDepth, end = (k0 + tileDepth) % g == 0 || tile.k == tK - 1
+            let lanes = ws ? Self.lanes(C) { j in end && tile.s * C + j < sCount ? e[k0 / g, tile.s * C + j] : nil }
+                           : [end && x < xCount ? e[k0 / g, x] : 0]
+            return [[k0 % g == 0 ? 1 : 0], [end ? 1 : 0], lanes]
+        }
+        let noGroup: [[Int64]] = mac.group == nil ? [] : [[0], [0], [Int64](repeating: 0, count: exponentLanes)]
+        var beats: [[[Int64]]] = (0..<R).map { e in beat(idle, stationaryRow(tiles[0], R - 1 - e), [0, 0, 0, 0, 1]) + noGroup }
         beats.reserveCapacity(R + tiles.count * P)
         for (t, tile) in tiles.enumerated() {
             for e in 0..<P {
                 let loading = t + 1 < tiles.count && e >= R + C - 2
                 beats.append(beat(vector(tile, tile.x * P + e), loading ? stationaryRow(tiles[t + 1], R - 1 - (e - (R + C - 2))) : noW,
-                                  [1, e == 0 ? 1 : 0, tile.k == 0 ? 1 : 0, tile.k == tK - 1 ? 1 : 0, loading ? 1 : 0]))
+                                  [1, e == 0 ? 1 : 0, tile.k == 0 ? 1 : 0, tile.k == tK - 1 ? 1 : 0, loading ? 1 : 0])
+                             + group(tile, tile.x * P + e))
             }
         }
         let order: [[Int?]] = (0..<C).map { j in

@@ -133,16 +133,18 @@ private struct SpecReader {
     }
 
     /// `mac.group`: G elements of K per group sum; built in the output-stationary PEs (systolic os,
-    /// matrix2d) and in the cube's and tree's accumulators (G a multiple of the K a beat covers).
+    /// matrix2d), in the cube's and tree's accumulators (G a multiple of the K a beat covers) and
+    /// under the WS and IS columns (G a multiple of the K a tile covers).
     func groupSize(_ node: Node, mac: MACTypes, kind: MACKind, pipeline: Int, engine: EngineSpec) throws -> Int {
         let g = try integer(node, "mac.group", in: MACConfig.groupRange)
-        if engine.kind == .systolic && engine.dataflow != .os {
-            throw fail("mac.group", "group dequantization is built for systolic dataflow os, matrix2d, cube and tree, not systolic dataflow \(engine.dataflow.rawValue) (allowed: remove mac.group)")
-        }
-        if engine.kind == .cube || engine.kind == .tree {
-            let beat = engine.sparsity.map { engine.depth / $0.n * $0.m } ?? engine.depth
+        // Cube and tree: a beat covers `depth` elements of K; WS and IS: a tile covers R of them.
+        let stationary = engine.kind == .systolic && engine.dataflow != .os
+        if engine.kind == .cube || engine.kind == .tree || stationary {
+            let span = stationary ? engine.rows : engine.depth
+            let beat = engine.sparsity.map { span / $0.n * $0.m } ?? span
+            let what = stationary ? "a tile of dataflow \(engine.dataflow.rawValue)" : "a beat of the \(engine.kind.rawValue)"
             if g % beat != 0 {
-                throw fail("mac.group", "\(g) is not a multiple of the \(beat) elements of K a beat of the \(engine.kind.rawValue) covers (allowed: a multiple of \(beat))")
+                throw fail("mac.group", "\(g) is not a multiple of the \(beat) elements of K \(what) covers (allowed: a multiple of \(beat))")
             }
         }
         if pipeline == 2 { throw fail("mac.pipeline", "2 splits the accumulator, which group dequantization does not (allowed with mac.group: 0, 1)") }
