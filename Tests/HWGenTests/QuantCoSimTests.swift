@@ -127,4 +127,29 @@ import Testing
             try Self.run(spec, ops, "groups of \(group), gemm \(shape) seed \(s)", on: sim)
         }
     }
+
+    /// MixPE groups through every GEMM controller: exponents ride in the B words.
+    @Test(arguments: Simulator.allCases)
+    func groupDequantizationInGemmEngines(_ sim: Simulator) throws {
+        guard CoSimTests.available(sim) else { return }
+        let seed = CoSimTests.seed("gemmGroups/\(sim.rawValue)")
+        var g = SplitMix64(state: seed)
+        let w4a8 = MACTypes(a: .s(8), b: .s(4), acc: .s(24))
+        for (n, (base, group)) in [(E.spec(.os, 3, 2, w4a8, .baseline, pipeline: 1), 4), (E.matrix2d(2, 3, w4a8, .booth, pipeline: 0), 3),
+                                   (E.dot(.cube, 2, 2, 3, stages: 1, w4a8, .baseline), 6), (E.sparseTree(2, 4, "2:4", w4a8, .booth), 8),
+                                   (E.spec(.ws, 3, 2, w4a8, .baseline, pipeline: 1), 6), (E.spec(.ws, 1, 2, w4a8, .booth, pipeline: 0), 3),
+                                   (E.spec(.ws, 4, 2, w4a8, .baseline, pipeline: 0, sparsity: "2:4"), 8),
+                                   (E.spec(.is, 2, 3, MACTypes(a: .s(8), weights: .ternary, acc: .s(16), saturating: true), .shiftadd, pipeline: 1), 4)].enumerated() {
+            var spec = base
+            let banks = spec.engine.gemmBanks
+            spec.gemm = GemmSpec(aWords: banks.a.0 * 64, bWords: banks.b.0 * 64, cWords: banks.c.0 * 64, doubleBuffer: n % 2 == 0)
+            spec.group = group
+            spec.name = "gemm_" + spec.name + "_g\(group)"
+            let shape = GemmShape(m: Int.random(in: 1...7, using: &g), k: Int.random(in: 2 * group + 1...4 * group, using: &g), n: Int.random(in: 1...5, using: &g))
+            let s = g.next()
+            let (a, b) = Operands.random(shape: shape, mac: spec.mac, seed: s, sparsity: spec.engine.sparsity)
+            let ops = GemmOperands(a: a, b: b, groupScales: Operands.randomGroupScales(k: shape.k, n: shape.n, group: group, seed: s))
+            try Self.run(spec, ops, "groups of \(group), gemm \(shape) seed \(s)", on: sim)
+        }
+    }
 }

@@ -26,7 +26,7 @@ public enum Designs {
     public static func gemmEngine(for spec: DesignSpec) -> GemmEngine? {
         guard let g = spec.gemm else { return nil }
         return GemmEngine(array: coreEngine(for: spec), types: spec.mac, aWords: g.aWords, bWords: g.bWords, cWords: g.cWords,
-                          doubleBuffer: g.doubleBuffer, epilogue: spec.epilogue)
+                          doubleBuffer: g.doubleBuffer, epilogue: spec.epilogue, group: spec.group)
     }
 
     /// The top module for `spec`.

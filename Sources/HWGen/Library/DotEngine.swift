@@ -346,6 +346,7 @@ extension DotEngine {
                             bPort: "b_blk", bLanes: (0..<k * n).map { ($0 / n, $0 % n) }, firstFlag: "first", lastFlag: "last",
                             resultsPerTile: 1, resultAt: { lane, _ in (lane / n, lane % n) })
         feed.sparse = sparsity.map { ($0, k, "b_idx") }
+        if mac.group != nil { feed.group = ("e_blk", Array(0..<n)) }   // B lane (0, j) is lane j
         return .tiles(feed)
     }
 }

@@ -101,6 +101,9 @@ public struct TileFeed: Sendable {
     /// its stored rows, `storedDepth` per beat) with each value's in-group index, which goes to
     /// `indexPort`.
     public var sparse: (pattern: Sparsity, storedDepth: Int, indexPort: String)? = nil
+    /// MixPE groups: the engine's exponent port and, for each of its lanes, the B lane whose
+    /// word carries that column's exponent (flags on `g_start`, `g_end`).
+    public var group: (exponentPort: String, lanes: [Int])? = nil
 }
 
 /// The stream of ``SystolicStationary``: R load beats, then tiles (stationary column tile s,

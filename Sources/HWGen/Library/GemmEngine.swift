@@ -25,12 +25,16 @@ public struct GemmEngine: Sendable {
     public let doubleBuffer: Bool
     /// Requantization of each result on its way into the C buffer, or nil.
     public let epilogue: Epilogue?
+    /// MixPE group size G: B words also carry their group's exponent, and the controller flags
+    /// group starts and ends.
+    public let group: Int?
 
     /// nil when the engine has no ``GemmFeed``.
     public init?(array: any Engine, types: MACTypes, aWords: Int, bWords: Int, cWords: Int, doubleBuffer: Bool,
-                 epilogue: Epilogue? = nil) {
+                 epilogue: Epilogue? = nil, group: Int? = nil) {
         guard let feed = array.gemmFeed else { return nil }
         self.epilogue = epilogue
+        self.group = group
         self.array = array
         self.types = types
         self.feed = feed
@@ -55,11 +59,37 @@ public struct GemmEngine: Sendable {
     }
     public var cBanks: Int { array.outputLanes }
 
-    /// A B bank's word: B's type, or with N:M sparse weights `{index, value}`.
+    /// A B bank's word: B's type, or `{exponent, index, value}` with the fields that apply: the
+    /// in-group index of N:M sparse weights, the exponent of the word's group with `mac.group`.
     public var bWordType: HWType {
-        if case .tiles(let f) = feed, let sp = f.sparse { return .u(sp.pattern.indexBits + types.b.bits) }
-        if case .stationary(let f) = feed, let sp = f.sparsity { return .u(sp.indexBits + types.b.bits) }
-        return types.b
+        let f = bFields
+        return f.index + f.exponent == 0 ? types.b : .u(f.exponent + f.index + f.value)
+    }
+
+    /// Bits of a B word's fields.
+    private var bFields: (value: Int, index: Int, exponent: Int) {
+        var index = 0
+        if case .tiles(let f) = feed, let sp = f.sparse { index = sp.pattern.indexBits }
+        if case .stationary(let f) = feed, let sp = f.sparsity { index = sp.indexBits }
+        return (types.b.bits, index, group == nil ? 0 : MACConfig.exponentType.bits)
+    }
+
+    /// A B word for the host: value (masked to its width), index and exponent packed.
+    private func packB(_ value: Int64, index: Int64 = 0, exponent: Int64 = 0) -> Int64 {
+        let f = bFields
+        guard f.index + f.exponent > 0 else { return value }
+        return exponent << Int64(f.index + f.value) | index << Int64(f.value) | (value & ((1 << Int64(f.value)) - 1))
+    }
+
+    /// The fields of a B bank word read in hardware, lane by lane (lane 0 in the low bits): the
+    /// values and indices packed as the engine's ports take them, and each lane's exponent.
+    private func unpackB(_ word: Value, lanes: Int) -> (values: Value, indices: Value?, exponents: [Value]) {
+        let f = bFields, w = f.value + f.index + f.exponent
+        guard f.index + f.exponent > 0 else { return (word, nil, []) }
+        let values = concat((0..<lanes).reversed().map { word.bits($0 * w + f.value - 1, $0 * w) })
+        let indices = f.index == 0 ? nil : concat((0..<lanes).reversed().map { word.bits($0 * w + f.value + f.index - 1, $0 * w + f.value) })
+        let exponents = f.exponent == 0 ? [] : (0..<lanes).map { word.bits($0 * w + w - 1, $0 * w + f.value + f.index) }
+        return (values, indices, exponents)
     }
 
     /// Words per bank (per set).
@@ -128,8 +158,15 @@ public struct GemmEngine: Sendable {
     /// padding. Tiles: A word tr·Kb + c, B word tc·Kb + c (Kb beats per tile). Stationary: the
     /// streamed operand's word (x·Kt + k)·P + e (chunk x, K tile k, vector e), the stationary one's
     /// (s·Kt + k)·R + R − 1 − i (its row i of tile (s, k)), C's (s·X + x)·P + e.
-    public func hostData(a: IntMatrix, b: IntMatrix) -> (aLines: [[Int64]], bLines: [[Int64]], cMap: [[Int?]]) {
+    /// With `mac.group` G, every B word also holds the exponent E[g][column] of its group g
+    /// (its element of K divided by G) and its column of C.
+    public func hostData(a: IntMatrix, b: IntMatrix, exponents: IntMatrix? = nil) -> (aLines: [[Int64]], bLines: [[Int64]], cMap: [[Int?]]) {
         let (m, k, n) = (a.rows, a.cols, b.cols)
+        /// The exponent of the group holding element kk of K, for column c of C (0 outside).
+        func exponent(_ kk: Int, _ c: Int) -> Int64 {
+            guard let g = group, let e = exponents, kk / g < e.rows, c < n else { return 0 }
+            return e[kk / g, c]
+        }
         switch feed {
         case .tiles(let f):
             let tilesR = ceilDiv(m, f.tileRows), tilesC = ceilDiv(n, f.tileCols), beats = ceilDiv(k, f.depth)
@@ -139,15 +176,15 @@ public struct GemmEngine: Sendable {
             let bLines: [[Int64]]
             if let sp = f.sparse {
                 // Stored weights with their in-group indices, packed {index, value}.
-                let cb = SparseWeights.compress(b, sp.pattern), bits = types.b.bits
+                let cb = SparseWeights.compress(b, sp.pattern)
                 bLines = (0..<tilesC * beats).map { x in f.bLanes.map { lane -> Int64 in
                     let (e, c) = (x % beats * sp.storedDepth + lane.k, x / beats * f.tileCols + lane.col)
                     guard e < cb.values.rows && c < n else { return 0 }
-                    return cb.indices[e, c] << Int64(bits) | (cb.values[e, c] & ((1 << Int64(bits)) - 1)) } }
+                    return packB(cb.values[e, c], index: cb.indices[e, c], exponent: exponent(x % beats * f.depth, c)) } }
             } else {
                 bLines = (0..<tilesC * beats).map { x in f.bLanes.map { lane -> Int64 in
                     let (e, c) = (x % beats * f.depth + lane.k, x / beats * f.tileCols + lane.col)
-                    return e < k && c < n ? b[e, c] : 0 } }
+                    return e < k && c < n ? packB(b[e, c], exponent: exponent(x % beats * f.depth, c)) : 0 } }
             }
             let cMap = (0..<tilesR * tilesC * f.resultsPerTile).map { x in (0..<cBanks).map { l -> Int? in
                 let t = x / f.resultsPerTile
@@ -164,18 +201,22 @@ public struct GemmEngine: Sendable {
             let (chunks, kTiles, sTiles) = (ceilDiv(xCount, P), ceilDiv(k, kd), ceilDiv(sCount, C))
             let streamed = (0..<chunks * kTiles * P).map { w in (0..<kd).map { i -> Int64 in
                 let (x, kk) = (w / (kTiles * P) * P + w % P, w / P % kTiles * kd + i)
-                return x < xCount && kk < k ? xValue(x, kk) : 0 } }
+                guard x < xCount && kk < k else { return 0 }
+                // IS streams B: its words carry the exponent of the vector's column.
+                return ws ? xValue(x, kk) : packB(xValue(x, kk), exponent: exponent(w / P % kTiles * kd, x)) } }
             // Stationary row r of tile (s, kt): row kt·R + r of B (or of B compressed, packed
             // {index, value}).
             let compressed = f.sparsity.map { SparseWeights.compress(b, $0) }
-            let bits = Int64(types.b.bits)
             let held = (0..<sTiles * kTiles * R).map { w in (0..<C).map { j -> Int64 in
                 let (s, r) = (w / (kTiles * R) * C + j, w / R % kTiles * R + R - 1 - w % R)
+                // WS holds B: its words carry the exponent of the tile's group for their column.
+                let e = ws ? exponent(w / R % kTiles * kd, s) : 0
                 if let cb = compressed {
                     guard s < sCount && r < cb.values.rows else { return 0 }
-                    return cb.indices[r, s] << bits | (cb.values[r, s] & ((1 << bits) - 1))
+                    return packB(cb.values[r, s], index: cb.indices[r, s], exponent: e)
                 }
-                return s < sCount && r < k ? sValue(r, s) : 0 } }
+                guard s < sCount && r < k else { return 0 }
+                return ws ? packB(sValue(r, s), exponent: e) : sValue(r, s) } }
             let cMap = (0..<sTiles * chunks * P).map { w in (0..<C).map { j -> Int? in
                 let (s, x) = (w / (chunks * P) * C + j, w % (chunks * P))
                 guard s < sCount && x < xCount else { return nil }
@@ -414,14 +455,24 @@ public struct GemmEngine: Sendable {
         aAddr.next(aNext)
         bAddr.next(bNext)
         let first = f.firstFlag.map { _ in m.wire("first_k", kk == 0) }
-        let (vBits, iBits) = (types.b.bits, f.sparse?.pattern.indexBits ?? 0)
+        // MixPE: beats counted within their group of G / depth beats (a tile starts a group).
+        let groupFlags = group.map { g -> (start: Value, end: Value) in
+            let beats = g / f.depth
+            let n = m.register("group_beat", .u(max(1, bitsFor(beats - 1))), reset: nil)
+            let end = m.wire("group_end", (n == beats - 1) | lastK)
+            n.next((go | (accept & end)).select(Value.constant(0, n.type), (n + 1).wrapped(to: n.type)), enable: go | accept)
+            return (m.wire("group_start", n == 0), end)
+        }
         return Control(aNext: aNext, bNext: bNext, ports: { aWord, bWord in
-            var p = [f.aPort: aWord, f.bPort: bWord]
-            if let sp = f.sparse {
-                // Unpack {index, value} lanes into the engine's value and index ports.
-                let w = vBits + iBits, lanes = f.bLanes.count
-                p[f.bPort] = concat((0..<lanes).reversed().map { bWord.bits($0 * w + vBits - 1, $0 * w) })
-                p[sp.indexPort] = concat((0..<lanes).reversed().map { bWord.bits($0 * w + w - 1, $0 * w + vBits) })
+            var p = [f.aPort: aWord]
+            let word = unpackB(bWord, lanes: f.bLanes.count)
+            p[f.bPort] = word.values
+            if let sp = f.sparse, let indices = word.indices { p[sp.indexPort] = indices }
+            if let g = f.group, let flags = groupFlags {
+                // Each column's exponent from its lane of element k = 0 of the beat.
+                p["g_start"] = flags.start
+                p["g_end"] = flags.end
+                p[g.exponentPort] = concat(g.lanes.reversed().map { word.exponents[$0] })
             }
             if let name = f.firstFlag, let first { p[name] = first }
             if let name = f.lastFlag { p[name] = lastK }
@@ -482,16 +533,40 @@ public struct GemmEngine: Sendable {
         xBase.next(go.select(zero(dim), xNext), enable: go | switching)
         sBase.next(go.select(zero(dim), sNext), enable: go | switching)
         let (aNext, bNext) = f.weightsStationary ? (xNextAddr, wNextAddr) : (wNextAddr, xNextAddr)
-        let (vBits, iBits) = (types.b.bits, f.sparsity?.indexBits ?? 0)
+        // MixPE: K tiles counted within their group of G / depth tiles (a new chunk starts a group).
+        let groupFlags = group.map { g -> (start: Value, end: Value) in
+            let tiles = g / kd
+            let n = m.register("group_tile", .u(max(1, bitsFor(tiles - 1))), reset: nil)
+            let end = m.wire("group_end", (n == tiles - 1) | lastK)
+            let restart = m.wire("group_restart", preload | end)
+            n.next(restart.select(Value.constant(0, n.type), (n + 1).wrapped(to: n.type)), enable: switching)
+            return (m.wire("group_start", n == 0), end)
+        }
         return Control(aNext: aNext, bNext: bNext, ports: { aWord, bWord in
             let (x, w) = f.weightsStationary ? (aWord, bWord) : (bWord, aWord)
             var p = ["x_col": x, "w_row": w, "x_valid": ~preload, "x_first": m.wire("x_first", ~preload & (beat == 0)),
                      "acc_first": m.wire("acc_first", kBase == 0), "acc_last": lastK, "w_load": loading]
-            if f.sparsity != nil {
-                // Unpack {index, value} lanes into the weights and their indices.
-                let width = vBits + iBits
-                p["w_row"] = concat((0..<C).reversed().map { w.bits($0 * width + vBits - 1, $0 * width) })
-                p["w_idx"] = concat((0..<C).reversed().map { w.bits($0 * width + width - 1, $0 * width + vBits) })
+            if f.weightsStationary {
+                let word = unpackB(w, lanes: C)
+                p["w_row"] = word.values
+                if let indices = word.indices { p["w_idx"] = indices }
+                if !word.exponents.isEmpty {
+                    // The exponents of the tile being loaded, switched in with it.
+                    // (Every row of a tile carries them; the switch may come with the last row.)
+                    let now = word.exponents.enumerated().map { j, e -> Value in
+                        let next = m.delay(e, "e\(j)_next", reset: nil, enable: loading)
+                        return m.delay(loading.select(e, next), "e\(j)_now", reset: nil, enable: switching)
+                    }
+                    p["e_vec"] = concat(now.reversed())
+                }
+            } else {
+                let word = unpackB(x, lanes: kd)
+                p["x_col"] = word.values
+                if let e = word.exponents.first { p["e_vec"] = e }   // the vector's column
+            }
+            if let flags = groupFlags {
+                p["g_start"] = flags.start
+                p["g_end"] = flags.end
             }
             return p
         }, resultsDue: accept & tileLast & lastK, results: P, lastBeat: accept & tileLast & ~hasNext)

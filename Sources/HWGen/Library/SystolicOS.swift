@@ -323,9 +323,11 @@ extension SystolicOS {
     /// Tiles of R × C, one element of K per beat (A column, B row, `in_last`); row lane i gives
     /// the tile's row i, column 0 first.
     public var gemmFeed: GemmFeed? {
-        .tiles(TileFeed(tileRows: rows, tileCols: cols, depth: 1, aPort: "a_col", aLanes: (0..<rows).map { ($0, 0) },
-                 bPort: "b_row", bLanes: (0..<cols).map { (0, $0) }, firstFlag: nil, lastFlag: "in_last",
-                 resultsPerTile: cols, resultAt: { lane, n in (lane, n) }))
+        var feed = TileFeed(tileRows: rows, tileCols: cols, depth: 1, aPort: "a_col", aLanes: (0..<rows).map { ($0, 0) },
+                            bPort: "b_row", bLanes: (0..<cols).map { (0, $0) }, firstFlag: nil, lastFlag: "in_last",
+                            resultsPerTile: cols, resultAt: { lane, n in (lane, n) })
+        if mac.group != nil { feed.group = ("e_row", Array(0..<cols)) }
+        return .tiles(feed)
     }
 }
 

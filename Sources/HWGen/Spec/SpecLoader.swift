@@ -85,9 +85,6 @@ private struct SpecReader {
         }
         let group = try m["group"].map { try groupSize($0, mac: mac, kind: kind, pipeline: pipeline, engine: engine) }
         let gemm = try top["gemm"].map { try gemmSpec($0, engine: engine) }
-        if group != nil && gemm != nil {
-            throw fail("mac.group", "the gemm: controller does not feed group exponents yet (allowed: mac.group on a bare engine, or remove gemm:)")
-        }
         let epilogue = try top["epilogue"].map { try epilogueSpec($0, mac: mac, gemm: gemm != nil) }
         return DesignSpec(name: name, engine: engine, mac: mac, macKind: kind, pipeline: pipeline, source: source, gemm: gemm,
                           group: group, epilogue: epilogue)

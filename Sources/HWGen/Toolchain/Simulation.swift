@@ -177,7 +177,7 @@ public enum Simulation {
         let (a, b) = (coded.a, coded.b)
         let resultBits = spec.resultType.bits
         if let g = Designs.gemmEngine(for: spec) {
-            let host = g.hostData(a: a, b: b)
+            let host = g.hostData(a: a, b: b, exponents: ops.groupScales)
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             try writeHex(dir.appendingPathComponent("dims.hex"), [Int64(a.rows), Int64(a.cols), Int64(b.cols)], bits: 32)
             try writeHex(dir.appendingPathComponent("c_expected.hex"), expected.data, bits: resultBits)
@@ -197,7 +197,9 @@ public enum Simulation {
                 let b2 = IntMatrix(rows: k, cols: n, data: (0..<k).flatMap { r in (0..<n).map { ops.b[r, n - 1 - $0] } })
                 var ops2 = ops
                 (ops2.a, ops2.b) = (a2, b2)
-                let host2 = g.hostData(a: a2, b: spec.mac.encodeB(b2))
+                ops2.groupScales = ops.groupScales.map { e in
+                    IntMatrix(rows: e.rows, cols: n, data: (0..<e.rows).flatMap { r in (0..<n).map { e[r, n - 1 - $0] } }) }
+                let host2 = g.hostData(a: a2, b: spec.mac.encodeB(b2), exponents: ops2.groupScales)
                 try writeHex(dir.appendingPathComponent("c2_expected.hex"), Designs.expected(spec, ops2).data, bits: resultBits)
                 loads2 = [("a2_load.hex", host2.aLines, StreamPort("a", lanes: g.aBanks, spec.mac.a)),
                           ("b2_load.hex", host2.bLines, StreamPort("b", lanes: g.bBanks, g.bWordType))]
