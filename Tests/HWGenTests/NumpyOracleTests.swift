@@ -92,6 +92,13 @@ import Testing
              epilogue: Epilogue(multiplier: 1_518_500_250, shift: 38, zeroPoint: -3, rounding: .halfEven, out: .s(8), relu: true)),
         with(EngineCoSimTests.spec(.is, 2, 2, mac(.s(8), .s(8), .s(24)), .baseline, pipeline: 0),
              epilogue: Epilogue(multiplier: 3, shift: 2, zeroPoint: 5, rounding: .halfAway, out: .u(8))),
+        // Saturation down WS columns and in a tree; groups in a tree and a WS GEMM; a per-column epilogue.
+        EngineCoSimTests.spec(.ws, 3, 2, mac(.s(8), .s(8), .s(17), sat: true), .booth, pipeline: 1),
+        EngineCoSimTests.dot(.tree, 1, 2, 4, stages: 1, coded(.s(8), .ternary, .s(11), sat: true), .shiftadd),
+        with(EngineCoSimTests.dot(.tree, 1, 2, 4, stages: 2, mac(.s(8), .s(4), .s(26)), .baseline), group: 8),
+        with(EngineCoSimTests.spec(.ws, 2, 2, mac(.s(8), .s(4), .s(22)), .baseline, pipeline: 1), group: 4, gemm: true),
+        with(EngineCoSimTests.spec(.os, 2, 3, mac(.s(8), .s(8), .s(24)), .baseline, pipeline: 1),
+             epilogue: Epilogue(perColumn: true, zeroPoint: -2, rounding: .halfUp, out: .s(8)), gemm: true),
     ]
 
     @Test func rtlAndGoldenEqualNumpy() throws {
