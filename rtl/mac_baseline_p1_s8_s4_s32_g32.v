@@ -20,21 +20,10 @@ module mac_baseline_p1_s8_s4_s32_g32 (
     reg  [3:0] e_d2;
     reg  fresh;
     wire signed [16:0] group_sum_acc;
-    /* verilator lint_off UNUSEDSIGNAL */ wire [30:0] as_signed = {group_sum_acc, 14'd0}; /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */ wire [29:0] as_signed_1 = {group_sum_acc, 13'd0}; /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */ wire [28:0] as_signed_2 = {group_sum_acc, 12'd0}; /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */ wire [27:0] as_signed_3 = {group_sum_acc, 11'd0}; /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */ wire [26:0] as_signed_4 = {group_sum_acc, 10'd0}; /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */ wire [25:0] as_signed_5 = {group_sum_acc, 9'd0}; /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */ wire [24:0] as_signed_6 = {group_sum_acc, 8'd0}; /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */ wire [23:0] as_signed_7 = {group_sum_acc, 7'd0}; /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */ wire [22:0] as_signed_8 = {group_sum_acc, 6'd0}; /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */ wire [21:0] as_signed_9 = {group_sum_acc, 5'd0}; /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */ wire [20:0] as_signed_10 = {group_sum_acc, 4'd0}; /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */ wire [19:0] as_signed_11 = {group_sum_acc, 3'd0}; /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */ wire [18:0] as_signed_12 = {group_sum_acc, 2'd0}; /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */ wire [17:0] as_signed_13 = {group_sum_acc, 1'd0}; /* verilator lint_on UNUSEDSIGNAL */
-    wire signed [31:0] shifted = e_d2[3] ? (e_d2[2] ? (e_d2[1] ? (e_d2[0] ? {group_sum_acc, 15'd0} : {as_signed[30], as_signed}) : (e_d2[0] ? {{2{as_signed_1[29]}}, as_signed_1} : {{3{as_signed_2[28]}}, as_signed_2})) : (e_d2[1] ? (e_d2[0] ? {{4{as_signed_3[27]}}, as_signed_3} : {{5{as_signed_4[26]}}, as_signed_4}) : (e_d2[0] ? {{6{as_signed_5[25]}}, as_signed_5} : {{7{as_signed_6[24]}}, as_signed_6}))) : (e_d2[2] ? (e_d2[1] ? (e_d2[0] ? {{8{as_signed_7[23]}}, as_signed_7} : {{9{as_signed_8[22]}}, as_signed_8}) : (e_d2[0] ? {{10{as_signed_9[21]}}, as_signed_9} : {{11{as_signed_10[20]}}, as_signed_10})) : (e_d2[1] ? (e_d2[0] ? {{12{as_signed_11[19]}}, as_signed_11} : {{13{as_signed_12[18]}}, as_signed_12}) : (e_d2[0] ? {{14{as_signed_13[17]}}, as_signed_13} : {{15{group_sum_acc[16]}}, group_sum_acc})));
+    wire signed [17:0] shifted0 = e_d2[0] ? {group_sum_acc, 1'd0} : {group_sum_acc[16], group_sum_acc};
+    wire signed [19:0] shifted1 = e_d2[1] ? {shifted0, 2'd0} : {{2{shifted0[17]}}, shifted0};
+    wire signed [23:0] shifted2 = e_d2[2] ? {shifted1, 4'd0} : {{4{shifted1[19]}}, shifted1};
+    wire signed [31:0] shifted3 = e_d2[3] ? {shifted2, 8'd0} : {{8{shifted2[23]}}, shifted2};
 
     mac_baseline_p1_s8_s4_s17 group_sum (
         .clk   (clk),
@@ -48,7 +37,7 @@ module mac_baseline_p1_s8_s4_s32_g32 (
     always @(posedge clk) begin
         e_d1 <= e;
         e_d2 <= e_d1;
-        if (gend_d2) acc <= ((first_d2 | fresh) ? 32'd0 : acc) + shifted;
+        if (gend_d2) acc <= ((first_d2 | fresh) ? 32'd0 : acc) + shifted3;
         if (rst) begin
             gend_d1 <= 1'd0;
             gend_d2 <= 1'd0;

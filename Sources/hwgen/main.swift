@@ -61,9 +61,11 @@ struct OperandOptions: ParsableArguments {
     }
 }
 
-/// A small GEMM that exercises partial tiles: (R+3)×(2C+2·depth+3)×(C+2).
+/// A small GEMM that exercises partial tiles: (R+3)×(2C+2·depth+3)×(C+2), with K at least 2G + 3
+/// (two whole groups and a short one) for `mac.group` G.
 func defaultShape(_ spec: DesignSpec) -> GemmShape {
-    GemmShape(m: spec.engine.rows + 3, k: 2 * spec.engine.cols + 2 * spec.engine.depth + 3, n: spec.engine.cols + 2)
+    GemmShape(m: spec.engine.rows + 3, k: max(2 * spec.engine.cols + 2 * spec.engine.depth + 3, 2 * (spec.group ?? 0) + 3),
+              n: spec.engine.cols + 2)
 }
 
 extension HWGenCommand {

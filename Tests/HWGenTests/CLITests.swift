@@ -211,3 +211,75 @@ import Testing
         #expect(p.stderr.contains("mac.pipeline: 3 is out of range (allowed: 0...2)"), "\(p.stderr)")
     }
 }
+
+/// `hwgen sim`/`golden` with the quantized-arithmetic inputs: weights as values, per-column
+/// scales and group exponents from `.npy`, the epilogue's output written with `--out`, and every
+/// mismatch of those files a one-line exit 2.
+@Suite struct QuantCLITests {
+    typealias C = CLITests
+
+    static func npy(_ values: [Int64], _ shape: [Int], _ dtype: NpyDType = .int64, _ name: String, in dir: URL) throws -> String {
+        let path = dir.appendingPathComponent(name).path
+        try Npy.write(NpyArray(shape: shape, dtype: dtype, values: values), path: path)
+        return path
+    }
+
+    @Test func ternaryWeightsPerColumnScalesAndOut() throws {
+        guard Simulator.icarus.isInstalled else { print("skipped: iverilog is not installed (apt-get install -y iverilog)"); return }
+        let d = try C.tempDir()
+        defer { try? FileManager.default.removeItem(at: d) }
+        let a = try Self.npy([1, -2, 3, 4, 5, -6], [2, 3], .int8, "a.npy", in: d)
+        let t = try Self.npy([1, 0, -1, -1, 1, 0], [3, 2], .int8, "t.npy", in: d)
+        let r = try C.hwgen(["sim", "designs/systolic_os_4x4_s8_ternary.yaml", "--a", a, "--b", t, "--simulator", "icarus",
+                             "--out", d.appendingPathComponent("c.npy").path])
+        #expect(r.status == 0, "\(r.combined)")
+        // [1 −2 3; 4 5 −6] · [1 0; −1 −1; 1 0] = [1+2+3, 2; 4−5−6, −5]
+        #expect(try Npy.readMatrix(path: d.appendingPathComponent("c.npy").path, role: "C", type: .s(24)) == IntMatrix(rows: 2, cols: 2, data: [6, 2, -7, -5]))
+        // A weight that is not ternary names the file, position and the allowed values.
+        let bad = try Self.npy([1, 0, 2, -1, 1, 0], [3, 2], .int8, "bad.npy", in: d)
+        let e = try C.hwgen(["sim", "designs/systolic_os_4x4_s8_ternary.yaml", "--a", a, "--b", bad])
+        #expect(e.status == 2 && e.stderr.contains("\(bad): value 2 at [1, 0] does not fit ternary (allowed: -1, 0, 1)"), "\(e.combined)")
+
+        // Per-column scales: M = 2^30 (½ after n = 31), n = 31 and 32 → C·½ and C·¼, half-away, to s8.
+        let m = try Self.npy([1 << 30, 1 << 30], [2], .int64, "m.npy", in: d)
+        let s = try Self.npy([31, 32], [2], .int64, "s.npy", in: d)
+        let b = try Self.npy([1, 2, 3, 4, 5, 6], [3, 2], .int8, "b.npy", in: d)
+        let out = d.appendingPathComponent("y.npy").path
+        let g = try C.hwgen(["sim", "designs/gemm_os_4x4_s8_requant_col.yaml", "--a", a, "--b", b, "--multipliers", m, "--shifts", s,
+                             "--simulator", "icarus", "--out", out])
+        #expect(g.status == 0, "\(g.combined)")
+        // C = [1−6+15, 2−8+18; 4+15−30, 8+20−36] = [10, 12; −11, −8] → [5, 3; −6 (−5.5 away), −2]
+        #expect(try Npy.readMatrix(path: out, role: "Y", type: .s(8)) == IntMatrix(rows: 2, cols: 2, data: [5, 3, -6, -2]))
+        for (args, message) in [
+            (["--multipliers", m], "--multipliers and --shifts must be given together"),
+            ([String](), "epilogue.per_column needs --multipliers M.npy and --shifts S.npy (N values each)"),
+            (["--multipliers", try Self.npy([1, 2, 3], [3], .int64, "m3.npy", in: d), "--shifts", s], "--multipliers: 3 values for N = 2 columns (allowed: exactly 2)"),
+            (["--multipliers", m, "--shifts", try Self.npy([31, 64], [2], .int64, "s64.npy", in: d)], "--shifts: value 64 at [1] is out of range (allowed: 0...63)"),
+        ] {
+            let r = try C.hwgen(["sim", "designs/gemm_os_4x4_s8_requant_col.yaml", "--a", a, "--b", b] + args)
+            #expect(r.status == 2 && r.stderr.contains(message) && r.stderr.split(separator: "\n").count == 1, "\(r.combined)")
+        }
+    }
+
+    @Test func groupExponents() throws {
+        let d = try C.tempDir()
+        defer { try? FileManager.default.removeItem(at: d) }
+        let a = try Self.npy(Array(repeating: 1, count: 70), [1, 70], .int8, "a.npy", in: d)
+        let b = try Self.npy(Array(repeating: 1, count: 70), [70, 1], .int8, "b.npy", in: d)
+        let e = try Self.npy([1, 2, 3], [3, 1], .uint8, "e.npy", in: d)
+        let out = d.appendingPathComponent("c.npy").path
+        let r = try C.hwgen(["golden", "designs/systolic_os_4x4_w4a8_g32.yaml", "--a", a, "--b", b, "--group-scales", e, "--out", out])
+        #expect(r.status == 0, "\(r.combined)")
+        #expect(try Npy.readMatrix(path: out, role: "C", type: .s(32)) == IntMatrix(rows: 1, cols: 1, data: [32 * 2 + 32 * 4 + 6 * 8]))
+        for (args, message) in [
+            ([String](), "mac.group 32 needs group exponents (--group-scales E.npy, ⌈K/32⌉ × N)"),
+            (["--group-scales", try Self.npy([1, 2], [2, 1], .uint8, "e2.npy", in: d)], "--group-scales: shape (2, 1) does not match K = 70, N = 1 (allowed: (3, 1) for groups of 32)"),
+            (["--group-scales", try Self.npy([1, 16, 0], [3, 1], .uint8, "e16.npy", in: d)], "--group-scales: exponent 16 at [1, 0] is out of range (allowed: 0...15)"),
+        ] {
+            let r = try C.hwgen(["golden", "designs/systolic_os_4x4_w4a8_g32.yaml", "--a", a, "--b", b] + args)
+            #expect(r.status == 2 && r.stderr.contains(message), "\(r.combined)")
+        }
+        let none = try C.hwgen(["golden", "designs/systolic_os_4x4_s8.yaml", "--a", a, "--b", b, "--group-scales", e])
+        #expect(none.status == 2 && none.stderr.contains("--group-scales: designs/systolic_os_4x4_s8.yaml has no mac.group (allowed: omit --group-scales)"), "\(none.combined)")
+    }
+}
