@@ -60,6 +60,7 @@ module gemm_os_4x4_s8_requant_col (
     reg  ep_valid0_d0;
     reg  ep_valid0_d1;
     reg  ep_valid0_d2;
+    reg  ep_valid0_d3;
     reg  ep_in_range1;
     reg  [30:0] ep_mult_q1;
     reg  [5:0] ep_shift_q1;
@@ -67,6 +68,7 @@ module gemm_os_4x4_s8_requant_col (
     reg  ep_valid1_d0;
     reg  ep_valid1_d1;
     reg  ep_valid1_d2;
+    reg  ep_valid1_d3;
     reg  ep_in_range2;
     reg  [30:0] ep_mult_q2;
     reg  [5:0] ep_shift_q2;
@@ -74,6 +76,7 @@ module gemm_os_4x4_s8_requant_col (
     reg  ep_valid2_d0;
     reg  ep_valid2_d1;
     reg  ep_valid2_d2;
+    reg  ep_valid2_d3;
     reg  ep_in_range3;
     reg  [30:0] ep_mult_q3;
     reg  [5:0] ep_shift_q3;
@@ -81,6 +84,7 @@ module gemm_os_4x4_s8_requant_col (
     reg  ep_valid3_d0;
     reg  ep_valid3_d1;
     reg  ep_valid3_d2;
+    reg  ep_valid3_d3;
     reg  [8:0] c_count0;
     reg  signed [7:0] c_q0;
     reg  [8:0] c_count1;
@@ -132,10 +136,10 @@ module gemm_os_4x4_s8_requant_col (
     wire ep_n3_wraps = ({1'b0, ep_n3} + 17'd1) >= 17'd4;
     wire ep_col_base3_wraps = ({1'b0, ep_col_base3} + 17'd4) >= {1'b0, cfg_n_q};
     wire [15:0] ep_col3 = ep_col_base3 + ep_n3;
-    wire [8:0] c_count0_next = c_count0 + {{8{1'b0}}, ep_valid0_d2};
-    wire [8:0] c_count1_next = c_count1 + {{8{1'b0}}, ep_valid1_d2};
-    wire [8:0] c_count2_next = c_count2 + {{8{1'b0}}, ep_valid2_d2};
-    wire [8:0] c_count3_next = c_count3 + {{8{1'b0}}, ep_valid3_d2};
+    wire [8:0] c_count0_next = c_count0 + {{8{1'b0}}, ep_valid0_d3};
+    wire [8:0] c_count1_next = c_count1 + {{8{1'b0}}, ep_valid1_d3};
+    wire [8:0] c_count2_next = c_count2 + {{8{1'b0}}, ep_valid2_d3};
+    wire [8:0] c_count3_next = c_count3 + {{8{1'b0}}, ep_valid3_d3};
     wire finishing = ((busy & ~feeding) & ~go) & ((((c_count0_next == expected) & (c_count1_next == expected)) & (c_count2_next == expected)) & (c_count3_next == expected));
 
     assign c_rdata = {c_q3, c_q2, c_q1, c_q0};
@@ -195,10 +199,10 @@ module gemm_os_4x4_s8_requant_col (
         if (b_we) b_bank3[{fill_sel, b_waddr}] <= b_wdata[31:24];
         if (ep_we) ep_mult[ep_waddr] <= ep_wmult;
         if (ep_we) ep_shift[ep_waddr] <= ep_wshift;
-        if (ep_valid0_d2) c_bank0[{run_sel, c_count0[7:0]}] <= epilogue0_y;
-        if (ep_valid1_d2) c_bank1[{run_sel, c_count1[7:0]}] <= epilogue1_y;
-        if (ep_valid2_d2) c_bank2[{run_sel, c_count2[7:0]}] <= epilogue2_y;
-        if (ep_valid3_d2) c_bank3[{run_sel, c_count3[7:0]}] <= epilogue3_y;
+        if (ep_valid0_d3) c_bank0[{run_sel, c_count0[7:0]}] <= epilogue0_y;
+        if (ep_valid1_d3) c_bank1[{run_sel, c_count1[7:0]}] <= epilogue1_y;
+        if (ep_valid2_d3) c_bank2[{run_sel, c_count2[7:0]}] <= epilogue2_y;
+        if (ep_valid3_d3) c_bank3[{run_sel, c_count3[7:0]}] <= epilogue3_y;
         if (go) begin
             cfg_k_q <= cfg_k;
             cfg_m_q <= cfg_m;
@@ -241,13 +245,13 @@ module gemm_os_4x4_s8_requant_col (
         ep_mult_q3 <= ep_mult[ep_col3[7:0]];
         ep_shift_q3 <= ep_shift[ep_col3[7:0]];
         ep_acc3 <= array_out_data[127:96];
-        if (go | ep_valid0_d2) c_count0 <= go ? 9'd0 : c_count0_next;
+        if (go | ep_valid0_d3) c_count0 <= go ? 9'd0 : c_count0_next;
         c_q0 <= c_bank0[{read_sel, c_raddr}];
-        if (go | ep_valid1_d2) c_count1 <= go ? 9'd0 : c_count1_next;
+        if (go | ep_valid1_d3) c_count1 <= go ? 9'd0 : c_count1_next;
         c_q1 <= c_bank1[{read_sel, c_raddr}];
-        if (go | ep_valid2_d2) c_count2 <= go ? 9'd0 : c_count2_next;
+        if (go | ep_valid2_d3) c_count2 <= go ? 9'd0 : c_count2_next;
         c_q2 <= c_bank2[{read_sel, c_raddr}];
-        if (go | ep_valid3_d2) c_count3 <= go ? 9'd0 : c_count3_next;
+        if (go | ep_valid3_d3) c_count3 <= go ? 9'd0 : c_count3_next;
         c_q3 <= c_bank3[{read_sel, c_raddr}];
         if (rst) begin
             feeding <= 1'd0;
@@ -258,18 +262,22 @@ module gemm_os_4x4_s8_requant_col (
             ep_valid0_d0 <= 1'd0;
             ep_valid0_d1 <= 1'd0;
             ep_valid0_d2 <= 1'd0;
+            ep_valid0_d3 <= 1'd0;
             ep_in_range1 <= 1'd0;
             ep_valid1_d0 <= 1'd0;
             ep_valid1_d1 <= 1'd0;
             ep_valid1_d2 <= 1'd0;
+            ep_valid1_d3 <= 1'd0;
             ep_in_range2 <= 1'd0;
             ep_valid2_d0 <= 1'd0;
             ep_valid2_d1 <= 1'd0;
             ep_valid2_d2 <= 1'd0;
+            ep_valid2_d3 <= 1'd0;
             ep_in_range3 <= 1'd0;
             ep_valid3_d0 <= 1'd0;
             ep_valid3_d1 <= 1'd0;
             ep_valid3_d2 <= 1'd0;
+            ep_valid3_d3 <= 1'd0;
             done <= 1'd0;
             busy <= 1'd0;
         end else begin
@@ -283,18 +291,22 @@ module gemm_os_4x4_s8_requant_col (
             ep_valid0_d0 <= array_out_valid[0];
             ep_valid0_d1 <= ep_valid0_d0;
             ep_valid0_d2 <= ep_valid0_d1;
+            ep_valid0_d3 <= ep_valid0_d2;
             ep_in_range1 <= ep_col1 < cfg_n_q;
             ep_valid1_d0 <= array_out_valid[1];
             ep_valid1_d1 <= ep_valid1_d0;
             ep_valid1_d2 <= ep_valid1_d1;
+            ep_valid1_d3 <= ep_valid1_d2;
             ep_in_range2 <= ep_col2 < cfg_n_q;
             ep_valid2_d0 <= array_out_valid[2];
             ep_valid2_d1 <= ep_valid2_d0;
             ep_valid2_d2 <= ep_valid2_d1;
+            ep_valid2_d3 <= ep_valid2_d2;
             ep_in_range3 <= ep_col3 < cfg_n_q;
             ep_valid3_d0 <= array_out_valid[3];
             ep_valid3_d1 <= ep_valid3_d0;
             ep_valid3_d2 <= ep_valid3_d1;
+            ep_valid3_d3 <= ep_valid3_d2;
             done <= finishing;
             busy <= go | (busy & ~finishing);
         end

@@ -86,7 +86,7 @@ import Testing
             bare.name += "_ep"
             var gemm = base
             let banks = gemm.engine.gemmBanks
-            gemm.gemm = GemmSpec(aWords: banks.a.0 * 64, bWords: banks.b.0 * 64, cWords: banks.c.0 * 64, doubleBuffer: n % 2 == 1)
+            gemm.gemm = GemmSpec(aWords: banks.a.0 * 256, bWords: banks.b.0 * 256, cWords: banks.c.0 * 256, doubleBuffer: n % 2 == 1)
             gemm.epilogue = Epilogue(perColumn: true, zeroPoint: Int64(n), rounding: rounding, out: .u(8), relu: n % 3 == 0)
             gemm.name = "gemm_" + gemm.name + "_epc"
             for spec in [bare, gemm] {
@@ -142,7 +142,7 @@ import Testing
                                    (E.spec(.is, 2, 3, MACTypes(a: .s(8), weights: .ternary, acc: .s(16), saturating: true), .shiftadd, pipeline: 1), 4)].enumerated() {
             var spec = base
             let banks = spec.engine.gemmBanks
-            spec.gemm = GemmSpec(aWords: banks.a.0 * 64, bWords: banks.b.0 * 64, cWords: banks.c.0 * 64, doubleBuffer: n % 2 == 0)
+            spec.gemm = GemmSpec(aWords: banks.a.0 * 256, bWords: banks.b.0 * 256, cWords: banks.c.0 * 256, doubleBuffer: n % 2 == 0)
             spec.group = group
             spec.name = "gemm_" + spec.name + "_g\(group)"
             let shape = GemmShape(m: Int.random(in: 1...7, using: &g), k: Int.random(in: 2 * group + 1...4 * group, using: &g), n: Int.random(in: 1...5, using: &g))

@@ -224,7 +224,10 @@ struct ExprPrinter {
             // Runs of one repeated part print as a replication: {9{neg}}.
             var runs: [(text: String, count: Int)] = []
             func flat(_ e: Expr) -> [Expr] { if case .concat(let ps) = e { return ps.flatMap(flat) }; return [e] }
-            for p in parts.flatMap(flat) {
+            let all = parts.flatMap(flat)
+            // One part: itself (no braces; Yosys 0.23 asserts on `{x}` of a signed x at some ports).
+            if all.count == 1 && w == t.bits { return print(all[0], bits: w) }
+            for p in all {
                 let text = print(p, bits: p.type.bits).text
                 if let last = runs.last, last.text == text { runs[runs.count - 1].count += 1 } else { runs.append((text, 1)) }
             }

@@ -44,6 +44,7 @@ public struct HWType: Hashable, Sendable, CustomStringConvertible {
     /// Largest representable value; nil when it does not fit in Int64 (u64).
     public var maxValue: Int64? {
         if signed { return bits == 64 ? Int64.max : (Int64(1) << (bits - 1)) - 1 }
+        if bits == 63 { return Int64.max }
         return bits >= 64 ? nil : (Int64(1) << bits) - 1
     }
     /// True if `v` is representable in this type.
