@@ -157,9 +157,11 @@ extension HWGenCommand {
 
     struct Synth: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Synthesize with Yosys for the OSU 0.18 µm library and time it with OpenSTA.")
+            abstract: "Synthesize for OSU 0.18 µm (Yosys + OpenSTA), Yosys generic cells, or an FPGA (iCE40 UP5K, ECP5 25k) with nextpnr.")
         @Argument(help: "Spec files.") var specs: [String]
-        @Option(help: "Clock period in ns (ABC's delay target and the STA clock).") var clock: Double = 10
+        @Option(help: "Clock period in ns (ABC's delay target and the STA clock; nextpnr's target frequency).") var clock: Double = 10
+        @Option(help: "osu018 (default), generic, ice40 or ecp5.") var target: String = "osu018"
+        @Option(help: "Also report the cycles and achieved GOPS of a GEMM MxKxN (golden cycle model).") var gemm: String?
         @Option(help: "Also write the reports as JSON here.") var json: String?
         @Option(help: "Keep scripts, logs and netlists in this directory.") var workDir: String = "build/synth"
 
@@ -167,15 +169,25 @@ extension HWGenCommand {
             guard clock > 0, clock <= 1000 else {
                 throw HWGenError.badInput("--clock: \(clock) is out of range (allowed: 0 < clock ≤ 1000 ns)")
             }
+            guard let t = SynthTarget(rawValue: target) else {
+                throw HWGenError.badInput("--target: '\(target)' is not a target (allowed: \(SynthTarget.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            let shape = try gemm.map(GemmShape.parse)
             var reports: [SynthReport] = []
             for path in specs {
                 let s = try DesignSpec.load(path: path)
-                reports.append(try Flow.synthesize(s, clockNS: clock,
-                                                   workDir: URL(fileURLWithPath: workDir).appendingPathComponent(s.name)) {
+                if let shape { try Designs.checkFit(s, shape: shape) }
+                var r = try Flow.synthesize(s, clockNS: clock, workDir: URL(fileURLWithPath: workDir).appendingPathComponent(s.name),
+                                            target: t) {
                     FileHandle.standardError.write(Data(($0 + "\n").utf8))
-                })
+                }
+                if let shape {
+                    r.metrics = PPAMetrics(report: r, macs: Designs.engine(for: s).macCount, gemm: shape,
+                                           gemmCycles: Designs.goldenCycles(s, shape: shape))
+                }
+                reports.append(r)
             }
-            print(SynthTable.render(reports))
+            print(SynthTable.report(reports), terminator: "")
             if let json {
                 let data = try JSONEncoder.sorted.encode(reports)
                 try data.write(to: URL(fileURLWithPath: json))

@@ -28,6 +28,27 @@ public struct SynthReport: Codable, Equatable, Sendable {
     public var yosysSeconds: Double
     /// Wall time of the OpenSTA run, s.
     public var staSeconds: Double
+    /// The target: `osu018`, `generic`, `ice40` or `ecp5`.
+    public var target: String = "osu018"
+    /// Worst negative slack at the requested clock, ns (0 when timing is met; OSU018).
+    public var wnsNS: Double? = nil
+    /// Longest path in generic cells (`ltp -noff`; `generic`).
+    public var logicDepth: Int? = nil
+    /// FPGA: logic cells (iCE40 `ICESTORM_LC`, ECP5 `TRELLIS_COMB`, each one LUT4), DSP blocks
+    /// (`ICESTORM_DSP`, `MULT18X18D`), block RAMs (`ICESTORM_RAM` + `ICESTORM_SPRAM`, `DP16KD`), and the part's capacity of each.
+    public var luts: Int? = nil
+    public var dsps: Int? = nil
+    public var brams: Int? = nil
+    public var lutCapacity: Int? = nil
+    public var dspCapacity: Int? = nil
+    /// The part: `iCE40 UP5K (sg48)`, `ECP5 LFE5U-25F (CABGA381)`.
+    public var part: String? = nil
+    /// Why the design does not fit the part (placement failed), or nil.
+    public var fitProblem: String? = nil
+    /// Flip-flops the FPGA port wrapper adds (shift registers in front of every input and behind every output).
+    public var wrapperFlipFlops: Int? = nil
+    /// Throughput and efficiency derived from the numbers above and the engine's MAC count.
+    public var metrics: PPAMetrics? = nil
 
     public init(design: String, liberty: String, clockNS: Double, areaUM2: Double, cells: Int,
                 flipFlops: Int, criticalPathNS: Double, fmaxMHz: Double, startpoint: String,
@@ -68,5 +89,102 @@ public enum SynthTable {
              Column(title: "Fmax MHz", value: String(format: "%.1f", r.fmaxMHz), align: .right)]
         }
         return table.string(for: reports) ?? "design  area µm²  cells  FFs  crit path ns  Fmax MHz\n"
+    }
+
+    /// What `hwgen synth` prints: the target's table, then per design its worst path (OSU018),
+    /// the derived metrics and the power note.
+    public static func report(_ reports: [SynthReport]) -> String {
+        guard let target = reports.first?.target else { return render(reports) }
+        var text: String
+        switch target {
+        case SynthTarget.generic.rawValue:
+            let table = TextTable<SynthReport> { r in
+                [Column(title: "design", value: r.design), Column(title: "cells", value: r.cells, align: .right),
+                 Column(title: "FFs", value: r.flipFlops, align: .right),
+                 Column(title: "logic depth", value: r.logicDepth.map(String.init) ?? "-", align: .right)]
+            }
+            text = table.string(for: reports) ?? ""
+        case SynthTarget.ice40.rawValue, SynthTarget.ecp5.rawValue:
+            let table = TextTable<SynthReport> { r in
+                [Column(title: "design", value: r.design),
+                 Column(title: "LUTs", value: "\(r.luts.map(String.init) ?? "-")/\(r.lutCapacity.map(String.init) ?? "-")", align: .right),
+                 Column(title: target == "ice40" ? "DSPs" : "MULT18X18D", value: "\(r.dsps.map(String.init) ?? "-")/\(r.dspCapacity.map(String.init) ?? "-")", align: .right),
+                 Column(title: "BRAMs", value: r.brams.map(String.init) ?? "-", align: .right),
+                 Column(title: "FFs", value: r.flipFlops, align: .right),
+                 Column(title: "Fmax MHz", value: r.fitProblem == nil ? String(format: "%.1f", r.fmaxMHz) : "-", align: .right)]
+            }
+            text = table.string(for: reports) ?? ""
+        default:
+            text = render(reports)
+        }
+        for r in reports {
+            var parts: [String] = []
+            if let p = r.fitProblem { parts.append(p) }
+            if target == SynthTarget.osu018.rawValue && !r.startpoint.isEmpty {
+                parts.append("worst path \(r.startpoint) -> \(r.endpoint), WNS at \(r.clockNS) ns: \(String(format: "%.3f", r.wnsNS ?? 0)) ns")
+            }
+            if let w = r.wrapperFlipFlops { parts.append("ports wrapped in \(w) shift-register flip-flops (counted above)") }
+            if let m = r.metrics {
+                var q = ["\(m.macs) MACs"]
+                if let g = m.peakGOPS { q.append("peak \(g) GOPS") }
+                if let g = m.gopsPerMM2 { q.append("\(g) GOPS/mm²") }
+                if let a = m.areaPerMACUM2 { q.append("\(a) µm²/MAC") }
+                if let g = m.gopsPerKLUT { q.append("\(g) GOPS/kLUT") }
+                if let l = m.lutsPerMAC { q.append("\(l) LUTs/MAC") }
+                if let g = m.achievedGOPS, let s = m.gemm, let c = m.gemmCycles { q.append("gemm \(s): \(c) cycles, \(g) GOPS achieved") }
+                parts.append(q.joined(separator: ", "))
+            }
+            if !parts.isEmpty { text += "\(r.design): " + parts.joined(separator: "; ") + "\n" }
+        }
+        if target == SynthTarget.osu018.rawValue { text += "power: \(PPAMetrics.powerNote)\n" }
+        return text
+    }
+}
+
+/// Derived metrics of one synthesized design.
+///
+/// Peak GOPS = 2 × MACs × Fmax (one multiply and one add per MAC per cycle; a bit-serial MAC
+/// takes several cycles per element, so its peak is an upper bound the achieved figure corrects).
+/// Achieved GOPS, for a GEMM: 2·M·K·N / (golden cycles / Fmax).
+public struct PPAMetrics: Codable, Equatable, Sendable {
+    public var macs: Int
+    public var peakGOPS: Double?
+    /// ASIC: peak GOPS per mm² of cell area.
+    public var gopsPerMM2: Double?
+    /// ASIC: cell area per MAC, µm².
+    public var areaPerMACUM2: Double?
+    /// FPGA: peak GOPS per 1000 logic cells (LUT4).
+    public var gopsPerKLUT: Double?
+    /// FPGA: logic cells per MAC.
+    public var lutsPerMAC: Double?
+    /// The GEMM (`MxKxN`) and what the design achieves on it.
+    public var gemm: String?
+    public var gemmCycles: Int?
+    public var achievedGOPS: Double?
+    /// Power: why there is no figure (see ``PPAMetrics/powerNote``).
+    public var power: String = PPAMetrics.powerNote
+
+    /// OpenSTA 2019 (Debian's `opensta`) has `report_power` but cannot read simulation activity
+    /// (no `read_vcd`/`read_saif`), so a power figure would rest on an assumed activity.
+    public static let powerNote = "not reported: this OpenSTA (2019) cannot read switching activity from a simulation (no read_vcd or read_saif)"
+
+    public init(report r: SynthReport, macs: Int, gemm: GemmShape? = nil, gemmCycles: Int? = nil) {
+        self.macs = macs
+        func round(_ x: Double, _ d: Double = 100) -> Double { (x * d).rounded() / d }
+        let fmax = r.fmaxMHz > 0 ? r.fmaxMHz : nil
+        peakGOPS = fmax.map { round(2 * Double(macs) * $0 / 1000) }
+        if r.target == SynthTarget.osu018.rawValue, r.areaUM2 > 0 {
+            areaPerMACUM2 = round(r.areaUM2 / Double(macs), 1)
+            gopsPerMM2 = peakGOPS.map { round($0 / (r.areaUM2 / 1e6)) }
+        }
+        if let luts = r.luts, luts > 0 {
+            lutsPerMAC = round(Double(luts) / Double(macs))
+            gopsPerKLUT = peakGOPS.map { round($0 / (Double(luts) / 1000)) }
+        }
+        if let g = gemm, let cycles = gemmCycles, cycles > 0 {
+            self.gemm = g.description
+            self.gemmCycles = cycles
+            achievedGOPS = fmax.map { round(2 * Double(g.m * g.k * g.n) * $0 / 1000 / Double(cycles)) }
+        }
     }
 }

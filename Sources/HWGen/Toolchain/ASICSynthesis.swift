@@ -127,13 +127,15 @@ public struct ASICSynthesis {
 
         let netText = (try? String(contentsOf: netlist, encoding: .utf8)) ?? ""
         let critical = timing.worstSlackNS.map { rounded(clockNS - $0, 4) } ?? 0
-        return SynthReport(
+        var report = SynthReport(
             design: top, liberty: URL(fileURLWithPath: liberty).lastPathComponent, clockNS: clockNS,
             areaUM2: stat.areaUM2, cells: stat.cells, flipFlops: stat.flipFlops,
             criticalPathNS: critical, fmaxMHz: critical > 0 ? rounded(1000 / critical, 2) : 0,
             startpoint: registerName(timing.startpoint, netlist: netText),
             endpoint: registerName(timing.endpoint, netlist: netText),
             yosysSeconds: rounded(yosysSeconds, 3), staSeconds: rounded(staSeconds, 3))
+        report.wnsNS = timing.worstSlackNS.map { min(0, rounded($0, 4)) }
+        return report
     }
 
     // MARK: - Parsing (pure)

@@ -94,11 +94,20 @@ public enum Flow {
         return (verdicts, runs)
     }
 
-    /// Emits `spec` into `workDir` and synthesizes it for the OSU 0.18 µm library.
-    public static func synthesize(_ spec: DesignSpec, clockNS: Double, workDir: URL,
+    /// Emits `spec` into `workDir` and synthesizes it for `target` (by default the OSU 0.18 µm
+    /// library); the report carries the derived metrics (``PPAMetrics``).
+    public static func synthesize(_ spec: DesignSpec, clockNS: Double, workDir: URL, target: SynthTarget = .osu018,
                                   progress: (@Sendable (String) -> Void)? = nil) throws -> SynthReport {
-        let design = try emit(spec, to: workDir)
-        return try ASICSynthesis.run(verilog: design.rtl, top: spec.name, clockNS: clockNS,
-                                     workDir: workDir.appendingPathComponent("synth"), progress: progress)
+        var report: SynthReport
+        if target == .osu018 {
+            let design = try emit(spec, to: workDir)
+            report = try ASICSynthesis.run(verilog: design.rtl, top: spec.name, clockNS: clockNS,
+                                           workDir: workDir.appendingPathComponent("synth"), progress: progress)
+        } else {
+            report = try FPGASynthesis.run(Designs.module(for: spec), target: target, clockNS: clockNS,
+                                           workDir: workDir.appendingPathComponent("synth-\(target.rawValue)"), progress: progress)
+        }
+        report.metrics = PPAMetrics(report: report, macs: Designs.engine(for: spec).macCount)
+        return report
     }
 }
