@@ -8,7 +8,7 @@ SPECS   := $(sort $(wildcard designs/*.yaml designs/*.json))
 # Designs `make synth` reports (the 64x64 array and the 16x16 GEMM engine, whose 2x192 K-word buffers
 # would become flip-flops, are left out: synthesis would take too long).
 SYNTH_SPECS := $(filter-out designs/systolic_os_64x64% designs/gemm_os_16x16%,$(SPECS))
-APT_PACKAGES := iverilog verilator yosys opensta make g++ python3 python3-numpy git time
+APT_PACKAGES := iverilog verilator yosys opensta make g++ python3 python3-numpy python3-venv git time nextpnr-ice40 fpga-icestorm
 
 .PHONY: setup build rtl lint sim test bench synth example clean
 
@@ -18,6 +18,7 @@ setup:
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; apt-get update -qq; \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; fi
+	scripts/install-pypi.sh
 	$(MAKE) build
 
 build:

@@ -174,3 +174,10 @@ import Testing
         }
     }
 }
+
+extension FPGASynthesisTests {
+    @Test func badTargetIsExitTwo() throws {
+        let r = try CLITests.hwgen(["synth", "designs/systolic_os_4x4_s8.yaml", "--target", "xc7"])
+        #expect(r.status == 2 && r.stderr.contains("--target: 'xc7' is not a target (allowed: osu018, generic, ice40, ecp5)"), "\(r.combined)")
+    }
+}
