@@ -27,7 +27,7 @@ designs=(
 printf '%-22s %-8s %10s %8s %12s\n' design gemm cycles "util %" "SCALE-Sim"
 for d in "${designs[@]}"; do
   for g in 64x64x64 256x256x256; do
-    line=$("$hwgen" report "$d" --gemm "$g" | sed -n 2p)
+    line=$("$hwgen" report "$d" --gemm "$g" --cycles-only | sed -n 2p)
     golden=$(sed -E 's/.*golden (at most )?([0-9]+).*/\2/' <<< "$line")   # bitserial WS/2D-Matrix: bound with every digit nonzero
     util=$(sed -E 's/.*PE utilization ([0-9.]+) %.*/\1/' <<< "$line")
     scale=$(grep -oE 'estimate [0-9]+' <<< "$line" | cut -d' ' -f2 || true)

@@ -122,18 +122,62 @@ extension HWGenCommand {
 
     struct Report: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Cycles, PE utilization and SCALE-Sim's estimate of a GEMM shape, from the golden cycle model (no simulator).")
-        @Argument(help: "Spec file.") var spec: String
-        @Option(help: "GEMM MxKxN (A is MxK, B is KxN).") var gemm: String
+            abstract: "One page per design: correctness on both simulators, golden cycles and utilization, and PPA on a synthesis target, as Markdown (and JSON).",
+            discussion: "--cycles-only prints the golden cycle model alone (no simulator, no synthesis).")
+        @Argument(help: "Spec files.") var specs: [String]
+        @Option(help: "GEMM MxKxN (A is MxK, B is KxN); default: a small GEMM with partial tiles.") var gemm: String?
+        @Option(help: "Seed for the simulated operands.") var seed: UInt64 = 1
+        @Option(help: "Synthesis target: osu018 (default), generic, ice40 or ecp5.") var target: String = "osu018"
+        @Option(help: "Clock period in ns for synthesis.") var clock: Double = 10
+        @Option(help: "Also write the pages as JSON (an array) here.") var json: String?
+        @Option(help: "Keep simulation and synthesis files in this directory.") var workDir: String = "build/report"
+        @Flag(help: "Skip the simulations.") var noSim = false
+        @Flag(help: "Skip the synthesis.") var noSynth = false
+        @Flag(help: "Only the golden cycle model's two lines (no simulator, no synthesis).") var cyclesOnly = false
 
         func run() throws {
-            let s = try DesignSpec.load(path: spec)
-            let shape = try GemmShape.parse(gemm)
-            try Designs.checkFit(s, shape: shape)
-            let mac = s.macConfig
-            print("report \(s.name) gemm \(shape.m)x\(shape.k)x\(shape.n): \(Designs.engine(for: s).summary), \(mac)"
-                  + (mac.elementCycles > 1 ? ", \(mac.elementCycles) cycles per element" : ""))
-            print("  " + CycleEstimate(spec: s, shape: shape).text)
+            guard let t = SynthTarget(rawValue: target) else {
+                throw HWGenError.badInput("--target: '\(target)' is not a target (allowed: \(SynthTarget.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            var pages: [DesignReport] = [], failed = false
+            for path in specs {
+                let s = try DesignSpec.load(path: path)
+                let shape = try gemm.map(GemmShape.parse) ?? defaultShape(s)
+                try Designs.checkFit(s, shape: shape)
+                let mac = s.macConfig
+                let estimate = CycleEstimate(spec: s, shape: shape)
+                if cyclesOnly {
+                    print("report \(s.name) gemm \(shape.m)x\(shape.k)x\(shape.n): \(Designs.engine(for: s).summary), \(mac)"
+                          + (mac.elementCycles > 1 ? ", \(mac.elementCycles) cycles per element" : ""))
+                    print("  " + estimate.text)
+                    continue
+                }
+                var verdicts: [SimVerdict] = [], runs: [SimRun] = [], label: String? = nil
+                var cycles = estimate
+                if !noSim {
+                    let options = try OperandOptions.parse(["--gemm", shape.description, "--seed", String(seed)])
+                    let ops = try options.load(s, defaultShape: shape)
+                    label = ops.label
+                    (verdicts, runs) = try Flow.simulate(s, ops.ops, label: ops.label, simulators: Simulator.allCases) {
+                        FileHandle.standardError.write(Data(($0 + "\n").utf8))
+                    }
+                    cycles = CycleEstimate(spec: s, shape: shape, b: ops.ops.b)
+                    failed = failed || !verdicts.allSatisfy(\.passed)
+                }
+                var synthesis: SynthReport? = nil
+                if !noSynth {
+                    var r = try Flow.synthesize(s, clockNS: clock, workDir: URL(fileURLWithPath: workDir).appendingPathComponent(s.name), target: t) {
+                        FileHandle.standardError.write(Data(($0 + "\n").utf8))
+                    }
+                    r.metrics = PPAMetrics(report: r, macs: Designs.engine(for: s).macCount, gemm: shape, gemmCycles: cycles.golden)
+                    synthesis = r
+                }
+                let page = DesignReport(spec: s, shape: shape, cycles: cycles, operands: label, verdicts: verdicts, runs: runs, synthesis: synthesis)
+                print(page.markdown)
+                pages.append(page)
+            }
+            if let json { try JSONEncoder.sorted.encode(pages).write(to: URL(fileURLWithPath: json)) }
+            if failed { throw ExitCode(ExitStatus.mismatch.rawValue) }
         }
     }
 

@@ -92,18 +92,18 @@ import Testing
     }
 
     @Test func reportPrintsGoldenCyclesWithoutSimulating() throws {
-        let r = try Self.hwgen(["report", "designs/systolic_os_16x16_s8.yaml", "--gemm", "256x256x256"])
+        let r = try Self.hwgen(["report", "designs/systolic_os_16x16_s8.yaml", "--gemm", "256x256x256", "--cycles-only"])
         #expect(r.status == 0, "\(r.combined)")
         let golden = GoldenTiming.osCycles(rows: 16, cols: 16, m: 256, k: 256, n: 256, pipeline: 1)
         #expect(r.stdout.contains("golden \(golden), SCALE-Sim v2 OS estimate 73215"), "\(r.stdout)")
         #expect(r.stdout.contains("PE utilization 99.9 %"))
-        let bits = try Self.hwgen(["report", "designs/systolic_os_4x4_s8_bitserial.yaml", "--gemm", "4x8x4"])
+        let bits = try Self.hwgen(["report", "designs/systolic_os_4x4_s8_bitserial.yaml", "--gemm", "4x8x4", "--cycles-only"])
         let d = GoldenTiming.osCycles(rows: 4, cols: 4, m: 4, k: 8, n: 4, pipeline: 1, elementCycles: 4)
         #expect(bits.stdout.contains("golden \(d),") && bits.stdout.contains("4 cycles per element"), "\(bits.stdout)")
-        let tooBig = try Self.hwgen(["report", "designs/gemm_os_4x4_s8.yaml", "--gemm", "64x512x64"])
+        let tooBig = try Self.hwgen(["report", "designs/gemm_os_4x4_s8.yaml", "--gemm", "64x512x64", "--cycles-only"])
         #expect(tooBig.status == 2)
         #expect(tooBig.stderr.contains("gemm 64x512x64 does not fit the buffers of designs/gemm_os_4x4_s8.yaml: A needs"), "\(tooBig.stderr)")
-        let bad = try Self.hwgen(["report", "designs/systolic_os_4x4_s8.yaml", "--gemm", "4x0x4"])
+        let bad = try Self.hwgen(["report", "designs/systolic_os_4x4_s8.yaml", "--gemm", "4x0x4", "--cycles-only"])
         #expect(bad.status == 2 && bad.stderr.contains("--gemm"), "\(bad.combined)")
     }
 

@@ -181,3 +181,29 @@ extension FPGASynthesisTests {
         #expect(r.status == 2 && r.stderr.contains("--target: 'xc7' is not a target (allowed: osu018, generic, ice40, ecp5)"), "\(r.combined)")
     }
 }
+
+/// `hwgen report`: the one-page Markdown and its JSON.
+@Suite struct DesignReportTests {
+    @Test func onePageWithSimulationAndSynthesis() throws {
+        guard Simulator.allCases.allSatisfy(\.isInstalled), Tools.which("yosys") != nil else {
+            print("skipped: iverilog, verilator or yosys is not installed (make setup installs them)")
+            return
+        }
+        let dir = try CLITests.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let json = dir.appendingPathComponent("r.json").path
+        let r = try CLITests.hwgen(["report", "designs/systolic_os_4x4_s8_ternary.yaml", "--gemm", "8x12x8", "--target", "generic",
+                                    "--json", json, "--work-dir", dir.path])
+        #expect(r.status == 0, "\(r.combined)")
+        let golden = Designs.goldenCycles(try DesignSpec.load(path: CLITests.repo.appendingPathComponent("designs/systolic_os_4x4_s8_ternary.yaml").path),
+                                          shape: GemmShape(m: 8, k: 12, n: 8))
+        #expect(r.stdout.contains("## systolic_os_4x4_s8_ternary (designs/systolic_os_4x4_s8_ternary.yaml): PASS"), "\(r.stdout)")
+        #expect(r.stdout.contains("| icarus (gemm 8x12x8 seed 1) | PASS: 64/64 outputs match golden, \(golden) cycles (golden \(golden)) |"))
+        #expect(r.stdout.contains("| synthesis | generic, clock 10.0 ns |") && r.stdout.contains("logic depth"))
+        let pages = try JSONDecoder().decode([DesignReport].self, from: Data(contentsOf: URL(fileURLWithPath: json)))
+        #expect(pages.count == 1 && pages[0].goldenCycles == golden && pages[0].simulation.map(\.passed) == [true, true])
+        #expect(pages[0].synthesis?.target == "generic" && (pages[0].synthesis?.cells ?? 0) > 0)
+        let bad = try CLITests.hwgen(["report", "designs/systolic_os_4x4_s8.yaml", "--target", "asic"])
+        #expect(bad.status == 2 && bad.stderr.contains("--target: 'asic' is not a target"))
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+
+/// `hwgen report`: one page per design and GEMM: correctness on each simulator, cycles and
+/// utilization from the golden model, and PPA from synthesis with the derived metrics.
+/// Encoded as JSON with sorted keys (the schema is in the README) and rendered as Markdown.
+public struct DesignReport: Codable, Sendable {
+    /// One simulator's verdict on the GEMM.
+    public struct SimResult: Codable, Equatable, Sendable {
+        public var simulator: String
+        public var passed: Bool
+        public var outputs: Int
+        public var mismatches: Int
+        public var cycles: Int
+        public var goldenCycles: Int
+    }
+
+    public var design: String
+    public var source: String
+    public var engine: String
+    public var mac: String
+    public var macs: Int
+    public var gemm: String
+    /// Golden cycles (start to done with `gemm:`), the ideal M·K·N / MACs, utilization %, and
+    /// SCALE-Sim v2's estimate for the systolic dataflows.
+    public var goldenCycles: Int
+    public var cyclesAreBound: Bool
+    public var idealCycles: Double
+    public var utilizationPercent: Double
+    public var scaleSimCycles: Int?
+    /// The operands simulated (`gemm MxKxN seed S`), and each simulator's verdict; empty when not run.
+    public var operands: String?
+    public var simulation: [SimResult]
+    /// Synthesis on the chosen target with its derived metrics; nil when not run.
+    public var synthesis: SynthReport?
+
+    public init(spec: DesignSpec, shape: GemmShape, cycles: CycleEstimate, operands: String?,
+                verdicts: [SimVerdict], runs: [SimRun], synthesis: SynthReport?) {
+        design = spec.name
+        source = spec.source
+        engine = Designs.engine(for: spec).summary
+        mac = spec.macConfig.description
+        macs = Designs.engine(for: spec).macCount
+        gemm = shape.description
+        goldenCycles = cycles.golden
+        cyclesAreBound = cycles.bound
+        idealCycles = (cycles.ideal * 10).rounded() / 10
+        utilizationPercent = (cycles.utilization * 10).rounded() / 10
+        scaleSimCycles = cycles.scaleSim
+        self.operands = operands
+        simulation = zip(verdicts, runs).map { v, r in
+            SimResult(simulator: v.simulator.rawValue, passed: v.passed, outputs: v.total, mismatches: v.mismatchCount,
+                      cycles: r.cycles, goldenCycles: v.goldenCycles)
+        }
+        self.synthesis = synthesis
+    }
+
+    /// The page as Markdown.
+    public var markdown: String {
+        var rows: [(String, String)] = [("engine", engine), ("MAC", "\(mac), \(macs) multipliers"), ("GEMM", gemm),
+                                       ("golden cycles", (cyclesAreBound ? "at most " : "") + "\(goldenCycles)"),
+                                       ("ideal cycles (M·K·N / MACs)", String(format: "%.1f", idealCycles)),
+                                       ("PE utilization", String(format: "%.1f %%", utilizationPercent))]
+        if let s = scaleSimCycles { rows.append(("SCALE-Sim v2 estimate", "\(s)")) }
+        if simulation.isEmpty { rows.append(("simulation", "not run (--no-sim)")) }
+        for r in simulation {
+            rows.append(("\(r.simulator) (\(operands ?? ""))",
+                         "\(r.passed ? "PASS" : "FAIL"): \(r.outputs - r.mismatches)/\(r.outputs) outputs match golden, \(r.cycles) cycles (golden \(r.goldenCycles))"))
+        }
+        if let s = synthesis {
+            let t = s.target
+            rows.append(("synthesis", "\(t)" + (s.part.map { ", \($0)" } ?? "") + ", clock \(s.clockNS) ns"))
+            if let p = s.fitProblem { rows.append(("fit", p)) }
+            if t == SynthTarget.osu018.rawValue {
+                rows.append(("area", String(format: "%.3f mm² (%d cells, %d flip-flops)", s.areaUM2 / 1e6, s.cells, s.flipFlops)))
+                rows.append(("critical path", String(format: "%.3f ns, Fmax %.1f MHz, WNS %.3f ns", s.criticalPathNS, s.fmaxMHz, s.wnsNS ?? 0)))
+                rows.append(("worst path", "\(s.startpoint) → \(s.endpoint)"))
+            } else if t == SynthTarget.generic.rawValue {
+                rows.append(("generic cells", "\(s.cells) (\(s.flipFlops) flip-flops), logic depth \(s.logicDepth.map(String.init) ?? "-")"))
+            } else {
+                rows.append(("LUTs", "\(s.luts.map(String.init) ?? "-") of \(s.lutCapacity.map(String.init) ?? "-")"))
+                rows.append(("DSPs, BRAMs, flip-flops", "\(s.dsps.map(String.init) ?? "-") of \(s.dspCapacity.map(String.init) ?? "-"), \(s.brams.map(String.init) ?? "-"), \(s.flipFlops) (port wrapper: \(s.wrapperFlipFlops ?? 0))"))
+                if s.fitProblem == nil { rows.append(("Fmax", String(format: "%.1f MHz", s.fmaxMHz))) }
+            }
+            if let m = s.metrics {
+                if let g = m.peakGOPS { rows.append(("peak GOPS (2 × MACs × Fmax)", "\(g)")) }
+                if let g = m.achievedGOPS { rows.append(("achieved GOPS on \(gemm)", "\(g)")) }
+                if let g = m.gopsPerMM2 { rows.append(("GOPS/mm²", "\(g)")) }
+                if let a = m.areaPerMACUM2 { rows.append(("area per MAC", "\(a) µm²")) }
+                if let g = m.gopsPerKLUT { rows.append(("GOPS per 1000 LUTs", "\(g)")) }
+                if let l = m.lutsPerMAC { rows.append(("LUTs per MAC", "\(l)")) }
+                rows.append(("power", m.power))
+            }
+        } else {
+            rows.append(("synthesis", "not run (--no-synth)"))
+        }
+        let passed = simulation.allSatisfy(\.passed)
+        var text = "## \(design) (\(source))\(simulation.isEmpty ? "" : passed ? ": PASS" : ": FAIL")\n\n| | |\n|---|---|\n"
+        for (k, v) in rows { text += "| \(k) | \(v.replacingOccurrences(of: "|", with: "\\|")) |\n" }
+        return text
+    }
+}
