@@ -9,7 +9,7 @@ struct HWGenCommand: ParsableCommand {
         commandName: "hwgen",
         abstract: "Generate, simulate and synthesize tensor-engine RTL from YAML/JSON specs.",
         discussion: "Exit codes: 0 ok, 1 RTL/golden mismatch, 2 bad input, 3 missing tool.",
-        subcommands: [Emit.self, Sim.self, GoldenCmd.self, Report.self, Synth.self, Verify.self])
+        subcommands: [Emit.self, Sim.self, GoldenCmd.self, Report.self, Synth.self, Sweep.self, Verify.self])
 }
 
 /// Operands from .npy files or drawn at random.
@@ -268,6 +268,31 @@ extension HWGenCommand {
                 print("  miter and log kept in \(dir.path)")
                 throw ExitCode(ExitStatus.mismatch.rawValue)
             }
+        }
+    }
+}
+
+extension HWGenCommand {
+    struct Sweep: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run every point of a design-space sweep (cached, in parallel): results.csv, results.json and pareto.svg.")
+        @Argument(help: "Sweep file (.yaml).") var sweep: String
+        @Option(name: .shortAndLong, help: "Output directory.") var output: String
+        @Option(name: .short, help: "Points run at once (default: the number of cores).") var j: Int = ProcessInfo.processInfo.activeProcessorCount
+
+        func run() throws {
+            guard j >= 1 else { throw HWGenError.badInput("-j: \(j) must be at least 1") }
+            let spec = try SweepSpec.load(path: sweep)
+            let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+            let isTTY = isatty(2) == 1
+            let points = try HWGen.Sweep.run(spec, outDir: URL(fileURLWithPath: output), jobs: j, hwgen: exe) { line in
+                FileHandle.standardError.write(Data((isTTY ? "\r\u{1B}[K" + line : line + "\n").utf8))
+            }
+            if isTTY { FileHandle.standardError.write(Data("\n".utf8)) }
+            let failed = points.filter { $0.status != "ok" }
+            print("sweep \(spec.source): \(points.count) points, \(points.filter(\.cached).count) from the cache, \(failed.count) failed, "
+                  + "\(points.filter(\.pareto).count) on the Pareto front; \(output)/results.csv, results.json, pareto.svg")
+            for f in failed { print("  failed: \(zip(spec.fields, f.values).map { "\($0.path)=\($1)" }.joined(separator: " ")) (log: \(f.log))") }
         }
     }
 }

