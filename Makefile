@@ -69,6 +69,8 @@ bench:
 	@scripts/qor.sh .build/release/hwgen
 	@scripts/qor_engines.sh .build/release/hwgen
 	@scripts/qor_quant.sh .build/release/hwgen
+	@rm -rf build/sweep_os && /usr/bin/time -f "sweep cold: %e s" .build/release/hwgen sweep sweeps/os_kinds.yaml -o build/sweep_os
+	@/usr/bin/time -f "sweep again (cached): %e s" .build/release/hwgen sweep sweeps/os_kinds.yaml -o build/sweep_os
 
 clean:
 	rm -rf .build .build-example build out
