@@ -70,6 +70,7 @@ public struct DesignReport: Codable, Sendable {
             let t = s.target
             rows.append(("synthesis", "\(t)" + (s.part.map { ", \($0)" } ?? "") + ", clock \(s.clockNS) ns"))
             if let p = s.fitProblem { rows.append(("fit", p)) }
+            if let n = s.note { rows.append(("note", n)) }
             if t == SynthTarget.osu018.rawValue {
                 rows.append(("area", String(format: "%.3f mm² (%d cells, %d flip-flops)", s.areaUM2 / 1e6, s.cells, s.flipFlops)))
                 rows.append(("critical path", String(format: "%.3f ns, Fmax %.1f MHz, WNS %.3f ns", s.criticalPathNS, s.fmaxMHz, s.wnsNS ?? 0)))

@@ -49,6 +49,8 @@ public struct SynthReport: Codable, Equatable, Sendable {
     public var wrapperFlipFlops: Int? = nil
     /// Throughput and efficiency derived from the numbers above and the engine's MAC count.
     public var metrics: PPAMetrics? = nil
+    /// What the flow had to do differently (a tool workaround), or nil.
+    public var note: String? = nil
 
     public init(design: String, liberty: String, clockNS: Double, areaUM2: Double, cells: Int,
                 flipFlops: Int, criticalPathNS: Double, fmaxMHz: Double, startpoint: String,
@@ -120,6 +122,7 @@ public enum SynthTable {
         for r in reports {
             var parts: [String] = []
             if let p = r.fitProblem { parts.append(p) }
+            if let n = r.note { parts.append(n) }
             if target == SynthTarget.osu018.rawValue && !r.startpoint.isEmpty {
                 parts.append("worst path \(r.startpoint) -> \(r.endpoint), WNS at \(r.clockNS) ns: \(String(format: "%.3f", r.wnsNS ?? 0)) ns")
             }

