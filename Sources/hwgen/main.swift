@@ -176,7 +176,7 @@ extension HWGenCommand {
                 print(page.markdown)
                 pages.append(page)
             }
-            if let json { try JSONEncoder.sorted.encode(pages).write(to: URL(fileURLWithPath: json)) }
+            if let json { try JSONEncoder.sorted.encode(pages).write(to: URL(fileURLWithPath: json), options: .atomic) }
             if failed { throw ExitCode(ExitStatus.mismatch.rawValue) }
         }
     }
@@ -275,33 +275,60 @@ extension HWGenCommand {
 extension HWGenCommand {
     struct Sweep: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Run every point of a design-space sweep (cached, in parallel): results.csv, results.json and pareto.svg.")
+            abstract: "Run every point of a design-space sweep (cached, in parallel here or as a Slurm array job): results.csv, results.json and pareto.svg.")
         @Argument(help: "Sweep file (.yaml).") var sweep: String
-        @Option(name: .shortAndLong, help: "Output directory.") var output: String
-        @Option(name: .short, help: "Points run at once (default: the number of cores).") var j: Int = ProcessInfo.processInfo.activeProcessorCount
+        @Option(name: .shortAndLong, help: "Output directory (with --backend slurm, on a filesystem the nodes share).") var output: String
+        @Option(help: "Where the points run: local (here) or slurm (one sbatch array job).") var backend: String = "local"
+        @Option(help: "Points running at once (local default: the number of cores; slurm default: no limit).") var maxParallel: Int?
+        @Option(name: .short, help: "Same as --max-parallel.") var j: Int?
+        @Option(help: "Slurm partition (default: the cluster's default).") var partition: String?
+        @Option(help: "Slurm time limit per point, as sbatch --time takes it (e.g. 30, 2:00:00).") var time: String?
+        @Option(help: "One more sbatch argument, e.g. --sbatch-arg=--account=hw (repeatable).") var sbatchArg: [String] = []
+        @Option(help: "Seconds between two squeue polls.") var poll: Double = 2
+        @Flag(help: "Continue an earlier run in the output directory: keep its finished points, run only the others (on Slurm, follow its tasks still queued or running).") var resume = false
 
         func run() throws {
-            guard j >= 1 else { throw HWGenError.badInput("-j: \(j) must be at least 1") }
+            let parallel = maxParallel ?? j
+            if let n = parallel, n < 1 { throw HWGenError.badInput("--max-parallel: \(n) must be at least 1") }
+            guard poll > 0 else { throw HWGenError.badInput("--poll: \(poll) must be positive") }
+            let chosen: HWGen.Sweep.Backend
+            switch backend {
+            case "local":
+                if let (name, _) = [("--partition", partition), ("--time", time), ("--sbatch-arg", sbatchArg.first)].first(where: { $0.1 != nil }) {
+                    throw HWGenError.badInput("\(name): only with --backend slurm")
+                }
+                chosen = .local(jobs: parallel ?? ProcessInfo.processInfo.activeProcessorCount)
+            case "slurm":
+                chosen = .slurm(SlurmOptions(partition: partition, maxParallel: parallel, timeLimit: time, extraArguments: sbatchArg, pollSeconds: poll))
+            default:
+                throw HWGenError.badInput("--backend: '\(backend)' is not a backend (allowed: local, slurm)")
+            }
             let spec = try SweepSpec.load(path: sweep)
             let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
             let isTTY = isatty(2) == 1
-            let points = try HWGen.Sweep.run(spec, outDir: URL(fileURLWithPath: output), jobs: j, hwgen: exe) { line in
-                FileHandle.standardError.write(Data((isTTY ? "\r\u{1B}[K" + line : line + "\n").utf8))
+            let points: [HWGen.Sweep.PointResult]
+            var stoppedBy: Int32? = nil
+            do {
+                points = try HWGen.Sweep.run(spec, outDir: URL(fileURLWithPath: output), backend: chosen, resume: resume, hwgen: exe) { line in
+                    FileHandle.standardError.write(Data((isTTY ? "\r\u{1B}[K" + line : line + "\n").utf8))
+                }
+            } catch let e as SweepInterrupted {
+                (points, stoppedBy) = (e.points, e.signal)
             }
             if isTTY { FileHandle.standardError.write(Data("\n".utf8)) }
-            let failed = points.filter { $0.status != "ok" }
+            let failed = points.filter { $0.status == "failed" }, unfinished = points.filter { $0.status == "unfinished" }
             print("sweep \(spec.source): \(points.count) points, \(points.filter(\.cached).count) from the cache, \(failed.count) failed, "
+                  + (unfinished.isEmpty ? "" : "\(unfinished.count) unfinished, ")
                   + "\(points.filter(\.pareto).count) on the Pareto front; \(output)/results.csv, results.json, pareto.svg")
-            for f in failed { print("  failed: \(zip(spec.fields, f.values).map { "\($0.path)=\($1)" }.joined(separator: " ")) (log: \(f.log))") }
+            for f in failed + unfinished {
+                let what = zip(spec.fields, f.values).map { "\($0.path)=\($1)" }.joined(separator: " ")
+                print("  \(f.status): \(what) (\(f.note.map { "\($0); " } ?? "")log: \(f.log))")
+            }
+            if let sig = stoppedBy {
+                print("interrupted: the unfinished points run with: hwgen sweep \(sweep) -o \(output) --backend \(backend) --resume")
+                throw ExitCode(128 + sig)
+            }
         }
-    }
-}
-
-extension JSONEncoder {
-    static var sorted: JSONEncoder {
-        let e = JSONEncoder()
-        e.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return e
     }
 }
 

@@ -71,9 +71,7 @@ public struct SynthReport: Codable, Equatable, Sendable {
 
     /// Pretty-printed JSON with sorted keys.
     public func jsonData() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return try encoder.encode(self)
+        try JSONEncoder.sorted.encode(self)
     }
 }
 
@@ -189,5 +187,14 @@ public struct PPAMetrics: Codable, Equatable, Sendable {
             self.gemmCycles = cycles
             achievedGOPS = fmax.map { round(2 * Double(g.m * g.k * g.n) * $0 / 1000 / Double(cycles)) }
         }
+    }
+}
+
+extension JSONEncoder {
+    /// Pretty-printed, keys sorted: the same bytes for the same value.
+    public static var sorted: JSONEncoder {
+        let e = JSONEncoder()
+        e.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return e
     }
 }

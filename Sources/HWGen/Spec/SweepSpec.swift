@@ -23,6 +23,9 @@ public struct SweepSpec {
     public let seed: UInt64
     let baseText: String
 
+    /// The sweep file's name without its extension (`os_kinds`).
+    public var name: String { URL(fileURLWithPath: source).deletingPathExtension().lastPathComponent }
+
     static let keys = ["base", "vary", "gemm", "steps", "target", "clock", "seed"]
     /// What `steps` may hold.
     public static let stepNames = ["sim", "synth"]

@@ -85,6 +85,27 @@ public enum Tools {
     public static func stopChildrenOnSignals() {
         ChildProcesses.shared.installSignalHandlers()
     }
+
+    /// Runs `body` so that the first SIGINT, SIGTERM or SIGHUP (once ``stopChildrenOnSignals()``
+    /// installed the handlers) stops the running tools but, instead of exiting, sets the flag
+    /// `body` polls, so that it can clean up (cancel a Slurm job, write what it has). A second
+    /// signal exits as usual.
+    public static func catchingSignals<T>(_ body: (SignalFlag) throws -> T) rethrows -> T {
+        let flag = SignalFlag()
+        ChildProcesses.shared.push(flag)
+        defer { ChildProcesses.shared.pop() }
+        return try body(flag)
+    }
+}
+
+/// The signal that arrived during ``Tools/catchingSignals(_:)``, if one did.
+public final class SignalFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var caught: Int32?
+    /// The first signal's number, or nil.
+    public var signal: Int32? { lock.withLock { caught } }
+    /// Records `sig` unless one was recorded; false when one was.
+    func set(_ sig: Int32) -> Bool { lock.withLock { if caught == nil { caught = sig; return true } else { return false } } }
 }
 
 /// The external commands running now, so that a signal to hwgen can stop them too.
@@ -93,6 +114,10 @@ final class ChildProcesses: @unchecked Sendable {
     private let lock = NSLock()
     private var pids: Set<Int32> = []
     private var sources: [DispatchSourceSignal] = []
+    private var catchers: [SignalFlag] = []
+
+    func push(_ flag: SignalFlag) { lock.withLock { catchers.append(flag) } }
+    func pop() { lock.withLock { _ = catchers.popLast() } }
 
     func insert(_ pid: Int32) { lock.withLock { _ = pids.insert(pid) } }
     func remove(_ pid: Int32) { lock.withLock { _ = pids.remove(pid) } }
@@ -103,7 +128,9 @@ final class ChildProcesses: @unchecked Sendable {
             for sig in [SIGINT, SIGTERM, SIGHUP] {
                 signal(sig, SIG_IGN)        // delivered to the dispatch source instead
                 let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-                source.setEventHandler { [self] in stopAll(exitingWith: 128 + sig) }
+                source.setEventHandler { [self] in
+                    if let flag = lock.withLock({ catchers.last }), flag.set(sig) { stopChildren() } else { stopAll(exitingWith: 128 + sig) }
+                }
                 source.resume()
                 sources.append(source)
             }
@@ -111,12 +138,17 @@ final class ChildProcesses: @unchecked Sendable {
     }
 
     private func stopAll(exitingWith status: Int32) -> Never {
+        stopChildren()
+        exit(status)
+    }
+
+    /// SIGTERM to every running tool, SIGKILL to those still alive after two seconds.
+    private func stopChildren() {
         let children = lock.withLock { pids }
         for pid in children { kill(pid, SIGTERM) }
         let deadline = Date().addingTimeInterval(2)
         while Date() < deadline && children.contains(where: { kill($0, 0) == 0 && !Self.reaped($0) }) { usleep(10_000) }
         for pid in children where kill(pid, 0) == 0 { kill(pid, SIGKILL) }
-        exit(status)
     }
 
     /// True when `pid` has exited (reaps it if it is our zombie child).

@@ -19,6 +19,8 @@ public enum Sweep {
         public var cached: Bool
         public var log: String
         public var report: DesignReport?
+        /// Why a point has no result when the scheduler knows more than the log (`Slurm task 12_3: TIMEOUT`).
+        public var note: String? = nil
         public var pareto: Bool = false
 
         /// Cost on the plot's x axis: area mm² (OSU018), LUTs (FPGA) or generic cells; nil when
@@ -42,16 +44,38 @@ public enum Sweep {
         public var performance: Double? { gops ?? (report?.synthesis?.target == SynthTarget.generic.rawValue ? opsPerCycle : nil) }
     }
 
-    /// Runs the sweep with `jobs` points at a time, `hwgen` being the executable to run for each
-    /// point; `progress` gets the done/running/failed line whenever it changes.
-    public static func run(_ sweep: SweepSpec, outDir: URL, jobs: Int, hwgen: String,
+    /// Where the points run: here, N at a time, or as one Slurm array job.
+    public enum Backend: Sendable {
+        case local(jobs: Int)
+        case slurm(SlurmOptions)
+    }
+
+    /// A point that has no result yet: its directory holds `spec.yaml` and `job.sh`.
+    struct Pending: Sendable {
+        let index: Int
+        let key: String
+        let dir: URL
+        let values: [String]
+        var job: URL { dir.appendingPathComponent("job.sh") }
+        var log: URL { dir.appendingPathComponent("log.txt") }
+    }
+
+    /// Runs the sweep on `backend`, `hwgen` being the executable each point runs; `progress` gets
+    /// the done/running/pending/failed line whenever it changes. With `resume`, `outDir` must hold
+    /// an earlier run of this sweep: its finished points are kept and only the others run (on
+    /// Slurm, points an earlier run's array job still has pending or running are followed, not
+    /// submitted again). Throws ``SweepInterrupted`` (after writing the results so far) when a
+    /// signal stopped it.
+    public static func run(_ sweep: SweepSpec, outDir: URL, backend: Backend, resume: Bool = false, hwgen: String,
                            progress: @escaping @Sendable (String) -> Void) throws -> [PointResult] {
         let fm = FileManager.default
+        if resume && !fm.fileExists(atPath: outDir.appendingPathComponent("points").path) {
+            throw HWGenError.badInput("--resume: \(outDir.path) holds no earlier sweep to resume (run without --resume first)")
+        }
         try fm.createDirectory(at: outDir.appendingPathComponent("points"), withIntermediateDirectories: true)
         let versions = toolVersions(sweep, hwgen: hwgen)
-        struct Job { let index: Int; let dir: URL; let args: [String]; let values: [String]; let key: String }
-        var jobs_: [Job] = []
         var results: [PointResult?] = []
+        var pending: [Pending] = []
         for (i, point) in sweep.points.enumerated() {
             let text = try sweep.pointText(point)
             let keyText = [text, sweep.steps.joined(separator: ","), sweep.target.rawValue, "\(sweep.clockNS)",
@@ -60,56 +84,97 @@ public enum Sweep {
             let dir = outDir.appendingPathComponent("points/\(key)")
             let values = zip(sweep.fields, point).map { $0.values[$1] }
             let log = dir.appendingPathComponent("log.txt").path
-            let resultFile = dir.appendingPathComponent("result.json")
-            if let data = try? Data(contentsOf: resultFile), let pages = try? JSONDecoder().decode([DesignReport].self, from: data), let page = pages.first {
+            if let page = finishedResult(in: dir) {
                 results.append(PointResult(values: values, key: key, status: "ok", cached: true, log: log, report: page))
                 continue
             }
             try fm.createDirectory(at: dir, withIntermediateDirectories: true)
             try text.write(to: dir.appendingPathComponent("spec.yaml"), atomically: true, encoding: .utf8)
-            var args = ["report", dir.appendingPathComponent("spec.yaml").path, "--target", sweep.target.rawValue,
-                        "--clock", "\(sweep.clockNS)", "--seed", "\(sweep.seed)", "--json", resultFile.path + ".tmp",
-                        "--work-dir", dir.appendingPathComponent("work").path]
-            if let g = sweep.gemm { args += ["--gemm", g.description] }
-            if !sweep.steps.contains("sim") { args.append("--no-sim") }
-            if !sweep.steps.contains("synth") { args.append("--no-synth") }
-            jobs_.append(Job(index: i, dir: dir, args: args, values: values, key: key))
+            try jobScript(sweep, key: key, dir: dir, hwgen: hwgen, label: zip(sweep.fields, values).map { "\($0.path)=\($1)" }.joined(separator: " "))
+                .write(to: dir.appendingPathComponent("job.sh"), atomically: true, encoding: .utf8)
+            pending.append(Pending(index: i, key: key, dir: dir, values: values))
             results.append(nil)
         }
-        let state = SweepState(total: results.count, cached: results.count - jobs_.count, pending: jobs_.count)
-        progress(state.line())
+        let state = SweepState(total: results.count, cached: results.count - pending.count, pending: pending.count)
+        var outcome = SlurmBackend.Outcome()
+        switch backend {
+        case .local(let jobs):
+            try SlurmBackend(options: SlurmOptions(), outDir: outDir, sweepName: sweep.name).refuseLocalRunOverLiveJob(pending)
+            progress(state.line())
+            runLocally(pending, jobs: jobs, state: state, progress: progress)
+        case .slurm(let options):
+            outcome = try SlurmBackend(options: options, outDir: outDir, sweepName: sweep.name)
+                .run(pending, resume: resume, state: state, progress: progress)
+        }
+        // Gathered from the point directories alone: a result counts once, and only when whole.
+        var all: [PointResult] = []
+        let byIndex = Dictionary(uniqueKeysWithValues: pending.map { ($0.index, $0) })
+        for (i, r) in results.enumerated() {
+            if let r { all.append(r); continue }
+            let p = byIndex[i]!
+            let page = finishedResult(in: p.dir)
+            let status = page != nil ? "ok" : outcome.unfinished.contains(p.key) ? "unfinished" : "failed"
+            all.append(PointResult(values: p.values, key: p.key, status: status, cached: false, log: p.log.path, report: page,
+                                   note: page == nil ? outcome.notes[p.key] : nil))
+        }
+        markPareto(&all)
+        try write(all, sweep: sweep, to: outDir)
+        if let sig = outcome.interrupted { throw SweepInterrupted(signal: sig, points: all) }
+        return all
+    }
+
+    /// The report a point's finished run left in `dir` (`result.json`), or nil: absent, or not a
+    /// whole report (a run that was killed never renames its `result.json.tmp`).
+    static func finishedResult(in dir: URL) -> DesignReport? {
+        guard let data = try? Data(contentsOf: dir.appendingPathComponent("result.json")),
+              let pages = try? JSONDecoder().decode([DesignReport].self, from: data) else { return nil }
+        return pages.first
+    }
+
+    /// A point's self-contained job: runs `hwgen report` into `result.json.tmp` and renames it to
+    /// `result.json` only when the report succeeded, its output in `log.txt` and its exit status
+    /// in `exit.txt`. Both backends run this same script, so a point's result does not depend on
+    /// where it ran; it needs only the shared directory, the `hwgen` binary and the tools.
+    static func jobScript(_ sweep: SweepSpec, key: String, dir: URL, hwgen: String, label: String) -> String {
+        var args = ["report", dir.appendingPathComponent("spec.yaml").path, "--target", sweep.target.rawValue,
+                    "--clock", "\(sweep.clockNS)", "--seed", "\(sweep.seed)", "--json", "result.json.tmp",
+                    "--work-dir", dir.appendingPathComponent("work").path]
+        if let g = sweep.gemm { args += ["--gemm", g.description] }
+        if !sweep.steps.contains("sim") { args.append("--no-sim") }
+        if !sweep.steps.contains("synth") { args.append("--no-synth") }
+        return """
+            #!/bin/sh
+            # hwgen sweep point \(key): \(label.replacingOccurrences(of: "\n", with: " "))
+            cd \(shellQuote(dir.path)) || exit 1
+            rm -f result.json.tmp exit.txt
+            \(([hwgen] + args).map(shellQuote).joined(separator: " ")) > log.txt 2>&1
+            status=$?
+            if [ "$status" -eq 0 ] && [ -s result.json.tmp ]; then mv -f result.json.tmp result.json; fi
+            echo "$status" > exit.txt
+            exit "$status"
+
+            """
+    }
+
+    static func shellQuote(_ s: String) -> String {
+        s.allSatisfy({ $0.isLetter || $0.isNumber || "/._-=+:,".contains($0) }) && !s.isEmpty
+            ? s : "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+
+    /// The local backend: `jobs` points at a time, each its `job.sh` as a child process.
+    static func runLocally(_ pending: [Pending], jobs: Int, state: SweepState, progress: @escaping @Sendable (String) -> Void) {
         let queue = OperationQueue()
         queue.maxConcurrentOperationCount = max(1, jobs)
-        let lock = NSLock()
-        nonisolated(unsafe) var finished = results
-        for job in jobs_ {
+        for p in pending {
             queue.addOperation {
                 state.started()
                 progress(state.line())
-                var status = "failed"
-                var page: DesignReport? = nil
-                let log = job.dir.appendingPathComponent("log.txt")
-                if let r = try? Tools.run(hwgen, job.args, in: job.dir, timeout: 24 * 3600) {
-                    try? r.combined.write(to: log, atomically: true, encoding: .utf8)
-                    let tmp = job.dir.appendingPathComponent("result.json.tmp"), final = job.dir.appendingPathComponent("result.json")
-                    if r.status == 0, let data = try? Data(contentsOf: tmp),
-                       let pages = try? JSONDecoder().decode([DesignReport].self, from: data), let p = pages.first {
-                        try? FileManager.default.removeItem(at: final)
-                        if (try? FileManager.default.moveItem(at: tmp, to: final)) != nil { (status, page) = ("ok", p) }
-                    }
-                }
-                state.finished(ok: status == "ok")
-                lock.lock()
-                finished[job.index] = PointResult(values: job.values, key: job.key, status: status, cached: false, log: log.path, report: page)
-                lock.unlock()
+                let r = try? Tools.run("/bin/sh", [p.job.path], in: p.dir, timeout: 24 * 3600)
+                state.finished(ok: r?.status == 0 && finishedResult(in: p.dir) != nil)
                 progress(state.line())
             }
         }
         queue.waitUntilAllOperationsAreFinished()
-        var all = finished.map { $0! }
-        markPareto(&all)
-        try write(all, sweep: sweep, to: outDir)
-        return all
     }
 
     /// Marks the points no other point beats on both cost (lower) and performance (higher).
@@ -142,11 +207,9 @@ public enum Sweep {
             csv += row.joined(separator: ",") + "\n"
         }
         try csv.write(to: dir.appendingPathComponent("results.csv"), atomically: true, encoding: .utf8)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         struct Row: Encodable { let fields: [String: String]; let point: PointResult }
         let rows = points.map { Row(fields: Dictionary(uniqueKeysWithValues: zip(sweep.fields.map(\.path), $0.values)), point: $0) }
-        try encoder.encode(rows).write(to: dir.appendingPathComponent("results.json"))
+        try JSONEncoder.sorted.encode(rows).write(to: dir.appendingPathComponent("results.json"))
         try ParetoPlot.svg(points.compactMap { p in
             guard let c = p.cost, let g = p.performance else { return nil }
             return (c, g, p.pareto, zip(sweep.fields, p.values).map { "\($0.path)=\($1)" }.joined(separator: " "))
@@ -189,6 +252,12 @@ final class SweepState: @unchecked Sendable {
     private let lock = NSLock()
     private let total: Int, cached: Int, start = Date()
     private var pending: Int, running = 0, done = 0, failed = 0
+    private var _label = "sweep"
+    /// The line's first words: `sweep`, or `sweep (Slurm job 12)`.
+    var label: String {
+        get { lock.withLock { _label } }
+        set { lock.withLock { _label = newValue } }
+    }
 
     init(total: Int, cached: Int, pending: Int) {
         (self.total, self.cached, self.pending) = (total, cached, pending)
@@ -196,6 +265,10 @@ final class SweepState: @unchecked Sendable {
 
     func started() { lock.withLock { pending -= 1; running += 1 } }
     func finished(ok: Bool) { lock.withLock { running -= 1; if ok { done += 1 } else { failed += 1 } } }
+    /// The counts as a scheduler reports them (excluding the cached points).
+    func set(done: Int, running: Int, pending: Int, failed: Int) {
+        lock.withLock { (self.done, self.running, self.pending, self.failed) = (done, running, pending, failed) }
+    }
 
     /// `sweep: 7/24 done (3 cached), 2 running, 1 failed, 14 pending, 1 min 10 s, ETA 2 min 40 s`.
     func line() -> String {
@@ -206,7 +279,7 @@ final class SweepState: @unchecked Sendable {
             if finishedNow > 0 && pending + running > 0 {
                 eta = ", ETA " + Self.duration(elapsed / Double(finishedNow) * Double(pending + running))
             }
-            return "sweep: \(done + cached)/\(total) done (\(cached) cached), \(running) running, \(failed) failed, "
+            return "\(_label): \(done + cached)/\(total) done (\(cached) cached), \(running) running, \(failed) failed, "
                 + "\(pending) pending, \(Self.duration(elapsed))" + eta
         }
     }
