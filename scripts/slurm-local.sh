@@ -27,6 +27,18 @@ need() {
 
 sbin() { command -v "$1" 2>/dev/null || echo "/usr/sbin/$1"; }
 
+# Runs a daemon with no descriptor of ours: one it inherited (a caller's pipe or socket) would keep
+# the caller waiting for an end-of-file that never comes.
+daemon() {
+  (
+    for fd in /proc/$BASHPID/fd/*; do
+      fd=${fd##*/}
+      [ "$fd" -gt 2 ] && eval "exec $fd>&-" 2>/dev/null || true
+    done
+    exec "$@" </dev/null >/dev/null 2>&1
+  )
+}
+
 # True when the pid file names a live process.
 alive() { [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
@@ -95,11 +107,11 @@ start() {
     head -c 1024 /dev/urandom > "$dir/munge.key"
     chmod 400 "$dir/munge.key"
   fi
-  "$(sbin munged)" --force --key-file="$dir/munge.key" --socket="$dir/munge/munge.socket" \
+  daemon "$(sbin munged)" --force --key-file="$dir/munge.key" --socket="$dir/munge/munge.socket" \
     --pid-file="$dir/munged.pid" --log-file="$dir/munged.log" --seed-file="$dir/munged.seed"
   write_conf
-  "$(sbin slurmctld)" -f "$conf"
-  "$(sbin slurmd)" -f "$conf"
+  daemon "$(sbin slurmctld)" -f "$conf"
+  daemon "$(sbin slurmd)" -f "$conf"
   for _ in $(seq 60); do
     if sinfo -h -o '%T' 2>/dev/null | grep -qx 'idle'; then
       echo "slurm-local: up, node $(hostname -s) idle ($conf; eval \"\$($0 env)\" to use it)"
