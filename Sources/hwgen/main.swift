@@ -285,6 +285,7 @@ extension HWGenCommand {
         @Option(help: "Slurm time limit per point, as sbatch --time takes it (e.g. 30, 2:00:00).") var time: String?
         @Option(help: "One more sbatch argument, e.g. --sbatch-arg=--account=hw (repeatable).") var sbatchArg: [String] = []
         @Option(help: "Seconds between two squeue polls.") var poll: Double = 2
+        @Flag(help: "Run nothing: write each point's job.sh and DIR/array.sh (task i runs point i under Slurm, LSF or PBS) for your own scheduler; a later run without it gathers the results.") var prepareOnly = false
         @Flag(help: "Continue an earlier run in the output directory: keep its finished points, run only the others (on Slurm, follow its tasks still queued or running).") var resume = false
 
         func run() throws {
@@ -293,12 +294,15 @@ extension HWGenCommand {
             guard poll > 0 else { throw HWGenError.badInput("--poll: \(poll) must be positive") }
             let chosen: HWGen.Sweep.Backend
             switch backend {
+            case "local" where prepareOnly:
+                chosen = .jobsOnly
             case "local":
                 if let (name, _) = [("--partition", partition), ("--time", time), ("--sbatch-arg", sbatchArg.first)].first(where: { $0.1 != nil }) {
                     throw HWGenError.badInput("\(name): only with --backend slurm")
                 }
                 chosen = .local(jobs: parallel ?? ProcessInfo.processInfo.activeProcessorCount)
             case "slurm":
+                if prepareOnly { throw HWGenError.badInput("--prepare-only: only with --backend local (it submits nothing)") }
                 chosen = .slurm(SlurmOptions(partition: partition, maxParallel: parallel, timeLimit: time, extraArguments: sbatchArg, pollSeconds: poll))
             default:
                 throw HWGenError.badInput("--backend: '\(backend)' is not a backend (allowed: local, slurm)")
@@ -320,6 +324,17 @@ extension HWGenCommand {
             print("sweep \(spec.source): \(points.count) points, \(points.filter(\.cached).count) from the cache, \(failed.count) failed, "
                   + (unfinished.isEmpty ? "" : "\(unfinished.count) unfinished, ")
                   + "\(points.filter(\.pareto).count) on the Pareto front; \(output)/results.csv, results.json, pareto.svg")
+            if prepareOnly {
+                let n = unfinished.count, dir = URL(fileURLWithPath: output).path
+                print(n == 0 ? "nothing to run: every point has a result" : """
+                    \(n) point(s) to run: \(dir)/array.sh runs point i as array task i (0-based), each writing its own result into \(dir)/points/
+                      Slurm: sbatch --array=0-\(n - 1) \(dir)/array.sh
+                      LSF:   bsub -J "hwgen-\(spec.name)[1-\(n)]" -o \(dir)/%J_%I.out sh \(dir)/array.sh
+                      PBS:   qsub -J 0-\(n - 1) \(dir)/array.sh
+                    then \(CommandLine.arguments[0]) sweep \(sweep) -o \(output) gathers the results (and runs any point left without one)
+                    """)
+                return
+            }
             for f in failed + unfinished {
                 let what = zip(spec.fields, f.values).map { "\($0.path)=\($1)" }.joined(separator: " ")
                 print("  \(f.status): \(what) (\(f.note.map { "\($0); " } ?? "")log: \(f.log))")

@@ -64,6 +64,25 @@ import Testing
         #expect(resumed.stdout.contains("4 points, 1 from the cache, 2 failed"), "\(resumed.stdout)")
     }
 
+    @Test func prepareOnlyWritesAnArrayScriptAnyArraySchedulerCanRun() throws {
+        guard Tools.which("yosys") != nil else { print("skipped: yosys is not installed (apt-get install -y yosys)"); return }
+        let d = try CLITests.tempDir()
+        defer { try? FileManager.default.removeItem(at: d) }
+        let base = CLITests.repo.appendingPathComponent("designs/systolic_os_4x4_s8.yaml").path
+        let sweep = try Self.write("base: \(base)\nvary:\n  engine.rows: [1, 2]\ngemm: 4x8x4\nsteps: [synth]\ntarget: generic\n", in: d)
+        let out = d.appendingPathComponent("out")
+        let r = try CLITests.hwgen(["sweep", sweep, "-o", out.path, "--prepare-only"])
+        #expect(r.status == 0 && r.stdout.contains("2 point(s) to run") && r.stdout.contains("bsub -J \"hwgen-sweep[1-2]\""), "\(r.combined)")
+        #expect(try String(contentsOf: out.appendingPathComponent("results.csv"), encoding: .utf8).contains(",unfinished,"))
+        // LSF's 1-based index 2 is point 1 (engine.rows=2); then a plain run gathers it and runs only the other.
+        let lsf = try Tools.run("/usr/bin/env", ["LSB_JOBINDEX=2", "sh", out.appendingPathComponent("array.sh").path])
+        #expect(lsf.status == 0, "\(lsf.combined)")
+        let gathered = try CLITests.hwgen(["sweep", sweep, "-o", out.path])
+        #expect(gathered.stdout.contains("2 points, 1 from the cache, 0 failed"), "\(gathered.combined)")
+        let rows = try String(contentsOf: out.appendingPathComponent("results.csv"), encoding: .utf8).split(separator: "\n")
+        #expect(rows.count == 3 && rows[1].hasPrefix("1,ok,") && rows[2].hasPrefix("2,ok,"), "\(rows)")
+    }
+
     @Test func paretoFront() {
         func point(_ cost: Double, _ gops: Double) -> Sweep.PointResult {
             var r = SynthReport(design: "d", liberty: "", clockNS: 10, areaUM2: cost * 1e6, cells: 1, flipFlops: 1, criticalPathNS: 1,

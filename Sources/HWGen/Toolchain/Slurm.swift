@@ -211,11 +211,7 @@ struct SlurmBackend {
     /// Writes the array script for `points` and submits it; returns the job id.
     func submit(_ sbatch: String, _ points: [Sweep.Pending], number: Int) throws -> String {
         let script = slurmDir.appendingPathComponent("array-\(number).sh")
-        var text = "#!/bin/sh\n# hwgen sweep \(sweepName): \(points.count) point(s) as one Slurm array job; task i runs point i's job.sh.\n"
-        text += "case \"$SLURM_ARRAY_TASK_ID\" in\n"
-        for (i, p) in points.enumerated() { text += "  \(i)) exec /bin/sh \(Sweep.shellQuote(p.job.path)) ;;\n" }
-        text += "  *) echo \"hwgen sweep: no point for array task $SLURM_ARRAY_TASK_ID\" >&2; exit 2 ;;\nesac\n"
-        try text.write(to: script, atomically: true, encoding: .utf8)
+        try Sweep.arrayScript(points, sweepName: sweepName).write(to: script, atomically: true, encoding: .utf8)
         let args = sbatchArguments(tasks: points.count) + [script.path]
         let r = try Tools.run(sbatch, args, in: outDir, timeout: 300)
         guard r.status == 0, let job = Self.parseJobID(r.stdout) else {

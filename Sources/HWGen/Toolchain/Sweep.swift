@@ -48,6 +48,9 @@ public enum Sweep {
     public enum Backend: Sendable {
         case local(jobs: Int)
         case slurm(SlurmOptions)
+        /// Nowhere: write every point's `job.sh` and `DIR/array.sh` for another scheduler (LSF,
+        /// PBS) and stop; a later run gathers what those jobs left.
+        case jobsOnly
     }
 
     /// A point that has no result yet: its directory holds `spec.yaml` and `job.sh`.
@@ -105,6 +108,9 @@ public enum Sweep {
         case .slurm(let options):
             outcome = try SlurmBackend(options: options, outDir: outDir, sweepName: sweep.name)
                 .run(pending, resume: resume, state: state, progress: progress)
+        case .jobsOnly:
+            try arrayScript(pending, sweepName: sweep.name).write(to: outDir.appendingPathComponent("array.sh"), atomically: true, encoding: .utf8)
+            outcome.unfinished = Set(pending.map(\.key))
         }
         // Gathered from the point directories alone: a result counts once, and only when whole.
         var all: [PointResult] = []
@@ -154,6 +160,25 @@ public enum Sweep {
             exit "$status"
 
             """
+    }
+
+    /// A scheduler-neutral array script: task i (0-based) runs `points[i]`'s `job.sh`, the index
+    /// coming from Slurm (`SLURM_ARRAY_TASK_ID`), LSF (`LSB_JOBINDEX`, 1-based), PBS
+    /// (`PBS_ARRAY_INDEX`) or the first argument.
+    static func arrayScript(_ points: [Pending], sweepName: String) -> String {
+        var text = """
+            #!/bin/sh
+            # hwgen sweep \(sweepName): \(points.count) point(s); task i (0-based) runs point i's job.sh.
+            if [ -n "${SLURM_ARRAY_TASK_ID:-}" ]; then task=$SLURM_ARRAY_TASK_ID
+            elif [ -n "${LSB_JOBINDEX:-}" ]; then task=$((LSB_JOBINDEX - 1))
+            elif [ -n "${PBS_ARRAY_INDEX:-}" ]; then task=$PBS_ARRAY_INDEX
+            else task=${1:?usage: sh array.sh TASK (0-based), or run as an array job}
+            fi
+            case "$task" in
+
+            """
+        for (i, p) in points.enumerated() { text += "  \(i)) exec /bin/sh \(shellQuote(p.job.path)) ;;\n" }
+        return text + "  *) echo \"hwgen sweep: no point for array task $task\" >&2; exit 2 ;;\nesac\n"
     }
 
     static func shellQuote(_ s: String) -> String {
