@@ -8,9 +8,14 @@ SPECS   := $(sort $(wildcard designs/*.yaml designs/*.json))
 # Designs `make synth` reports (the 64x64 array and the 16x16 GEMM engine, whose 2x192 K-word buffers
 # would become flip-flops, are left out: synthesis would take too long).
 SYNTH_SPECS := $(filter-out designs/systolic_os_64x64% designs/gemm_os_16x16%,$(SPECS))
-APT_PACKAGES := iverilog verilator yosys opensta make g++ python3 python3-numpy python3-venv git time nextpnr-ice40 fpga-icestorm
+APT_PACKAGES := iverilog verilator yosys opensta make g++ python3 python3-numpy python3-venv git time nextpnr-ice40 fpga-icestorm slurm-wlm munge
 
-.PHONY: setup build rtl lint sim test bench synth example clean
+PREFIX  ?= /usr/local
+DESTDIR ?=
+# make install builds a release binary unless CONFIG is given.
+INSTALL_CONFIG := $(if $(filter command line,$(origin CONFIG)),$(CONFIG),release)
+
+.PHONY: setup build rtl lint sim test bench fuzz synth example clean install uninstall
 
 setup:
 	@missing=""; for p in $(APT_PACKAGES) qflow-tech-osu018; do \
@@ -62,6 +67,17 @@ test: build
 	@test -z "$$(git status --porcelain -- rtl testbenches)" || { git status --short -- rtl testbenches; echo "untracked generated files: run make rtl and commit"; exit 1; }
 	$(MAKE) lint
 	$(MAKE) example
+	@d=$$(mktemp -d) && $(MAKE) --no-print-directory install CONFIG=$(CONFIG) PREFIX=$$d >/dev/null && \
+	  $$d/bin/hwgen --version | head -1 | grep -q '^hwgen ' && test -s $$d/share/bash-completion/completions/hwgen && \
+	  $(MAKE) --no-print-directory uninstall PREFIX=$$d >/dev/null && test ! -e $$d/bin/hwgen && rm -rf $$d && \
+	  echo "install ok: make install PREFIX=<tmp> put hwgen and its completions there, --version runs, uninstall removed them"
+
+# Many more malformed inputs (N per family: specs, sweep files, .npy) than make test's 400, and
+# PROPERTY_N random configurations co-simulated on both simulators (make test runs a few).
+N ?= 2000
+PROPERTY_N ?= 200
+fuzz: build
+	HWGEN_FUZZ_N=$(N) HWGEN_PROPERTY_N=$(PROPERTY_N) swift test --filter 'FuzzTests|PropertyTests'
 
 bench:
 	swift build -c release --product hwgen
@@ -72,8 +88,21 @@ bench:
 	@scripts/qor.sh .build/release/hwgen
 	@scripts/qor_engines.sh .build/release/hwgen
 	@scripts/qor_quant.sh .build/release/hwgen
-	@rm -rf build/sweep_os && /usr/bin/time -f "sweep cold: %e s" .build/release/hwgen sweep sweeps/os_kinds.yaml -o build/sweep_os
-	@/usr/bin/time -f "sweep again (cached): %e s" .build/release/hwgen sweep sweeps/os_kinds.yaml -o build/sweep_os
+	@scripts/sweep_backends.sh .build/release/hwgen
+
+# The binary (self-contained: templates are compiled in) and its bash, zsh and fish completions.
+install:
+	swift build -c $(INSTALL_CONFIG) --product hwgen
+	install -D -m 755 .build/$(INSTALL_CONFIG)/hwgen $(DESTDIR)$(PREFIX)/bin/hwgen
+	mkdir -p $(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/zsh/site-functions $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+	.build/$(INSTALL_CONFIG)/hwgen --generate-completion-script bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/hwgen
+	.build/$(INSTALL_CONFIG)/hwgen --generate-completion-script zsh > $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_hwgen
+	.build/$(INSTALL_CONFIG)/hwgen --generate-completion-script fish > $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/hwgen.fish
+	@echo "installed $(DESTDIR)$(PREFIX)/bin/hwgen ($$($(DESTDIR)$(PREFIX)/bin/hwgen --version | head -1)) and its shell completions"
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/hwgen $(DESTDIR)$(PREFIX)/share/bash-completion/completions/hwgen \
+	  $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_hwgen $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/hwgen.fish
 
 clean:
 	rm -rf .build .build-example build out

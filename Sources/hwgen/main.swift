@@ -9,6 +9,7 @@ struct HWGenCommand: ParsableCommand {
         commandName: "hwgen",
         abstract: "Generate, simulate and synthesize tensor-engine RTL from YAML/JSON specs.",
         discussion: "Exit codes: 0 ok, 1 RTL/golden mismatch, 2 bad input, 3 missing tool.",
+        version: "hwgen \(Versions.hwgen) (--version also lists the tools it finds)",
         subcommands: [Emit.self, Sim.self, GoldenCmd.self, Report.self, Synth.self, Sweep.self, Verify.self])
 }
 
@@ -349,6 +350,11 @@ extension HWGenCommand {
 
 // Argument errors exit 2 like every other bad input; HWGen errors exit with their own status.
 Tools.stopChildrenOnSignals()
+// `--version` prints the tools found as well, which ArgumentParser's static string cannot.
+if CommandLine.arguments.dropFirst() == ["--version"] {
+    print(Versions.report())
+    exit(0)
+}
 do {
     var command = try HWGenCommand.parseAsRoot()
     try command.run()

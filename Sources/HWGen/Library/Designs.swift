@@ -31,8 +31,8 @@ public enum Designs {
 
     /// The top module for `spec`.
     public static func module(for spec: DesignSpec) -> Module {
-        if let g = gemmEngine(for: spec) { return g.module(name: spec.name, origin: spec.source) }
-        return engine(for: spec).module(name: spec.name, origin: spec.source)
+        if let g = gemmEngine(for: spec) { return g.module(name: spec.name, origin: spec.fileName) }
+        return engine(for: spec).module(name: spec.name, origin: spec.fileName)
     }
 
     /// Checked Verilog for `spec`: one file per module, children first.

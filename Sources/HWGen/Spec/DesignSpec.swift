@@ -120,8 +120,11 @@ public struct DesignSpec: Equatable, Sendable {
     public var macKind: MACKind
     /// Register stages inside the MAC (`mac.pipeline`, default 0).
     public var pipeline: Int
-    /// Path the spec was loaded from, as the user gave it (appears in generated headers).
+    /// Path the spec was loaded from, as the user gave it (error messages name it).
     public var source: String
+    /// The spec's file name alone: what generated files name, so that their bytes do not depend
+    /// on the directory or the path the spec was given by.
+    public var fileName: String { String(source.split(separator: "/", omittingEmptySubsequences: false).last ?? Substring(source)) }
     /// Buffers and tiling controller around the engine, or nil for the bare engine.
     public var gemm: GemmSpec?
     /// MixPE group size G (`mac.group`), or nil.

@@ -85,29 +85,32 @@ struct SlurmBackend {
         let sbatch = try Tools.find("sbatch", package: "slurm-client")
         let squeue = try Tools.find("squeue", package: "slurm-client")
         let scancel = try Tools.find("scancel", package: "slurm-client")
-        try FileManager.default.createDirectory(at: slurmDir, withIntermediateDirectories: true)
-        var arrays = loadRecord()
-        var tracked = try inFlight(pending, arrays: arrays, squeue: squeue)
-        if !tracked.isEmpty && !resume {
-            let jobs = Set(tracked.map(\.job)).sorted()
-            throw HWGenError.badInput("\(outDir.path): Slurm job \(jobs.joined(separator: ", ")) of an earlier run still has \(tracked.count) "
-                                      + "point(s) pending or running; follow it with --resume, or cancel it with scancel \(jobs.joined(separator: " "))")
-        }
-        let inFlight = Set(tracked.map(\.point.key))
-        let toSubmit = pending.filter { !inFlight.contains($0.key) }
-        for chunk in stride(from: 0, to: toSubmit.count, by: Self.maxArrayTasks).map({ Array(toSubmit[$0..<min($0 + Self.maxArrayTasks, toSubmit.count)]) }) {
-            let job = try submit(sbatch, chunk, number: arrays.count)
-            arrays.append(SubmittedArray(job: job, keys: chunk.map(\.key)))
-            try saveRecord(arrays)
-            tracked += chunk.enumerated().map { Task(job: job, index: $0.offset, point: $0.element) }
-        }
-        // Job ids in submission order.
-        let jobs: [String] = arrays.map(\.job).filter { j in tracked.contains { $0.job == j } }
-        if !jobs.isEmpty { state.label = "sweep (Slurm job \(jobs.joined(separator: ", ")))" }
-        progress(state.line())
-        guard !tracked.isEmpty else { return Outcome() }
-
+        // From here on, a signal is caught: whatever was submitted is cancelled, not left behind.
         return try Tools.catchingSignals { signalled in
+            try FileManager.default.createDirectory(at: slurmDir, withIntermediateDirectories: true)
+            var arrays = loadRecord()
+            var tracked = try inFlight(pending, arrays: arrays, squeue: squeue)
+            if !tracked.isEmpty && !resume {
+                let jobs = Set(tracked.map(\.job)).sorted()
+                throw HWGenError.badInput("\(outDir.path): Slurm job \(jobs.joined(separator: ", ")) of an earlier run still has \(tracked.count) "
+                                          + "point(s) pending or running; follow it with --resume, or cancel it with scancel \(jobs.joined(separator: " "))")
+            }
+            let inFlight = Set(tracked.map(\.point.key))
+            let toSubmit = pending.filter { !inFlight.contains($0.key) }
+            // Ctrl-C while submitting: stop submitting; the loop below cancels what was submitted.
+            for chunk in stride(from: 0, to: toSubmit.count, by: Self.maxArrayTasks).map({ Array(toSubmit[$0..<min($0 + Self.maxArrayTasks, toSubmit.count)]) }) {
+                if signalled.signal != nil { break }
+                let job = try submit(sbatch, chunk, number: arrays.count)
+                arrays.append(SubmittedArray(job: job, keys: chunk.map(\.key)))
+                try saveRecord(arrays)
+                tracked += chunk.enumerated().map { Task(job: job, index: $0.offset, point: $0.element) }
+            }
+            // Job ids in submission order.
+            let jobs: [String] = arrays.map(\.job).filter { j in tracked.contains { $0.job == j } }
+            if !jobs.isEmpty { state.label = "sweep (Slurm job \(jobs.joined(separator: ", ")))" }
+            progress(state.line())
+            guard !tracked.isEmpty else { return Outcome(interrupted: signalled.signal) }
+
             var outcome = Outcome()
             var lastCounts = [-1], lastPrint = Date()
             var failedQueries = 0

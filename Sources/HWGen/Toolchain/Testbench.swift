@@ -14,7 +14,7 @@ public enum TestbenchGenerator {
         if let g = Designs.gemmEngine(for: spec) {
             func bits(_ depth: Int) -> String { String(max(1, depth.trailingZeroBitCount)) }
             let values: [String: Any] = [
-                "tbName": tbName, "name": spec.name, "source": spec.source,
+                "tbName": tbName, "name": spec.name, "source": spec.fileName,
                 "summary": "\(engine.summary) with buffers", "macDescription": spec.macConfig.description,
                 "aLanes": String(g.aBanks), "bLanes": String(g.bBanks), "cLanes": String(g.cBanks),
                 "aBits": String(spec.mac.a.bits), "bBits": String(g.bWordType.bits), "accBits": String(spec.resultType.bits),
@@ -36,7 +36,7 @@ public enum TestbenchGenerator {
         let values: [String: Any] = [
             "tbName": tbName,
             "name": spec.name,
-            "source": spec.source,
+            "source": spec.fileName,
             "summary": engine.summary,
             "macDescription": spec.macConfig.description,
             "lanes": String(engine.outputLanes),
