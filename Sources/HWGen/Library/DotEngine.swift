@@ -256,7 +256,7 @@ public struct DotEngine: Engine {
                         let fresh = mb.register("fresh_\(i)_\(j)", .bit, reset: 0)
                         let began = valid & isFirst, ended = valid & g.end
                         fresh.next(began.select(~g.end, g.end.select(Value.constant(0, .bit), fresh.value)), enable: valid)
-                        let shifted = MACUnit.shiftedLeft(mb, sum, by: g.e[j], prefix: "shifted_\(i)_\(j)_")
+                        let shifted = MACUnit.shiftedLeft(mb, sum, by: g.e[j], prefix: "shifted_\(i)_\(j)_", limit: t.saturating ? nil : t.acc.bits)
                         let base = MACUnit.cleared(acc.value, isFirst | fresh.value)
                         let next = t.saturating ? mb.wire("acc_\(i)_\(j)_sum", base + shifted).saturated(to: t.acc)
                                                 : MACUnit.modulo(base + shifted, bits: t.acc.bits).wrapped(to: t.acc)

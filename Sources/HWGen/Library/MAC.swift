@@ -131,7 +131,7 @@ public struct MACUnit: Sendable {
             // `fresh`: the output restarted (a `first`) and has not taken a group yet.
             let fresh = m.register("fresh", .bit, reset: 0)
             fresh.next(began.select(~ended, ended.select(Value.constant(0, .bit), fresh.value)))
-            let shifted = Self.shiftedLeft(m, sum, by: exp, prefix: "shifted")
+            let shifted = Self.shiftedLeft(m, sum, by: exp, prefix: "shifted", limit: t.saturating ? nil : t.acc.bits)
             let acc = m.register("acc", t.acc, reset: nil)
             let base = Self.cleared(acc.value, began | fresh)
             if t.saturating {
@@ -143,14 +143,18 @@ public struct MACUnit: Sendable {
         }
     }
 
-    /// `v` · 2^by for a variable `by` (all of its values), exact: one stage per bit of `by`, stage i
-    /// shifting by 2^i (wires `<prefix>i`).
-    static func shiftedLeft(_ m: ModuleBuilder, _ v: Value, by: Value, prefix: String) -> Value {
+    /// `v` · 2^by for a variable `by` (all of its values): one stage per bit of `by`, stage i
+    /// shifting by 2^i (wires `<prefix>i`). Exact, or with `limit` (for a wrapping accumulator of
+    /// that many bits, `v` no wider) only its low `limit` bits: the ones the wrap keeps, so no
+    /// stage carries bits nothing reads.
+    static func shiftedLeft(_ m: ModuleBuilder, _ v: Value, by: Value, prefix: String, limit: Int? = nil) -> Value {
         var x = v
         for i in 0..<by.type.bits {
             let s = 1 << i
-            let wide = HWType(bits: x.type.bits + s, signed: v.type.signed)
-            let moved = concat([x.asUnsigned, Value.constant(0, .u(s))])
+            let width = min(x.type.bits + s, limit ?? Int.max)
+            let wide = HWType(bits: width, signed: v.type.signed)
+            let moved = s >= width ? Value.constant(0, .u(width))
+                : concat([width - s < x.type.bits ? x.bits(width - s - 1, 0) : x.asUnsigned, Value.constant(0, .u(s))])
             x = m.wire("\(prefix)\(i)", by[i].select(v.type.signed ? moved.asSigned : moved, x.extended(to: wide)))
         }
         return x

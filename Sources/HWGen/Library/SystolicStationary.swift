@@ -446,7 +446,7 @@ public struct SystolicStationary: Engine {
                     let inner = (0..<P).map { m.register("col\(j)_group\($0)", sumType, reset: nil) }
                     let groupSum = m.wire("col\(j)_group_sum", (MACUnit.cleared(inner[P - 1].value, g.start) + exact).wrapped(to: sumType))
                     for (k, r) in inner.enumerated() { r.next(k == 0 ? groupSum : inner[k - 1].value) }
-                    let shifted = MACUnit.shiftedLeft(m, groupSum, by: exponents[j], prefix: "col\(j)_shifted")
+                    let shifted = MACUnit.shiftedLeft(m, groupSum, by: exponents[j], prefix: "col\(j)_shifted", limit: t.saturating ? nil : t.acc.bits)
                     let total = head + shifted
                     let added = t.saturating ? m.wire("col\(j)_total", total).saturated(to: t.acc)
                                              : MACUnit.modulo(total, bits: t.acc.bits).wrapped(to: t.acc)
