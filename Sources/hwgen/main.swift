@@ -76,15 +76,22 @@ extension HWGenCommand {
         @Argument(help: "Spec files (.yaml or .json).") var specs: [String]
         @Option(name: .shortAndLong, help: "Output directory.") var output: String = "out"
         @Flag(help: "Do not write test vectors.") var noVectors = false
+        @Flag(help: "Also write a FuseSoC CAPI2 core, <name>.core (targets default, lint, sim for icarus and verilator).") var fusesoc = false
         @OptionGroup var operands: OperandOptions
 
         func run() throws {
             for path in specs {
                 let spec = try DesignSpec.load(path: path)
                 let v = noVectors ? nil : try operands.load(spec, defaultShape: defaultShape(spec))
-                let d = try Flow.emit(spec, to: URL(fileURLWithPath: output), vectors: v?.ops)
+                let dir = URL(fileURLWithPath: output)
+                let d = try Flow.emit(spec, to: dir, vectors: v?.ops)
+                var extras: [String] = []
+                if fusesoc {
+                    try Flow.write(FuseSoCCore.text(spec, d, in: dir), to: dir.appendingPathComponent(FuseSoCCore.fileName(spec)))
+                    extras.append(FuseSoCCore.fileName(spec))
+                }
                 print("emitted \(spec.name): \(d.rtl.count) RTL files, testbench"
-                      + (v.map { ", vectors for \($0.label)" } ?? "") + " in \(output)")
+                      + (v.map { ", vectors for \($0.label)" } ?? "") + extras.map { ", \($0)" }.joined() + " in \(output)")
             }
         }
     }

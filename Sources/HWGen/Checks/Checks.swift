@@ -91,7 +91,10 @@ public enum Checks {
             if kinds[u.target] != "register" { error(u.location, "'\(u.target)' is not a register") }
             drive(u.target, u.location)
             diags += typeProblems(u.next, into: u.target, types[u.target], u.location)
-            if case .read(let mem, let address, _) = u.next {
+            // A read (or the low part of one: `mem[addr][k:0]`) as the whole next value.
+            var read = u.next
+            if case .slice(let x, _, 0) = read, case .read = x { read = x }
+            if case .read(let mem, let address, _) = read {
                 addressProblems(mem, address, u.location)
                 noRead(address, u.location, "a memory address")
             } else {

@@ -210,6 +210,10 @@ struct ExprPrinter {
             return Text(text: "\(print(c, bits: 1).operand) ? \(x.operand) : \(y.operand)", atomic: false,
                         signed: x.signed && y.signed)
         case .slice(let x, let hi, let lo):
+            if case .read(let mem, let address, _) = x {
+                // A register keeping part of a memory word (Checks allow only this slice of a read).
+                return fit(.atom("\(mem)[\(print(address, bits: address.type.bits).text)][\(hi):\(lo)]"), t, w)
+            }
             if case .ref = x {} else if let pushed = Self.slice(x, hi: hi, lo: lo) { return print(pushed, bits: w) }
             if lo == 0, case .binary(let op, _, _, _) = x, [.add, .sub, .mul].contains(op) {
                 // The low bits of a sum or product are the sum or product at that width.

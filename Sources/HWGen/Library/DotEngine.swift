@@ -72,13 +72,14 @@ public struct DotEngine: Engine {
 
     /// One lane: `dot` of a k-element row and column, pipelined, `u(acc)` or (booth) two rows.
     public var lane: Module {
-        let t = mac.types, w = t.acc.bits, unit = MACUnit(mac)
+        // With MixPE groups the dot is one beat's part of a group sum: exact in the group sum's type.
+        let t = mac.types, outType = mac.group != nil ? mac.groupSum ?? t.acc : t.acc, w = outType.bits, unit = MACUnit(mac)
         let booth = mac.kind == .booth || mac.kind == .bitserial   // rows in one carry-save tree
         let serial = mac.kind == .bitserial
         let name = (sparsity.map { "sdot\(k)_\($0.n)of\($0.m)" } ?? "dot\(k)") + "_\(mac.kind.rawValue)_s\(stages)_\(t.tag)"
-            + (mac.group == nil ? "" : "_g")
+            + (mac.group.map { "_g\($0)" } ?? "")
         let what = sparsity.map { "Sum of \(k) products b_i * a[group(i) * \($0.m) + idx_i] (\($0) sparse weights)" } ?? "Sum of \(k) products a_i*b_i"
-        return Module(name, doc: "\(what) (wraps to \(t.acc)), \(stages) register level(s) in the reduction"
+        return Module(name, doc: "\(what) (\(mac.group == nil ? "wraps to" : "exact, as") \(outType)), \(stages) register level(s) in the reduction"
                       + (serial ? "; one Booth digit of each b per cycle, the digit rows compressed together."
                   : booth ? "; Booth rows of all products compressed together, one final add." : ".")) { mb in
             var a = (0..<denseDepth).map { mb.input("a\($0)", unit.aLane) }
@@ -166,7 +167,7 @@ public struct DotEngine: Engine {
             // Products keep their own width and each adder level widens by one bit; the sum is
             // taken modulo 2^acc only at the end.
             let sum = rows.count == 2 ? (rows[0] + rows[1]).wrapped(to: .u(w)) : rows[0]
-            mb.output("dot", MACUnit.modulo(sum, bits: w).wrapped(to: t.acc))
+            mb.output("dot", MACUnit.modulo(sum, bits: w).wrapped(to: outType))
         }
     }
 
@@ -250,7 +251,7 @@ public struct DotEngine: Engine {
                         // MixPE: the group's exact sum so far; at its last beat, shifted by the group's
                         // exponent and added (wrapping or clamping) from 0 (the tile's first group) or acc.
                         let inner = mb.register("group_\(i)_\(j)", sumType, reset: nil)
-                        let dot = out["dot"].wrapped(to: sumType)   // exact: acc is at least as wide as a group sum
+                        let dot = out["dot"]   // exact, of the group sum's type
                         let sum = mb.wire("group_\(i)_\(j)_sum", (MACUnit.cleared(inner.value, g.start) + dot).wrapped(to: sumType))
                         inner.next(sum, enable: valid)
                         let fresh = mb.register("fresh_\(i)_\(j)", .bit, reset: 0)

@@ -74,7 +74,14 @@ public struct EpilogueUnit: Sendable {
             let (s1, c1) = (m.delay(pair[0], "sum_q", reset: nil), m.delay(pair[1], "carry_q", reset: nil))
             // Stage 2: the product.
             let raw = (s1 + c1).wrapped(to: .u(w))
-            let x = m.delay(productType.signed ? raw.asSigned : raw, "product_q", reset: nil).value
+            let typed = productType.signed ? raw.asSigned : raw
+            // Truncating by a constant n needs only floor(x / 2^n): the bits below n are not kept.
+            let truncated = !e.perColumn && e.rounding == .truncate && e.shift > 0
+            let kept: Value
+            if !truncated { kept = typed }
+            else if e.shift >= w { kept = productType.signed ? replicate(raw[w - 1], 1).asSigned : Value.constant(0, .u(1)) }
+            else { kept = typed.shiftedRight(by: e.shift) }
+            let x = m.delay(kept, "product_q", reset: nil).value
             // (q, half, sticky): floor(x / 2^n), bit n − 1 of x, and whether any bit below it is set.
             let q: Value, half: Value, sticky: Value
             if e.perColumn {
@@ -94,7 +101,7 @@ public struct EpilogueUnit: Sendable {
                 }
                 let kept = y.bits(w - 1, 1)
                 (q, half, sticky) = (x.type.signed ? kept.asSigned : kept, y[0], out)
-            } else if e.shift == 0 {
+            } else if e.shift == 0 || truncated {
                 (q, half, sticky) = (x, Value.constant(0, .bit), Value.constant(0, .bit))
             } else if e.shift >= x.type.bits {
                 // Everything is shifted out: q is the sign, the half bit the top bit.
@@ -137,7 +144,7 @@ public struct EpilogueUnit: Sendable {
                 let limit = sign.select(Value.constant(e.out.minValue, e.out), Value.constant(e.out.maxValue!, e.out))
                 y = m.wire("limited", outside.select(limit, y))
             }
-            if e.relu {
+            if e.relu && Int64(e.zeroPoint) > e.out.minValue {   // (at the type's minimum it changes nothing)
                 let zp = Value.constant(e.zeroPoint, e.out)
                 y = (y < zp).select(zp, y)
             }

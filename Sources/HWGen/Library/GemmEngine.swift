@@ -92,6 +92,19 @@ public struct GemmEngine: Sendable {
         return (values, indices, exponents)
     }
 
+    /// Bits of B bank i's word the hardware reads: all of them, or without the exponent field in
+    /// a lane whose exponent the engine takes from another lane (a tree or cube column reads it
+    /// from one lane of the beat, an IS vector from its first lane). The host format keeps the
+    /// field in every word; the bank's read register holds only what is read.
+    func bReadBits(_ bank: Int) -> Int {
+        let f = bFields, all = f.value + f.index + f.exponent
+        guard f.exponent > 0 else { return bWordType.bits }
+        switch feed {
+        case .tiles(let t): return t.group.map { $0.lanes.contains(bank) } ?? true ? all : all - f.exponent
+        case .stationary(let s): return s.weightsStationary || bank == 0 ? all : all - f.exponent
+        }
+    }
+
     /// Words per bank (per set).
     public var aDepth: Int { aWords / aBanks }
     public var bDepth: Int { bWords / bBanks }
@@ -300,18 +313,21 @@ public struct GemmEngine: Sendable {
 
             // A and B banks: host writes; reads at the next address (from the set `start` hands over).
             let readSet = runSel.map { go.select(fillSel!, $0) }
-            func banks(_ name: String, _ count: Int, _ type: HWType, depth: Int,
+            // Bank i's read register holds the low `kept(i)` bits of the word (zero above them).
+            func banks(_ name: String, _ count: Int, _ type: HWType, depth: Int, kept: (Int) -> Int = { _ in 0 },
                        write: (addr: Value, data: Value, enable: Value), read: Value) -> [Value] {
                 (0..<count).map { i in
                     let bank = m.memory("\(name)_bank\(i)", type, depth: depth * sets)
                     bank.write(address(fillSel, write.addr), lane(write.data, i, type), enable: write.enable)
-                    let q = m.register("\(name)_q\(i)", type, reset: nil)
-                    q.next(bank[address(readSet, read)])
-                    return q.value.asUnsigned
+                    let keep = kept(i) > 0 ? kept(i) : type.bits
+                    let word = bank[address(readSet, read)]
+                    let q = m.register("\(name)_q\(i)", keep < type.bits ? .u(keep) : type, reset: nil)
+                    q.next(keep < type.bits ? word.asUnsigned.bits(keep - 1, 0) : word)
+                    return keep < type.bits ? concat([Value.constant(0, .u(type.bits - keep)), q.value]) : q.value.asUnsigned
                 }
             }
             let aWord = concat(banks("a", A, t.a, depth: aDepth, write: (aWaddr, aWdata, aWe), read: control.aNext).reversed())
-            let bWord = concat(banks("b", B, bWordType, depth: bDepth, write: (bWaddr, bWdata, bWe), read: control.bNext).reversed())
+            let bWord = concat(banks("b", B, bWordType, depth: bDepth, kept: bReadBits, write: (bWaddr, bWdata, bWe), read: control.bNext).reversed())
 
             // The engine's stream: the controller's ports, every other one 0.
             var ports: [String: Value] = ["in_valid": feeding.value]
@@ -506,7 +522,7 @@ public struct GemmEngine: Sendable {
         let lastK = m.wire("last_k", last.k), lastX = m.wire("last_x", last.x), lastS = m.wire("last_s", last.s)
         let hasNext = m.wire("has_next", ~(lastK & lastX & lastS))
         let tileLast = m.wire("tile_last", ~preload & (beat == P - 1))
-        let loading = m.wire("loading", preload | (hasNext & (beat >= R + C - 2)))
+        let loading = m.wire("loading", preload | (R + C - 2 > 0 ? hasNext & (beat >= R + C - 2) : hasNext))   // (beat ≥ 0 always holds)
         let switching = m.wire("switching", accept & ((preload & (pre == R - 1)) | (tileLast & hasNext)))
         // The tile after the switch (the current one's successor; tile 0 after the preload).
         let advance = ~preload & tileLast

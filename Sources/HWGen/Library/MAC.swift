@@ -373,8 +373,8 @@ public struct MACUnit: Sendable {
     /// The rows whose sum modulo 2^w is a·b, as the kind builds them from its `a` and `b` ports
     /// (``aLane``, ``bLane``): Booth rows, the one digit row of `bitserial` (a·digit), or the
     /// product itself for `baseline`.
-    func productRows(_ m: ModuleBuilder, _ a: Value, _ b: Value) -> [Value] {
-        let w = t.acc.bits
+    func productRows(_ m: ModuleBuilder, _ a: Value, _ b: Value, width: Int? = nil) -> [Value] {
+        let w = width ?? t.acc.bits
         switch config.kind {
         case .baseline: return [Self.modulo(m.wire("product", a * b), bits: w)]
         case .shiftadd: return [Self.modulo(Self.shiftAddProduct(m, a, b, t), bits: w)]
@@ -397,16 +397,20 @@ public struct MACUnit: Sendable {
         var negBits: [(Int, Value)] = []
         var offsets: Int64 = 0
         for (i, (neg, one, two)) in boothDigits(m, b, prefix: prefix).enumerated() {
-            // Selected multiple in rowBits: a sign-extended by one bit, or 2a (a shifted left).
-            let onceA = a.extended(to: .s(rowBits)).asUnsigned
-            let twiceA = concat([aExt.bits(aBits - 1, 0), Value.constant(0, .bit)])
-            let zero = Value.constant(0, .u(rowBits))
-            let selected = one.select(onceA, two.select(twiceA, zero))
-            let signed = m.wire("\(prefix)\(i)_pp", selected ^ replicate(neg, rowBits))
+            // A row reaching past bit w − 1 keeps only its low w − 2i bits (its sign flip and
+            // offset, 2^(rowBits−1+2i) ≥ 2^w, vanish modulo 2^w).
+            let keep = min(rowBits, w - 2 * i)
+            guard keep > 0 else { continue }
+            // Selected multiple in `keep` bits: a sign-extended by one bit, or 2a (a shifted left).
+            let onceA = keep == rowBits ? a.extended(to: .s(rowBits)).asUnsigned : aExt.bits(keep - 1, 0)
+            let twiceA = keep == 1 ? Value.constant(0, .bit) : concat([aExt.bits(keep - 2, 0), Value.constant(0, .bit)])
+            let selected = one.select(onceA, two.select(twiceA, Value.constant(0, .u(keep))))
+            let signed = m.wire("\(prefix)\(i)_pp", selected ^ replicate(neg, keep))
+            negBits.append((2 * i, neg))
+            guard keep == rowBits else { rows.append(place(signed, at: 2 * i, width: w)); continue }
             // Invert the sign bit: row + 2^(rowBits-1) as an unsigned pattern.
             let flipped = concat([~signed[rowBits - 1], signed.bits(rowBits - 2, 0)])
             rows.append(place(flipped, at: 2 * i, width: w))
-            negBits.append((2 * i, neg))
             offsets += Int64(1) << (rowBits - 1 + 2 * i)
         }
         // Constant −Σ offsets (mod 2^w) and the negation bits; one row when they do not overlap.

@@ -26,8 +26,10 @@ struct ClampAdd {
     }
 
     /// `self` then adding `x` clamped to the accumulator's range (a PE's step: constant bounds).
-    func adding(_ x: Value, _ m: ModuleBuilder, prefix: String) -> ClampAdd {
-        ClampAdd(c: m.wire("\(prefix)_c", c + x), lo: m.wire("\(prefix)_lo", (lo + x).saturated(to: lo.type)),
+    /// `exact`: a type known to hold c + x (a column's sum of products), so that the sum is
+    /// built no wider than that.
+    func adding(_ x: Value, _ m: ModuleBuilder, prefix: String, exact: HWType? = nil) -> ClampAdd {
+        ClampAdd(c: m.wire("\(prefix)_c", exact.map { (c + x).wrapped(to: $0) } ?? c + x), lo: m.wire("\(prefix)_lo", (lo + x).saturated(to: lo.type)),
                  hi: m.wire("\(prefix)_hi", (hi + x).saturated(to: hi.type)))
     }
 

@@ -108,6 +108,12 @@ public struct SystolicStationary: Engine {
         return HWType(bits: p.bits + bitsFor(rows), signed: p.signed)
     }
 
+    /// Type of the partial sums a column's PEs pass down (the parallel PE; carry-save pairs are
+    /// this wide, unsigned): the
+    /// accumulator, or with MixPE groups the exact group sum (a tile's column sum lies within one
+    /// group, and only the column's group adder widens it to the accumulator).
+    private var chainType: HWType { mac.group != nil ? mac.groupSum ?? mac.types.acc : mac.types.acc }
+
     /// Whether vectors are digit-serial (`bitserial`).
     private var serial: Bool { mac.kind == .bitserial }
     /// Booth digits per element (1 unless `bitserial`).
@@ -214,7 +220,7 @@ public struct SystolicStationary: Engine {
     }
 
     private var parallelPE: Module {
-        let unit = MACUnit(mac), t = mac.types, w = t.acc.bits
+        let unit = MACUnit(mac), t = mac.types, w = chainType.bits
         let doc = "\(stationary == .weights ? "Weight" : "Input")-stationary PE: psum_out <= psum_in + x * stationary; "
             + "the stationary value is shadow-loaded down the column and switched in by first_in."
         return Module(peName, doc: doc) { m in
@@ -232,7 +238,7 @@ public struct SystolicStationary: Engine {
             let (a, b) = stationary == .weights ? (x, weight) : (weight, x)
             if carrySave {
                 let sIn = m.input("psum_s_in", .u(w)), cIn = m.input("psum_c_in", .u(w))
-                var rows = unit.productRows(m, a, b)
+                var rows = unit.productRows(m, a, b, width: w)
                 if mac.pipeline >= 1 {
                     rows = CarrySave.reduce(rows, width: w, m, prefix: "pp").rows
                         .enumerated().map { k, r in m.delay(r, "pp_\(k == 0 ? "s" : "c")_q", reset: nil) }
@@ -246,16 +252,17 @@ public struct SystolicStationary: Engine {
                 let step = ClampAdd(c: m.input("psum_in", chain), lo: m.input("lo_in", t.acc), hi: m.input("hi_in", t.acc))
                 var product = unit.exactProduct(m, a, b)
                 if mac.pipeline >= 1 { product = m.delay(product, "product_q", reset: nil) }
-                let next = step.adding(product, m, prefix: "step")
+                let next = step.adding(product, m, prefix: "step", exact: chain)   // a column's sum fits the chain
                 m.output("psum_out", m.delay(next.c.wrapped(to: chain), "psum", reset: nil))
                 m.output("lo_out", m.delay(next.lo, "lo", reset: nil))
                 m.output("hi_out", m.delay(next.hi, "hi", reset: nil))
             } else {
-                let psumIn = m.input("psum_in", t.acc)
+                let chain = chainType
+                let psumIn = m.input("psum_in", chain)
                 var product = unit.exactProduct(m, a, b)
                 if mac.pipeline >= 1 { product = m.delay(product, "product_q", reset: nil) }
-                let wide = product.extended(to: HWType(bits: max(w, product.type.bits), signed: product.type.signed))
-                m.output("psum_out", m.delay((psumIn + wide.wrapped(to: t.acc)).wrapped(to: t.acc), "psum", reset: nil))
+                let wide = product.extended(to: HWType(bits: max(chain.bits, product.type.bits), signed: product.type.signed))
+                m.output("psum_out", m.delay((psumIn + wide.wrapped(to: chain)).wrapped(to: chain), "psum", reset: nil))
             }
         }
     }
@@ -384,7 +391,7 @@ public struct SystolicStationary: Engine {
                 }
                 wLanes = (0..<C).map { lane(wRow, $0, stationaryType) }
             }
-            let zero = Value.constant(0, carrySave ? .u(t.acc.bits) : clampChain ?? t.acc)
+            let zero = Value.constant(0, carrySave ? .u(chainType.bits) : clampChain ?? chainType)
             var grid: [[InstanceOutputs]] = []
             for i in 0..<R {
                 var row: [InstanceOutputs] = []
@@ -441,8 +448,8 @@ public struct SystolicStationary: Engine {
                     // MixPE: a second P-long delay line holds each vector's group sum so far; at the
                     // group's last tile the sum, shifted by its exponent, is added (wrapping or
                     // clamping) into the vector's accumulator, which otherwise passes unchanged.
-                    let partial = carrySave ? (bottom["psum_s_out"] + bottom["psum_c_out"]).wrapped(to: .u(t.acc.bits)) : bottom["psum_out"]
-                    let exact = (t.acc.signed ? partial.asSigned : partial.asUnsigned).wrapped(to: sumType)   // acc ⊇ group sums
+                    let partial = carrySave ? (bottom["psum_s_out"] + bottom["psum_c_out"]).wrapped(to: .u(sumType.bits)) : bottom["psum_out"]
+                    let exact = carrySave ? (sumType.signed ? partial.asSigned : partial) : partial
                     let inner = (0..<P).map { m.register("col\(j)_group\($0)", sumType, reset: nil) }
                     let groupSum = m.wire("col\(j)_group_sum", (MACUnit.cleared(inner[P - 1].value, g.start) + exact).wrapped(to: sumType))
                     for (k, r) in inner.enumerated() { r.next(k == 0 ? groupSum : inner[k - 1].value) }

@@ -49,6 +49,16 @@ public enum Flow {
                              vectors: vectors == nil ? nil : dir.appendingPathComponent("vectors/\(spec.name)"))
     }
 
+    /// Writes `text` to `url` atomically (a failure is exit 2 naming the file).
+    public static func write(_ text: String, to url: URL) throws {
+        do {
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try text.write(to: url, atomically: true, encoding: .utf8)
+        } catch {
+            throw HWGenError.badInput("\(url.path): cannot write output: \(error.localizedDescription)")
+        }
+    }
+
     /// ``simulate(_:_:label:simulators:workDir:waves:log:)`` with A and B only.
     public static func simulate(_ spec: DesignSpec, a: IntMatrix, b: IntMatrix, label: String,
                                 simulators: [Simulator], workDir: URL? = nil, waves: URL? = nil,

@@ -1,0 +1,54 @@
+import Foundation
+import Testing
+@testable import HWGen
+
+/// HWGen's output in users' flows: the FuseSoC core run by the real `fusesoc` (PyPI, installed by
+/// `make setup` into HWGen's venv), and `hwgen --version`.
+@Suite struct IntegrationTests {
+    /// A PyPI tool on PATH or in HWGen's venv, or nil (printing why the test skips).
+    static func pypi(_ name: String) -> String? {
+        if let p = try? FPGASynthesis.findPyPI(name) { return p }
+        print("skipped: '\(name)' is not installed (make setup, or: python3 -m pip install \(name))")
+        return nil
+    }
+
+    @Test(arguments: ["systolic_os_4x4_s8.yaml", "gemm_ws_4x4_s8.yaml"])
+    func fusesocRunsTheCoreOnBothSimulators(_ design: String) throws {
+        guard let fusesoc = Self.pypi("fusesoc"), Simulator.allCases.allSatisfy(CoSimTests.available) else { return }
+        let d = try CLITests.tempDir()
+        defer { try? FileManager.default.removeItem(at: d) }
+        let out = d.appendingPathComponent("ip")
+        let e = try CLITests.hwgen(["emit", "designs/\(design)", "-o", out.path, "--fusesoc", "--gemm", "5x11x6", "--seed", "4"])
+        let name = String(design.dropLast(5))
+        #expect(e.status == 0 && e.stdout.contains("\(name).core"), "\(e.combined)")
+        let core = try String(contentsOf: out.appendingPathComponent("\(name).core"), encoding: .utf8)
+        #expect(core.hasPrefix("CAPI=2:\n") && core.contains("name: hwgen:designs:\(name):0") && core.contains("toplevel: tb_\(name)"))
+        // The same core again, from elsewhere: identical bytes.
+        let again = d.appendingPathComponent("again")
+        _ = try CLITests.hwgen(["emit", CLITests.repo.appendingPathComponent("designs/\(design)").path, "-o", again.path, "--fusesoc",
+                                "--gemm", "5x11x6", "--seed", "4"], in: d)
+        #expect(try String(contentsOf: again.appendingPathComponent("\(name).core"), encoding: .utf8) == core)
+
+        for tool in ["icarus", "verilator"] {
+            let build = d.appendingPathComponent("build-\(tool)")
+            let r = try Tools.run(fusesoc, ["--cores-root", out.path, "run", "--build-root", build.path, "--target", "sim", "--tool", tool,
+                                            "hwgen:designs:\(name):0"], in: d, timeout: 900)
+            #expect(r.status == 0 && r.combined.contains("mismatches=0") && r.combined.contains("\nPASS"),
+                    "fusesoc sim --tool \(tool): \(r.combined.suffix(3000))")
+            #expect(!r.combined.contains("HWGEN MISMATCH") && !r.combined.contains("FAIL"), "\(r.combined.suffix(2000))")
+        }
+        let lint = try Tools.run(fusesoc, ["--cores-root", out.path, "run", "--build-root", d.appendingPathComponent("build-lint").path,
+                                           "--target", "lint", "hwgen:designs:\(name):0"], in: d, timeout: 900)
+        #expect(lint.status == 0 && !lint.combined.contains("%Warning"), "fusesoc lint: \(lint.combined.suffix(2000))")
+    }
+
+    @Test func versionListsHwgenAndTheToolsItFinds() throws {
+        let r = try CLITests.hwgen(["--version"])
+        #expect(r.status == 0 && r.stdout.hasPrefix("hwgen \(Versions.hwgen)\n"), "\(r.combined)")
+        for tool in Versions.tools { #expect(r.stdout.contains("  \(tool.name) "), "\(tool.name) missing: \(r.stdout)") }
+        if Tools.which("yosys") != nil { #expect(r.stdout.contains("Yosys 0.")) }
+        // A tool that is not on PATH is named with its package.
+        let bare = try CLITests.hwgen(["--version"], env: ["PATH": "/nonexistent", "HOME": "/nonexistent"])
+        #expect(bare.stdout.contains("iverilog") && bare.stdout.contains("not found (install: apt-get install -y iverilog)"), "\(bare.stdout)")
+    }
+}
