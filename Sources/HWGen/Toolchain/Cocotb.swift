@@ -1,0 +1,48 @@
+import Foundation
+import Templates
+
+/// `hwgen emit --cocotb`: a cocotb test for an emitted design, for users who write their tests in
+/// Python. `DIR/cocotb/` gets `test_<name>.py`, a `Makefile`, `<name>.json` (the stream layout,
+/// output lanes, pad value and golden cycle count) and the operands as `a.npy`, `b.npy` with the
+/// golden `c_golden.npy`; the test drives the stimulus in `DIR/vectors/<name>/`.
+///
+/// It covers engines with HWGen's stream interface (a spec without `gemm:`); a GEMM engine is
+/// driven through its buffers by its Verilog testbench (`--fusesoc` runs it under FuseSoC).
+public enum CocotbTest {
+    /// Writes the test for `spec`, emitted into `dir` with the vectors of `ops`; returns its directory.
+    public static func write(_ spec: DesignSpec, _ design: EmittedDesign, ops: GemmOperands, in dir: URL) throws -> URL {
+        guard spec.gemm == nil else {
+            throw HWGenError.badInput("--cocotb: \(spec.source) has a gemm: section; the cocotb test drives an engine's stream, "
+                                      + "a GEMM engine is driven through its buffers by its Verilog testbench (allowed: a spec without gemm:, or --fusesoc)")
+        }
+        guard design.vectors != nil else {
+            throw HWGenError.badInput("--cocotb: the test drives the vectors hwgen writes (allowed: omit --no-vectors)")
+        }
+        let engine = Designs.engine(for: spec)
+        let out = dir.appendingPathComponent("cocotb")
+        var offset = 0
+        var ports: [[String: Any]] = []
+        for p in engine.streamPorts {
+            ports.append(["name": p.name, "offset": offset, "bits": p.bits])
+            offset += p.bits
+        }
+        let shape = GemmShape(m: ops.a.rows, k: ops.a.cols, n: ops.b.cols)
+        let config: [String: Any] = [
+            "lanes": engine.outputLanes, "acc_bits": spec.resultType.bits, "signed": spec.resultType.signed,
+            "pad": spec.epilogue?.zeroPoint ?? 0, "reset_cycles": 4, "ports": ports,
+            "golden_cycles": Designs.goldenCycles(spec, shape: shape, b: ops.b),
+        ]
+        let json = try JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted, .sortedKeys])
+        let values: [String: Any] = [
+            "name": spec.name, "source": spec.fileName, "vectors": "../vectors/\(spec.name)",
+            "sources": design.rtl.map { "../rtl/\($0.lastPathComponent)" }.joined(separator: " "),
+        ]
+        try Flow.write(Templates.render(Templates.cocotbTest, values), to: out.appendingPathComponent("test_\(spec.name).py"))
+        try Flow.write(Templates.render(Templates.cocotbMakefile, values), to: out.appendingPathComponent("Makefile"))
+        try Flow.write(String(decoding: json, as: UTF8.self) + "\n", to: out.appendingPathComponent("\(spec.name).json"))
+        try Npy.writeMatrix(ops.a, dtype: Npy.dtype(for: spec.mac.a), path: out.appendingPathComponent("a.npy").path)
+        try Npy.writeMatrix(ops.b, dtype: Npy.dtype(for: HWType.s(64)), path: out.appendingPathComponent("b.npy").path)
+        try Npy.writeMatrix(Designs.expected(spec, ops), dtype: Npy.dtype(for: spec.resultType), path: out.appendingPathComponent("c_golden.npy").path)
+        return out
+    }
+}
