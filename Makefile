@@ -85,6 +85,7 @@ bench:
 	@scripts/utilization.sh .build/release/hwgen
 	@scripts/gemmsim.sh .build/release/hwgen
 	@scripts/bigsim.sh .build/release/hwgen
+	@scripts/bigmem.sh .build/release/hwgen
 	@scripts/qor.sh .build/release/hwgen
 	@scripts/qor_engines.sh .build/release/hwgen
 	@scripts/qor_quant.sh .build/release/hwgen
