@@ -78,6 +78,7 @@ extension HWGenCommand {
         @Flag(help: "Do not write test vectors.") var noVectors = false
         @Flag(help: "Also write a FuseSoC CAPI2 core, <name>.core (targets default, lint, sim for icarus and verilator).") var fusesoc = false
         @Flag(help: "Also write a cocotb test (cocotb/: test module, Makefile, operands and golden C as .npy) of the emitted vectors.") var cocotb = false
+        @Flag(help: "Also write <name>.md: the top module's ports and, behind AXI, its register map.") var docs = false
         @OptionGroup var operands: OperandOptions
 
         func run() throws {
@@ -91,6 +92,10 @@ extension HWGenCommand {
                     guard let v else { throw HWGenError.badInput("--cocotb: the test drives the vectors hwgen writes (allowed: omit --no-vectors)") }
                     _ = try CocotbTest.write(spec, d, ops: v.ops, in: dir)
                     extras.append("cocotb/test_\(spec.name).py")
+                }
+                if docs {
+                    try Flow.write(Designs.markdown(for: spec), to: dir.appendingPathComponent("\(spec.name).md"))
+                    extras.append("\(spec.name).md")
                 }
                 if fusesoc {
                     try Flow.write(FuseSoCCore.text(spec, d, in: dir), to: dir.appendingPathComponent(FuseSoCCore.fileName(spec)))

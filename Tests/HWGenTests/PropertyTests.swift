@@ -52,12 +52,14 @@ import Testing
             yaml += "epilogue: { multiplier: \(1 + c[14] % 2_147_483_647), shift: \(c[15] % 40), zero_point: \(c[16] % 7 - 3), "
                 + "rounding: \(pick(17, ["half-even", "half-up", "half-away", "truncate"])), out: \(pick(18, ["s8", "u8", "s16"])), relu: \(c[19] % 2 == 1) }\n"
         }
-        if c[20] % 3 == 2 { yaml += "gemm: { a_words: 1024, b_words: 1024, c_words: 1024, double_buffer: \(c[21] % 2 == 1) }\n" }
+        if c[20] % 3 == 2 {
+            yaml += "gemm: { a_words: 1024, b_words: 1024, c_words: 1024, double_buffer: \(c[21] % 2 == 1), interface: \(pick(26, ["native", "axi"])) }\n"
+        }
         guard (try? DesignSpec.parse(text: yaml, source: "prop.yaml")) != nil else { return nil }
         return Config(yaml: yaml, gemm: GemmShape(m: 1 + c[22] % 8, k: 1 + c[23] % 24, n: 1 + c[24] % 8), seed: UInt64(c[25]))
     }
 
-    static let configs = Gen.int(in: 0...1_000_000).array(of: 26).compactMap(config)
+    static let configs = Gen.int(in: 0...1_000_000).array(of: 27).compactMap(config)
 
     static func run(_ exe: String, _ args: [String], in dir: URL) throws -> CommandResult {
         try Tools.run(exe, args, in: dir, timeout: 900)

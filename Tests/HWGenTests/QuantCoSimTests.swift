@@ -55,10 +55,11 @@ import Testing
                 let shape = GemmShape(m: Int.random(in: 2...7, using: &g), k: Int.random(in: 28...48, using: &g), n: Int.random(in: 2...6, using: &g))
                 let s = g.next()
                 var (a, b) = Operands.random(shape: shape, mac: mac, seed: s, sparsity: spec.engine.sparsity)
-                // Runs of same-signed large products: up, then down (B's nonzeros at its extremes).
+                // Runs of same-signed large products: up, then down (B at its extremes: every element,
+                // or for N:M sparse engines every nonzero, so that each half of K holds enough of them).
                 for i in 0..<a.rows { for k in 0..<a.cols { a[i, k] = (k < a.cols / 2) == (i % 2 == 0) ? 127 : -128 } }
                 let (top, bottom) = mac.weights == .integer ? (mac.b.maxValue!, mac.b.minValue) : (64, -64)
-                for k in 0..<b.rows { for j in 0..<b.cols where b[k, j] != 0 { b[k, j] = j % 2 == 0 ? top : bottom } }
+                for k in 0..<b.rows { for j in 0..<b.cols where b[k, j] != 0 || spec.engine.sparsity == nil { b[k, j] = j % 2 == 0 ? top : bottom } }
                 let ops = GemmOperands(a: a, b: b)
                 let sat = Designs.expected(spec, ops)
                 let wrapped = GoldenGEMM.multiply(a, b, mac: mac.withAccumulator(mac.acc))

@@ -97,6 +97,8 @@ public struct GemmSpec: Equatable, Sendable {
     public var cWords: Int
     /// Two sets of every buffer: the next GEMM's operands load while this one runs.
     public var doubleBuffer: Bool
+    /// The host side: the engine's own ports, or AXI4-Lite control with AXI4-Stream data (``AxiGemm``).
+    public var interface: GemmInterface = .native
 
     /// Allowed buffer size in words.
     public static let wordRange = 2...(1 << 24)
@@ -107,6 +109,14 @@ public struct GemmSpec: Equatable, Sendable {
         self.cWords = cWords
         self.doubleBuffer = doubleBuffer
     }
+}
+
+/// How a host reaches a GEMM engine (`gemm.interface`).
+public enum GemmInterface: String, Sendable, CaseIterable {
+    /// The engine's ports: buffer write ports, `start`, `done`, `c_raddr`/`c_rdata`.
+    case native
+    /// AXI4-Lite registers, AXI4-Stream A and B in, C out.
+    case axi
 }
 
 /// A design spec as read from `designs/*.yaml` (or JSON).

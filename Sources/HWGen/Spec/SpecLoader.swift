@@ -42,7 +42,7 @@ struct SpecReader {
     static let maxNameLength = 64
     static let topKeys = ["name", "engine", "mac", "gemm", "epilogue", "description"]
     static let epilogueKeys = ["multiplier", "shift", "per_column", "zero_point", "rounding", "out", "relu"]
-    static let gemmKeys = ["a_words", "b_words", "c_words", "double_buffer"]
+    static let gemmKeys = ["a_words", "b_words", "c_words", "double_buffer", "interface"]
     static let macKeys = ["a", "b", "acc", "kind", "pipeline", "group"]
 
     /// The dotted paths a spec can have, for sweep files: `engine.rows`, `mac.kind`, …
@@ -264,9 +264,11 @@ struct SpecReader {
             return w
         }
         let double = try g["double_buffer"].map { try boolean($0, "gemm.double_buffer") } ?? false
-        return GemmSpec(aWords: try words("a_words", banks: banks.a.0, what: banks.a.1),
-                        bWords: try words("b_words", banks: banks.b.0, what: banks.b.1),
-                        cWords: try words("c_words", banks: banks.c.0, what: banks.c.1), doubleBuffer: double)
+        var spec = GemmSpec(aWords: try words("a_words", banks: banks.a.0, what: banks.a.1),
+                            bWords: try words("b_words", banks: banks.b.0, what: banks.b.1),
+                            cWords: try words("c_words", banks: banks.c.0, what: banks.c.1), doubleBuffer: double)
+        spec.interface = try g["interface"].map { try choice($0, "gemm.interface", what: "an interface") } ?? .native
+        return spec
     }
 
     // MARK: Errors

@@ -22,7 +22,7 @@ public enum TestbenchGenerator {
                 "accSigned": spec.resultType.signed, "padHex": padHex(spec),
                 "perColumn": spec.epilogue?.perColumn == true, "epAddrBits": String(bitsFor(g.columnTableDepth - 1)),
             ]
-            return (tbName, Templates.render(Templates.gemmTestbench, values))
+            return (tbName, Templates.render(spec.gemm?.interface == .axi ? Templates.axiTestbench : Templates.gemmTestbench, values))
         }
         var offset = 0
         var ports: [[String: String]] = []
