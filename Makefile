@@ -41,10 +41,8 @@ rtl: $(HWGEN)
 # Yosys reads and checks every module in one run (reading all of rtl/ once per design took minutes).
 lint:
 	@yosys -q -p "read_verilog rtl/*.v; hierarchy -check; proc; check -assert" >/dev/null && echo "yosys ok: every module in rtl/"
-	@for s in $(SPECS); do t=$$(basename $${s%.*}); \
-	  verilator --lint-only -Wall --top-module $$t rtl/*.v; \
-	  iverilog -g2005 -o /dev/null -s $$t rtl/*.v; \
-	  echo "lint ok: $$t"; done
+	@for s in $(SPECS); do basename $${s%.*}; done | xargs -P $$(nproc) -I{} sh -c \
+	  'verilator --lint-only -Wall --top-module {} rtl/*.v && iverilog -g2005 -o /dev/null -s {} rtl/*.v && echo "lint ok: {}"'
 
 # Every design, both simulators, against the golden model.
 sim: $(HWGEN)

@@ -129,6 +129,12 @@ stop() {
   stop_pidfile "$dir/slurmd.pid" slurmd
   stop_pidfile "$dir/slurmctld.pid" slurmctld
   stop_pidfile "$dir/munged.pid" munged
+  # A daemon of this cluster whose pid file is gone (a start that was killed half-way): by its
+  # command line, which names this cluster's own files.
+  local pid
+  for pid in $(pgrep -f -- "-f $dir/slurm.conf|--key-file=$dir/munge.key" || true); do
+    kill "$pid" 2>/dev/null && echo "slurm-local: stopped a leftover daemon of $dir (pid $pid)"
+  done
 }
 
 case "${1:-}" in
