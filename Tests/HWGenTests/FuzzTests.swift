@@ -44,6 +44,7 @@ import Yams
         [("epilogue.multiplier", "5"), ("epilogue.shift", "3"), ("epilogue.out", "s8"), ("epilogue.relu", "1")],
         [("epilogue.per_column", "true"), ("epilogue.shift", "3"), ("epilogue.out", "s8")],
         [("engine.rows", "0")], [("engine.cols", "100000")], [("engine.kind", "hexagon")], [("name", "\"9lives\"")], [("name", "\"a b\"")],
+        [("gemm.interface", "pcie")], [("gemm.interface", "axi"), ("gemm.a_words", "3")], [("gemm.double_buffer", "maybe")],
     ]
 
     /// The seed of this run: printed, and HWGEN_TEST_SEED replays it.
