@@ -119,6 +119,28 @@ module tb_gemm_os_4x4_s8_axi;
         end
     endtask
 
+    // Checks C line `line` (CL lanes of `data`) against the expected C through c_map.
+    task check_c_line(input integer line, input [CL*ACCW-1:0] data);
+        begin
+            for (l = 0; l < CL; l = l + 1) begin
+                got = data[l*ACCW +: ACCW];
+                idx = map_mem[line * CL + l];
+                if (idx >= 0) begin
+                    want = c_mem[idx];
+                    checked = checked + 1;
+                    $fdisplay(fd, "%0d %0d %h", idx / N, idx % N, got);
+                end else begin
+                    want = PAD;
+                end
+                if (got !== want) begin
+                    mismatches = mismatches + 1;
+                    if (mismatches <= MAX_REPORTS)
+                        $display("HWGEN MISMATCH row=%0d col=%0d (C line %0d lane %0d) expected=%0d got=%0d", idx / N, idx % N, line, l, $signed(want), $signed(got));
+                end
+            end
+        end
+    endtask
+
     always #5 clk = ~clk;
 
     // The watchdog: counts edges from time 0.
@@ -274,22 +296,7 @@ module tb_gemm_os_4x4_s8_axi;
             #1;   // c_tvalid and c_tdata as the next rising edge will see them
             if (c_tvalid && c_tready) begin
                 if (c_tlast !== (lines == C_LINES - 1)) last_ok = 1'b0;
-                for (l = 0; l < CL; l = l + 1) begin
-                    got = c_tdata[l*ACCW +: ACCW];
-                    idx = map_mem[lines * CL + l];
-                    if (idx >= 0) begin
-                        want = c_mem[idx];
-                        checked = checked + 1;
-                        $fdisplay(fd, "%0d %0d %h", idx / N, idx % N, got);
-                    end else begin
-                        want = PAD;
-                    end
-                    if (got !== want) begin
-                        mismatches = mismatches + 1;
-                        if (mismatches <= MAX_REPORTS)
-                            $display("HWGEN MISMATCH row=%0d col=%0d (C line %0d lane %0d) expected=%0d got=%0d", idx / N, idx % N, lines, l, $signed(want), $signed(got));
-                    end
-                end
+                check_c_line(lines, c_tdata);
                 lines = lines + 1;
             end
         end

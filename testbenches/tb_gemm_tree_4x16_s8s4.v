@@ -97,6 +97,28 @@ module tb_gemm_tree_4x16_s8s4;
         end
     endtask
 
+    // Checks C line `line` (CL lanes of `data`) against the expected C through c_map.
+    task check_c_line(input integer line, input [CL*ACCW-1:0] data);
+        begin
+            for (l = 0; l < CL; l = l + 1) begin
+                got = data[l*ACCW +: ACCW];
+                idx = map_mem[line * CL + l];
+                if (idx >= 0) begin
+                    want = (run_n == 0) ? c_mem[idx] : c2_mem[idx];
+                    checked = checked + 1;
+                    if (run_n == 0) $fdisplay(fd, "%0d %0d %h", idx / N, idx % N, got);
+                end else begin
+                    want = PAD;
+                end
+                if (got !== want) begin
+                    mismatches = mismatches + 1;
+                    if (mismatches <= MAX_REPORTS)
+                        $display("HWGEN MISMATCH row=%0d col=%0d (C line %0d lane %0d) expected=%0d got=%0d", idx / N, idx % N, line, l, $signed(want), $signed(got));
+                end
+            end
+        end
+    endtask
+
     initial begin
         clk = 1'b0;
         rst = 1'b1;
@@ -212,22 +234,7 @@ module tb_gemm_tree_4x16_s8s4;
                 3: begin   // the word is on c_rdata two edges after the address was set
                     wait_n = wait_n + 1;
                     if (wait_n == 2) begin
-                        for (l = 0; l < CL; l = l + 1) begin
-                            got = c_rdata[l*ACCW +: ACCW];
-                            idx = map_mem[n * CL + l];
-                            if (idx >= 0) begin
-                                want = (run_n == 0) ? c_mem[idx] : c2_mem[idx];
-                                checked = checked + 1;
-                                if (run_n == 0) $fdisplay(fd, "%0d %0d %h", idx / N, idx % N, got);
-                            end else begin
-                                want = PAD;
-                            end
-                            if (got !== want) begin
-                                mismatches = mismatches + 1;
-                                if (mismatches <= MAX_REPORTS)
-                                    $display("HWGEN MISMATCH row=%0d col=%0d (C line %0d lane %0d) expected=%0d got=%0d", idx / N, idx % N, n, l, $signed(want), $signed(got));
-                            end
-                        end
+                        check_c_line(n, c_rdata);
                         n = n + 1;
                         if (n < C_LINES) begin
                             phase = 2;

@@ -27,6 +27,42 @@ extension Templates {
 """#
     }
 
+    /// The testbenches' `check_c_line` task: checks C line `line` (CL lanes of `data`) against
+    /// the expected C through `map_mem`, `want` being the expected value of index `idx` (a
+    /// Verilog expression), `record` a condition (Verilog) under which the value goes to c_rtl.txt.
+    static func checkCLineTask(want: String, record: String?) -> String {
+        #"""
+
+    // Checks C line `line` (CL lanes of `data`) against the expected C through c_map.
+    task check_c_line(input integer line, input [CL*ACCW-1:0] data);
+        begin
+            for (l = 0; l < CL; l = l + 1) begin
+                got = data[l*ACCW +: ACCW];
+                idx = map_mem[line * CL + l];
+                if (idx >= 0) begin
+                    want = \#(want);
+                    checked = checked + 1;
+                    \#(record.map { "if (\($0)) " } ?? "")$fdisplay(fd, "%0d %0d %h", idx / N, idx % N, got);
+                end else begin
+                    want = PAD;
+                end
+                if (got !== want) begin
+                    mismatches = mismatches + 1;
+                    if (mismatches <= MAX_REPORTS)
+{{#accSigned}}
+                        $display("HWGEN MISMATCH row=%0d col=%0d (C line %0d lane %0d) expected=%0d got=%0d", idx / N, idx % N, line, l, $signed(want), $signed(got));
+{{/accSigned}}
+{{^accSigned}}
+                        $display("HWGEN MISMATCH row=%0d col=%0d (C line %0d lane %0d) expected=%0d got=%0d", idx / N, idx % N, line, l, want, got);
+{{/accSigned}}
+                end
+            end
+        end
+    endtask
+
+"""#
+    }
+
     /// Self-checking Verilog-2005 testbench for any engine with HWGen's stream interface
     /// (`in_valid`/`in_ready` with the engine's stream ports in, `out_valid`/`out_data` lanes out).
     ///
@@ -395,7 +431,7 @@ module {{{tbName}}};
     reg [ACCW-1:0] got, want;
     reg [8*1024-1:0] wave_file;
 
-"""# + finishRunTask(cycles: "first_cycles") + #"""
+"""# + finishRunTask(cycles: "first_cycles") + checkCLineTask(want: "(run_n == 0) ? c_mem[idx] : c2_mem[idx]", record: "run_n == 0") + #"""
 
     initial begin
         clk = 1'b0;
@@ -531,27 +567,7 @@ module {{{tbName}}};
                 3: begin   // the word is on c_rdata two edges after the address was set
                     wait_n = wait_n + 1;
                     if (wait_n == 2) begin
-                        for (l = 0; l < CL; l = l + 1) begin
-                            got = c_rdata[l*ACCW +: ACCW];
-                            idx = map_mem[n * CL + l];
-                            if (idx >= 0) begin
-                                want = (run_n == 0) ? c_mem[idx] : c2_mem[idx];
-                                checked = checked + 1;
-                                if (run_n == 0) $fdisplay(fd, "%0d %0d %h", idx / N, idx % N, got);
-                            end else begin
-                                want = PAD;
-                            end
-                            if (got !== want) begin
-                                mismatches = mismatches + 1;
-                                if (mismatches <= MAX_REPORTS)
-{{#accSigned}}
-                                    $display("HWGEN MISMATCH row=%0d col=%0d (C line %0d lane %0d) expected=%0d got=%0d", idx / N, idx % N, n, l, $signed(want), $signed(got));
-{{/accSigned}}
-{{^accSigned}}
-                                    $display("HWGEN MISMATCH row=%0d col=%0d (C line %0d lane %0d) expected=%0d got=%0d", idx / N, idx % N, n, l, want, got);
-{{/accSigned}}
-                            end
-                        end
+                        check_c_line(n, c_rdata);
                         n = n + 1;
                         if (n < C_LINES) begin
                             phase = 2;
@@ -698,7 +714,7 @@ module {{{tbName}}};
     reg [ACCW-1:0] got, want;
     reg [8*1024-1:0] wave_file;
 
-"""# + finishRunTask(cycles: "cycles") + #"""
+"""# + finishRunTask(cycles: "cycles") + checkCLineTask(want: "c_mem[idx]", record: nil) + #"""
 
     always #5 clk = ~clk;
 
@@ -867,27 +883,7 @@ module {{{tbName}}};
             #1;   // c_tvalid and c_tdata as the next rising edge will see them
             if (c_tvalid && c_tready) begin
                 if (c_tlast !== (lines == C_LINES - 1)) last_ok = 1'b0;
-                for (l = 0; l < CL; l = l + 1) begin
-                    got = c_tdata[l*ACCW +: ACCW];
-                    idx = map_mem[lines * CL + l];
-                    if (idx >= 0) begin
-                        want = c_mem[idx];
-                        checked = checked + 1;
-                        $fdisplay(fd, "%0d %0d %h", idx / N, idx % N, got);
-                    end else begin
-                        want = PAD;
-                    end
-                    if (got !== want) begin
-                        mismatches = mismatches + 1;
-                        if (mismatches <= MAX_REPORTS)
-{{#accSigned}}
-                            $display("HWGEN MISMATCH row=%0d col=%0d (C line %0d lane %0d) expected=%0d got=%0d", idx / N, idx % N, lines, l, $signed(want), $signed(got));
-{{/accSigned}}
-{{^accSigned}}
-                            $display("HWGEN MISMATCH row=%0d col=%0d (C line %0d lane %0d) expected=%0d got=%0d", idx / N, idx % N, lines, l, want, got);
-{{/accSigned}}
-                    end
-                end
+                check_c_line(lines, c_tdata);
                 lines = lines + 1;
             end
         end
