@@ -27,6 +27,20 @@ extension Templates {
 """#
     }
 
+    /// The testbenches' first reads at time 0: `c_rtl.txt` opened, the `+waves=` plusarg, `run.hex`
+    /// and `dims.hex` (a fragment of their `initial` block).
+    static let openRunFiles = #"""
+
+        fd = $fopen("c_rtl.txt", "w");
+        if ($value$plusargs("waves=%s", wave_file)) begin
+            $dumpfile(wave_file);
+            $dumpvars(0, {{{tbName}}});
+        end
+        $readmemh("run.hex", run);
+        $readmemh("dims.hex", dims);
+
+"""#
+
     /// The testbenches' `check_c_line` task: checks C line `line` (CL lanes of `data`) against
     /// the expected C through `map_mem`, `want` being the expected value of index `idx` (a
     /// Verilog expression), `record` a condition (Verilog) under which the value goes to c_rtl.txt.
@@ -200,13 +214,7 @@ module {{{tbName}}};
         done = 1'b0;
         finished = 1'b0;
         timed_out = 1'b0;
-        fd = $fopen("c_rtl.txt", "w");
-        if ($value$plusargs("waves=%s", wave_file)) begin
-            $dumpfile(wave_file);
-            $dumpvars(0, {{{tbName}}});
-        end
-        $readmemh("run.hex", run);
-        $readmemh("dims.hex", dims);
+"""# + openRunFiles + #"""
         BEATS = run[0];
         RESULTS = run[1];
         LIMIT = RESET_CYCLES + run[2];
@@ -465,13 +473,7 @@ module {{{tbName}}};
         mismatches = 0;
         finished = 1'b0;
         timed_out = 1'b0;
-        fd = $fopen("c_rtl.txt", "w");
-        if ($value$plusargs("waves=%s", wave_file)) begin
-            $dumpfile(wave_file);
-            $dumpvars(0, {{{tbName}}});
-        end
-        $readmemh("run.hex", run);
-        $readmemh("dims.hex", dims);
+"""# + openRunFiles + #"""
         A_LINES = run[0];
         B_LINES = run[1];
         C_LINES = run[2];
@@ -805,13 +807,7 @@ module {{{tbName}}};
         finished = 1'b0;
         timed_out = 1'b0;
         last_ok = 1'b1;
-        fd = $fopen("c_rtl.txt", "w");
-        if ($value$plusargs("waves=%s", wave_file)) begin
-            $dumpfile(wave_file);
-            $dumpvars(0, {{{tbName}}});
-        end
-        $readmemh("run.hex", run);
-        $readmemh("dims.hex", dims);
+"""# + openRunFiles + #"""
         A_LINES = run[0];
         B_LINES = run[1];
         C_LINES = run[2];
