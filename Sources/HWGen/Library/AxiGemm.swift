@@ -56,6 +56,12 @@ public struct AxiGemm: Sendable {
         return r
     }
 
+    /// The byte offset of register `name` (the map is the one place offsets are written).
+    func at(_ name: String) -> Int {
+        guard let r = registers.first(where: { $0.name == name }) else { preconditionFailure("no AXI register \(name)") }
+        return r.offset
+    }
+
     /// Width of a buffer line address (the core's `a_waddr`, `b_waddr`, `c_raddr`).
     func addressBits(_ depth: Int) -> Int { max(1, depth.trailingZeroBitCount) }
 
@@ -127,15 +133,15 @@ public struct AxiGemm: Sendable {
                 r.next(strobed(r.value, from: lo), enable: writes(offset))
                 return r
             }
-            let dimM = field("dim_m", 16, at: 0x08), dimK = field("dim_k", 16, at: 0x08, from: 16), dimN = field("dim_n", 16, at: 0x0C)
-            let cAddr = field("c_addr", cBits, at: 0x18), cCount = field("c_count", cBits + 1, at: 0x1C)
-            let control = writes(0x00)
+            let dimM = field("dim_m", 16, at: at("DIM_MK")), dimK = field("dim_k", 16, at: at("DIM_MK"), from: 16), dimN = field("dim_n", 16, at: at("DIM_N"))
+            let cAddr = field("c_addr", cBits, at: at("C_ADDR")), cCount = field("c_count", cBits + 1, at: at("C_COUNT"))
+            let control = writes(at("CONTROL"))
             let startCmd = m.wire("start_cmd", control & wstrb[0] & wdata[0]), readCmd = m.wire("read_cmd", control & wstrb[0] & wdata[1])
 
             // Streams into the buffers: a beat per cycle at the line pointers.
             let aPtr = m.register("a_ptr", .u(aBits), reset: 0), bPtr = m.register("b_ptr", .u(bBits), reset: 0)
-            aPtr.next(writes(0x10).select(strobed(aPtr.value), (aPtr + 1).wrapped(to: aPtr.type)), enable: writes(0x10) | aValid)
-            bPtr.next(writes(0x14).select(strobed(bPtr.value), (bPtr + 1).wrapped(to: bPtr.type)), enable: writes(0x14) | bValid)
+            aPtr.next(writes(at("A_ADDR")).select(strobed(aPtr.value), (aPtr + 1).wrapped(to: aPtr.type)), enable: writes(at("A_ADDR")) | aValid)
+            bPtr.next(writes(at("B_ADDR")).select(strobed(bPtr.value), (bPtr + 1).wrapped(to: bPtr.type)), enable: writes(at("B_ADDR")) | bValid)
 
             // Start, status and the cycle counter.
             let start = m.register("start_q", .bit, reset: 0)
@@ -147,9 +153,9 @@ public struct AxiGemm: Sendable {
             var epRegisters: (index: Reg, mult: Reg)? = nil
             if perColumn {
                 let t = bitsFor(g.columnTableDepth - 1)
-                let index = m.register("ep_index", .u(t), reset: 0), mult = field("ep_mult", 31, at: 0x28)
-                let commit = m.wire("ep_commit", writes(0x2C) & wstrb[0])
-                index.next(writes(0x24).select(strobed(index.value), (index + 1).wrapped(to: index.type)), enable: writes(0x24) | commit)
+                let index = m.register("ep_index", .u(t), reset: 0), mult = field("ep_mult", 31, at: at("EP_MULT"))
+                let commit = m.wire("ep_commit", writes(at("EP_SHIFT")) & wstrb[0])
+                index.next(writes(at("EP_INDEX")).select(strobed(index.value), (index + 1).wrapped(to: index.type)), enable: writes(at("EP_INDEX")) | commit)
                 ports["ep_we"] = commit
                 ports["ep_waddr"] = index
                 ports["ep_wmult"] = mult
@@ -183,12 +189,12 @@ public struct AxiGemm: Sendable {
             let rIndex = araddr.bits(7, 2), rAligned = araddr.bits(1, 0) == 0
             func word(_ v: some HWValue) -> Value { v.value.type.bits == 32 ? v.value.asUnsigned : v.value.asUnsigned.extended(to: .u(32)) }
             var readable: [(Int, Value)] = [
-                (0x04, word(concat([cState.value != 0, done.value, out["busy"]]))), (0x08, word(concat([dimK.value, dimM.value]))),
-                (0x0C, word(dimN)), (0x10, word(aPtr)), (0x14, word(bPtr)), (0x18, word(cAddr)), (0x1C, word(cCount)), (0x20, word(cycles)),
+                (at("STATUS"), word(concat([cState.value != 0, done.value, out["busy"]]))), (at("DIM_MK"), word(concat([dimK.value, dimM.value]))),
+                (at("DIM_N"), word(dimN)), (at("A_ADDR"), word(aPtr)), (at("B_ADDR"), word(bPtr)), (at("C_ADDR"), word(cAddr)), (at("C_COUNT"), word(cCount)), (at("CYCLES"), word(cycles)),
             ]
-            if let ep = epRegisters { readable += [(0x24, word(ep.index)), (0x28, word(ep.mult))] }
+            if let ep = epRegisters { readable += [(at("EP_INDEX"), word(ep.index)), (at("EP_MULT"), word(ep.mult))] }
             else if let e = g.epilogue {
-                readable += [(0x28, Value.constant(Int64(e.multiplier), .u(32))), (0x2C, Value.constant(Int64(e.shift), .u(32)))]
+                readable += [(at("EP_MULT"), Value.constant(Int64(e.multiplier), .u(32))), (at("EP_SHIFT"), Value.constant(Int64(e.shift), .u(32)))]
             }
             let rOK = m.wire("read_ok", rAligned & readable.map { rIndex == $0.0 / 4 }.reduce(Value.constant(0, .bit), |))
             let value = readable.reversed().reduce(Value.constant(0, .u(32))) { rest, r in (rIndex == r.0 / 4).select(r.1, rest) }

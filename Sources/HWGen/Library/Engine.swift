@@ -12,6 +12,12 @@ public struct StreamPort: Equatable, Sendable {
 
     /// Bits of the port: lanes × type width.
     public var bits: Int { lanes * type.bits }
+
+    /// Where each port sits in a beat word: packed from bit 0 up, in port order.
+    public static func layout(_ ports: [StreamPort]) -> [(port: StreamPort, offset: Int)] {
+        var offset = 0
+        return ports.map { p in defer { offset += p.bits }; return (p, offset) }
+    }
 }
 
 /// What a testbench feeds an engine for one GEMM and where each result must come out.

@@ -9,6 +9,14 @@ import Templates
 /// It covers engines with HWGen's stream interface (a spec without `gemm:`); a GEMM engine is
 /// driven through its buffers by its Verilog testbench (`--fusesoc` runs it under FuseSoC).
 public enum CocotbTest {
+    /// `<name>.json`, as the test module reads it (snake_case keys).
+    struct Config: Encodable {
+        struct Port: Encodable { let name: String; let offset: Int; let bits: Int }
+        let lanes: Int, acc_bits: Int, signed: Bool, pad: Int64, reset_cycles: Int
+        let ports: [Port]
+        let golden_cycles: Int
+    }
+
     /// Writes the test for `spec`, emitted into `dir` with the vectors of `ops`; returns its directory.
     public static func write(_ spec: DesignSpec, _ design: EmittedDesign, ops: GemmOperands, in dir: URL) throws -> URL {
         guard spec.gemm == nil else {
@@ -20,19 +28,12 @@ public enum CocotbTest {
         }
         let engine = Designs.engine(for: spec)
         let out = dir.appendingPathComponent("cocotb")
-        var offset = 0
-        var ports: [[String: Any]] = []
-        for p in engine.streamPorts {
-            ports.append(["name": p.name, "offset": offset, "bits": p.bits])
-            offset += p.bits
-        }
         let shape = GemmShape(m: ops.a.rows, k: ops.a.cols, n: ops.b.cols)
-        let config: [String: Any] = [
-            "lanes": engine.outputLanes, "acc_bits": spec.resultType.bits, "signed": spec.resultType.signed,
-            "pad": spec.epilogue?.zeroPoint ?? 0, "reset_cycles": 4, "ports": ports,
-            "golden_cycles": Designs.goldenCycles(spec, shape: shape, b: ops.b),
-        ]
-        let json = try JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted, .sortedKeys])
+        let config = Config(lanes: engine.outputLanes, acc_bits: spec.resultType.bits, signed: spec.resultType.signed,
+                            pad: spec.epilogue?.zeroPoint ?? 0, reset_cycles: 4,
+                            ports: StreamPort.layout(engine.streamPorts).map { Config.Port(name: $0.port.name, offset: $0.offset, bits: $0.port.bits) },
+                            golden_cycles: Designs.goldenCycles(spec, shape: shape, b: ops.b))
+        let json = try JSONEncoder.sorted.encode(config)
         let values: [String: Any] = [
             "name": spec.name, "source": spec.fileName, "vectors": "../vectors/\(spec.name)",
             "sources": design.rtl.map { "../rtl/\($0.lastPathComponent)" }.joined(separator: " "),

@@ -24,11 +24,8 @@ public enum TestbenchGenerator {
             ]
             return (tbName, Templates.render(spec.gemm?.interface == .axi ? Templates.axiTestbench : Templates.gemmTestbench, values))
         }
-        var offset = 0
-        var ports: [[String: String]] = []
-        for p in engine.streamPorts {
-            ports.append(["name": p.name, "msb": String(p.bits - 1), "offset": String(offset), "bits": String(p.bits)])
-            offset += p.bits
+        let ports = StreamPort.layout(engine.streamPorts).map { p, offset in
+            ["name": p.name, "msb": String(p.bits - 1), "offset": String(offset), "bits": String(p.bits)]
         }
         let layout = engine.streamPorts.reversed()
             .map { $0.lanes > 1 ? "\($0.name) \($0.lanes)x\($0.type.bits)" : "\($0.name) \($0.bits)" }
@@ -43,7 +40,7 @@ public enum TestbenchGenerator {
             "accBits": String(spec.resultType.bits),
             "accSigned": spec.resultType.signed,
             "padHex": padHex(spec),
-            "beatBits": String(offset),
+            "beatBits": String(engine.streamPorts.reduce(0) { $0 + $1.bits }),
             "beatLayout": "high to low: " + layout,
             "ports": ports,
         ]
