@@ -20,8 +20,13 @@ let package = Package(
         .target(name: "Templates", dependencies: [
             .product(name: "Mustache", package: "swift-mustache"),
         ]),
+        // Layers the compiler enforces: Golden sees Types only, never the generator.
+        .target(name: "HWGenTypes"),
+        .target(name: "HWGenCore", dependencies: ["HWGenTypes"]),
+        .target(name: "HWGenGolden", dependencies: ["HWGenTypes"]),
+        .target(name: "HWGenLibrary", dependencies: ["HWGenTypes", "HWGenCore", "HWGenGolden"]),
         .target(name: "HWGen", dependencies: [
-            "Templates",
+            "HWGenLibrary", "Templates",
             .product(name: "Yams", package: "Yams"),
             .product(name: "TextTable", package: "TextTable"),
         ]),
@@ -30,7 +35,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "HWGenTests", dependencies: [
-            "HWGen", "hwgen",
+            "HWGen", "hwgen", "HWGenTypes", "HWGenCore", "HWGenGolden", "HWGenLibrary",
             .product(name: "SnapshotTesting", package: "swift-snapshot-testing"),
             .product(name: "PropertyBased", package: "swift-property-based"),
         ], exclude: ["__Snapshots__"]),

@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 @testable import HWGen
+@testable import HWGenTypes
+@testable import HWGenCore
+@testable import HWGenGolden
+@testable import HWGenLibrary
 import Templates
 
 /// Parsers on excerpts of real Yosys 0.23 / OpenSTA 2019 output, plus one end-to-end run.

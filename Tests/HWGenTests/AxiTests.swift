@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 @testable import HWGen
+@testable import HWGenTypes
+@testable import HWGenCore
+@testable import HWGenGolden
+@testable import HWGenLibrary
 
 /// GEMM engines behind AXI (`gemm.interface: axi`): the generated bus-functional testbench on
 /// both simulators for every kind of GEMM engine, lint, SLVERR for unmapped and unaligned

@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 @testable import HWGen
+@testable import HWGenTypes
+@testable import HWGenCore
+@testable import HWGenGolden
+@testable import HWGenLibrary
 
 /// The `hwgen` executable end to end: outputs, error messages and documented exit codes.
 @Suite struct CLITests {

@@ -1,5 +1,9 @@
 import Testing
 @testable import HWGen
+@testable import HWGenTypes
+@testable import HWGenCore
+@testable import HWGenGolden
+@testable import HWGenLibrary
 
 /// The location of `line` in this file, as the DSL records it from `#fileID`.
 private func here(_ line: Int) -> HWGen.SourceLocation { HWGen.SourceLocation(fileID: "HWGenTests/CheckTests.swift", line: line) }

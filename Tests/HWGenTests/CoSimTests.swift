@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 @testable import HWGen
+@testable import HWGenTypes
+@testable import HWGenCore
+@testable import HWGenGolden
+@testable import HWGenLibrary
 
 /// Co-simulation of the generated RTL (not a fixture) against the golden model on both
 /// simulators. Each test prints its seed; set HWGEN_TEST_SEED to replay a run.

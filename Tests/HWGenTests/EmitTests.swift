@@ -2,6 +2,10 @@ import Foundation
 import SnapshotTesting
 import Testing
 @testable import HWGen
+@testable import HWGenTypes
+@testable import HWGenCore
+@testable import HWGenGolden
+@testable import HWGenLibrary
 
 private let s8 = MACTypes(a: .s(8), b: .s(8), acc: .s(32))
 private let s4 = MACTypes(a: .s(4), b: .s(4), acc: .s(12))

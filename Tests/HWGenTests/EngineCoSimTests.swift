@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 @testable import HWGen
+@testable import HWGenTypes
+@testable import HWGenCore
+@testable import HWGenGolden
+@testable import HWGenLibrary
 
 /// Every engine and systolic dataflow with its MAC kinds, co-simulated on both simulators against the
 /// golden values and cycle model: random shapes (smaller than the array, K = 1, sizes that are

@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 @testable import HWGen
+@testable import HWGenTypes
+@testable import HWGenCore
+@testable import HWGenGolden
+@testable import HWGenLibrary
 
 /// The FPGA and generic-cell report parsers on captured tool output (nextpnr-ice40 0.4 on a
 /// registered 8-bit MAC and on a design 151 % of a UP5K, YoWASP nextpnr-ecp5 on the same MAC,

@@ -2,6 +2,10 @@ import Foundation
 import Testing
 import Yams
 @testable import HWGen
+@testable import HWGenTypes
+@testable import HWGenCore
+@testable import HWGenGolden
+@testable import HWGenLibrary
 
 /// Malformed inputs fed to the real CLI: specs (YAML and JSON) with broken syntax, wrong types,
 /// unknown keys, missing or out-of-range fields and contradictory combinations; sweep files; and

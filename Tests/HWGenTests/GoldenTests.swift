@@ -1,5 +1,9 @@
 import Testing
 @testable import HWGen
+@testable import HWGenTypes
+@testable import HWGenCore
+@testable import HWGenGolden
+@testable import HWGenLibrary
 
 /// Builds a matrix from nested row literals.
 private func mat(_ rows: [[Int64]]) -> IntMatrix {

@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 @testable import HWGen
+@testable import HWGenTypes
+@testable import HWGenCore
+@testable import HWGenGolden
+@testable import HWGenLibrary
 
 /// HWGen's output in users' flows: the FuseSoC core run by the real `fusesoc` (PyPI, installed by
 /// `make setup` into HWGen's venv), and `hwgen --version`.

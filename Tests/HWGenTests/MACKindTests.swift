@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 @testable import HWGen
+@testable import HWGenTypes
+@testable import HWGenCore
+@testable import HWGenGolden
+@testable import HWGenLibrary
 
 /// Every MAC kind and pipeline depth in the OS array, on both simulators, against the golden model.
 @Suite struct MACKindTests {

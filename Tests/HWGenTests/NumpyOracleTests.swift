@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 @testable import HWGen
+@testable import HWGenTypes
+@testable import HWGenCore
+@testable import HWGenGolden
+@testable import HWGenLibrary
 
 /// A second, independent oracle: NumPy computes what the design delivers from the same `.npy`
 /// files the RTL runs on, for a sample of engines, MAC kinds, weight types, accumulators (wrapping

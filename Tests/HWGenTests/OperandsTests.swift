@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 @testable import HWGen
+@testable import HWGenTypes
+@testable import HWGenCore
+@testable import HWGenGolden
+@testable import HWGenLibrary
 
 @Suite struct OperandsTests {
     static func message(_ body: () throws -> Void) -> String? {

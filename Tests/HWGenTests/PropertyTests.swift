@@ -2,6 +2,10 @@ import Foundation
 import PropertyBased
 import Testing
 @testable import HWGen
+@testable import HWGenTypes
+@testable import HWGenCore
+@testable import HWGenGolden
+@testable import HWGenLibrary
 
 /// Random configurations (swift-property-based): engine kind and dataflow, dimensions, MAC kind,
 /// operand and accumulator types, saturation, pipelining, MixPE groups, an epilogue and a GEMM

@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 @testable import HWGen
+@testable import HWGenTypes
+@testable import HWGenCore
+@testable import HWGenGolden
+@testable import HWGenLibrary
 
 /// Ternary and power-of-two weights on shift-add MACs, saturating accumulators and epilogues in
 /// every engine, and MixPE groups where they are built, co-simulated against the golden model

@@ -1,5 +1,9 @@
 import Testing
 @testable import HWGen
+@testable import HWGenTypes
+@testable import HWGenCore
+@testable import HWGenGolden
+@testable import HWGenLibrary
 
 /// Weight types, saturating accumulators, `shiftadd`, MixPE groups and epilogues at spec load:
 /// what parses, and every invalid combination rejected with the field path and what is allowed.

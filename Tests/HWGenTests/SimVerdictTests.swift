@@ -1,5 +1,9 @@
 import Testing
 @testable import HWGen
+@testable import HWGenTypes
+@testable import HWGenCore
+@testable import HWGenGolden
+@testable import HWGenLibrary
 
 /// The PASS/FAIL verdict against the golden model.
 @Suite struct SimVerdictTests {

@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 @testable import HWGen
+@testable import HWGenTypes
+@testable import HWGenCore
+@testable import HWGenGolden
+@testable import HWGenLibrary
 
 // Tests of the generated testbench and the simulation runner on Icarus and Verilator, against a
 // hand-written behavioral model of the engine interface (the real RTL generator is tested

@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 @testable import HWGen
+@testable import HWGenTypes
+@testable import HWGenCore
+@testable import HWGenGolden
+@testable import HWGenLibrary
 
 /// `hwgen sweep --backend slurm` on a real one-node Slurm cluster brought up by
 /// `scripts/slurm-local.sh`: the results equal `--backend local`, a task cancelled mid-run is

@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 @testable import HWGen
+@testable import HWGenTypes
+@testable import HWGenCore
+@testable import HWGenGolden
+@testable import HWGenLibrary
 
 /// `hwgen sweep`: malformed sweep files, a real (small) sweep with a failing point, the cache,
 /// the Pareto front.

@@ -1,5 +1,9 @@
 import Testing
 @testable import HWGen
+@testable import HWGenTypes
+@testable import HWGenCore
+@testable import HWGenGolden
+@testable import HWGenLibrary
 
 /// A named value of type `t`, as an input port would give it.
 private func v(_ t: HWType, _ name: String = "x") -> Value { Value(.ref(name, t)) }

@@ -1,0 +1,357 @@
+import HWGenTypes
+import HWGenCore
+import HWGenGolden
+
+/// An m×n grid of depth-k dot products per cycle: the 3D-Cube (`engine: { kind: cube, m, n, k }`)
+/// and, with m = 1, the multiplier-adder tree (`engine: { kind: tree, lanes: n, width: k }`).
+///
+/// Each beat brings an m×k block of A and a k×n block of B; lane (i, j) multiplies row i by
+/// column j and sums the k products in a reduction tree with `stages` register levels, then adds
+/// the dot product into its accumulator (`first` starts a sum, `last` ends it and puts the sum on
+/// the lane's port the next cycle). The first register level sits right after the multipliers.
+/// Without Booth the products keep their width and the tree grows one bit per level. With the `booth` kind the Booth partial products of all k
+/// products — rows of the same bit weights — are compressed together in one carry-save tree and
+/// added once, with the accumulator, at the end (the TPE paper's OPT2), instead of k separate
+/// products summed by a tree of carry-propagate adders.
+public struct DotEngine: Engine {
+    public let m: Int
+    public let n: Int
+    public let k: Int
+    /// Register levels in the reduction tree, spread evenly over its levels (beyond the tree's
+    /// depth they only add latency).
+    public let stages: Int
+    public let mac: MACConfig
+    /// `tree` (m = 1) or `cube`: names the modules and the summary.
+    public let isTree: Bool
+    /// N:M sparse B: each of the k multipliers of a lane takes a stored weight and picks its
+    /// activation from the weight's group of M by the weight's index, so a beat covers
+    /// k / N · M elements of K.
+    public let sparsity: Sparsity?
+
+    public init(m: Int, n: Int, k: Int, stages: Int, mac: MACConfig, isTree: Bool, sparsity: Sparsity? = nil) {
+        precondition(!isTree || m == 1, "DotEngine: a tree has one row")
+        precondition(sparsity.map { k % $0.n == 0 } ?? true, "DotEngine: k must be whole groups of N")
+        self.sparsity = sparsity
+        self.m = m
+        self.n = n
+        self.k = k
+        self.stages = stages
+        self.mac = mac
+        self.isTree = isTree
+    }
+
+    public var macCount: Int { m * n * k }
+    public var outputLanes: Int { m * n }
+    public var drainBound: Int { stages + mac.elementCycles + 2 }
+
+    public var summary: String {
+        (isTree ? "\(n)-lane multiplier-adder tree of width \(k)" : "\(m)x\(n)x\(k) 3D-Cube")
+            + (sparsity.map { " with \($0) sparse weights" } ?? "")
+    }
+
+    /// Elements of K one beat covers.
+    public var denseDepth: Int { sparsity.map { k / $0.n * $0.m } ?? k }
+
+    public var streamPorts: [StreamPort] {
+        [StreamPort("a_blk", lanes: m * denseDepth, mac.types.a), StreamPort("b_blk", lanes: k * n, mac.types.b)]
+            + (sparsity.map { [StreamPort("b_idx", lanes: k * n, .u($0.indexBits))] } ?? [])
+            + [StreamPort("first", .bit), StreamPort("last", .bit)]
+            + (mac.group == nil ? [] : [StreamPort("g_start", .bit), StreamPort("g_end", .bit),
+                                        StreamPort("e_blk", lanes: n, MACConfig.exponentType)])
+    }
+
+    /// Levels of the reduction: binary adder levels over k products, or 3:2 compressor levels
+    /// over the Booth rows of k products (down to two rows).
+    private func levels(_ count: Int, booth: Bool) -> Int {
+        var rows = count, l = 0
+        if booth { while rows > 2 { rows = rows / 3 * 2 + rows % 3; l += 1 } } else { while rows > 1 { rows = (rows + 1) / 2; l += 1 } }
+        return l
+    }
+
+    /// The level after which each register stage sits: the first right after the multipliers,
+    /// the others spread over the tree (several may share a level when stages exceed its depth).
+    private func registerLevels(_ total: Int) -> [Int] {
+        (0..<stages).map { s in total * s / stages }
+    }
+
+    /// One lane: `dot` of a k-element row and column, pipelined, `u(acc)` or (booth) two rows.
+    public var lane: Module {
+        // With MixPE groups the dot is one beat's part of a group sum: exact in the group sum's type.
+        let t = mac.types, outType = mac.group != nil ? mac.groupSum ?? t.acc : t.acc, w = outType.bits, unit = MACUnit(mac)
+        let booth = mac.kind == .booth || mac.kind == .bitserial   // rows in one carry-save tree
+        let serial = mac.kind == .bitserial
+        let name = (sparsity.map { "sdot\(k)_\($0.n)of\($0.m)" } ?? "dot\(k)") + "_\(mac.kind.rawValue)_s\(stages)_\(t.tag)"
+            + (mac.group.map { "_g\($0)" } ?? "")
+        let what = sparsity.map { "Sum of \(k) products b_i * a[group(i) * \($0.m) + idx_i] (\($0) sparse weights)" } ?? "Sum of \(k) products a_i*b_i"
+        return Module(name, doc: "\(what) (\(mac.group == nil ? "wraps to" : "exact, as") \(outType)), \(stages) register level(s) in the reduction"
+                      + (serial ? "; one Booth digit of each b per cycle, the digit rows compressed together."
+                  : booth ? "; Booth rows of all products compressed together, one final add." : ".")) { mb in
+            var a = (0..<denseDepth).map { mb.input("a\($0)", unit.aLane) }
+            let b = (0..<k).map { mb.input("b\($0)", unit.bLane) }
+            if let p = sparsity {
+                // Each stored weight picks its activation among the M of its group.
+                let idx = (0..<k).map { mb.input("i\($0)", .u(p.indexBits)) }
+                let dense = a
+                a = (0..<k).map { e in
+                    let group = Array(dense[(e / p.n * p.m)..<(e / p.n * p.m + p.m)])
+                    return mb.wire("x\(e)", Self.pick(group, idx[e]))
+                }
+            }
+            if t.saturating && mac.group == nil {
+                // Clamp-add steps, composed pairwise in k order (see ``ClampAdd``).
+                var steps = (0..<k).map { ClampAdd.step(unit.exactProduct(mb, a[$0], b[$0], prefix: "p\($0)_"), acc: t.acc) }
+                var marks = registerLevels(levels(k, booth: false)), level = 0
+                func register(_ xs: [ClampAdd]) -> [ClampAdd] {
+                    var out = xs
+                    while marks.first == level {
+                        marks.removeFirst()
+                        out = out.enumerated().map { i, x in x.delayed(mb, prefix: "l\(level)_\(i)_q\(stages - marks.count)") }
+                    }
+                    return out
+                }
+                steps = register(steps)
+                while steps.count > 1 {
+                    level += 1
+                    steps = register(stride(from: 0, to: steps.count, by: 2).map { i in
+                        i + 1 < steps.count ? steps[i].then(steps[i + 1], mb, prefix: "l\(level)_\(i / 2)") : steps[i]
+                    })
+                }
+                while !marks.isEmpty { steps = register(steps) }
+                mb.output("dot_c", steps[0].c)
+                mb.output("dot_lo", steps[0].lo)
+                mb.output("dot_hi", steps[0].hi)
+                return
+            }
+            var rows: [Value] = []
+            for i in 0..<k {
+                if serial {
+                    rows.append(MACUnit.modulo(MACUnit.digitRow(mb, a[i], b[i], prefix: "p\(i)_row"), bits: w))
+                } else if booth {
+                    // Before a register level, each product's Booth rows shrink to a carry-save
+                    // pair (two registers per product instead of one per row).
+                    let pp = MACUnit.boothRows(mb, a[i], b[i], width: w, prefix: "p\(i)_booth")
+                    rows += stages > 0 ? CarrySave.reduce(pp, width: w, mb, prefix: "p\(i)_pp").rows : pp
+                } else if mac.kind == .shiftadd {
+                    rows.append(MACUnit.shiftAddProduct(mb, a[i], b[i], t, prefix: "p\(i)_"))
+                } else {
+                    rows.append(mb.wire("p\(i)", a[i] * b[i]))
+                }
+            }
+            let total = levels(rows.count, booth: booth)
+            var marks = registerLevels(total)
+            var level = 0
+            func register(_ rs: [Value]) -> [Value] {
+                var out = rs
+                while marks.first == level {
+                    marks.removeFirst()
+                    out = out.enumerated().map { i, r in mb.delay(r, "l\(level)_\(i)_q\(stages - marks.count)", reset: nil) }
+                }
+                return out
+            }
+            rows = register(rows)
+            while booth ? rows.count > 2 : rows.count > 1 {
+                level += 1
+                var next: [Value] = []
+                var i = 0
+                if booth {
+                    while i + 3 <= rows.count {
+                        next += CarrySave.reduce(Array(rows[i..<(i + 3)]), width: w, mb, prefix: "l\(level)_\(i / 3)_").rows
+                        i += 3
+                    }
+                } else {
+                    while i + 2 <= rows.count {
+                        next.append(mb.wire("l\(level)_\(i / 2)", rows[i] + rows[i + 1]))
+                        i += 2
+                    }
+                }
+                next += rows[i...]
+                rows = register(next)
+            }
+            while !marks.isEmpty { rows = register(rows) }   // stages beyond the tree's depth
+            // Products keep their own width and each adder level widens by one bit; the sum is
+            // taken modulo 2^acc only at the end.
+            let sum = rows.count == 2 ? (rows[0] + rows[1]).wrapped(to: .u(w)) : rows[0]
+            mb.output("dot", MACUnit.modulo(sum, bits: w).wrapped(to: outType))
+        }
+    }
+
+    /// `values[index]` by a mux tree on the index bits, least significant first.
+    static func pick(_ values: [Value], _ index: Value) -> Value {
+        var level = values, bit = 0
+        while level.count > 1 {
+            level = stride(from: 0, to: level.count, by: 2).map { i in
+                i + 1 < level.count ? index[bit].select(level[i + 1], level[i]) : level[i]
+            }
+            bit += 1
+        }
+        return level[0]
+    }
+
+    public func module(name: String, origin: String? = nil) -> Module {
+        let t = mac.types, lane = self.lane, kd = denseDepth
+        var top = Module(name, doc: "\(summary), \(mac); \(stages) register level(s) in each reduction tree.") { mb in
+            let inValid = mb.input("in_valid", .bit)
+            let aBlk = mb.input("a_blk", .u(m * kd * t.a.bits)), bBlk = mb.input("b_blk", .u(k * n * t.b.bits))
+            let idxType = HWType.u(sparsity?.indexBits ?? 1)
+            let bIdx = sparsity.map { _ in mb.input("b_idx", .u(k * n * idxType.bits)) }
+            let first = mb.input("first", .bit), last = mb.input("last", .bit)
+            let eType = MACConfig.exponentType
+            let groupIn = mac.group.map { _ in (start: mb.input("g_start", .bit), end: mb.input("g_end", .bit),
+                                                e: mb.input("e_blk", .u(n * eType.bits))) }
+            func field(_ v: Value, _ idx: Int, _ type: HWType) -> Value {
+                let raw = v.bits(idx * type.bits + type.bits - 1, idx * type.bits)
+                return type.signed ? raw.asSigned : raw
+            }
+            // A multi-cycle MAC (bitserial: one Booth digit per cycle) takes a beat every D cycles.
+            let unit = MACUnit(mac), d = unit.elementCycles
+            var valid = inValid, isFirst = first, isLast = last, accept = inValid
+            if d > 1 {
+                let phase = mb.register("phase", .u(bitsFor(d - 1)), reset: 0)
+                let idle = mb.wire("phase_idle", phase == 0)
+                mb.output("in_ready", idle)
+                accept = mb.wire("accept", inValid & idle)
+                phase.next(accept.select(Value.constant(1, phase.type),
+                                         (idle | (phase == d - 1)).select(Value.constant(0, phase.type), (phase + 1).wrapped(to: phase.type))))
+                let lastHeld = mb.register("last_held", .bit, reset: 0)
+                lastHeld.next(last, enable: accept)
+                valid = mb.wire("active", accept | ~idle)
+                isFirst = mb.wire("first_cycle", accept & first)
+                isLast = mb.wire("last_cycle", lastHeld & (phase == d - 1))
+            } else {
+                mb.output("in_ready", Value.constant(1, .bit))
+            }
+            let aLanes = (0..<(m * kd)).map { unit.serializeA(mb, field(aBlk, $0, t.a), load: accept, prefix: "a\($0)") }
+            let bLanes = (0..<(k * n)).map { unit.serializeB(mb, field(bBlk, $0, t.b), load: accept, prefix: "b\($0)") }
+            let idxLanes: [Value] = bIdx.map { v in (0..<(k * n)).map { x -> Value in
+                let live = field(v, x, idxType)
+                guard d > 1 else { return live }
+                return accept.select(live, mb.delay(live, "idx\(x)_q", reset: nil, enable: accept))   // held for the beat
+            } } ?? []
+            // The flags (and group exponents) follow the dot products through the trees' register levels.
+            var group = groupIn.map { g in (start: g.start, end: g.end, e: (0..<n).map { field(g.e, $0, eType) }) }
+            for s in 0..<stages {
+                valid = mb.delay(valid, "valid_d\(s + 1)")
+                isFirst = mb.delay(isFirst, "first_d\(s + 1)")
+                isLast = mb.delay(isLast, "last_d\(s + 1)")
+                group = group.map { g in (mb.delay(g.start, "gstart_d\(s + 1)"), mb.delay(g.end, "gend_d\(s + 1)"),
+                                          g.e.enumerated().map { j, e in mb.delay(e, "e\(j)_d\(s + 1)", reset: nil) }) }
+            }
+            // The accumulators' controls are gates, not flip-flop outputs: a clear (a tile's first
+            // dot) and an add (any later valid dot). A gate's fan-out to every accumulator bit is
+            // buffered by synthesis; a flop's is not in this flow. Without either, dot is not added.
+            let clear = mb.wire("acc_clear", valid & isFirst), add = mb.wire("acc_add", valid & ~isFirst)
+            var outValid: [Value] = [], outData: [Value] = []
+            for i in 0..<m {
+                for j in 0..<n {
+                    var ports: [String: Value] = [:]
+                    for e in 0..<kd { ports["a\(e)"] = aLanes[i * kd + e] }
+                    for e in 0..<k {
+                        ports["b\(e)"] = bLanes[e * n + j]
+                        if !idxLanes.isEmpty { ports["i\(e)"] = idxLanes[e * n + j] }
+                    }
+                    let out = mb.instance(lane, "dot_\(i)_\(j)", ports)
+                    let acc = mb.register("acc_\(i)_\(j)", t.acc, reset: nil)
+                    if let g = group, let sumType = mac.groupSum {
+                        // MixPE: the group's exact sum so far; at its last beat, shifted by the group's
+                        // exponent and added (wrapping or clamping) from 0 (the tile's first group) or acc.
+                        let inner = mb.register("group_\(i)_\(j)", sumType, reset: nil)
+                        let dot = out["dot"]   // exact, of the group sum's type
+                        let sum = mb.wire("group_\(i)_\(j)_sum", (MACUnit.cleared(inner.value, g.start) + dot).wrapped(to: sumType))
+                        inner.next(sum, enable: valid)
+                        let fresh = mb.register("fresh_\(i)_\(j)", .bit, reset: 0)
+                        let began = valid & isFirst, ended = valid & g.end
+                        fresh.next(began.select(~g.end, g.end.select(Value.constant(0, .bit), fresh.value)), enable: valid)
+                        let shifted = MACUnit.shiftedLeft(mb, sum, by: g.e[j], prefix: "shifted_\(i)_\(j)_", limit: t.saturating ? nil : t.acc.bits)
+                        let base = MACUnit.cleared(acc.value, isFirst | fresh.value)
+                        let next = t.saturating ? mb.wire("acc_\(i)_\(j)_sum", base + shifted).saturated(to: t.acc)
+                                                : MACUnit.modulo(base + shifted, bits: t.acc.bits).wrapped(to: t.acc)
+                        acc.next(next, enable: ended)
+                    } else if t.saturating {
+                        // The beat's composed clamp-add step, applied from 0 (a tile's first beat) or acc.
+                        let beat = ClampAdd(c: out["dot_c"], lo: out["dot_lo"], hi: out["dot_hi"])
+                        acc.next(beat.apply(to: MACUnit.cleared(acc.value, clear), mb, prefix: "acc_\(i)_\(j)_next"), enable: clear | add)
+                    } else {
+                        let dot = out["dot"]
+                        acc.next(clear.select(dot, (acc + add.select(dot, Value.constant(0, t.acc))).wrapped(to: t.acc)))
+                    }
+                    outData.append(acc.value.asUnsigned)
+                }
+            }
+            let done = mb.delay(valid & isLast, "done")
+            outValid = Array(repeating: done, count: m * n)
+            mb.output("out_valid", concat(outValid))
+            mb.output("out_data", concat(outData.reversed()))
+        }
+        top.origin = origin
+        return top
+    }
+
+    /// Output tiles m×n in row-major order, ⌈K/kd⌉ beats each (kd = ``denseDepth``): beat c carries
+    /// A[tile rows][c·kd…] and B[c·kd…][tile columns] — with N:M sparsity the c-th k rows of B
+    /// compressed by ``SparseWeights`` and their indices — zero beyond the matrices. Lane i·n + j
+    /// gives each tile's C[i][j].
+    public func stimulus(a: IntMatrix, b: IntMatrix) -> Stimulus { stimulus(a: a, b: b, exponents: nil) }
+
+    /// With `mac.group`, each beat also flags whether it starts (`g_start`) or ends (`g_end`) a
+    /// group of K, and with `g_end` carries the group's exponents of the tile's columns (`e_blk`).
+    public func stimulus(_ ops: GemmOperands) -> Stimulus { stimulus(a: ops.a, b: ops.b, exponents: ops.groupScales) }
+
+    private func stimulus(a: IntMatrix, b: IntMatrix, exponents: IntMatrix?) -> Stimulus {
+        let (rowsA, depth, colsB) = (a.rows, a.cols, b.cols)
+        let kd = denseDepth
+        let (tM, tN, tK) = (ceilDiv(rowsA, m), ceilDiv(colsB, n), ceilDiv(depth, kd))
+        let compressed = sparsity.map { SparseWeights.compress(b, $0) }
+        var beats: [[[Int64]]] = []
+        beats.reserveCapacity(tM * tN * tK)
+        for tile in 0..<(tM * tN) {
+            let (r0, c0) = (tile / tN * m, tile % tN * n)
+            for c in 0..<tK {
+                let k0 = c * kd
+                var beat = [Self.lanes(m * kd) { x in
+                                let (r, e) = (r0 + x / kd, k0 + x % kd)
+                                return r < rowsA && e < depth ? a[r, e] : nil }]
+                if let cb = compressed {
+                    func stored(_ mtx: IntMatrix, _ x: Int) -> Int64? {
+                        let (e, col) = (c * k + x / n, c0 + x % n)
+                        return e < mtx.rows && col < colsB ? mtx[e, col] : nil
+                    }
+                    beat += [Self.lanes(k * n) { stored(cb.values, $0) }, Self.lanes(k * n) { stored(cb.indices, $0) }]
+                } else {
+                    beat.append(Self.lanes(k * n) { x in
+                        let (e, col) = (k0 + x / n, c0 + x % n)
+                        return e < depth && col < colsB ? b[e, col] : nil })
+                }
+                beats.append(beat + [[c == 0 ? 1 : 0], [c == tK - 1 ? 1 : 0]])
+            }
+        }
+        if let g = mac.group, let e = exponents {
+            // Beat c covers K from c·kd: it starts a group at a multiple of G, ends one before the next.
+            for x in beats.indices {
+                let (tile, c) = (x / tK, x % tK), (k0, c0) = (x % tK * kd, tile % tN * n)
+                let end = (k0 + kd) % g == 0 || c == tK - 1
+                beats[x] += [[k0 % g == 0 ? 1 : 0], [end ? 1 : 0], Self.lanes(n) { j in end && c0 + j < colsB ? e[k0 / g, c0 + j] : nil }]
+            }
+        }
+        let order: [[Int?]] = (0..<(m * n)).map { l in
+            (0..<(tM * tN)).map { tile -> Int? in
+                let (r, col) = (tile / tN * m + l / n, tile % tN * n + l % n)
+                return r < rowsA && col < colsB ? r * colsB + col : nil
+            }
+        }
+        return Stimulus(beats: beats, order: order)
+    }
+}
+
+extension DotEngine {
+    /// Tiles of m × n, k elements of K per beat (with N:M weights k stored weights covering
+    /// k / N · M elements); lane i·n + j gives the tile's C[i][j].
+    public var gemmFeed: GemmFeed? {
+        let (m, n, k, kd) = (self.m, self.n, self.k, denseDepth)
+        var feed = TileFeed(tileRows: m, tileCols: n, depth: kd, aPort: "a_blk", aLanes: (0..<m * kd).map { ($0 / kd, $0 % kd) },
+                            bPort: "b_blk", bLanes: (0..<k * n).map { ($0 / n, $0 % n) }, firstFlag: "first", lastFlag: "last",
+                            resultsPerTile: 1, resultAt: { lane, _ in (lane / n, lane % n) })
+        feed.sparse = sparsity.map { ($0, k, "b_idx") }
+        if mac.group != nil { feed.group = ("e_blk", Array(0..<n)) }   // B lane (0, j) is lane j
+        return .tiles(feed)
+    }
+}

@@ -1,0 +1,594 @@
+import HWGenTypes
+import HWGenCore
+import HWGenGolden
+
+/// An engine wrapped with A, B and C buffers and a tiling controller (`gemm:` in a spec): the
+/// host loads the buffers, writes M, K, N and pulses `start`, waits for `done` and reads C back.
+/// It wraps any engine with a ``GemmFeed`` (output tiles of K beats: OS, 2D-Matrix, 3D-Cube and
+/// dense trees).
+///
+/// Buffers are inferred memories banked by lane, so the engine gets a full beat every cycle: A
+/// bank l holds, for each tile row tr, the beats' A lane l at word tr·Kb + c (Kb = ⌈K/depth⌉
+/// beats per tile; written one word per bank at a time on `a_wdata` at `a_waddr`), B bank l the
+/// B lane l at word tc·Kb + c, and C bank l receives output lane l's results, tile after tile
+/// (read one word per bank on `c_rdata`, one cycle after `c_raddr`). Each read uses the next
+/// address, so the word for the current beat is always ready and the engine is fed back to back
+/// (its `in_ready` holds a beat). With `double_buffer` every buffer has two sets: `start` hands
+/// the set the host just filled to the engine and points the host at the other, so the next
+/// GEMM's operands load while this one computes, and C of the last finished run stays readable
+/// while the next runs.
+public struct GemmEngine: Sendable {
+    public let array: any Engine
+    public let feed: GemmFeed
+    /// Operand and accumulator types (buffer word widths).
+    public let types: MACTypes
+    /// Words per set: A and B (each a multiple of the bank count, per-bank depth a power of two).
+    public let aWords: Int
+    public let bWords: Int
+    public let cWords: Int
+    public let doubleBuffer: Bool
+    /// Requantization of each result on its way into the C buffer, or nil.
+    public let epilogue: Epilogue?
+    /// MixPE group size G: B words also carry their group's exponent, and the controller flags
+    /// group starts and ends.
+    public let group: Int?
+
+    /// nil when the engine has no ``GemmFeed``.
+    public init?(array: any Engine, types: MACTypes, aWords: Int, bWords: Int, cWords: Int, doubleBuffer: Bool,
+                 epilogue: Epilogue? = nil, group: Int? = nil) {
+        guard let feed = array.gemmFeed else { return nil }
+        self.epilogue = epilogue
+        self.group = group
+        self.array = array
+        self.types = types
+        self.feed = feed
+        self.aWords = aWords
+        self.bWords = bWords
+        self.cWords = cWords
+        self.doubleBuffer = doubleBuffer
+    }
+
+    /// Banks: A and B lanes of a beat, and output lanes.
+    public var aBanks: Int {
+        switch feed {
+        case .tiles(let f): return f.aLanes.count
+        case .stationary(let f): return f.weightsStationary ? f.depth : f.cols
+        }
+    }
+    public var bBanks: Int {
+        switch feed {
+        case .tiles(let f): return f.bLanes.count
+        case .stationary(let f): return f.weightsStationary ? f.cols : f.rows
+        }
+    }
+    public var cBanks: Int { array.outputLanes }
+
+    /// A B bank's word: B's type, or `{exponent, index, value}` with the fields that apply: the
+    /// in-group index of N:M sparse weights, the exponent of the word's group with `mac.group`.
+    public var bWordType: HWType {
+        let f = bFields
+        return f.index + f.exponent == 0 ? types.b : .u(f.exponent + f.index + f.value)
+    }
+
+    /// Bits of a B word's fields.
+    private var bFields: (value: Int, index: Int, exponent: Int) {
+        var index = 0
+        if case .tiles(let f) = feed, let sp = f.sparse { index = sp.pattern.indexBits }
+        if case .stationary(let f) = feed, let sp = f.sparsity { index = sp.indexBits }
+        return (types.b.bits, index, group == nil ? 0 : MACConfig.exponentType.bits)
+    }
+
+    /// A B word for the host: value (masked to its width), index and exponent packed.
+    private func packB(_ value: Int64, index: Int64 = 0, exponent: Int64 = 0) -> Int64 {
+        let f = bFields
+        guard f.index + f.exponent > 0 else { return value }
+        return exponent << Int64(f.index + f.value) | index << Int64(f.value) | (value & ((1 << Int64(f.value)) - 1))
+    }
+
+    /// The fields of a B bank word read in hardware, lane by lane (lane 0 in the low bits): the
+    /// values and indices packed as the engine's ports take them, and each lane's exponent.
+    private func unpackB(_ word: Value, lanes: Int) -> (values: Value, indices: Value?, exponents: [Value]) {
+        let f = bFields, w = f.value + f.index + f.exponent
+        guard f.index + f.exponent > 0 else { return (word, nil, []) }
+        let values = concat((0..<lanes).reversed().map { word.bits($0 * w + f.value - 1, $0 * w) })
+        let indices = f.index == 0 ? nil : concat((0..<lanes).reversed().map { word.bits($0 * w + f.value + f.index - 1, $0 * w + f.value) })
+        let exponents = f.exponent == 0 ? [] : (0..<lanes).map { word.bits($0 * w + w - 1, $0 * w + f.value + f.index) }
+        return (values, indices, exponents)
+    }
+
+    /// Bits of B bank i's word the hardware reads: all of them, or without the exponent field in
+    /// a lane whose exponent the engine takes from another lane (a tree or cube column reads it
+    /// from one lane of the beat, an IS vector from its first lane). The host format keeps the
+    /// field in every word; the bank's read register holds only what is read.
+    func bReadBits(_ bank: Int) -> Int {
+        let f = bFields, all = f.value + f.index + f.exponent
+        guard f.exponent > 0 else { return bWordType.bits }
+        switch feed {
+        case .tiles(let t): return t.group.map { $0.lanes.contains(bank) } ?? true ? all : all - f.exponent
+        case .stationary(let s): return s.weightsStationary || bank == 0 ? all : all - f.exponent
+        }
+    }
+
+    /// Words per bank (per set).
+    public var aDepth: Int { aWords / aBanks }
+    public var bDepth: Int { bWords / bBanks }
+    public var cDepth: Int { cWords / cBanks }
+
+    /// Width of `cfg_m`, `cfg_k`, `cfg_n`.
+    public static let dimBits = 16
+
+    /// Type of a C word: the epilogue's output, else the accumulator.
+    public var cType: HWType { epilogue?.out ?? types.acc }
+
+    /// Cycles the epilogue adds to every result: its stages, and with per-column scales the
+    /// registered read of the column's M and n.
+    public var epilogueLatency: Int { epilogue.map { EpilogueUnit.latency + ($0.perColumn ? 1 : 0) } ?? 0 }
+
+    /// The most columns N any GEMM that fits the buffers can have (the per-column table's reach).
+    public var maxColumns: Int {
+        switch feed {
+        case .tiles(let f): return min(cDepth / f.resultsPerTile, bDepth) * f.tileCols
+        case .stationary(let f): return f.weightsStationary ? cDepth / f.tileBeats * f.cols : cDepth
+        }
+    }
+
+    /// Entries of the per-column scale table (`ep_waddr` addresses them): a power of two ≥ ``maxColumns``.
+    public var columnTableDepth: Int {
+        var d = 2
+        while d < min(maxColumns, 1 << Self.dimBits) { d *= 2 }
+        return d
+    }
+
+    /// Words per bank A·B needs: (A, B, C), each with how it is counted.
+    private func need(m: Int, k: Int, n: Int) -> (a: (Int, String), b: (Int, String), c: (Int, String)) {
+        switch feed {
+        case .tiles(let f):
+            let tilesR = ceilDiv(m, f.tileRows), tilesC = ceilDiv(n, f.tileCols), beats = ceilDiv(k, f.depth)
+            let perTile = f.depth == 1 ? "K" : "⌈K/\(f.depth)⌉"
+            return ((tilesR * beats, "⌈M/\(f.tileRows)⌉·\(perTile)"), (tilesC * beats, "⌈N/\(f.tileCols)⌉·\(perTile)"),
+                    (tilesR * tilesC * f.resultsPerTile, "⌈M/\(f.tileRows)⌉·⌈N/\(f.tileCols)⌉·\(f.resultsPerTile)"))
+        case .stationary(let f):
+            let (R, C, P) = (f.rows, f.cols, f.tileBeats)
+            let (x, sx) = f.weightsStationary ? (m, "M") : (n, "N"), (st, ss) = f.weightsStationary ? (n, "N") : (m, "M")
+            let kd = f.depth
+            let streamed = (ceilDiv(x, P) * ceilDiv(k, kd) * P, "⌈\(sx)/\(P)⌉·⌈K/\(kd)⌉·\(P)")
+            let held = (ceilDiv(st, C) * ceilDiv(k, kd) * R, "⌈\(ss)/\(C)⌉·⌈K/\(kd)⌉·\(R)")
+            let results = (ceilDiv(st, C) * ceilDiv(x, P) * P, "⌈\(ss)/\(C)⌉·⌈\(sx)/\(P)⌉·\(P)")
+            return f.weightsStationary ? (streamed, held, results) : (held, streamed, results)
+        }
+    }
+
+    /// Why a GEMM does not fit the buffers, or nil when it does.
+    public func fitProblem(m: Int, k: Int, n: Int) -> String? {
+        let w = need(m: m, k: k, n: n)
+        if w.a.0 > aDepth { return "A needs \(w.a.0) words per bank (\(w.a.1)), the buffer has \(aDepth) (a_words \(aWords) / \(aBanks) banks)" }
+        if w.b.0 > bDepth { return "B needs \(w.b.0) words per bank (\(w.b.1)), the buffer has \(bDepth) (b_words \(bWords) / \(bBanks) banks)" }
+        if w.c.0 > cDepth { return "C needs \(w.c.0) words per bank (\(w.c.1)), the buffer has \(cDepth) (c_words \(cWords) / \(cBanks) banks)" }
+        if epilogue?.perColumn == true && n > columnTableDepth {
+            return "the per-column scale table holds \(columnTableDepth) columns, N is \(n)"
+        }
+        return nil
+    }
+
+    /// What the host writes and reads for A·B: A and B buffer lines (one word per bank), and for
+    /// each C line and output lane the index in C (row·N + col) of the result it holds, nil for
+    /// padding. Tiles: A word tr·Kb + c, B word tc·Kb + c (Kb beats per tile). Stationary: the
+    /// streamed operand's word (x·Kt + k)·P + e (chunk x, K tile k, vector e), the stationary one's
+    /// (s·Kt + k)·R + R − 1 − i (its row i of tile (s, k)), C's (s·X + x)·P + e.
+    /// With `mac.group` G, every B word also holds the exponent E[g][column] of its group g
+    /// (its element of K divided by G) and its column of C.
+    public func hostData(a: IntMatrix, b: IntMatrix, exponents: IntMatrix? = nil) -> (aLines: [[Int64]], bLines: [[Int64]], cMap: [[Int?]]) {
+        let (m, k, n) = (a.rows, a.cols, b.cols)
+        /// The exponent of the group holding element kk of K, for column c of C (0 outside).
+        func exponent(_ kk: Int, _ c: Int) -> Int64 {
+            guard let g = group, let e = exponents, kk / g < e.rows, c < n else { return 0 }
+            return e[kk / g, c]
+        }
+        switch feed {
+        case .tiles(let f):
+            let tilesR = ceilDiv(m, f.tileRows), tilesC = ceilDiv(n, f.tileCols), beats = ceilDiv(k, f.depth)
+            let aLines = (0..<tilesR * beats).map { x in f.aLanes.map { lane -> Int64 in
+                let (r, e) = (x / beats * f.tileRows + lane.row, x % beats * f.depth + lane.k)
+                return r < m && e < k ? a[r, e] : 0 } }
+            let bLines: [[Int64]]
+            if let sp = f.sparse {
+                // Stored weights with their in-group indices, packed {index, value}.
+                let cb = SparseWeights.compress(b, sp.pattern)
+                bLines = (0..<tilesC * beats).map { x in f.bLanes.map { lane -> Int64 in
+                    let (e, c) = (x % beats * sp.storedDepth + lane.k, x / beats * f.tileCols + lane.col)
+                    guard e < cb.values.rows && c < n else { return 0 }
+                    return packB(cb.values[e, c], index: cb.indices[e, c], exponent: exponent(x % beats * f.depth, c)) } }
+            } else {
+                bLines = (0..<tilesC * beats).map { x in f.bLanes.map { lane -> Int64 in
+                    let (e, c) = (x % beats * f.depth + lane.k, x / beats * f.tileCols + lane.col)
+                    return e < k && c < n ? packB(b[e, c], exponent: exponent(x % beats * f.depth, c)) : 0 } }
+            }
+            let cMap = (0..<tilesR * tilesC * f.resultsPerTile).map { x in (0..<cBanks).map { l -> Int? in
+                let t = x / f.resultsPerTile
+                let at = f.resultAt(l, x % f.resultsPerTile)
+                let (r, c) = (t / tilesC * f.tileRows + at.row, t % tilesC * f.tileCols + at.col)
+                return r < m && c < n ? r * n + c : nil } }
+            return (aLines, bLines, cMap)
+        case .stationary(let f):
+            let (R, C, P, ws) = (f.rows, f.cols, f.tileBeats, f.weightsStationary)
+            let (xCount, sCount) = ws ? (m, n) : (n, m)
+            func xValue(_ x: Int, _ kk: Int) -> Int64 { ws ? a[x, kk] : b[kk, x] }
+            func sValue(_ kk: Int, _ s: Int) -> Int64 { ws ? b[kk, s] : a[s, kk] }
+            let kd = f.depth
+            let (chunks, kTiles, sTiles) = (ceilDiv(xCount, P), ceilDiv(k, kd), ceilDiv(sCount, C))
+            let streamed = (0..<chunks * kTiles * P).map { w in (0..<kd).map { i -> Int64 in
+                let (x, kk) = (w / (kTiles * P) * P + w % P, w / P % kTiles * kd + i)
+                guard x < xCount && kk < k else { return 0 }
+                // IS streams B: its words carry the exponent of the vector's column.
+                return ws ? xValue(x, kk) : packB(xValue(x, kk), exponent: exponent(w / P % kTiles * kd, x)) } }
+            // Stationary row r of tile (s, kt): row kt·R + r of B (or of B compressed, packed
+            // {index, value}).
+            let compressed = f.sparsity.map { SparseWeights.compress(b, $0) }
+            let held = (0..<sTiles * kTiles * R).map { w in (0..<C).map { j -> Int64 in
+                let (s, r) = (w / (kTiles * R) * C + j, w / R % kTiles * R + R - 1 - w % R)
+                // WS holds B: its words carry the exponent of the tile's group for their column.
+                let e = ws ? exponent(w / R % kTiles * kd, s) : 0
+                if let cb = compressed {
+                    guard s < sCount && r < cb.values.rows else { return 0 }
+                    return packB(cb.values[r, s], index: cb.indices[r, s], exponent: e)
+                }
+                guard s < sCount && r < k else { return 0 }
+                return ws ? packB(sValue(r, s), exponent: e) : sValue(r, s) } }
+            let cMap = (0..<sTiles * chunks * P).map { w in (0..<C).map { j -> Int? in
+                let (s, x) = (w / (chunks * P) * C + j, w % (chunks * P))
+                guard s < sCount && x < xCount else { return nil }
+                return ws ? x * n + s : s * n + x } }
+            return ws ? (streamed, held, cMap) : (held, streamed, cMap)
+        }
+    }
+
+    /// What a controller gives the shared buffers and result capture: the next read addresses of
+    /// A and B, the engine's stream ports (from the A and B words read), when results are due
+    /// (`resultsDue`: add `results` to the expected count) and the cycle the last beat is taken.
+    private struct Control {
+        let aNext: Value
+        let bNext: Value
+        let ports: (_ aWord: Value, _ bWord: Value) -> [String: Value]
+        let resultsDue: Value
+        let results: Int
+        let lastBeat: Value
+    }
+
+    public func module(name: String, origin: String? = nil) -> Module {
+        let t = types
+        let (A, B, L) = (aBanks, bBanks, cBanks)
+        let engine = array.module(name: "\(name)_array", origin: nil)
+        let sets = doubleBuffer ? 2 : 1
+        func bits(_ depth: Int) -> Int { max(1, depth.trailingZeroBitCount) }
+        let (aBits, bBits, cBits) = (bits(aDepth), bits(bDepth), bits(cDepth))
+        let dim = HWType.u(Self.dimBits)
+        let doc = "\(array.summary) with A/B/C buffers (\(aWords)/\(bWords)/\(cWords) words"
+            + (doubleBuffer ? ", double-buffered" : "") + ") and a tiling controller."
+        var top = Module(name, doc: doc) { m in
+            let start = m.input("start", .bit)
+            let cfgM = m.input("cfg_m", dim), cfgK = m.input("cfg_k", dim), cfgN = m.input("cfg_n", dim)
+            let aWe = m.input("a_we", .bit), aWaddr = m.input("a_waddr", .u(aBits)), aWdata = m.input("a_wdata", .u(A * t.a.bits))
+            let bWe = m.input("b_we", .bit), bWaddr = m.input("b_waddr", .u(bBits)), bWdata = m.input("b_wdata", .u(B * bWordType.bits))
+            let cRaddr = m.input("c_raddr", .u(cBits))
+            let tableBits = bitsFor(columnTableDepth - 1)
+            let table = epilogue.flatMap { $0.perColumn ? $0 : nil }.map { _ in
+                (we: m.input("ep_we", .bit), addr: m.input("ep_waddr", .u(tableBits)),
+                 mult: m.input("ep_wmult", Epilogue.multiplierType), shift: m.input("ep_wshift", Epilogue.shiftType))
+            }
+
+            // Controller state.
+            let busy = m.register("busy", .bit, reset: 0)
+            let feeding = m.register("feeding", .bit, reset: 0)
+            let done = m.register("done_q", .bit, reset: 0)
+            let kReg = m.register("cfg_k_q", dim, reset: nil), mReg = m.register("cfg_m_q", dim, reset: nil)
+            let nReg = m.register("cfg_n_q", dim, reset: nil)
+            let go = m.wire("go", start & ~busy)
+            let inReady = m.wire("in_ready", .bit)
+            let accept = m.wire("accept", feeding & inReady)
+            kReg.next(cfgK, enable: go)
+            mReg.next(cfgM, enable: go)
+            nReg.next(cfgN, enable: go)
+            let state = (go: go, accept: accept, m: mReg.value, k: kReg.value, n: nReg.value, aBits: aBits, bBits: bBits)
+            let control: Control
+            switch feed {
+            case .tiles(let f): control = tileControl(m, f, state)
+            case .stationary(let f): control = stationaryControl(m, f, state)
+            }
+            let expected = m.register("expected", .u(cBits + 1), reset: nil)
+            expected.next(go.select(Value.constant(0, expected.type), (expected + control.results).wrapped(to: expected.type)),
+                          enable: go | control.resultsDue)
+            feeding.next(go | (feeding & ~control.lastBeat))
+
+            // Buffer sets: the host fills `fill_sel`; a run uses `run_sel`; the host reads C from `read_sel`.
+            var fillSel: Value? = nil, runSel: Value? = nil, readSel: Value? = nil
+            if doubleBuffer {
+                let f = m.register("fill_sel", .bit, reset: 0), r = m.register("run_sel", .bit, reset: 0)
+                let rd = m.register("read_sel", .bit, reset: 0)
+                f.next(~f.value, enable: go)
+                r.next(f.value, enable: go)
+                (fillSel, runSel, readSel) = (f.value, r.value, rd.value)
+                rd.next(r.value, enable: done.value)
+            }
+            func address(_ sel: Value?, _ a: Value) -> Value { sel.map { concat([$0, a]) } ?? a }
+            func lane(_ v: Value, _ i: Int, _ type: HWType) -> Value {
+                let raw = v.bits(i * type.bits + type.bits - 1, i * type.bits)
+                return type.signed ? raw.asSigned : raw
+            }
+
+            // A and B banks: host writes; reads at the next address (from the set `start` hands over).
+            let readSet = runSel.map { go.select(fillSel!, $0) }
+            // Bank i's read register holds the low `kept(i)` bits of the word (zero above them).
+            func banks(_ name: String, _ count: Int, _ type: HWType, depth: Int, kept: (Int) -> Int = { _ in 0 },
+                       write: (addr: Value, data: Value, enable: Value), read: Value) -> [Value] {
+                (0..<count).map { i in
+                    let bank = m.memory("\(name)_bank\(i)", type, depth: depth * sets)
+                    bank.write(address(fillSel, write.addr), lane(write.data, i, type), enable: write.enable)
+                    let keep = kept(i) > 0 ? kept(i) : type.bits
+                    let word = bank[address(readSet, read)]
+                    let q = m.register("\(name)_q\(i)", keep < type.bits ? .u(keep) : type, reset: nil)
+                    q.next(keep < type.bits ? word.asUnsigned.bits(keep - 1, 0) : word)
+                    return keep < type.bits ? concat([Value.constant(0, .u(type.bits - keep)), q.value]) : q.value.asUnsigned
+                }
+            }
+            let aWord = concat(banks("a", A, t.a, depth: aDepth, write: (aWaddr, aWdata, aWe), read: control.aNext).reversed())
+            let bWord = concat(banks("b", B, bWordType, depth: bDepth, kept: bReadBits, write: (bWaddr, bWdata, bWe), read: control.bNext).reversed())
+
+            // The engine's stream: the controller's ports, every other one 0.
+            var ports: [String: Value] = ["in_valid": feeding.value]
+            for p in array.streamPorts { ports[p.name] = Value.constant(0, .u(p.bits)) }
+            ports.merge(control.ports(aWord, bWord)) { $1 }
+            let out = m.instance(engine, "array", ports)
+            inReady.drive(out["in_ready"])
+
+            // Results as they reach the C banks: with an epilogue, requantized (and later).
+            var captured: [(valid: Value, data: Value)] = (0..<L).map { l in (out["out_valid"][l], lane(out["out_data"], l, t.acc)) }
+            if let ep = epilogue {
+                let unit = EpilogueUnit(ep, input: t.acc).module
+                var columns: [Value] = []
+                var scales: (mult: MemoryHandle, shift: MemoryHandle)? = nil
+                if let table {
+                    // The host writes M and n of column c at c; each lane looks up its result's column.
+                    let mult = m.memory("ep_mult", Epilogue.multiplierType, depth: columnTableDepth)
+                    let shift = m.memory("ep_shift", Epilogue.shiftType, depth: columnTableDepth)
+                    mult.write(table.addr, table.mult, enable: table.we)
+                    shift.write(table.addr, table.shift, enable: table.we)
+                    scales = (mult, shift)
+                    columns = resultColumns(m, captured.map(\.valid), go: go, mExtent: mReg.value, nExtent: nReg.value)
+                }
+                captured = captured.enumerated().map { l, c in
+                    var ports: [String: Value] = ["acc": c.data]
+                    var valid = c.valid
+                    if let scales {
+                        // A registered read of the column's M and n (0 beyond N: padding), with acc a cycle later.
+                        let col = columns[l]
+                        let inRange = m.delay(col < nReg.value, "ep_in_range\(l)")
+                        let q = (m.delay(scales.mult[col.bits(tableBits - 1, 0)], "ep_mult_q\(l)", reset: nil),
+                                 m.delay(scales.shift[col.bits(tableBits - 1, 0)], "ep_shift_q\(l)", reset: nil))
+                        ports = ["acc": m.delay(c.data, "ep_acc\(l)", reset: nil),
+                                 "mult": inRange.select(q.0, Value.constant(0, Epilogue.multiplierType)),
+                                 "shift": inRange.select(q.1, Value.constant(0, Epilogue.shiftType))]
+                        valid = m.delay(valid, "ep_valid\(l)_d0")
+                    }
+                    let y = m.instance(unit, "epilogue\(l)", ports)["y"]
+                    for k in 0..<EpilogueUnit.latency { valid = m.delay(valid, "ep_valid\(l)_d\(k + 1)") }
+                    return (valid, y)
+                }
+            }
+
+            // C banks: lane l's results in order; the run is done when every lane has them all.
+            var cData: [Value] = [], complete: [Value] = []
+            for l in 0..<L {
+                let valid = captured[l].valid
+                let count = m.register("c_count\(l)", .u(cBits + 1), reset: nil)
+                let after = m.wire("c_count\(l)_next", (count + valid.extended(to: .u(1))).wrapped(to: count.type))
+                count.next(go.select(Value.constant(0, count.type), after), enable: go | valid)
+                let bank = m.memory("c_bank\(l)", cType, depth: cDepth * sets)
+                bank.write(address(runSel, count.value.bits(cBits - 1, 0)), captured[l].data, enable: valid)
+                let q = m.register("c_q\(l)", cType, reset: nil)
+                q.next(bank[address(readSel, cRaddr)])
+                cData.append(q.value.asUnsigned)
+                complete.append(after == expected)
+            }
+            let finishing = m.wire("finishing", busy & ~feeding & ~go & complete.dropFirst().reduce(complete[0], &))
+            done.next(finishing)
+            busy.next(go | (busy & ~finishing))
+            m.output("busy", busy)
+            m.output("done", done)
+            m.output("c_rdata", concat(cData.reversed()))
+        }
+        top.origin = origin
+        return top
+    }
+
+    /// Per output lane, the column of C of the result on the lane in this cycle (counted over the
+    /// lane's results since `go`, in the order ``hostData(a:b:)`` maps them).
+    private func resultColumns(_ m: ModuleBuilder, _ valid: [Value], go: Value, mExtent: Value, nExtent: Value) -> [Value] {
+        let dim = HWType.u(Self.dimBits)
+        func zero(_ t: HWType) -> Value { Value.constant(0, t) }
+        /// A counter stepping by `step` on `tick`, back to 0 after it reaches `extent` − step (or
+        /// beyond); returns its value and whether it wraps on this tick.
+        func counter(_ name: String, step: Int, extent: Value, tick: Value) -> (value: Value, wraps: Value) {
+            let r = m.register(name, dim, reset: nil)
+            let wraps = m.wire("\(name)_wraps", (r + step) >= extent)
+            r.next(go.select(zero(dim), wraps.select(zero(dim), (r + step).wrapped(to: dim))), enable: go | tick)
+            return (r.value, wraps)
+        }
+        return valid.enumerated().map { l, v in
+            switch feed {
+            case .tiles(let f):
+                // Result n of a tile sits at column offset resultAt(l, n).col of the tile's columns.
+                let n = counter("ep_n\(l)", step: 1, extent: Value.constant(Int64(f.resultsPerTile), dim), tick: v)
+                let base = counter("ep_col_base\(l)", step: f.tileCols, extent: nExtent, tick: v & n.wraps)
+                let offsets = (0..<f.resultsPerTile).map { f.resultAt(l, $0).col }
+                let offset: Value
+                if offsets.enumerated().allSatisfy({ $0.offset == $0.element }) {
+                    offset = n.value
+                } else if Set(offsets).count == 1 {
+                    offset = Value.constant(Int64(offsets[0]), dim)
+                } else {
+                    offset = DotEngine.pick(offsets.map { Value.constant(Int64($0), dim) }, n.value)
+                }
+                return m.wire("ep_col\(l)", (base.value + offset).wrapped(to: dim))
+            case .stationary(let f):
+                let e = counter("ep_e\(l)", step: 1, extent: Value.constant(Int64(f.tileBeats), dim), tick: v)
+                if f.weightsStationary {
+                    // Column s·C + l: s advances after every chunk of the streamed rows.
+                    let chunk = counter("ep_x\(l)", step: f.tileBeats, extent: mExtent, tick: v & e.wraps)
+                    let base = counter("ep_col_base\(l)", step: f.cols, extent: nExtent, tick: v & e.wraps & chunk.wraps)
+                    return m.wire("ep_col\(l)", (base.value + l).wrapped(to: dim))
+                }
+                // IS streams B's columns: column x·P + e of the chunk x.
+                let chunk = counter("ep_x\(l)", step: f.tileBeats, extent: nExtent, tick: v & e.wraps)
+                return m.wire("ep_col\(l)", (chunk.value + e.value).wrapped(to: dim))
+            }
+        }
+    }
+
+    /// Inputs every controller gets: the start pulse, the beat taken, and M, K, N.
+    private typealias ControlState = (go: Value, accept: Value, m: Value, k: Value, n: Value, aBits: Int, bBits: Int)
+
+    /// Output tiles in row-major order, ⌈K/depth⌉ beats each; A words tr·Kb + c, B words tc·Kb + c.
+    private func tileControl(_ m: ModuleBuilder, _ f: TileFeed, _ s: ControlState) -> Control {
+        let dim = HWType.u(Self.dimBits), (aType, bType) = (HWType.u(s.aBits), HWType.u(s.bBits))
+        let (go, accept) = (s.go, s.accept)
+        let kk = m.register("k", dim, reset: nil)
+        let rowBase = m.register("row_base", dim, reset: nil), colBase = m.register("col_base", dim, reset: nil)
+        let aBase = m.register("a_base", aType, reset: nil)
+        let aAddr = m.register("a_addr", aType, reset: nil), bAddr = m.register("b_addr", bType, reset: nil)
+        let lastK = m.wire("last_k", (kk + f.depth) >= s.k)
+        let lastCol = m.wire("last_col", (colBase + f.tileCols) >= s.n)
+        let lastRow = m.wire("last_row", (rowBase + f.tileRows) >= s.m)
+        let tileEnd = m.wire("tile_end", accept & lastK)
+        kk.next(go.select(Value.constant(0, dim), lastK.select(Value.constant(0, dim), (kk + f.depth).wrapped(to: dim))),
+                enable: go | accept)
+        colBase.next(go.select(Value.constant(0, dim), lastCol.select(Value.constant(0, dim), (colBase + f.tileCols).wrapped(to: dim))),
+                     enable: go | tileEnd)
+        rowBase.next(go.select(Value.constant(0, dim), (rowBase + f.tileRows).wrapped(to: dim)), enable: go | (tileEnd & lastCol))
+        // The next tile row's A words follow the last word of this one.
+        let aNextRow = m.wire("a_next_row", (aAddr + 1).wrapped(to: aType))
+        aBase.next(go.select(Value.constant(0, aType), aNextRow), enable: go | (tileEnd & lastCol))
+        // Next read addresses: the word of the beat after an acceptance, else the current one.
+        let aNext = m.wire("a_next", go.select(Value.constant(0, aType),
+            accept.select(tileEnd.select(lastCol.select(aNextRow, aBase.value), (aAddr + 1).wrapped(to: aType)), aAddr.value)))
+        let bNext = m.wire("b_next", go.select(Value.constant(0, bType),
+            (tileEnd & lastCol).select(Value.constant(0, bType), accept.select((bAddr + 1).wrapped(to: bType), bAddr.value))))
+        aAddr.next(aNext)
+        bAddr.next(bNext)
+        let first = f.firstFlag.map { _ in m.wire("first_k", kk == 0) }
+        // MixPE: beats counted within their group of G / depth beats (a tile starts a group).
+        let groupFlags = group.map { g -> (start: Value, end: Value) in
+            let beats = g / f.depth
+            let n = m.register("group_beat", .u(max(1, bitsFor(beats - 1))), reset: nil)
+            let end = m.wire("group_end", (n == beats - 1) | lastK)
+            n.next((go | (accept & end)).select(Value.constant(0, n.type), (n + 1).wrapped(to: n.type)), enable: go | accept)
+            return (m.wire("group_start", n == 0), end)
+        }
+        return Control(aNext: aNext, bNext: bNext, ports: { aWord, bWord in
+            var p = [f.aPort: aWord]
+            let word = unpackB(bWord, lanes: f.bLanes.count)
+            p[f.bPort] = word.values
+            if let sp = f.sparse, let indices = word.indices { p[sp.indexPort] = indices }
+            if let g = f.group, let flags = groupFlags {
+                // Each column's exponent from its lane of element k = 0 of the beat.
+                p["g_start"] = flags.start
+                p["g_end"] = flags.end
+                p[g.exponentPort] = concat(g.lanes.reversed().map { word.exponents[$0] })
+            }
+            if let name = f.firstFlag, let first { p[name] = first }
+            if let name = f.lastFlag { p[name] = lastK }
+            return p
+        }, resultsDue: tileEnd, results: f.resultsPerTile, lastBeat: tileEnd & lastCol & lastRow)
+    }
+
+    /// R beats loading the first stationary tile, then tiles (s, x, k), k fastest, of P vectors;
+    /// the last R beats of a tile load the next tile's rows. The streamed words run in order and
+    /// start over for each stationary column tile s; the stationary words run in order within s
+    /// and start over at s's first word for each new chunk x.
+    private func stationaryControl(_ m: ModuleBuilder, _ f: StationaryFeed, _ s: ControlState) -> Control {
+        let dim = HWType.u(Self.dimBits), (R, C, P) = (f.rows, f.cols, f.tileBeats)
+        let (xType, wType) = f.weightsStationary ? (HWType.u(s.aBits), HWType.u(s.bBits)) : (HWType.u(s.bBits), HWType.u(s.aBits))
+        let (xExtent, sExtent) = f.weightsStationary ? (s.m, s.n) : (s.n, s.m)
+        let (go, accept) = (s.go, s.accept)
+        func zero(_ t: HWType) -> Value { Value.constant(0, t) }
+        func inc(_ v: Value, _ by: Int = 1) -> Value { (v + by).wrapped(to: v.type) }
+        let preload = m.register("preload", .bit, reset: 0)
+        let pre = m.register("preload_count", .u(bitsFor(R)), reset: nil)
+        let beat = m.register("beat", .u(bitsFor(P)), reset: nil)
+        let kBase = m.register("k_base", dim, reset: nil), xBase = m.register("x_base", dim, reset: nil)
+        let sBase = m.register("s_base", dim, reset: nil)
+        let xAddr = m.register("x_addr", xType, reset: nil), wAddr = m.register("w_addr", wType, reset: nil)
+        let wBase = m.register("w_base", wType, reset: nil)
+        let kd = f.depth
+        func flags(_ k: Value, _ x: Value, _ st: Value) -> (k: Value, x: Value, s: Value) {
+            ((k + kd) >= s.k, (x + P) >= xExtent, (st + C) >= sExtent)
+        }
+        let last = flags(kBase.value, xBase.value, sBase.value)
+        let lastK = m.wire("last_k", last.k), lastX = m.wire("last_x", last.x), lastS = m.wire("last_s", last.s)
+        let hasNext = m.wire("has_next", ~(lastK & lastX & lastS))
+        let tileLast = m.wire("tile_last", ~preload & (beat == P - 1))
+        let loading = m.wire("loading", preload | (R + C - 2 > 0 ? hasNext & (beat >= R + C - 2) : hasNext))   // (beat ≥ 0 always holds)
+        let switching = m.wire("switching", accept & ((preload & (pre == R - 1)) | (tileLast & hasNext)))
+        // The tile after the switch (the current one's successor; tile 0 after the preload).
+        let advance = ~preload & tileLast
+        let kNext = m.wire("k_next", (advance & ~lastK).select(inc(kBase.value, kd), zero(dim)))
+        let xNext = m.wire("x_next", advance.select(lastK.select(lastX.select(zero(dim), inc(xBase.value, P)), xBase.value), zero(dim)))
+        let sNext = m.wire("s_next", advance.select((lastK & lastX).select(inc(sBase.value, C), sBase.value), zero(dim)))
+        let upcoming = flags(kNext, xNext, sNext)
+        // Its successor's rows load next: from s's first word for a new chunk, else onwards.
+        let wOn = m.wire("w_on", loading.select(inc(wAddr.value), wAddr.value))
+        let restart = m.wire("w_restart", upcoming.k & ~upcoming.x)
+        let wAfter = m.wire("w_after", (switching & restart).select(wBase.value, wOn))
+        let newBlock = m.wire("w_new_block", switching & upcoming.k & upcoming.x & ~upcoming.s)
+        let xAfter = m.wire("x_after", (switching & advance & lastK & lastX).select(zero(xType), inc(xAddr.value)))
+        let onStream = ~preload
+        let xNextAddr = m.wire("x_next_addr", go.select(zero(xType), accept.select(onStream.select(xAfter, xAddr.value), xAddr.value)))
+        let wNextAddr = m.wire("w_next_addr", go.select(zero(wType), accept.select(wAfter, wAddr.value)))
+        xAddr.next(xNextAddr)
+        wAddr.next(wNextAddr)
+        wBase.next(go.select(zero(wType), wOn), enable: go | newBlock)
+        preload.next(go | (preload & ~(accept & (pre == R - 1))))
+        pre.next(go.select(zero(pre.type), inc(pre.value)), enable: go | (accept & preload))
+        beat.next(go.select(zero(beat.type), (preload | tileLast).select(zero(beat.type), inc(beat.value))), enable: go | accept)
+        kBase.next(go.select(zero(dim), kNext), enable: go | switching)
+        xBase.next(go.select(zero(dim), xNext), enable: go | switching)
+        sBase.next(go.select(zero(dim), sNext), enable: go | switching)
+        let (aNext, bNext) = f.weightsStationary ? (xNextAddr, wNextAddr) : (wNextAddr, xNextAddr)
+        // MixPE: K tiles counted within their group of G / depth tiles (a new chunk starts a group).
+        let groupFlags = group.map { g -> (start: Value, end: Value) in
+            let tiles = g / kd
+            let n = m.register("group_tile", .u(max(1, bitsFor(tiles - 1))), reset: nil)
+            let end = m.wire("group_end", (n == tiles - 1) | lastK)
+            let restart = m.wire("group_restart", preload | end)
+            n.next(restart.select(Value.constant(0, n.type), (n + 1).wrapped(to: n.type)), enable: switching)
+            return (m.wire("group_start", n == 0), end)
+        }
+        return Control(aNext: aNext, bNext: bNext, ports: { aWord, bWord in
+            let (x, w) = f.weightsStationary ? (aWord, bWord) : (bWord, aWord)
+            var p = ["x_col": x, "w_row": w, "x_valid": ~preload, "x_first": m.wire("x_first", ~preload & (beat == 0)),
+                     "acc_first": m.wire("acc_first", kBase == 0), "acc_last": lastK, "w_load": loading]
+            if f.weightsStationary {
+                let word = unpackB(w, lanes: C)
+                p["w_row"] = word.values
+                if let indices = word.indices { p["w_idx"] = indices }
+                if !word.exponents.isEmpty {
+                    // The exponents of the tile being loaded, switched in with it.
+                    // (Every row of a tile carries them; the switch may come with the last row.)
+                    let now = word.exponents.enumerated().map { j, e -> Value in
+                        let next = m.delay(e, "e\(j)_next", reset: nil, enable: loading)
+                        return m.delay(loading.select(e, next), "e\(j)_now", reset: nil, enable: switching)
+                    }
+                    p["e_vec"] = concat(now.reversed())
+                }
+            } else {
+                let word = unpackB(x, lanes: kd)
+                p["x_col"] = word.values
+                if let e = word.exponents.first { p["e_vec"] = e }   // the vector's column
+            }
+            if let flags = groupFlags {
+                p["g_start"] = flags.start
+                p["g_end"] = flags.end
+            }
+            return p
+        }, resultsDue: accept & tileLast & lastK, results: P, lastBeat: accept & tileLast & ~hasNext)
+    }
+}

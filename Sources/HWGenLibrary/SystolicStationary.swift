@@ -1,0 +1,626 @@
+import HWGenTypes
+import HWGenCore
+import HWGenGolden
+
+/// Weight- or input-stationary R×C systolic array (`dataflow: ws` or `is`).
+///
+/// One operand is stationary: PE (i, j) holds element (i, j) of an R×C tile of it, reduction index
+/// i. The other streams in from the left, lane i into row i (skewed by i cycles), one vector per
+/// cycle, and moves right. Partial sums move down the columns; column j's bottom gives one dot
+/// product of depth R per streamed vector. WS keeps B (weights) and streams A's rows; IS keeps A
+/// (inputs: the tile holds Aᵀ) and streams B's columns, so each column yields a row of C.
+///
+/// Tiles of P = 2R + C − 2 streamed vectors: reductions deeper than R are summed over K tiles
+/// in a P-long accumulator delay line under each column (no enable, so no flop drives P × acc
+/// enable muxes), which emits the sums with the last K tile. Hence the one rule of the stream:
+/// `in_valid` stays high from the first to the last beat of a chunk's K tiles (the testbench and
+/// a buffer-fed controller never pause there); pauses between chunks are fine. The next tile's stationary operand is shifted into shadow registers down the columns
+/// (`w_load`, row R − 1 first) during the last R cycles of the current tile; the streamed
+/// vector that starts a tile (`x_first`) switches each PE to its shadow as it passes, so tiles
+/// stream back to back. With the `booth` kind the partial sums travel down the columns in
+/// carry-save form (two rows) and are added once under the column (the TPE paper's WS OPT1).
+///
+/// With `bitserial` in IS a streamed vector takes D cycles (D radix-4 Booth digits of b, most
+/// significant first; a beat is accepted when the digit counter is 0). Each cycle,
+/// every PE adds digit × a-operand to a column psum, so a column carries D interleaved digit
+/// sums and no PE shifts anything; under the column the D digit sums of a vector are combined
+/// by Horner's rule (sum·4 + next). In WS each column has one Booth encoder at its top: the
+/// shadow chain carries encoded digits and each PE rotates its D digits, one per cycle. In IS
+/// each row has one encoder at its entry and the streamed digits move right.
+public struct SystolicStationary: Engine {
+    /// Which operand stays in the PEs.
+    public enum Stationary: String, Sendable {
+        /// B (weight-stationary, `ws`).
+        case weights
+        /// A (input-stationary, `is`).
+        case inputs
+    }
+
+    public let rows: Int
+    public let cols: Int
+    public let mac: MACConfig
+    public let stationary: Stationary
+    /// N:M sparse weights (WS only): each PE holds one stored weight and its index in a group of
+    /// M elements of K; the N rows of a group see the group's M streamed elements and pick theirs.
+    public let sparsity: Sparsity?
+
+    public init(rows: Int, cols: Int, mac: MACConfig, stationary: Stationary, sparsity: Sparsity? = nil) {
+        precondition(mac.pipeline <= 1, "SystolicStationary: MACs with pipeline 0 or 1")
+        precondition(sparsity.map { stationary == .weights && rows % $0.n == 0 } ?? true,
+                     "SystolicStationary: sparsity needs weights stationary and rows a multiple of N")
+        self.rows = rows
+        self.cols = cols
+        self.mac = mac
+        self.stationary = stationary
+        self.sparsity = sparsity
+    }
+
+    /// Streamed elements a row sees per vector: M with N:M sparsity, else 1.
+    private var groupLanes: Int { sparsity?.m ?? 1 }
+    /// Elements of K one stationary tile covers: R, or R / N · M with N:M sparsity.
+    public var tileDepth: Int { sparsity.map { rows / $0.n * $0.m } ?? rows }
+
+    /// Streamed vectors per tile, and accumulator depth: P = 2R + C − 2.
+    public var tileBeats: Int { 2 * rows + cols - 2 }
+
+    private var stationaryType: HWType { stationary == .weights ? mac.types.b : mac.types.a }
+    private var streamedType: HWType { stationary == .weights ? mac.types.a : mac.types.b }
+    private var dataflowTag: String { stationary == .weights ? "ws" : "is" }
+
+    public var macCount: Int { rows * cols }
+    public var outputLanes: Int { cols }
+
+    /// The last vector's sums leave within R + C + pipeline + D + 1 cycles.
+    public var drainBound: Int { rows + cols + mac.pipeline + mac.elementCycles + 1 }
+
+    public var summary: String {
+        "\(rows)x\(cols) \(stationary == .weights ? "weight" : "input")-stationary systolic array"
+            + (sparsity.map { " with \($0) sparse weights" } ?? "")
+    }
+
+    /// Fed from buffers by ``GemmEngine``.
+    public var gemmFeed: GemmFeed? {
+        var feed = StationaryFeed(rows: rows, cols: cols, tileBeats: tileBeats, weightsStationary: stationary == .weights)
+        feed.sparsity = sparsity
+        return .stationary(feed)
+    }
+
+    /// `x_col` carries R streamed lanes, or with N:M sparsity the M elements of each of the
+    /// tile's R / N groups; `w_idx` the stored weights' indices in their groups.
+    public var streamPorts: [StreamPort] {
+        [StreamPort("x_col", lanes: rows / (sparsity?.n ?? 1) * groupLanes, streamedType),
+         StreamPort("w_row", lanes: cols, stationaryType),
+         StreamPort("x_valid", .bit), StreamPort("x_first", .bit), StreamPort("acc_first", .bit),
+         StreamPort("acc_last", .bit), StreamPort("w_load", .bit)]
+            + (sparsity.map { [StreamPort("w_idx", lanes: cols, .u($0.indexBits))] } ?? [])
+            + (mac.group == nil ? [] : [StreamPort("g_start", .bit), StreamPort("g_end", .bit),
+                                        StreamPort("e_vec", lanes: exponentLanes, MACConfig.exponentType)])
+    }
+
+    /// MixPE group exponents per beat: one per column of the tile (WS: the columns are B's), or
+    /// one for the streamed vector (IS: the vector is a column of B).
+    private var exponentLanes: Int { stationary == .weights ? cols : 1 }
+
+    /// Whether partial sums travel as carry-save pairs.
+    private var carrySave: Bool { mac.kind == .booth && !mac.types.saturating }
+
+    /// A saturating accumulator: partial sums travel as clamp-add steps (``ClampAdd``), whose
+    /// exact sum `psum` has this type.
+    private var clampChain: HWType? {
+        guard mac.types.saturating, mac.group == nil else { return nil }
+        let p = mac.types.product
+        return HWType(bits: p.bits + bitsFor(rows), signed: p.signed)
+    }
+
+    /// Type of the partial sums a column's PEs pass down (the parallel PE; carry-save pairs are
+    /// this wide, unsigned): the
+    /// accumulator, or with MixPE groups the exact group sum (a tile's column sum lies within one
+    /// group, and only the column's group adder widens it to the accumulator).
+    private var chainType: HWType { mac.group != nil ? mac.groupSum ?? mac.types.acc : mac.types.acc }
+
+    /// Whether vectors are digit-serial (`bitserial`).
+    private var serial: Bool { mac.kind == .bitserial }
+    /// Booth digits per element (1 unless `bitserial`).
+    private var digits: Int { mac.elementCycles }
+    /// Whether zero digits of the weights are skipped (WS `bitserial`, TPE OPT3/OPT4): a vector
+    /// takes as many cycles as the most nonzero Booth digits among its tile's weights.
+    public var skipsZeroDigits: Bool { serial && stationary == .weights }
+    /// Bits of a digit's position.
+    private var positionBits: Int { digits > 1 ? bitsFor(digits - 1) : 0 }
+    /// One entry of a weight's compacted digit list: `{position, neg, two, one}`.
+    private var entryBits: Int { 3 + positionBits }
+    /// A stationary lane as the PEs hold it: WS `bitserial` keeps its weight's nonzero Booth
+    /// digits with their positions, first in entry 0 (the low bits), zero entries after.
+    private var digitWord: HWType { .u(entryBits * MACConfig.boothDigits(mac.types.b)) }
+
+    /// The PE `pe_<ws|is>[_<N>of<M>]_<kind>_p<pipeline>_<a>_<b>_<acc>`.
+    public var pe: Module { serial ? serialPE : parallelPE }
+
+    private var peName: String {
+        "pe_\(dataflowTag)" + (sparsity.map { "_\($0.n)of\($0.m)" } ?? "") + "_\(mac.tag)"
+    }
+
+    /// Ports of the PE (`x_in`, `w_in`): the streamed and stationary operand as they travel.
+    private var peTypes: (x: HWType, w: HWType) {
+        let x = sparsity == nil ? streamedType : .u(groupLanes * streamedType.bits)
+        guard serial else { return (x, stationaryType) }
+        return stationary == .weights ? (sparsity == nil ? mac.types.a : x, digitWord) : (.u(3), mac.types.a)
+    }
+
+    /// With N:M sparsity, the element of the streamed group `x` the PE's weight belongs to: the
+    /// index is shadow-loaded down the column (`idx_in` → `idx_out`) and switched in with the
+    /// weight; without, `x` itself.
+    private func picked(_ m: ModuleBuilder, _ x: Value, first: Value, load: Value) -> Value {
+        guard let p = sparsity else { return x }
+        let idxType = HWType.u(p.indexBits)
+        let shadow = m.register("shadow_idx", idxType, reset: nil)
+        shadow.next(m.input("idx_in", idxType), enable: load)
+        m.output("idx_out", shadow.value)
+        let active = m.register("active_idx", idxType, reset: nil)
+        let idx = m.wire("idx", first.select(shadow.value, active.value))
+        active.next(idx)
+        let lanes = (0..<p.m).map { k -> Value in
+            let raw = x.bits(k * streamedType.bits + streamedType.bits - 1, k * streamedType.bits)
+            return streamedType.signed ? raw.asSigned : raw
+        }
+        // A mux tree on the index bits, low bit first.
+        var level = lanes
+        for bit in 0..<p.indexBits {
+            level = stride(from: 0, to: level.count, by: 2).map { idx[bit].select(level[$0 + 1], level[$0]) }
+        }
+        return m.wire("x_pick", level[0])
+    }
+
+    /// The `bitserial` PE: psum_out <= psum_in + digit · a, one Booth digit of b per cycle.
+    private var serialPE: Module {
+        let t = mac.types, ws = stationary == .weights, (xType, wType) = peTypes
+        let doc = ws
+            ? "Weight-stationary digit-serial PE: psum_out <= psum_in + digit * x * 4^position, one nonzero Booth digit of the "
+                + "weight per cycle; the digit list is shadow-loaded down the column and switched in by first_in."
+            : "Input-stationary digit-serial PE: psum_out <= psum_in + digit * a, one Booth digit of the streamed b per cycle, "
+                + "most significant first; the stationary value is shadow-loaded down the column and switched in by first_in."
+        return Module(peName, doc: doc) { m in
+            let xIn = m.input("x_in", xType), first = m.input("first_in", .bit)
+            let wIn = m.input("w_in", wType), load = m.input("w_load", .bit)
+            let shadow = m.register("shadow", wType, reset: nil)
+            shadow.next(wIn, enable: load)
+            m.output("x_out", m.delay(xIn, "x_q", reset: nil))
+            let x = picked(m, xIn, first: first, load: load)
+            m.output("first_out", m.delay(first, "first_q"))
+            m.output("w_out", shadow.value)
+            let operand: Value, digit: Value
+            if ws {
+                // Slot q of a vector (q = 0 where `start_in` is 1) uses entry q of the weight's
+                // compacted digits: digit · x · 4^position.
+                let start = m.input("start_in", .bit)
+                m.output("start_out", m.delay(start, "start_q"))
+                let list = m.register("digits", wType, reset: nil)
+                let current = m.wire("current", first.select(shadow.value, list.value))
+                list.next(current)
+                let eb = entryBits
+                let entries = (0..<digits).map { current.bits($0 * eb + eb - 1, $0 * eb) }
+                var entry = entries[0]
+                if digits > 1 {
+                    let slot = m.register("slot", .u(positionBits), reset: nil)
+                    slot.next(start.select(Value.constant(1, slot.type), (slot + 1).wrapped(to: slot.type)))
+                    let later = (1..<digits).reduce(Value.constant(0, .u(eb))) { e, q in (slot == q).select(entries[q], e) }
+                    entry = m.wire("entry", start.select(entries[0], later))
+                }
+                let pos = digits > 1 ? entry.bits(eb - 1, 3) : nil
+                (operand, digit) = (MACUnit(mac).scaledByDigitPosition(m, x, pos: pos), entry.bits(2, 0))
+            } else {
+                let active = m.register("active", wType, reset: nil)
+                let weight = m.wire("weight", first.select(shadow.value, active.value))
+                active.next(weight)
+                (operand, digit) = (weight, x)
+            }
+            let psumIn = m.input("psum_in", t.acc)
+            let signed = operand.type.signed ? operand : operand.extended(to: .s(WidthRules.signedBits(operand.type)))
+            var row = MACUnit.digitRow(m, signed, digit)
+            if mac.pipeline >= 1 { row = m.delay(row, "row_q", reset: nil) }
+            let wide = MACUnit.modulo(row, bits: t.acc.bits)
+            m.output("psum_out", m.delay((psumIn + (t.acc.signed ? wide.asSigned : wide)).wrapped(to: t.acc), "psum", reset: nil))
+        }
+    }
+
+    private var parallelPE: Module {
+        let unit = MACUnit(mac), t = mac.types, w = chainType.bits
+        let doc = "\(stationary == .weights ? "Weight" : "Input")-stationary PE: psum_out <= psum_in + x * stationary; "
+            + "the stationary value is shadow-loaded down the column and switched in by first_in."
+        return Module(peName, doc: doc) { m in
+            let xIn = m.input("x_in", peTypes.x), first = m.input("first_in", .bit)
+            let wIn = m.input("w_in", stationaryType), load = m.input("w_load", .bit)
+            let shadow = m.register("shadow", stationaryType, reset: nil)
+            shadow.next(wIn, enable: load)
+            let active = m.register("active", stationaryType, reset: nil)
+            let weight = m.wire("weight", first.select(shadow.value, active.value))
+            active.next(weight)
+            m.output("x_out", m.delay(xIn, "x_q", reset: nil))
+            m.output("first_out", m.delay(first, "first_q"))
+            m.output("w_out", shadow.value)
+            let x = picked(m, xIn, first: first, load: load)
+            let (a, b) = stationary == .weights ? (x, weight) : (weight, x)
+            if carrySave {
+                let sIn = m.input("psum_s_in", .u(w)), cIn = m.input("psum_c_in", .u(w))
+                var rows = unit.productRows(m, a, b, width: w)
+                if mac.pipeline >= 1 {
+                    rows = CarrySave.reduce(rows, width: w, m, prefix: "pp").rows
+                        .enumerated().map { k, r in m.delay(r, "pp_\(k == 0 ? "s" : "c")_q", reset: nil) }
+                }
+                let next = CarrySave.reduce([sIn, cIn] + rows, width: w, m, prefix: "csa").rows
+                m.output("psum_s_out", m.delay(next[0], "psum_s", reset: nil))
+                m.output("psum_c_out", m.delay(next[1], "psum_c", reset: nil))
+            } else if let chain = clampChain {
+                // psum_out = psum_in + product exactly; lo and hi are where the clamped sum of the
+                // column so far lands from the accumulator's two extremes.
+                let step = ClampAdd(c: m.input("psum_in", chain), lo: m.input("lo_in", t.acc), hi: m.input("hi_in", t.acc))
+                var product = unit.exactProduct(m, a, b)
+                if mac.pipeline >= 1 { product = m.delay(product, "product_q", reset: nil) }
+                let next = step.adding(product, m, prefix: "step", exact: chain)   // a column's sum fits the chain
+                m.output("psum_out", m.delay(next.c.wrapped(to: chain), "psum", reset: nil))
+                m.output("lo_out", m.delay(next.lo, "lo", reset: nil))
+                m.output("hi_out", m.delay(next.hi, "hi", reset: nil))
+            } else {
+                let chain = chainType
+                let psumIn = m.input("psum_in", chain)
+                var product = unit.exactProduct(m, a, b)
+                if mac.pipeline >= 1 { product = m.delay(product, "product_q", reset: nil) }
+                let wide = product.extended(to: HWType(bits: max(chain.bits, product.type.bits), signed: product.type.signed))
+                m.output("psum_out", m.delay((psumIn + wide.wrapped(to: chain)).wrapped(to: chain), "psum", reset: nil))
+            }
+        }
+    }
+
+    /// The array with its input skew, shadow-load chains and column accumulators, named `name`.
+    public func module(name: String, origin: String? = nil) -> Module {
+        let (R, C, t, P) = (rows, cols, mac.types, tileBeats)
+        let pe = self.pe
+        let p = mac.pipeline
+        var top = Module(name, doc: "\(summary), \(mac). Tiles of \(P) streamed vectors; \(P)-deep accumulators under each column.") { m in
+            let inValid = m.input("in_valid", .bit)
+            let xCol = m.input("x_col", .u(streamPorts[0].bits)), wRow = m.input("w_row", .u(C * stationaryType.bits))
+            let xValid = m.input("x_valid", .bit), xFirst = m.input("x_first", .bit)
+            let accFirst = m.input("acc_first", .bit), accLast = m.input("acc_last", .bit)
+            let wLoad = m.input("w_load", .bit)
+            let idxType = HWType.u(sparsity?.indexBits ?? 1)
+            let wIdx = sparsity.map { _ in m.input("w_idx", .u(C * idxType.bits)) }
+            let eType = MACConfig.exponentType
+            let groupIn = mac.group.map { _ in (start: m.input("g_start", .bit), end: m.input("g_end", .bit),
+                                                e: m.input("e_vec", .u(exponentLanes * eType.bits))) }
+            func lane(_ v: Value, _ k: Int, _ type: HWType) -> Value {
+                let raw = v.bits(k * type.bits + type.bits - 1, k * type.bits)
+                return type.signed ? raw.asSigned : raw
+            }
+            // Row i's streamed lane, or with N:M sparsity the M elements of its group (raw bits).
+            func rowLane(_ v: Value, _ i: Int) -> Value {
+                guard let p = sparsity else { return lane(v, i, streamedType) }
+                return lane(v, i / p.n, .u(p.m * streamedType.bits))
+            }
+            func skew(_ v: Value, _ n: Int, _ prefix: String, reset: Int64? = nil) -> Value {
+                (0..<n).reduce(v) { x, d in m.delay(x, "\(prefix)_d\(d + 1)", reset: reset) }
+            }
+            let xType = peTypes.x
+            var entries: [(x: Value, first: Value, start: Value?)] = []
+            // Per cycle under the columns (before their skew): a vector's digit is in the array,
+            // it is the vector's first or last digit, and the vector's accumulator flags.
+            var cycle: (valid: Value, first: Value?, last: Value?, accFirst: Value, accLast: Value)
+            let load: Value, wLanes: [Value]
+            if skipsZeroDigits {
+                // A vector takes S cycles, S = the most nonzero Booth digits among the weights of its
+                // tile (at least 1), counted over the load beats by one sparse encoder per column;
+                // a beat without a vector takes one cycle.
+                let countType = HWType.u(bitsFor(digits))
+                let left = m.register("slots_left", countType, reset: 0)
+                let ready = m.wire("ready", left == 0)
+                m.output("in_ready", ready)
+                let accept = m.wire("accept", inValid & ready)
+                let stream = m.wire("stream", accept & xValid)
+                load = m.wire("load", accept & wLoad)
+                var counts: [Value] = []
+                wLanes = (0..<C).map { j in
+                    let (list, count) = compactedDigits(m, lane(wRow, j, stationaryType), prefix: "w\(j)")
+                    counts.append(count)
+                    return list
+                }
+                let rowMost = m.wire("w_row_slots", counts.dropFirst().reduce(counts[0]) { x, c in (c > x).select(c, x) })
+                let newTile = m.wire("new_tile", stream & xFirst)
+                let nextSlots = m.register("next_slots", countType, reset: 0), slots = m.register("slots", countType, reset: 1)
+                let loaded = load.select(rowMost, Value.constant(0, countType))
+                nextSlots.next(newTile.select(loaded, (load & (rowMost > nextSlots)).select(rowMost, nextSlots.value)))
+                let raw = m.wire("slots_raw", newTile.select(nextSlots.value, slots.value))
+                let now = m.wire("slots_now", (raw == 0).select(Value.constant(1, countType), raw))
+                slots.next(now, enable: newTile)
+                left.next(stream.select((now - 1).wrapped(to: countType), (left == 0).select(left.value, (left - 1).wrapped(to: countType))))
+                let valid = m.wire("digit_valid", stream | (left != 0))
+                let lastDigit = m.wire("digit_last", (stream & (now == 1)) | (left == 1))
+                let held = (hold(m, xCol, "x_col", stream), hold(m, accFirst, "acc_first", stream), hold(m, accLast, "acc_last", stream))
+                cycle = (valid, stream, lastDigit, held.1, held.2)
+                let tileFirst = m.wire("tile_first", stream & xFirst)
+                for i in 0..<R {
+                    let rowValid = skew(valid, i, "valid\(i)", reset: 0)
+                    entries.append((m.wire("row\(i)_x", rowValid.select(skew(rowLane(held.0, i), i, "x\(i)"), Value.constant(0, xType))),
+                                    m.wire("row\(i)_first", rowValid & skew(tileFirst, i, "first\(i)")),
+                                    m.wire("row\(i)_start", rowValid & skew(stream, i, "start\(i)"))))
+                }
+            } else if serial {
+                // One beat per D cycles: accepted when the digit counter is 0 (it counts from an
+                // accepted beat and rests at 0).
+                let d = digits
+                let phase = d > 1 ? m.register("phase", .u(bitsFor(d - 1)), reset: 0) : nil
+                let ready = phase.map { m.wire("ready", $0 == 0) } ?? Value.constant(1, .bit)
+                m.output("in_ready", ready)
+                let accept = m.wire("accept", inValid & ready)
+                let stream = m.wire("stream", accept & xValid)
+                load = m.wire("load", accept & wLoad)
+                var valid = stream, held = (xCol, accFirst, accLast)
+                var lastDigit = stream
+                if let phase {
+                    let phaseLast = m.wire("phase_last", phase == d - 1)
+                    phase.next((accept | ((phase != 0) & ~phaseLast)).select((phase + 1).wrapped(to: phase.type), Value.constant(0, phase.type)))
+                    let busy = m.register("busy", .bit, reset: 0)
+                    busy.next(~phaseLast & (stream | busy))
+                    valid = m.wire("digit_valid", stream | busy)
+                    lastDigit = m.wire("digit_last", busy & phaseLast)
+                    held = (stationary == .weights ? hold(m, xCol, "x_col", stream) : xCol, hold(m, accFirst, "acc_first", stream),
+                            hold(m, accLast, "acc_last", stream))
+                }
+                cycle = (valid, stream, lastDigit, held.1, held.2)
+                let tileFirst = m.wire("tile_first", stream & xFirst)
+                for i in 0..<R {
+                    let rowValid = skew(valid, i, "valid\(i)", reset: 0)
+                    // WS: the vector's lane, held for its D cycles; IS: its Booth digits, one per cycle.
+                    let x = stationary == .weights ? rowLane(held.0, i)
+                        : serialDigits(m, lane(xCol, i, streamedType), load: stream, prefix: "x\(i)")
+                    entries.append((m.wire("row\(i)_x", rowValid.select(skew(x, i, "x\(i)"), Value.constant(0, xType))),
+                                    m.wire("row\(i)_first", rowValid & skew(tileFirst, i, "first\(i)")), nil))
+                }
+                // WS: one Booth encoder per column, at the top of its shadow chain.
+                wLanes = (0..<C).map { j in
+                    let w = lane(wRow, j, stationaryType)
+                    guard stationary == .weights else { return w }
+                    let ds = MACUnit.boothDigits(m, w, prefix: "w\(j)_digit").map { concat([$0.neg, $0.two, $0.one]) }
+                    return m.wire("w\(j)_digits", concat(ds.reversed()))
+                }
+            } else {
+                m.output("in_ready", Value.constant(1, .bit))
+                let stream = m.wire("stream", inValid & xValid)
+                load = m.wire("load", inValid & wLoad)
+                cycle = (stream, nil, nil, accFirst, accLast)
+                // Row i's lane and tile-start flag, delayed i cycles; idle cycles carry zero.
+                for i in 0..<R {
+                    let valid = skew(stream, i, "valid\(i)", reset: 0)
+                    let x = skew(rowLane(xCol, i), i, "x\(i)")
+                    entries.append((m.wire("row\(i)_x", valid.select(x, Value.constant(0, xType))),
+                                    m.wire("row\(i)_first", valid & skew(xFirst, i, "first\(i)")), nil))
+                }
+                wLanes = (0..<C).map { lane(wRow, $0, stationaryType) }
+            }
+            let zero = Value.constant(0, carrySave ? .u(chainType.bits) : clampChain ?? chainType)
+            var grid: [[InstanceOutputs]] = []
+            for i in 0..<R {
+                var row: [InstanceOutputs] = []
+                for j in 0..<C {
+                    let up = i > 0 ? grid[i - 1][j] : nil, left = j > 0 ? row[j - 1] : nil
+                    var ports: [String: Value] = [
+                        "x_in": left?["x_out"] ?? entries[i].x,
+                        "first_in": left?["first_out"] ?? entries[i].first,
+                        "w_in": up?["w_out"] ?? wLanes[j],
+                        "w_load": load,
+                    ]
+                    if let start = entries[i].start { ports["start_in"] = left?["start_out"] ?? start }
+                    if let wIdx { ports["idx_in"] = up?["idx_out"] ?? lane(wIdx, j, idxType) }
+                    if carrySave {
+                        ports["psum_s_in"] = up?["psum_s_out"] ?? zero
+                        ports["psum_c_in"] = up?["psum_c_out"] ?? zero
+                    } else {
+                        ports["psum_in"] = up?["psum_out"] ?? zero
+                    }
+                    if clampChain != nil {
+                        ports["lo_in"] = up?["lo_out"] ?? Value.constant(t.acc.minValue, t.acc)
+                        ports["hi_in"] = up?["hi_out"] ?? Value.constant(t.acc.maxValue!, t.acc)
+                    }
+                    row.append(m.instance(pe, "pe_\(i)_\(j)", ports))
+                }
+                grid.append(row)
+            }
+            // Under each column: the flags of the vector whose sum arrives, and the accumulator.
+            func flag(_ v: Value?, _ n: String, reset: Int64? = nil) -> Value? { v.map { skew($0, R + p, n, reset: reset) } }
+            var flags = (valid: flag(cycle.valid, "bottom_valid", reset: 0)!, first: flag(cycle.first, "bottom_digit_first"),
+                         last: flag(cycle.last, "bottom_digit_last"),
+                         accFirst: flag(cycle.accFirst, "bottom_first")!, accLast: flag(cycle.accLast, "bottom_last")!)
+            // Group flags under the columns (like the accumulator's), and each column's exponent.
+            var groupFlags = groupIn.map { g in (start: flag(g.start, "bottom_gstart")!, end: flag(g.end, "bottom_gend")!) }
+            let exponents = groupIn.map { g in (0..<C).map { j in
+                skew(lane(g.e, exponentLanes == 1 ? 0 : j, eType), R + p + j, "e\(j)_bottom") } } ?? []
+            var outValid: [Value] = [], outData: [Value] = []
+            for j in 0..<C {
+                if j > 0 {
+                    flags = (m.delay(flags.valid, "col\(j)_valid", reset: 0), flags.first.map { m.delay($0, "col\(j)_digit_first") },
+                             flags.last.map { m.delay($0, "col\(j)_digit_last") },
+                             m.delay(flags.accFirst, "col\(j)_first"), m.delay(flags.accLast, "col\(j)_last"))
+                    groupFlags = groupFlags.map { (m.delay($0.start, "col\(j)_gstart"), m.delay($0.end, "col\(j)_gend")) }
+                }
+                let bottom = grid[R - 1][j]
+                // The accumulator is a P-long delay line: the entry leaving it is the partial sum of
+                // the same streamed vector one tile (P vectors) earlier. It has no enable unless
+                // vectors take several cycles.
+                let fifo = (0..<P).map { m.register("col\(j)_acc\($0)", t.acc, reset: nil) }
+                let head = flags.accFirst.select(Value.constant(0, t.acc), fifo[P - 1].value)
+                let sum: Value
+                var shift: Value? = nil
+                if let g = groupFlags, let sumType = mac.groupSum {
+                    // MixPE: a second P-long delay line holds each vector's group sum so far; at the
+                    // group's last tile the sum, shifted by its exponent, is added (wrapping or
+                    // clamping) into the vector's accumulator, which otherwise passes unchanged.
+                    let partial = carrySave ? (bottom["psum_s_out"] + bottom["psum_c_out"]).wrapped(to: .u(sumType.bits)) : bottom["psum_out"]
+                    let exact = carrySave ? (sumType.signed ? partial.asSigned : partial) : partial
+                    let inner = (0..<P).map { m.register("col\(j)_group\($0)", sumType, reset: nil) }
+                    let groupSum = m.wire("col\(j)_group_sum", (MACUnit.cleared(inner[P - 1].value, g.start) + exact).wrapped(to: sumType))
+                    for (k, r) in inner.enumerated() { r.next(k == 0 ? groupSum : inner[k - 1].value) }
+                    let shifted = MACUnit.shiftedLeft(m, groupSum, by: exponents[j], prefix: "col\(j)_shifted", limit: t.saturating ? nil : t.acc.bits)
+                    let total = head + shifted
+                    let added = t.saturating ? m.wire("col\(j)_total", total).saturated(to: t.acc)
+                                             : MACUnit.modulo(total, bits: t.acc.bits).wrapped(to: t.acc)
+                    sum = m.wire("col\(j)_sum", g.end.select(added, head))
+                } else if carrySave {
+                    let pair = CarrySave.reduce([bottom["psum_s_out"], bottom["psum_c_out"], head.asUnsigned], width: t.acc.bits,
+                                                m, prefix: "col\(j)_csa").rows
+                    sum = m.wire("col\(j)_sum", (pair[0] + pair[1]).wrapped(to: t.acc))
+                } else if let digitFirst = flags.first, let digitLast = flags.last {
+                    let w = t.acc.bits
+                    let scaled: Value
+                    if skipsZeroDigits {
+                        // The slot sums are already weighted by their digits' positions: add them up.
+                        let partial = m.register("col\(j)_slots", .u(w), reset: nil)
+                        scaled = digitFirst.select(Value.constant(0, .u(w)), partial.value)
+                        partial.next(m.wire("col\(j)_partial", (scaled + bottom["psum_out"].asUnsigned).wrapped(to: .u(w))))
+                    } else {
+                        // Horner's rule over the vector's digit sums (most significant first).
+                        // Only the low w − 2 bits of the running sum survive the next · 4.
+                        let partial = m.register("col\(j)_digits", .u(w - 2), reset: nil)
+                        scaled = digitFirst.select(Value.constant(0, .u(w)), concat([partial.value, Value.constant(0, .u(2))]))
+                        let low = digitFirst.select(Value.constant(0, .u(w - 2)), concat([partial.value.bits(w - 5, 0), Value.constant(0, .u(2))]))
+                        partial.next(m.wire("col\(j)_partial", (low + bottom["psum_out"].asUnsigned.bits(w - 3, 0)).wrapped(to: .u(w - 2))))
+                    }
+                    // head + scaled + bottom as a carry-save pair and one adder, beside the Horner adder.
+                    let pair = CarrySave.reduce([head.asUnsigned, scaled.asUnsigned, bottom["psum_out"].asUnsigned], width: w,
+                                                m, prefix: "col\(j)_csa").rows
+                    sum = m.wire("col\(j)_sum", t.acc.signed ? (pair[0] + pair[1]).wrapped(to: .u(w)).asSigned : (pair[0] + pair[1]).wrapped(to: .u(w)))
+                    shift = m.wire("col\(j)_shift", flags.valid & digitLast)   // a gate, which synthesis buffers
+                } else if clampChain != nil {
+                    let column = ClampAdd(c: bottom["psum_out"], lo: bottom["lo_out"], hi: bottom["hi_out"])
+                    sum = column.apply(to: head, m, prefix: "col\(j)_sum")
+                } else {
+                    sum = m.wire("col\(j)_sum", (head + bottom["psum_out"]).wrapped(to: t.acc))
+                }
+                for (k, r) in fifo.enumerated() { r.next(k == 0 ? sum : fifo[k - 1].value, enable: shift) }
+                let done = shift.map { flags.valid & $0 } ?? flags.valid
+                outValid.append(m.delay(done & flags.accLast, "out\(j)_valid"))
+                outData.append(m.delay(sum, "out\(j)_data", reset: nil).asUnsigned)
+            }
+            m.output("out_valid", concat(outValid.reversed()))
+            m.output("out_data", concat(outData.reversed()))
+        }
+        top.origin = origin
+        return top
+    }
+
+    /// `v` in the cycle `load` is 1, and afterwards as it was then (the register `<name>_held`):
+    /// a beat's value for all the cycles of its vector.
+    private func hold(_ m: ModuleBuilder, _ v: Value, _ name: String, _ load: Value) -> Value {
+        let r = m.register("\(name)_held", v.type, reset: nil)
+        r.next(v, enable: load)
+        return m.wire("\(name)_now", load.select(v, r.value))
+    }
+
+    /// The compacted Booth digits of the weight `w` (its nonzero digits with their positions,
+    /// lowest first, as a ``digitWord``) and how many there are: a sparse encoder.
+    private func compactedDigits(_ m: ModuleBuilder, _ w: Value, prefix: String) -> (list: Value, count: Value) {
+        let ds = MACUnit.boothDigits(m, w, prefix: "\(prefix)_digit")
+        let nonzero = ds.map { $0.one | $0.two }
+        let countType = HWType.u(bitsFor(digits))
+        // rank[i]: nonzero digits below digit i.
+        var rank: [Value] = [Value.constant(0, countType)]
+        for i in 1..<max(1, ds.count) {
+            rank.append(m.wire("\(prefix)_rank\(i)", (rank[i - 1] + nonzero[i - 1].extended(to: .u(1))).wrapped(to: countType)))
+        }
+        let count = m.wire("\(prefix)_count", (rank[ds.count - 1] + nonzero[ds.count - 1].extended(to: .u(1))).wrapped(to: countType))
+        let entries: [Value] = (0..<ds.count).map { e in
+            (0..<ds.count).filter { $0 >= e }.reduce(Value.constant(0, .u(entryBits))) { x, i in
+                var fields = [ds[i].neg, ds[i].two, ds[i].one]
+                if positionBits > 0 { fields.insert(Value.constant(Int64(i), .u(positionBits)), at: 0) }
+                return (nonzero[i] & (rank[i] == e)).select(concat(fields), x)
+            }
+        }
+        return (m.wire("\(prefix)_digits", concat(entries.reversed())), count)
+    }
+
+    /// Booth digits `{neg, two, one}` of `b`, most significant first: the top digit in the cycle
+    /// `load` is 1, the others in the following cycles from the register `<prefix>_digits`.
+    private func serialDigits(_ m: ModuleBuilder, _ b: Value, load: Value, prefix: String) -> Value {
+        let ds = MACUnit.boothDigits(m, b, prefix: "\(prefix)_digit").map { concat([$0.neg, $0.two, $0.one]) }
+        guard ds.count > 1 else { return ds[0] }
+        let n = 3 * (ds.count - 1)
+        let rest = m.register("\(prefix)_digits", .u(n), reset: nil)
+        let drained = n > 3 ? concat([rest.value.bits(n - 4, 0), Value.constant(0, .u(3))]) : Value.constant(0, .u(3))
+        rest.next(load.select(concat(ds.dropLast().reversed()), drained))
+        return load.select(ds[ds.count - 1], rest.value.bits(n - 1, n - 3))
+    }
+
+    /// Tiles in order (stationary column tile, streamed chunk of P vectors, K tile), preceded by
+    /// R beats that load the first tile's stationary rows. Each tile is P beats of one streamed
+    /// vector each (zero beyond the matrices); its last R beats also load the next tile's
+    /// stationary rows, row R − 1 first. Column j emits, with each chunk's last K tile, P sums in
+    /// stream order. With N:M sparsity the stationary rows are B compressed by ``SparseWeights``
+    /// (R stored rows, R / N groups per K tile) and a vector carries each group's M elements.
+    public func stimulus(a: IntMatrix, b: IntMatrix) -> Stimulus { stimulus(a: a, b: b, exponents: nil) }
+
+    /// With `mac.group` G, each tile's beats also flag whether the tile starts a group of K
+    /// (`g_start`) or ends one (`g_end`), and with `g_end` carry the group's exponents: of the
+    /// tile's B columns (WS) or of the vector's B column (IS), on `e_vec`.
+    public func stimulus(_ ops: GemmOperands) -> Stimulus { stimulus(a: ops.a, b: ops.b, exponents: ops.groupScales) }
+
+    private func stimulus(a: IntMatrix, b: IntMatrix, exponents: IntMatrix?) -> Stimulus {
+        let (m, k, n) = (a.rows, a.cols, b.cols)
+        let (R, C, P) = (rows, cols, tileBeats)
+        let ws = stationary == .weights
+        let compressed = sparsity.map { SparseWeights.compress(b, $0) }
+        // Stationary S[r][s] (r: a row of B, or of compressed B) and streamed X[x][k], and where
+        // result (x, s) sits in C.
+        let sCount = ws ? n : m, xCount = ws ? m : n, sRows = compressed?.values.rows ?? k
+        func sValue(_ r: Int, _ s: Int) -> Int64 { compressed?.values[r, s] ?? (ws ? b[r, s] : a[s, r]) }
+        func xValue(_ x: Int, _ kk: Int) -> Int64 { ws ? a[x, kk] : b[kk, x] }
+        func index(_ x: Int, _ s: Int) -> Int { ws ? x * n + s : s * n + x }
+        let (tS, tX, tK) = (ceilDiv(sCount, C), ceilDiv(xCount, P), ceilDiv(sRows, R))
+        let tiles = (0..<tS).flatMap { s in (0..<tX).flatMap { x in (0..<tK).map { (s: s, x: x, k: $0) } } }
+
+        // Row i of a tile's stationary values (and, sparse, their indices).
+        func stationaryRow(_ tile: (s: Int, x: Int, k: Int), _ i: Int) -> [[Int64]] {
+            let r = tile.k * R + i
+            func at(_ v: (Int, Int) -> Int64) -> [Int64] {
+                Self.lanes(C) { j in r < sRows && tile.s * C + j < sCount ? v(r, tile.s * C + j) : nil }
+            }
+            return [at(sValue)] + (compressed.map { c in [at { c.indices[$0, $1] }] } ?? [])
+        }
+        let xLanes = streamPorts[0].lanes
+        func vector(_ tile: (s: Int, x: Int, k: Int), _ x: Int) -> [Int64] {
+            Self.lanes(xLanes) { l in
+                let kk = tile.k * tileDepth + l
+                return x < xCount && kk < k ? xValue(x, kk) : nil
+            }
+        }
+        let idle = [Int64](repeating: 0, count: xLanes), noW = stationaryRow((0, 0, tK), 0).map { $0.map { _ in Int64(0) } }
+        // Ports: x_col, w_row, x_valid, x_first, acc_first, acc_last, w_load[, w_idx].
+        func beat(_ x: [Int64], _ w: [[Int64]], _ flags: [Int64]) -> [[Int64]] {
+            [x, w[0]] + flags.map { [$0] } + w.dropFirst()
+        }
+        // Group flags and exponents of a tile's vector (ports g_start, g_end, e_vec), when grouped.
+        func group(_ tile: (s: Int, x: Int, k: Int), _ x: Int) -> [[Int64]] {
+            guard let g = mac.group, let e = exponents else { return [] }
+            let k0 = tile.k * tileDepth, end = (k0 + tileDepth) % g == 0 || tile.k == tK - 1
+            let lanes = ws ? Self.lanes(C) { j in end && tile.s * C + j < sCount ? e[k0 / g, tile.s * C + j] : nil }
+                           : [end && x < xCount ? e[k0 / g, x] : 0]
+            return [[k0 % g == 0 ? 1 : 0], [end ? 1 : 0], lanes]
+        }
+        let noGroup: [[Int64]] = mac.group == nil ? [] : [[0], [0], [Int64](repeating: 0, count: exponentLanes)]
+        var beats: [[[Int64]]] = (0..<R).map { e in beat(idle, stationaryRow(tiles[0], R - 1 - e), [0, 0, 0, 0, 1]) + noGroup }
+        beats.reserveCapacity(R + tiles.count * P)
+        for (t, tile) in tiles.enumerated() {
+            for e in 0..<P {
+                let loading = t + 1 < tiles.count && e >= R + C - 2
+                beats.append(beat(vector(tile, tile.x * P + e), loading ? stationaryRow(tiles[t + 1], R - 1 - (e - (R + C - 2))) : noW,
+                                  [1, e == 0 ? 1 : 0, tile.k == 0 ? 1 : 0, tile.k == tK - 1 ? 1 : 0, loading ? 1 : 0])
+                             + group(tile, tile.x * P + e))
+            }
+        }
+        let order: [[Int?]] = (0..<C).map { j in
+            tiles.filter { $0.k == tK - 1 }.flatMap { tile in
+                (0..<P).map { e -> Int? in
+                    let (x, s) = (tile.x * P + e, tile.s * C + j)
+                    return x < xCount && s < sCount ? index(x, s) : nil
+                }
+            }
+        }
+        return Stimulus(beats: beats, order: order)
+    }
+}

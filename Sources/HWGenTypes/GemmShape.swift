@@ -1,0 +1,53 @@
+/// A GEMM problem size: C (M×N) = A (M×K) · B (K×N).
+public struct GemmShape: Equatable, Sendable, CustomStringConvertible {
+    public var m: Int
+    public var k: Int
+    public var n: Int
+
+    /// Allowed size of each dimension.
+    public static let dimRange = 1...4096
+    /// Largest allowed element count of A, B and C (M·K, K·N, M·N).
+    public static let maxElements = 1 << 22
+
+    public init(m: Int, k: Int, n: Int) {
+        self.m = m
+        self.k = k
+        self.n = n
+    }
+
+    /// `MxKxN`, e.g. `37x100x21`.
+    public var description: String { "\(m)x\(k)x\(n)" }
+
+    /// Parses the `--gemm` argument `MxKxN`, e.g. `37x100x21`, checking the size limits.
+    public static func parse(_ s: String) throws -> GemmShape {
+        func fail(_ what: String) -> HWGenError { HWGenError.badInput("--gemm: \(s.debugDescription): \(what)") }
+        let parts = s.split(separator: "x", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } }) else {
+            throw fail("not of the form MxKxN (allowed: three positive integers, e.g. 37x100x21)")
+        }
+        let names = ["M", "K", "N"]
+        var dims: [Int] = []
+        for (name, part) in zip(names, parts) {
+            guard let dim = Int(part) else { throw fail("\(name) = \(part) is out of range (allowed: \(dimRange))") }
+            dims.append(dim)
+        }
+        if let problem = limitProblem(Array(zip(names, dims))) { throw fail(problem) }
+        return GemmShape(m: dims[0], k: dims[1], n: dims[2])
+    }
+
+    /// The first dimension outside ``dimRange``, or pair whose product exceeds ``maxElements``, described; nil if none.
+    package static func limitProblem(_ dims: [(name: String, size: Int)]) -> String? {
+        if let d = dims.first(where: { !dimRange.contains($0.size) }) {
+            return "\(d.name) = \(d.size) is out of range (allowed: \(dimRange))"
+        }
+        for (i, x) in dims.enumerated() {
+            for y in dims[(i + 1)...] where x.size * y.size > maxElements {
+                return "\(x.name)*\(y.name) = \(x.size * y.size) is too large (allowed: at most \(maxElements))"
+            }
+        }
+        return nil
+    }
+}
+
+/// ⌈x / y⌉ for positive y.
+package func ceilDiv(_ x: Int, _ y: Int) -> Int { (x + y - 1) / y }
