@@ -21,15 +21,20 @@ public struct DotEngine: Engine {
     /// depth they only add latency).
     public let stages: Int
     public let mac: MACConfig
-    /// `tree` (m = 1) or `cube`: names the modules and the summary.
-    public let isTree: Bool
+    /// What the grid is: names the modules and the summary.
+    public let form: Form
+    /// A 3D-Cube, or a multiplier-adder tree (m = 1).
+    public enum Form: String, Sendable {
+        case cube
+        case tree
+    }
     /// N:M sparse B: each of the k multipliers of a lane takes a stored weight and picks its
     /// activation from the weight's group of M by the weight's index, so a beat covers
     /// k / N · M elements of K.
     public let sparsity: Sparsity?
 
-    public init(m: Int, n: Int, k: Int, stages: Int, mac: MACConfig, isTree: Bool, sparsity: Sparsity? = nil) {
-        precondition(!isTree || m == 1, "DotEngine: a tree has one row")
+    public init(m: Int, n: Int, k: Int, stages: Int, mac: MACConfig, form: Form, sparsity: Sparsity? = nil) {
+        precondition(form == .cube || m == 1, "DotEngine: a tree has one row")
         precondition(sparsity.map { k % $0.n == 0 } ?? true, "DotEngine: k must be whole groups of N")
         self.sparsity = sparsity
         self.m = m
@@ -37,7 +42,7 @@ public struct DotEngine: Engine {
         self.k = k
         self.stages = stages
         self.mac = mac
-        self.isTree = isTree
+        self.form = form
     }
 
     public var macCount: Int { m * n * k }
@@ -45,7 +50,7 @@ public struct DotEngine: Engine {
     public var drainBound: Int { stages + mac.elementCycles + 2 }
 
     public var summary: String {
-        (isTree ? "\(n)-lane multiplier-adder tree of width \(k)" : "\(m)x\(n)x\(k) 3D-Cube")
+        (form == .tree ? "\(n)-lane multiplier-adder tree of width \(k)" : "\(m)x\(n)x\(k) 3D-Cube")
             + (sparsity.map { " with \($0) sparse weights" } ?? "")
     }
 

@@ -51,3 +51,17 @@ public struct GemmShape: Equatable, Sendable, CustomStringConvertible {
 
 /// ⌈x / y⌉ for positive y.
 package func ceilDiv(_ x: Int, _ y: Int) -> Int { (x + y - 1) / y }
+
+/// The order in which an engine adds the K products of one result: integer sums do not depend
+/// on it, floating-point sums do, so a golden model asks the engine (``EngineDescriptor``).
+public enum ReductionOrder: Hashable, Sendable {
+    /// One product at a time into the accumulator, k = 0, 1, … (OS, 2D-Matrix PEs).
+    case sequential
+    /// Blocks of `block` consecutive products of K are each summed down a chain of PEs, in K
+    /// order from zero, and each block sum is added to the accumulator in K order (WS, IS).
+    case chained(block: Int)
+    /// Blocks of `block` consecutive products of K are each summed by a balanced adder tree
+    /// (pairs of neighbours first), and each block sum is added to the accumulator in K order
+    /// (cube, tree).
+    case tree(block: Int)
+}

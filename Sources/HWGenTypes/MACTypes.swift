@@ -119,6 +119,9 @@ public struct MACConfig: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The unit takes one Booth digit of `b` per cycle (`bitserial`), so an engine can skip zero digits.
+    public var digitSerial: Bool { kind == .bitserial }
+
     /// Radix-4 Booth digits of a value of type `t`: ⌈n / 2⌉ for its width n as a signed number.
     public static func boothDigits(_ t: HWType) -> Int {
         let n = t.signed ? t.bits : t.bits + 1

@@ -24,49 +24,11 @@ struct OperandOptions: ParsableArguments {
     @Option(help: "Per-column epilogue multipliers (.npy, N values in 1…2^31−1); random with random operands.") var multipliers: String?
     @Option(help: "Per-column epilogue shifts (.npy, N values in 0…63); random with random operands.") var shifts: String?
 
-    /// The operands and a label for reports.
-    func load(_ spec: DesignSpec, defaultShape: GemmShape) throws -> (ops: GemmOperands, label: String) {
-        var ops: GemmOperands, label: String
-        switch (aPath, bPath) {
-        case let (a?, b?):
-            guard gemm == nil else { throw HWGenError.badInput("--gemm cannot be combined with --a/--b") }
-            let (ma, mb) = try Operands.load(a: a, b: b, mac: spec.mac)
-            (ops, label) = (GemmOperands(a: ma, b: mb), "gemm \(ma.rows)x\(ma.cols)x\(mb.cols) from \(a), \(b)")
-        case (nil, nil):
-            let shape = try gemm.map(GemmShape.parse) ?? defaultShape
-            let (a, b) = Operands.random(shape: shape, mac: spec.mac, seed: seed, sparsity: spec.engine.sparsity)
-            (ops, label) = (GemmOperands(a: a, b: b), "gemm \(shape.m)x\(shape.k)x\(shape.n) seed \(seed)")
-            if let g = spec.group, groupScales == nil {
-                ops.groupScales = Operands.randomGroupScales(k: shape.k, n: shape.n, group: g, seed: seed)
-            }
-            if let e = spec.epilogue, e.perColumn, multipliers == nil, shifts == nil {
-                let sumBits = (spec.macConfig.groupSum ?? spec.mac.product).bits + bitsFor(shape.k) / 2
-                ops.columnScales = Operands.randomColumnScales(n: shape.n, sumBits: min(sumBits, spec.mac.acc.bits), out: e.out, seed: seed)
-            }
-        default:
-            throw HWGenError.badInput("--a and --b must be given together")
-        }
-        if let path = groupScales {
-            ops.groupScales = try Npy.readMatrix(path: path, role: "group exponents", type: .s(64))
-            label += ", exponents from \(path)"
-        }
-        switch (multipliers, shifts) {
-        case let (m?, s?):
-            ops.columnScales = ColumnScales(multipliers: try Npy.readVector(path: m), shifts: try Npy.readVector(path: s))
-            label += ", column scales from \(m), \(s)"
-        case (nil, nil): break
-        default: throw HWGenError.badInput("--multipliers and --shifts must be given together")
-        }
-        try Designs.checkOperands(spec, ops, bName: bPath ?? "B")
-        return (ops, label)
+    /// Where the operands come from.
+    func source() throws -> OperandSource {
+        OperandSource(gemm: try gemm.map(GemmShape.parse), seed: seed, aPath: aPath, bPath: bPath,
+                      groupScales: groupScales, multipliers: multipliers, shifts: shifts)
     }
-}
-
-/// A small GEMM that exercises partial tiles: (R+3)×(2C+2·depth+3)×(C+2), with K at least 2G + 3
-/// (two whole groups and a short one) for `mac.group` G.
-func defaultShape(_ spec: DesignSpec) -> GemmShape {
-    GemmShape(m: spec.engine.rows + 3, k: max(2 * spec.engine.cols + 2 * spec.engine.depth + 3, 2 * (spec.group ?? 0) + 3),
-              n: spec.engine.cols + 2)
 }
 
 extension HWGenCommand {
@@ -83,23 +45,24 @@ extension HWGenCommand {
 
         func run() throws {
             for path in specs {
-                let spec = try DesignSpec.load(path: path)
-                let v = noVectors ? nil : try operands.load(spec, defaultShape: defaultShape(spec))
+                let design = try Design.load(path: path)
+                let spec = design.spec
+                let v = noVectors ? nil : try operands.source().load(design)
                 let dir = URL(fileURLWithPath: output)
-                let d = try Flow.emit(spec, to: dir, vectors: v?.ops)
+                let d = try Flow.emit(design, to: dir, vectors: v?.ops)
                 var extras: [String] = []
                 if cocotb {
                     guard let v else { throw HWGenError.badInput("--cocotb: the test drives the vectors hwgen writes (allowed: omit --no-vectors)") }
-                    _ = try CocotbTest.write(spec, d, ops: v.ops, in: dir)
+                    _ = try CocotbTest.write(design, d, ops: v.ops, in: dir)
                     extras.append("cocotb/test_\(spec.name).py")
                 }
                 if docs {
-                    try Flow.write(Designs.markdown(for: spec), to: dir.appendingPathComponent("\(spec.name).md"))
+                    try Flow.write(design.markdown, to: dir.appendingPathComponent("\(spec.name).md"))
                     extras.append("\(spec.name).md")
                 }
                 if fusesoc {
-                    try Flow.write(FuseSoCCore.text(spec, d, in: dir), to: dir.appendingPathComponent(FuseSoCCore.fileName(spec)))
-                    extras.append(FuseSoCCore.fileName(spec))
+                    try Flow.write(FuseSoCCore.text(design, d, in: dir), to: dir.appendingPathComponent(FuseSoCCore.fileName(design)))
+                    extras.append(FuseSoCCore.fileName(design))
                 }
                 print("emitted \(spec.name): \(d.rtl.count) RTL files, testbench"
                       + (v.map { ", vectors for \($0.label)" } ?? "") + extras.map { ", \($0)" }.joined() + " in \(output)")
@@ -118,7 +81,8 @@ extension HWGenCommand {
         @Option(help: "Keep generated files and logs in this directory.") var workDir: String?
 
         func run() throws {
-            let s = try DesignSpec.load(path: spec)
+            let design = try Design.load(path: spec)
+            let s = design.spec
             let sims: [Simulator]
             switch simulator {
             case "both": sims = Simulator.allCases
@@ -126,12 +90,12 @@ extension HWGenCommand {
                 throw HWGenError.badInput("--simulator: '\(name)' is not a simulator (allowed: icarus, verilator, both)")
             }; sims = [one]
             }
-            let ops = try operands.load(s, defaultShape: defaultShape(s))
-            let result = try Flow.simulate(s, ops.ops, label: ops.label, simulators: sims,
+            let ops = try operands.source().load(design)
+            let result = try Flow.simulate(design, ops.ops, label: ops.label, simulators: sims,
                                            workDir: workDir.map { URL(fileURLWithPath: $0) },
                                            waves: waves.map { URL(fileURLWithPath: $0) }) { print($0) }
             let (a, b) = (ops.ops.a, ops.ops.b)
-            print("  " + CycleEstimate(spec: s, shape: GemmShape(m: a.rows, k: a.cols, n: b.cols), b: b).text)
+            print("  " + CycleEstimate(design, shape: GemmShape(m: a.rows, k: a.cols, n: b.cols), b: b).text)
             if let out, let first = result.runs.first {
                 try Npy.writeMatrix(first.c, dtype: Npy.dtype(for: s.resultType), path: out)
             }
@@ -160,13 +124,14 @@ extension HWGenCommand {
             }
             var pages: [DesignReport] = [], failed = false
             for path in specs {
-                let s = try DesignSpec.load(path: path)
-                let shape = try gemm.map(GemmShape.parse) ?? defaultShape(s)
-                try Designs.checkFit(s, shape: shape)
+                let design = try Design.load(path: path)
+                let s = design.spec
+                let shape = try gemm.map(GemmShape.parse) ?? design.defaultShape
+                try design.checkFit(shape)
                 let mac = s.macConfig
-                let estimate = CycleEstimate(spec: s, shape: shape)
+                let estimate = CycleEstimate(design, shape: shape)
                 if cyclesOnly {
-                    print("report \(s.name) gemm \(shape.m)x\(shape.k)x\(shape.n): \(Designs.engine(for: s).summary), \(mac)"
+                    print("report \(s.name) gemm \(shape.m)x\(shape.k)x\(shape.n): \(design.summary), \(mac)"
                           + (mac.elementCycles > 1 ? ", \(mac.elementCycles) cycles per element" : ""))
                     print("  " + estimate.text)
                     continue
@@ -174,24 +139,23 @@ extension HWGenCommand {
                 var verdicts: [SimVerdict] = [], runs: [SimRun] = [], label: String? = nil
                 var cycles = estimate
                 if !noSim {
-                    let options = try OperandOptions.parse(["--gemm", shape.description, "--seed", String(seed)])
-                    let ops = try options.load(s, defaultShape: shape)
+                    let ops = try OperandSource(gemm: shape, seed: seed).load(design)
                     label = ops.label
-                    (verdicts, runs) = try Flow.simulate(s, ops.ops, label: ops.label, simulators: Simulator.allCases) {
+                    (verdicts, runs) = try Flow.simulate(design, ops.ops, label: ops.label, simulators: Simulator.allCases) {
                         FileHandle.standardError.write(Data(($0 + "\n").utf8))
                     }
-                    cycles = CycleEstimate(spec: s, shape: shape, b: ops.ops.b)
+                    cycles = CycleEstimate(design, shape: shape, b: ops.ops.b)
                     failed = failed || !verdicts.allSatisfy(\.passed)
                 }
                 var synthesis: SynthReport? = nil
                 if !noSynth {
-                    var r = try Flow.synthesize(s, clockNS: clock, workDir: URL(fileURLWithPath: workDir).appendingPathComponent(s.name), target: t) {
+                    var r = try Flow.synthesize(design, clockNS: clock, workDir: URL(fileURLWithPath: workDir).appendingPathComponent(s.name), target: t) {
                         FileHandle.standardError.write(Data(($0 + "\n").utf8))
                     }
-                    r.metrics = PPAMetrics(report: r, macs: Designs.engine(for: s).macCount, gemm: shape, gemmCycles: cycles.golden)
+                    r.metrics = PPAMetrics(report: r, macs: design.macCount, gemm: shape, gemmCycles: cycles.golden)
                     synthesis = r
                 }
-                let page = DesignReport(spec: s, shape: shape, cycles: cycles, operands: label, verdicts: verdicts, runs: runs, synthesis: synthesis)
+                let page = DesignReport(design, shape: shape, cycles: cycles, operands: label, verdicts: verdicts, runs: runs, synthesis: synthesis)
                 print(page.markdown)
                 pages.append(page)
             }
@@ -208,13 +172,14 @@ extension HWGenCommand {
         @Option(help: "Write C here (.npy).") var out: String?
 
         func run() throws {
-            let s = try DesignSpec.load(path: spec)
-            let ops = try operands.load(s, defaultShape: defaultShape(s))
-            let c = Designs.expected(s, ops.ops)
+            let design = try Design.load(path: spec)
+            let s = design.spec
+            let ops = try operands.source().load(design)
+            let c = design.golden.c(ops.ops)
             if let out { try Npy.writeMatrix(c, dtype: Npy.dtype(for: s.resultType), path: out) }
             print("golden \(s.name) \(ops.label): C is \(c.rows)x\(c.cols)" + (out.map { ", written to \($0)" } ?? ""))
             let (a, b) = (ops.ops.a, ops.ops.b)
-            print("  " + CycleEstimate(spec: s, shape: GemmShape(m: a.rows, k: a.cols, n: b.cols), b: b).text)
+            print("  " + CycleEstimate(design, shape: GemmShape(m: a.rows, k: a.cols, n: b.cols), b: b).text)
         }
     }
 
@@ -238,15 +203,16 @@ extension HWGenCommand {
             let shape = try gemm.map(GemmShape.parse)
             var reports: [SynthReport] = []
             for path in specs {
-                let s = try DesignSpec.load(path: path)
-                if let shape { try Designs.checkFit(s, shape: shape) }
-                var r = try Flow.synthesize(s, clockNS: clock, workDir: URL(fileURLWithPath: workDir).appendingPathComponent(s.name),
+                let design = try Design.load(path: path)
+                let s = design.spec
+                if let shape { try design.checkFit(shape) }
+                var r = try Flow.synthesize(design, clockNS: clock, workDir: URL(fileURLWithPath: workDir).appendingPathComponent(s.name),
                                             target: t) {
                     FileHandle.standardError.write(Data(($0 + "\n").utf8))
                 }
                 if let shape {
-                    r.metrics = PPAMetrics(report: r, macs: Designs.engine(for: s).macCount, gemm: shape,
-                                           gemmCycles: Designs.goldenCycles(s, shape: shape))
+                    r.metrics = PPAMetrics(report: r, macs: design.macCount, gemm: shape,
+                                           gemmCycles: design.golden.cycles(shape))
                 }
                 reports.append(r)
             }

@@ -33,8 +33,8 @@ import Testing
             if let e = spec.epilogue, e.perColumn {
                 ops.columnScales = Operands.randomColumnScales(n: shape.n, sumBits: spec.mac.acc.bits, out: e.out, seed: s)
             }
-            let (verdicts, runs) = try Flow.simulate(spec, ops, label: "gemm \(shape) seed \(s)", simulators: [sim]) { print($0) }
-            #expect(runs[0].c == Designs.expected(spec, ops), "\(spec.name) gemm \(shape) seed \(s): C differs")
+            let (verdicts, runs) = try Flow.simulate(Design(spec), ops, label: "gemm \(shape) seed \(s)", simulators: [sim]) { print($0) }
+            #expect(runs[0].c == Design(spec).golden.c(ops), "\(spec.name) gemm \(shape) seed \(s): C differs")
             #expect(verdicts[0].passed, "\(spec.name) gemm \(shape) seed \(s) on \(sim.rawValue)")
         }
     }
@@ -46,7 +46,7 @@ import Testing
         #expect(r.status == 0 && r.stdout.contains("gemm_os_4x4_s8_axi.md"), "\(r.combined)")
         let v = try String(contentsOf: d.appendingPathComponent("rtl/gemm_os_4x4_s8_axi.v"), encoding: .utf8)
         let md = try String(contentsOf: d.appendingPathComponent("gemm_os_4x4_s8_axi.md"), encoding: .utf8)
-        for r in AxiGemm(core: Designs.gemmEngine(for: try DesignSpec.load(path: CLITests.repo.appendingPathComponent("designs/gemm_os_4x4_s8_axi.yaml").path))!).registers {
+        for r in AxiGemm(core: Design(try DesignSpec.load(path: CLITests.repo.appendingPathComponent("designs/gemm_os_4x4_s8_axi.yaml").path)).harness.gemmEngine!).registers {
             #expect(v.contains("0x\(String(format: "%02X", r.offset))  \(r.name)"), "header lacks \(r.name)")
             #expect(md.contains("| 0x\(String(format: "%02X", r.offset)) | \(r.name) | \(r.access) |"), "docs lack \(r.name)")
         }

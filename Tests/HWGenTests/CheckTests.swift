@@ -316,7 +316,7 @@ private let delayLine = Module("delay_u8") { m in m.output("o", m.delay(m.input(
             for pipeline in MACConfig.pipelineRange {
                 let config = MACConfig(kind == .shiftadd ? mac.shiftAddVariant : mac, kind: kind, pipeline: pipeline)
                 #expect(Checks.run(MACUnit(config).module).isEmpty, "\(config)")
-                let os = SystolicOS(rows: 3, cols: 2, mac: config)
+                let os = OutputStationaryArray(rows: 3, cols: 2, mac: config)
                 #expect(Checks.run(os.pe).isEmpty, "\(config)")
                 try Checks.validate(os.module(name: "systolic_os_3x2"))
             }

@@ -17,7 +17,7 @@ import Testing
 
     static func spec(_ rows: Int, _ cols: Int, _ mac: MACTypes) -> DesignSpec {
         let name = "cosim_\(rows)x\(cols)_\(mac.tag)"
-        return DesignSpec(name: name, engine: EngineSpec(kind: .systolic, dataflow: .os, rows: rows, cols: cols),
+        return DesignSpec(name: name, engine: EngineSpec.systolic(.os, rows: rows, cols: cols),
                           mac: mac, source: "tests/\(name).yaml")
     }
 
@@ -28,7 +28,7 @@ import Testing
 
     /// Runs one GEMM and checks values and cycles against the golden model (computed here).
     static func check(_ spec: DesignSpec, _ a: IntMatrix, _ b: IntMatrix, on sim: Simulator, label: String) throws {
-        let (verdicts, runs) = try Flow.simulate(spec, a: a, b: b, label: label, simulators: [sim]) { print($0) }
+        let (verdicts, runs) = try Flow.simulate(Design(spec), a: a, b: b, label: label, simulators: [sim]) { print($0) }
         let golden = GoldenGEMM.multiply(a, b, mac: spec.mac)
         #expect(runs[0].c == golden, "\(label) on \(sim.rawValue): C differs from golden")
         #expect(runs[0].cycles == GoldenTiming.osCycles(rows: spec.engine.rows, cols: spec.engine.cols,
@@ -103,14 +103,14 @@ import Testing
         let spec = Self.spec(2, 2, Self.s8)
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hwgen-mutant-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let design = try Flow.emit(spec, to: dir)
+        let design = try Flow.emit(Design(spec), to: dir)
         let mac = try #require(design.rtl.first { $0.lastPathComponent == "mac_baseline_p0_s8_s8_s32.v" })
         let text = try String(contentsOf: mac, encoding: .utf8)
         #expect(text.contains("acc) + "))
         try text.replacingOccurrences(of: "acc) + ", with: "acc) - ").write(to: mac, atomically: true, encoding: .utf8)
         let (a, b) = Operands.random(shape: GemmShape(m: 3, k: 4, n: 3), mac: Self.s8, seed: 5)
         let golden = GoldenGEMM.multiply(a, b, mac: Self.s8)
-        let run = try Simulation.run(spec: spec, rtlFiles: design.rtl, testbench: design.testbench, a: a, b: b,
+        let run = try Simulation.run(Design(spec), rtlFiles: design.rtl, testbench: design.testbench, a: a, b: b,
                                      expected: golden, simulator: sim, workDir: dir.appendingPathComponent("run"))
         let verdict = SimVerdict(run: run, golden: golden, goldenCycles: 0, design: spec.name, label: "mutant")
         print(verdict.text)

@@ -40,7 +40,7 @@ private func topFile(_ m: Module) throws -> VerilogFile {
     /// The array's entry side for a two-digit bit-serial MAC: phase counter, operand serializers.
     @Test func bitserialSystolicOS2x2s4Top() throws {
         let s4 = MACTypes(a: .s(4), b: .s(4), acc: .s(12))
-        let top = SystolicOS(rows: 2, cols: 2, mac: MACConfig(s4, kind: .bitserial, pipeline: 1))
+        let top = OutputStationaryArray(rows: 2, cols: 2, mac: MACConfig(s4, kind: .bitserial, pipeline: 1))
             .module(name: "systolic_os_2x2_s4_bitserial", origin: "designs/test.yaml")
         assertSnapshot(of: try #require(try Verilog.emit(top).last).text, as: .lines)
     }
@@ -75,11 +75,11 @@ private func topFile(_ m: Module) throws -> VerilogFile {
     }
 
     @Test func outputStationaryPEs8() throws {
-        assertSnapshot(of: try topFile(SystolicOS(rows: 2, cols: 2, mac: s8).pe).text, as: .lines)
+        assertSnapshot(of: try topFile(OutputStationaryArray(rows: 2, cols: 2, mac: s8).pe).text, as: .lines)
     }
 
     @Test func systolicOS2x2s8Top() throws {
-        let top = SystolicOS(rows: 2, cols: 2, mac: s8).module(name: "systolic_os_2x2_s8", origin: "designs/test.yaml")
+        let top = OutputStationaryArray(rows: 2, cols: 2, mac: s8).module(name: "systolic_os_2x2_s8", origin: "designs/test.yaml")
         let files = try Verilog.emit(top)
         #expect(files.map(\.name) == ["mac_baseline_p0_s8_s8_s32.v", "pe_os_baseline_p0_s8_s8_s32.v", "systolic_os_2x2_s8.v"])
         assertSnapshot(of: try #require(files.last).text, as: .lines)
@@ -90,7 +90,7 @@ private func topFile(_ m: Module) throws -> VerilogFile {
 
 @Suite struct EmitDeterminismTests {
     @Test func emittingTwiceGivesIdenticalText() throws {
-        func build() -> Module { SystolicOS(rows: 3, cols: 2, mac: s8).module(name: "os_3x2_s8", origin: "designs/x.yaml") }
+        func build() -> Module { OutputStationaryArray(rows: 3, cols: 2, mac: s8).module(name: "os_3x2_s8", origin: "designs/x.yaml") }
         let top = build()
         #expect(try Verilog.emit(top) == Verilog.emit(top))        // the same IR
         #expect(try Verilog.emit(top) == Verilog.emit(build()))    // the IR built again
@@ -177,7 +177,7 @@ private final class Workdir {
     func systolicOS3x2IsCleanInEveryTool(mac: MACTypes, kind: MACKind) throws {
         for pipeline in MACConfig.pipelineRange {
             let config = MACConfig(kind == .shiftadd ? mac.shiftAddVariant : mac, kind: kind, pipeline: pipeline)
-            let top = SystolicOS(rows: 3, cols: 2, mac: config).module(name: "systolic_os_3x2_\(config.tag)")
+            let top = OutputStationaryArray(rows: 3, cols: 2, mac: config).module(name: "systolic_os_3x2_\(config.tag)")
             let files = try Verilog.emit(top)
             #expect(files.map(\.module) == ["mac_\(config.tag)", "pe_os_\(config.tag)", top.name])
             let dir = try Workdir()
@@ -190,7 +190,7 @@ private final class Workdir {
 
     /// Each file also lints on its own, as the top (children are resolved from the same directory).
     @Test func everyModuleOfTheMACAndPELintsAsTop() throws {
-        let files = try Verilog.emit(SystolicOS(rows: 2, cols: 2, mac: u8s8).pe)
+        let files = try Verilog.emit(OutputStationaryArray(rows: 2, cols: 2, mac: u8s8).pe)
         let dir = try Workdir()
         let paths = try dir.write(files)
         for (k, f) in files.enumerated() {

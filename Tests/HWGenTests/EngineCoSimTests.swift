@@ -14,58 +14,34 @@ import Testing
                      sparsity: String? = nil) -> DesignSpec {
         let p = sparsity.flatMap(Sparsity.init)
         let name = "cosim_\(df.rawValue)_\(rows)x\(cols)" + (p.map { "_\($0.n)of\($0.m)" } ?? "") + "_\(kind.rawValue)_p\(pipeline)_\(mac.tag)"
-        return DesignSpec(name: name, engine: EngineSpec(kind: .systolic, dataflow: df, rows: rows, cols: cols, sparsity: p),
+        return DesignSpec(name: name, engine: EngineSpec.systolic(df, rows: rows, cols: cols, sparsity: p),
                           mac: mac, macKind: kind, pipeline: pipeline, source: "tests/\(name).yaml")
     }
 
-    static func dot(_ kind: EngineKind, _ m: Int, _ n: Int, _ k: Int, stages: Int, _ mac: MACTypes, _ macKind: MACKind) -> DesignSpec {
+    static func dot(_ kind: DotEngine.Form, _ m: Int, _ n: Int, _ k: Int, stages: Int, _ mac: MACTypes, _ macKind: MACKind) -> DesignSpec {
         let name = "cosim_\(kind.rawValue)_\(m)x\(n)x\(k)_s\(stages)_\(macKind.rawValue)_\(mac.tag)"
-        return DesignSpec(name: name, engine: EngineSpec(kind: kind, rows: m, cols: n, depth: k, stages: stages),
+        let engine = kind == .cube ? EngineSpec.cube(m: m, n: n, k: k, stages: stages) : EngineSpec.tree(lanes: n, width: k, stages: stages)
+        return DesignSpec(name: name, engine: engine,
                           mac: mac, macKind: macKind, source: "tests/\(name).yaml")
     }
 
     static func sparseTree(_ lanes: Int, _ width: Int, _ pattern: String, _ mac: MACTypes, _ kind: MACKind) -> DesignSpec {
         let p = Sparsity(pattern)!
         let name = "cosim_tree_\(lanes)x\(width)_\(p.n)of\(p.m)_\(kind.rawValue)_\(mac.tag)"
-        return DesignSpec(name: name, engine: EngineSpec(kind: .tree, rows: 1, cols: lanes, depth: width, stages: 1, sparsity: p),
+        return DesignSpec(name: name, engine: EngineSpec.tree(lanes: lanes, width: width, stages: 1, sparsity: p),
                           mac: mac, macKind: kind, source: "tests/\(name).yaml")
     }
 
     static func matrix2d(_ rows: Int, _ cols: Int, _ mac: MACTypes, _ kind: MACKind, pipeline: Int) -> DesignSpec {
         let name = "cosim_matrix2d_\(rows)x\(cols)_\(kind.rawValue)_p\(pipeline)_\(mac.tag)"
-        return DesignSpec(name: name, engine: EngineSpec(kind: .matrix2d, rows: rows, cols: cols),
+        return DesignSpec(name: name, engine: EngineSpec.matrix2d(rows: rows, cols: cols),
                           mac: mac, macKind: kind, pipeline: pipeline, source: "tests/\(name).yaml")
     }
 
-    /// Cycles by the engine's golden model, called here directly (not through `Designs`).
+    /// Cycles by the design's golden model (the engine descriptor's cycle model, with B where
+    /// the count depends on it).
     static func goldenCycles(_ spec: DesignSpec, _ s: GemmShape, b: IntMatrix) -> Int {
-        let e = spec.engine
-        if e.kind == .matrix2d && spec.macKind == .bitserial {
-            return GoldenTiming.matrix2dSkipCycles(rows: e.rows, cols: e.cols, b: b, m: s.m, bType: spec.mac.b, pipeline: spec.pipeline)
-        }
-        if e.kind == .systolic && e.dataflow == .ws && spec.macKind == .bitserial {
-            let weights = e.sparsity.map { SparseWeights.compress(b, $0).values } ?? b
-            return GoldenTiming.wsSkipCycles(rows: e.rows, cols: e.cols, streamed: s.m, weights: weights, bType: spec.mac.b,
-                                             shape: (s.k, s.n), pipeline: spec.pipeline)
-        }
-        if e.kind == .matrix2d {
-            return GoldenTiming.matrix2dCycles(rows: e.rows, cols: e.cols, m: s.m, k: s.k, n: s.n, pipeline: spec.pipeline,
-                                               elementCycles: spec.macConfig.elementCycles)
-        }
-        if e.kind != .systolic {
-            let k = e.sparsity.map { e.depth / $0.n * $0.m } ?? e.depth
-            return GoldenTiming.dotCycles(m: e.rows, n: e.cols, k: k, stages: e.stages, gemm: (s.m, s.k, s.n),
-                                          elementCycles: spec.macConfig.elementCycles)
-        }
-        switch e.dataflow {
-        case .os: return GoldenTiming.osCycles(rows: e.rows, cols: e.cols, m: s.m, k: s.k, n: s.n, pipeline: spec.pipeline,
-                                               elementCycles: spec.macConfig.elementCycles)
-        case .ws: return GoldenTiming.stationaryCycles(rows: e.rows, cols: e.cols, streamed: s.m, stationary: s.n, k: s.k,
-                                                       pipeline: spec.pipeline, elementCycles: spec.macConfig.elementCycles,
-                                                       tileDepth: e.sparsity.map { e.rows / $0.n * $0.m })
-        case .is: return GoldenTiming.stationaryCycles(rows: e.rows, cols: e.cols, streamed: s.n, stationary: s.m, k: s.k,
-                                                       pipeline: spec.pipeline, elementCycles: spec.macConfig.elementCycles)
-        }
+        Design(spec).golden.cycles(s, b: b)
     }
 
     static let designs: [DesignSpec] = [
@@ -105,8 +81,8 @@ import Testing
             for shape in shapes {
                 let s = g.next()
                 let (a, b) = Operands.random(shape: shape, mac: spec.mac, seed: s, sparsity: e.sparsity)
-                let label = "\(e.kind == .systolic ? e.dataflow.rawValue : e.kind.rawValue) gemm \(shape.m)x\(shape.k)x\(shape.n) seed \(s)"
-                let (verdicts, runs) = try Flow.simulate(spec, a: a, b: b, label: label, simulators: [sim]) { print($0) }
+                let label = "\(e.descriptor.label) gemm \(shape.m)x\(shape.k)x\(shape.n) seed \(s)"
+                let (verdicts, runs) = try Flow.simulate(Design(spec), a: a, b: b, label: label, simulators: [sim]) { print($0) }
                 #expect(runs[0].c == GoldenGEMM.multiply(a, b, mac: spec.mac), "\(spec.name) \(label): C differs")
                 #expect(runs[0].cycles == Self.goldenCycles(spec, shape, b: b), "\(spec.name) \(label): cycles")
                 #expect(verdicts[0].passed, "\(spec.name) \(label)")
@@ -120,7 +96,7 @@ import Testing
         let spec = Self.spec(.ws, 4, 2, MACTypes(a: .s(8), b: .s(8), acc: .s(16)), .booth, pipeline: 1)
         let a = IntMatrix(rows: 3, cols: 9, data: Array(repeating: -128, count: 27))
         let b = IntMatrix(rows: 9, cols: 3, data: (0..<27).map { $0 % 2 == 0 ? -128 : 127 })
-        let (verdicts, _) = try Flow.simulate(spec, a: a, b: b, label: "extremes", simulators: [.icarus]) { print($0) }
+        let (verdicts, _) = try Flow.simulate(Design(spec), a: a, b: b, label: "extremes", simulators: [.icarus]) { print($0) }
         #expect(verdicts[0].passed)
     }
 
@@ -143,11 +119,11 @@ import Testing
             }
         }
         let label = "sparse B seed \(seed)"
-        let (verdicts, runs) = try Flow.simulate(spec, a: a, b: b, label: label, simulators: [sim]) { print($0) }
+        let (verdicts, runs) = try Flow.simulate(Design(spec), a: a, b: b, label: label, simulators: [sim]) { print($0) }
         #expect(runs[0].c == GoldenGEMM.multiply(a, b, mac: spec.mac))
         let skipping = Self.goldenCycles(spec, shape, b: b)
         #expect(runs[0].cycles == skipping, "\(label)")
-        #expect(skipping < Designs.goldenCycles(spec, shape: shape), "\(label): no fewer cycles than with every digit nonzero")
+        #expect(skipping < Design(spec).golden.cycles(shape), "\(label): no fewer cycles than with every digit nonzero")
         #expect(verdicts[0].passed)
         }
     }
@@ -160,28 +136,28 @@ import Testing
         var g = SplitMix64(state: seed)
         let mac = MACTypes(a: .s(8), b: .s(8), acc: .s(32))
         let engines: [(EngineSpec, MACKind, Bool)] = [
-            (EngineSpec(kind: .systolic, rows: 3, cols: 2), .baseline, false), (EngineSpec(kind: .matrix2d, rows: 3, cols: 2), .booth, true),
-            (EngineSpec(kind: .systolic, rows: 3, cols: 2), .bitserial, true),
-            (EngineSpec(kind: .cube, rows: 2, cols: 3, depth: 3, stages: 1), .booth, true),
-            (EngineSpec(kind: .tree, rows: 1, cols: 2, depth: 5, stages: 2), .bitserial, false),
-            (EngineSpec(kind: .systolic, dataflow: .ws, rows: 3, cols: 2), .booth, true),
-            (EngineSpec(kind: .systolic, dataflow: .is, rows: 2, cols: 3), .baseline, false),
-            (EngineSpec(kind: .systolic, dataflow: .ws, rows: 2, cols: 2), .bitserial, true),
-            (EngineSpec(kind: .tree, rows: 1, cols: 2, depth: 4, stages: 1, sparsity: Sparsity("2:4")), .baseline, true),
-            (EngineSpec(kind: .systolic, dataflow: .ws, rows: 4, cols: 2, sparsity: Sparsity("2:8")), .booth, false),
+            (EngineSpec.systolic(rows: 3, cols: 2), .baseline, false), (EngineSpec.matrix2d(rows: 3, cols: 2), .booth, true),
+            (EngineSpec.systolic(rows: 3, cols: 2), .bitserial, true),
+            (EngineSpec.cube(m: 2, n: 3, k: 3, stages: 1), .booth, true),
+            (EngineSpec.tree(lanes: 2, width: 5, stages: 2), .bitserial, false),
+            (EngineSpec.systolic(.ws, rows: 3, cols: 2), .booth, true),
+            (EngineSpec.systolic(.is, rows: 2, cols: 3), .baseline, false),
+            (EngineSpec.systolic(.ws, rows: 2, cols: 2), .bitserial, true),
+            (EngineSpec.tree(lanes: 2, width: 4, stages: 1, sparsity: Sparsity("2:4")), .baseline, true),
+            (EngineSpec.systolic(.ws, rows: 4, cols: 2, sparsity: Sparsity("2:8")), .booth, false),
         ]
         for (engine, macKind, double) in engines {
-            let name = "cosim_gemm_\(engine.kind == .systolic ? engine.dataflow.rawValue : engine.kind.rawValue)_\(macKind.rawValue)\(double ? "_db" : "")"
+            let name = "cosim_gemm_\(engine.descriptor.label)_\(macKind.rawValue)\(double ? "_db" : "")"
             let banks = engine.gemmBanks
             let spec = DesignSpec(name: name, engine: engine, mac: mac, macKind: macKind,
-                                  pipeline: engine.kind == .cube || engine.kind == .tree ? 0 : 1, source: "tests/\(name).yaml",
+                                  pipeline: engine.descriptor.pipelineProblem(1) == nil ? 1 : 0, source: "tests/\(name).yaml",
                                   gemm: GemmSpec(aWords: banks.a.0 * 256, bWords: banks.b.0 * 256, cWords: banks.c.0 * 256, doubleBuffer: double))
             for shape in [GemmShape(m: 1, k: 1, n: 1), GemmShape(m: Int.random(in: 4...9, using: &g), k: 1, n: Int.random(in: 3...7, using: &g)),
                           GemmShape(m: Int.random(in: 4...10, using: &g), k: Int.random(in: 2...12, using: &g), n: Int.random(in: 3...9, using: &g))] {
                 let s = g.next()
                 let (a, b) = Operands.random(shape: shape, mac: mac, seed: s, sparsity: engine.sparsity)
                 let label = "gemm \(shape) seed \(s)"
-                let (verdicts, runs) = try Flow.simulate(spec, a: a, b: b, label: label, simulators: [sim]) { print($0) }
+                let (verdicts, runs) = try Flow.simulate(Design(spec), a: a, b: b, label: label, simulators: [sim]) { print($0) }
                 #expect(runs[0].c == GoldenGEMM.multiply(a, b, mac: mac), "\(name) \(label)")
                 let bare = Self.goldenCycles(spec, shape, b: b)
                 #expect(runs[0].cycles == bare + 1, "\(name) \(label): start to done")
@@ -191,11 +167,11 @@ import Testing
     }
 
     @Test func gemmThatDoesNotFitIsBadInput() throws {
-        let spec = DesignSpec(name: "g", engine: EngineSpec(kind: .systolic, rows: 2, cols: 2), mac: MACTypes(a: .s(8), b: .s(8), acc: .s(32)),
+        let spec = DesignSpec(name: "g", engine: EngineSpec.systolic(rows: 2, cols: 2), mac: MACTypes(a: .s(8), b: .s(8), acc: .s(32)),
                               source: "g.yaml", gemm: GemmSpec(aWords: 8, bWords: 8, cWords: 8, doubleBuffer: false))
         let (a, b) = Operands.random(shape: GemmShape(m: 2, k: 5, n: 2), mac: spec.mac, seed: 1)
         #expect(throws: HWGenError.badInput("gemm 2x5x2 does not fit the buffers of g.yaml: A needs 5 words per bank (⌈M/2⌉·K), the buffer has 4 (a_words 8 / 2 banks)")) {
-            try Designs.checkOperands(spec, a: a, b: b)
+            try Design(spec).checkOperands(a: a, b: b)
         }
     }
 
@@ -204,19 +180,19 @@ import Testing
     @Test func brokenDoubleBufferIsCaught() throws {
         guard CoSimTests.available(.icarus) else { return }
         let mac = MACTypes(a: .s(8), b: .s(8), acc: .s(32))
-        let spec = DesignSpec(name: "mutant_gemm_db", engine: EngineSpec(kind: .systolic, rows: 2, cols: 2), mac: mac,
+        let spec = DesignSpec(name: "mutant_gemm_db", engine: EngineSpec.systolic(rows: 2, cols: 2), mac: mac,
                               pipeline: 1, source: "tests/mutant_gemm_db.yaml",
                               gemm: GemmSpec(aWords: 2 * 64, bWords: 2 * 64, cWords: 2 * 64, doubleBuffer: true))
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hwgen-mutant-db-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let design = try Flow.emit(spec, to: dir)
+        let design = try Flow.emit(Design(spec), to: dir)
         let top = try #require(design.rtl.first { $0.lastPathComponent == "mutant_gemm_db.v" })
         let text = try String(contentsOf: top, encoding: .utf8)
         #expect(text.contains("fill_sel <= ~fill_sel;"))
         try text.replacingOccurrences(of: "fill_sel <= ~fill_sel;", with: "fill_sel <= fill_sel;")
             .write(to: top, atomically: true, encoding: .utf8)
         let (a, b) = Operands.random(shape: GemmShape(m: 5, k: 9, n: 4), mac: mac, seed: 8)
-        let run = try Simulation.run(spec: spec, rtlFiles: design.rtl, testbench: design.testbench, a: a, b: b,
+        let run = try Simulation.run(Design(spec), rtlFiles: design.rtl, testbench: design.testbench, a: a, b: b,
                                      expected: GoldenGEMM.multiply(a, b, mac: mac), simulator: .icarus,
                                      workDir: dir.appendingPathComponent("run"))
         #expect(!run.tbPassed)

@@ -136,7 +136,7 @@ import Testing
 
     /// Every port bit but clk and rst goes through the wrapper; the wrapped module has four pins.
     @Test func portWrapperHasFourPins() throws {
-        let top = SystolicOS(rows: 2, cols: 2, mac: MACConfig(MACTypes(a: .s(8), b: .s(8), acc: .s(20)))).module(name: "os2", origin: nil)
+        let top = OutputStationaryArray(rows: 2, cols: 2, mac: MACConfig(MACTypes(a: .s(8), b: .s(8), acc: .s(20)))).module(name: "os2", origin: nil)
         let w = FPGASynthesis.portWrapper(top)
         #expect(Set(w.ports.map(\.name)) == ["clk", "rst", "sin", "sout"])
         #expect(FPGASynthesis.wrapperFlipFlops(top) == 1 + 16 + 16 + 1 + 1 + 2 + 40)   // in_valid, a, b, in_last; in_ready, valid, data
@@ -164,11 +164,11 @@ import Testing
             print("skipped: \(tool) is not installed (make setup installs it)")
             return
         }
-        let spec = DesignSpec(name: "fpga_os_2x2", engine: EngineSpec(kind: .systolic, rows: 2, cols: 2),
+        let spec = DesignSpec(name: "fpga_os_2x2", engine: EngineSpec.systolic(rows: 2, cols: 2),
                               mac: MACTypes(a: .s(8), b: .s(8), acc: .s(20)), pipeline: 1, source: "t.yaml")
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hwgen-fpga-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let r = try Flow.synthesize(spec, clockNS: 10, workDir: dir, target: target)
+        let r = try Flow.synthesize(Design(spec), clockNS: 10, workDir: dir, target: target)
         #expect(r.target == target.rawValue && r.flipFlops > 0)
         switch target {
         case .generic: #expect(r.cells > 0 && (r.logicDepth ?? 0) > 0)
@@ -199,8 +199,8 @@ extension FPGASynthesisTests {
         let r = try CLITests.hwgen(["report", "designs/systolic_os_4x4_s8_ternary.yaml", "--gemm", "8x12x8", "--target", "generic",
                                     "--json", json, "--work-dir", dir.path])
         #expect(r.status == 0, "\(r.combined)")
-        let golden = Designs.goldenCycles(try DesignSpec.load(path: CLITests.repo.appendingPathComponent("designs/systolic_os_4x4_s8_ternary.yaml").path),
-                                          shape: GemmShape(m: 8, k: 12, n: 8))
+        let golden = try Design.load(path: CLITests.repo.appendingPathComponent("designs/systolic_os_4x4_s8_ternary.yaml").path)
+            .golden.cycles(GemmShape(m: 8, k: 12, n: 8))
         #expect(r.stdout.contains("## systolic_os_4x4_s8_ternary (designs/systolic_os_4x4_s8_ternary.yaml): PASS"), "\(r.stdout)")
         #expect(r.stdout.contains("| icarus (gemm 8x12x8 seed 1) | PASS: 64/64 outputs match golden, \(golden) cycles (golden \(golden)) |"))
         #expect(r.stdout.contains("| synthesis | generic, clock 10.0 ns |") && r.stdout.contains("logic depth"))

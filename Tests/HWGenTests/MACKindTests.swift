@@ -10,7 +10,7 @@ import Testing
 @Suite struct MACKindTests {
     static func spec(_ rows: Int, _ cols: Int, _ config: MACConfig) -> DesignSpec {
         let name = "kind_\(rows)x\(cols)_\(config.tag)"
-        return DesignSpec(name: name, engine: EngineSpec(kind: .systolic, dataflow: .os, rows: rows, cols: cols),
+        return DesignSpec(name: name, engine: EngineSpec.systolic(.os, rows: rows, cols: cols),
                           mac: config.types, macKind: config.kind, pipeline: config.pipeline, source: "tests/\(name).yaml")
     }
 

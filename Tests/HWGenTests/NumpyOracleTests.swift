@@ -157,8 +157,8 @@ import Testing
             #expect(r.status == 0, "numpy: \(r.stderr)")
             let numpy = try Npy.readMatrix(path: path("c"), role: "C", type: .s(64))
             let label = "\(spec.name) gemm \(shape) from .npy (seed \(seed))"
-            let (verdicts, runs) = try Flow.simulate(spec, ops, label: label, simulators: [.icarus]) { print($0) }
-            #expect(Designs.expected(spec, ops) == numpy, "\(label): golden differs from NumPy")
+            let (verdicts, runs) = try Flow.simulate(Design(spec), ops, label: label, simulators: [.icarus]) { print($0) }
+            #expect(Design(spec).golden.c(ops) == numpy, "\(label): golden differs from NumPy")
             #expect(runs[0].c == numpy, "\(label): RTL differs from NumPy")
             #expect(verdicts[0].passed, "\(label)")
         }

@@ -56,9 +56,9 @@ import Testing
 
     @Test func cycleEstimateForThe16x16Array() {
         // 16×16 on 256³: 256 tiles of K = 256 ≥ 2C − 1, so L_T = 255 + 255·256 and total = L_T + 16 + 32.
-        let spec = DesignSpec(name: "a", engine: EngineSpec(kind: .systolic, dataflow: .os, rows: 16, cols: 16),
+        let spec = DesignSpec(name: "a", engine: EngineSpec.systolic(.os, rows: 16, cols: 16),
                               mac: MACTypes(a: .s(8), b: .s(8), acc: .s(32)), source: "a.yaml")
-        let e = CycleEstimate(spec: spec, shape: GemmShape(m: 256, k: 256, n: 256))
+        let e = CycleEstimate(Design(spec), shape: GemmShape(m: 256, k: 256, n: 256))
         #expect(e.golden == 255 + 255 * 256 + 48)
         #expect(e.scaleSim == 256 * (256 + 30) - 1)
         #expect(e.text == "cycles: golden 65583, SCALE-Sim v2 OS estimate 73215, ideal 65536.0 (PE utilization 99.9 %)")

@@ -160,7 +160,7 @@ fileprivate func simPredictedCycles(m: Int, k: Int, n: Int, r: Int, c: Int) -> I
 }
 
 fileprivate func simSpec(_ name: String, rows: Int, cols: Int, _ a: HWType, _ b: HWType, _ acc: HWType) -> DesignSpec {
-    DesignSpec(name: name, engine: EngineSpec(kind: .systolic, dataflow: .os, rows: rows, cols: cols),
+    DesignSpec(name: name, engine: EngineSpec.systolic(.os, rows: rows, cols: cols),
                mac: MACTypes(a: a, b: b, acc: acc), source: "designs/\(name).yaml")
 }
 
@@ -176,7 +176,7 @@ fileprivate func simScratchDir(_ tag: String) throws -> URL {
 fileprivate func simWriteDesign(_ spec: DesignSpec, fault: SimEngineFault, in dir: URL) throws -> (URL, URL) {
     let rtl = dir.appendingPathComponent("\(spec.name).v")
     try behavioralSystolicEngine(spec, fault: fault).write(to: rtl, atomically: true, encoding: .utf8)
-    let tb = TestbenchGenerator.testbench(spec)
+    let tb = TestbenchGenerator.testbench(Design(spec))
     let tbURL = dir.appendingPathComponent("\(tb.moduleName).v")
     try tb.text.write(to: tbURL, atomically: true, encoding: .utf8)
     return (rtl, tbURL)
@@ -213,7 +213,7 @@ fileprivate struct SimCase: Sendable {
         let src = dir.appendingPathComponent("src")
         try FileManager.default.createDirectory(at: src, withIntermediateDirectories: true)
         let (rtl, tb) = try simWriteDesign(spec, fault: fault, in: src)
-        return try Simulation.run(spec: spec, rtlFiles: [rtl], testbench: tb, a: a, b: b, expected: expected,
+        return try Simulation.run(Design(spec), rtlFiles: [rtl], testbench: tb, a: a, b: b, expected: expected,
                                   simulator: sim, workDir: dir.appendingPathComponent("work"),
                                   waves: waves, cacheDir: cacheDir)
     }
@@ -235,7 +235,7 @@ fileprivate final class SimOutcomes: @unchecked Sendable {
 
     @Test func testbenchIsDeterministicWithHeader() {
         let spec = simSpec("systolic_os_8x8_s8", rows: 8, cols: 8, .s(8), .s(8), .s(32))
-        let one = TestbenchGenerator.testbench(spec), two = TestbenchGenerator.testbench(spec)
+        let one = TestbenchGenerator.testbench(Design(spec)), two = TestbenchGenerator.testbench(Design(spec))
         #expect(one.moduleName == "tb_systolic_os_8x8_s8")
         #expect(one.text == two.text)
         #expect(one.text.hasPrefix(
@@ -245,7 +245,7 @@ fileprivate final class SimOutcomes: @unchecked Sendable {
         #expect(one.text.contains("localparam ACCW = 32;"))
         #expect(one.text.contains("$signed(want)"))
         #expect(!one.text.contains("{{"), "unrendered template tag")
-        let unsigned = TestbenchGenerator.testbench(simSpec("u", rows: 2, cols: 3, .u(4), .u(4), .u(12)))
+        let unsigned = TestbenchGenerator.testbench(Design(simSpec("u", rows: 2, cols: 3, .u(4), .u(4), .u(12))))
         #expect(!unsigned.text.contains("$signed"))
         #expect(!unsigned.text.contains("/tmp") && !unsigned.text.contains("/work"))
     }
@@ -288,12 +288,12 @@ fileprivate final class SimOutcomes: @unchecked Sendable {
         defer { try? FileManager.default.removeItem(at: dir) }
         let tb = dir.appendingPathComponent("tb.v")
         #expect(throws: HWGenError.self) {
-            try Simulation.run(spec: spec, rtlFiles: [], testbench: tb, a: IntMatrix(rows: 2, cols: 3),
+            try Simulation.run(Design(spec), rtlFiles: [], testbench: tb, a: IntMatrix(rows: 2, cols: 3),
                                b: IntMatrix(rows: 2, cols: 2), expected: IntMatrix(rows: 2, cols: 2),
                                simulator: .icarus, workDir: dir)
         }
         do {
-            _ = try Simulation.run(spec: spec, rtlFiles: [], testbench: tb,
+            _ = try Simulation.run(Design(spec), rtlFiles: [], testbench: tb,
                                    a: IntMatrix(rows: 1, cols: 1, data: [200]), b: IntMatrix(rows: 1, cols: 1),
                                    expected: IntMatrix(rows: 1, cols: 1), simulator: .icarus, workDir: dir)
             Issue.record("out-of-range operand accepted")
@@ -463,7 +463,7 @@ fileprivate final class SimOutcomes: @unchecked Sendable {
         try "module sys_broken(input wire clk); assign = ; endmodule\n".write(to: rtl, atomically: true, encoding: .utf8)
         let one = IntMatrix(rows: 1, cols: 1, data: [1])
         do {
-            _ = try Simulation.run(spec: spec, rtlFiles: [rtl], testbench: tb, a: one, b: one, expected: one,
+            _ = try Simulation.run(Design(spec), rtlFiles: [rtl], testbench: tb, a: one, b: one, expected: one,
                                    simulator: sim, workDir: dir.appendingPathComponent("work"))
             Issue.record("broken RTL built")
         } catch let e as HWGenError {

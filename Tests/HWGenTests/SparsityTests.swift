@@ -39,12 +39,12 @@ import Testing
         #expect(SparseWeights.violation(b, p34) == nil)
     }
 
-    @Test(arguments: [EngineSpec(kind: .tree, rows: 1, cols: 2, depth: 4, stages: 1, sparsity: Sparsity("2:4")),
-                      EngineSpec(kind: .systolic, dataflow: .ws, rows: 4, cols: 2, sparsity: Sparsity("2:4"))])
+    @Test(arguments: [EngineSpec.tree(lanes: 2, width: 4, stages: 1, sparsity: Sparsity("2:4")),
+                      EngineSpec.systolic(.ws, rows: 4, cols: 2, sparsity: Sparsity("2:4"))])
     func denseWeightsOnASparseEngineAreBadInput(engine: EngineSpec) throws {
         let spec = DesignSpec(name: "t", engine: engine, mac: MACTypes(a: .s(8), b: .s(8), acc: .s(32)), source: "t.yaml")
         let (a, b) = Operands.random(shape: GemmShape(m: 2, k: 8, n: 2), mac: spec.mac, seed: 3)
-        #expect(throws: HWGenError.self) { try Designs.checkOperands(spec, a: a, b: b) }
-        #expect(throws: HWGenError.self) { _ = try Flow.simulate(spec, a: a, b: b, label: "dense", simulators: []) { _ in } }
+        #expect(throws: HWGenError.self) { try Design(spec).checkOperands(a: a, b: b) }
+        #expect(throws: HWGenError.self) { _ = try Flow.simulate(Design(spec), a: a, b: b, label: "dense", simulators: []) { _ in } }
     }
 }

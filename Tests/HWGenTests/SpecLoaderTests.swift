@@ -45,7 +45,7 @@ import Testing
     @Test func parsesGoodSpec() throws {
         let spec = try DesignSpec.parse(text: Self.good, source: "designs/x.yaml")
         #expect(spec == DesignSpec(name: "systolic_os_8x8_s8",
-                                   engine: EngineSpec(kind: .systolic, dataflow: .os, rows: 8, cols: 8),
+                                   engine: EngineSpec.systolic(.os, rows: 8, cols: 8),
                                    mac: MACTypes(a: .s(8), b: .s(8), acc: .s(32)), source: "designs/x.yaml"))
     }
 

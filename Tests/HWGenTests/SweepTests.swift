@@ -94,8 +94,8 @@ import Testing
             var m = PPAMetrics(report: r, macs: 1)
             m.achievedGOPS = gops
             r.metrics = m
-            let spec = DesignSpec(name: "d", engine: EngineSpec(kind: .systolic, rows: 1, cols: 1), mac: MACTypes(a: .s(8), b: .s(8), acc: .s(32)), source: "d")
-            let page = DesignReport(spec: spec, shape: GemmShape(m: 1, k: 1, n: 1), cycles: CycleEstimate(spec: spec, shape: GemmShape(m: 1, k: 1, n: 1)),
+            let spec = DesignSpec(name: "d", engine: EngineSpec.systolic(rows: 1, cols: 1), mac: MACTypes(a: .s(8), b: .s(8), acc: .s(32)), source: "d")
+            let page = DesignReport(Design(spec), shape: GemmShape(m: 1, k: 1, n: 1), cycles: CycleEstimate(Design(spec), shape: GemmShape(m: 1, k: 1, n: 1)),
                                     operands: nil, verdicts: [], runs: [], synthesis: r)
             return Sweep.PointResult(values: [], key: "", status: "ok", cached: false, log: "", report: page)
         }

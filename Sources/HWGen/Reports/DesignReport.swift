@@ -33,13 +33,14 @@ public struct DesignReport: Codable, Sendable {
     /// Synthesis on the chosen target with its derived metrics; nil when not run.
     public var synthesis: SynthReport?
 
-    public init(spec: DesignSpec, shape: GemmShape, cycles: CycleEstimate, operands: String?,
+    public init(_ d: Design, shape: GemmShape, cycles: CycleEstimate, operands: String?,
                 verdicts: [SimVerdict], runs: [SimRun], synthesis: SynthReport?) {
+        let spec = d.spec
         design = spec.name
         source = spec.source
-        engine = Designs.engine(for: spec).summary
+        engine = d.summary
         mac = spec.macConfig.description
-        macs = Designs.engine(for: spec).macCount
+        macs = d.macCount
         gemm = shape.description
         goldenCycles = cycles.golden
         cyclesAreBound = cycles.bound

@@ -81,13 +81,14 @@ public struct CycleEstimate: Sendable {
     public let skips: Bool
 
     /// The figures for A·B of `shape`; with `b`, exact also where the count depends on B.
-    public init(spec: DesignSpec, shape: GemmShape, b: IntMatrix? = nil) {
-        golden = Designs.goldenCycles(spec, shape: shape, b: b)
-        skips = Designs.skipsZeroDigits(spec)
+    public init(_ design: Design, shape: GemmShape, b: IntMatrix? = nil) {
+        let spec = design.spec
+        golden = design.golden.cycles(shape, b: b)
+        skips = design.golden.dependsOnB
         bound = b == nil && skips
-        scaleSim = Designs.scaleSimCycles(spec, shape: shape)
-        scaleSimDataflow = spec.engine.dataflow.rawValue.uppercased()
-        let macs = Designs.engine(for: spec).macCount
+        scaleSim = design.golden.scaleSimCycles(shape)
+        scaleSimDataflow = design.descriptor.label.uppercased()
+        let macs = design.macCount
         ideal = Double(shape.m) * Double(shape.k) * Double(shape.n) / Double(macs)
         elementCycles = spec.macConfig.elementCycles
         sparsity = spec.engine.sparsity

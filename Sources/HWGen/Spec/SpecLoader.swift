@@ -47,7 +47,7 @@ struct SpecReader {
 
     /// The dotted paths a spec can have, for sweep files: `engine.rows`, `mac.kind`, …
     static var fieldPaths: [String] {
-        let engine = Set(EngineKind.allCases.flatMap(\.fields)).sorted()
+        let engine = Set(EngineRegistry.all.flatMap(\.fields)).sorted()
         return ["name", "description"] + engine.map { "engine.\($0)" } + macKeys.map { "mac.\($0)" }
             + gemmKeys.map { "gemm.\($0)" } + epilogueKeys.map { "epilogue.\($0)" }
     }
@@ -78,15 +78,7 @@ struct SpecReader {
         let kind: MACKind = try m["kind"].map { try choice($0, "mac.kind", what: "a MAC kind") } ?? .baseline
         let pipeline = try m["pipeline"].map { try integer($0, "mac.pipeline", in: MACConfig.pipelineRange) } ?? 0
         try checkKind(kind, mac)
-        if engine.kind != .matrix2d && (engine.kind != .systolic || engine.dataflow != .os) {
-            let what = engine.kind == .systolic ? "dataflow \(engine.dataflow.rawValue)" : "engine \(engine.kind.rawValue)"
-            if engine.kind != .systolic && pipeline > 0 {
-                throw fail("mac.pipeline", "\(pipeline): the \(engine.kind.rawValue)'s reduction is pipelined by engine.stages (allowed with \(what): 0)")
-            }
-            if pipeline > 1 {
-                throw fail("mac.pipeline", "\(pipeline) (a split accumulator) applies to systolic dataflow os only (allowed with \(what): 0, 1)")
-            }
-        }
+        if let problem = engine.descriptor.pipelineProblem(pipeline) { throw fail("mac.pipeline", problem) }
         if saturating && pipeline == 2 {
             throw fail("mac.pipeline", "2 splits the accumulator, which cannot saturate (allowed with \(mac.accTag): 0, 1)")
         }
@@ -142,14 +134,8 @@ struct SpecReader {
     func groupSize(_ node: Node, mac: MACTypes, kind: MACKind, pipeline: Int, engine: EngineSpec) throws -> Int {
         let g = try integer(node, "mac.group", in: MACConfig.groupRange)
         // Cube and tree: a beat covers `depth` elements of K; WS and IS: a tile covers R of them.
-        let stationary = engine.kind == .systolic && engine.dataflow != .os
-        if engine.kind == .cube || engine.kind == .tree || stationary {
-            let span = stationary ? engine.rows : engine.depth
-            let beat = engine.sparsity.map { span / $0.n * $0.m } ?? span
-            let what = stationary ? "a tile of dataflow \(engine.dataflow.rawValue)" : "a beat of the \(engine.kind.rawValue)"
-            if g % beat != 0 {
-                throw fail("mac.group", "\(g) is not a multiple of the \(beat) elements of K \(what) covers (allowed: a multiple of \(beat))")
-            }
+        if let (beat, what) = engine.descriptor.groupGranule(engine), g % beat != 0 {
+            throw fail("mac.group", "\(g) is not a multiple of the \(beat) elements of K \(what) covers (allowed: a multiple of \(beat))")
         }
         if pipeline == 2 { throw fail("mac.pipeline", "2 splits the accumulator, which group dequantization does not (allowed with mac.group: 0, 1)") }
         if kind == .bitserial {
@@ -188,64 +174,45 @@ struct SpecReader {
         return ep
     }
 
-    /// The `engine:` mapping: its kind first, then that kind's fields.
+    /// The `engine:` mapping: its kind (and dataflow) first, then that kind's fields, read by the
+    /// kind's ``EngineDescriptor``.
     func engineSpec(_ node: Node?) throws -> EngineSpec {
-        var kindNode: Node?
-        if case .mapping(let pairs)? = node {
-            kindNode = pairs.first { $0.key.scalar?.string == "kind" }?.value
+        let kinds = EngineRegistry.kindNames
+        var pairs: [(Node, Node)] = []
+        if case .mapping(let m)? = node {
+            pairs = m.map { ($0.key, $0.value) }
         } else {
-            _ = try mapping(node, "engine", keys: EngineKind.systolic.fields)   // throws: missing, or not a mapping
+            _ = try mapping(node, "engine", keys: EngineRegistry.descriptors(kind: kinds[0])[0].fields)   // throws: missing, or not a mapping
         }
-        let kind: EngineKind = try choice(kindNode, "engine.kind", what: "an engine kind")
-        if !kind.fields.contains("sparsity"), case .mapping(let pairs)? = node, pairs.contains(where: { $0.key.scalar?.string == "sparsity" }) {
-            let with = EngineKind.allCases.filter { $0.fields.contains("sparsity") }.map(\.rawValue).joined(separator: ", ")
-            throw fail("engine.sparsity", "N:M sparsity is built for engine \(with) only, not \(kind.rawValue) (allowed for \(kind.rawValue): \(kind.fields.joined(separator: ", ")))")
+        let kindNode = pairs.first { $0.0.scalar?.string == "kind" }?.1
+        let kind = try word(kindNode, "engine.kind", kinds, what: "an engine kind")
+        let family = EngineRegistry.descriptors(kind: kind)
+        var fields: [String] = []
+        for d in family { for f in d.fields where !fields.contains(f) { fields.append(f) } }
+        if !fields.contains("sparsity"), pairs.contains(where: { $0.0.scalar?.string == "sparsity" }) {
+            let with = kinds.filter { k in EngineRegistry.descriptors(kind: k).contains { $0.fields.contains("sparsity") } }.joined(separator: ", ")
+            throw fail("engine.sparsity", "N:M sparsity is built for engine \(with) only, not \(kind) (allowed for \(kind): \(fields.joined(separator: ", ")))")
         }
-        let e = try mapping(node, "engine", keys: kind.fields)
-        let stages = try e["stages"].map { try integer($0, "engine.stages", in: EngineSpec.stageRange) } ?? 1
-        let spec: EngineSpec
-        switch kind {
-        case .systolic:
-            let dataflow: Dataflow = try choice(e["dataflow"], "engine.dataflow", what: "a dataflow")
-            let rows = try integer(e["rows"], "engine.rows", in: EngineSpec.dimRange)
-            let sparsity = try self.sparsity(e["sparsity"])
-            if sparsity != nil && dataflow != .ws {
-                throw fail("engine.sparsity", "N:M sparse weights are built for systolic dataflow ws (and engine tree), not \(dataflow.rawValue) (allowed: remove sparsity, or dataflow: ws)")
-            }
-            if let p = sparsity, rows % p.n != 0 {
-                throw fail("engine.rows", "\(rows) is not a multiple of N = \(p.n) of sparsity \(p) (allowed: whole groups of \(p.n) stored weights per column)")
-            }
-            spec = EngineSpec(kind: kind, dataflow: dataflow, rows: rows,
-                              cols: try integer(e["cols"], "engine.cols", in: EngineSpec.dimRange), sparsity: sparsity)
-        case .cube:
-            spec = EngineSpec(kind: kind, rows: try integer(e["m"], "engine.m", in: EngineSpec.cubeRange),
-                              cols: try integer(e["n"], "engine.n", in: EngineSpec.cubeRange),
-                              depth: try integer(e["k"], "engine.k", in: EngineSpec.cubeRange), stages: stages)
-        case .matrix2d:
-            spec = EngineSpec(kind: kind, rows: try integer(e["rows"], "engine.rows", in: EngineSpec.dimRange),
-                              cols: try integer(e["cols"], "engine.cols", in: EngineSpec.dimRange))
-        case .tree:
-            let sparsity = try self.sparsity(e["sparsity"])
-            let width = try integer(e["width"], "engine.width", in: EngineSpec.dimRange)
-            if let p = sparsity, width % p.n != 0 {
-                throw fail("engine.width", "\(width) is not a multiple of N = \(p.n) of sparsity \(p) (allowed: whole groups of \(p.n) stored weights)")
-            }
-            spec = EngineSpec(kind: kind, rows: 1, cols: try integer(e["lanes"], "engine.lanes", in: EngineSpec.dimRange),
-                              depth: width, stages: stages, sparsity: sparsity)
+        let e = try mapping(node, "engine", keys: fields)
+        var descriptor = family[0]
+        if family.count > 1 || family[0].dataflow != nil {
+            let dataflow = try word(e["dataflow"], "engine.dataflow", family.compactMap(\.dataflow), what: "a dataflow")
+            descriptor = family.first { $0.dataflow == dataflow }!
         }
+        let spec = try descriptor.parse(EngineFields(reader: self, fields: e, path: "engine"))
         let macs = spec.rows * spec.cols * spec.depth
         if macs > EngineSpec.maxMACs {
-            throw fail("engine", "\(macs) multipliers (\(kind.fields.dropFirst().filter { $0 != "stages" && $0 != "dataflow" }.joined(separator: "·"))) is too many (allowed: at most \(EngineSpec.maxMACs))")
+            throw fail("engine", "\(macs) multipliers (\(fields.dropFirst().filter { $0 != "stages" && $0 != "dataflow" }.joined(separator: "·"))) is too many (allowed: at most \(EngineSpec.maxMACs))")
         }
         return spec
     }
 
     /// `engine.sparsity`, an N:M pattern, when present.
-    func sparsity(_ node: Node?) throws -> Sparsity? {
+    func sparsity(_ node: Node?, _ path: String = "engine.sparsity") throws -> Sparsity? {
         let allowed = "N:M with M = 2, 4, 8 or 16 and 1 ≤ N < M, e.g. \"2:4\""
         return try node.map { node -> Sparsity in
-            let text = try string(node, "engine.sparsity", allowed: allowed)
-            guard let p = Sparsity(text) else { throw fail("engine.sparsity", "\(quote(text)) is not a sparsity pattern (allowed: \(allowed))") }
+            let text = try string(node, path, allowed: allowed)
+            guard let p = Sparsity(text) else { throw fail(path, "\(quote(text)) is not a sparsity pattern (allowed: \(allowed))") }
             return p
         }
     }
@@ -264,9 +231,9 @@ struct SpecReader {
             return w
         }
         let double = try g["double_buffer"].map { try boolean($0, "gemm.double_buffer") } ?? false
-        var spec = GemmSpec(aWords: try words("a_words", banks: banks.a.0, what: banks.a.1),
-                            bWords: try words("b_words", banks: banks.b.0, what: banks.b.1),
-                            cWords: try words("c_words", banks: banks.c.0, what: banks.c.1), doubleBuffer: double)
+        var spec = GemmSpec(aWords: try words("a_words", banks: banks.a.count, what: banks.a.what),
+                            bWords: try words("b_words", banks: banks.b.count, what: banks.b.what),
+                            cWords: try words("c_words", banks: banks.c.count, what: banks.c.what), doubleBuffer: double)
         spec.interface = try g["interface"].map { try choice($0, "gemm.interface", what: "an interface") } ?? .native
         return spec
     }
@@ -380,6 +347,14 @@ struct SpecReader {
         return v
     }
 
+    /// One of `words` (a registry's names), in a message saying `what` it must be.
+    func word(_ node: Node?, _ path: String, _ words: [String], what: String) throws -> String {
+        let allowed = words.joined(separator: ", ")
+        let text = try string(node, path, allowed: allowed)
+        guard words.contains(text) else { throw fail(path, "\(quote(text)) is not \(what) (allowed: \(allowed))") }
+        return text
+    }
+
     func choice<E: RawRepresentable & CaseIterable>(_ node: Node?, _ path: String, what: String) throws -> E
     where E.RawValue == String {
         let allowed = E.allCases.map(\.rawValue).joined(separator: ", ")
@@ -426,4 +401,16 @@ struct SpecReader {
             throw fail("mac.acc", "\(mac.acc) is narrower than the \(p) product of \(ops) (allowed: \(allowed))")
         }
     }
+}
+
+/// An `engine:` mapping's fields, read with the spec's file and field paths in errors.
+struct EngineFields: SpecFields {
+    let reader: SpecReader
+    let fields: [String: Node]
+    let path: String
+
+    func has(_ field: String) -> Bool { fields[field] != nil }
+    func integer(_ field: String, in range: ClosedRange<Int>) throws -> Int { try reader.integer(fields[field], "\(path).\(field)", in: range) }
+    func sparsity(_ field: String) throws -> Sparsity? { try reader.sparsity(fields[field], "\(path).\(field)") }
+    func fail(_ field: String, _ what: String) -> HWGenError { reader.fail("\(path).\(field)", what) }
 }

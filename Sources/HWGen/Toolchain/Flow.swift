@@ -1,7 +1,7 @@
 import Foundation
 
 /// Files written by ``Flow/emit(_:to:vectors:)``.
-public struct EmittedDesign: Sendable {
+public struct EmittedFiles: Sendable {
     /// Module files, children first.
     public let rtl: [URL]
     public let testbench: URL
@@ -13,10 +13,11 @@ public struct EmittedDesign: Sendable {
 public enum Flow {
     /// Writes `rtl/*.v` and `testbenches/tb_<name>.v` (and, given operands, `vectors/<name>/`)
     /// under `dir`. Files are staged first and moved into place only when all were produced.
-    public static func emit(_ spec: DesignSpec, to dir: URL, vectors: GemmOperands? = nil) throws -> EmittedDesign {
+    public static func emit(_ design: Design, to dir: URL, vectors: GemmOperands? = nil) throws -> EmittedFiles {
         let fm = FileManager.default
-        let files = try Designs.verilog(for: spec)
-        let tb = TestbenchGenerator.testbench(spec)
+        let spec = design.spec
+        let files = try design.verilog()
+        let tb = TestbenchGenerator.testbench(design)
         let staging = dir.appendingPathComponent(".hwgen-staging-\(UUID().uuidString)")
         defer { try? fm.removeItem(at: staging) }
         var planned: [(String, String)] = files.map { ("rtl/\($0.name)", $0.text) }
@@ -28,9 +29,9 @@ public enum Flow {
                 try text.write(to: url, atomically: false, encoding: .utf8)
             }
             if let v = vectors {
-                try Designs.checkOperands(spec, v)
+                try design.checkOperands(v)
                 let vdir = staging.appendingPathComponent("vectors/\(spec.name)")
-                try Simulation.writeVectors(spec: spec, ops: v, expected: Designs.expected(spec, v), to: vdir)
+                try Simulation.writeVectors(design, ops: v, expected: design.golden.c(v), to: vdir)
                 planned += try fm.contentsOfDirectory(atPath: vdir.path).sorted().map { ("vectors/\(spec.name)/\($0)", "") }
             }
             for (rel, _) in planned {
@@ -44,7 +45,7 @@ public enum Flow {
         } catch {
             throw HWGenError.badInput("\(dir.path): cannot write output: \(error.localizedDescription)")
         }
-        return EmittedDesign(rtl: files.map { dir.appendingPathComponent("rtl/\($0.name)") },
+        return EmittedFiles(rtl: files.map { dir.appendingPathComponent("rtl/\($0.name)") },
                              testbench: dir.appendingPathComponent("testbenches/\(tb.moduleName).v"),
                              vectors: vectors == nil ? nil : dir.appendingPathComponent("vectors/\(spec.name)"))
     }
@@ -60,10 +61,10 @@ public enum Flow {
     }
 
     /// ``simulate(_:_:label:simulators:workDir:waves:log:)`` with A and B only.
-    public static func simulate(_ spec: DesignSpec, a: IntMatrix, b: IntMatrix, label: String,
+    public static func simulate(_ design: Design, a: IntMatrix, b: IntMatrix, label: String,
                                 simulators: [Simulator], workDir: URL? = nil, waves: URL? = nil,
                                 log: (String) -> Void) throws -> (verdicts: [SimVerdict], runs: [SimRun]) {
-        try simulate(spec, GemmOperands(a: a, b: b), label: label, simulators: simulators, workDir: workDir, waves: waves, log: log)
+        try simulate(design, GemmOperands(a: a, b: b), label: label, simulators: simulators, workDir: workDir, waves: waves, log: log)
     }
 
     /// Where compiled simulations are cached: `$HWGEN_CACHE`, else `~/.cache/hwgen`.
@@ -74,23 +75,24 @@ public enum Flow {
 
     /// Emits `spec`, runs the GEMM on each simulator and compares with the golden model.
     /// The work directory is removed when every run passes and kept (and named) otherwise.
-    public static func simulate(_ spec: DesignSpec, _ ops: GemmOperands, label: String,
+    public static func simulate(_ design: Design, _ ops: GemmOperands, label: String,
                                 simulators: [Simulator], workDir: URL? = nil, waves: URL? = nil,
                                 log: (String) -> Void) throws -> (verdicts: [SimVerdict], runs: [SimRun]) {
         for s in simulators { _ = try s.resolve() }
-        try Designs.checkOperands(spec, ops)
+        let spec = design.spec
+        try design.checkOperands(ops)
         let (a, b) = (ops.a, ops.b)
         let fm = FileManager.default
         let work = workDir ?? fm.temporaryDirectory.appendingPathComponent("hwgen-sim-\(spec.name)-\(UUID().uuidString)")
-        let design = try emit(spec, to: work)
-        let golden = Designs.expected(spec, ops)
-        let cycles = Designs.goldenCycles(spec, shape: GemmShape(m: a.rows, k: a.cols, n: b.cols), b: b)
+        let files = try emit(design, to: work)
+        let golden = design.golden.c(ops)
+        let cycles = design.golden.cycles(GemmShape(m: a.rows, k: a.cols, n: b.cols), b: b)
         var verdicts: [SimVerdict] = [], runs: [SimRun] = []
         for s in simulators {
             let runDir = work.appendingPathComponent("run-\(s.rawValue)")
             try fm.createDirectory(at: runDir, withIntermediateDirectories: true)
             let wavesFile = waves.map { simulators.count > 1 ? $0.deletingPathExtension().appendingPathExtension("\(s.rawValue).\($0.pathExtension)") : $0 }
-            let run = try Simulation.run(spec: spec, rtlFiles: design.rtl, testbench: design.testbench, ops: ops,
+            let run = try Simulation.run(design, rtlFiles: files.rtl, testbench: files.testbench, ops: ops,
                                          expected: golden, simulator: s, workDir: runDir, waves: wavesFile,
                                          cacheDir: cacheDirectory)
             let verdict = SimVerdict(run: run, golden: golden, goldenCycles: cycles, design: spec.name, label: label)
@@ -106,18 +108,18 @@ public enum Flow {
 
     /// Emits `spec` into `workDir` and synthesizes it for `target` (by default the OSU 0.18 µm
     /// library); the report carries the derived metrics (``PPAMetrics``).
-    public static func synthesize(_ spec: DesignSpec, clockNS: Double, workDir: URL, target: SynthTarget = .osu018,
+    public static func synthesize(_ design: Design, clockNS: Double, workDir: URL, target: SynthTarget = .osu018,
                                   progress: (@Sendable (String) -> Void)? = nil) throws -> SynthReport {
         var report: SynthReport
         if target == .osu018 {
-            let design = try emit(spec, to: workDir)
-            report = try ASICSynthesis.run(verilog: design.rtl, top: spec.name, clockNS: clockNS,
+            let files = try emit(design, to: workDir)
+            report = try ASICSynthesis.run(verilog: files.rtl, top: design.name, clockNS: clockNS,
                                            workDir: workDir.appendingPathComponent("synth"), progress: progress)
         } else {
-            report = try FPGASynthesis.run(Designs.module(for: spec), target: target, clockNS: clockNS,
+            report = try FPGASynthesis.run(design.top, target: target, clockNS: clockNS,
                                            workDir: workDir.appendingPathComponent("synth-\(target.rawValue)"), progress: progress)
         }
-        report.metrics = PPAMetrics(report: report, macs: Designs.engine(for: spec).macCount)
+        report.metrics = PPAMetrics(report: report, macs: design.macCount)
         return report
     }
 }

@@ -67,12 +67,13 @@ public enum Simulation {
     /// - Throws: `.badInput` for inconsistent operands, a missing-tool error (exit 3),
     ///   `.mismatch` when a tool fails on the generated code, the simulation is killed by
     ///   `simTimeout`, or it ends without a `HWGEN RESULT` line.
-    public static func run(spec: DesignSpec, rtlFiles: [URL], testbench: URL,
+    public static func run(_ design: Design, rtlFiles: [URL], testbench: URL,
                            ops: GemmOperands, expected: IntMatrix,
                            simulator: Simulator, workDir: URL, waves: URL? = nil,
                            cacheDir: URL? = nil,
                            buildTimeout: TimeInterval = 1800,
                            simTimeout: TimeInterval = 1800) throws -> SimRun {
+        let spec = design.spec
         let (a, b) = (ops.a, ops.b)
         let (m, k, n) = (a.rows, a.cols, b.cols)
         guard m >= 1, k >= 1, n >= 1 else { throw HWGenError.badInput("GEMM dimensions must be at least 1 (M=\(m) K=\(k) N=\(n))") }
@@ -91,7 +92,7 @@ public enum Simulation {
         let fm = FileManager.default
         try fm.createDirectory(at: workDir, withIntermediateDirectories: true)
 
-        let depths = try writeVectors(spec: spec, ops: ops, expected: expected, to: workDir)
+        let depths = try writeVectors(design, ops: ops, expected: expected, to: workDir)
         let rtlOut = workDir.appendingPathComponent("c_rtl.txt")
         try? fm.removeItem(at: rtlOut)
 
@@ -147,18 +148,18 @@ public enum Simulation {
                       tbTimedOut: timedOut, exitStatus: r.status, log: log)
     }
 
-    /// ``writeVectors(spec:ops:expected:to:)`` with A and B only.
+    /// ``writeVectors(_:ops:expected:to:)`` with A and B only.
     @discardableResult
-    public static func writeVectors(spec: DesignSpec, a: IntMatrix, b: IntMatrix, expected: IntMatrix,
+    public static func writeVectors(_ design: Design, a: IntMatrix, b: IntMatrix, expected: IntMatrix,
                                     to dir: URL) throws -> (beats: Int, words: Int) {
-        try writeVectors(spec: spec, ops: GemmOperands(a: a, b: b), expected: expected, to: dir)
+        try writeVectors(design, ops: GemmOperands(a: a, b: b), expected: expected, to: dir)
     }
 
-    /// ``run(spec:rtlFiles:testbench:ops:expected:simulator:workDir:waves:cacheDir:buildTimeout:simTimeout:)`` with A and B only.
-    public static func run(spec: DesignSpec, rtlFiles: [URL], testbench: URL, a: IntMatrix, b: IntMatrix, expected: IntMatrix,
+    /// ``run(_:rtlFiles:testbench:ops:expected:simulator:workDir:waves:cacheDir:buildTimeout:simTimeout:)`` with A and B only.
+    public static func run(_ design: Design, rtlFiles: [URL], testbench: URL, a: IntMatrix, b: IntMatrix, expected: IntMatrix,
                            simulator: Simulator, workDir: URL, waves: URL? = nil, cacheDir: URL? = nil,
                            buildTimeout: TimeInterval = 1800, simTimeout: TimeInterval = 1800) throws -> SimRun {
-        try run(spec: spec, rtlFiles: rtlFiles, testbench: testbench, ops: GemmOperands(a: a, b: b), expected: expected,
+        try run(design, rtlFiles: rtlFiles, testbench: testbench, ops: GemmOperands(a: a, b: b), expected: expected,
                 simulator: simulator, workDir: workDir, waves: waves, cacheDir: cacheDir, buildTimeout: buildTimeout, simTimeout: simTimeout)
     }
 
@@ -167,16 +168,16 @@ public enum Simulation {
     /// stimulus: `beats.hex`, `lanes.hex`, `out_map.hex` and `run.hex` (beats, results, watchdog
     /// and drain cycles, from the golden cycle model). Returns the memory depths the run needs.
     @discardableResult
-    public static func writeVectors(spec: DesignSpec, ops: GemmOperands, expected: IntMatrix,
+    public static func writeVectors(_ design: Design, ops: GemmOperands, expected: IntMatrix,
                                     to dir: URL) throws -> (beats: Int, words: Int) {
-        let engine = Designs.engine(for: spec)
-        let golden = Designs.goldenCycles(spec, shape: GemmShape(m: ops.a.rows, k: ops.a.cols, n: ops.b.cols), b: ops.b)
+        let (spec, engine) = (design.spec, design.engine)
+        let golden = design.golden.cycles(GemmShape(m: ops.a.rows, k: ops.a.cols, n: ops.b.cols), b: ops.b)
         // From here on B is as its wires carry it.
         var coded = ops
         coded.b = spec.mac.encodeB(ops.b)
         let (a, b) = (coded.a, coded.b)
         let resultBits = spec.resultType.bits
-        if let g = Designs.gemmEngine(for: spec) {
+        if let g = design.harness.gemmEngine {
             let host = g.hostData(a: a, b: b, exponents: ops.groupScales)
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             try writeHex(dir.appendingPathComponent("dims.hex"), [Int64(a.rows), Int64(a.cols), Int64(b.cols)], bits: 32)
@@ -200,7 +201,7 @@ public enum Simulation {
                 ops2.groupScales = ops.groupScales.map { e in
                     IntMatrix(rows: e.rows, cols: n, data: (0..<e.rows).flatMap { r in (0..<n).map { e[r, n - 1 - $0] } }) }
                 let host2 = g.hostData(a: a2, b: spec.mac.encodeB(b2), exponents: ops2.groupScales)
-                try writeHex(dir.appendingPathComponent("c2_expected.hex"), Designs.expected(spec, ops2).data, bits: resultBits)
+                try writeHex(dir.appendingPathComponent("c2_expected.hex"), design.golden.c(ops2).data, bits: resultBits)
                 loads2 = [("a2_load.hex", host2.aLines, StreamPort("a", lanes: g.aBanks, spec.mac.a)),
                           ("b2_load.hex", host2.bLines, StreamPort("b", lanes: g.bBanks, g.bWordType))]
             }

@@ -8,10 +8,10 @@ public enum TestbenchGenerator {
     /// The text is a pure function of the spec (no dates, no absolute paths), so generating it
     /// twice gives byte-identical output. See ``Templates/streamTestbench`` for what it reads,
     /// writes and prints.
-    public static func testbench(_ spec: DesignSpec) -> (moduleName: String, text: String) {
-        let engine = Designs.engine(for: spec)
+    public static func testbench(_ design: Design) -> (moduleName: String, text: String) {
+        let (spec, engine) = (design.spec, design.engine)
         let tbName = "tb_\(spec.name)"
-        if let g = Designs.gemmEngine(for: spec) {
+        if let g = design.harness.gemmEngine {
             func bits(_ depth: Int) -> String { String(max(1, depth.trailingZeroBitCount)) }
             let values: [String: Any] = [
                 "tbName": tbName, "name": spec.name, "source": spec.fileName,
@@ -22,7 +22,7 @@ public enum TestbenchGenerator {
                 "accSigned": spec.resultType.signed, "padHex": padHex(spec),
                 "perColumn": spec.epilogue?.perColumn == true, "epAddrBits": String(bitsFor(g.columnTableDepth - 1)),
             ]
-            return (tbName, Templates.render(spec.gemm?.interface == .axi ? Templates.axiTestbench : Templates.gemmTestbench, values))
+            return (tbName, Templates.render(design.isAxi ? Templates.axiTestbench : Templates.gemmTestbench, values))
         }
         let ports = StreamPort.layout(engine.streamPorts).map { p, offset in
             ["name": p.name, "msb": String(p.bits - 1), "offset": String(offset), "bits": String(p.bits)]

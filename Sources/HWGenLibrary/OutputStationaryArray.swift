@@ -16,24 +16,34 @@ import HWGenGolden
 /// the previous one (`in_ready` is low meanwhile), so result chains never collide; tiles otherwise
 /// stream back to back, overlapping compute with drain.
 ///
-/// With `broadcast` it is the 2D-Matrix engine (`engine: { kind: matrix2d, rows, cols }`): the
+/// With `operands: .broadcast` it is the 2D-Matrix engine (`engine: { kind: matrix2d, rows, cols }`): the
 /// same PEs and result chains, but A's lane i and B's lane j are broadcast to all of row i and
 /// column j in the same cycle (outer-product accumulation, no skew, no operand forwarding). All
 /// PEs then finish a tile together, PE (i, j)'s result leaves row i at L + j + 2 + pipeline + D − 1,
 /// and tiles' last elements need only C cycles between them.
-public struct SystolicOS: Engine {
+public struct OutputStationaryArray: Engine {
+    /// How A and B reach the PEs.
+    public enum Operands: Sendable {
+        /// Passed PE to PE, skewed (the systolic array, `dataflow: os`).
+        case systolic
+        /// Broadcast along rows and columns in the same cycle (the 2D-Matrix).
+        case broadcast
+    }
+
     public let rows: Int
     public let cols: Int
     public let mac: MACConfig
-    /// Operands broadcast along rows and columns (2D-Matrix) instead of passed PE to PE.
-    public let broadcast: Bool
+    public let operands: Operands
 
-    public init(rows: Int, cols: Int, mac: MACConfig, broadcast: Bool = false) {
+    public init(rows: Int, cols: Int, mac: MACConfig, operands: Operands = .systolic) {
         self.rows = rows
         self.cols = cols
         self.mac = mac
-        self.broadcast = broadcast
+        self.operands = operands
     }
+
+    /// Operands broadcast (2D-Matrix) instead of passed PE to PE.
+    private var broadcast: Bool { operands == .broadcast }
 
     /// An array of `baseline` MACs without pipeline stages.
     public init(rows: Int, cols: Int, mac: MACTypes) {
@@ -103,7 +113,7 @@ public struct SystolicOS: Engine {
 
     /// Whether zero digits of B are skipped: a 2D-Matrix of `bitserial` MACs, whose columns share
     /// one sparse Booth encoder each (TPE OPT3/OPT4).
-    public var skipsZeroDigits: Bool { broadcast && mac.kind == .bitserial }
+    public var skipsZeroDigits: Bool { broadcast && mac.digitSerial }
 
     /// Cycles between accepted last elements needed to keep the result chains apart.
     public var drainSpacing: Int { broadcast ? cols : 2 * cols - 1 }
@@ -323,7 +333,7 @@ public struct SystolicOS: Engine {
     }
 }
 
-extension SystolicOS {
+extension OutputStationaryArray {
     /// Tiles of R × C, one element of K per beat (A column, B row, `in_last`); row lane i gives
     /// the tile's row i, column 0 first.
     public var gemmFeed: GemmFeed? {
@@ -335,7 +345,7 @@ extension SystolicOS {
     }
 }
 
-extension SystolicOS {
+extension OutputStationaryArray {
     /// A column's sparse Booth encoder (TPE OPT4): the element's digits not yet used are kept in
     /// `<prefix>_rest` (loaded from `b` when `load` is 1); each cycle the lowest nonzero one goes
     /// out with its position (nil for a one-digit b), a zero digit when not `active`; `more` says
