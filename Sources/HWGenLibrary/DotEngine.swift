@@ -83,8 +83,9 @@ public struct DotEngine: Engine {
     public var lane: Module {
         // With MixPE groups the dot is one beat's part of a group sum: exact in the group sum's type.
         let t = mac.types, outType = mac.group != nil ? mac.groupSum ?? t.acc : t.acc, w = outType.bits, unit = MACUnit(mac)
-        let booth = mac.kind == .booth || mac.kind == .bitserial   // rows in one carry-save tree
-        let serial = mac.kind == .bitserial
+        let arith = unit.arithmetic
+        let booth = arith.mergesRows   // rows of all products in one carry-save tree
+        let serial = mac.digitSerial
         let name = (sparsity.map { "sdot\(k)_\($0.n)of\($0.m)" } ?? "dot\(k)") + "_\(mac.kind.rawValue)_s\(stages)_\(t.tag)"
             + (mac.group.map { "_g\($0)" } ?? "")
         let what = sparsity.map { "Sum of \(k) products b_i * a[group(i) * \($0.m) + idx_i] (\($0) sparse weights)" } ?? "Sum of \(k) products a_i*b_i"
@@ -128,20 +129,7 @@ public struct DotEngine: Engine {
                 return
             }
             var rows: [Value] = []
-            for i in 0..<k {
-                if serial {
-                    rows.append(MACUnit.modulo(MACUnit.digitRow(mb, a[i], b[i], prefix: "p\(i)_row"), bits: w))
-                } else if booth {
-                    // Before a register level, each product's Booth rows shrink to a carry-save
-                    // pair (two registers per product instead of one per row).
-                    let pp = MACUnit.boothRows(mb, a[i], b[i], width: w, prefix: "p\(i)_booth")
-                    rows += stages > 0 ? CarrySave.reduce(pp, width: w, mb, prefix: "p\(i)_pp").rows : pp
-                } else if mac.kind == .shiftadd {
-                    rows.append(MACUnit.shiftAddProduct(mb, a[i], b[i], t, prefix: "p\(i)_"))
-                } else {
-                    rows.append(mb.wire("p\(i)", a[i] * b[i]))
-                }
-            }
+            for i in 0..<k { rows += arith.dotRows(mb, a[i], b[i], mac, width: w, prefix: "p\(i)", registered: stages > 0) }
             let total = levels(rows.count, booth: booth)
             var marks = registerLevels(total)
             var level = 0

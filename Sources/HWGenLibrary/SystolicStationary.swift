@@ -102,7 +102,7 @@ public struct SystolicStationary: Engine {
     private var exponentLanes: Int { stationary == .weights ? cols : 1 }
 
     /// Whether partial sums travel as carry-save pairs.
-    private var carrySave: Bool { mac.kind == .booth && !mac.types.saturating }
+    private var carrySave: Bool { MACUnit(mac).arithmetic.carrySave && !mac.types.saturating }
 
     /// A saturating accumulator: partial sums travel as clamp-add steps (``ClampAdd``), whose
     /// exact sum `psum` has this type.
@@ -119,7 +119,7 @@ public struct SystolicStationary: Engine {
     private var chainType: HWType { mac.group != nil ? mac.groupSum ?? mac.types.acc : mac.types.acc }
 
     /// Whether vectors are digit-serial (`bitserial`).
-    private var serial: Bool { mac.kind == .bitserial }
+    private var serial: Bool { mac.digitSerial }
     /// Booth digits per element (1 unless `bitserial`).
     private var digits: Int { mac.elementCycles }
     /// Whether zero digits of the weights are skipped (WS `bitserial`, TPE OPT3/OPT4): a vector

@@ -66,18 +66,35 @@ public struct MACTypes: Hashable, Sendable, CustomStringConvertible {
     public var description: String { "\(a.tag) × \(bTag) → \(accTag)" }
 }
 
-/// How a MAC unit computes `acc + a·b` (`mac.kind` in a spec).
-public enum MACKind: String, Hashable, Sendable, CaseIterable {
+/// How a MAC unit computes `acc + a·b` (`mac.kind` in a spec): a name and the timing class the
+/// golden model needs. The hardware of each kind is a ``MACArithmetic`` conformance in the
+/// library (one file each); a package outside HWGen adds a kind by registering one.
+public struct MACKind: Hashable, Sendable, CustomStringConvertible {
+    /// The spec word: `baseline`, `booth`, …
+    public let rawValue: String
+    /// The unit takes one radix-4 Booth digit of `b` per cycle (``MACConfig/elementCycles``
+    /// cycles per element), so an engine can skip zero digits; else one element per cycle.
+    public let digitSerial: Bool
+
+    public init(_ name: String, digitSerial: Bool = false) {
+        rawValue = name
+        self.digitSerial = digitSerial
+    }
+
+    public var description: String { rawValue }
+
     /// Behavioural `acc + a*b`: one multiplier and one adder (fused by synthesis).
-    case baseline
+    public static let baseline = MACKind("baseline")
     /// Radix-4 Booth partial products compressed together with a carry-save (sum + carry)
     /// accumulator; one carry-propagate adder converts the sum when it leaves the unit.
-    case booth
+    public static let booth = MACKind("booth")
     /// One radix-4 Booth digit of `b` per cycle: ``MACConfig/elementCycles`` cycles per element,
     /// each adding 0, ±a or ±2a (pre-shifted) to a binary accumulator. No multiplier.
-    case bitserial
+    public static let bitserial = MACKind("bitserial", digitSerial: true)
     /// Ternary or power-of-two weights only: negate, shift and add ±a·2^e. No multiplier.
-    case shiftadd
+    public static let shiftadd = MACKind("shiftadd")
+    /// The kinds HWGen ships.
+    public static let builtIn: [MACKind] = [.baseline, .booth, .bitserial, .shiftadd]
 }
 
 /// A MAC unit's arithmetic and micro-architecture: operand types, kind and pipeline depth.
@@ -112,15 +129,10 @@ public struct MACConfig: Hashable, Sendable, CustomStringConvertible {
 
     /// Cycles a unit spends on one element: the number of radix-4 Booth digits of `b`
     /// (⌈n / 2⌉ for b's width n as a signed number) for `bitserial`, else 1.
-    public var elementCycles: Int {
-        switch kind {
-        case .baseline, .booth, .shiftadd: return 1
-        case .bitserial: return Self.boothDigits(types.b)
-        }
-    }
+    public var elementCycles: Int { kind.digitSerial ? Self.boothDigits(types.b) : 1 }
 
     /// The unit takes one Booth digit of `b` per cycle (`bitserial`), so an engine can skip zero digits.
-    public var digitSerial: Bool { kind == .bitserial }
+    public var digitSerial: Bool { kind.digitSerial }
 
     /// Radix-4 Booth digits of a value of type `t`: ⌈n / 2⌉ for its width n as a signed number.
     public static func boothDigits(_ t: HWType) -> Int {

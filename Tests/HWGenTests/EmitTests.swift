@@ -173,7 +173,7 @@ private final class Workdir {
 @Suite struct EmitToolTests {
     /// Every file of a 3×2 array, for every MAC kind and pipeline depth, passes verilator -Wall,
     /// iverilog -g2005 and a yosys synth.
-    @Test(arguments: [s8, s4, u8s8], MACKind.allCases)
+    @Test(arguments: [s8, s4, u8s8], MACKind.builtIn)
     func systolicOS3x2IsCleanInEveryTool(mac: MACTypes, kind: MACKind) throws {
         for pipeline in MACConfig.pipelineRange {
             let config = MACConfig(kind == .shiftadd ? mac.shiftAddVariant : mac, kind: kind, pipeline: pipeline)

@@ -75,7 +75,7 @@ struct SpecReader {
         let mac = weights == .integer ? MACTypes(a: a, b: b, acc: acc, saturating: saturating)
                                       : MACTypes(a: a, weights: weights, acc: acc, saturating: saturating)
         try checkAccumulator(mac)
-        let kind: MACKind = try m["kind"].map { try choice($0, "mac.kind", what: "a MAC kind") } ?? .baseline
+        let kind = try m["kind"].map { MACRegistry.kind(named: try word($0, "mac.kind", MACRegistry.all.map(\.kind.rawValue), what: "a MAC kind"))! } ?? .baseline
         let pipeline = try m["pipeline"].map { try integer($0, "mac.pipeline", in: MACConfig.pipelineRange) } ?? 0
         try checkKind(kind, mac)
         if let problem = engine.descriptor.pipelineProblem(pipeline) { throw fail("mac.pipeline", problem) }
@@ -113,19 +113,10 @@ struct SpecReader {
         return (type, saturating)
     }
 
-    /// `shiftadd` goes with ternary and power-of-two weights, and they need it; a saturating
-    /// accumulator needs each product whole (not `bitserial`'s digit rows).
+    /// What the kind's arithmetic says of these types (`shiftadd` goes with ternary and
+    /// power-of-two weights, and they need it; `bitserial` cannot saturate).
     func checkKind(_ kind: MACKind, _ mac: MACTypes) throws {
-        let coded = mac.weights != .integer
-        if kind == .shiftadd && !coded {
-            throw fail("mac.kind", "shiftadd multiplies by ternary or power-of-two weights, not mac.b \(mac.b) (allowed with mac.kind shiftadd: mac.b ternary, p2...p5; with mac.b \(mac.b): baseline, booth, bitserial)")
-        }
-        if coded && kind != .shiftadd {
-            throw fail("mac.kind", "\(kind.rawValue) cannot take mac.b \(mac.bTag) weights (allowed with mac.b \(mac.bTag): shiftadd; or an integer mac.b)")
-        }
-        if mac.saturating && kind == .bitserial {
-            throw fail("mac.acc", "\(mac.accTag): a bitserial unit adds one Booth digit row per cycle and cannot clamp whole products (allowed with mac.kind bitserial: \(mac.acc), a wrapping accumulator)")
-        }
+        if let (field, problem) = MACRegistry.arithmetic(kind).typeProblem(mac) { throw fail(field, problem) }
     }
 
     /// `mac.group`: G elements of K per group sum; built in the output-stationary PEs (systolic os,
@@ -138,7 +129,7 @@ struct SpecReader {
             throw fail("mac.group", "\(g) is not a multiple of the \(beat) elements of K \(what) covers (allowed: a multiple of \(beat))")
         }
         if pipeline == 2 { throw fail("mac.pipeline", "2 splits the accumulator, which group dequantization does not (allowed with mac.group: 0, 1)") }
-        if kind == .bitserial {
+        if kind.digitSerial {
             throw fail("mac.group", "group dequantization takes one element per cycle, not bitserial's digits (allowed with mac.kind bitserial: remove mac.group)")
         }
         let sum = MACConfig(mac, kind: kind, pipeline: pipeline, group: g).groupSum!

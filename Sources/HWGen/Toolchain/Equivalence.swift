@@ -71,22 +71,23 @@ public enum Equivalence {
         if config.group != nil {
             throw HWGenError.badInput("verify --equiv: units with mac.group are not covered by the equivalence proof (allowed: a spec without mac.group)")
         }
-        // A saturating booth unit adds each whole product (no carry-save state): compared directly.
-        switch config.types.saturating ? .baseline : config.kind {
-        case .baseline, .shiftadd:
+        // A unit adding whole products (any saturating unit too) is compared directly; a unit adding
+        // rows (Booth, digit rows) by lemmas: its rows, then its accumulation.
+        let unit = MACUnit(config)
+        if config.types.saturating || unit.rowTypes.isEmpty {
             let miter = EquivalenceMiter(config)
             let r = try bmc(miter.module, checkFrom: miter.checkFrom, cycles: cycles, types: config.types,
                             workDir: workDir, timeout: timeout)
             return EquivalenceResult(config: config, cycles: cycles, proved: r.proved, undecided: r.timedOut,
                                      lemmas: r.timedOut ? ["yosys sat did not finish in \(Int(timeout)) s"] : [],
                                      counterexample: r.trace, log: r.log)
-        case .booth, .bitserial:
+        } else {
             let product = try proveProduct(config, workDir: workDir, abcTimeout: timeout)
             guard product.proved else {
                 return EquivalenceResult(config: config, cycles: cycles, proved: false, undecided: product.undecided,
                                          lemmas: [product.text], counterexample: product.trace, log: product.log)
             }
-            if config.kind == .booth && config.pipeline <= 1 {
+            if unit.arithmetic.carrySave && config.pipeline <= 1 {
                 // The carry-save state has an inductive invariant: proved for every cycle, not a bound.
                 let r = try induction(InductiveAccumulationMiter(config).module, types: config.types,
                                       workDir: workDir, timeout: timeout)

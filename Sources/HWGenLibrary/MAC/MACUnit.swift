@@ -1,6 +1,6 @@
 import HWGenTypes
 import HWGenCore
-import HWGenGolden
+
 
 /// A multiply-accumulate unit of any kind, with one port contract so every engine takes every kind.
 ///
@@ -19,6 +19,9 @@ public struct MACUnit: Sendable {
 
     public init(_ config: MACConfig) { self.config = config }
 
+    /// The kind's arithmetic (``MACRegistry``).
+    public var arithmetic: any MACArithmetic { MACRegistry.arithmetic(config.kind) }
+
     private var t: MACTypes { config.types }
 
     /// Cycles from an element at the inputs to the (lower part of the) sum on `acc`.
@@ -29,15 +32,13 @@ public struct MACUnit: Sendable {
 
     /// Type of the `a` port: the operand, or for `bitserial` the operand shifted left by two bits
     /// per digit already taken (a signed number, capped at the accumulator's width).
-    public var aLane: HWType {
-        config.kind == .bitserial ? .s(min(WidthRules.signedBits(t.a) + 2 * (elementCycles - 1), t.acc.bits)) : t.a
-    }
+    public var aLane: HWType { arithmetic.aLane(config) }
 
     /// Type of the `b` port: the operand, or for `bitserial` one Booth digit `{neg, two, one}`.
-    public var bLane: HWType { config.kind == .bitserial ? .u(3) : t.b }
+    public var bLane: HWType { arithmetic.bLane(config) }
 
     /// Width of the signed value added to the accumulator per cycle (before sign extension).
-    private var productBits: Int { config.kind == .bitserial ? aLane.bits + 2 : t.product.bits }
+    private var productBits: Int { arithmetic.addendBits(config) }
 
     /// Where the accumulator splits into a lower half and an upper half lagging one cycle
     /// (pipeline 2), at the product width or half the accumulator, whichever is lower; nil when
@@ -51,7 +52,7 @@ public struct MACUnit: Sendable {
     /// loaded in the cycle `load` is 1. For `bitserial`, a in the load cycle and a·4^k k cycles
     /// later, from the shift register `<prefix>_shift`; otherwise `a` itself.
     public func serializeA(_ m: ModuleBuilder, _ a: Value, load: Value, prefix: String) -> Value {
-        guard config.kind == .bitserial else { return a }
+        guard config.digitSerial else { return a }
         let operand = m.wire("\(prefix)_operand", a)
         let lane = fit(operand.extended(to: .s(WidthRules.signedBits(a.type))), aLane)
         guard elementCycles > 1 else { return lane }
@@ -64,7 +65,7 @@ public struct MACUnit: Sendable {
     /// `load` is 1. For `bitserial`, Booth digit k of b in the k-th cycle from the load, the later
     /// digits from the register `<prefix>_digits` (which shifts in zero digits); otherwise `b`.
     public func serializeB(_ m: ModuleBuilder, _ b: Value, load: Value, prefix: String) -> Value {
-        guard config.kind == .bitserial else { return b }
+        guard config.digitSerial else { return b }
         let digits = Self.boothDigits(m, b, prefix: "\(prefix)_digit").map { concat([$0.neg, $0.two, $0.one]) }
         guard digits.count > 1 else { return digits[0] }
         let n = 3 * (digits.count - 1)
@@ -88,31 +89,23 @@ public struct MACUnit: Sendable {
             + "pipeline \(config.pipeline), latency \(latency)" + (splitBit.map { ", acc[\(t.acc.bits - 1):\($0)] one cycle later" } ?? "") + "."
         return Module("mac_\(config.tag)", doc: doc) { m in
             let a = m.input("a", aLane), b = m.input("b", bLane), first = m.input("first", .bit)
-            switch config.kind {
-            case .baseline: m.output("acc", accumulate(m, m.wire("product", a * b), first))
-            case .booth where t.saturating:
-                // A saturating sum needs each product whole: the Booth rows are added up first.
+            let arith = arithmetic
+            if arith.carrySave && t.saturating {
+                // A saturating sum needs each product whole: the rows are added up first.
                 m.output("acc", accumulate(m, exactProduct(m, a, b), first))
-            case .booth: m.output("acc", booth(m, first, rows: Self.boothRows(m, a, b, width: t.acc.bits)).sum)
-            case .bitserial: m.output("acc", accumulate(m, Self.digitRow(m, a, b), first))
-            case .shiftadd: m.output("acc", accumulate(m, Self.shiftAddProduct(m, a, b, t), first))
+            } else if arith.carrySave {
+                m.output("acc", booth(m, first, rows: arith.productRows(m, a, b, config, width: t.acc.bits, prefix: "booth")).sum)
+            } else {
+                m.output("acc", accumulate(m, arith.addend(m, a, b, config), first))
             }
         }
     }
 
+
     /// The exact product a·b (``MACTypes/product``) of a one-cycle kind, built its way: a
     /// multiplier, Booth rows compressed and added, or shift-and-add.
     func exactProduct(_ m: ModuleBuilder, _ a: Value, _ b: Value, prefix: String = "") -> Value {
-        switch config.kind {
-        case .baseline: return m.wire("\(prefix)product", a * b)
-        case .shiftadd: return Self.shiftAddProduct(m, a, b, t, prefix: prefix)
-        case .booth:
-            let w = t.product.bits
-            let rows = CarrySave.reduce(Self.boothRows(m, a, b, width: w, prefix: "\(prefix)booth"), width: w, m, prefix: "\(prefix)pp").rows
-            let sum = m.wire("\(prefix)product", Self.rowSum(rows, bits: w))
-            return t.product.signed ? sum.asSigned : sum
-        case .bitserial: preconditionFailure("a bitserial unit has no one-cycle product")
-        }
+        arithmetic.exactProduct(m, a, b, config, prefix: prefix)
     }
 
     /// The group-dequantizing unit: an exact inner sum per group, shifted and accumulated.
@@ -164,74 +157,24 @@ public struct MACUnit: Sendable {
         return x
     }
 
-    /// The value of a weight code `b` as `s(max e + 2)` (for references; the unit never decodes).
-    static func decodedWeight(_ m: ModuleBuilder, _ b: Value, _ weights: WeightFormat) -> Value {
-        if weights == .ternary { return m.wire("b_value", (b == -2).select(Value.constant(0, .s(2)), b)) }   // `10` reads as 0
-        guard case .powerOfTwo(let n) = weights else { return b }
-        let e = weights.maxExponent!, type = HWType.s(e + 2)
-        let values = (0..<(1 << n)).map { code -> Value in
-            let f = code & ((1 << (n - 1)) - 1), neg = code >> (n - 1) == 1
-            let v: Int64 = f == 0 ? 0 : (neg ? -1 : 1) << Int64(f - 1)
-            return Value.constant(v, type)
-        }
-        return m.wire("b_value", DotEngine.pick(values, b))
-    }
-
-    /// ±a·2^e for a ternary or power-of-two weight code `b`, `s(a bits + 1 + max e)`: the
-    /// selected (shifted) a, ones' complemented and incremented when the sign bit is set.
-    static func shiftAddProduct(_ m: ModuleBuilder, _ a: Value, _ b: Value, _ t: MACTypes, prefix: String = "") -> Value {
-        let product = t.product
-        let signed = a.extended(to: .s(WidthRules.signedBits(a.type)))
-        let (neg, magnitude): (Value, Value)
-        switch t.weights {
-        case .ternary:
-            // Code = the value as s2: bit 1 is the sign, bit 0 says nonzero.
-            neg = b[1]
-            magnitude = b[0].select(signed.extended(to: product), Value.constant(0, product))
-        case .powerOfTwo(let n):
-            // {sign, f}: f = 0 is zero, else the magnitude is 2^(f − 1).
-            neg = b[n - 1]
-            let f = b.bits(n - 2, 0)
-            let copies = (0..<(1 << (n - 1))).map { code -> Value in
-                guard code > 0 else { return Value.constant(0, product) }
-                let raw = code == 1 ? signed : concat([signed.asUnsigned, Value.constant(0, .u(code - 1))]).asSigned
-                return raw.extended(to: product)
-            }
-            magnitude = DotEngine.pick(copies, f)
-        case .integer:
-            preconditionFailure("shiftadd takes ternary or power-of-two weights")
-        }
-        let selected = m.wire("\(prefix)selected", magnitude)
-        let ones = m.wire("\(prefix)ones", (selected.asUnsigned ^ replicate(m.wire("\(prefix)neg", neg), product.bits)).asSigned)
-        return m.wire("\(prefix)product", (ones + neg).wrapped(to: product))
-    }
-
-    /// Types of the rows a `booth` unit (its Booth partial products, each `u(acc bits)`) or a
-    /// `bitserial` unit (one signed digit row) adds to its accumulator per cycle; empty for `baseline`.
-    public var rowTypes: [HWType] {
-        switch config.kind {
-        case .baseline, .shiftadd: return []
-        case .bitserial: return [.s(aLane.bits + 2)]
-        case .booth:
-            var n = 0
-            _ = Module("count") { m in
-                n = Self.boothRows(m, m.input("a", t.a), m.input("b", t.b), width: t.acc.bits).count
-            }
-            return Array(repeating: .u(t.acc.bits), count: n)
-        }
-    }
+    /// Types of the rows a carry-save unit (its partial products, each `u(acc bits)`) or a
+    /// digit-serial unit (one signed digit row) adds to its accumulator per cycle; empty for
+    /// kinds that add one whole product.
+    public var rowTypes: [HWType] { arithmetic.rowTypes(config) }
 
     /// The unit with its product rows (``rowTypes``) as free inputs `row0`, `row1`, … instead of
     /// rows built from `a` and `b`: the same accumulator, pipeline and final adder, for proving the
     /// accumulation apart from the multiplication.
     public var rowsModule: Module {
-        precondition(config.kind != .baseline, "rowsModule is for booth and bitserial units")
+        precondition(!rowTypes.isEmpty, "rowsModule is for units that add rows (booth, bitserial)")
+        let carrySave = arithmetic.carrySave
         return Module("mac_rows_\(config.tag)", doc: "\(config) with its product rows as inputs.") { m in
             let first = m.input("first", .bit)
             let rows = rowTypes.enumerated().map { m.input("row\($0)", $1) }
-            m.output("acc", config.kind == .booth ? booth(m, first, rows: rows).sum : accumulate(m, rows[0], first))
+            m.output("acc", carrySave ? booth(m, first, rows: rows).sum : accumulate(m, rows[0], first))
         }
     }
+
 
     // MARK: - Binary accumulator: acc + a*b (baseline) or acc ± digit·a (bitserial)
 
@@ -283,31 +226,6 @@ public struct MACUnit: Sendable {
         return concat([hi, lo]).wrapped(to: t.acc)
     }
 
-    // MARK: - Bit-serial: one Booth digit per cycle
-
-    /// `a` (the operand type) times 4^pos in the type of the `a` port (``aLane``), for units fed
-    /// only the nonzero digits of b with their positions; `a` itself (as ``aLane``) without `pos`.
-    func scaledByDigitPosition(_ m: ModuleBuilder, _ a: Value, pos: Value?) -> Value {
-        let signed = a.type.signed ? a : a.extended(to: .s(WidthRules.signedBits(a.type)))
-        let shifted = (0..<(pos == nil ? 1 : elementCycles)).map { p -> Value in
-            let v = p == 0 ? signed : concat([signed.asUnsigned, Value.constant(0, .u(2 * p))]).asSigned
-            return fit(v, aLane)
-        }
-        guard let pos else { return m.wire("a_shifted", shifted[0]) }
-        return m.wire("a_shifted", (1..<shifted.count).reduce(shifted[0]) { x, p in (pos == p).select(shifted[p], x) })
-    }
-
-    /// The row `digit·a` of a `bitserial` unit, `s(a bits + 2)`: 0, a or 2a selected by the digit
-    /// `{neg, two, one}`, negated as its ones' complement plus one when `neg` is set.
-    static func digitRow(_ m: ModuleBuilder, _ a: Value, _ digit: Value, prefix: String = "row") -> Value {
-        let (neg, two, one) = (digit[2], digit[1], digit[0])
-        let l = a.type.bits
-        let once = a.extended(to: .s(l + 1))
-        let twice = concat([a.asUnsigned, Value.constant(0, .bit)]).asSigned
-        let selected = one.select(once, two.select(twice, Value.constant(0, .s(l + 1))))
-        let ones = m.wire("\(prefix)_ones", (selected.asUnsigned ^ replicate(neg, l + 1)).asSigned)
-        return m.wire(prefix, ones + neg)
-    }
 
     // MARK: - Booth radix-4 with a carry-save accumulator
 
@@ -378,84 +296,16 @@ public struct MACUnit: Sendable {
     /// (``aLane``, ``bLane``): Booth rows, the one digit row of `bitserial` (a·digit), or the
     /// product itself for `baseline`.
     func productRows(_ m: ModuleBuilder, _ a: Value, _ b: Value, width: Int? = nil) -> [Value] {
-        let w = width ?? t.acc.bits
-        switch config.kind {
-        case .baseline: return [Self.modulo(m.wire("product", a * b), bits: w)]
-        case .shiftadd: return [Self.modulo(Self.shiftAddProduct(m, a, b, t), bits: w)]
-        case .booth: return Self.boothRows(m, a, b, width: w)
-        case .bitserial: return [Self.modulo(Self.digitRow(m, a, b), bits: w)]
-        }
-    }
-
-    /// Radix-4 Booth partial-product rows of a·b, each `u(w)`, whose sum modulo 2^w is a·b.
-    ///
-    /// Digit i of b (bits 2i+1, 2i, 2i−1; b[−1] = 0, b sign- or zero-extended) selects 0, ±a or
-    /// ±2a. A negative digit is the row's ones' complement plus a 1 at bit 2i. Each row is the
-    /// (|a|+1)-bit selection with its sign bit inverted, which equals the sign-extended row plus
-    /// 2^(top) — the sum of those 2^(top) offsets is subtracted once by a constant row.
-    static func boothRows(_ m: ModuleBuilder, _ a: Value, _ b: Value, width w: Int, prefix: String = "booth") -> [Value] {
-        let aBits = WidthRules.signedBits(a.type)                     // a as a signed number
-        let rowBits = aBits + 1                                       // holds ±2a (ones' complement)
-        let aExt = a.extended(to: .s(aBits)).asUnsigned
-        var rows: [Value] = []
-        var negBits: [(Int, Value)] = []
-        var offsets: Int64 = 0
-        for (i, (neg, one, two)) in boothDigits(m, b, prefix: prefix).enumerated() {
-            // A row reaching past bit w − 1 keeps only its low w − 2i bits (its sign flip and
-            // offset, 2^(rowBits−1+2i) ≥ 2^w, vanish modulo 2^w).
-            let keep = min(rowBits, w - 2 * i)
-            guard keep > 0 else { continue }
-            // Selected multiple in `keep` bits: a sign-extended by one bit, or 2a (a shifted left).
-            let onceA = keep == rowBits ? a.extended(to: .s(rowBits)).asUnsigned : aExt.bits(keep - 1, 0)
-            let twiceA = keep == 1 ? Value.constant(0, .bit) : concat([aExt.bits(keep - 2, 0), Value.constant(0, .bit)])
-            let selected = one.select(onceA, two.select(twiceA, Value.constant(0, .u(keep))))
-            let signed = m.wire("\(prefix)\(i)_pp", selected ^ replicate(neg, keep))
-            negBits.append((2 * i, neg))
-            guard keep == rowBits else { rows.append(place(signed, at: 2 * i, width: w)); continue }
-            // Invert the sign bit: row + 2^(rowBits-1) as an unsigned pattern.
-            let flipped = concat([~signed[rowBits - 1], signed.bits(rowBits - 2, 0)])
-            rows.append(place(flipped, at: 2 * i, width: w))
-            offsets += Int64(1) << (rowBits - 1 + 2 * i)
-        }
-        // Constant −Σ offsets (mod 2^w) and the negation bits; one row when they do not overlap.
-        let mask: Int64 = w >= 63 ? Int64.max : (Int64(1) << w) - 1
-        let constant = (-offsets) & mask
-        let negRow = place(concatBits(negBits, width: w), at: 0, width: w)
-        let lowestConstantBit = constant == 0 ? w : constant.trailingZeroBitCount
-        let highestNeg = negBits.last.map(\.0) ?? -1
-        if highestNeg < lowestConstantBit {
-            rows.append(m.wire("\(prefix)_neg_k", negRow | Value.constant(constant, .u(w))))
-        } else {
-            rows.append(m.wire("\(prefix)_neg", negRow))
-            rows.append(Value.constant(constant, .u(w)))
-        }
-        return rows
-    }
-
-    /// Radix-4 Booth digits of b, least significant first. Digit i, in −2…2, comes from bits
-    /// 2i+1, 2i, 2i−1 of b (b[−1] = 0, b sign- or zero-extended) as the wires `<prefix>i_neg`
-    /// (negative), `<prefix>i_one` (magnitude 1) and `<prefix>i_two` (magnitude 2).
-    static func boothDigits(_ m: ModuleBuilder, _ b: Value, prefix: String) -> [(neg: Value, one: Value, two: Value)] {
-        func bit(_ j: Int) -> Value {
-            if j < 0 { return Value.constant(0, .bit) }
-            if j < b.type.bits { return b[j] }
-            return b.type.signed ? b[b.type.bits - 1] : Value.constant(0, .bit)
-        }
-        return (0..<MACConfig.boothDigits(b.type)).map { i in
-            let (hi, mid, lo) = (bit(2 * i + 1), bit(2 * i), bit(2 * i - 1))
-            return (m.wire("\(prefix)\(i)_neg", hi),
-                    m.wire("\(prefix)\(i)_one", mid ^ lo),
-                    m.wire("\(prefix)\(i)_two", (hi & ~mid & ~lo) | (~hi & mid & lo)))
-        }
+        arithmetic.productRows(m, a, b, config, width: width ?? t.acc.bits, prefix: "booth")
     }
 
     /// `a` (signed) in type `t`: sign-extended, or wrapped when `t` is narrower.
-    private func fit(_ a: Value, _ t: HWType) -> Value {
+    func fit(_ a: Value, _ t: HWType) -> Value {
         a.type.bits <= t.bits ? a.extended(to: t) : a.wrapped(to: t)
     }
 
     /// `v` shifted left by two bits in its own type.
-    private func shiftedUp(_ v: Value) -> Value {
+    func shiftedUp(_ v: Value) -> Value {
         let n = v.type.bits
         return n > 2 ? concat([v.bits(n - 3, 0), Value.constant(0, .u(2))]).asSigned : Value.constant(0, v.type)
     }
@@ -474,73 +324,5 @@ public struct MACUnit: Sendable {
     /// `v` with all bits cleared when `clear` is 1.
     static func cleared(_ v: Value, _ clear: Value) -> Value {
         clear.select(Value.constant(0, v.type), v)
-    }
-}
-
-/// `bit` repeated n times.
-func replicate(_ bit: Value, _ n: Int) -> Value {
-    n == 1 ? bit : concat(Array(repeating: bit, count: n))
-}
-
-/// `v` shifted left by `shift` into a `u(width)` row (bits beyond the top are dropped).
-func place(_ v: Value, at shift: Int, width: Int) -> Value {
-    let keep = min(v.type.bits, width - shift)
-    guard keep > 0 else { return Value.constant(0, .u(width)) }
-    var parts: [any HWValue] = []
-    if width - shift - keep > 0 { parts.append(Value.constant(0, .u(width - shift - keep))) }
-    parts.append(v.bits(keep - 1, 0))
-    if shift > 0 { parts.append(Value.constant(0, .u(shift))) }
-    return parts.count == 1 ? v.bits(keep - 1, 0) : concat(parts)
-}
-
-/// A `u(width)` row with the given single bits set at their positions, zero elsewhere.
-private func concatBits(_ bits: [(Int, Value)], width: Int) -> Value {
-    var parts: [any HWValue] = []
-    var pos = width - 1
-    for (at, bit) in bits.sorted(by: { $0.0 > $1.0 }) where at < width {
-        if pos > at { parts.append(Value.constant(0, .u(pos - at))) }
-        parts.append(bit)
-        pos = at - 1
-    }
-    if pos >= 0 { parts.append(Value.constant(0, .u(pos + 1))) }
-    return parts.count == 1 ? parts[0].value : concat(parts)
-}
-
-/// Carry-save (3:2 compressor) reduction of rows of bits, word by word.
-public enum CarrySave {
-    /// Compresses `rows` (each `u(width)`) into two rows with the same sum modulo 2^width.
-    /// With `carriesOut`, `carries` are the carries out of the top column (weight 2^width), one per
-    /// compressor, for callers that split a wider sum into slices; otherwise they are dropped and
-    /// empty. Each level's rows are named wires `<prefix>N_…`.
-    public static func reduce(_ rows: [Value], width w: Int, _ m: ModuleBuilder, prefix: String,
-                              carriesOut: Bool = false) -> (rows: [Value], carries: [Value]) {
-        var rows = rows, carries: [Value] = [], level = 0
-        while rows.count > 2 {
-            level += 1
-            var next: [Value] = []
-            var i = 0
-            while i + 3 <= rows.count {
-                let (x, y, z) = (rows[i], rows[i + 1], rows[i + 2])
-                let k = i / 3
-                let half = m.wire("\(prefix)\(level)_\(k)_x", x ^ y)
-                next.append(m.wire("\(prefix)\(level)_\(k)_s", half ^ z))
-                // Majority bits, shifted up one column; the top one leaves the row.
-                let top = carriesOut ? w - 1 : w - 2
-                if top >= 0 {
-                    let major = m.wire("\(prefix)\(level)_\(k)_m",
-                                       (x.bits(top, 0) & y.bits(top, 0)) | (half.bits(top, 0) & z.bits(top, 0)))
-                    if carriesOut { carries.append(major[top]) }
-                    next.append(w == 1 ? Value.constant(0, .u(1))
-                                       : concat([major.bits(w - 2, 0), Value.constant(0, .bit)]))
-                } else {
-                    next.append(Value.constant(0, .u(1)))
-                }
-                i += 3
-            }
-            next += rows[i...]
-            rows = next
-        }
-        while rows.count < 2 { rows.append(Value.constant(0, .u(w))) }
-        return (rows, carries)
     }
 }

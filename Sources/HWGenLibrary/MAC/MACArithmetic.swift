@@ -1,0 +1,96 @@
+import Foundation
+import HWGenTypes
+import HWGenCore
+
+/// The hardware of one MAC kind: how it takes its operands and builds a·b, as rows an
+/// accumulator or a reduction tree adds. ``MACUnit`` and every engine call only this protocol.
+///
+/// One file per kind (`Library/MAC/Booth.swift`, …); a package outside HWGen adds a kind with a
+/// ``MACKind`` of its own, a conformance, and ``MACRegistry/register(_:)``. Every kind computes
+/// the same bit-exact sums (the golden model does not depend on the kind); its timing class is
+/// ``MACKind/digitSerial``.
+public protocol MACArithmetic: Sendable {
+    /// The kind this arithmetic builds.
+    var kind: MACKind { get }
+    /// Why the kind cannot take these types, as (field path, message), or nil.
+    func typeProblem(_ t: MACTypes) -> (field: String, message: String)?
+    /// Type of the unit's `a` port (default: the operand type).
+    func aLane(_ c: MACConfig) -> HWType
+    /// Type of the unit's `b` port (default: the operand or weight-code type).
+    func bLane(_ c: MACConfig) -> HWType
+    /// Width of the signed value added to a binary accumulator per cycle (default: the product's).
+    func addendBits(_ c: MACConfig) -> Int
+    /// The unit keeps a carry-save accumulator of ``productRows(_:_:_:_:width:prefix:)`` (no
+    /// carry propagation per element); else a binary one of ``addend(_:_:_:_:)``.
+    var carrySave: Bool { get }
+    /// Engines that sum several products (dot products, WS/IS columns) may compress this kind's
+    /// rows of all products together in one carry-save tree.
+    var mergesRows: Bool { get }
+    /// The value a binary accumulator adds per cycle, from the `a` and `b` ports.
+    func addend(_ m: ModuleBuilder, _ a: Value, _ b: Value, _ c: MACConfig) -> Value
+    /// The exact one-cycle product a·b (``MACTypes/product``), wires named with `prefix`.
+    func exactProduct(_ m: ModuleBuilder, _ a: Value, _ b: Value, _ c: MACConfig, prefix: String) -> Value
+    /// Rows, each of `width` bits or fewer, whose sum modulo 2^width is a·b (a·digit when digit-serial).
+    func productRows(_ m: ModuleBuilder, _ a: Value, _ b: Value, _ c: MACConfig, width: Int, prefix: String) -> [Value]
+    /// The rows a dot-product lane adds for one product (wires `<prefix>…`); `registered` when a
+    /// register level follows the products.
+    func dotRows(_ m: ModuleBuilder, _ a: Value, _ b: Value, _ c: MACConfig, width: Int, prefix: String, registered: Bool) -> [Value]
+    /// Types of the rows the accumulator adds per cycle, for proofs of the accumulation alone;
+    /// empty when the unit adds one whole product.
+    func rowTypes(_ c: MACConfig) -> [HWType]
+}
+
+extension MACArithmetic {
+    public func typeProblem(_ t: MACTypes) -> (field: String, message: String)? {
+        t.weights == .integer ? nil : MACArithmeticDefaults.codedWeightsProblem(kind, t)
+    }
+    public func aLane(_ c: MACConfig) -> HWType { c.types.a }
+    public func bLane(_ c: MACConfig) -> HWType { c.types.b }
+    public func addendBits(_ c: MACConfig) -> Int { c.types.product.bits }
+    public var carrySave: Bool { false }
+    public var mergesRows: Bool { false }
+    public func rowTypes(_ c: MACConfig) -> [HWType] { [] }
+}
+
+/// Messages the built-in kinds share.
+public enum MACArithmeticDefaults {
+    /// A kind built for integer weights given ternary or power-of-two codes.
+    public static func codedWeightsProblem(_ kind: MACKind, _ t: MACTypes) -> (field: String, message: String) {
+        let coded = MACRegistry.all.filter { $0.typeProblem(t) == nil }.map(\.kind.rawValue).joined(separator: ", ")
+        return ("mac.kind", "\(kind.rawValue) cannot take mac.b \(t.bTag) weights (allowed with mac.b \(t.bTag): \(coded); or an integer mac.b)")
+    }
+}
+
+/// The MAC kinds a spec may name: the built-in ones and any a client registered.
+public enum MACRegistry {
+    private final class Store: @unchecked Sendable {
+        let lock = NSLock()
+        var kinds: [any MACArithmetic] = [BaselineArithmetic(), BoothArithmetic(), BitSerialArithmetic(), ShiftAddArithmetic()]
+    }
+    private static let store = Store()
+
+    /// Every registered kind, built-in ones first.
+    public static var all: [any MACArithmetic] {
+        store.lock.lock()
+        defer { store.lock.unlock() }
+        return store.kinds
+    }
+
+    /// Adds (or, with the same name, replaces) a MAC kind.
+    public static func register(_ a: any MACArithmetic) {
+        store.lock.lock()
+        defer { store.lock.unlock() }
+        if let i = store.kinds.firstIndex(where: { $0.kind.rawValue == a.kind.rawValue }) { store.kinds[i] = a } else { store.kinds.append(a) }
+    }
+
+    /// The registered kind named `name`.
+    public static func kind(named name: String) -> MACKind? { all.first { $0.kind.rawValue == name }?.kind }
+
+    /// The arithmetic of `kind` (registered kinds only: specs name no other).
+    public static func arithmetic(_ kind: MACKind) -> any MACArithmetic {
+        guard let a = all.first(where: { $0.kind.rawValue == kind.rawValue }) else {
+            preconditionFailure("MAC kind \(kind) is not registered (MACRegistry.register)")
+        }
+        return a
+    }
+}
