@@ -53,10 +53,14 @@ synth: $(HWGEN)
 	@for s in $(filter-out $(SYNTH_SPECS),$(SPECS)); do \
 	  echo "not synthesized: $$s (a 64x64 array takes hours in this flow; a 16x16 GEMM engine's 2x192K buffer words would be flip-flops, not SRAM macros)"; done
 
-# The README's user example: a custom PE in its own package, emitted and simulated.
+# The README's user examples: a custom PE in its own package, emitted and simulated; and a package
+# that registers an engine kind and a MAC kind of its own and runs them through HWGen's flow (both
+# simulators against the golden model).
 example:
 	swift build --package-path Examples/CustomPE --scratch-path .build-example
 	.build-example/debug/custom-pe build/example
+	swift build --package-path Examples/Extension --scratch-path .build-extension
+	.build-extension/debug/hwgen-extension Examples/Extension/specs/*.yaml --seed 7
 
 test: build
 	swift test

@@ -83,6 +83,12 @@ struct SpecReader {
             throw fail("mac.pipeline", "2 splits the accumulator, which cannot saturate (allowed with \(mac.accTag): 0, 1)")
         }
         let group = try m["group"].map { try groupSize($0, mac: mac, kind: kind, pipeline: pipeline, engine: engine) }
+        if let (field, problem) = engine.descriptor.macProblem(MACConfig(mac, kind: kind, pipeline: pipeline, group: group)) {
+            throw fail(field, problem)
+        }
+        if top["gemm"] != nil && !engine.descriptor.buffered {
+            throw fail("gemm", "engine \(engine.descriptor.id) has no buffered GEMM controller (allowed: remove gemm:)")
+        }
         let gemm = try top["gemm"].map { try gemmSpec($0, engine: engine) }
         let epilogue = try top["epilogue"].map { try epilogueSpec($0, mac: mac, gemm: gemm != nil) }
         return DesignSpec(name: name, engine: engine, mac: mac, macKind: kind, pipeline: pipeline, source: source, gemm: gemm,

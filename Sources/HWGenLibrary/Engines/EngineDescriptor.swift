@@ -56,6 +56,10 @@ public protocol EngineDescriptor: Sendable {
     func parse(_ fields: any SpecFields) throws -> EngineSpec
     /// Why `mac.pipeline` = `pipeline` is not allowed with this engine, or nil.
     func pipelineProblem(_ pipeline: Int) -> String?
+    /// Why the engine cannot take this MAC (kind, group), as (field path, message), or nil.
+    func macProblem(_ mac: MACConfig) -> (field: String, message: String)?
+    /// Whether a `gemm:` section can wrap the engine (its generator states a ``Engine/gemmFeed``).
+    var buffered: Bool { get }
     /// Elements of K a `mac.group` must be a multiple of, and what covers them (for the
     /// message); nil when any group size works.
     func groupGranule(_ e: EngineSpec) -> (elements: Int, what: String)?
@@ -81,6 +85,8 @@ public protocol EngineDescriptor: Sendable {
 extension EngineDescriptor {
     public var dataflow: String? { nil }
     public func pipelineProblem(_ pipeline: Int) -> String? { nil }
+    public func macProblem(_ mac: MACConfig) -> (field: String, message: String)? { nil }
+    public var buffered: Bool { true }
     public func groupGranule(_ e: EngineSpec) -> (elements: Int, what: String)? { nil }
     public var groupStage: Int { 0 }
     public func skipsZeroDigits(_ e: EngineSpec, mac: MACConfig) -> Bool { false }
