@@ -119,6 +119,24 @@ module tb_gemm_os_4x4_s8_axi;
         end
     endtask
 
+    // Stops at once, naming the file and where it is looked for, when a vector file is missing
+    // (a run without run.hex would have no watchdog limit).
+    task require_file(input [8*32-1:0] name);
+        integer probe;
+        begin
+            probe = $fopen(name, "r");
+            if (probe == 0) begin
+                $display("HWGEN ERROR cannot open %0s: this testbench reads its vector files from the directory it is started in (hwgen emit -o DIR writes them to DIR/vectors/<design>/; start the simulation there)", name);
+`ifdef __ICARUS__
+                $fatal(1, "HWGEN testbench failed");
+`else
+                $stop;
+`endif
+            end
+            $fclose(probe);
+        end
+    endtask
+
     // Checks C line `line` (CL lanes of `data`) against the expected C through c_map.
     task check_c_line(input integer line, input [CL*ACCW-1:0] data);
         begin
@@ -235,7 +253,9 @@ module tb_gemm_os_4x4_s8_axi;
             $dumpfile(wave_file);
             $dumpvars(0, tb_gemm_os_4x4_s8_axi);
         end
+        require_file("run.hex");
         $readmemh("run.hex", run);
+        require_file("dims.hex");
         $readmemh("dims.hex", dims);
         A_LINES = run[0];
         B_LINES = run[1];
@@ -251,9 +271,13 @@ module tb_gemm_os_4x4_s8_axi;
             mismatches = 1;
             finish_run;
         end
+        require_file("a_load.hex");
         $readmemh("a_load.hex", a_mem, 0, A_LINES - 1);
+        require_file("b_load.hex");
         $readmemh("b_load.hex", b_mem, 0, B_LINES - 1);
+        require_file("c_map.hex");
         $readmemh("c_map.hex", map_mem, 0, C_LINES * CL - 1);
+        require_file("c_expected.hex");
         $readmemh("c_expected.hex", c_mem, 0, M * N - 1);
         repeat (RESET_CYCLES) @(negedge clk);
         rst = 1'b0;

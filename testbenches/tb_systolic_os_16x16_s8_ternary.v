@@ -93,6 +93,24 @@ module tb_systolic_os_16x16_s8_ternary;
         end
     endtask
 
+    // Stops at once, naming the file and where it is looked for, when a vector file is missing
+    // (a run without run.hex would have no watchdog limit).
+    task require_file(input [8*32-1:0] name);
+        integer probe;
+        begin
+            probe = $fopen(name, "r");
+            if (probe == 0) begin
+                $display("HWGEN ERROR cannot open %0s: this testbench reads its vector files from the directory it is started in (hwgen emit -o DIR writes them to DIR/vectors/<design>/; start the simulation there)", name);
+`ifdef __ICARUS__
+                $fatal(1, "HWGEN testbench failed");
+`else
+                $stop;
+`endif
+            end
+            $fclose(probe);
+        end
+    endtask
+
     // Puts beat beat_n on the stream ports (nonblocking), or idles them after the last.
     task offer;
         begin
@@ -134,7 +152,9 @@ module tb_systolic_os_16x16_s8_ternary;
             $dumpfile(wave_file);
             $dumpvars(0, tb_systolic_os_16x16_s8_ternary);
         end
+        require_file("run.hex");
         $readmemh("run.hex", run);
+        require_file("dims.hex");
         $readmemh("dims.hex", dims);
         BEATS = run[0];
         RESULTS = run[1];
@@ -149,9 +169,12 @@ module tb_systolic_os_16x16_s8_ternary;
             mismatches = 1;
             finish_run;
         end else begin
+            require_file("beats.hex");
             $readmemh("beats.hex", beat_mem, 0, BEATS - 1);
+            require_file("lanes.hex");
             $readmemh("lanes.hex", lane_n);
             if (RESULTS > 0) $readmemh("out_map.hex", map_mem, 0, RESULTS - 1);
+            require_file("c_expected.hex");
             $readmemh("c_expected.hex", c_mem, 0, M * N - 1);
             total = 0;
             for (l = 0; l < L; l = l + 1) begin

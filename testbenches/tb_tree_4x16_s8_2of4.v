@@ -97,6 +97,24 @@ module tb_tree_4x16_s8_2of4;
         end
     endtask
 
+    // Stops at once, naming the file and where it is looked for, when a vector file is missing
+    // (a run without run.hex would have no watchdog limit).
+    task require_file(input [8*32-1:0] name);
+        integer probe;
+        begin
+            probe = $fopen(name, "r");
+            if (probe == 0) begin
+                $display("HWGEN ERROR cannot open %0s: this testbench reads its vector files from the directory it is started in (hwgen emit -o DIR writes them to DIR/vectors/<design>/; start the simulation there)", name);
+`ifdef __ICARUS__
+                $fatal(1, "HWGEN testbench failed");
+`else
+                $stop;
+`endif
+            end
+            $fclose(probe);
+        end
+    endtask
+
     // Puts beat beat_n on the stream ports (nonblocking), or idles them after the last.
     task offer;
         begin
@@ -142,7 +160,9 @@ module tb_tree_4x16_s8_2of4;
             $dumpfile(wave_file);
             $dumpvars(0, tb_tree_4x16_s8_2of4);
         end
+        require_file("run.hex");
         $readmemh("run.hex", run);
+        require_file("dims.hex");
         $readmemh("dims.hex", dims);
         BEATS = run[0];
         RESULTS = run[1];
@@ -157,9 +177,12 @@ module tb_tree_4x16_s8_2of4;
             mismatches = 1;
             finish_run;
         end else begin
+            require_file("beats.hex");
             $readmemh("beats.hex", beat_mem, 0, BEATS - 1);
+            require_file("lanes.hex");
             $readmemh("lanes.hex", lane_n);
             if (RESULTS > 0) $readmemh("out_map.hex", map_mem, 0, RESULTS - 1);
+            require_file("c_expected.hex");
             $readmemh("c_expected.hex", c_mem, 0, M * N - 1);
             total = 0;
             for (l = 0; l < L; l = l + 1) begin

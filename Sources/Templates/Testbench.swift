@@ -24,6 +24,24 @@ extension Templates {
         end
     endtask
 
+    // Stops at once, naming the file and where it is looked for, when a vector file is missing
+    // (a run without run.hex would have no watchdog limit).
+    task require_file(input [8*32-1:0] name);
+        integer probe;
+        begin
+            probe = $fopen(name, "r");
+            if (probe == 0) begin
+                $display("HWGEN ERROR cannot open %0s: this testbench reads its vector files from the directory it is started in (hwgen emit -o DIR writes them to DIR/vectors/<design>/; start the simulation there)", name);
+`ifdef __ICARUS__
+                $fatal(1, "HWGEN testbench failed");
+`else
+                $stop;
+`endif
+            end
+            $fclose(probe);
+        end
+    endtask
+
 """#
     }
 
@@ -36,7 +54,9 @@ extension Templates {
             $dumpfile(wave_file);
             $dumpvars(0, {{{tbName}}});
         end
+        require_file("run.hex");
         $readmemh("run.hex", run);
+        require_file("dims.hex");
         $readmemh("dims.hex", dims);
 
 """#
@@ -228,9 +248,12 @@ module {{{tbName}}};
             mismatches = 1;
             finish_run;
         end else begin
+            require_file("beats.hex");
             $readmemh("beats.hex", beat_mem, 0, BEATS - 1);
+            require_file("lanes.hex");
             $readmemh("lanes.hex", lane_n);
             if (RESULTS > 0) $readmemh("out_map.hex", map_mem, 0, RESULTS - 1);
+            require_file("c_expected.hex");
             $readmemh("c_expected.hex", c_mem, 0, M * N - 1);
             total = 0;
             for (l = 0; l < L; l = l + 1) begin
@@ -489,17 +512,26 @@ module {{{tbName}}};
             mismatches = 1;
             finish_run;
         end else begin
+            require_file("a_load.hex");
             $readmemh("a_load.hex", a_mem, 0, A_LINES - 1);
+            require_file("b_load.hex");
             $readmemh("b_load.hex", b_mem, 0, B_LINES - 1);
+            require_file("c_map.hex");
             $readmemh("c_map.hex", map_mem, 0, C_LINES * CL - 1);
+            require_file("c_expected.hex");
             $readmemh("c_expected.hex", c_mem, 0, M * N - 1);
 {{#perColumn}}
+            require_file("ep_mult.hex");
             $readmemh("ep_mult.hex", ep_mult_mem, 0, N - 1);
+            require_file("ep_shift.hex");
             $readmemh("ep_shift.hex", ep_shift_mem, 0, N - 1);
 {{/perColumn}}
             if (RUNS > 1) begin
+                require_file("a2_load.hex");
                 $readmemh("a2_load.hex", a2_mem, 0, A_LINES - 1);
+                require_file("b2_load.hex");
                 $readmemh("b2_load.hex", b2_mem, 0, B_LINES - 1);
+                require_file("c2_expected.hex");
                 $readmemh("c2_expected.hex", c2_mem, 0, M * N - 1);
             end
         end
@@ -822,12 +854,18 @@ module {{{tbName}}};
             mismatches = 1;
             finish_run;
         end
+        require_file("a_load.hex");
         $readmemh("a_load.hex", a_mem, 0, A_LINES - 1);
+        require_file("b_load.hex");
         $readmemh("b_load.hex", b_mem, 0, B_LINES - 1);
+        require_file("c_map.hex");
         $readmemh("c_map.hex", map_mem, 0, C_LINES * CL - 1);
+        require_file("c_expected.hex");
         $readmemh("c_expected.hex", c_mem, 0, M * N - 1);
 {{#perColumn}}
+        require_file("ep_mult.hex");
         $readmemh("ep_mult.hex", ep_mult_mem, 0, N - 1);
+        require_file("ep_shift.hex");
         $readmemh("ep_shift.hex", ep_shift_mem, 0, N - 1);
 {{/perColumn}}
         repeat (RESET_CYCLES) @(negedge clk);
