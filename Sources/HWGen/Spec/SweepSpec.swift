@@ -117,16 +117,7 @@ public struct SweepSpec {
             top[parts[0]] = .mapping(inner)
         }
         let baseName = top["name"]?.string ?? "design"
-        top["name"] = Node("\(baseName.prefix(40))_\(String(Fnv1a.hash(label), radix: 16))")
+        top["name"] = Node("\(baseName.prefix(40))_\(String(FNV1a64.hash(label), radix: 16))")
         return try Yams.serialize(node: .mapping(top))
-    }
-}
-
-/// FNV-1a, 64 bits: a stable hash for cache keys and names (not for security).
-enum Fnv1a {
-    static func hash(_ s: String) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in s.utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
-        return h
     }
 }

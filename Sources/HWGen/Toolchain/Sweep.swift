@@ -83,7 +83,7 @@ public enum Sweep {
             let text = try sweep.pointText(point)
             let keyText = [text, sweep.steps.joined(separator: ","), sweep.target.rawValue, "\(sweep.clockNS)",
                            sweep.gemm?.description ?? "default", "\(sweep.seed)", versions].joined(separator: "\n")
-            let key = String(format: "%016llx", Fnv1a.hash(keyText))
+            let key = String(format: "%016llx", FNV1a64.hash(keyText))
             let dir = outDir.appendingPathComponent("points/\(key)")
             let values = zip(sweep.fields, point).map { $0.values[$1] }
             let log = dir.appendingPathComponent("log.txt").path

@@ -12,6 +12,8 @@ import HWGenCore
 public protocol MACArithmetic: Sendable {
     /// The kind this arithmetic builds.
     var kind: MACKind { get }
+    /// The kind multiplies by ternary or power-of-two weight codes (and only by them).
+    var acceptsWeightCodes: Bool { get }
     /// Why the kind cannot take these types, as (field path, message), or nil.
     func typeProblem(_ t: MACTypes) -> (field: String, message: String)?
     /// Type of the unit's `a` port (default: the operand type).
@@ -41,6 +43,7 @@ public protocol MACArithmetic: Sendable {
 }
 
 extension MACArithmetic {
+    public var acceptsWeightCodes: Bool { false }
     public func typeProblem(_ t: MACTypes) -> (field: String, message: String)? {
         t.weights == .integer ? nil : MACArithmeticDefaults.codedWeightsProblem(kind, t)
     }
@@ -56,7 +59,7 @@ extension MACArithmetic {
 public enum MACArithmeticDefaults {
     /// A kind built for integer weights given ternary or power-of-two codes.
     public static func codedWeightsProblem(_ kind: MACKind, _ t: MACTypes) -> (field: String, message: String) {
-        let coded = MACRegistry.all.filter { $0.typeProblem(t) == nil }.map(\.kind.rawValue).joined(separator: ", ")
+        let coded = MACRegistry.all.filter(\.acceptsWeightCodes).map(\.kind.rawValue).joined(separator: ", ")
         return ("mac.kind", "\(kind.rawValue) cannot take mac.b \(t.bTag) weights (allowed with mac.b \(t.bTag): \(coded); or an integer mac.b)")
     }
 }

@@ -5,10 +5,11 @@ import HWGenCore
 public struct ShiftAddArithmetic: MACArithmetic {
     public init() {}
     public var kind: MACKind { .shiftadd }
+    public var acceptsWeightCodes: Bool { true }
 
     public func typeProblem(_ t: MACTypes) -> (field: String, message: String)? {
         guard t.weights == .integer else { return nil }
-        let integerKinds = MACRegistry.all.filter { $0.typeProblem(t) == nil && $0.kind != kind }.map(\.kind.rawValue).joined(separator: ", ")
+        let integerKinds = MACRegistry.all.filter { !$0.acceptsWeightCodes }.map(\.kind.rawValue).joined(separator: ", ")
         return ("mac.kind", "shiftadd multiplies by ternary or power-of-two weights, not mac.b \(t.b) (allowed with mac.kind shiftadd: mac.b ternary, p2...p5; with mac.b \(t.b): \(integerKinds))")
     }
 
