@@ -84,12 +84,19 @@ module tb_systolic_os_16x16_w4a8;
                 $finish;
             end else begin
                 $display("FAIL");
-`ifdef __ICARUS__
-                $fatal(1, "HWGEN testbench failed");
-`else
-                $stop;
-`endif
+                stop_failed;
             end
+        end
+    endtask
+
+    // Ends the process with a failure status: $fatal(1) under Icarus, $stop otherwise.
+    task stop_failed;
+        begin
+`ifdef __ICARUS__
+            $fatal(1, "HWGEN testbench failed");
+`else
+            $stop;
+`endif
         end
     endtask
 
@@ -101,11 +108,7 @@ module tb_systolic_os_16x16_w4a8;
             probe = $fopen(name, "r");
             if (probe == 0) begin
                 $display("HWGEN ERROR cannot open %0s: this testbench reads its vector files from the directory it is started in (hwgen emit -o DIR writes them to DIR/vectors/<design>/; start the simulation there)", name);
-`ifdef __ICARUS__
-                $fatal(1, "HWGEN testbench failed");
-`else
-                $stop;
-`endif
+                stop_failed;
             end
             $fclose(probe);
         end

@@ -88,12 +88,19 @@ module tb_tree_4x16_s8_2of4;
                 $finish;
             end else begin
                 $display("FAIL");
-`ifdef __ICARUS__
-                $fatal(1, "HWGEN testbench failed");
-`else
-                $stop;
-`endif
+                stop_failed;
             end
+        end
+    endtask
+
+    // Ends the process with a failure status: $fatal(1) under Icarus, $stop otherwise.
+    task stop_failed;
+        begin
+`ifdef __ICARUS__
+            $fatal(1, "HWGEN testbench failed");
+`else
+            $stop;
+`endif
         end
     endtask
 
@@ -105,11 +112,7 @@ module tb_tree_4x16_s8_2of4;
             probe = $fopen(name, "r");
             if (probe == 0) begin
                 $display("HWGEN ERROR cannot open %0s: this testbench reads its vector files from the directory it is started in (hwgen emit -o DIR writes them to DIR/vectors/<design>/; start the simulation there)", name);
-`ifdef __ICARUS__
-                $fatal(1, "HWGEN testbench failed");
-`else
-                $stop;
-`endif
+                stop_failed;
             end
             $fclose(probe);
         end

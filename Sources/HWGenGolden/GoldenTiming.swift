@@ -231,7 +231,6 @@ public enum GoldenTiming {
         ceilDiv(m, rows) * ceilDiv(n, cols)
     }
 
-    private static func ceilDiv(_ x: Int, _ y: Int) -> Int { (x + y - 1) / y }
 
     private static func checkShape(_ r: Int, _ c: Int, _ m: Int, _ k: Int, _ n: Int) {
         precondition(r >= 1 && c >= 1 && m >= 1 && k >= 1 && n >= 1,

@@ -28,7 +28,7 @@ public enum Harness: Sendable {
 public struct Design: Sendable {
     public let spec: DesignSpec
     /// The engine kind: the only code that knows what the engine is.
-    public let descriptor: any EngineDescriptor
+    public var descriptor: any EngineDescriptor { spec.engine.descriptor }
     /// The bare engine, without an epilogue.
     public let core: any Engine
     /// The engine the stream harness drives: the core, with an epilogue unit on each output lane
@@ -42,9 +42,7 @@ public struct Design: Sendable {
     /// Elaborates `spec`: builds its engine and top module once.
     public init(_ spec: DesignSpec) {
         self.spec = spec
-        descriptor = spec.engine.descriptor
-        let mac = spec.macConfig
-        core = descriptor.engine(spec.engine, mac: mac)
+        core = spec.engine.descriptor.engine(spec.engine, mac: spec.macConfig)
         if spec.gemm == nil, let e = spec.epilogue {
             engine = RequantizedEngine(core: core, epilogue: e, accumulator: spec.mac.acc)
         } else {

@@ -55,7 +55,7 @@ public struct DotEngine: Engine {
     }
 
     /// Elements of K one beat covers.
-    public var denseDepth: Int { sparsity.map { k / $0.n * $0.m } ?? k }
+    public var denseDepth: Int { sparsity.denseSpan(k) }
 
     public var streamPorts: [StreamPort] {
         [StreamPort("a_blk", lanes: m * denseDepth, mac.types.a), StreamPort("b_blk", lanes: k * n, mac.types.b)]
@@ -99,7 +99,8 @@ public struct DotEngine: Engine {
                 let idx = (0..<k).map { mb.input("i\($0)", .u(p.indexBits)) }
                 let dense = a
                 a = (0..<k).map { e in
-                    let group = Array(dense[(e / p.n * p.m)..<(e / p.n * p.m + p.m)])
+                    let start = p.denseSpan(e)
+                    let group = Array(dense[start..<(start + p.m)])
                     return mb.wire("x\(e)", Self.pick(group, idx[e]))
                 }
             }
@@ -191,10 +192,6 @@ public struct DotEngine: Engine {
             let eType = MACConfig.exponentType
             let groupIn = mac.group.map { _ in (start: mb.input("g_start", .bit), end: mb.input("g_end", .bit),
                                                 e: mb.input("e_blk", .u(n * eType.bits))) }
-            func field(_ v: Value, _ idx: Int, _ type: HWType) -> Value {
-                let raw = v.bits(idx * type.bits + type.bits - 1, idx * type.bits)
-                return type.signed ? raw.asSigned : raw
-            }
             // A multi-cycle MAC (bitserial: one Booth digit per cycle) takes a beat every D cycles.
             let unit = MACUnit(mac), d = unit.elementCycles
             var valid = inValid, isFirst = first, isLast = last, accept = inValid
@@ -213,15 +210,15 @@ public struct DotEngine: Engine {
             } else {
                 mb.output("in_ready", Value.constant(1, .bit))
             }
-            let aLanes = (0..<(m * kd)).map { unit.serializeA(mb, field(aBlk, $0, t.a), load: accept, prefix: "a\($0)") }
-            let bLanes = (0..<(k * n)).map { unit.serializeB(mb, field(bBlk, $0, t.b), load: accept, prefix: "b\($0)") }
+            let aLanes = (0..<(m * kd)).map { unit.serializeA(mb, aBlk.lane($0, t.a), load: accept, prefix: "a\($0)") }
+            let bLanes = (0..<(k * n)).map { unit.serializeB(mb, bBlk.lane($0, t.b), load: accept, prefix: "b\($0)") }
             let idxLanes: [Value] = bIdx.map { v in (0..<(k * n)).map { x -> Value in
-                let live = field(v, x, idxType)
+                let live = v.lane(x, idxType)
                 guard d > 1 else { return live }
                 return accept.select(live, mb.delay(live, "idx\(x)_q", reset: nil, enable: accept))   // held for the beat
             } } ?? []
             // The flags (and group exponents) follow the dot products through the trees' register levels.
-            var group = groupIn.map { g in (start: g.start, end: g.end, e: (0..<n).map { field(g.e, $0, eType) }) }
+            var group = groupIn.map { g in (start: g.start, end: g.end, e: (0..<n).map { g.e.lane($0, eType) }) }
             for s in 0..<stages {
                 valid = mb.delay(valid, "valid_d\(s + 1)")
                 isFirst = mb.delay(isFirst, "first_d\(s + 1)")

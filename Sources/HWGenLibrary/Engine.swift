@@ -130,7 +130,7 @@ public struct StationaryFeed: Sendable {
     public var sparsity: Sparsity? = nil
 
     /// Elements of K per tile, and lanes of a streamed vector.
-    public var depth: Int { sparsity.map { rows / $0.n * $0.m } ?? rows }
+    public var depth: Int { sparsity.denseSpan(rows) }
 }
 
 extension Engine {

@@ -310,10 +310,6 @@ public struct GemmEngine: Sendable {
                 rd.next(r.value, enable: done.value)
             }
             func address(_ sel: Value?, _ a: Value) -> Value { sel.map { concat([$0, a]) } ?? a }
-            func lane(_ v: Value, _ i: Int, _ type: HWType) -> Value {
-                let raw = v.bits(i * type.bits + type.bits - 1, i * type.bits)
-                return type.signed ? raw.asSigned : raw
-            }
 
             // A and B banks: host writes; reads at the next address (from the set `start` hands over).
             let readSet = runSel.map { go.select(fillSel!, $0) }
@@ -322,7 +318,7 @@ public struct GemmEngine: Sendable {
                        write: (addr: Value, data: Value, enable: Value), read: Value) -> [Value] {
                 (0..<count).map { i in
                     let bank = m.memory("\(name)_bank\(i)", type, depth: depth * sets)
-                    bank.write(address(fillSel, write.addr), lane(write.data, i, type), enable: write.enable)
+                    bank.write(address(fillSel, write.addr), write.data.lane(i, type), enable: write.enable)
                     let keep = kept(i) > 0 ? kept(i) : type.bits
                     let word = bank[address(readSet, read)]
                     let q = m.register("\(name)_q\(i)", keep < type.bits ? .u(keep) : type, reset: nil)
@@ -341,7 +337,7 @@ public struct GemmEngine: Sendable {
             inReady.drive(out["in_ready"])
 
             // Results as they reach the C banks: with an epilogue, requantized (and later).
-            var captured: [(valid: Value, data: Value)] = (0..<L).map { l in (out["out_valid"][l], lane(out["out_data"], l, t.acc)) }
+            var captured: [(valid: Value, data: Value)] = (0..<L).map { l in (out["out_valid"][l], out["out_data"].lane(l, t.acc)) }
             if let ep = epilogue {
                 let unit = EpilogueUnit(ep, input: t.acc).module
                 var columns: [Value] = []

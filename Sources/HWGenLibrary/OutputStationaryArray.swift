@@ -223,7 +223,7 @@ public struct OutputStationaryArray: Engine {
                 active = m.wire("active", accept | busy)
                 var more: [Value] = []
                 for j in 0..<C {
-                    let e = sparseEncoder(m, lane(bRow, j, t.b), load: accept, active: active, prefix: "b\(j)")
+                    let e = sparseEncoder(m, bRow.lane(j, t.b), load: accept, active: active, prefix: "b\(j)")
                     columnDigits.append((e.digit, e.pos))
                     more.append(e.more)
                 }
@@ -235,8 +235,8 @@ public struct OutputStationaryArray: Engine {
                 tileDone!.drive(last)
                 heldA = (0..<R).map { i in
                     let held = m.register("a\(i)_held", t.a, reset: nil)
-                    held.next(lane(aCol, i, t.a), enable: accept)
-                    return accept.select(lane(aCol, i, t.a), held.value)
+                    held.next(aCol.lane(i, t.a), enable: accept)
+                    return accept.select(aCol.lane(i, t.a), held.value)
                 }
             } else if let phase, let idle {
                 let lastHeld = m.register("last_held", .bit, reset: 0)
@@ -251,20 +251,16 @@ public struct OutputStationaryArray: Engine {
 
             // Input skew: lane i of A, the accept signal and the flags reach row i after i cycles;
             // B column j after j. Each row gates its own lane and flags with its own accept.
-            func lane(_ v: Value, _ k: Int, _ type: HWType) -> Value {
-                let raw = v.bits(k * type.bits + type.bits - 1, k * type.bits)
-                return type.signed ? raw.asSigned : raw
-            }
             func skew(_ v: Value, _ n: Int, _ prefix: String, reset: Int64? = nil) -> Value {
                 (0..<(bc ? 0 : n)).reduce(v) { x, d in m.delay(x, "\(prefix)_d\(d + 1)", reset: reset) }
             }
             let bSkewed = skip ? columnDigits.map(\.digit)
-                : (0..<C).map { skew(unit.serializeB(m, lane(bRow, $0, t.b), load: accept, prefix: "b\($0)"), $0, "b\($0)") }
+                : (0..<C).map { skew(unit.serializeB(m, bRow.lane($0, t.b), load: accept, prefix: "b\($0)"), $0, "b\($0)") }
             var entries: [(a: Value, first: Value, last: Value)] = []
             var groupFlags: [(start: Value, end: Value)] = []
             for i in 0..<R {
                 let valid = skew(active, i, "valid\(i)", reset: 0)
-                let a = skip ? heldA[i] : skew(unit.serializeA(m, lane(aCol, i, t.a), load: accept, prefix: "a\(i)"), i, "a\(i)")
+                let a = skip ? heldA[i] : skew(unit.serializeA(m, aCol.lane(i, t.a), load: accept, prefix: "a\(i)"), i, "a\(i)")
                 entries.append((m.wire("row\(i)_a", valid.select(a, Value.constant(0, a.type))),
                                 m.wire("row\(i)_first", valid & skew(first, i, "first\(i)")),
                                 m.wire("row\(i)_last", valid & skew(last, i, "last\(i)"))))
@@ -273,7 +269,7 @@ public struct OutputStationaryArray: Engine {
                                        m.wire("row\(i)_gend", valid & skew(g.end, i, "gend\(i)"))))
                 }
             }
-            let exponents = groupIn.map { g in (0..<C).map { skew(lane(g.e, $0, eType), $0, "e\($0)") } } ?? []
+            let exponents = groupIn.map { g in (0..<C).map { skew(g.e.lane($0, eType), $0, "e\($0)") } } ?? []
 
             // Broadcast: one `done` for every PE, the tile's last element delayed by the MAC's
             // latency and qualified by the element's own (equally delayed) activity.

@@ -58,7 +58,7 @@ public struct SystolicStationary: Engine {
     /// Streamed elements a row sees per vector: M with N:M sparsity, else 1.
     private var groupLanes: Int { sparsity?.m ?? 1 }
     /// Elements of K one stationary tile covers: R, or R / N · M with N:M sparsity.
-    public var tileDepth: Int { sparsity.map { rows / $0.n * $0.m } ?? rows }
+    public var tileDepth: Int { sparsity.denseSpan(rows) }
 
     /// Streamed vectors per tile, and accumulator depth: P = 2R + C − 2.
     public var tileBeats: Int { 2 * rows + cols - 2 }
@@ -287,14 +287,10 @@ public struct SystolicStationary: Engine {
             let eType = MACConfig.exponentType
             let groupIn = mac.group.map { _ in (start: m.input("g_start", .bit), end: m.input("g_end", .bit),
                                                 e: m.input("e_vec", .u(exponentLanes * eType.bits))) }
-            func lane(_ v: Value, _ k: Int, _ type: HWType) -> Value {
-                let raw = v.bits(k * type.bits + type.bits - 1, k * type.bits)
-                return type.signed ? raw.asSigned : raw
-            }
             // Row i's streamed lane, or with N:M sparsity the M elements of its group (raw bits).
             func rowLane(_ v: Value, _ i: Int) -> Value {
-                guard let p = sparsity else { return lane(v, i, streamedType) }
-                return lane(v, i / p.n, .u(p.m * streamedType.bits))
+                guard let p = sparsity else { return v.lane(i, streamedType) }
+                return v.lane(i / p.n, .u(p.m * streamedType.bits))
             }
             func skew(_ v: Value, _ n: Int, _ prefix: String, reset: Int64? = nil) -> Value {
                 (0..<n).reduce(v) { x, d in m.delay(x, "\(prefix)_d\(d + 1)", reset: reset) }
@@ -318,7 +314,7 @@ public struct SystolicStationary: Engine {
                 load = m.wire("load", accept & wLoad)
                 var counts: [Value] = []
                 wLanes = (0..<C).map { j in
-                    let (list, count) = compactedDigits(m, lane(wRow, j, stationaryType), prefix: "w\(j)")
+                    let (list, count) = compactedDigits(m, wRow.lane(j, stationaryType), prefix: "w\(j)")
                     counts.append(count)
                     return list
                 }
@@ -370,13 +366,13 @@ public struct SystolicStationary: Engine {
                     let rowValid = skew(valid, i, "valid\(i)", reset: 0)
                     // WS: the vector's lane, held for its D cycles; IS: its Booth digits, one per cycle.
                     let x = stationary == .weights ? rowLane(held.0, i)
-                        : serialDigits(m, lane(xCol, i, streamedType), load: stream, prefix: "x\(i)")
+                        : serialDigits(m, xCol.lane(i, streamedType), load: stream, prefix: "x\(i)")
                     entries.append((m.wire("row\(i)_x", rowValid.select(skew(x, i, "x\(i)"), Value.constant(0, xType))),
                                     m.wire("row\(i)_first", rowValid & skew(tileFirst, i, "first\(i)")), nil))
                 }
                 // WS: one Booth encoder per column, at the top of its shadow chain.
                 wLanes = (0..<C).map { j in
-                    let w = lane(wRow, j, stationaryType)
+                    let w = wRow.lane(j, stationaryType)
                     guard stationary == .weights else { return w }
                     let ds = MACUnit.boothDigits(m, w, prefix: "w\(j)_digit").map { concat([$0.neg, $0.two, $0.one]) }
                     return m.wire("w\(j)_digits", concat(ds.reversed()))
@@ -393,7 +389,7 @@ public struct SystolicStationary: Engine {
                     entries.append((m.wire("row\(i)_x", valid.select(x, Value.constant(0, xType))),
                                     m.wire("row\(i)_first", valid & skew(xFirst, i, "first\(i)")), nil))
                 }
-                wLanes = (0..<C).map { lane(wRow, $0, stationaryType) }
+                wLanes = (0..<C).map { wRow.lane($0, stationaryType) }
             }
             let zero = Value.constant(0, carrySave ? .u(chainType.bits) : clampChain ?? chainType)
             var grid: [[InstanceOutputs]] = []
@@ -408,7 +404,7 @@ public struct SystolicStationary: Engine {
                         "w_load": load,
                     ]
                     if let start = entries[i].start { ports["start_in"] = left?["start_out"] ?? start }
-                    if let wIdx { ports["idx_in"] = up?["idx_out"] ?? lane(wIdx, j, idxType) }
+                    if let wIdx { ports["idx_in"] = up?["idx_out"] ?? wIdx.lane(j, idxType) }
                     if carrySave {
                         ports["psum_s_in"] = up?["psum_s_out"] ?? zero
                         ports["psum_c_in"] = up?["psum_c_out"] ?? zero
@@ -431,7 +427,7 @@ public struct SystolicStationary: Engine {
             // Group flags under the columns (like the accumulator's), and each column's exponent.
             var groupFlags = groupIn.map { g in (start: flag(g.start, "bottom_gstart")!, end: flag(g.end, "bottom_gend")!) }
             let exponents = groupIn.map { g in (0..<C).map { j in
-                skew(lane(g.e, exponentLanes == 1 ? 0 : j, eType), R + p + j, "e\(j)_bottom") } } ?? []
+                skew(g.e.lane(exponentLanes == 1 ? 0 : j, eType), R + p + j, "e\(j)_bottom") } } ?? []
             var outValid: [Value] = [], outData: [Value] = []
             for j in 0..<C {
                 if j > 0 {

@@ -26,4 +26,13 @@ public struct Sparsity: Hashable, Sendable, CustomStringConvertible {
     public var indexBits: Int { max(1, m.trailingZeroBitCount) }
 
     public var description: String { "\(n):\(m)" }
+
+    /// Elements of K that `stored` stored weights (whole groups of N) stand for: stored / N · M.
+    public func denseSpan(_ stored: Int) -> Int { stored / n * m }
+}
+
+extension Optional where Wrapped == Sparsity {
+    /// Elements of K that `stored` weights stand for: ``Sparsity/denseSpan(_:)``, or `stored`
+    /// itself for dense weights.
+    public func denseSpan(_ stored: Int) -> Int { map { $0.denseSpan(stored) } ?? stored }
 }

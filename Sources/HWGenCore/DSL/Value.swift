@@ -30,6 +30,12 @@ public enum Rounding: Sendable {
 }
 
 extension HWValue {
+    /// Lane `k` of a packed vector of `type` lanes (lane 0 in the low bits), as `type`.
+    public func lane(_ k: Int, _ type: HWType) -> Value {
+        let raw = value.bits(k * type.bits + type.bits - 1, k * type.bits)
+        return type.signed ? raw.asSigned : raw
+    }
+
     public var type: HWType { value.type }
 
     /// Modular truncation or two's-complement wrap to `t` (may also change signedness).

@@ -34,7 +34,7 @@ public struct CubeKind: EngineDescriptor {
 /// What the cube and the tree share.
 enum DotFields {
     /// Elements of K one beat covers (depth / N · M with N:M weights).
-    static func beatDepth(_ e: EngineSpec) -> Int { e.sparsity.map { e.depth / $0.n * $0.m } ?? e.depth }
+    static func beatDepth(_ e: EngineSpec) -> Int { e.sparsity.denseSpan(e.depth) }
 
     /// The reduction is pipelined by `engine.stages`, not by the MAC.
     static func pipelineProblem(_ pipeline: Int, kind: String) -> String? {

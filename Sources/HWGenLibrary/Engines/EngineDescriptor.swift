@@ -1,4 +1,3 @@
-import Foundation
 import HWGenTypes
 import HWGenGolden
 
@@ -100,27 +99,14 @@ extension EngineDescriptor {
 
 /// The engine kinds a spec may name: the built-in ones and any a client registered.
 public enum EngineRegistry {
-    private final class Store: @unchecked Sendable {
-        let lock = NSLock()
-        var kinds: [any EngineDescriptor] = [
-            SystolicOSKind(), WeightStationaryKind(), InputStationaryKind(), CubeKind(), TreeKind(), Matrix2DKind(),
-        ]
-    }
-    private static let store = Store()
+    private static let store = Registry<any EngineDescriptor>(
+        [SystolicOSKind(), WeightStationaryKind(), InputStationaryKind(), CubeKind(), TreeKind(), Matrix2DKind()], key: \.id)
 
     /// Every registered kind, built-in ones first, in registration order.
-    public static var all: [any EngineDescriptor] {
-        store.lock.lock()
-        defer { store.lock.unlock() }
-        return store.kinds
-    }
+    public static var all: [any EngineDescriptor] { store.all }
 
     /// Adds (or, with the same ``EngineDescriptor/id``, replaces) an engine kind.
-    public static func register(_ d: any EngineDescriptor) {
-        store.lock.lock()
-        defer { store.lock.unlock() }
-        if let i = store.kinds.firstIndex(where: { $0.id == d.id }) { store.kinds[i] = d } else { store.kinds.append(d) }
-    }
+    public static func register(_ d: any EngineDescriptor) { store.register(d) }
 
     /// The kind words a spec may use, in registration order.
     public static var kindNames: [String] {

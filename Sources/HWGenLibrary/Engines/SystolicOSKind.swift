@@ -55,6 +55,6 @@ enum SystolicFields {
 
     /// WS and IS: a group is whole tiles of K.
     static func groupGranule(_ e: EngineSpec) -> (elements: Int, what: String)? {
-        (e.sparsity.map { e.rows / $0.n * $0.m } ?? e.rows, "a tile of dataflow \(e.dataflow ?? "")")
+        (e.sparsity.denseSpan(e.rows), "a tile of dataflow \(e.dataflow ?? "")")
     }
 }

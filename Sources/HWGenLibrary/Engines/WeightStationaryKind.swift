@@ -44,5 +44,5 @@ public struct WeightStationaryKind: EngineDescriptor {
     public func reductionOrder(_ e: EngineSpec) -> ReductionOrder { .chained(block: tileDepth(e)) }
 
     /// Elements of K a tile covers.
-    private func tileDepth(_ e: EngineSpec) -> Int { e.sparsity.map { e.rows / $0.n * $0.m } ?? e.rows }
+    private func tileDepth(_ e: EngineSpec) -> Int { e.sparsity.denseSpan(e.rows) }
 }

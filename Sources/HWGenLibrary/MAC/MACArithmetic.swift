@@ -1,4 +1,3 @@
-import Foundation
 import HWGenTypes
 import HWGenCore
 
@@ -66,25 +65,14 @@ public enum MACArithmeticDefaults {
 
 /// The MAC kinds a spec may name: the built-in ones and any a client registered.
 public enum MACRegistry {
-    private final class Store: @unchecked Sendable {
-        let lock = NSLock()
-        var kinds: [any MACArithmetic] = [BaselineArithmetic(), BoothArithmetic(), BitSerialArithmetic(), ShiftAddArithmetic()]
-    }
-    private static let store = Store()
+    private static let store = Registry<any MACArithmetic>(
+        [BaselineArithmetic(), BoothArithmetic(), BitSerialArithmetic(), ShiftAddArithmetic()], key: \.kind.rawValue)
 
     /// Every registered kind, built-in ones first.
-    public static var all: [any MACArithmetic] {
-        store.lock.lock()
-        defer { store.lock.unlock() }
-        return store.kinds
-    }
+    public static var all: [any MACArithmetic] { store.all }
 
     /// Adds (or, with the same name, replaces) a MAC kind.
-    public static func register(_ a: any MACArithmetic) {
-        store.lock.lock()
-        defer { store.lock.unlock() }
-        if let i = store.kinds.firstIndex(where: { $0.kind.rawValue == a.kind.rawValue }) { store.kinds[i] = a } else { store.kinds.append(a) }
-    }
+    public static func register(_ a: any MACArithmetic) { store.register(a) }
 
     /// The registered kind named `name`.
     public static func kind(named name: String) -> MACKind? { all.first { $0.kind.rawValue == name }?.kind }
