@@ -211,9 +211,8 @@ import Templates
 
     @Test func synthesizesMAC() throws {
         guard Self.toolsPresent else {
-            print("skipped: yosys/sta/OSU018 not installed (apt-get install -y yosys opensta; "
-                  + "apt-get install -y --no-install-recommends qflow-tech-osu018)")
-            return
+            try Requires.skip("yosys/sta/OSU018 not installed (apt-get install -y yosys opensta; "
+                            + "apt-get install -y --no-install-recommends qflow-tech-osu018)")
         }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hwgen-asic-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -234,7 +233,7 @@ import Templates
     }
 
     @Test func rejectsBadArguments() throws {
-        guard Self.toolsPresent else { print("skipped: yosys/sta/OSU018 not installed"); return }
+        guard Self.toolsPresent else { try Requires.skip("yosys/sta/OSU018 not installed (make setup installs them)") }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hwgen-asic-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
         let v = [URL(fileURLWithPath: "/nonexistent/x.v")]
@@ -250,7 +249,7 @@ import Templates
     }
 
     @Test func yosysFailureNamesLog() throws {
-        guard Self.toolsPresent else { print("skipped: yosys/sta/OSU018 not installed"); return }
+        guard Self.toolsPresent else { try Requires.skip("yosys/sta/OSU018 not installed (make setup installs them)") }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hwgen-asic-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -20,7 +20,7 @@ import Testing
 
     @Test(arguments: Simulator.allCases)
     func everyGemmEngineBehindAxiMatchesGolden(_ sim: Simulator) throws {
-        guard CoSimTests.available(sim) else { return }
+        try Requires.simulator(sim)
         let seed = CoSimTests.seed("axi/\(sim.rawValue)")
         var g = SplitMix64(state: seed)
         // Both controllers (tiles: OS, tree; stationary: WS, IS), per-column scales, double buffering.
@@ -59,7 +59,7 @@ import Testing
     /// A directed testbench: unmapped and unaligned writes and reads answer SLVERR and change
     /// nothing; WSTRB writes only the bytes it selects; reads return what was written.
     @Test func slaveErrorsAndByteStrobes() throws {
-        guard CoSimTests.available(.icarus) else { return }
+        try Requires.simulator(.icarus)
         let d = try CLITests.tempDir()
         defer { try? FileManager.default.removeItem(at: d) }
         _ = try CLITests.hwgen(["emit", "designs/gemm_os_4x4_s8_axi.yaml", "-o", d.path, "--no-vectors"])

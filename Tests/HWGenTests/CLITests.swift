@@ -110,7 +110,7 @@ import Testing
     }
 
     @Test func sigtermStopsTheToolsHwgenRuns() throws {
-        guard Tools.which("yosys") != nil else { print("skipped: yosys is not installed (apt-get install -y yosys)"); return }
+        try Requires.tool("yosys", package: "yosys")
         let work = try Self.tempDir()
         defer { try? FileManager.default.removeItem(at: work) }
         let p = Process()
@@ -194,7 +194,7 @@ import Testing
         let g = try Self.hwgen(["golden", "designs/systolic_os_8x8_u8s8.yaml", "--a", aPath, "--b", bPath, "--out", goldenOut])
         #expect(g.status == 0, "\(g.combined)")
         let simulators = Simulator.installed
-        guard !simulators.isEmpty else { print("skipped: no simulator installed (apt-get install -y iverilog verilator)"); return }
+        guard !simulators.isEmpty else { try Requires.skip("no simulator installed (apt-get install -y iverilog verilator)") }
         let simOut = dir.appendingPathComponent("C_rtl.npy").path
         let s = try Self.hwgen(["sim", "designs/systolic_os_8x8_u8s8.yaml", "--a", aPath, "--b", bPath, "--out", simOut,
                                 "--simulator", simulators.count == 2 ? "both" : simulators[0].rawValue])
@@ -268,7 +268,7 @@ import Testing
     }
 
     @Test func ternaryWeightsPerColumnScalesAndOut() throws {
-        guard Simulator.icarus.isInstalled else { print("skipped: iverilog is not installed (apt-get install -y iverilog)"); return }
+        try Requires.simulator(.icarus)
         let d = try C.tempDir()
         defer { try? FileManager.default.removeItem(at: d) }
         let a = try Self.npy([1, -2, 3, 4, 5, -6], [2, 3], .int8, "a.npy", in: d)

@@ -21,11 +21,6 @@ import Testing
                           mac: mac, source: "tests/\(name).yaml")
     }
 
-    static func available(_ sim: Simulator) -> Bool {
-        if !sim.isInstalled { print("skipped: \(sim.rawValue) is not installed (apt-get install -y \(sim.executables[0].package))") }
-        return sim.isInstalled
-    }
-
     /// Runs one GEMM and checks values and cycles against the golden model (computed here).
     static func check(_ spec: DesignSpec, _ a: IntMatrix, _ b: IntMatrix, on sim: Simulator, label: String) throws {
         let (verdicts, runs) = try Flow.simulate(Design(spec), a: a, b: b, label: label, simulators: [sim]) { print($0) }
@@ -42,7 +37,7 @@ import Testing
 
     @Test(arguments: Simulator.allCases)
     func randomShapesMatchGolden(_ sim: Simulator) throws {
-        guard Self.available(sim) else { return }
+        try Requires.simulator(sim)
         let seed = Self.seed("randomShapes/\(sim.rawValue)")
         var g = SplitMix64(state: seed)
         for (rows, cols, mac) in [(3, 2, Self.s8), (2, 4, MACTypes(a: .u(8), b: .s(8), acc: .s(24))),
@@ -59,7 +54,7 @@ import Testing
 
     @Test(arguments: Simulator.allCases)
     func allMinusOneTwentyEightOverflowsNarrowAccumulator(_ sim: Simulator) throws {
-        guard Self.available(sim) else { return }
+        try Requires.simulator(sim)
         let mac = MACTypes(a: .s(8), b: .s(8), acc: .s(16))
         let (m, k, n) = (3, 7, 2)
         let a = IntMatrix(rows: m, cols: k, data: Array(repeating: -128, count: m * k))
@@ -71,7 +66,7 @@ import Testing
 
     @Test(arguments: Simulator.allCases)
     func kEqualsOneAndOneByOneArray(_ sim: Simulator) throws {
-        guard Self.available(sim) else { return }
+        try Requires.simulator(sim)
         let seed = Self.seed("kEqualsOne/\(sim.rawValue)")
         for (rows, cols, shape) in [(1, 1, GemmShape(m: 3, k: 1, n: 4)), (1, 1, GemmShape(m: 2, k: 9, n: 3)),
                                     (3, 2, GemmShape(m: 5, k: 1, n: 5))] {
@@ -83,7 +78,7 @@ import Testing
 
     @Test(arguments: Simulator.allCases)
     func extremeValuesOfUnsignedAndWideTypes(_ sim: Simulator) throws {
-        guard Self.available(sim) else { return }
+        try Requires.simulator(sim)
         for mac in [MACTypes(a: .u(8), b: .u(8), acc: .s(16)), MACTypes(a: .s(16), b: .s(16), acc: .s(48)),
                     MACTypes(a: .u(2), b: .s(2), acc: .s(4))] {
             let (m, k, n) = (2, 5, 3)
@@ -99,7 +94,7 @@ import Testing
     /// subtract, and expect a mismatch from both the Swift comparison and the testbench.
     @Test(arguments: Simulator.allCases)
     func brokenMACIsCaught(_ sim: Simulator) throws {
-        guard Self.available(sim) else { return }
+        try Requires.simulator(sim)
         let spec = Self.spec(2, 2, Self.s8)
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hwgen-mutant-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -128,22 +128,16 @@ private final class Workdir {
     func write(_ files: [VerilogFile]) throws -> [String] { try files.map { try write($0.name, $0.text) } }
 
     /// Path of `tool`, or nil after printing why the check is skipped.
-    static func tool(_ name: String) -> String? {
-        if let path = Tools.which(name) { return path }
-        print("skipping \(name) check: '\(name)' is not on PATH")
-        return nil
-    }
-
     /// `verilator --lint-only -Wall`: must exit 0 and print nothing.
     func expectVerilatorClean(_ paths: [String], top: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
-        guard let verilator = Self.tool("verilator") else { return }
+        let verilator = try Requires.tool("verilator", package: "verilator")
         let r = try Tools.run(verilator, ["--lint-only", "-Wall", "--top-module", top] + paths, in: url, timeout: 120)
         #expect(r.status == 0 && r.combined.isEmpty, "verilator -Wall:\n\(r.combined)", sourceLocation: sourceLocation)
     }
 
     /// `iverilog -g2005`: must compile without a message.
     func expectIcarusClean(_ paths: [String], sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
-        guard let iverilog = Self.tool("iverilog") else { return }
+        let iverilog = try Requires.tool("iverilog", package: "iverilog")
         let r = try Tools.run(iverilog, ["-g2005", "-Wall", "-o", url.appendingPathComponent("lint.vvp").path] + paths,
                               in: url, timeout: 120)
         #expect(r.status == 0 && r.combined.isEmpty, "iverilog -g2005:\n\(r.combined)", sourceLocation: sourceLocation)
@@ -151,17 +145,17 @@ private final class Workdir {
 
     /// `yosys read_verilog; synth -top`: must succeed without warnings.
     func expectYosysClean(_ paths: [String], top: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
-        guard let yosys = Self.tool("yosys") else { return }
+        let yosys = try Requires.tool("yosys", package: "yosys")
         let script = "read_verilog \(paths.joined(separator: " ")); synth -top \(top)"
         let r = try Tools.run(yosys, ["-q", "-p", script], in: url, timeout: 300)
         #expect(r.status == 0 && !r.combined.contains("Warning") && !r.combined.contains("ERROR"),
                 "yosys:\n\(r.combined)", sourceLocation: sourceLocation)
     }
 
-    /// Compiles `testbench` (top module `tb`) with `paths` in Icarus and runs it; nil when
-    /// iverilog/vvp are not installed.
-    func simulate(_ paths: [String], testbench: String) throws -> String? {
-        guard let iverilog = Self.tool("iverilog"), let vvp = Self.tool("vvp") else { return nil }
+    /// Compiles `testbench` (top module `tb`) with `paths` in Icarus and runs it (the test is
+    /// skipped when iverilog/vvp are not installed).
+    func simulate(_ paths: [String], testbench: String) throws -> String {
+        let iverilog = try Requires.tool("iverilog", package: "iverilog"), vvp = try Requires.tool("vvp", package: "iverilog")
         let tb = try write("tb.v", testbench)
         let sim = url.appendingPathComponent("sim.vvp").path
         let c = try Tools.run(iverilog, ["-g2005", "-o", sim, "-s", "tb", tb] + paths, in: url, timeout: 120)
@@ -249,10 +243,9 @@ private func expectCleanAndCorrect(_ m: Module, _ vectors: [Vector],
     let paths = try dir.write(files)
     try dir.expectVerilatorClean(paths, top: m.name, sourceLocation: sourceLocation)
     try dir.expectIcarusClean(paths, sourceLocation: sourceLocation)
-    if let out = try dir.simulate(paths, testbench: testbench(m, vectors)) {
-        #expect(out.contains("PASS") && !out.contains("FAIL"), "\(out)\n\(files.last?.text ?? "")",
-                sourceLocation: sourceLocation)
-    }
+    let out = try dir.simulate(paths, testbench: testbench(m, vectors))
+    #expect(out.contains("PASS") && !out.contains("FAIL"), "\(out)\n\(files.last?.text ?? "")",
+            sourceLocation: sourceLocation)
     return try #require(files.last)
 }
 

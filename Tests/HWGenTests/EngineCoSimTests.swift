@@ -68,7 +68,7 @@ import Testing
 
     @Test(arguments: Simulator.allCases)
     func everyDataflowMatchesGolden(_ sim: Simulator) throws {
-        guard CoSimTests.available(sim) else { return }
+        try Requires.simulator(sim)
         let seed = CoSimTests.seed("everyDataflow/\(sim.rawValue)")
         var g = SplitMix64(state: seed)
         for spec in Self.designs {
@@ -92,7 +92,7 @@ import Testing
 
     /// Extreme operands through the carry-save column sums: every product at its most negative.
     @Test func extremeOperandsThroughCarrySaveColumns() throws {
-        guard CoSimTests.available(.icarus) else { return }
+        try Requires.simulator(.icarus)
         let spec = Self.spec(.ws, 4, 2, MACTypes(a: .s(8), b: .s(8), acc: .s(16)), .booth, pipeline: 1)
         let a = IntMatrix(rows: 3, cols: 9, data: Array(repeating: -128, count: 27))
         let b = IntMatrix(rows: 9, cols: 3, data: (0..<27).map { $0 % 2 == 0 ? -128 : 127 })
@@ -104,7 +104,7 @@ import Testing
     /// follow B (the data-dependent models) and beat the bound with every digit nonzero.
     @Test(arguments: Simulator.allCases)
     func zeroDigitsAreSkipped(_ sim: Simulator) throws {
-        guard CoSimTests.available(sim) else { return }
+        try Requires.simulator(sim)
         let seed = CoSimTests.seed("zeroDigits/\(sim.rawValue)")
         var g = SplitMix64(state: seed)
         for spec in [Self.matrix2d(3, 4, MACTypes(a: .s(8), b: .s(8), acc: .s(24)), .bitserial, pipeline: 1),
@@ -131,7 +131,7 @@ import Testing
     /// The buffered GEMM engine: load, start, done, read back; values and start-to-done cycles.
     @Test(arguments: Simulator.allCases)
     func gemmEngineMatchesGolden(_ sim: Simulator) throws {
-        guard CoSimTests.available(sim) else { return }
+        try Requires.simulator(sim)
         let seed = CoSimTests.seed("gemmEngine/\(sim.rawValue)")
         var g = SplitMix64(state: seed)
         let mac = MACTypes(a: .s(8), b: .s(8), acc: .s(32))
@@ -178,7 +178,7 @@ import Testing
     /// The double-buffer run must depend on the ping-pong: with the host's set never toggling,
     /// the second GEMM's operands overwrite the first's while it computes, and the testbench fails.
     @Test func brokenDoubleBufferIsCaught() throws {
-        guard CoSimTests.available(.icarus) else { return }
+        try Requires.simulator(.icarus)
         let mac = MACTypes(a: .s(8), b: .s(8), acc: .s(32))
         let spec = DesignSpec(name: "mutant_gemm_db", engine: EngineSpec.systolic(rows: 2, cols: 2), mac: mac,
                               pipeline: 1, source: "tests/mutant_gemm_db.yaml",

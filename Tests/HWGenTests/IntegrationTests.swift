@@ -10,15 +10,10 @@ import Testing
 /// `make setup` into HWGen's venv), and `hwgen --version`.
 @Suite struct IntegrationTests {
     /// A PyPI tool on PATH or in HWGen's venv, or nil (printing why the test skips).
-    static func pypi(_ name: String) -> String? {
-        if let p = try? FPGASynthesis.findPyPI(name) { return p }
-        print("skipped: '\(name)' is not installed (make setup, or: python3 -m pip install \(name))")
-        return nil
-    }
-
     @Test(arguments: ["systolic_os_4x4_s8.yaml", "gemm_ws_4x4_s8.yaml"])
     func fusesocRunsTheCoreOnBothSimulators(_ design: String) throws {
-        guard let fusesoc = Self.pypi("fusesoc"), Simulator.allCases.allSatisfy(CoSimTests.available) else { return }
+        let fusesoc = try Requires.pypi("fusesoc")
+        try Requires.bothSimulators()
         let d = try CLITests.tempDir()
         defer { try? FileManager.default.removeItem(at: d) }
         let out = d.appendingPathComponent("ip")
@@ -53,7 +48,8 @@ import Testing
     @Test(arguments: ["systolic_ws_4x4_s8_2of4.yaml", "systolic_is_4x4_s8_bitserial.yaml", "tree_4x16_s8s4_bitserial.yaml",
                       "systolic_os_4x4_s8_requant.yaml"])
     func cocotbTestPassesOnIcarusAndCatchesAWrongGolden(_ design: String) throws {
-        guard let cocotb = Self.pypi("cocotb-config"), CoSimTests.available(.icarus) else { return }
+        let cocotb = try Requires.pypi("cocotb-config")
+        try Requires.simulator(.icarus)
         let d = try CLITests.tempDir()
         defer { try? FileManager.default.removeItem(at: d) }
         let name = String(design.dropLast(5))

@@ -17,7 +17,7 @@ import Testing
     /// Random GEMMs with partial tiles, K below and above the drain spacing.
     @Test(arguments: Simulator.allCases, MACKind.builtIn)
     func randomGEMMsMatchGolden(_ sim: Simulator, _ kind: MACKind) throws {
-        guard CoSimTests.available(sim) else { return }
+        try Requires.simulator(sim)
         let seed = CoSimTests.seed("kinds/\(kind.rawValue)/\(sim.rawValue)")
         var g = SplitMix64(state: seed)
         // shiftadd: ternary weights with s8 activations, p4 with u8. Every kind but bitserial also
@@ -45,7 +45,7 @@ import Testing
         MACTypes(a: .s(8), b: .s(4), acc: .s(16)),
     ])
     func allOperandPairs(_ sim: Simulator, _ types: MACTypes) throws {
-        guard CoSimTests.available(sim) else { return }
+        try Requires.simulator(sim)
         for kind in MACKind.builtIn {
             // shiftadd takes every code of its weights (ternary or p4).
             let types = kind == .shiftadd ? types.shiftAddVariant : types
@@ -68,11 +68,6 @@ import Testing
 /// and s8×s4; every pipeline for s8 × s8 except Booth pipeline 2, whose split carry-save state has
 /// no inductive invariant yet (its bounded proof does not finish at 8 bits: proved at 4 bits).
 @Suite struct EquivalenceTests {
-    static var hasYosys: Bool {
-        if Tools.which("yosys") == nil { print("skipped: yosys is not installed (apt-get install -y yosys)") }
-        return Tools.which("yosys") != nil
-    }
-
     static let provedSet: [MACConfig] = {
         let s8 = MACTypes(a: .s(8), b: .s(8), acc: .s(32))
         let types = [MACTypes(a: .s(4), b: .s(4), acc: .s(12)), MACTypes(a: .u(4), b: .u(4), acc: .u(12)), s8,
@@ -92,7 +87,7 @@ import Testing
 
     @Test(arguments: provedSet)
     func unitsAreProvedEqualToBaseline(_ config: MACConfig) throws {
-        guard Self.hasYosys else { return }
+        try Requires.tool("yosys", package: "yosys")
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hwgen-equiv-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
         let r = try Equivalence.prove(config, cycles: config.kind == .booth ? 3 : 6, workDir: dir)
@@ -102,7 +97,7 @@ import Testing
 
     /// A false property is refuted with the trace read from Yosys's own output (not a canned log).
     @Test func falsePropertyGivesATrace() throws {
-        guard Self.hasYosys else { return }
+        try Requires.tool("yosys", package: "yosys")
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hwgen-equiv-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
         let t = MACTypes(a: .s(4), b: .s(4), acc: .s(12))

@@ -107,15 +107,13 @@ import Testing
 
     @Test func rtlAndGoldenEqualNumpy() throws {
         guard let python = ["/usr/bin/python3", "/usr/local/bin/python3"].first(where: FileManager.default.isExecutableFile) else {
-            print("skipped: python3 is not installed (apt-get install -y python3 python3-numpy)")
-            return
+            try Requires.skip("python3 is not installed (apt-get install -y python3 python3-numpy)")
         }
         let probe = try Tools.run(python, ["-c", "import numpy"], in: FileManager.default.temporaryDirectory, timeout: 60)
         guard probe.status == 0 else {
-            print("skipped: NumPy is not installed (apt-get install -y python3-numpy)")
-            return
+            try Requires.skip("NumPy is not installed (apt-get install -y python3-numpy)")
         }
-        guard CoSimTests.available(.icarus) else { return }
+        try Requires.simulator(.icarus)
         let seed = CoSimTests.seed("numpyOracle")
         var g = SplitMix64(state: seed)
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hwgen-numpy-\(UUID().uuidString)")

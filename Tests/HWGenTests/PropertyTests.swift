@@ -73,7 +73,7 @@ import Testing
     /// HWGEN_PROPERTY_SHRINK=1 turns it on to reduce a failure found with its fixed seed.
     @Test(.maximumAttempts(100_000), .shrinking(ProcessInfo.processInfo.environment["HWGEN_PROPERTY_SHRINK"] == "1"))
     func randomConfigurationsLintCleanAndMatchGoldenOnBothSimulators() async throws {
-        guard Simulator.allCases.allSatisfy(CoSimTests.available) else { return }
+        try Requires.bothSimulators()
         let root = try CLITests.tempDir()
         defer { try? FileManager.default.removeItem(at: root) }
         let counter = Counter()

@@ -29,7 +29,7 @@ import Testing
 
     @Test(arguments: Simulator.allCases)
     func shiftAddWeightsInEveryEngine(_ sim: Simulator) throws {
-        guard CoSimTests.available(sim) else { return }
+        try Requires.simulator(sim)
         let seed = CoSimTests.seed("shiftadd/\(sim.rawValue)")
         var g = SplitMix64(state: seed)
         let macs = [MACTypes(a: .s(8), weights: .ternary, acc: .s(14)), MACTypes(a: .u(8), weights: .powerOfTwo(bits: 4), acc: .s(22)),
@@ -49,7 +49,7 @@ import Testing
     /// wrapping sum and from clamping once at the end.
     @Test(arguments: Simulator.allCases)
     func saturationInEveryEngine(_ sim: Simulator) throws {
-        guard CoSimTests.available(sim) else { return }
+        try Requires.simulator(sim)
         let seed = CoSimTests.seed("saturation/\(sim.rawValue)")
         var g = SplitMix64(state: seed)
         for (mac, kind) in [(MACTypes(a: .s(8), b: .s(8), acc: .s(16), saturating: true), MACKind.baseline),
@@ -79,7 +79,7 @@ import Testing
     /// every rounding mode.
     @Test(arguments: Simulator.allCases)
     func epiloguesInEveryEngine(_ sim: Simulator) throws {
-        guard CoSimTests.available(sim) else { return }
+        try Requires.simulator(sim)
         let seed = CoSimTests.seed("epilogue/\(sim.rawValue)")
         var g = SplitMix64(state: seed)
         let mac = MACTypes(a: .s(8), b: .s(8), acc: .s(24))
@@ -110,7 +110,7 @@ import Testing
     /// MixPE groups in every engine: several groups, a short last one.
     @Test(arguments: Simulator.allCases)
     func groupDequantization(_ sim: Simulator) throws {
-        guard CoSimTests.available(sim) else { return }
+        try Requires.simulator(sim)
         let seed = CoSimTests.seed("groups/\(sim.rawValue)")
         var g = SplitMix64(state: seed)
         for (var spec, group) in [(E.spec(.os, 3, 2, MACTypes(a: .s(8), b: .s(4), acc: .s(28)), .baseline, pipeline: 1), 8),
@@ -136,7 +136,7 @@ import Testing
     /// MixPE groups through every GEMM controller: exponents ride in the B words.
     @Test(arguments: Simulator.allCases)
     func groupDequantizationInGemmEngines(_ sim: Simulator) throws {
-        guard CoSimTests.available(sim) else { return }
+        try Requires.simulator(sim)
         let seed = CoSimTests.seed("gemmGroups/\(sim.rawValue)")
         var g = SplitMix64(state: seed)
         let w4a8 = MACTypes(a: .s(8), b: .s(4), acc: .s(24))

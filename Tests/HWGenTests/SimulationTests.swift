@@ -182,14 +182,6 @@ fileprivate func simWriteDesign(_ spec: DesignSpec, fault: SimEngineFault, in di
     return (rtl, tbURL)
 }
 
-/// True when the simulator is installed; otherwise prints why the test is skipped.
-fileprivate func simulatorAvailable(_ sim: Simulator, _ test: String) -> Bool {
-    if sim.isInstalled { return true }
-    let missing = sim.executables.filter { Tools.which($0.name) == nil }
-        .map { "\($0.name) (apt package \($0.package))" }
-    print("[\(test)] SKIPPED on \(sim.rawValue): not installed: \(missing.joined(separator: ", "))")
-    return false
-}
 
 fileprivate struct SimCase: Sendable {
     let spec: DesignSpec
@@ -309,7 +301,7 @@ fileprivate final class SimOutcomes: @unchecked Sendable {
     /// design reuses the cached build.
     @Test(arguments: Simulator.allCases)
     func correctEnginePassesAndCacheIsReused(_ sim: Simulator) throws {
-        guard simulatorAvailable(sim, "correctEnginePasses") else { return }
+        try Requires.simulator(sim)
         var rng = SplitMix64(state: simTestSeed("correctEnginePasses/\(sim.rawValue)"))
         let spec = simSpec("systolic_os_3x4_s8", rows: 3, cols: 4, .s(8), .s(8), .s(32))
         let dir = try simScratchDir("ok-\(sim.rawValue)")
@@ -346,7 +338,7 @@ fileprivate final class SimOutcomes: @unchecked Sendable {
     /// Other widths and signedness, with accumulator wrap-around; one row / one column arrays.
     @Test(arguments: Simulator.allCases)
     func mixedTypesAndWrapAround(_ sim: Simulator) throws {
-        guard simulatorAvailable(sim, "mixedTypes") else { return }
+        try Requires.simulator(sim)
         var rng = SplitMix64(state: simTestSeed("mixedTypes/\(sim.rawValue)"))
         let dir = try simScratchDir("types-\(sim.rawValue)")
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -370,7 +362,7 @@ fileprivate final class SimOutcomes: @unchecked Sendable {
     /// One result off by one: FAIL, the mismatch named, non-zero exit.
     @Test(arguments: Simulator.allCases)
     func offByOneResultFails(_ sim: Simulator) throws {
-        guard simulatorAvailable(sim, "offByOne") else { return }
+        try Requires.simulator(sim)
         var rng = SplitMix64(state: simTestSeed("offByOne/\(sim.rawValue)"))
         let spec = simSpec("sys_bug_s8", rows: 2, cols: 2, .s(8), .s(8), .s(32))
         let dir = try simScratchDir("bug-\(sim.rawValue)")
@@ -394,7 +386,7 @@ fileprivate final class SimOutcomes: @unchecked Sendable {
     /// An engine that never answers: watchdog timeout, FAIL, non-zero exit.
     @Test(arguments: Simulator.allCases)
     func silentEngineTimesOut(_ sim: Simulator) throws {
-        guard simulatorAvailable(sim, "silentEngine") else { return }
+        try Requires.simulator(sim)
         var rng = SplitMix64(state: simTestSeed("silentEngine/\(sim.rawValue)"))
         let spec = simSpec("sys_silent", rows: 2, cols: 2, .s(8), .s(8), .s(32))
         let dir = try simScratchDir("silent-\(sim.rawValue)")
@@ -410,7 +402,7 @@ fileprivate final class SimOutcomes: @unchecked Sendable {
     /// Results one cycle late are still correct; the measured cycle count shows the extra cycle.
     @Test(arguments: Simulator.allCases)
     func lateEngineCountsTheExtraCycle(_ sim: Simulator) throws {
-        guard simulatorAvailable(sim, "lateEngine") else { return }
+        try Requires.simulator(sim)
         var rng = SplitMix64(state: simTestSeed("lateEngine/\(sim.rawValue)"))
         let spec = simSpec("sys_late", rows: 2, cols: 3, .s(8), .s(8), .s(32))
         let dir = try simScratchDir("late-\(sim.rawValue)")
@@ -424,7 +416,7 @@ fileprivate final class SimOutcomes: @unchecked Sendable {
     /// +waves writes a VCD (Verilator: a separate --trace build).
     @Test(arguments: Simulator.allCases)
     func wavesAreWritten(_ sim: Simulator) throws {
-        guard simulatorAvailable(sim, "waves") else { return }
+        try Requires.simulator(sim)
         var rng = SplitMix64(state: simTestSeed("waves/\(sim.rawValue)"))
         let spec = simSpec("sys_waves", rows: 2, cols: 2, .s(8), .s(8), .s(20))
         let dir = try simScratchDir("waves-\(sim.rawValue)")
@@ -440,7 +432,7 @@ fileprivate final class SimOutcomes: @unchecked Sendable {
     /// GEMMs larger than the default memory depth pass MAX_WORDS to the build.
     @Test(arguments: Simulator.allCases)
     func largeOperandsRaiseMaxWords(_ sim: Simulator) throws {
-        guard simulatorAvailable(sim, "largeOperands") else { return }
+        try Requires.simulator(sim)
         var rng = SplitMix64(state: simTestSeed("largeOperands/\(sim.rawValue)"))
         let spec = simSpec("sys_deep", rows: 1, cols: 1, .s(4), .s(4), .s(24))
         let dir = try simScratchDir("deep-\(sim.rawValue)")
@@ -455,7 +447,7 @@ fileprivate final class SimOutcomes: @unchecked Sendable {
     /// Broken Verilog: a `.mismatch` error carrying the tool's first error lines.
     @Test(arguments: Simulator.allCases)
     func compileErrorIsReported(_ sim: Simulator) throws {
-        guard simulatorAvailable(sim, "compileError") else { return }
+        try Requires.simulator(sim)
         let spec = simSpec("sys_broken", rows: 2, cols: 2, .s(8), .s(8), .s(32))
         let dir = try simScratchDir("broken-\(sim.rawValue)")
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -481,11 +473,12 @@ fileprivate final class SimOutcomes: @unchecked Sendable {
         ]
         let dir = try simScratchDir("lint")
         defer { try? FileManager.default.removeItem(at: dir) }
+        try Requires.bothSimulators()
         for (n, cfg) in configs.enumerated() {
             let spec = simSpec("sys_lint\(n)", rows: cfg.0, cols: cfg.1, cfg.2, cfg.3, cfg.4)
             let (rtl, tb) = try simWriteDesign(spec, fault: .none, in: dir)
             let tbFile = tb.lastPathComponent
-            if simulatorAvailable(.verilator, "testbenchLint") {
+            do {
                 let r = try Tools.run(try Tools.find("verilator", package: "verilator"),
                                       ["--lint-only", "-Wall", "-Wno-fatal", "--timing", "--top-module", "tb_\(spec.name)",
                                        rtl.path, tb.path], in: dir, timeout: 300)
@@ -493,7 +486,7 @@ fileprivate final class SimOutcomes: @unchecked Sendable {
                 #expect(tbLines.isEmpty, "\(tbLines.joined(separator: "\n"))")
                 #expect(r.status == 0, "\(r.combined)")
             }
-            if simulatorAvailable(.icarus, "testbenchLint") {
+            do {
                 let r = try Tools.run(try Tools.find("iverilog", package: "iverilog"),
                                       ["-g2005", "-Wall", "-o", "/dev/null", "-s", "tb_\(spec.name)", rtl.path, tb.path],
                                       in: dir, timeout: 300)
@@ -507,7 +500,7 @@ fileprivate final class SimOutcomes: @unchecked Sendable {
     /// Two processes' worth of concurrent runs of one design share one cache entry safely.
     @Test(arguments: Simulator.allCases)
     func concurrentRunsShareTheCache(_ sim: Simulator) throws {
-        guard simulatorAvailable(sim, "concurrentCache") else { return }
+        try Requires.simulator(sim)
         var rng = SplitMix64(state: simTestSeed("concurrentCache/\(sim.rawValue)"))
         let spec = simSpec("sys_conc", rows: 2, cols: 2, .s(8), .s(8), .s(32))
         let dir = try simScratchDir("conc-\(sim.rawValue)")

@@ -60,9 +60,9 @@ import Testing
 
     @Test func slurmSweepEqualsLocalSurvivesACancelledTaskAndCtrlC() throws {
         for tool in ["munged", "slurmctld", "slurmd", "sbatch", "squeue", "scancel"] where Tools.which(tool) == nil && !FileManager.default.isExecutableFile(atPath: "/usr/sbin/\(tool)") {
-            print("skipped: '\(tool)' is not installed (apt-get install -y slurm-wlm munge)"); return
+            try Requires.skip("'\(tool)' is not installed (apt-get install -y slurm-wlm munge)")
         }
-        guard Tools.which("yosys") != nil else { print("skipped: yosys is not installed (apt-get install -y yosys)"); return }
+        try Requires.tool("yosys", package: "yosys")
         let up = try Self.cluster("start")
         #expect(up.status == 0, "\(up.combined)")
         defer { _ = try? Self.cluster("stop") }

@@ -34,7 +34,7 @@ import Testing
     }
 
     @Test func smallSweepWithAFailingPointCachedOnRerun() throws {
-        guard Tools.which("yosys") != nil else { print("skipped: yosys is not installed (apt-get install -y yosys)"); return }
+        try Requires.tool("yosys", package: "yosys")
         let d = try CLITests.tempDir()
         defer { try? FileManager.default.removeItem(at: d) }
         let base = CLITests.repo.appendingPathComponent("designs/systolic_os_4x4_s8.yaml").path
@@ -69,7 +69,7 @@ import Testing
     }
 
     @Test func prepareOnlyWritesAnArrayScriptAnyArraySchedulerCanRun() throws {
-        guard Tools.which("yosys") != nil else { print("skipped: yosys is not installed (apt-get install -y yosys)"); return }
+        try Requires.tool("yosys", package: "yosys")
         let d = try CLITests.tempDir()
         defer { try? FileManager.default.removeItem(at: d) }
         let base = CLITests.repo.appendingPathComponent("designs/systolic_os_4x4_s8.yaml").path
