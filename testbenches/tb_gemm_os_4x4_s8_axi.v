@@ -13,9 +13,9 @@ module tb_gemm_os_4x4_s8_axi;
     parameter MAX_BEATS = 65536;           // depth of the load and map memories
     parameter MAX_WORDS = 65536;           // depth of the expected-C memory
 
-    localparam AL = 4;            // A lanes per line
-    localparam BL = 4;            // B lanes per line
-    localparam CL = 4;            // C lanes per line
+    localparam AL = 4;            // A banks (lanes written per line)
+    localparam BL = 4;            // B banks
+    localparam CL = 4;            // C banks (lanes read per line)
     localparam AW = 8;
     localparam BW = 8;
     localparam ACCW = 32;

@@ -1,5 +1,5 @@
 /// Where `hwgen synth --target` maps a design.
-public enum SynthTarget: String, CaseIterable, Sendable {
+public enum SynthTarget: String, CaseIterable, Sendable, Codable {
     /// OSU 0.18 µm standard cells (Yosys + ABC, OpenSTA): area, critical path, WNS.
     case osu018
     /// Yosys generic gates: cell count and logic depth (`ltp -noff`), no library, fast.

@@ -64,6 +64,41 @@ extension Templates {
 
 """#
 
+    /// The GEMM and AXI testbenches' parameters: memory depths, lanes and widths of the buffer
+    /// lines, the padding value, reset cycles and the mismatch report limit.
+    static let bufferParameters = #"""
+
+    parameter MAX_BEATS = 65536;           // depth of the load and map memories
+    parameter MAX_WORDS = 65536;           // depth of the expected-C memory
+
+    localparam AL = {{{aLanes}}};            // A banks (lanes written per line)
+    localparam BL = {{{bLanes}}};            // B banks
+    localparam CL = {{{cLanes}}};            // C banks (lanes read per line)
+    localparam AW = {{{aBits}}};
+    localparam BW = {{{bBits}}};
+    localparam ACCW = {{{accBits}}};
+    localparam [ACCW-1:0] PAD = {{{accBits}}}'h{{{padHex}}};   // what a padding position holds
+    localparam RESET_CYCLES = 4;
+    localparam MAX_REPORTS = 10;
+
+"""#
+
+    /// The GEMM and AXI testbenches' check of `dims.hex` and the line counts (opens an `if` on a
+    /// bad run that ends the run; the caller closes it).
+    static let checkBufferRun = #"""
+
+        M = dims[0];
+        K = dims[1];
+        N = dims[2];
+        if (A_LINES < 1 || B_LINES < 1 || C_LINES < 1 || A_LINES > MAX_BEATS || B_LINES > MAX_BEATS
+            || C_LINES > MAX_BEATS || M * N > MAX_WORDS) begin
+            $display("HWGEN ERROR bad run: lines %0d/%0d/%0d, M=%0d N=%0d (MAX_BEATS=%0d MAX_WORDS=%0d)",
+                     A_LINES, B_LINES, C_LINES, M, N, MAX_BEATS, MAX_WORDS);
+            mismatches = 1;
+            finish_run;
+
+"""#
+
     /// The testbenches' `check_c_line` task: checks C line `line` (CL lanes of `data`) against
     /// the expected C through `map_mem`, `want` being the expected value of index `idx` (a
     /// Verilog expression), `record` a condition (Verilog) under which the value goes to c_rtl.txt.
@@ -359,8 +394,8 @@ extension Templates {
     /// Self-checking Verilog-2005 testbench for a buffered GEMM engine (`gemm:` in a spec): loads
     /// the A and B buffers, writes M, K, N, pulses `start`, waits for `done`, reads C back.
     ///
-    /// Values: `tbName`, `name`, `source`, `summary`, `macDescription`, `rows`, `cols`, `aBits`,
-    /// `bBits`, `accBits`, `aAddrBits`, `bAddrBits`, `cAddrBits`, `accSigned` (Bool), `padHex`,
+    /// Values: `tbName`, `name`, `source`, `summary`, `macDescription`, `aLanes`, `bLanes`,
+    /// `cLanes` (buffer banks), `aBits`, `bBits` (a B word), `accBits`, `aAddrBits`, `bAddrBits`, `cAddrBits`, `accSigned` (Bool), `padHex`,
     /// `perColumn` (Bool: the epilogue's per-column scale table is loaded from `ep_mult.hex` and
     /// `ep_shift.hex`, N words each, through `ep_we`/`ep_waddr`/`ep_wmult`/`ep_wshift`, alongside
     /// the buffers), `epAddrBits`.
@@ -385,18 +420,7 @@ extension Templates {
 /* verilator lint_off BLKSEQ */
 /* verilator lint_off DECLFILENAME */
 module {{{tbName}}};
-    parameter MAX_BEATS = 65536;           // depth of the load and map memories
-    parameter MAX_WORDS = 65536;           // depth of the expected-C memory
-
-    localparam AL = {{{aLanes}}};            // A banks (lanes written per line)
-    localparam BL = {{{bLanes}}};            // B banks
-    localparam CL = {{{cLanes}}};            // C banks (lanes read per line)
-    localparam AW = {{{aBits}}};
-    localparam BW = {{{bBits}}};
-    localparam ACCW = {{{accBits}}};
-    localparam [ACCW-1:0] PAD = {{{accBits}}}'h{{{padHex}}};   // what a padding position holds
-    localparam RESET_CYCLES = 4;
-    localparam MAX_REPORTS = 10;
+"""# + bufferParameters + #"""
 
     reg                 clk;
     reg                 rst;
@@ -505,15 +529,7 @@ module {{{tbName}}};
         C_LINES = run[2];
         LIMIT = RESET_CYCLES + run[3];
         RUNS = run[4];
-        M = dims[0];
-        K = dims[1];
-        N = dims[2];
-        if (A_LINES < 1 || B_LINES < 1 || C_LINES < 1 || A_LINES > MAX_BEATS || B_LINES > MAX_BEATS
-            || C_LINES > MAX_BEATS || M * N > MAX_WORDS) begin
-            $display("HWGEN ERROR bad run: lines %0d/%0d/%0d, M=%0d N=%0d (MAX_BEATS=%0d MAX_WORDS=%0d)",
-                     A_LINES, B_LINES, C_LINES, M, N, MAX_BEATS, MAX_WORDS);
-            mismatches = 1;
-            finish_run;
+"""# + checkBufferRun + #"""
         end else begin
             require_file("a_load.hex");
             $readmemh("a_load.hex", a_mem, 0, A_LINES - 1);
@@ -643,7 +659,7 @@ extension Templates {
     /// STATUS.DONE, then C_READ with m_axis_c's TREADY dropped every third cycle, checking TLAST.
     ///
     /// Values: those of ``gemmTestbench`` (`aLanes`·`aBits` and `bLanes`·`bBits` are the stream
-    /// widths) and `cLineBits`. Reads the same files as ``gemmTestbench`` (one run); `cycles` in the
+    /// widths; a C line is `cLanes`·`accBits`). Reads the same files as ``gemmTestbench`` (one run); `cycles` in the
     /// summary is the CYCLES register, start to done, as ``gemmTestbench`` measures it.
     public static let axiTestbench: String = #"""
 // {{{tbName}}} — generated by hwgen from {{{source}}}. Do not edit.
@@ -658,18 +674,7 @@ extension Templates {
 /* verilator lint_off BLKSEQ */
 /* verilator lint_off DECLFILENAME */
 module {{{tbName}}};
-    parameter MAX_BEATS = 65536;           // depth of the load and map memories
-    parameter MAX_WORDS = 65536;           // depth of the expected-C memory
-
-    localparam AL = {{{aLanes}}};            // A lanes per line
-    localparam BL = {{{bLanes}}};            // B lanes per line
-    localparam CL = {{{cLanes}}};            // C lanes per line
-    localparam AW = {{{aBits}}};
-    localparam BW = {{{bBits}}};
-    localparam ACCW = {{{accBits}}};
-    localparam [ACCW-1:0] PAD = {{{accBits}}}'h{{{padHex}}};   // what a padding position holds
-    localparam RESET_CYCLES = 4;
-    localparam MAX_REPORTS = 10;
+"""# + bufferParameters + #"""
 
     reg                 clk;
     reg                 rst;
@@ -847,15 +852,7 @@ module {{{tbName}}};
         B_LINES = run[1];
         C_LINES = run[2];
         LIMIT = RESET_CYCLES + 4 * run[3] + 40 * (A_LINES + B_LINES + C_LINES) + 1000;
-        M = dims[0];
-        K = dims[1];
-        N = dims[2];
-        if (A_LINES < 1 || B_LINES < 1 || C_LINES < 1 || A_LINES > MAX_BEATS || B_LINES > MAX_BEATS
-            || C_LINES > MAX_BEATS || M * N > MAX_WORDS) begin
-            $display("HWGEN ERROR bad run: lines %0d/%0d/%0d, M=%0d N=%0d (MAX_BEATS=%0d MAX_WORDS=%0d)",
-                     A_LINES, B_LINES, C_LINES, M, N, MAX_BEATS, MAX_WORDS);
-            mismatches = 1;
-            finish_run;
+"""# + checkBufferRun + #"""
         end
         require_file("a_load.hex");
         $readmemh("a_load.hex", a_mem, 0, A_LINES - 1);

@@ -151,7 +151,7 @@ import Testing
         let m = PPAMetrics(report: r, macs: 16, gemm: GemmShape(m: 4, k: 8, n: 4), gemmCycles: 64)
         #expect(m.peakGOPS == 8 && m.gopsPerMM2 == 4 && m.areaPerMACUM2 == 125_000)
         #expect(m.achievedGOPS == 1)   // 2·4·8·4 = 256 ops in 64 cycles of 4 ns
-        r.target = "ecp5"
+        r.target = .ecp5
         r.luts = 2000
         let f = PPAMetrics(report: r, macs: 16)
         #expect(f.gopsPerKLUT == 4 && f.lutsPerMAC == 125 && f.gopsPerMM2 == nil)
@@ -168,7 +168,7 @@ import Testing
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hwgen-fpga-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
         let r = try Flow.synthesize(Design(spec), clockNS: 10, workDir: dir, target: target)
-        #expect(r.target == target.rawValue && r.flipFlops > 0)
+        #expect(r.target == target && r.flipFlops > 0)
         switch target {
         case .generic: #expect(r.cells > 0 && (r.logicDepth ?? 0) > 0)
         default:
@@ -203,7 +203,7 @@ extension FPGASynthesisTests {
         #expect(r.stdout.contains("| synthesis | generic, clock 10.0 ns |") && r.stdout.contains("logic depth"))
         let pages = try JSONDecoder().decode([DesignReport].self, from: Data(contentsOf: URL(fileURLWithPath: json)))
         #expect(pages.count == 1 && pages[0].goldenCycles == golden && pages[0].simulation.map(\.passed) == [true, true])
-        #expect(pages[0].synthesis?.target == "generic" && (pages[0].synthesis?.cells ?? 0) > 0)
+        #expect(pages[0].synthesis?.target == .generic && (pages[0].synthesis?.cells ?? 0) > 0)
         let bad = try CLITests.hwgen(["report", "designs/systolic_os_4x4_s8.yaml", "--target", "asic"])
         #expect(bad.status == 2 && bad.stderr.contains("--target: 'asic' is not a target"))
     }

@@ -68,21 +68,10 @@ public struct DesignReport: Codable, Sendable {
                          "\(r.passed ? "PASS" : "FAIL"): \(r.outputs - r.mismatches)/\(r.outputs) outputs match golden, \(r.cycles) cycles (golden \(r.goldenCycles))"))
         }
         if let s = synthesis {
-            let t = s.target
-            rows.append(("synthesis", "\(t)" + (s.part.map { ", \($0)" } ?? "") + ", clock \(s.clockNS) ns"))
+            rows.append(("synthesis", "\(s.target.rawValue)" + (s.part.map { ", \($0)" } ?? "") + ", clock \(s.clockNS) ns"))
             if let p = s.fitProblem { rows.append(("fit", p)) }
             if let n = s.note { rows.append(("note", n)) }
-            if t == SynthTarget.osu018.rawValue {
-                rows.append(("area", String(format: "%.3f mm² (%d cells, %d flip-flops)", s.areaUM2 / 1e6, s.cells, s.flipFlops)))
-                rows.append(("critical path", String(format: "%.3f ns, Fmax %.1f MHz, WNS %.3f ns", s.criticalPathNS, s.fmaxMHz, s.wnsNS ?? 0)))
-                rows.append(("worst path", "\(s.startpoint) → \(s.endpoint)"))
-            } else if t == SynthTarget.generic.rawValue {
-                rows.append(("generic cells", "\(s.cells) (\(s.flipFlops) flip-flops), logic depth \(s.logicDepth.map(String.init) ?? "-")"))
-            } else {
-                rows.append(("LUTs", "\(s.luts.map(String.init) ?? "-") of \(s.lutCapacity.map(String.init) ?? "-")"))
-                rows.append(("DSPs, BRAMs, flip-flops", "\(s.dsps.map(String.init) ?? "-") of \(s.dspCapacity.map(String.init) ?? "-"), \(s.brams.map(String.init) ?? "-"), \(s.flipFlops) (port wrapper: \(s.wrapperFlipFlops ?? 0))"))
-                if s.fitProblem == nil { rows.append(("Fmax", String(format: "%.1f MHz", s.fmaxMHz))) }
-            }
+            rows += s.target.flow.pageRows(s)
             if let m = s.metrics {
                 if let g = m.peakGOPS { rows.append(("peak GOPS (2 × MACs × Fmax)", "\(g)")) }
                 if let g = m.achievedGOPS { rows.append(("achieved GOPS on \(gemm)", "\(g)")) }

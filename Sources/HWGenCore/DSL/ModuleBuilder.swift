@@ -56,7 +56,6 @@ public final class ModuleBuilder {
         return Value(.ref(n, t))
     }
 
-    /// Declares an output port driven by `v` (its type is `v`'s type).
     /// Declares an output port driven by `v` (its type is `v`'s type). When `v` is the register
     /// named `n`, that register becomes the port (`output reg`).
     public func output(_ n: String, _ v: some HWValue, fileID: String = #fileID, line: Int = #line) {

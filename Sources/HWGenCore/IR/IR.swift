@@ -159,8 +159,6 @@ public struct RegisterUpdate: Hashable, Sendable {
     public let location: SourceLocation
 }
 
-/// An instance of another module. Inputs are connected to expressions; each output drives a wire
-/// of this module named in `outputs`.
 /// An inferred memory: `depth` words of `type` (depth a power of two), written and read on `clk`.
 public struct Memory: Hashable, Sendable {
     public let name: String
@@ -181,6 +179,8 @@ public struct MemoryWrite: Hashable, Sendable {
     public let location: SourceLocation
 }
 
+/// An instance of another module. Inputs are connected to expressions; each output drives a wire
+/// of this module named in `outputs`.
 public struct Instance: Hashable, Sendable {
     public let name: String
     public let module: Module
