@@ -17,10 +17,14 @@ import HWGenCore
 public struct MACUnit: Sendable {
     public let config: MACConfig
 
-    public init(_ config: MACConfig) { self.config = config }
+    /// The kind's arithmetic (``MACRegistry``), looked up once.
+    public let arithmetic: any MACArithmetic
 
-    /// The kind's arithmetic (``MACRegistry``).
-    public var arithmetic: any MACArithmetic { MACRegistry.arithmetic(config.kind) }
+    public init(_ config: MACConfig) {
+        self.config = config
+        arithmetic = MACRegistry.arithmetic(config.kind)
+    }
+
 
     private var t: MACTypes { config.types }
 
