@@ -61,8 +61,8 @@ public enum Checks {
             if case .read = e { return true }
             return e.children.contains(where: hasRead)
         }
-        func noRead(_ e: Expr, _ loc: SourceLocation, _ where_: String) {
-            if hasRead(e) { error(loc, "memory read in \(where_): a read must be the whole next value of a register (synchronous)") }
+        func noRead(_ e: Expr, _ loc: SourceLocation, _ where_: @autoclosure () -> String) {
+            if hasRead(e) { error(loc, "memory read in \(where_()): a read must be the whole next value of a register (synchronous)") }
         }
         for w in m.memoryWrites {
             addressProblems(w.memory, w.address, w.location)
@@ -115,9 +115,11 @@ public enum Checks {
                     continue
                 }
                 diags += typeProblems(e, into: "\(i.name).\(p.name)", p.type, i.location)
-                noRead(e, i.location, "an instance input")
+                if case .ref = e {} else { noRead(e, i.location, "an instance input") }
             }
-            for w in i.outputs.values.sorted() { drive(w, i.location) }
+            for p in i.module.ports where p.direction == .output {
+                if let w = i.outputs[p.name] { drive(w, i.location) }
+            }
         }
         for p in m.outputs where driver[p.name] == nil {
             error(p.location, "output '\(p.name)' is never driven")
@@ -131,7 +133,7 @@ public enum Checks {
     }
 
     /// Type problems of assigning `e` to `target` of type `t`.
-    static func typeProblems(_ e: Expr, into target: String, _ t: HWType?, _ loc: SourceLocation) -> [Diagnostic] {
+    static func typeProblems(_ e: Expr, into target: @autoclosure () -> String, _ t: HWType?, _ loc: SourceLocation) -> [Diagnostic] {
         let invalid = e.invalidMessages
         if !invalid.isEmpty { return invalid.map { Diagnostic(location: loc, message: $0) } }
         guard let t, e.type != t else { return [] }
@@ -139,11 +141,11 @@ public enum Checks {
         if case .ref(let n, _) = e { what = "'\(n)'" } else { what = "expression" }
         if e.type.bits != t.bits {
             return [Diagnostic(location: loc, message:
-                "width mismatch assigning \(e.type.bits)-bit \(what) to \(t.bits)-bit '\(target)' "
+                "width mismatch assigning \(e.type.bits)-bit \(what) to \(t.bits)-bit '\(target())' "
                 + "(use .wrapped(to:), .saturated(to:) or .extended(to:))")]
         }
         return [Diagnostic(location: loc, message:
-            "signedness mismatch assigning \(e.type) \(what) to \(t) '\(target)' (use .asSigned or .asUnsigned)")]
+            "signedness mismatch assigning \(e.type) \(what) to \(t) '\(target())' (use .asSigned or .asUnsigned)")]
     }
 
     /// Memo of ``combinationalPaths(_:)`` by module name, for one run over a hierarchy.
@@ -204,15 +206,23 @@ public enum Checks {
         var state: [String: Int] = [:]   // 1 = on stack, 2 = done
         var stack: [String] = []
         var diags: [Diagnostic] = []
-        var locations = Dictionary(m.assignments.map { ($0.target, $0.location) }, uniquingKeysWith: { a, _ in a })
-        for i in m.instances { for w in i.outputs.values { locations[w] = i.location } }
+        // Where each signal is driven; only needed to place a loop's diagnostic, so built on first need.
+        var locations: [String: SourceLocation]?
+        func location(_ n: String) -> SourceLocation {
+            if locations == nil {
+                var l = Dictionary(m.assignments.map { ($0.target, $0.location) }, uniquingKeysWith: { a, _ in a })
+                for i in m.instances { for w in i.outputs.values { l[w] = i.location } }
+                locations = l
+            }
+            return locations?[n] ?? m.location
+        }
         func visit(_ n: String) {
             state[n] = 1
             stack.append(n)
             for d in g[n] ?? [] {
                 if state[d] == 1, let start = stack.firstIndex(of: d) {
                     let cycle = stack[start...] + [d]
-                    diags.append(Diagnostic(location: locations[d] ?? m.location,
+                    diags.append(Diagnostic(location: location(d),
                                             message: "combinational loop: " + cycle.joined(separator: " -> ")))
                 } else if state[d] == nil {
                     visit(d)

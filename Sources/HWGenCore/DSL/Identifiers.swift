@@ -29,17 +29,13 @@ public enum VerilogNames {
 
     /// Why `name` is not usable as a Verilog identifier, or nil if it is.
     public static func problem(with name: String) -> String? {
-        guard let first = name.unicodeScalars.first else { return "empty name" }
-        let letters = CharacterSet.asciiLetters
-        guard letters(first) || first == "_" else { return "'\(name)' must start with a letter or '_'" }
-        guard name.unicodeScalars.allSatisfy({ letters($0) || ("0"..."9").contains($0) || $0 == "_" }) else {
+        guard let first = name.utf8.first else { return "empty name" }
+        func letter(_ c: UInt8) -> Bool { (c | 0x20) >= UInt8(ascii: "a") && (c | 0x20) <= UInt8(ascii: "z") }
+        guard letter(first) || first == UInt8(ascii: "_") else { return "'\(name)' must start with a letter or '_'" }
+        guard name.utf8.allSatisfy({ letter($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || $0 == UInt8(ascii: "_") }) else {
             return "'\(name)' may contain only letters, digits and '_'"
         }
         if reserved.contains(name) { return "'\(name)' is a Verilog/SystemVerilog keyword" }
         return nil
     }
-}
-
-private enum CharacterSet {
-    static func asciiLetters(_ c: Unicode.Scalar) -> Bool { ("a"..."z").contains(c) || ("A"..."Z").contains(c) }
 }

@@ -23,24 +23,22 @@ struct ExprPrinter {
 
     /// Signal renames (registers printed as the output port they drive).
     let rename: [String: String]
-    /// Names declared `signed`.
-    let signedNames: Set<String>
     /// The names the module declares (computed on first need: most modules need no helper).
     let declaredNames: () -> Set<String>
     /// Names already used in the module; helper wires get fresh ones.
     private var taken: Set<String>? = nil
 
-    init(rename: [String: String], signedNames: Set<String>, declaredNames: @escaping () -> Set<String>) {
+    init(rename: [String: String], declaredNames: @escaping () -> Set<String>) {
         self.rename = rename
-        self.signedNames = signedNames
         self.declaredNames = declaredNames
     }
     /// Helper wires to declare, in order: (name, width, expression text, declared signed).
     var helpers: [(name: String, bits: Int, text: String, signed: Bool)] = []
 
-    private func name(_ n: String) -> Text {
-        let v = rename[n] ?? n
-        return .atom(v, signed: signedNames.contains(v))
+    /// A signal by name; it is declared `signed` exactly when its IR type `t` is signed
+    /// (a renamed register has the type of the output it drives).
+    private func name(_ n: String, _ t: HWType) -> Text {
+        .atom(rename.isEmpty ? n : rename[n] ?? n, signed: t.signed)
     }
 
     /// A w-bit Verilog literal with the bit pattern of `v` (two's complement).
@@ -71,7 +69,7 @@ struct ExprPrinter {
 
     /// A name for `e` printed at its own width: the signal itself, or a new helper wire.
     private mutating func indexable(_ e: Expr, hint: String) -> Text {
-        if case .ref(let n, _) = e { return name(n) }
+        if case .ref(let n, let t) = e { return name(n, t) }
         let text = print(e, bits: e.type.bits).text
         if let existing = helpers.first(where: { $0.text == text && $0.bits == e.type.bits }) { return .atom(existing.name) }
         let n = fresh(hint)
@@ -177,7 +175,7 @@ struct ExprPrinter {
         let t = e.type
         switch e {
         case .ref(let n, _):
-            return fit(name(n), t, w)
+            return fit(name(n, t), t, w)
         case .const(let v, _):
             return .atom(Self.literal(v, bits: w))
         case .binary(let op, let l, let r, _) where op.isComparison:
@@ -247,7 +245,7 @@ struct ExprPrinter {
         case .reinterpret(let x, _):
             if w <= t.bits { return print(x, bits: w) }
             if !t.signed { return zeroExtend(print(x, bits: t.bits), from: t.bits, to: w) }
-            if case .ref(let n, _) = x { return fit(name(n), t, w) }
+            if case .ref(let n, let xt) = x { return fit(name(n, xt), t, w) }
             return fit(indexable(x, hint: "as_signed"), t, w)
         case .read(let mem, let address, _):
             // Checks allow a read only as a whole register's next value, so w is the word width.
