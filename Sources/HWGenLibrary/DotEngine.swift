@@ -58,11 +58,11 @@ public struct DotEngine: Engine {
     public var denseDepth: Int { sparsity.denseSpan(k) }
 
     public var streamPorts: [StreamPort] {
-        [StreamPort("a_blk", lanes: m * denseDepth, mac.types.a), StreamPort("b_blk", lanes: k * n, mac.types.b)]
-            + (sparsity.map { [StreamPort("b_idx", lanes: k * n, .u($0.indexBits))] } ?? [])
-            + [StreamPort("first", .bit), StreamPort("last", .bit)]
-            + (mac.group == nil ? [] : [StreamPort("g_start", .bit), StreamPort("g_end", .bit),
-                                        StreamPort("e_blk", lanes: n, MACConfig.exponentType)])
+        [StreamPort(StreamSignal.aBlock, lanes: m * denseDepth, mac.types.a), StreamPort(StreamSignal.bBlock, lanes: k * n, mac.types.b)]
+            + (sparsity.map { [StreamPort(StreamSignal.bIndex, lanes: k * n, .u($0.indexBits))] } ?? [])
+            + [StreamPort(StreamSignal.first, .bit), StreamPort(StreamSignal.last, .bit)]
+            + (mac.group == nil ? [] : [StreamPort(StreamSignal.groupStart, .bit), StreamPort(StreamSignal.groupEnd, .bit),
+                                        StreamPort(StreamSignal.exponentBlock, lanes: n, MACConfig.exponentType)])
     }
 
     /// Levels of the reduction: binary adder levels over k products, or 3:2 compressor levels
@@ -184,21 +184,21 @@ public struct DotEngine: Engine {
     public func module(name: String, origin: String? = nil) -> Module {
         let t = mac.types, lane = self.lane, kd = denseDepth
         var top = Module(name, doc: "\(summary), \(mac); \(stages) register level(s) in each reduction tree.") { mb in
-            let inValid = mb.input("in_valid", .bit)
-            let aBlk = mb.input("a_blk", .u(m * kd * t.a.bits)), bBlk = mb.input("b_blk", .u(k * n * t.b.bits))
+            let inValid = mb.input(StreamSignal.inValid, .bit)
+            let aBlk = mb.input(StreamSignal.aBlock, .u(m * kd * t.a.bits)), bBlk = mb.input(StreamSignal.bBlock, .u(k * n * t.b.bits))
             let idxType = HWType.u(sparsity?.indexBits ?? 1)
-            let bIdx = sparsity.map { _ in mb.input("b_idx", .u(k * n * idxType.bits)) }
-            let first = mb.input("first", .bit), last = mb.input("last", .bit)
+            let bIdx = sparsity.map { _ in mb.input(StreamSignal.bIndex, .u(k * n * idxType.bits)) }
+            let first = mb.input(StreamSignal.first, .bit), last = mb.input(StreamSignal.last, .bit)
             let eType = MACConfig.exponentType
-            let groupIn = mac.group.map { _ in (start: mb.input("g_start", .bit), end: mb.input("g_end", .bit),
-                                                e: mb.input("e_blk", .u(n * eType.bits))) }
+            let groupIn = mac.group.map { _ in (start: mb.input(StreamSignal.groupStart, .bit), end: mb.input(StreamSignal.groupEnd, .bit),
+                                                e: mb.input(StreamSignal.exponentBlock, .u(n * eType.bits))) }
             // A multi-cycle MAC (bitserial: one Booth digit per cycle) takes a beat every D cycles.
             let unit = MACUnit(mac), d = unit.elementCycles
             var valid = inValid, isFirst = first, isLast = last, accept = inValid
             if d > 1 {
                 let phase = mb.register("phase", .u(bitsFor(d - 1)), reset: 0)
                 let idle = mb.wire("phase_idle", phase == 0)
-                mb.output("in_ready", idle)
+                mb.output(StreamSignal.inReady, idle)
                 accept = mb.wire("accept", inValid & idle)
                 phase.next(accept.select(Value.constant(1, phase.type),
                                          (idle | (phase == d - 1)).select(Value.constant(0, phase.type), (phase + 1).wrapped(to: phase.type))))
@@ -208,7 +208,7 @@ public struct DotEngine: Engine {
                 isFirst = mb.wire("first_cycle", accept & first)
                 isLast = mb.wire("last_cycle", lastHeld & (phase == d - 1))
             } else {
-                mb.output("in_ready", Value.constant(1, .bit))
+                mb.output(StreamSignal.inReady, Value.constant(1, .bit))
             }
             let aLanes = (0..<(m * kd)).map { unit.serializeA(mb, aBlk.lane($0, t.a), load: accept, prefix: "a\($0)") }
             let bLanes = (0..<(k * n)).map { unit.serializeB(mb, bBlk.lane($0, t.b), load: accept, prefix: "b\($0)") }
@@ -269,8 +269,8 @@ public struct DotEngine: Engine {
             }
             let done = mb.delay(valid & isLast, "done")
             outValid = Array(repeating: done, count: m * n)
-            mb.output("out_valid", concat(outValid))
-            mb.output("out_data", concat(outData.reversed()))
+            mb.output(StreamSignal.outValid, concat(outValid))
+            mb.output(StreamSignal.outData, concat(outData.reversed()))
         }
         top.origin = origin
         return top
@@ -337,11 +337,11 @@ extension DotEngine {
     /// k / N · M elements); lane i·n + j gives the tile's C[i][j].
     public var gemmFeed: GemmFeed? {
         let (m, n, k, kd) = (self.m, self.n, self.k, denseDepth)
-        var feed = TileFeed(tileRows: m, tileCols: n, depth: kd, aPort: "a_blk", aLanes: (0..<m * kd).map { ($0 / kd, $0 % kd) },
-                            bPort: "b_blk", bLanes: (0..<k * n).map { ($0 / n, $0 % n) }, firstFlag: "first", lastFlag: "last",
+        var feed = TileFeed(tileRows: m, tileCols: n, depth: kd, aPort: StreamSignal.aBlock, aLanes: (0..<m * kd).map { ($0 / kd, $0 % kd) },
+                            bPort: StreamSignal.bBlock, bLanes: (0..<k * n).map { ($0 / n, $0 % n) }, firstFlag: StreamSignal.first, lastFlag: StreamSignal.last,
                             resultsPerTile: 1, resultAt: { lane, _ in (lane / n, lane % n) })
-        feed.sparse = sparsity.map { ($0, k, "b_idx") }
-        if mac.group != nil { feed.group = ("e_blk", Array(0..<n)) }   // B lane (0, j) is lane j
+        feed.sparse = sparsity.map { ($0, k, StreamSignal.bIndex) }
+        if mac.group != nil { feed.group = (StreamSignal.exponentBlock, Array(0..<n)) }   // B lane (0, j) is lane j
         return .tiles(feed)
     }
 }

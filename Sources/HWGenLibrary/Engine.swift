@@ -24,6 +24,33 @@ public struct StreamPort: Equatable, Sendable {
     }
 }
 
+/// Names of the stream contract's ports, used by every engine, the GEMM engine's controllers and
+/// the testbenches, so that a port is spelled once.
+public enum StreamSignal {
+    /// Handshake in: a beat is offered (`in_valid`) and taken in a cycle with `in_ready` high.
+    public static let inValid = "in_valid", inReady = "in_ready"
+    /// The last beat of a tile (output-stationary arrays).
+    public static let inLast = "in_last"
+    /// Results: `out_valid[L-1:0]` and `out_data[L*acc-1:0]`, lane 0 lowest.
+    public static let outValid = "out_valid", outData = "out_data"
+    /// A tile's first and last beat (dot-product engines).
+    public static let first = "first", last = "last"
+    /// Operand ports: an A column and a B row (output-stationary), A and B blocks (dot-product
+    /// engines), a stationary or streamed row and its N:M indices (WS, IS).
+    public static let aColumn = "a_col", bRow = "b_row", aBlock = "a_blk", bBlock = "b_blk"
+    public static let weightRow = "w_row", weightIndex = "w_idx"
+    /// N:M sparse B: each stored value's index in its group (dot-product engines).
+    public static let bIndex = "b_idx"
+    /// Stationary arrays (WS, IS): the streamed column and its flags, the accumulate window,
+    /// and the stationary-row load strobe.
+    public static let streamedColumn = "x_col", streamedValid = "x_valid", streamedFirst = "x_first"
+    public static let accumulateFirst = "acc_first", accumulateLast = "acc_last", weightLoad = "w_load"
+    /// MixPE groups: a group's first and last beat, and the shared exponents (per block, per
+    /// stationary vector, per B row).
+    public static let groupStart = "g_start", groupEnd = "g_end"
+    public static let exponentBlock = "e_blk", exponentVector = "e_vec", exponentRow = "e_row"
+}
+
 /// What a testbench feeds an engine for one GEMM and where each result must come out.
 ///
 /// Every engine shares one handshake: the testbench offers ``beats`` one after another on the

@@ -180,17 +180,17 @@ public struct RequantizedEngine: Engine {
         let inner = core.module(name: "\(name)_core", origin: nil)
         let unit = self.unit.module, (acc, out) = (self.unit.input, self.unit.epilogue.out)
         var top = Module(name, doc: "\(summary): each result requantized to \(out).") { m in
-            var ports: [String: Value] = ["in_valid": m.input("in_valid", .bit)]
+            var ports: [String: Value] = [StreamSignal.inValid: m.input(StreamSignal.inValid, .bit)]
             for p in core.streamPorts { ports[p.name] = m.input(p.name, .u(p.bits)) }
             let c = m.instance(inner, "core", ports)
-            m.output("in_ready", c["in_ready"])
+            m.output(StreamSignal.inReady, c[StreamSignal.inReady])
             let lanes = (0..<outputLanes).map { l -> Value in
-                let raw = c["out_data"].bits(l * acc.bits + acc.bits - 1, l * acc.bits)
+                let raw = c[StreamSignal.outData].bits(l * acc.bits + acc.bits - 1, l * acc.bits)
                 return m.instance(unit, "epilogue\(l)", ["acc": acc.signed ? raw.asSigned : raw])["y"].asUnsigned
             }
-            let valid = (0..<EpilogueUnit.latency).reduce(c["out_valid"]) { v, k in m.delay(v, "out_valid_d\(k + 1)") }
-            m.output("out_valid", valid)
-            m.output("out_data", concat(lanes.reversed()))
+            let valid = (0..<EpilogueUnit.latency).reduce(c[StreamSignal.outValid]) { v, k in m.delay(v, "out_valid_d\(k + 1)") }
+            m.output(StreamSignal.outValid, valid)
+            m.output(StreamSignal.outData, concat(lanes.reversed()))
         }
         top.origin = origin
         return top

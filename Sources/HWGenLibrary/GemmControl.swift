@@ -106,8 +106,8 @@ extension GemmEngine {
             if let sp = f.sparse, let indices = word.indices { p[sp.indexPort] = indices }
             if let g = f.group, let flags = groupFlags {
                 // Each column's exponent from its lane of element k = 0 of the beat.
-                p["g_start"] = flags.start
-                p["g_end"] = flags.end
+                p[StreamSignal.groupStart] = flags.start
+                p[StreamSignal.groupEnd] = flags.end
                 p[g.exponentPort] = concat(g.lanes.reversed().map { word.exponents[$0] })
             }
             if let name = f.firstFlag, let first { p[name] = first }
@@ -180,12 +180,14 @@ extension GemmEngine {
         }
         return Control(aNext: aNext, bNext: bNext, ports: { aWord, bWord in
             let (x, w) = f.weightsStationary ? (aWord, bWord) : (bWord, aWord)
-            var p = ["x_col": x, "w_row": w, "x_valid": ~preload, "x_first": m.wire("x_first", ~preload & (beat == 0)),
-                     "acc_first": m.wire("acc_first", kBase == 0), "acc_last": lastK, "w_load": loading]
+            var p = [StreamSignal.streamedColumn: x, StreamSignal.weightRow: w, StreamSignal.streamedValid: ~preload,
+                     StreamSignal.streamedFirst: m.wire("x_first", ~preload & (beat == 0)),
+                     StreamSignal.accumulateFirst: m.wire("acc_first", kBase == 0), StreamSignal.accumulateLast: lastK,
+                     StreamSignal.weightLoad: loading]
             if f.weightsStationary {
                 let word = unpackB(w, lanes: C)
-                p["w_row"] = word.values
-                if let indices = word.indices { p["w_idx"] = indices }
+                p[StreamSignal.weightRow] = word.values
+                if let indices = word.indices { p[StreamSignal.weightIndex] = indices }
                 if !word.exponents.isEmpty {
                     // The exponents of the tile being loaded, switched in with it.
                     // (Every row of a tile carries them; the switch may come with the last row.)
@@ -193,16 +195,16 @@ extension GemmEngine {
                         let next = m.delay(e, "e\(j)_next", reset: nil, enable: loading)
                         return m.delay(loading.select(e, next), "e\(j)_now", reset: nil, enable: switching)
                     }
-                    p["e_vec"] = concat(now.reversed())
+                    p[StreamSignal.exponentVector] = concat(now.reversed())
                 }
             } else {
                 let word = unpackB(x, lanes: kd)
-                p["x_col"] = word.values
-                if let e = word.exponents.first { p["e_vec"] = e }   // the vector's column
+                p[StreamSignal.streamedColumn] = word.values
+                if let e = word.exponents.first { p[StreamSignal.exponentVector] = e }   // the vector's column
             }
             if let flags = groupFlags {
-                p["g_start"] = flags.start
-                p["g_end"] = flags.end
+                p[StreamSignal.groupStart] = flags.start
+                p[StreamSignal.groupEnd] = flags.end
             }
             return p
         }, resultsDue: accept & tileLast & lastK, results: P, lastBeat: accept & tileLast & ~hasNext)

@@ -271,7 +271,7 @@ public struct GemmEngine: Sendable {
             let kReg = m.register("cfg_k_q", dim, reset: nil), mReg = m.register("cfg_m_q", dim, reset: nil)
             let nReg = m.register("cfg_n_q", dim, reset: nil)
             let go = m.wire("go", start & ~busy)
-            let inReady = m.wire("in_ready", .bit)
+            let inReady = m.wire(StreamSignal.inReady, .bit)
             let accept = m.wire("accept", feeding & inReady)
             kReg.next(cfgK, enable: go)
             mReg.next(cfgM, enable: go)
@@ -318,14 +318,14 @@ public struct GemmEngine: Sendable {
             let bWord = concat(banks("b", B, bWordType, depth: bDepth, kept: bReadBits, write: (bWaddr, bWdata, bWe), read: control.bNext).reversed())
 
             // The engine's stream: the controller's ports, every other one 0.
-            var ports: [String: Value] = ["in_valid": feeding.value]
+            var ports: [String: Value] = [StreamSignal.inValid: feeding.value]
             for p in array.streamPorts { ports[p.name] = Value.constant(0, .u(p.bits)) }
             ports.merge(control.ports(aWord, bWord)) { $1 }
             let out = m.instance(engine, "array", ports)
-            inReady.drive(out["in_ready"])
+            inReady.drive(out[StreamSignal.inReady])
 
             // Results as they reach the C banks: with an epilogue, requantized (and later).
-            var captured: [(valid: Value, data: Value)] = (0..<L).map { l in (out["out_valid"][l], out["out_data"].lane(l, t.acc)) }
+            var captured: [(valid: Value, data: Value)] = (0..<L).map { l in (out[StreamSignal.outValid][l], out[StreamSignal.outData].lane(l, t.acc)) }
             if let ep = epilogue {
                 let unit = EpilogueUnit(ep, input: t.acc).module
                 var columns: [Value] = []

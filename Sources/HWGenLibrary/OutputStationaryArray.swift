@@ -51,9 +51,9 @@ public struct OutputStationaryArray: Engine {
     }
 
     public var streamPorts: [StreamPort] {
-        [StreamPort("a_col", lanes: rows, mac.types.a), StreamPort("b_row", lanes: cols, mac.types.b), StreamPort("in_last", .bit)]
-            + (mac.group == nil ? [] : [StreamPort("g_start", .bit), StreamPort("g_end", .bit),
-                                        StreamPort("e_row", lanes: cols, MACConfig.exponentType)])
+        [StreamPort(StreamSignal.aColumn, lanes: rows, mac.types.a), StreamPort(StreamSignal.bRow, lanes: cols, mac.types.b), StreamPort(StreamSignal.inLast, .bit)]
+            + (mac.group == nil ? [] : [StreamPort(StreamSignal.groupStart, .bit), StreamPort(StreamSignal.groupEnd, .bit),
+                                        StreamPort(StreamSignal.exponentRow, lanes: cols, MACConfig.exponentType)])
     }
 
     public var macCount: Int { rows * cols }
@@ -185,11 +185,11 @@ public struct OutputStationaryArray: Engine {
         let split = unit.splitBit
         let bc = broadcast
         var top = Module(name, doc: "\(summary), \(t), \(mac.kind.rawValue) MAC, pipeline \(mac.pipeline).") { m in
-            let inValid = m.input("in_valid", .bit), inLast = m.input("in_last", .bit)
-            let aCol = m.input("a_col", .u(R * t.a.bits)), bRow = m.input("b_row", .u(C * t.b.bits))
+            let inValid = m.input(StreamSignal.inValid, .bit), inLast = m.input(StreamSignal.inLast, .bit)
+            let aCol = m.input(StreamSignal.aColumn, .u(R * t.a.bits)), bRow = m.input(StreamSignal.bRow, .u(C * t.b.bits))
             let eType = MACConfig.exponentType
-            let groupIn = mac.group.map { _ in (start: m.input("g_start", .bit), end: m.input("g_end", .bit),
-                                                e: m.input("e_row", .u(C * eType.bits))) }
+            let groupIn = mac.group.map { _ in (start: m.input(StreamSignal.groupStart, .bit), end: m.input(StreamSignal.groupEnd, .bit),
+                                                e: m.input(StreamSignal.exponentRow, .u(C * eType.bits))) }
 
             // Tile controller: first-element flag and result-chain spacing.
             let firstPending = m.register("first_pending", .bit, reset: 1)
@@ -204,7 +204,7 @@ public struct OutputStationaryArray: Engine {
             // A tile's last element is taken only when the result chains have drained; when
             // element lengths vary (skipping), its last cycle waits for that instead.
             let ready = m.wire("ready", skip ? idle! : idle.map { $0 & (~inLast | drainFree) } ?? (~inLast | drainFree))
-            m.output("in_ready", ready)
+            m.output(StreamSignal.inReady, ready)
             let accept = m.wire("accept", inValid & ready)
             firstPending.next(inLast, enable: accept)
             let tileDone = skip ? m.wire("tile_done", .bit) : nil
@@ -321,8 +321,8 @@ public struct OutputStationaryArray: Engine {
                 guard let h = split else { return r }
                 return concat([r.bits(t.acc.bits - 1, h), m.delay(r.bits(h - 1, 0), "out\(i)_lo", reset: nil)])
             }
-            m.output("out_valid", concat(pes.reversed().map { $0[0]["res_valid_out"] }))
-            m.output("out_data", concat(results.reversed()))
+            m.output(StreamSignal.outValid, concat(pes.reversed().map { $0[0]["res_valid_out"] }))
+            m.output(StreamSignal.outData, concat(results.reversed()))
         }
         top.origin = origin
         return top
@@ -333,10 +333,10 @@ extension OutputStationaryArray {
     /// Tiles of R × C, one element of K per beat (A column, B row, `in_last`); row lane i gives
     /// the tile's row i, column 0 first.
     public var gemmFeed: GemmFeed? {
-        var feed = TileFeed(tileRows: rows, tileCols: cols, depth: 1, aPort: "a_col", aLanes: (0..<rows).map { ($0, 0) },
-                            bPort: "b_row", bLanes: (0..<cols).map { (0, $0) }, firstFlag: nil, lastFlag: "in_last",
+        var feed = TileFeed(tileRows: rows, tileCols: cols, depth: 1, aPort: StreamSignal.aColumn, aLanes: (0..<rows).map { ($0, 0) },
+                            bPort: StreamSignal.bRow, bLanes: (0..<cols).map { (0, $0) }, firstFlag: nil, lastFlag: StreamSignal.inLast,
                             resultsPerTile: cols, resultAt: { lane, n in (lane, n) })
-        if mac.group != nil { feed.group = ("e_row", Array(0..<cols)) }
+        if mac.group != nil { feed.group = (StreamSignal.exponentRow, Array(0..<cols)) }
         return .tiles(feed)
     }
 }

@@ -88,13 +88,14 @@ public struct SystolicStationary: Engine {
     /// `x_col` carries R streamed lanes, or with N:M sparsity the M elements of each of the
     /// tile's R / N groups; `w_idx` the stored weights' indices in their groups.
     public var streamPorts: [StreamPort] {
-        [StreamPort("x_col", lanes: rows / (sparsity?.n ?? 1) * groupLanes, streamedType),
-         StreamPort("w_row", lanes: cols, stationaryType),
-         StreamPort("x_valid", .bit), StreamPort("x_first", .bit), StreamPort("acc_first", .bit),
-         StreamPort("acc_last", .bit), StreamPort("w_load", .bit)]
-            + (sparsity.map { [StreamPort("w_idx", lanes: cols, .u($0.indexBits))] } ?? [])
-            + (mac.group == nil ? [] : [StreamPort("g_start", .bit), StreamPort("g_end", .bit),
-                                        StreamPort("e_vec", lanes: exponentLanes, MACConfig.exponentType)])
+        [StreamPort(StreamSignal.streamedColumn, lanes: rows / (sparsity?.n ?? 1) * groupLanes, streamedType),
+         StreamPort(StreamSignal.weightRow, lanes: cols, stationaryType),
+         StreamPort(StreamSignal.streamedValid, .bit), StreamPort(StreamSignal.streamedFirst, .bit),
+         StreamPort(StreamSignal.accumulateFirst, .bit), StreamPort(StreamSignal.accumulateLast, .bit),
+         StreamPort(StreamSignal.weightLoad, .bit)]
+            + (sparsity.map { [StreamPort(StreamSignal.weightIndex, lanes: cols, .u($0.indexBits))] } ?? [])
+            + (mac.group == nil ? [] : [StreamPort(StreamSignal.groupStart, .bit), StreamPort(StreamSignal.groupEnd, .bit),
+                                        StreamPort(StreamSignal.exponentVector, lanes: exponentLanes, MACConfig.exponentType)])
     }
 
     /// MixPE group exponents per beat: one per column of the tile (WS: the columns are B's), or
@@ -153,16 +154,17 @@ public struct SystolicStationary: Engine {
         let pe = self.pe
         let p = mac.pipeline
         var top = Module(name, doc: "\(summary), \(mac). Tiles of \(P) streamed vectors; \(P)-deep accumulators under each column.") { m in
-            let inValid = m.input("in_valid", .bit)
-            let xCol = m.input("x_col", .u(streamPorts[0].bits)), wRow = m.input("w_row", .u(C * stationaryType.bits))
-            let xValid = m.input("x_valid", .bit), xFirst = m.input("x_first", .bit)
-            let accFirst = m.input("acc_first", .bit), accLast = m.input("acc_last", .bit)
-            let wLoad = m.input("w_load", .bit)
+            let inValid = m.input(StreamSignal.inValid, .bit)
+            let xCol = m.input(StreamSignal.streamedColumn, .u(streamPorts[0].bits))
+            let wRow = m.input(StreamSignal.weightRow, .u(C * stationaryType.bits))
+            let xValid = m.input(StreamSignal.streamedValid, .bit), xFirst = m.input(StreamSignal.streamedFirst, .bit)
+            let accFirst = m.input(StreamSignal.accumulateFirst, .bit), accLast = m.input(StreamSignal.accumulateLast, .bit)
+            let wLoad = m.input(StreamSignal.weightLoad, .bit)
             let idxType = HWType.u(sparsity?.indexBits ?? 1)
-            let wIdx = sparsity.map { _ in m.input("w_idx", .u(C * idxType.bits)) }
+            let wIdx = sparsity.map { _ in m.input(StreamSignal.weightIndex, .u(C * idxType.bits)) }
             let eType = MACConfig.exponentType
-            let groupIn = mac.group.map { _ in (start: m.input("g_start", .bit), end: m.input("g_end", .bit),
-                                                e: m.input("e_vec", .u(exponentLanes * eType.bits))) }
+            let groupIn = mac.group.map { _ in (start: m.input(StreamSignal.groupStart, .bit), end: m.input(StreamSignal.groupEnd, .bit),
+                                                e: m.input(StreamSignal.exponentVector, .u(exponentLanes * eType.bits))) }
             // Row i's streamed lane, or with N:M sparsity the M elements of its group (raw bits).
             func rowLane(_ v: Value, _ i: Int) -> Value {
                 guard let p = sparsity else { return v.lane(i, streamedType) }
@@ -184,7 +186,7 @@ public struct SystolicStationary: Engine {
                 let countType = HWType.u(bitsFor(digits))
                 let left = m.register("slots_left", countType, reset: 0)
                 let ready = m.wire("ready", left == 0)
-                m.output("in_ready", ready)
+                m.output(StreamSignal.inReady, ready)
                 let accept = m.wire("accept", inValid & ready)
                 let stream = m.wire("stream", accept & xValid)
                 load = m.wire("load", accept & wLoad)
@@ -220,7 +222,7 @@ public struct SystolicStationary: Engine {
                 let d = digits
                 let phase = d > 1 ? m.register("phase", .u(bitsFor(d - 1)), reset: 0) : nil
                 let ready = phase.map { m.wire("ready", $0 == 0) } ?? Value.constant(1, .bit)
-                m.output("in_ready", ready)
+                m.output(StreamSignal.inReady, ready)
                 let accept = m.wire("accept", inValid & ready)
                 let stream = m.wire("stream", accept & xValid)
                 load = m.wire("load", accept & wLoad)
@@ -254,7 +256,7 @@ public struct SystolicStationary: Engine {
                     return m.wire("w\(j)_digits", concat(ds.reversed()))
                 }
             } else {
-                m.output("in_ready", Value.constant(1, .bit))
+                m.output(StreamSignal.inReady, Value.constant(1, .bit))
                 let stream = m.wire("stream", inValid & xValid)
                 load = m.wire("load", inValid & wLoad)
                 cycle = (stream, nil, nil, accFirst, accLast)
@@ -370,8 +372,8 @@ public struct SystolicStationary: Engine {
                 outValid.append(m.delay(done & flags.accLast, "out\(j)_valid"))
                 outData.append(m.delay(sum, "out\(j)_data", reset: nil).asUnsigned)
             }
-            m.output("out_valid", concat(outValid.reversed()))
-            m.output("out_data", concat(outData.reversed()))
+            m.output(StreamSignal.outValid, concat(outValid.reversed()))
+            m.output(StreamSignal.outData, concat(outData.reversed()))
         }
         top.origin = origin
         return top

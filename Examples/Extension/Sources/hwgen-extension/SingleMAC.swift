@@ -8,7 +8,7 @@ struct SingleMAC: Engine {
     let mac: MACConfig
 
     var streamPorts: [StreamPort] {
-        [StreamPort("a", mac.types.a), StreamPort("b", mac.types.b), StreamPort("first", .bit), StreamPort("last", .bit)]
+        [StreamPort("a", mac.types.a), StreamPort("b", mac.types.b), StreamPort(StreamSignal.first, .bit), StreamPort(StreamSignal.last, .bit)]
     }
     var outputLanes: Int { 1 }
     var macCount: Int { 1 }
@@ -18,17 +18,17 @@ struct SingleMAC: Engine {
     func module(name: String, origin: String?) -> Module {
         let unit = MACUnit(mac), t = mac.types
         var top = Module(name, doc: "\(summary), \(mac): one C element per K beats.") { m in
-            let inValid = m.input("in_valid", .bit)
+            let inValid = m.input(StreamSignal.inValid, .bit)
             let a = m.input("a", t.a), b = m.input("b", t.b)
-            let first = m.input("first", .bit), last = m.input("last", .bit)
-            m.output("in_ready", Value.constant(1, .bit))
+            let first = m.input(StreamSignal.first, .bit), last = m.input(StreamSignal.last, .bit)
+            m.output(StreamSignal.inReady, Value.constant(1, .bit))
             // A cycle without a beat presents a = 0 and first = 0: the sum stays.
             let operand = m.wire("a_in", inValid.select(a, Value.constant(0, t.a)))
             let acc = m.instance(unit.module, "mac", ["a": operand, "b": b, "first": m.wire("first_in", inValid & first)])["acc"]
             var done = m.wire("last_in", inValid & last)
             for i in 0..<unit.latency { done = m.delay(done, "last_d\(i + 1)") }
-            m.output("out_valid", done)
-            m.output("out_data", acc)
+            m.output(StreamSignal.outValid, done)
+            m.output(StreamSignal.outData, acc)
         }
         top.origin = origin
         return top
