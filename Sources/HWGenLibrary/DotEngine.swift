@@ -35,6 +35,8 @@ public struct DotEngine: Engine {
 
     public init(m: Int, n: Int, k: Int, stages: Int, mac: MACConfig, form: Form, sparsity: Sparsity? = nil) {
         precondition(form == .cube || m == 1, "DotEngine: a tree has one row")
+        precondition(!MACRegistry.arithmetic(mac.kind).pairsElements || (k % 2 == 0 && sparsity == nil && mac.group == nil),
+                     "DotEngine: \(mac.kind) pairs elements: k even, dense, no groups (checked by the spec loader)")
         precondition(sparsity.map { k % $0.n == 0 } ?? true, "DotEngine: k must be whole groups of N")
         self.sparsity = sparsity
         self.m = m
@@ -85,10 +87,13 @@ public struct DotEngine: Engine {
         let t = mac.types, outType = mac.group != nil ? mac.groupSum ?? t.acc : t.acc, w = outType.bits, unit = MACUnit(mac)
         let arith = unit.arithmetic
         let booth = arith.mergesRows   // rows of all products in one carry-save tree
+        let pairs = arith.pairsElements
         let serial = mac.digitSerial
         let name = (sparsity.map { "sdot\(k)_\($0.n)of\($0.m)" } ?? "dot\(k)") + "_\(mac.kind.rawValue)_s\(stages)_\(t.tag)"
             + (mac.group.map { "_g\($0)" } ?? "")
-        let what = sparsity.map { "Sum of \(k) products b_i * a[group(i) * \($0.m) + idx_i] (\($0) sparse weights)" } ?? "Sum of \(k) products a_i*b_i"
+        let what = sparsity.map { "Sum of \(k) products b_i * a[group(i) * \($0.m) + idx_i] (\($0) sparse weights)" }
+            ?? (pairs ? "Sum of \(k) products a_i*b_i as \(k / 2) FFIP pair products (a[2q]+b[2q+1])*(a[2q+1]+b[2q]) minus the pair corrections ra and rb"
+                      : "Sum of \(k) products a_i*b_i")
         return Module(name, doc: "\(what) (\(mac.group == nil ? "wraps to" : "exact, as") \(outType)), \(stages) register level(s) in the reduction"
                       + (serial ? "; one Booth digit of each b per cycle, the digit rows compressed together."
                   : booth ? "; Booth rows of all products compressed together, one final add." : ".")) { mb in
@@ -130,43 +135,73 @@ public struct DotEngine: Engine {
                 return
             }
             var rows: [Value] = []
-            for i in 0..<k { rows += arith.dotRows(mb, a[i], b[i], mac, width: w, prefix: "p\(i)", registered: stages > 0) }
-            let total = levels(rows.count, booth: booth)
-            var marks = registerLevels(total)
-            var level = 0
-            func register(_ rs: [Value]) -> [Value] {
-                var out = rs
-                while marks.first == level {
-                    marks.removeFirst()
-                    out = out.enumerated().map { i, r in mb.delay(r, "l\(level)_\(i)_q\(stages - marks.count)", reset: nil) }
+            if pairs {
+                // FFIP: one product per pair; the pairs' corrections come in on ra and rb.
+                for q in 0..<(k / 2) {
+                    rows += arith.pairRows(mb, (a[2 * q], a[2 * q + 1]), (b[2 * q], b[2 * q + 1]), mac, width: w, prefix: "p\(q)")
                 }
-                return out
+            } else {
+                for i in 0..<k { rows += arith.dotRows(mb, a[i], b[i], mac, width: w, prefix: "p\(i)", registered: stages > 0) }
             }
-            rows = register(rows)
-            while booth ? rows.count > 2 : rows.count > 1 {
-                level += 1
-                var next: [Value] = []
-                var i = 0
-                if booth {
-                    while i + 3 <= rows.count {
-                        next += CarrySave.reduce(Array(rows[i..<(i + 3)]), width: w, mb, prefix: "l\(level)_\(i / 3)_").rows
-                        i += 3
-                    }
-                } else {
-                    while i + 2 <= rows.count {
-                        next.append(mb.wire("l\(level)_\(i / 2)", rows[i] + rows[i + 1]))
-                        i += 2
-                    }
-                }
-                next += rows[i...]
-                rows = register(next)
-            }
-            while !marks.isEmpty { rows = register(rows) }   // stages beyond the tree's depth
+            rows = reduce(mb, rows, booth: booth, width: w)
             // Products keep their own width and each adder level widens by one bit; the sum is
             // taken modulo 2^acc only at the end.
-            let sum = rows.count == 2 ? (rows[0] + rows[1]).wrapped(to: .u(w)) : rows[0]
+            var sum = rows.count == 2 ? (rows[0] + rows[1]).wrapped(to: .u(w)) : rows[0]
+            if pairs {
+                let ra = mb.input("ra", .u(w)), rb = mb.input("rb", .u(w))
+                sum = mb.wire("corrected", MACUnit.modulo(MACUnit.modulo(sum, bits: w) - ra - rb, bits: w))
+            }
             mb.output("dot", MACUnit.modulo(sum, bits: w).wrapped(to: outType))
         }
+    }
+
+    /// The pair corrections Σ x₂q·x₂q₊₁ of k elements of `type` (a row of A or a column of B), modulo
+    /// 2^width, through the same register levels as a lane's reduction so that they meet its sum.
+    func pairCorrection(_ type: HWType, width w: Int) -> Module {
+        Module("pairsum\(k)_s\(stages)_\(type.tag)_u\(w)", doc: "FFIP correction: sum of the \(k / 2) products x[2q]*x[2q+1] (wraps to u\(w)), "
+               + "\(stages) register level(s) in the reduction, as in the dot-product lanes.") { mb in
+            let x = (0..<k).map { mb.input("x\($0)", type) }
+            let rows = reduce(mb, (0..<(k / 2)).map { q in mb.wire("p\(q)", x[2 * q] * x[2 * q + 1]) }, booth: false, width: w)
+            mb.output("sum", MACUnit.modulo(rows[0], bits: w))
+        }
+    }
+
+    /// Sums `rows` in a tree of binary adders (or, `booth`, 3:2 compressors down to two rows) with
+    /// `stages` register levels: the first right after the rows, the others spread over the tree.
+    private func reduce(_ mb: ModuleBuilder, _ input: [Value], booth: Bool, width w: Int) -> [Value] {
+        var rows = input
+        let total = levels(rows.count, booth: booth)
+        var marks = registerLevels(total)
+        var level = 0
+        func register(_ rs: [Value]) -> [Value] {
+            var out = rs
+            while marks.first == level {
+                marks.removeFirst()
+                out = out.enumerated().map { i, r in mb.delay(r, "l\(level)_\(i)_q\(stages - marks.count)", reset: nil) }
+            }
+            return out
+        }
+        rows = register(rows)
+        while booth ? rows.count > 2 : rows.count > 1 {
+            level += 1
+            var next: [Value] = []
+            var i = 0
+            if booth {
+                while i + 3 <= rows.count {
+                    next += CarrySave.reduce(Array(rows[i..<(i + 3)]), width: w, mb, prefix: "l\(level)_\(i / 3)_").rows
+                    i += 3
+                }
+            } else {
+                while i + 2 <= rows.count {
+                    next.append(mb.wire("l\(level)_\(i / 2)", rows[i] + rows[i + 1]))
+                    i += 2
+                }
+            }
+            next += rows[i...]
+            rows = register(next)
+        }
+        while !marks.isEmpty { rows = register(rows) }   // stages beyond the tree's depth
+        return rows
     }
 
     /// `values[index]` by a mux tree on the index bits, least significant first.
@@ -226,6 +261,19 @@ public struct DotEngine: Engine {
                 group = group.map { g in (mb.delay(g.start, "gstart_d\(s + 1)"), mb.delay(g.end, "gend_d\(s + 1)"),
                                           g.e.enumerated().map { j, e in mb.delay(e, "e\(j)_d\(s + 1)", reset: nil) }) }
             }
+            // FFIP: each row's and each column's pair corrections, computed once and shared by its lanes.
+            let arith = unit.arithmetic
+            let corrections: ([Value], [Value])? = !arith.pairsElements ? nil : {
+                let w = t.acc.bits
+                let rowModule = pairCorrection(unit.aLane, width: w), columnModule = pairCorrection(unit.bLane, width: w)
+                let rowSums = (0..<m).map { i in
+                    mb.instance(rowModule, "pairs_a\(i)", Dictionary(uniqueKeysWithValues: (0..<kd).map { ("x\($0)", aLanes[i * kd + $0]) }))["sum"]
+                }
+                let columnSums = (0..<n).map { j in
+                    mb.instance(columnModule, "pairs_b\(j)", Dictionary(uniqueKeysWithValues: (0..<k).map { ("x\($0)", bLanes[$0 * n + j]) }))["sum"]
+                }
+                return (rowSums, columnSums)
+            }()
             // The accumulators' controls are gates, not flip-flop outputs: a clear (a tile's first
             // dot) and an add (any later valid dot). A gate's fan-out to every accumulator bit is
             // buffered by synthesis; a flop's is not in this flow. Without either, dot is not added.
@@ -238,6 +286,10 @@ public struct DotEngine: Engine {
                     for e in 0..<k {
                         ports["b\(e)"] = bLanes[e * n + j]
                         if !idxLanes.isEmpty { ports["i\(e)"] = idxLanes[e * n + j] }
+                    }
+                    if let (rowSums, columnSums) = corrections {
+                        ports["ra"] = rowSums[i]
+                        ports["rb"] = columnSums[j]
                     }
                     let out = mb.instance(lane, "dot_\(i)_\(j)", ports)
                     let acc = mb.register("acc_\(i)_\(j)", t.acc, reset: nil)

@@ -93,7 +93,12 @@ public struct MACKind: Hashable, Sendable, CustomStringConvertible {
     public static let bitserial = MACKind("bitserial", digitSerial: true)
     /// Ternary or power-of-two weights only: negate, shift and add ±a·2^e. No multiplier.
     public static let shiftadd = MACKind("shiftadd")
-    /// The kinds HWGen ships.
+    /// The fast inner product over pairs of elements of K: (a₀ + b₁)(a₁ + b₀) − a₀a₁ − b₀b₁,
+    /// half the multipliers, the corrections shared per row of A and column of B. Engines that
+    /// pair elements only (cube, tree).
+    public static let ffip = MACKind("ffip")
+    /// The per-element kinds HWGen ships (every engine takes them); ``ffip`` pairs elements and
+    /// is an engine option.
     public static let builtIn: [MACKind] = [.baseline, .booth, .bitserial, .shiftadd]
 }
 

@@ -64,6 +64,9 @@ import Testing
         matrix2d(3, 2, MACTypes(a: .s(8), b: .s(8), acc: .s(32)), .baseline, pipeline: 0),
         matrix2d(2, 3, MACTypes(a: .s(8), b: .s(4), acc: .s(24)), .bitserial, pipeline: 1),
         matrix2d(2, 2, MACTypes(a: .u(8), b: .s(8), acc: .s(20)), .booth, pipeline: 2),
+        // FFIP: pair products and shared corrections (K odd in the random shapes: padded with zeros).
+        dot(.cube, 2, 3, 4, stages: 1, MACTypes(a: .s(8), b: .s(8), acc: .s(32)), .ffip),
+        dot(.tree, 1, 3, 6, stages: 2, MACTypes(a: .u(8), b: .s(4), acc: .s(20)), .ffip),
     ]
 
     @Test(arguments: Simulator.allCases)

@@ -80,6 +80,9 @@ import Testing
         EngineCoSimTests.spec(.ws, 2, 3, mac(.u(8), .s(4), .s(14)), .bitserial, pipeline: 0),
         EngineCoSimTests.spec(.is, 3, 2, mac(.s(8), .u(8), .s(20)), .baseline, pipeline: 1),
         EngineCoSimTests.dot(.cube, 2, 2, 3, stages: 1, mac(.s(8), .s(8), .s(17)), .booth),
+        // FFIP, its accumulator wrapping (s16), bare and behind the GEMM engine's buffers.
+        EngineCoSimTests.dot(.tree, 1, 3, 4, stages: 1, mac(.s(8), .u(8), .s(16)), .ffip),
+        with(EngineCoSimTests.dot(.cube, 2, 2, 2, stages: 0, mac(.s(8), .s(8), .s(32)), .ffip), gemm: true),
         EngineCoSimTests.sparseTree(2, 4, "2:4", mac(.s(8), .s(8), .s(32)), .baseline),
         EngineCoSimTests.matrix2d(2, 2, mac(.u(8), .u(8), .u(16)), .bitserial, pipeline: 1),
         // Ternary and power-of-two weights on shift-add MACs.

@@ -180,6 +180,21 @@ import Testing
         #expect(message.hasSuffix("(allowed: s2...s16, u2...u16)"))
     }
 
+    /// FFIP pairs the elements of a beat: only the cube and the tree, an even beat, dense weights,
+    /// no groups, a wrapping accumulator.
+    @Test func ffipNeedsAnEngineThatPairsElements() throws {
+        let ffip = "{ a: s8, b: s8, acc: s32, kind: ffip }"
+        #expect(try DesignSpec.parse(text: Self.variant(engine: "{ kind: tree, lanes: 4, width: 16 }", mac: ffip), source: "t").macKind == .ffip)
+        #expect(Self.error(Self.variant(mac: ffip))
+                == "designs/t.yaml: mac.kind: engine systolic/os cannot pair elements of K, which ffip needs (allowed with mac.kind ffip: engine cube, tree; or another mac.kind)")
+        #expect(Self.error(Self.variant(engine: "{ kind: cube, m: 2, n: 2, k: 3 }", mac: ffip))
+                == "designs/t.yaml: engine.k: 3 is odd, and ffip multiplies pairs of the elements a beat covers (allowed: an even k)")
+        #expect(Self.error(Self.variant(engine: "{ kind: tree, lanes: 2, width: 4, sparsity: \"2:4\" }", mac: ffip))
+                == "designs/t.yaml: engine.sparsity: 2:4 sparse weights do not pair (allowed with mac.kind ffip: remove sparsity)")
+        #expect(Self.error(Self.variant(engine: "{ kind: tree, lanes: 2, width: 4 }", mac: "{ a: s8, b: s8, acc: s24sat, kind: ffip }"))
+                == "designs/t.yaml: mac.acc: s24sat clamps after every product, in an order pairs do not keep (allowed with mac.kind ffip: a wrapping accumulator)")
+    }
+
     @Test func accumulatorTypeRange() {
         #expect(Self.error(Self.variant(mac: "{ a: s8, b: s8, acc: s49 }"))
                 == #"designs/t.yaml: mac.acc: "s49" is not an accumulator type (allowed: s2...s48, u2...u48, each wrapping or with sat appended (s24sat))"#)

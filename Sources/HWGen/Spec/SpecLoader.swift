@@ -83,7 +83,9 @@ struct SpecReader {
             throw fail("mac.pipeline", "2 splits the accumulator, which cannot saturate (allowed with \(mac.accTag): 0, 1)")
         }
         let group = try m["group"].map { try groupSize($0, mac: mac, kind: kind, pipeline: pipeline, engine: engine) }
-        if let (field, problem) = engine.descriptor.macProblem(MACConfig(mac, kind: kind, pipeline: pipeline, group: group)) {
+        let config = MACConfig(mac, kind: kind, pipeline: pipeline, group: group)
+        if let (field, problem) = engine.descriptor.macProblem(config) { throw fail(field, problem) }
+        if MACRegistry.arithmetic(kind).pairsElements, let (field, problem) = engine.descriptor.pairingProblem(engine, mac: config) {
             throw fail(field, problem)
         }
         if top["gemm"] != nil && !engine.descriptor.buffered {

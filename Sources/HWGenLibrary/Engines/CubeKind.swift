@@ -14,6 +14,10 @@ public struct CubeKind: EngineDescriptor {
     }
 
     public func pipelineProblem(_ pipeline: Int) -> String? { DotFields.pipelineProblem(pipeline, kind: kind) }
+    public var pairsElements: Bool { true }
+    public func pairingProblem(_ e: EngineSpec, mac: MACConfig) -> (field: String, message: String)? {
+        DotFields.pairingProblem(e, mac: mac, depthField: "k")
+    }
     public func groupGranule(_ e: EngineSpec) -> (elements: Int, what: String)? { DotFields.groupGranule(e) }
 
     public func gemmBanks(_ e: EngineSpec) -> GemmBanks {
@@ -45,6 +49,19 @@ enum DotFields {
     /// A group is whole beats of K.
     static func groupGranule(_ e: EngineSpec) -> (elements: Int, what: String)? {
         (beatDepth(e), "a beat of the \(e.kind)")
+    }
+
+    /// FFIP pairs the elements of one beat: an even beat, plain integer accumulation.
+    static func pairingProblem(_ e: EngineSpec, mac: MACConfig, depthField: String) -> (field: String, message: String)? {
+        if e.depth % 2 != 0 {
+            return ("engine.\(depthField)", "\(e.depth) is odd, and \(mac.kind) multiplies pairs of the elements a beat covers (allowed: an even \(depthField))")
+        }
+        if let p = e.sparsity { return ("engine.sparsity", "\(p) sparse weights do not pair (allowed with mac.kind \(mac.kind): remove sparsity)") }
+        if mac.group != nil { return ("mac.group", "group dequantization does not pair elements (allowed with mac.kind \(mac.kind): remove mac.group)") }
+        if mac.types.saturating {
+            return ("mac.acc", "\(mac.types.accTag) clamps after every product, in an order pairs do not keep (allowed with mac.kind \(mac.kind): a wrapping accumulator)")
+        }
+        return nil
     }
 
     static func goldenCycles(_ e: EngineSpec, mac: MACConfig, shape s: GemmShape) -> Int {

@@ -57,6 +57,12 @@ public protocol EngineDescriptor: Sendable {
     func pipelineProblem(_ pipeline: Int) -> String?
     /// Why the engine cannot take this MAC (kind, group), as (field path, message), or nil.
     func macProblem(_ mac: MACConfig) -> (field: String, message: String)?
+    /// The engine can pair elements of K for a kind that ``MACArithmetic/pairsElements`` (FFIP).
+    /// Default false.
+    var pairsElements: Bool { get }
+    /// Why this engine spec cannot pair elements for `mac`, as (field path, message), or nil.
+    /// Default: nil when ``pairsElements``, else a message naming the engines that can.
+    func pairingProblem(_ e: EngineSpec, mac: MACConfig) -> (field: String, message: String)?
     /// Whether a `gemm:` section can wrap the engine (its generator states a ``Engine/gemmFeed``).
     var buffered: Bool { get }
     /// Elements of K a `mac.group` must be a multiple of, and what covers them (for the
@@ -85,6 +91,13 @@ extension EngineDescriptor {
     public var dataflow: String? { nil }
     public func pipelineProblem(_ pipeline: Int) -> String? { nil }
     public func macProblem(_ mac: MACConfig) -> (field: String, message: String)? { nil }
+    public var pairsElements: Bool { false }
+    public func pairingProblem(_ e: EngineSpec, mac: MACConfig) -> (field: String, message: String)? {
+        if pairsElements { return nil }
+        let able = EngineRegistry.all.filter(\.pairsElements)
+        return ("mac.kind", "engine \(id) cannot pair elements of K, which \(mac.kind) needs (allowed with mac.kind \(mac.kind): engine "
+                + able.map(\.id).joined(separator: ", ") + "; or another mac.kind)")
+    }
     public var buffered: Bool { true }
     public func groupGranule(_ e: EngineSpec) -> (elements: Int, what: String)? { nil }
     public var groupStage: Int { 0 }

@@ -20,6 +20,10 @@ public struct TreeKind: EngineDescriptor {
     }
 
     public func pipelineProblem(_ pipeline: Int) -> String? { DotFields.pipelineProblem(pipeline, kind: kind) }
+    public var pairsElements: Bool { true }
+    public func pairingProblem(_ e: EngineSpec, mac: MACConfig) -> (field: String, message: String)? {
+        DotFields.pairingProblem(e, mac: mac, depthField: "width")
+    }
     public func groupGranule(_ e: EngineSpec) -> (elements: Int, what: String)? { DotFields.groupGranule(e) }
 
     /// A beat covers width / N · M elements of K with N:M weights (A lanes); B banks hold the

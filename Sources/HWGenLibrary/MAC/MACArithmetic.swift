@@ -39,6 +39,14 @@ public protocol MACArithmetic: Sendable {
     /// Types of the rows the accumulator adds per cycle, for proofs of the accumulation alone;
     /// empty when the unit adds one whole product.
     func rowTypes(_ c: MACConfig) -> [HWType]
+    /// The kind works on pairs of elements of K (``pairRows(_:_:_:_:width:prefix:)``), whose
+    /// products carry the corrections a₀a₁ + b₀b₁ that the engine subtracts; only engines whose
+    /// descriptor ``EngineDescriptor/pairsElements`` accept it. Default false.
+    var pairsElements: Bool { get }
+    /// The rows a dot-product lane adds for the pair (a₀, a₁)·(b₀, b₁). Their sum is a₀b₀ + a₁b₁,
+    /// plus a₀a₁ + b₀b₁ for a kind that ``pairsElements``. Default: the two products' ``dotRows``.
+    func pairRows(_ m: ModuleBuilder, _ a: (Value, Value), _ b: (Value, Value), _ c: MACConfig,
+                  width: Int, prefix: String) -> [Value]
 }
 
 extension MACArithmetic {
@@ -52,6 +60,12 @@ extension MACArithmetic {
     public var carrySave: Bool { false }
     public var mergesRows: Bool { false }
     public func rowTypes(_ c: MACConfig) -> [HWType] { [] }
+    public var pairsElements: Bool { false }
+    public func pairRows(_ m: ModuleBuilder, _ a: (Value, Value), _ b: (Value, Value), _ c: MACConfig,
+                         width: Int, prefix: String) -> [Value] {
+        dotRows(m, a.0, b.0, c, width: width, prefix: "\(prefix)_0", registered: false)
+            + dotRows(m, a.1, b.1, c, width: width, prefix: "\(prefix)_1", registered: false)
+    }
 }
 
 /// Messages the built-in kinds share.
@@ -66,7 +80,7 @@ public enum MACArithmeticDefaults {
 /// The MAC kinds a spec may name: the built-in ones and any a client registered.
 public enum MACRegistry {
     private static let store = Registry<any MACArithmetic>(
-        [BaselineArithmetic(), BoothArithmetic(), BitSerialArithmetic(), ShiftAddArithmetic()], key: \.kind.rawValue)
+        [BaselineArithmetic(), BoothArithmetic(), BitSerialArithmetic(), ShiftAddArithmetic(), FFIPArithmetic()], key: \.kind.rawValue)
 
     /// Every registered kind, built-in ones first.
     public static var all: [any MACArithmetic] { store.all }
