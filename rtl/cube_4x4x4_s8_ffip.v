@@ -33,14 +33,14 @@ module cube_4x4x4_s8_ffip (
     reg  signed [31:0] acc_3_2;
     reg  signed [31:0] acc_3_3;
     reg  done;
-    wire [31:0] pairs_a0_sum;
-    wire [31:0] pairs_a1_sum;
-    wire [31:0] pairs_a2_sum;
-    wire [31:0] pairs_a3_sum;
-    wire [31:0] pairs_b0_sum;
-    wire [31:0] pairs_b1_sum;
-    wire [31:0] pairs_b2_sum;
-    wire [31:0] pairs_b3_sum;
+    wire signed [16:0] pairs_a0_sum;
+    wire signed [16:0] pairs_a1_sum;
+    wire signed [16:0] pairs_a2_sum;
+    wire signed [16:0] pairs_a3_sum;
+    wire signed [16:0] pairs_b0_sum;
+    wire signed [16:0] pairs_b1_sum;
+    wire signed [16:0] pairs_b2_sum;
+    wire signed [16:0] pairs_b3_sum;
     wire signed [31:0] dot_0_0_dot;
     wire signed [31:0] dot_0_1_dot;
     wire signed [31:0] dot_0_2_dot;
@@ -64,7 +64,7 @@ module cube_4x4x4_s8_ffip (
     assign out_valid = {{16{done}}};
     assign out_data = {acc_3_3, acc_3_2, acc_3_1, acc_3_0, acc_2_3, acc_2_2, acc_2_1, acc_2_0, acc_1_3, acc_1_2, acc_1_1, acc_1_0, acc_0_3, acc_0_2, acc_0_1, acc_0_0};
 
-    pairsum4_s1_s8_u32 pairs_a0 (
+    pairsum4_s1_s8 pairs_a0 (
         .clk (clk),
         .x0  (a_blk[7:0]),
         .x1  (a_blk[15:8]),
@@ -73,7 +73,7 @@ module cube_4x4x4_s8_ffip (
         .sum (pairs_a0_sum)
     );
 
-    pairsum4_s1_s8_u32 pairs_a1 (
+    pairsum4_s1_s8 pairs_a1 (
         .clk (clk),
         .x0  (a_blk[39:32]),
         .x1  (a_blk[47:40]),
@@ -82,7 +82,7 @@ module cube_4x4x4_s8_ffip (
         .sum (pairs_a1_sum)
     );
 
-    pairsum4_s1_s8_u32 pairs_a2 (
+    pairsum4_s1_s8 pairs_a2 (
         .clk (clk),
         .x0  (a_blk[71:64]),
         .x1  (a_blk[79:72]),
@@ -91,7 +91,7 @@ module cube_4x4x4_s8_ffip (
         .sum (pairs_a2_sum)
     );
 
-    pairsum4_s1_s8_u32 pairs_a3 (
+    pairsum4_s1_s8 pairs_a3 (
         .clk (clk),
         .x0  (a_blk[103:96]),
         .x1  (a_blk[111:104]),
@@ -100,7 +100,7 @@ module cube_4x4x4_s8_ffip (
         .sum (pairs_a3_sum)
     );
 
-    pairsum4_s1_s8_u32 pairs_b0 (
+    pairsum4_s1_s8 pairs_b0 (
         .clk (clk),
         .x0  (b_blk[7:0]),
         .x1  (b_blk[39:32]),
@@ -109,7 +109,7 @@ module cube_4x4x4_s8_ffip (
         .sum (pairs_b0_sum)
     );
 
-    pairsum4_s1_s8_u32 pairs_b1 (
+    pairsum4_s1_s8 pairs_b1 (
         .clk (clk),
         .x0  (b_blk[15:8]),
         .x1  (b_blk[47:40]),
@@ -118,7 +118,7 @@ module cube_4x4x4_s8_ffip (
         .sum (pairs_b1_sum)
     );
 
-    pairsum4_s1_s8_u32 pairs_b2 (
+    pairsum4_s1_s8 pairs_b2 (
         .clk (clk),
         .x0  (b_blk[23:16]),
         .x1  (b_blk[55:48]),
@@ -127,7 +127,7 @@ module cube_4x4x4_s8_ffip (
         .sum (pairs_b2_sum)
     );
 
-    pairsum4_s1_s8_u32 pairs_b3 (
+    pairsum4_s1_s8 pairs_b3 (
         .clk (clk),
         .x0  (b_blk[31:24]),
         .x1  (b_blk[63:56]),

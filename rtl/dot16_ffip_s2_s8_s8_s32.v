@@ -34,8 +34,8 @@ module dot16_ffip_s2_s8_s8_s32 (
     input  wire signed [7:0]  b13,
     input  wire signed [7:0]  b14,
     input  wire signed [7:0]  b15,
-    input  wire [31:0]        ra,
-    input  wire [31:0]        rb,
+    input  wire signed [18:0] ra,
+    input  wire signed [18:0] rb,
     output wire signed [31:0] dot
 );
 
@@ -82,9 +82,9 @@ module dot16_ffip_s2_s8_s8_s32 (
     wire signed [19:0] l2_0 = {l1_0_q2[18], l1_0_q2} + {l1_1_q2[18], l1_1_q2};
     wire signed [19:0] l2_1 = {l1_2_q2[18], l1_2_q2} + {l1_3_q2[18], l1_3_q2};
     wire signed [20:0] l3_0 = {l2_0[19], l2_0} + {l2_1[19], l2_1};
-    wire [31:0] corrected = ({{11{l3_0[20]}}, l3_0} - ra) - rb;
+    wire signed [22:0] corrected = ({{2{l3_0[20]}}, l3_0} - {{4{ra[18]}}, ra}) - {{4{rb[18]}}, rb};
 
-    assign dot = corrected;
+    assign dot = {{9{corrected[22]}}, corrected};
 
     always @(posedge clk) begin
         l0_0_q1 <= p0;

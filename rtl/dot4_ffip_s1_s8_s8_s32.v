@@ -10,8 +10,8 @@ module dot4_ffip_s1_s8_s8_s32 (
     input  wire signed [7:0]  b1,
     input  wire signed [7:0]  b2,
     input  wire signed [7:0]  b3,
-    input  wire [31:0]        ra,
-    input  wire [31:0]        rb,
+    input  wire signed [16:0] ra,
+    input  wire signed [16:0] rb,
     output wire signed [31:0] dot
 );
 
@@ -24,9 +24,9 @@ module dot4_ffip_s1_s8_s8_s32 (
     wire signed [8:0] p1_y = {a3[7], a3} + {b2[7], b2};
     wire signed [17:0] p1 = p1_x * p1_y;
     wire signed [18:0] l1_0 = {l0_0_q1[17], l0_0_q1} + {l0_1_q1[17], l0_1_q1};
-    wire [31:0] corrected = ({{13{l1_0[18]}}, l1_0} - ra) - rb;
+    wire signed [20:0] corrected = ({{2{l1_0[18]}}, l1_0} - {{4{ra[16]}}, ra}) - {{4{rb[16]}}, rb};
 
-    assign dot = corrected;
+    assign dot = {{11{corrected[20]}}, corrected};
 
     always @(posedge clk) begin
         l0_0_q1 <= p0;

@@ -24,11 +24,11 @@ module tree_4x16_s8_ffip (
     reg  signed [31:0] acc_0_2;
     reg  signed [31:0] acc_0_3;
     reg  done;
-    wire [31:0] pairs_a0_sum;
-    wire [31:0] pairs_b0_sum;
-    wire [31:0] pairs_b1_sum;
-    wire [31:0] pairs_b2_sum;
-    wire [31:0] pairs_b3_sum;
+    wire signed [18:0] pairs_a0_sum;
+    wire signed [18:0] pairs_b0_sum;
+    wire signed [18:0] pairs_b1_sum;
+    wire signed [18:0] pairs_b2_sum;
+    wire signed [18:0] pairs_b3_sum;
     wire signed [31:0] dot_0_0_dot;
     wire signed [31:0] dot_0_1_dot;
     wire signed [31:0] dot_0_2_dot;
@@ -40,7 +40,7 @@ module tree_4x16_s8_ffip (
     assign out_valid = {{4{done}}};
     assign out_data = {acc_0_3, acc_0_2, acc_0_1, acc_0_0};
 
-    pairsum16_s2_s8_u32 pairs_a0 (
+    pairsum16_s2_s8 pairs_a0 (
         .clk (clk),
         .x0  (a_blk[7:0]),
         .x1  (a_blk[15:8]),
@@ -61,7 +61,7 @@ module tree_4x16_s8_ffip (
         .sum (pairs_a0_sum)
     );
 
-    pairsum16_s2_s8_u32 pairs_b0 (
+    pairsum16_s2_s8 pairs_b0 (
         .clk (clk),
         .x0  (b_blk[7:0]),
         .x1  (b_blk[39:32]),
@@ -82,7 +82,7 @@ module tree_4x16_s8_ffip (
         .sum (pairs_b0_sum)
     );
 
-    pairsum16_s2_s8_u32 pairs_b1 (
+    pairsum16_s2_s8 pairs_b1 (
         .clk (clk),
         .x0  (b_blk[15:8]),
         .x1  (b_blk[47:40]),
@@ -103,7 +103,7 @@ module tree_4x16_s8_ffip (
         .sum (pairs_b1_sum)
     );
 
-    pairsum16_s2_s8_u32 pairs_b2 (
+    pairsum16_s2_s8 pairs_b2 (
         .clk (clk),
         .x0  (b_blk[23:16]),
         .x1  (b_blk[55:48]),
@@ -124,7 +124,7 @@ module tree_4x16_s8_ffip (
         .sum (pairs_b2_sum)
     );
 
-    pairsum16_s2_s8_u32 pairs_b3 (
+    pairsum16_s2_s8 pairs_b3 (
         .clk (clk),
         .x0  (b_blk[31:24]),
         .x1  (b_blk[63:56]),

@@ -148,23 +148,27 @@ public struct DotEngine: Engine {
             // taken modulo 2^acc only at the end.
             var sum = rows.count == 2 ? (rows[0] + rows[1]).wrapped(to: .u(w)) : rows[0]
             if pairs {
-                let ra = mb.input("ra", .u(w)), rb = mb.input("rb", .u(w))
-                sum = mb.wire("corrected", MACUnit.modulo(MACUnit.modulo(sum, bits: w) - ra - rb, bits: w))
+                // Exact, at the narrow widths of the sums (not the accumulator's).
+                let ra = mb.input("ra", pairCorrectionType(unit.aLane)), rb = mb.input("rb", pairCorrectionType(unit.bLane))
+                sum = mb.wire("corrected", sum - ra - rb)
             }
             mb.output("dot", MACUnit.modulo(sum, bits: w).wrapped(to: outType))
         }
     }
 
-    /// The pair corrections Σ x₂q·x₂q₊₁ of k elements of `type` (a row of A or a column of B), modulo
-    /// 2^width, through the same register levels as a lane's reduction so that they meet its sum.
-    func pairCorrection(_ type: HWType, width w: Int) -> Module {
-        Module("pairsum\(k)_s\(stages)_\(type.tag)_u\(w)", doc: "FFIP correction: sum of the \(k / 2) products x[2q]*x[2q+1] (wraps to u\(w)), "
+    /// The pair corrections Σ x₂q·x₂q₊₁ of k elements of `type` (a row of A or a column of B), exact,
+    /// through the same register levels as a lane's reduction so that they meet its sum.
+    func pairCorrection(_ type: HWType) -> Module {
+        Module("pairsum\(k)_s\(stages)_\(type.tag)", doc: "FFIP correction: sum of the \(k / 2) products x[2q]*x[2q+1] (exact), "
                + "\(stages) register level(s) in the reduction, as in the dot-product lanes.") { mb in
             let x = (0..<k).map { mb.input("x\($0)", type) }
-            let rows = reduce(mb, (0..<(k / 2)).map { q in mb.wire("p\(q)", x[2 * q] * x[2 * q + 1]) }, booth: false, width: w)
-            mb.output("sum", MACUnit.modulo(rows[0], bits: w))
+            let rows = reduce(mb, (0..<(k / 2)).map { q in mb.wire("p\(q)", x[2 * q] * x[2 * q + 1]) }, booth: false, width: mac.types.acc.bits)
+            mb.output("sum", rows[0])
         }
     }
+
+    /// The type of ``pairCorrection(_:)``'s sum.
+    func pairCorrectionType(_ type: HWType) -> HWType { pairCorrection(type).port("sum")!.type }
 
     /// Sums `rows` in a tree of binary adders (or, `booth`, 3:2 compressors down to two rows) with
     /// `stages` register levels: the first right after the rows, the others spread over the tree.
@@ -264,8 +268,7 @@ public struct DotEngine: Engine {
             // FFIP: each row's and each column's pair corrections, computed once and shared by its lanes.
             let arith = unit.arithmetic
             let corrections: ([Value], [Value])? = !arith.pairsElements ? nil : {
-                let w = t.acc.bits
-                let rowModule = pairCorrection(unit.aLane, width: w), columnModule = pairCorrection(unit.bLane, width: w)
+                let rowModule = pairCorrection(unit.aLane), columnModule = pairCorrection(unit.bLane)
                 let rowSums = (0..<m).map { i in
                     mb.instance(rowModule, "pairs_a\(i)", Dictionary(uniqueKeysWithValues: (0..<kd).map { ("x\($0)", aLanes[i * kd + $0]) }))["sum"]
                 }

@@ -185,3 +185,28 @@ public struct InductiveAccumulationMiter: Sendable {
         }
     }
 }
+
+/// Combinational miter of a kind that pairs elements (FFIP) against two plain products: output
+/// `bad` is 1 when the pair's rows minus the corrections a₀a₁ and b₀b₁ differ from a₀b₀ + a₁b₁
+/// modulo 2^acc (so `bad` must be constant 0).
+public struct PairMiter: Sendable {
+    public let config: MACConfig
+    /// The arithmetic under test (by default the registered one of `config.kind`).
+    public let arithmetic: any MACArithmetic
+    public init(_ config: MACConfig, arithmetic: (any MACArithmetic)? = nil) {
+        self.config = config
+        self.arithmetic = arithmetic ?? MACRegistry.arithmetic(config.kind)
+    }
+
+    public var module: Module {
+        let t = config.types, w = t.acc.bits, arith = arithmetic
+        return Module("pair_\(config.tag)", doc: "\(config.kind.rawValue) pair product minus its corrections against a0*b0 + a1*b1.") { m in
+            let a0 = m.input("a0", t.a), a1 = m.input("a1", t.a), b0 = m.input("b0", t.b), b1 = m.input("b1", t.b)
+            let rows = arith.pairRows(m, (a0, a1), (b0, b1), config, width: w, prefix: "pair")
+            let corrections = MACUnit.modulo(m.wire("pa", a0 * a1), bits: w) + MACUnit.modulo(m.wire("pb", b0 * b1), bits: w)
+            let fast = MACUnit.modulo(MACUnit.rowSum(rows, bits: w) - corrections, bits: w)
+            let plain = MACUnit.modulo(m.wire("p0", a0 * b0) + m.wire("p1", a1 * b1), bits: w)
+            m.output("bad", fast != plain)
+        }
+    }
+}

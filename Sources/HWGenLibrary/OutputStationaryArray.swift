@@ -36,6 +36,9 @@ public struct OutputStationaryArray: Engine {
     public let operands: Operands
 
     public init(rows: Int, cols: Int, mac: MACConfig, operands: Operands = .systolic) {
+        precondition(!MACRegistry.arithmetic(mac.kind).pairsElements
+                     || (operands == .systolic && mac.pipeline < 2 && mac.group == nil && !mac.types.saturating),
+                     "OutputStationaryArray: \(mac.kind) pairs elements: systolic, pipeline 0 or 1, no groups, wrapping (checked by the spec loader)")
         self.rows = rows
         self.cols = cols
         self.mac = mac
@@ -45,22 +48,40 @@ public struct OutputStationaryArray: Engine {
     /// Operands broadcast (2D-Matrix) instead of passed PE to PE.
     private var broadcast: Bool { operands == .broadcast }
 
+    /// FFIP (a kind that ``MACArithmetic/pairsElements``): a beat carries two elements of K, each
+    /// PE accumulates (a₀ + b₁)(a₁ + b₀), and the pair corrections Σ a₀a₁ of each row and Σ b₀b₁
+    /// of each column, computed at the array's edges, are subtracted where results leave (one
+    /// register more on the way out).
+    public var pairs: Bool { MACRegistry.arithmetic(mac.kind).pairsElements }
+
+    /// Elements of K per beat: 2 with FFIP, else 1.
+    public var beatDepth: Int { pairs ? 2 : 1 }
+
+    /// The MAC each PE holds: the configured one, or with FFIP a baseline MAC of the pair sums.
+    var peUnit: MACUnit {
+        guard pairs else { return MACUnit(mac) }
+        let x = WidthRules.add(mac.types.a, mac.types.b)
+        return MACUnit(MACConfig(MACTypes(a: x, b: x, acc: mac.types.acc), kind: .baseline, pipeline: mac.pipeline))
+    }
+
     /// An array of `baseline` MACs without pipeline stages.
     public init(rows: Int, cols: Int, mac: MACTypes) {
         self.init(rows: rows, cols: cols, mac: MACConfig(mac))
     }
 
     public var streamPorts: [StreamPort] {
-        [StreamPort(StreamSignal.aColumn, lanes: rows, mac.types.a), StreamPort(StreamSignal.bRow, lanes: cols, mac.types.b), StreamPort(StreamSignal.inLast, .bit)]
+        [StreamPort(StreamSignal.aColumn, lanes: rows * beatDepth, mac.types.a), StreamPort(StreamSignal.bRow, lanes: cols * beatDepth, mac.types.b),
+         StreamPort(StreamSignal.inLast, .bit)]
             + (mac.group == nil ? [] : [StreamPort(StreamSignal.groupStart, .bit), StreamPort(StreamSignal.groupEnd, .bit),
                                         StreamPort(StreamSignal.exponentRow, lanes: cols, MACConfig.exponentType)])
     }
 
-    public var macCount: Int { rows * cols }
+    /// MACs per cycle (with FFIP two per PE, on one multiplier).
+    public var macCount: Int { rows * cols * beatDepth }
 
     /// The last tile's results leave within R + 2C + pipeline + D cycles (its last element may
     /// wait 2C − 1 cycles for the previous tile's results).
-    public var drainBound: Int { rows + 4 * cols + mac.pipeline + mac.elementCycles + (mac.group == nil ? 0 : 1) }
+    public var drainBound: Int { rows + 4 * cols + mac.pipeline + mac.elementCycles + (mac.group == nil ? 0 : 1) + (pairs ? 1 : 0) }
 
     /// One lane per PE row.
     public var outputLanes: Int { rows }
@@ -72,17 +93,24 @@ public struct OutputStationaryArray: Engine {
     /// Tiles in row-major order over the ⌈M/R⌉ × ⌈N/C⌉ output tiles, K beats each: beat k of a
     /// tile carries column k of its A rows, row k of its B columns (zero beyond the matrices) and
     /// `in_last` for k = K − 1. Row i's port gives each tile's C results, column 0 first.
+    /// With FFIP a beat carries elements 2e and 2e + 1 of K (lanes 2i and 2i + 1 of row i, 2j and
+    /// 2j + 1 of column j; zero beyond K), ⌈K/2⌉ beats per tile.
     public func stimulus(a: IntMatrix, b: IntMatrix) -> Stimulus {
         let (m, k, n) = (a.rows, a.cols, b.cols)
         let tilesC = ceilDiv(n, cols), tiles = ceilDiv(m, rows) * tilesC
+        let depth = beatDepth, beatsPerTile = ceilDiv(k, depth)
         var beats: [[[Int64]]] = []
-        beats.reserveCapacity(tiles * k)
+        beats.reserveCapacity(tiles * beatsPerTile)
         for t in 0..<tiles {
             let (r0, c0) = (t / tilesC * rows, t % tilesC * cols)
-            for e in 0..<k {
-                beats.append([Self.lanes(rows) { r0 + $0 < m ? a[r0 + $0, e] : nil },
-                              Self.lanes(cols) { c0 + $0 < n ? b[e, c0 + $0] : nil },
-                              [e == k - 1 ? 1 : 0]])
+            for c in 0..<beatsPerTile {
+                beats.append([Self.lanes(rows * depth) { x in
+                                  let (r, e) = (r0 + x / depth, c * depth + x % depth)
+                                  return r < m && e < k ? a[r, e] : nil },
+                              Self.lanes(cols * depth) { x in
+                                  let (col, e) = (c0 + x / depth, c * depth + x % depth)
+                                  return col < n && e < k ? b[e, col] : nil },
+                              [c == beatsPerTile - 1 ? 1 : 0]])
             }
         }
         let order: [[Int?]] = (0..<rows).map { i in
@@ -121,13 +149,14 @@ public struct OutputStationaryArray: Engine {
     /// The processing element `pe_os_<kind>_p<pipeline>_<a>_<b>_<acc>` (`pe_bc_…` when broadcast:
     /// no operand or flag outputs, and `done_in` from the array instead of its own `last` delays).
     public var pe: Module {
-        let unit = MACUnit(mac), t = mac.types, w = t.acc.bits
+        let unit = peUnit, t = mac.types, w = t.acc.bits
         let (name, doc) = broadcast
             ? ("pe_bc_\(mac.tag)", "Broadcast (2D-Matrix) PE: accumulates, shifts results left.")
+            : pairs ? ("pe_os_\(mac.tag)", "Output-stationary FFIP PE: forwards operand pairs and flags, accumulates (a0+b1)*(a1+b0), shifts results left.")
             : ("pe_os_\(mac.tag)", "Output-stationary PE: forwards operands and flags, accumulates, shifts results left.")
         return Module(name, doc: doc) { m in
-            var a = m.input("a_in", skipsZeroDigits ? t.a : unit.aLane)
-            let b = m.input("b_in", unit.bLane)
+            var a = m.input("a_in", pairs ? .u(2 * t.a.bits) : skipsZeroDigits ? t.a : unit.aLane)
+            let b = m.input("b_in", pairs ? .u(2 * t.b.bits) : unit.bLane)
             if skipsZeroDigits {
                 // The column's encoder sends each nonzero digit with its position p: a · 4^p.
                 let pos = unit.elementCycles > 1 ? m.input("pos_in", .u(bitsFor(unit.elementCycles - 1))) : nil
@@ -137,6 +166,11 @@ public struct OutputStationaryArray: Engine {
             let last = broadcast ? nil : m.input("last_in", .bit)
             let resIn = m.input("res_in", t.acc), resValidIn = m.input("res_valid_in", .bit)
             var macPorts: [String: Value] = ["a": a, "b": b, "first": first]
+            if pairs {
+                // FFIP: the MAC multiplies the pair sums (a₀ + b₁)(a₁ + b₀).
+                macPorts["a"] = m.wire("pair_x", a.lane(0, t.a) + b.lane(1, t.b))
+                macPorts["b"] = m.wire("pair_y", a.lane(1, t.a) + b.lane(0, t.b))
+            }
             if mac.group != nil {
                 // Group flags travel with `first`, the group's exponent with b.
                 for (port, type) in [("gstart", HWType.bit), ("gend", .bit), ("e", MACConfig.exponentType)] {
@@ -186,7 +220,7 @@ public struct OutputStationaryArray: Engine {
         let bc = broadcast
         var top = Module(name, doc: "\(summary), \(t), \(mac.kind.rawValue) MAC, pipeline \(mac.pipeline).") { m in
             let inValid = m.input(StreamSignal.inValid, .bit), inLast = m.input(StreamSignal.inLast, .bit)
-            let aCol = m.input(StreamSignal.aColumn, .u(R * t.a.bits)), bRow = m.input(StreamSignal.bRow, .u(C * t.b.bits))
+            let aCol = m.input(StreamSignal.aColumn, .u(R * beatDepth * t.a.bits)), bRow = m.input(StreamSignal.bRow, .u(C * beatDepth * t.b.bits))
             let eType = MACConfig.exponentType
             let groupIn = mac.group.map { _ in (start: m.input(StreamSignal.groupStart, .bit), end: m.input(StreamSignal.groupEnd, .bit),
                                                 e: m.input(StreamSignal.exponentRow, .u(C * eType.bits))) }
@@ -254,13 +288,16 @@ public struct OutputStationaryArray: Engine {
             func skew(_ v: Value, _ n: Int, _ prefix: String, reset: Int64? = nil) -> Value {
                 (0..<(bc ? 0 : n)).reduce(v) { x, d in m.delay(x, "\(prefix)_d\(d + 1)", reset: reset) }
             }
-            let bSkewed = skip ? columnDigits.map(\.digit)
+            let pairB = HWType.u(2 * t.b.bits), pairA = HWType.u(2 * t.a.bits)
+            var bSkewed = skip ? columnDigits.map(\.digit)
+                : pairs ? (0..<C).map { skew(bRow.lane($0, pairB), $0, "b\($0)") }
                 : (0..<C).map { skew(unit.serializeB(m, bRow.lane($0, t.b), load: accept, prefix: "b\($0)"), $0, "b\($0)") }
             var entries: [(a: Value, first: Value, last: Value)] = []
             var groupFlags: [(start: Value, end: Value)] = []
             for i in 0..<R {
                 let valid = skew(active, i, "valid\(i)", reset: 0)
-                let a = skip ? heldA[i] : skew(unit.serializeA(m, aCol.lane(i, t.a), load: accept, prefix: "a\(i)"), i, "a\(i)")
+                let a = skip ? heldA[i] : pairs ? skew(aCol.lane(i, pairA), i, "a\(i)")
+                    : skew(unit.serializeA(m, aCol.lane(i, t.a), load: accept, prefix: "a\(i)"), i, "a\(i)")
                 entries.append((m.wire("row\(i)_a", valid.select(a, Value.constant(0, a.type))),
                                 m.wire("row\(i)_first", valid & skew(first, i, "first\(i)")),
                                 m.wire("row\(i)_last", valid & skew(last, i, "last\(i)"))))
@@ -270,6 +307,22 @@ public struct OutputStationaryArray: Engine {
                 }
             }
             let exponents = groupIn.map { g in (0..<C).map { skew(g.e.lane($0, eType), $0, "e\($0)") } } ?? []
+
+            // FFIP: a bubble must multiply to 0, and (0 + b₁)(0 + b₀) does not, so B is zeroed
+            // outside elements too. The pair corrections are summed where the operands enter and
+            // subtracted where the results leave.
+            var corrections: (rows: [Value], columns: [Value])? = nil
+            if pairs {
+                var columnFlags: [(first: Value, last: Value)] = []
+                for j in 0..<C {
+                    let valid = skew(active, j, "bvalid\(j)", reset: 0)
+                    bSkewed[j] = m.wire("col\(j)_b", valid.select(bSkewed[j], Value.constant(0, pairB)))
+                    columnFlags.append((m.wire("col\(j)_first", valid & skew(first, j, "bfirst\(j)")),
+                                        m.wire("col\(j)_last", valid & skew(last, j, "blast\(j)"))))
+                }
+                corrections = pairCorrections(m, rows: entries.map { ($0.a, $0.first, $0.last) },
+                                              columns: (0..<C).map { (bSkewed[$0], columnFlags[$0].first, columnFlags[$0].last) })
+            }
 
             // Broadcast: one `done` for every PE, the tile's last element delayed by the MAC's
             // latency and qualified by the element's own (equally delayed) activity.
@@ -316,12 +369,23 @@ public struct OutputStationaryArray: Engine {
                 pes.append(row)
             }
             // With a split accumulator the lower half of each result arrives a cycle early: realign.
-            let results: [Value] = pes.enumerated().map { i, row in
+            var results: [Value] = pes.enumerated().map { i, row in
                 let r = row[0]["res_out"].asUnsigned
                 guard let h = split else { return r }
                 return concat([r.bits(t.acc.bits - 1, h), m.delay(r.bits(h - 1, 0), "out\(i)_lo", reset: nil)])
             }
-            m.output(StreamSignal.outValid, concat(pes.reversed().map { $0[0]["res_valid_out"] }))
+            var valids = pes.map { $0[0]["res_valid_out"] }
+            if let corrections {
+                // Row i's results leave i cycles after row 0's: its column corrections likewise.
+                var column = corrections.columns[0]
+                for i in 0..<R {
+                    if i > 0 { column = m.delay(column, "rb_lane\(i)", reset: nil) }
+                    let corrected = MACUnit.modulo(results[i] - corrections.rows[i] - column, bits: t.acc.bits)
+                    results[i] = m.delay(corrected, "out\(i)", reset: nil)
+                    valids[i] = m.delay(valids[i], "out\(i)_valid")
+                }
+            }
+            m.output(StreamSignal.outValid, concat(valids.reversed()))
             m.output(StreamSignal.outData, concat(results.reversed()))
         }
         top.origin = origin
@@ -330,11 +394,44 @@ public struct OutputStationaryArray: Engine {
 }
 
 extension OutputStationaryArray {
+    /// FFIP's corrections, each `u(acc)`. Row i: Σ a₀a₁ of its pairs as they enter (the product
+    /// registered, then added; the tile's first restarts the sum), held from the cycle row i's
+    /// first result reaches the port until the next tile's. Column j: Σ b₀b₁ as B enters row 0,
+    /// its final value loaded into a chain that shifts left exactly like row 0's results, so that
+    /// column j's correction leaves with PE (0, j)'s result. A sum is final in the cycle after
+    /// the tile's last pair (`total`) and stays so one cycle more (`partial`), which covers the
+    /// PEs' latency of 1 or 2 without a delay line.
+    func pairCorrections(_ m: ModuleBuilder, rows: [(pair: Value, first: Value, last: Value)],
+                         columns: [(pair: Value, first: Value, last: Value)]) -> (rows: [Value], columns: [Value]) {
+        let t = mac.types, w = t.acc.bits, latency = peUnit.latency
+        precondition(latency == 1 || latency == 2, "FFIP corrections follow PEs of latency 1 or 2")
+        func sum(_ x: (pair: Value, first: Value, last: Value), _ type: HWType, _ prefix: String) -> (value: Value, load: Value) {
+            let product = m.delay(x.pair.lane(0, type) * x.pair.lane(1, type), "\(prefix)_p", reset: nil)
+            let first = m.delay(x.first, "\(prefix)_first"), last = m.delay(x.last, "\(prefix)_last")
+            let partial = m.register("\(prefix)_sum", .u(w), reset: nil)
+            let total = m.wire("\(prefix)_total", first.select(MACUnit.modulo(product, bits: w),
+                                                                (partial + MACUnit.modulo(product, bits: w)).wrapped(to: .u(w))))
+            partial.next(total)
+            return latency == 1 ? (total, last) : (partial.value, m.delay(last, "\(prefix)_final"))
+        }
+        let rowSums = rows.enumerated().map { i, x -> Value in
+            let s = sum(x, t.a, "ra\(i)")
+            return m.delay(s.value, "ra\(i)_hold", reset: nil, enable: s.load)
+        }
+        var chain = Value.constant(0, .u(w))
+        for (j, x) in columns.enumerated().reversed() {
+            let s = sum(x, t.b, "rb\(j)")
+            chain = m.delay(s.load.select(s.value, chain), "rb\(j)_chain", reset: nil)
+        }
+        return (rowSums, [chain])
+    }
+
     /// Tiles of R × C, one element of K per beat (A column, B row, `in_last`); row lane i gives
     /// the tile's row i, column 0 first.
     public var gemmFeed: GemmFeed? {
-        var feed = TileFeed(tileRows: rows, tileCols: cols, depth: 1, aPort: StreamSignal.aColumn, aLanes: (0..<rows).map { ($0, 0) },
-                            bPort: StreamSignal.bRow, bLanes: (0..<cols).map { (0, $0) }, firstFlag: nil, lastFlag: StreamSignal.inLast,
+        let d = beatDepth
+        var feed = TileFeed(tileRows: rows, tileCols: cols, depth: d, aPort: StreamSignal.aColumn, aLanes: (0..<rows * d).map { ($0 / d, $0 % d) },
+                            bPort: StreamSignal.bRow, bLanes: (0..<cols * d).map { ($0 % d, $0 / d) }, firstFlag: nil, lastFlag: StreamSignal.inLast,
                             resultsPerTile: cols, resultAt: { lane, n in (lane, n) })
         if mac.group != nil { feed.group = (StreamSignal.exponentRow, Array(0..<cols)) }
         return .tiles(feed)

@@ -67,6 +67,8 @@ import Testing
         // FFIP: pair products and shared corrections (K odd in the random shapes: padded with zeros).
         dot(.cube, 2, 3, 4, stages: 1, MACTypes(a: .s(8), b: .s(8), acc: .s(32)), .ffip),
         dot(.tree, 1, 3, 6, stages: 2, MACTypes(a: .u(8), b: .s(4), acc: .s(20)), .ffip),
+        spec(.os, 3, 2, MACTypes(a: .s(8), b: .s(8), acc: .s(32)), .ffip, pipeline: 1),
+        spec(.os, 2, 3, MACTypes(a: .u(8), b: .s(4), acc: .s(20)), .ffip, pipeline: 0),
     ]
 
     @Test(arguments: Simulator.allCases)

@@ -95,6 +95,44 @@ import Testing
         #expect(r.proved, "\(r.text)")
     }
 
+    /// FFIP: the pair identity is enumerated for narrow operands (s4 × u4: 65,536 quadruples) and
+    /// the PEs' pair-sum MAC proved; at 8 bits the identity is undecided (exit 1), never proved.
+    @Test func ffipPairIdentityIsEnumeratedOrUndecided() throws {
+        try Requires.tool("yosys", package: "yosys")
+        try Requires.simulator(.icarus)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hwgen-equiv-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let narrow = try Equivalence.prove(MACConfig(MACTypes(a: .s(4), b: .u(4), acc: .s(16)), kind: .ffip, pipeline: 1), cycles: 4, workDir: dir)
+        print(narrow.text)
+        #expect(narrow.proved, "\(narrow.text)")
+        #expect(narrow.text.contains("for all 65536 operand quadruples (exhaustive, Icarus)"))
+        let wide = try Equivalence.prove(MACConfig(MACTypes(a: .s(8), b: .s(8), acc: .s(32)), kind: .ffip, pipeline: 1), cycles: 4, workDir: dir)
+        #expect(!wide.proved && wide.undecided, "\(wide.text)")
+    }
+
+    /// A wrong pair product (a₀b₀ twice) is caught by the enumeration.
+    @Test func ffipPairMiterCatchesAWrongProduct() throws {
+        try Requires.simulator(.icarus)
+        struct Wrong: MACArithmetic {
+            var kind: MACKind { MACKind("ffip_wrong") }
+            var pairsElements: Bool { true }
+            func addend(_ m: ModuleBuilder, _ a: Value, _ b: Value, _ c: MACConfig) -> Value { a * b }
+            func exactProduct(_ m: ModuleBuilder, _ a: Value, _ b: Value, _ c: MACConfig, prefix: String) -> Value { a * b }
+            func productRows(_ m: ModuleBuilder, _ a: Value, _ b: Value, _ c: MACConfig, width: Int, prefix: String) -> [Value] { [a * b] }
+            func dotRows(_ m: ModuleBuilder, _ a: Value, _ b: Value, _ c: MACConfig, width: Int, prefix: String, registered: Bool) -> [Value] { [a * b] }
+            func pairRows(_ m: ModuleBuilder, _ a: (Value, Value), _ b: (Value, Value), _ c: MACConfig, width: Int, prefix: String) -> [Value] {
+                [m.wire(prefix, (a.0 + b.1) * (a.1 + b.1))]
+            }
+        }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hwgen-equiv-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let r = try Equivalence.provePairs(MACConfig(MACTypes(a: .s(4), b: .s(4), acc: .s(12)), kind: MACKind("ffip_wrong"), pipeline: 1),
+                                           arithmetic: Wrong(), cycles: 4, workDir: dir, timeout: 120)
+        #expect(!r.proved && !r.undecided, "\(r.text)")
+        #expect(r.text.contains("fails"), "\(r.text)")
+    }
+
     /// A false property is refuted with the trace read from Yosys's own output (not a canned log).
     @Test func falsePropertyGivesATrace() throws {
         try Requires.tool("yosys", package: "yosys")

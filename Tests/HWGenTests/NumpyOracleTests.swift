@@ -68,7 +68,7 @@ import Testing
         if let e = epilogue { s.name += "_ep_\(e.tag)" }
         if let g = group { s.name += "_g\(g)" }
         if gemm {
-            let banks = s.engine.gemmBanks
+            let banks = s.engine.descriptor.gemmBanks(s.engine, mac: s.macConfig)
             s.gemm = GemmSpec(aWords: banks.a.0 * 256, bWords: banks.b.0 * 256, cWords: banks.c.0 * 256, doubleBuffer: false)
             s.name = "gemm_" + s.name
         }
@@ -83,6 +83,8 @@ import Testing
         // FFIP, its accumulator wrapping (s16), bare and behind the GEMM engine's buffers.
         EngineCoSimTests.dot(.tree, 1, 3, 4, stages: 1, mac(.s(8), .u(8), .s(16)), .ffip),
         with(EngineCoSimTests.dot(.cube, 2, 2, 2, stages: 0, mac(.s(8), .s(8), .s(32)), .ffip), gemm: true),
+        EngineCoSimTests.spec(.os, 3, 2, mac(.s(8), .s(8), .s(24)), .ffip, pipeline: 1),
+        with(EngineCoSimTests.spec(.os, 2, 3, mac(.u(8), .s(8), .s(32)), .ffip, pipeline: 0), gemm: true),
         EngineCoSimTests.sparseTree(2, 4, "2:4", mac(.s(8), .s(8), .s(32)), .baseline),
         EngineCoSimTests.matrix2d(2, 2, mac(.u(8), .u(8), .u(16)), .bitserial, pipeline: 1),
         // Ternary and power-of-two weights on shift-add MACs.

@@ -185,8 +185,11 @@ import Testing
     @Test func ffipNeedsAnEngineThatPairsElements() throws {
         let ffip = "{ a: s8, b: s8, acc: s32, kind: ffip }"
         #expect(try DesignSpec.parse(text: Self.variant(engine: "{ kind: tree, lanes: 4, width: 16 }", mac: ffip), source: "t").macKind == .ffip)
-        #expect(Self.error(Self.variant(mac: ffip))
-                == "designs/t.yaml: mac.kind: engine systolic/os cannot pair elements of K, which ffip needs (allowed with mac.kind ffip: engine cube, tree; or another mac.kind)")
+        #expect(try DesignSpec.parse(text: Self.variant(mac: ffip), source: "t").macKind == .ffip)
+        #expect(Self.error(Self.variant(engine: "{ kind: matrix2d, rows: 4, cols: 4 }", mac: ffip))
+                == "designs/t.yaml: mac.kind: engine matrix2d cannot pair elements of K, which ffip needs (allowed with mac.kind ffip: engine systolic/os, cube, tree; or another mac.kind)")
+        #expect(Self.error(Self.variant(mac: "{ a: s8, b: s8, acc: s32, kind: ffip, pipeline: 2 }"))
+                == "designs/t.yaml: mac.pipeline: 2 splits the accumulator, which ffip PEs do not (allowed with mac.kind ffip: 0, 1)")
         #expect(Self.error(Self.variant(engine: "{ kind: cube, m: 2, n: 2, k: 3 }", mac: ffip))
                 == "designs/t.yaml: engine.k: 3 is odd, and ffip multiplies pairs of the elements a beat covers (allowed: an even k)")
         #expect(Self.error(Self.variant(engine: "{ kind: tree, lanes: 2, width: 4, sparsity: \"2:4\" }", mac: ffip))

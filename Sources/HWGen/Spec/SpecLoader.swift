@@ -91,7 +91,7 @@ struct SpecReader {
         if top["gemm"] != nil && !engine.descriptor.buffered {
             throw fail("gemm", "engine \(engine.descriptor.id) has no buffered GEMM controller (allowed: remove gemm:)")
         }
-        let gemm = try top["gemm"].map { try gemmSpec($0, engine: engine) }
+        let gemm = try top["gemm"].map { try gemmSpec($0, engine: engine, mac: config) }
         let epilogue = try top["epilogue"].map { try epilogueSpec($0, mac: mac, gemm: gemm != nil) }
         return DesignSpec(name: name, engine: engine, mac: mac, macKind: kind, pipeline: pipeline, source: source, gemm: gemm,
                           group: group, epilogue: epilogue)
@@ -218,9 +218,9 @@ struct SpecReader {
 
     /// The `gemm:` mapping. Each buffer is banked by lane (``EngineSpec/gemmBanks``) and each
     /// bank's depth must be a power of two.
-    func gemmSpec(_ node: Node, engine: EngineSpec) throws -> GemmSpec {
+    func gemmSpec(_ node: Node, engine: EngineSpec, mac: MACConfig) throws -> GemmSpec {
         let g = try mapping(node, "gemm", keys: Self.gemmKeys)
-        let banks = engine.gemmBanks
+        let banks = engine.descriptor.gemmBanks(engine, mac: mac)
         func words(_ key: String, banks: Int, what: String) throws -> Int {
             let w = try integer(g[key], "gemm.\(key)", in: GemmSpec.wordRange)
             let depth = w / banks

@@ -73,6 +73,8 @@ public protocol EngineDescriptor: Sendable {
     var groupStage: Int { get }
     /// The banks of a `gemm:` wrapper's buffers.
     func gemmBanks(_ e: EngineSpec) -> GemmBanks
+    /// The banks for this MAC (more lanes when it pairs elements); default ``gemmBanks(_:)``.
+    func gemmBanks(_ e: EngineSpec, mac: MACConfig) -> GemmBanks
     /// The engine's generator.
     func engine(_ e: EngineSpec, mac: MACConfig) -> any Engine
     /// Whether the cycle count depends on B (zero Booth digits are skipped).
@@ -92,6 +94,7 @@ extension EngineDescriptor {
     public func pipelineProblem(_ pipeline: Int) -> String? { nil }
     public func macProblem(_ mac: MACConfig) -> (field: String, message: String)? { nil }
     public var pairsElements: Bool { false }
+    public func gemmBanks(_ e: EngineSpec, mac: MACConfig) -> GemmBanks { gemmBanks(e) }
     public func pairingProblem(_ e: EngineSpec, mac: MACConfig) -> (field: String, message: String)? {
         if pairsElements { return nil }
         let able = EngineRegistry.all.filter(\.pairsElements)

@@ -15,13 +15,35 @@ public struct SystolicOSKind: EngineDescriptor {
         GemmBanks(a: (e.rows, "rows"), b: (e.cols, "columns"), c: (e.rows, "rows"))
     }
 
+    /// FFIP: two lanes (elements 2e, 2e + 1) per row of A and per column of B.
+    public func gemmBanks(_ e: EngineSpec, mac: MACConfig) -> GemmBanks {
+        guard MACRegistry.arithmetic(mac.kind).pairsElements else { return gemmBanks(e) }
+        return GemmBanks(a: (2 * e.rows, "2·rows, pairs of K"), b: (2 * e.cols, "2·columns, pairs of K"), c: (e.rows, "rows"))
+    }
+
     public func engine(_ e: EngineSpec, mac: MACConfig) -> any Engine {
         OutputStationaryArray(rows: e.rows, cols: e.cols, mac: mac, operands: .systolic)
     }
 
+    /// FFIP: two elements of K per beat, and one register more where results leave.
     public func goldenCycles(_ e: EngineSpec, mac: MACConfig, shape s: GemmShape, b: IntMatrix?) -> Int {
-        GoldenTiming.osCycles(rows: e.rows, cols: e.cols, m: s.m, k: s.k, n: s.n,
-                              pipeline: mac.pipeline, elementCycles: mac.elementCycles)
+        let pairs = MACRegistry.arithmetic(mac.kind).pairsElements
+        return GoldenTiming.osCycles(rows: e.rows, cols: e.cols, m: s.m, k: pairs ? ceilDiv(s.k, 2) : s.k, n: s.n,
+                                     pipeline: mac.pipeline, elementCycles: mac.elementCycles) + (pairs ? 1 : 0)
+    }
+
+    public var pairsElements: Bool { true }
+
+    /// FFIP PEs: one MAC of the pair sums, pipeline 0 or 1, wrapping, no groups.
+    public func pairingProblem(_ e: EngineSpec, mac: MACConfig) -> (field: String, message: String)? {
+        if mac.pipeline == 2 {
+            return ("mac.pipeline", "2 splits the accumulator, which \(mac.kind) PEs do not (allowed with mac.kind \(mac.kind): 0, 1)")
+        }
+        if mac.group != nil { return ("mac.group", "group dequantization does not pair elements (allowed with mac.kind \(mac.kind): remove mac.group)") }
+        if mac.types.saturating {
+            return ("mac.acc", "\(mac.types.accTag) clamps after every product, in an order pairs do not keep (allowed with mac.kind \(mac.kind): a wrapping accumulator)")
+        }
+        return nil
     }
 
     public func scaleSimCycles(_ e: EngineSpec, shape s: GemmShape) -> Int? {
