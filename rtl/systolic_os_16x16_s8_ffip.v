@@ -14,27 +14,34 @@ module systolic_os_16x16_s8_ffip (
 
     reg  first_pending;
     reg  [4:0] drain_gap;
+    reg  [15:0] b0_d1;
     reg  [15:0] b1_d1;
+    reg  [15:0] b1_d2;
     reg  [15:0] b2_d1;
     reg  [15:0] b2_d2;
+    reg  [15:0] b2_d3;
     reg  [15:0] b3_d1;
     reg  [15:0] b3_d2;
     reg  [15:0] b3_d3;
+    reg  [15:0] b3_d4;
     reg  [15:0] b4_d1;
     reg  [15:0] b4_d2;
     reg  [15:0] b4_d3;
     reg  [15:0] b4_d4;
+    reg  [15:0] b4_d5;
     reg  [15:0] b5_d1;
     reg  [15:0] b5_d2;
     reg  [15:0] b5_d3;
     reg  [15:0] b5_d4;
     reg  [15:0] b5_d5;
+    reg  [15:0] b5_d6;
     reg  [15:0] b6_d1;
     reg  [15:0] b6_d2;
     reg  [15:0] b6_d3;
     reg  [15:0] b6_d4;
     reg  [15:0] b6_d5;
     reg  [15:0] b6_d6;
+    reg  [15:0] b6_d7;
     reg  [15:0] b7_d1;
     reg  [15:0] b7_d2;
     reg  [15:0] b7_d3;
@@ -42,6 +49,7 @@ module systolic_os_16x16_s8_ffip (
     reg  [15:0] b7_d5;
     reg  [15:0] b7_d6;
     reg  [15:0] b7_d7;
+    reg  [15:0] b7_d8;
     reg  [15:0] b8_d1;
     reg  [15:0] b8_d2;
     reg  [15:0] b8_d3;
@@ -50,6 +58,7 @@ module systolic_os_16x16_s8_ffip (
     reg  [15:0] b8_d6;
     reg  [15:0] b8_d7;
     reg  [15:0] b8_d8;
+    reg  [15:0] b8_d9;
     reg  [15:0] b9_d1;
     reg  [15:0] b9_d2;
     reg  [15:0] b9_d3;
@@ -59,6 +68,7 @@ module systolic_os_16x16_s8_ffip (
     reg  [15:0] b9_d7;
     reg  [15:0] b9_d8;
     reg  [15:0] b9_d9;
+    reg  [15:0] b9_d10;
     reg  [15:0] b10_d1;
     reg  [15:0] b10_d2;
     reg  [15:0] b10_d3;
@@ -69,6 +79,7 @@ module systolic_os_16x16_s8_ffip (
     reg  [15:0] b10_d8;
     reg  [15:0] b10_d9;
     reg  [15:0] b10_d10;
+    reg  [15:0] b10_d11;
     reg  [15:0] b11_d1;
     reg  [15:0] b11_d2;
     reg  [15:0] b11_d3;
@@ -80,6 +91,7 @@ module systolic_os_16x16_s8_ffip (
     reg  [15:0] b11_d9;
     reg  [15:0] b11_d10;
     reg  [15:0] b11_d11;
+    reg  [15:0] b11_d12;
     reg  [15:0] b12_d1;
     reg  [15:0] b12_d2;
     reg  [15:0] b12_d3;
@@ -92,6 +104,7 @@ module systolic_os_16x16_s8_ffip (
     reg  [15:0] b12_d10;
     reg  [15:0] b12_d11;
     reg  [15:0] b12_d12;
+    reg  [15:0] b12_d13;
     reg  [15:0] b13_d1;
     reg  [15:0] b13_d2;
     reg  [15:0] b13_d3;
@@ -105,6 +118,7 @@ module systolic_os_16x16_s8_ffip (
     reg  [15:0] b13_d11;
     reg  [15:0] b13_d12;
     reg  [15:0] b13_d13;
+    reg  [15:0] b13_d14;
     reg  [15:0] b14_d1;
     reg  [15:0] b14_d2;
     reg  [15:0] b14_d3;
@@ -119,6 +133,7 @@ module systolic_os_16x16_s8_ffip (
     reg  [15:0] b14_d12;
     reg  [15:0] b14_d13;
     reg  [15:0] b14_d14;
+    reg  [15:0] b14_d15;
     reg  [15:0] b15_d1;
     reg  [15:0] b15_d2;
     reg  [15:0] b15_d3;
@@ -134,90 +149,119 @@ module systolic_os_16x16_s8_ffip (
     reg  [15:0] b15_d13;
     reg  [15:0] b15_d14;
     reg  [15:0] b15_d15;
+    reg  [15:0] b15_d16;
+    reg  valid0_d1;
+    reg  [15:0] a0_d1;
+    reg  first0_d1;
+    reg  last0_d1;
     reg  valid1_d1;
+    reg  valid1_d2;
     reg  [15:0] a1_d1;
+    reg  [15:0] a1_d2;
     reg  first1_d1;
+    reg  first1_d2;
     reg  last1_d1;
+    reg  last1_d2;
     reg  valid2_d1;
     reg  valid2_d2;
+    reg  valid2_d3;
     reg  [15:0] a2_d1;
     reg  [15:0] a2_d2;
+    reg  [15:0] a2_d3;
     reg  first2_d1;
     reg  first2_d2;
+    reg  first2_d3;
     reg  last2_d1;
     reg  last2_d2;
+    reg  last2_d3;
     reg  valid3_d1;
     reg  valid3_d2;
     reg  valid3_d3;
+    reg  valid3_d4;
     reg  [15:0] a3_d1;
     reg  [15:0] a3_d2;
     reg  [15:0] a3_d3;
+    reg  [15:0] a3_d4;
     reg  first3_d1;
     reg  first3_d2;
     reg  first3_d3;
+    reg  first3_d4;
     reg  last3_d1;
     reg  last3_d2;
     reg  last3_d3;
+    reg  last3_d4;
     reg  valid4_d1;
     reg  valid4_d2;
     reg  valid4_d3;
     reg  valid4_d4;
+    reg  valid4_d5;
     reg  [15:0] a4_d1;
     reg  [15:0] a4_d2;
     reg  [15:0] a4_d3;
     reg  [15:0] a4_d4;
+    reg  [15:0] a4_d5;
     reg  first4_d1;
     reg  first4_d2;
     reg  first4_d3;
     reg  first4_d4;
+    reg  first4_d5;
     reg  last4_d1;
     reg  last4_d2;
     reg  last4_d3;
     reg  last4_d4;
+    reg  last4_d5;
     reg  valid5_d1;
     reg  valid5_d2;
     reg  valid5_d3;
     reg  valid5_d4;
     reg  valid5_d5;
+    reg  valid5_d6;
     reg  [15:0] a5_d1;
     reg  [15:0] a5_d2;
     reg  [15:0] a5_d3;
     reg  [15:0] a5_d4;
     reg  [15:0] a5_d5;
+    reg  [15:0] a5_d6;
     reg  first5_d1;
     reg  first5_d2;
     reg  first5_d3;
     reg  first5_d4;
     reg  first5_d5;
+    reg  first5_d6;
     reg  last5_d1;
     reg  last5_d2;
     reg  last5_d3;
     reg  last5_d4;
     reg  last5_d5;
+    reg  last5_d6;
     reg  valid6_d1;
     reg  valid6_d2;
     reg  valid6_d3;
     reg  valid6_d4;
     reg  valid6_d5;
     reg  valid6_d6;
+    reg  valid6_d7;
     reg  [15:0] a6_d1;
     reg  [15:0] a6_d2;
     reg  [15:0] a6_d3;
     reg  [15:0] a6_d4;
     reg  [15:0] a6_d5;
     reg  [15:0] a6_d6;
+    reg  [15:0] a6_d7;
     reg  first6_d1;
     reg  first6_d2;
     reg  first6_d3;
     reg  first6_d4;
     reg  first6_d5;
     reg  first6_d6;
+    reg  first6_d7;
     reg  last6_d1;
     reg  last6_d2;
     reg  last6_d3;
     reg  last6_d4;
     reg  last6_d5;
     reg  last6_d6;
+    reg  last6_d7;
     reg  valid7_d1;
     reg  valid7_d2;
     reg  valid7_d3;
@@ -225,6 +269,7 @@ module systolic_os_16x16_s8_ffip (
     reg  valid7_d5;
     reg  valid7_d6;
     reg  valid7_d7;
+    reg  valid7_d8;
     reg  [15:0] a7_d1;
     reg  [15:0] a7_d2;
     reg  [15:0] a7_d3;
@@ -232,6 +277,7 @@ module systolic_os_16x16_s8_ffip (
     reg  [15:0] a7_d5;
     reg  [15:0] a7_d6;
     reg  [15:0] a7_d7;
+    reg  [15:0] a7_d8;
     reg  first7_d1;
     reg  first7_d2;
     reg  first7_d3;
@@ -239,6 +285,7 @@ module systolic_os_16x16_s8_ffip (
     reg  first7_d5;
     reg  first7_d6;
     reg  first7_d7;
+    reg  first7_d8;
     reg  last7_d1;
     reg  last7_d2;
     reg  last7_d3;
@@ -246,6 +293,7 @@ module systolic_os_16x16_s8_ffip (
     reg  last7_d5;
     reg  last7_d6;
     reg  last7_d7;
+    reg  last7_d8;
     reg  valid8_d1;
     reg  valid8_d2;
     reg  valid8_d3;
@@ -254,6 +302,7 @@ module systolic_os_16x16_s8_ffip (
     reg  valid8_d6;
     reg  valid8_d7;
     reg  valid8_d8;
+    reg  valid8_d9;
     reg  [15:0] a8_d1;
     reg  [15:0] a8_d2;
     reg  [15:0] a8_d3;
@@ -262,6 +311,7 @@ module systolic_os_16x16_s8_ffip (
     reg  [15:0] a8_d6;
     reg  [15:0] a8_d7;
     reg  [15:0] a8_d8;
+    reg  [15:0] a8_d9;
     reg  first8_d1;
     reg  first8_d2;
     reg  first8_d3;
@@ -270,6 +320,7 @@ module systolic_os_16x16_s8_ffip (
     reg  first8_d6;
     reg  first8_d7;
     reg  first8_d8;
+    reg  first8_d9;
     reg  last8_d1;
     reg  last8_d2;
     reg  last8_d3;
@@ -278,6 +329,7 @@ module systolic_os_16x16_s8_ffip (
     reg  last8_d6;
     reg  last8_d7;
     reg  last8_d8;
+    reg  last8_d9;
     reg  valid9_d1;
     reg  valid9_d2;
     reg  valid9_d3;
@@ -287,6 +339,7 @@ module systolic_os_16x16_s8_ffip (
     reg  valid9_d7;
     reg  valid9_d8;
     reg  valid9_d9;
+    reg  valid9_d10;
     reg  [15:0] a9_d1;
     reg  [15:0] a9_d2;
     reg  [15:0] a9_d3;
@@ -296,6 +349,7 @@ module systolic_os_16x16_s8_ffip (
     reg  [15:0] a9_d7;
     reg  [15:0] a9_d8;
     reg  [15:0] a9_d9;
+    reg  [15:0] a9_d10;
     reg  first9_d1;
     reg  first9_d2;
     reg  first9_d3;
@@ -305,6 +359,7 @@ module systolic_os_16x16_s8_ffip (
     reg  first9_d7;
     reg  first9_d8;
     reg  first9_d9;
+    reg  first9_d10;
     reg  last9_d1;
     reg  last9_d2;
     reg  last9_d3;
@@ -314,6 +369,7 @@ module systolic_os_16x16_s8_ffip (
     reg  last9_d7;
     reg  last9_d8;
     reg  last9_d9;
+    reg  last9_d10;
     reg  valid10_d1;
     reg  valid10_d2;
     reg  valid10_d3;
@@ -324,6 +380,7 @@ module systolic_os_16x16_s8_ffip (
     reg  valid10_d8;
     reg  valid10_d9;
     reg  valid10_d10;
+    reg  valid10_d11;
     reg  [15:0] a10_d1;
     reg  [15:0] a10_d2;
     reg  [15:0] a10_d3;
@@ -334,6 +391,7 @@ module systolic_os_16x16_s8_ffip (
     reg  [15:0] a10_d8;
     reg  [15:0] a10_d9;
     reg  [15:0] a10_d10;
+    reg  [15:0] a10_d11;
     reg  first10_d1;
     reg  first10_d2;
     reg  first10_d3;
@@ -344,6 +402,7 @@ module systolic_os_16x16_s8_ffip (
     reg  first10_d8;
     reg  first10_d9;
     reg  first10_d10;
+    reg  first10_d11;
     reg  last10_d1;
     reg  last10_d2;
     reg  last10_d3;
@@ -354,6 +413,7 @@ module systolic_os_16x16_s8_ffip (
     reg  last10_d8;
     reg  last10_d9;
     reg  last10_d10;
+    reg  last10_d11;
     reg  valid11_d1;
     reg  valid11_d2;
     reg  valid11_d3;
@@ -365,6 +425,7 @@ module systolic_os_16x16_s8_ffip (
     reg  valid11_d9;
     reg  valid11_d10;
     reg  valid11_d11;
+    reg  valid11_d12;
     reg  [15:0] a11_d1;
     reg  [15:0] a11_d2;
     reg  [15:0] a11_d3;
@@ -376,6 +437,7 @@ module systolic_os_16x16_s8_ffip (
     reg  [15:0] a11_d9;
     reg  [15:0] a11_d10;
     reg  [15:0] a11_d11;
+    reg  [15:0] a11_d12;
     reg  first11_d1;
     reg  first11_d2;
     reg  first11_d3;
@@ -387,6 +449,7 @@ module systolic_os_16x16_s8_ffip (
     reg  first11_d9;
     reg  first11_d10;
     reg  first11_d11;
+    reg  first11_d12;
     reg  last11_d1;
     reg  last11_d2;
     reg  last11_d3;
@@ -398,6 +461,7 @@ module systolic_os_16x16_s8_ffip (
     reg  last11_d9;
     reg  last11_d10;
     reg  last11_d11;
+    reg  last11_d12;
     reg  valid12_d1;
     reg  valid12_d2;
     reg  valid12_d3;
@@ -410,6 +474,7 @@ module systolic_os_16x16_s8_ffip (
     reg  valid12_d10;
     reg  valid12_d11;
     reg  valid12_d12;
+    reg  valid12_d13;
     reg  [15:0] a12_d1;
     reg  [15:0] a12_d2;
     reg  [15:0] a12_d3;
@@ -422,6 +487,7 @@ module systolic_os_16x16_s8_ffip (
     reg  [15:0] a12_d10;
     reg  [15:0] a12_d11;
     reg  [15:0] a12_d12;
+    reg  [15:0] a12_d13;
     reg  first12_d1;
     reg  first12_d2;
     reg  first12_d3;
@@ -434,6 +500,7 @@ module systolic_os_16x16_s8_ffip (
     reg  first12_d10;
     reg  first12_d11;
     reg  first12_d12;
+    reg  first12_d13;
     reg  last12_d1;
     reg  last12_d2;
     reg  last12_d3;
@@ -446,6 +513,7 @@ module systolic_os_16x16_s8_ffip (
     reg  last12_d10;
     reg  last12_d11;
     reg  last12_d12;
+    reg  last12_d13;
     reg  valid13_d1;
     reg  valid13_d2;
     reg  valid13_d3;
@@ -459,6 +527,7 @@ module systolic_os_16x16_s8_ffip (
     reg  valid13_d11;
     reg  valid13_d12;
     reg  valid13_d13;
+    reg  valid13_d14;
     reg  [15:0] a13_d1;
     reg  [15:0] a13_d2;
     reg  [15:0] a13_d3;
@@ -472,6 +541,7 @@ module systolic_os_16x16_s8_ffip (
     reg  [15:0] a13_d11;
     reg  [15:0] a13_d12;
     reg  [15:0] a13_d13;
+    reg  [15:0] a13_d14;
     reg  first13_d1;
     reg  first13_d2;
     reg  first13_d3;
@@ -485,6 +555,7 @@ module systolic_os_16x16_s8_ffip (
     reg  first13_d11;
     reg  first13_d12;
     reg  first13_d13;
+    reg  first13_d14;
     reg  last13_d1;
     reg  last13_d2;
     reg  last13_d3;
@@ -498,6 +569,7 @@ module systolic_os_16x16_s8_ffip (
     reg  last13_d11;
     reg  last13_d12;
     reg  last13_d13;
+    reg  last13_d14;
     reg  valid14_d1;
     reg  valid14_d2;
     reg  valid14_d3;
@@ -512,6 +584,7 @@ module systolic_os_16x16_s8_ffip (
     reg  valid14_d12;
     reg  valid14_d13;
     reg  valid14_d14;
+    reg  valid14_d15;
     reg  [15:0] a14_d1;
     reg  [15:0] a14_d2;
     reg  [15:0] a14_d3;
@@ -526,6 +599,7 @@ module systolic_os_16x16_s8_ffip (
     reg  [15:0] a14_d12;
     reg  [15:0] a14_d13;
     reg  [15:0] a14_d14;
+    reg  [15:0] a14_d15;
     reg  first14_d1;
     reg  first14_d2;
     reg  first14_d3;
@@ -540,6 +614,7 @@ module systolic_os_16x16_s8_ffip (
     reg  first14_d12;
     reg  first14_d13;
     reg  first14_d14;
+    reg  first14_d15;
     reg  last14_d1;
     reg  last14_d2;
     reg  last14_d3;
@@ -554,6 +629,7 @@ module systolic_os_16x16_s8_ffip (
     reg  last14_d12;
     reg  last14_d13;
     reg  last14_d14;
+    reg  last14_d15;
     reg  valid15_d1;
     reg  valid15_d2;
     reg  valid15_d3;
@@ -569,6 +645,7 @@ module systolic_os_16x16_s8_ffip (
     reg  valid15_d13;
     reg  valid15_d14;
     reg  valid15_d15;
+    reg  valid15_d16;
     reg  [15:0] a15_d1;
     reg  [15:0] a15_d2;
     reg  [15:0] a15_d3;
@@ -584,6 +661,7 @@ module systolic_os_16x16_s8_ffip (
     reg  [15:0] a15_d13;
     reg  [15:0] a15_d14;
     reg  [15:0] a15_d15;
+    reg  [15:0] a15_d16;
     reg  first15_d1;
     reg  first15_d2;
     reg  first15_d3;
@@ -599,6 +677,7 @@ module systolic_os_16x16_s8_ffip (
     reg  first15_d13;
     reg  first15_d14;
     reg  first15_d15;
+    reg  first15_d16;
     reg  last15_d1;
     reg  last15_d2;
     reg  last15_d3;
@@ -614,69 +693,91 @@ module systolic_os_16x16_s8_ffip (
     reg  last15_d13;
     reg  last15_d14;
     reg  last15_d15;
+    reg  last15_d16;
+    reg  bvalid0_d1;
+    reg  bfirst0_d1;
+    reg  blast0_d1;
     reg  bvalid1_d1;
+    reg  bvalid1_d2;
     reg  bfirst1_d1;
+    reg  bfirst1_d2;
     reg  blast1_d1;
+    reg  blast1_d2;
     reg  bvalid2_d1;
     reg  bvalid2_d2;
+    reg  bvalid2_d3;
     reg  bfirst2_d1;
     reg  bfirst2_d2;
+    reg  bfirst2_d3;
     reg  blast2_d1;
     reg  blast2_d2;
+    reg  blast2_d3;
     reg  bvalid3_d1;
     reg  bvalid3_d2;
     reg  bvalid3_d3;
+    reg  bvalid3_d4;
     reg  bfirst3_d1;
     reg  bfirst3_d2;
     reg  bfirst3_d3;
+    reg  bfirst3_d4;
     reg  blast3_d1;
     reg  blast3_d2;
     reg  blast3_d3;
+    reg  blast3_d4;
     reg  bvalid4_d1;
     reg  bvalid4_d2;
     reg  bvalid4_d3;
     reg  bvalid4_d4;
+    reg  bvalid4_d5;
     reg  bfirst4_d1;
     reg  bfirst4_d2;
     reg  bfirst4_d3;
     reg  bfirst4_d4;
+    reg  bfirst4_d5;
     reg  blast4_d1;
     reg  blast4_d2;
     reg  blast4_d3;
     reg  blast4_d4;
+    reg  blast4_d5;
     reg  bvalid5_d1;
     reg  bvalid5_d2;
     reg  bvalid5_d3;
     reg  bvalid5_d4;
     reg  bvalid5_d5;
+    reg  bvalid5_d6;
     reg  bfirst5_d1;
     reg  bfirst5_d2;
     reg  bfirst5_d3;
     reg  bfirst5_d4;
     reg  bfirst5_d5;
+    reg  bfirst5_d6;
     reg  blast5_d1;
     reg  blast5_d2;
     reg  blast5_d3;
     reg  blast5_d4;
     reg  blast5_d5;
+    reg  blast5_d6;
     reg  bvalid6_d1;
     reg  bvalid6_d2;
     reg  bvalid6_d3;
     reg  bvalid6_d4;
     reg  bvalid6_d5;
     reg  bvalid6_d6;
+    reg  bvalid6_d7;
     reg  bfirst6_d1;
     reg  bfirst6_d2;
     reg  bfirst6_d3;
     reg  bfirst6_d4;
     reg  bfirst6_d5;
     reg  bfirst6_d6;
+    reg  bfirst6_d7;
     reg  blast6_d1;
     reg  blast6_d2;
     reg  blast6_d3;
     reg  blast6_d4;
     reg  blast6_d5;
     reg  blast6_d6;
+    reg  blast6_d7;
     reg  bvalid7_d1;
     reg  bvalid7_d2;
     reg  bvalid7_d3;
@@ -684,6 +785,7 @@ module systolic_os_16x16_s8_ffip (
     reg  bvalid7_d5;
     reg  bvalid7_d6;
     reg  bvalid7_d7;
+    reg  bvalid7_d8;
     reg  bfirst7_d1;
     reg  bfirst7_d2;
     reg  bfirst7_d3;
@@ -691,6 +793,7 @@ module systolic_os_16x16_s8_ffip (
     reg  bfirst7_d5;
     reg  bfirst7_d6;
     reg  bfirst7_d7;
+    reg  bfirst7_d8;
     reg  blast7_d1;
     reg  blast7_d2;
     reg  blast7_d3;
@@ -698,6 +801,7 @@ module systolic_os_16x16_s8_ffip (
     reg  blast7_d5;
     reg  blast7_d6;
     reg  blast7_d7;
+    reg  blast7_d8;
     reg  bvalid8_d1;
     reg  bvalid8_d2;
     reg  bvalid8_d3;
@@ -706,6 +810,7 @@ module systolic_os_16x16_s8_ffip (
     reg  bvalid8_d6;
     reg  bvalid8_d7;
     reg  bvalid8_d8;
+    reg  bvalid8_d9;
     reg  bfirst8_d1;
     reg  bfirst8_d2;
     reg  bfirst8_d3;
@@ -714,6 +819,7 @@ module systolic_os_16x16_s8_ffip (
     reg  bfirst8_d6;
     reg  bfirst8_d7;
     reg  bfirst8_d8;
+    reg  bfirst8_d9;
     reg  blast8_d1;
     reg  blast8_d2;
     reg  blast8_d3;
@@ -722,6 +828,7 @@ module systolic_os_16x16_s8_ffip (
     reg  blast8_d6;
     reg  blast8_d7;
     reg  blast8_d8;
+    reg  blast8_d9;
     reg  bvalid9_d1;
     reg  bvalid9_d2;
     reg  bvalid9_d3;
@@ -731,6 +838,7 @@ module systolic_os_16x16_s8_ffip (
     reg  bvalid9_d7;
     reg  bvalid9_d8;
     reg  bvalid9_d9;
+    reg  bvalid9_d10;
     reg  bfirst9_d1;
     reg  bfirst9_d2;
     reg  bfirst9_d3;
@@ -740,6 +848,7 @@ module systolic_os_16x16_s8_ffip (
     reg  bfirst9_d7;
     reg  bfirst9_d8;
     reg  bfirst9_d9;
+    reg  bfirst9_d10;
     reg  blast9_d1;
     reg  blast9_d2;
     reg  blast9_d3;
@@ -749,6 +858,7 @@ module systolic_os_16x16_s8_ffip (
     reg  blast9_d7;
     reg  blast9_d8;
     reg  blast9_d9;
+    reg  blast9_d10;
     reg  bvalid10_d1;
     reg  bvalid10_d2;
     reg  bvalid10_d3;
@@ -759,6 +869,7 @@ module systolic_os_16x16_s8_ffip (
     reg  bvalid10_d8;
     reg  bvalid10_d9;
     reg  bvalid10_d10;
+    reg  bvalid10_d11;
     reg  bfirst10_d1;
     reg  bfirst10_d2;
     reg  bfirst10_d3;
@@ -769,6 +880,7 @@ module systolic_os_16x16_s8_ffip (
     reg  bfirst10_d8;
     reg  bfirst10_d9;
     reg  bfirst10_d10;
+    reg  bfirst10_d11;
     reg  blast10_d1;
     reg  blast10_d2;
     reg  blast10_d3;
@@ -779,6 +891,7 @@ module systolic_os_16x16_s8_ffip (
     reg  blast10_d8;
     reg  blast10_d9;
     reg  blast10_d10;
+    reg  blast10_d11;
     reg  bvalid11_d1;
     reg  bvalid11_d2;
     reg  bvalid11_d3;
@@ -790,6 +903,7 @@ module systolic_os_16x16_s8_ffip (
     reg  bvalid11_d9;
     reg  bvalid11_d10;
     reg  bvalid11_d11;
+    reg  bvalid11_d12;
     reg  bfirst11_d1;
     reg  bfirst11_d2;
     reg  bfirst11_d3;
@@ -801,6 +915,7 @@ module systolic_os_16x16_s8_ffip (
     reg  bfirst11_d9;
     reg  bfirst11_d10;
     reg  bfirst11_d11;
+    reg  bfirst11_d12;
     reg  blast11_d1;
     reg  blast11_d2;
     reg  blast11_d3;
@@ -812,6 +927,7 @@ module systolic_os_16x16_s8_ffip (
     reg  blast11_d9;
     reg  blast11_d10;
     reg  blast11_d11;
+    reg  blast11_d12;
     reg  bvalid12_d1;
     reg  bvalid12_d2;
     reg  bvalid12_d3;
@@ -824,6 +940,7 @@ module systolic_os_16x16_s8_ffip (
     reg  bvalid12_d10;
     reg  bvalid12_d11;
     reg  bvalid12_d12;
+    reg  bvalid12_d13;
     reg  bfirst12_d1;
     reg  bfirst12_d2;
     reg  bfirst12_d3;
@@ -836,6 +953,7 @@ module systolic_os_16x16_s8_ffip (
     reg  bfirst12_d10;
     reg  bfirst12_d11;
     reg  bfirst12_d12;
+    reg  bfirst12_d13;
     reg  blast12_d1;
     reg  blast12_d2;
     reg  blast12_d3;
@@ -848,6 +966,7 @@ module systolic_os_16x16_s8_ffip (
     reg  blast12_d10;
     reg  blast12_d11;
     reg  blast12_d12;
+    reg  blast12_d13;
     reg  bvalid13_d1;
     reg  bvalid13_d2;
     reg  bvalid13_d3;
@@ -861,6 +980,7 @@ module systolic_os_16x16_s8_ffip (
     reg  bvalid13_d11;
     reg  bvalid13_d12;
     reg  bvalid13_d13;
+    reg  bvalid13_d14;
     reg  bfirst13_d1;
     reg  bfirst13_d2;
     reg  bfirst13_d3;
@@ -874,6 +994,7 @@ module systolic_os_16x16_s8_ffip (
     reg  bfirst13_d11;
     reg  bfirst13_d12;
     reg  bfirst13_d13;
+    reg  bfirst13_d14;
     reg  blast13_d1;
     reg  blast13_d2;
     reg  blast13_d3;
@@ -887,6 +1008,7 @@ module systolic_os_16x16_s8_ffip (
     reg  blast13_d11;
     reg  blast13_d12;
     reg  blast13_d13;
+    reg  blast13_d14;
     reg  bvalid14_d1;
     reg  bvalid14_d2;
     reg  bvalid14_d3;
@@ -901,6 +1023,7 @@ module systolic_os_16x16_s8_ffip (
     reg  bvalid14_d12;
     reg  bvalid14_d13;
     reg  bvalid14_d14;
+    reg  bvalid14_d15;
     reg  bfirst14_d1;
     reg  bfirst14_d2;
     reg  bfirst14_d3;
@@ -915,6 +1038,7 @@ module systolic_os_16x16_s8_ffip (
     reg  bfirst14_d12;
     reg  bfirst14_d13;
     reg  bfirst14_d14;
+    reg  bfirst14_d15;
     reg  blast14_d1;
     reg  blast14_d2;
     reg  blast14_d3;
@@ -929,6 +1053,7 @@ module systolic_os_16x16_s8_ffip (
     reg  blast14_d12;
     reg  blast14_d13;
     reg  blast14_d14;
+    reg  blast14_d15;
     reg  bvalid15_d1;
     reg  bvalid15_d2;
     reg  bvalid15_d3;
@@ -944,6 +1069,7 @@ module systolic_os_16x16_s8_ffip (
     reg  bvalid15_d13;
     reg  bvalid15_d14;
     reg  bvalid15_d15;
+    reg  bvalid15_d16;
     reg  bfirst15_d1;
     reg  bfirst15_d2;
     reg  bfirst15_d3;
@@ -959,6 +1085,7 @@ module systolic_os_16x16_s8_ffip (
     reg  bfirst15_d13;
     reg  bfirst15_d14;
     reg  bfirst15_d15;
+    reg  bfirst15_d16;
     reg  blast15_d1;
     reg  blast15_d2;
     reg  blast15_d3;
@@ -974,6 +1101,7 @@ module systolic_os_16x16_s8_ffip (
     reg  blast15_d13;
     reg  blast15_d14;
     reg  blast15_d15;
+    reg  blast15_d16;
     reg  signed [15:0] ra0_p;
     reg  ra0_first;
     reg  ra0_last;
@@ -2752,102 +2880,102 @@ module systolic_os_16x16_s8_ffip (
     wire drain_free = drain_gap == 5'd31;
     wire ready = ~in_last | drain_free;
     wire accept = in_valid & ready;
-    wire [15:0] row0_a = accept ? a_col[15:0] : 16'd0;
-    wire row0_first = accept & first_pending;
-    wire row0_last = accept & in_last;
-    wire [15:0] row1_a = valid1_d1 ? a1_d1 : 16'd0;
-    wire row1_first = valid1_d1 & first1_d1;
-    wire row1_last = valid1_d1 & last1_d1;
-    wire [15:0] row2_a = valid2_d2 ? a2_d2 : 16'd0;
-    wire row2_first = valid2_d2 & first2_d2;
-    wire row2_last = valid2_d2 & last2_d2;
-    wire [15:0] row3_a = valid3_d3 ? a3_d3 : 16'd0;
-    wire row3_first = valid3_d3 & first3_d3;
-    wire row3_last = valid3_d3 & last3_d3;
-    wire [15:0] row4_a = valid4_d4 ? a4_d4 : 16'd0;
-    wire row4_first = valid4_d4 & first4_d4;
-    wire row4_last = valid4_d4 & last4_d4;
-    wire [15:0] row5_a = valid5_d5 ? a5_d5 : 16'd0;
-    wire row5_first = valid5_d5 & first5_d5;
-    wire row5_last = valid5_d5 & last5_d5;
-    wire [15:0] row6_a = valid6_d6 ? a6_d6 : 16'd0;
-    wire row6_first = valid6_d6 & first6_d6;
-    wire row6_last = valid6_d6 & last6_d6;
-    wire [15:0] row7_a = valid7_d7 ? a7_d7 : 16'd0;
-    wire row7_first = valid7_d7 & first7_d7;
-    wire row7_last = valid7_d7 & last7_d7;
-    wire [15:0] row8_a = valid8_d8 ? a8_d8 : 16'd0;
-    wire row8_first = valid8_d8 & first8_d8;
-    wire row8_last = valid8_d8 & last8_d8;
-    wire [15:0] row9_a = valid9_d9 ? a9_d9 : 16'd0;
-    wire row9_first = valid9_d9 & first9_d9;
-    wire row9_last = valid9_d9 & last9_d9;
-    wire [15:0] row10_a = valid10_d10 ? a10_d10 : 16'd0;
-    wire row10_first = valid10_d10 & first10_d10;
-    wire row10_last = valid10_d10 & last10_d10;
-    wire [15:0] row11_a = valid11_d11 ? a11_d11 : 16'd0;
-    wire row11_first = valid11_d11 & first11_d11;
-    wire row11_last = valid11_d11 & last11_d11;
-    wire [15:0] row12_a = valid12_d12 ? a12_d12 : 16'd0;
-    wire row12_first = valid12_d12 & first12_d12;
-    wire row12_last = valid12_d12 & last12_d12;
-    wire [15:0] row13_a = valid13_d13 ? a13_d13 : 16'd0;
-    wire row13_first = valid13_d13 & first13_d13;
-    wire row13_last = valid13_d13 & last13_d13;
-    wire [15:0] row14_a = valid14_d14 ? a14_d14 : 16'd0;
-    wire row14_first = valid14_d14 & first14_d14;
-    wire row14_last = valid14_d14 & last14_d14;
-    wire [15:0] row15_a = valid15_d15 ? a15_d15 : 16'd0;
-    wire row15_first = valid15_d15 & first15_d15;
-    wire row15_last = valid15_d15 & last15_d15;
-    wire [15:0] col0_b = accept ? b_row[15:0] : 16'd0;
-    wire col0_first = accept & first_pending;
-    wire col0_last = accept & in_last;
-    wire [15:0] col1_b = bvalid1_d1 ? b1_d1 : 16'd0;
-    wire col1_first = bvalid1_d1 & bfirst1_d1;
-    wire col1_last = bvalid1_d1 & blast1_d1;
-    wire [15:0] col2_b = bvalid2_d2 ? b2_d2 : 16'd0;
-    wire col2_first = bvalid2_d2 & bfirst2_d2;
-    wire col2_last = bvalid2_d2 & blast2_d2;
-    wire [15:0] col3_b = bvalid3_d3 ? b3_d3 : 16'd0;
-    wire col3_first = bvalid3_d3 & bfirst3_d3;
-    wire col3_last = bvalid3_d3 & blast3_d3;
-    wire [15:0] col4_b = bvalid4_d4 ? b4_d4 : 16'd0;
-    wire col4_first = bvalid4_d4 & bfirst4_d4;
-    wire col4_last = bvalid4_d4 & blast4_d4;
-    wire [15:0] col5_b = bvalid5_d5 ? b5_d5 : 16'd0;
-    wire col5_first = bvalid5_d5 & bfirst5_d5;
-    wire col5_last = bvalid5_d5 & blast5_d5;
-    wire [15:0] col6_b = bvalid6_d6 ? b6_d6 : 16'd0;
-    wire col6_first = bvalid6_d6 & bfirst6_d6;
-    wire col6_last = bvalid6_d6 & blast6_d6;
-    wire [15:0] col7_b = bvalid7_d7 ? b7_d7 : 16'd0;
-    wire col7_first = bvalid7_d7 & bfirst7_d7;
-    wire col7_last = bvalid7_d7 & blast7_d7;
-    wire [15:0] col8_b = bvalid8_d8 ? b8_d8 : 16'd0;
-    wire col8_first = bvalid8_d8 & bfirst8_d8;
-    wire col8_last = bvalid8_d8 & blast8_d8;
-    wire [15:0] col9_b = bvalid9_d9 ? b9_d9 : 16'd0;
-    wire col9_first = bvalid9_d9 & bfirst9_d9;
-    wire col9_last = bvalid9_d9 & blast9_d9;
-    wire [15:0] col10_b = bvalid10_d10 ? b10_d10 : 16'd0;
-    wire col10_first = bvalid10_d10 & bfirst10_d10;
-    wire col10_last = bvalid10_d10 & blast10_d10;
-    wire [15:0] col11_b = bvalid11_d11 ? b11_d11 : 16'd0;
-    wire col11_first = bvalid11_d11 & bfirst11_d11;
-    wire col11_last = bvalid11_d11 & blast11_d11;
-    wire [15:0] col12_b = bvalid12_d12 ? b12_d12 : 16'd0;
-    wire col12_first = bvalid12_d12 & bfirst12_d12;
-    wire col12_last = bvalid12_d12 & blast12_d12;
-    wire [15:0] col13_b = bvalid13_d13 ? b13_d13 : 16'd0;
-    wire col13_first = bvalid13_d13 & bfirst13_d13;
-    wire col13_last = bvalid13_d13 & blast13_d13;
-    wire [15:0] col14_b = bvalid14_d14 ? b14_d14 : 16'd0;
-    wire col14_first = bvalid14_d14 & bfirst14_d14;
-    wire col14_last = bvalid14_d14 & blast14_d14;
-    wire [15:0] col15_b = bvalid15_d15 ? b15_d15 : 16'd0;
-    wire col15_first = bvalid15_d15 & bfirst15_d15;
-    wire col15_last = bvalid15_d15 & blast15_d15;
+    wire [15:0] b0_gated = accept ? b_row[15:0] : 16'd0;
+    wire [15:0] b1_gated = accept ? b_row[31:16] : 16'd0;
+    wire [15:0] b2_gated = accept ? b_row[47:32] : 16'd0;
+    wire [15:0] b3_gated = accept ? b_row[63:48] : 16'd0;
+    wire [15:0] b4_gated = accept ? b_row[79:64] : 16'd0;
+    wire [15:0] b5_gated = accept ? b_row[95:80] : 16'd0;
+    wire [15:0] b6_gated = accept ? b_row[111:96] : 16'd0;
+    wire [15:0] b7_gated = accept ? b_row[127:112] : 16'd0;
+    wire [15:0] b8_gated = accept ? b_row[143:128] : 16'd0;
+    wire [15:0] b9_gated = accept ? b_row[159:144] : 16'd0;
+    wire [15:0] b10_gated = accept ? b_row[175:160] : 16'd0;
+    wire [15:0] b11_gated = accept ? b_row[191:176] : 16'd0;
+    wire [15:0] b12_gated = accept ? b_row[207:192] : 16'd0;
+    wire [15:0] b13_gated = accept ? b_row[223:208] : 16'd0;
+    wire [15:0] b14_gated = accept ? b_row[239:224] : 16'd0;
+    wire [15:0] b15_gated = accept ? b_row[255:240] : 16'd0;
+    wire [15:0] a0_gated = accept ? a_col[15:0] : 16'd0;
+    wire row0_first = valid0_d1 & first0_d1;
+    wire row0_last = valid0_d1 & last0_d1;
+    wire [15:0] a1_gated = accept ? a_col[31:16] : 16'd0;
+    wire row1_first = valid1_d2 & first1_d2;
+    wire row1_last = valid1_d2 & last1_d2;
+    wire [15:0] a2_gated = accept ? a_col[47:32] : 16'd0;
+    wire row2_first = valid2_d3 & first2_d3;
+    wire row2_last = valid2_d3 & last2_d3;
+    wire [15:0] a3_gated = accept ? a_col[63:48] : 16'd0;
+    wire row3_first = valid3_d4 & first3_d4;
+    wire row3_last = valid3_d4 & last3_d4;
+    wire [15:0] a4_gated = accept ? a_col[79:64] : 16'd0;
+    wire row4_first = valid4_d5 & first4_d5;
+    wire row4_last = valid4_d5 & last4_d5;
+    wire [15:0] a5_gated = accept ? a_col[95:80] : 16'd0;
+    wire row5_first = valid5_d6 & first5_d6;
+    wire row5_last = valid5_d6 & last5_d6;
+    wire [15:0] a6_gated = accept ? a_col[111:96] : 16'd0;
+    wire row6_first = valid6_d7 & first6_d7;
+    wire row6_last = valid6_d7 & last6_d7;
+    wire [15:0] a7_gated = accept ? a_col[127:112] : 16'd0;
+    wire row7_first = valid7_d8 & first7_d8;
+    wire row7_last = valid7_d8 & last7_d8;
+    wire [15:0] a8_gated = accept ? a_col[143:128] : 16'd0;
+    wire row8_first = valid8_d9 & first8_d9;
+    wire row8_last = valid8_d9 & last8_d9;
+    wire [15:0] a9_gated = accept ? a_col[159:144] : 16'd0;
+    wire row9_first = valid9_d10 & first9_d10;
+    wire row9_last = valid9_d10 & last9_d10;
+    wire [15:0] a10_gated = accept ? a_col[175:160] : 16'd0;
+    wire row10_first = valid10_d11 & first10_d11;
+    wire row10_last = valid10_d11 & last10_d11;
+    wire [15:0] a11_gated = accept ? a_col[191:176] : 16'd0;
+    wire row11_first = valid11_d12 & first11_d12;
+    wire row11_last = valid11_d12 & last11_d12;
+    wire [15:0] a12_gated = accept ? a_col[207:192] : 16'd0;
+    wire row12_first = valid12_d13 & first12_d13;
+    wire row12_last = valid12_d13 & last12_d13;
+    wire [15:0] a13_gated = accept ? a_col[223:208] : 16'd0;
+    wire row13_first = valid13_d14 & first13_d14;
+    wire row13_last = valid13_d14 & last13_d14;
+    wire [15:0] a14_gated = accept ? a_col[239:224] : 16'd0;
+    wire row14_first = valid14_d15 & first14_d15;
+    wire row14_last = valid14_d15 & last14_d15;
+    wire [15:0] a15_gated = accept ? a_col[255:240] : 16'd0;
+    wire row15_first = valid15_d16 & first15_d16;
+    wire row15_last = valid15_d16 & last15_d16;
+    wire col0_first = bvalid0_d1 & bfirst0_d1;
+    wire col0_last = bvalid0_d1 & blast0_d1;
+    wire col1_first = bvalid1_d2 & bfirst1_d2;
+    wire col1_last = bvalid1_d2 & blast1_d2;
+    wire col2_first = bvalid2_d3 & bfirst2_d3;
+    wire col2_last = bvalid2_d3 & blast2_d3;
+    wire col3_first = bvalid3_d4 & bfirst3_d4;
+    wire col3_last = bvalid3_d4 & blast3_d4;
+    wire col4_first = bvalid4_d5 & bfirst4_d5;
+    wire col4_last = bvalid4_d5 & blast4_d5;
+    wire col5_first = bvalid5_d6 & bfirst5_d6;
+    wire col5_last = bvalid5_d6 & blast5_d6;
+    wire col6_first = bvalid6_d7 & bfirst6_d7;
+    wire col6_last = bvalid6_d7 & blast6_d7;
+    wire col7_first = bvalid7_d8 & bfirst7_d8;
+    wire col7_last = bvalid7_d8 & blast7_d8;
+    wire col8_first = bvalid8_d9 & bfirst8_d9;
+    wire col8_last = bvalid8_d9 & blast8_d9;
+    wire col9_first = bvalid9_d10 & bfirst9_d10;
+    wire col9_last = bvalid9_d10 & blast9_d10;
+    wire col10_first = bvalid10_d11 & bfirst10_d11;
+    wire col10_last = bvalid10_d11 & blast10_d11;
+    wire col11_first = bvalid11_d12 & bfirst11_d12;
+    wire col11_last = bvalid11_d12 & blast11_d12;
+    wire col12_first = bvalid12_d13 & bfirst12_d13;
+    wire col12_last = bvalid12_d13 & blast12_d13;
+    wire col13_first = bvalid13_d14 & bfirst13_d14;
+    wire col13_last = bvalid13_d14 & blast13_d14;
+    wire col14_first = bvalid14_d15 & bfirst14_d15;
+    wire col14_last = bvalid14_d15 & blast14_d15;
+    wire col15_first = bvalid15_d16 & bfirst15_d16;
+    wire col15_last = bvalid15_d16 & blast15_d16;
     wire [31:0] ra0_total = ra0_first ? {{16{ra0_p[15]}}, ra0_p} : (ra0_sum + {{16{ra0_p[15]}}, ra0_p});
     wire [31:0] ra1_total = ra1_first ? {{16{ra1_p[15]}}, ra1_p} : (ra1_sum + {{16{ra1_p[15]}}, ra1_p});
     wire [31:0] ra2_total = ra2_first ? {{16{ra2_p[15]}}, ra2_p} : (ra2_sum + {{16{ra2_p[15]}}, ra2_p});
@@ -2880,38 +3008,38 @@ module systolic_os_16x16_s8_ffip (
     wire [31:0] rb2_total = rb2_first ? {{16{rb2_p[15]}}, rb2_p} : (rb2_sum + {{16{rb2_p[15]}}, rb2_p});
     wire [31:0] rb1_total = rb1_first ? {{16{rb1_p[15]}}, rb1_p} : (rb1_sum + {{16{rb1_p[15]}}, rb1_p});
     wire [31:0] rb0_total = rb0_first ? {{16{rb0_p[15]}}, rb0_p} : (rb0_sum + {{16{rb0_p[15]}}, rb0_p});
-    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product = $signed(row0_a[7:0]) * $signed(row0_a[15:8]); /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product_1 = $signed(row1_a[7:0]) * $signed(row1_a[15:8]); /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product_2 = $signed(row2_a[7:0]) * $signed(row2_a[15:8]); /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product_3 = $signed(row3_a[7:0]) * $signed(row3_a[15:8]); /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product_4 = $signed(row4_a[7:0]) * $signed(row4_a[15:8]); /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product_5 = $signed(row5_a[7:0]) * $signed(row5_a[15:8]); /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product_6 = $signed(row6_a[7:0]) * $signed(row6_a[15:8]); /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product_7 = $signed(row7_a[7:0]) * $signed(row7_a[15:8]); /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product_8 = $signed(row8_a[7:0]) * $signed(row8_a[15:8]); /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product_9 = $signed(row9_a[7:0]) * $signed(row9_a[15:8]); /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product_10 = $signed(row10_a[7:0]) * $signed(row10_a[15:8]); /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product_11 = $signed(row11_a[7:0]) * $signed(row11_a[15:8]); /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product_12 = $signed(row12_a[7:0]) * $signed(row12_a[15:8]); /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product_13 = $signed(row13_a[7:0]) * $signed(row13_a[15:8]); /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product_14 = $signed(row14_a[7:0]) * $signed(row14_a[15:8]); /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product_15 = $signed(row15_a[7:0]) * $signed(row15_a[15:8]); /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product_16 = $signed(col15_b[7:0]) * $signed(col15_b[15:8]); /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product_17 = $signed(col14_b[7:0]) * $signed(col14_b[15:8]); /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product_18 = $signed(col13_b[7:0]) * $signed(col13_b[15:8]); /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product_19 = $signed(col12_b[7:0]) * $signed(col12_b[15:8]); /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product_20 = $signed(col11_b[7:0]) * $signed(col11_b[15:8]); /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product_21 = $signed(col10_b[7:0]) * $signed(col10_b[15:8]); /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product_22 = $signed(col9_b[7:0]) * $signed(col9_b[15:8]); /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product_23 = $signed(col8_b[7:0]) * $signed(col8_b[15:8]); /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product_24 = $signed(col7_b[7:0]) * $signed(col7_b[15:8]); /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product_25 = $signed(col6_b[7:0]) * $signed(col6_b[15:8]); /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product_26 = $signed(col5_b[7:0]) * $signed(col5_b[15:8]); /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product_27 = $signed(col4_b[7:0]) * $signed(col4_b[15:8]); /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product_28 = $signed(col3_b[7:0]) * $signed(col3_b[15:8]); /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product_29 = $signed(col2_b[7:0]) * $signed(col2_b[15:8]); /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product_30 = $signed(col1_b[7:0]) * $signed(col1_b[15:8]); /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product_31 = $signed(col0_b[7:0]) * $signed(col0_b[15:8]); /* verilator lint_on UNUSEDSIGNAL */
+    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product = $signed(a0_d1[7:0]) * $signed(a0_d1[15:8]); /* verilator lint_on UNUSEDSIGNAL */
+    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product_1 = $signed(a1_d2[7:0]) * $signed(a1_d2[15:8]); /* verilator lint_on UNUSEDSIGNAL */
+    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product_2 = $signed(a2_d3[7:0]) * $signed(a2_d3[15:8]); /* verilator lint_on UNUSEDSIGNAL */
+    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product_3 = $signed(a3_d4[7:0]) * $signed(a3_d4[15:8]); /* verilator lint_on UNUSEDSIGNAL */
+    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product_4 = $signed(a4_d5[7:0]) * $signed(a4_d5[15:8]); /* verilator lint_on UNUSEDSIGNAL */
+    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product_5 = $signed(a5_d6[7:0]) * $signed(a5_d6[15:8]); /* verilator lint_on UNUSEDSIGNAL */
+    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product_6 = $signed(a6_d7[7:0]) * $signed(a6_d7[15:8]); /* verilator lint_on UNUSEDSIGNAL */
+    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product_7 = $signed(a7_d8[7:0]) * $signed(a7_d8[15:8]); /* verilator lint_on UNUSEDSIGNAL */
+    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product_8 = $signed(a8_d9[7:0]) * $signed(a8_d9[15:8]); /* verilator lint_on UNUSEDSIGNAL */
+    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product_9 = $signed(a9_d10[7:0]) * $signed(a9_d10[15:8]); /* verilator lint_on UNUSEDSIGNAL */
+    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product_10 = $signed(a10_d11[7:0]) * $signed(a10_d11[15:8]); /* verilator lint_on UNUSEDSIGNAL */
+    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product_11 = $signed(a11_d12[7:0]) * $signed(a11_d12[15:8]); /* verilator lint_on UNUSEDSIGNAL */
+    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product_12 = $signed(a12_d13[7:0]) * $signed(a12_d13[15:8]); /* verilator lint_on UNUSEDSIGNAL */
+    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product_13 = $signed(a13_d14[7:0]) * $signed(a13_d14[15:8]); /* verilator lint_on UNUSEDSIGNAL */
+    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product_14 = $signed(a14_d15[7:0]) * $signed(a14_d15[15:8]); /* verilator lint_on UNUSEDSIGNAL */
+    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product_15 = $signed(a15_d16[7:0]) * $signed(a15_d16[15:8]); /* verilator lint_on UNUSEDSIGNAL */
+    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product_16 = $signed(b15_d16[7:0]) * $signed(b15_d16[15:8]); /* verilator lint_on UNUSEDSIGNAL */
+    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product_17 = $signed(b14_d15[7:0]) * $signed(b14_d15[15:8]); /* verilator lint_on UNUSEDSIGNAL */
+    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product_18 = $signed(b13_d14[7:0]) * $signed(b13_d14[15:8]); /* verilator lint_on UNUSEDSIGNAL */
+    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product_19 = $signed(b12_d13[7:0]) * $signed(b12_d13[15:8]); /* verilator lint_on UNUSEDSIGNAL */
+    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product_20 = $signed(b11_d12[7:0]) * $signed(b11_d12[15:8]); /* verilator lint_on UNUSEDSIGNAL */
+    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product_21 = $signed(b10_d11[7:0]) * $signed(b10_d11[15:8]); /* verilator lint_on UNUSEDSIGNAL */
+    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product_22 = $signed(b9_d10[7:0]) * $signed(b9_d10[15:8]); /* verilator lint_on UNUSEDSIGNAL */
+    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product_23 = $signed(b8_d9[7:0]) * $signed(b8_d9[15:8]); /* verilator lint_on UNUSEDSIGNAL */
+    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product_24 = $signed(b7_d8[7:0]) * $signed(b7_d8[15:8]); /* verilator lint_on UNUSEDSIGNAL */
+    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product_25 = $signed(b6_d7[7:0]) * $signed(b6_d7[15:8]); /* verilator lint_on UNUSEDSIGNAL */
+    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product_26 = $signed(b5_d6[7:0]) * $signed(b5_d6[15:8]); /* verilator lint_on UNUSEDSIGNAL */
+    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product_27 = $signed(b4_d5[7:0]) * $signed(b4_d5[15:8]); /* verilator lint_on UNUSEDSIGNAL */
+    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product_28 = $signed(b3_d4[7:0]) * $signed(b3_d4[15:8]); /* verilator lint_on UNUSEDSIGNAL */
+    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product_29 = $signed(b2_d3[7:0]) * $signed(b2_d3[15:8]); /* verilator lint_on UNUSEDSIGNAL */
+    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product_30 = $signed(b1_d2[7:0]) * $signed(b1_d2[15:8]); /* verilator lint_on UNUSEDSIGNAL */
+    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product_31 = $signed(b0_d1[7:0]) * $signed(b0_d1[15:8]); /* verilator lint_on UNUSEDSIGNAL */
 
     assign in_ready = ready;
     assign out_valid = {out15_valid, out14_valid, out13_valid, out12_valid, out11_valid, out10_valid, out9_valid, out8_valid, out7_valid, out6_valid, out5_valid, out4_valid, out3_valid, out2_valid, out1_valid, out0_valid};
@@ -2920,8 +3048,8 @@ module systolic_os_16x16_s8_ffip (
     pe_os_ffip_p1_s8_s8_s32 pe_0_0 (
         .clk           (clk),
         .rst           (rst),
-        .a_in          (row0_a),
-        .b_in          (col0_b),
+        .a_in          (a0_d1),
+        .b_in          (b0_d1),
         .first_in      (row0_first),
         .last_in       (row0_last),
         .res_in        (pe_0_1_res_out),
@@ -2938,7 +3066,7 @@ module systolic_os_16x16_s8_ffip (
         .clk           (clk),
         .rst           (rst),
         .a_in          (pe_0_0_a_out),
-        .b_in          (col1_b),
+        .b_in          (b1_d2),
         .first_in      (pe_0_0_first_out),
         .last_in       (pe_0_0_last_out),
         .res_in        (pe_0_2_res_out),
@@ -2955,7 +3083,7 @@ module systolic_os_16x16_s8_ffip (
         .clk           (clk),
         .rst           (rst),
         .a_in          (pe_0_1_a_out),
-        .b_in          (col2_b),
+        .b_in          (b2_d3),
         .first_in      (pe_0_1_first_out),
         .last_in       (pe_0_1_last_out),
         .res_in        (pe_0_3_res_out),
@@ -2972,7 +3100,7 @@ module systolic_os_16x16_s8_ffip (
         .clk           (clk),
         .rst           (rst),
         .a_in          (pe_0_2_a_out),
-        .b_in          (col3_b),
+        .b_in          (b3_d4),
         .first_in      (pe_0_2_first_out),
         .last_in       (pe_0_2_last_out),
         .res_in        (pe_0_4_res_out),
@@ -2989,7 +3117,7 @@ module systolic_os_16x16_s8_ffip (
         .clk           (clk),
         .rst           (rst),
         .a_in          (pe_0_3_a_out),
-        .b_in          (col4_b),
+        .b_in          (b4_d5),
         .first_in      (pe_0_3_first_out),
         .last_in       (pe_0_3_last_out),
         .res_in        (pe_0_5_res_out),
@@ -3006,7 +3134,7 @@ module systolic_os_16x16_s8_ffip (
         .clk           (clk),
         .rst           (rst),
         .a_in          (pe_0_4_a_out),
-        .b_in          (col5_b),
+        .b_in          (b5_d6),
         .first_in      (pe_0_4_first_out),
         .last_in       (pe_0_4_last_out),
         .res_in        (pe_0_6_res_out),
@@ -3023,7 +3151,7 @@ module systolic_os_16x16_s8_ffip (
         .clk           (clk),
         .rst           (rst),
         .a_in          (pe_0_5_a_out),
-        .b_in          (col6_b),
+        .b_in          (b6_d7),
         .first_in      (pe_0_5_first_out),
         .last_in       (pe_0_5_last_out),
         .res_in        (pe_0_7_res_out),
@@ -3040,7 +3168,7 @@ module systolic_os_16x16_s8_ffip (
         .clk           (clk),
         .rst           (rst),
         .a_in          (pe_0_6_a_out),
-        .b_in          (col7_b),
+        .b_in          (b7_d8),
         .first_in      (pe_0_6_first_out),
         .last_in       (pe_0_6_last_out),
         .res_in        (pe_0_8_res_out),
@@ -3057,7 +3185,7 @@ module systolic_os_16x16_s8_ffip (
         .clk           (clk),
         .rst           (rst),
         .a_in          (pe_0_7_a_out),
-        .b_in          (col8_b),
+        .b_in          (b8_d9),
         .first_in      (pe_0_7_first_out),
         .last_in       (pe_0_7_last_out),
         .res_in        (pe_0_9_res_out),
@@ -3074,7 +3202,7 @@ module systolic_os_16x16_s8_ffip (
         .clk           (clk),
         .rst           (rst),
         .a_in          (pe_0_8_a_out),
-        .b_in          (col9_b),
+        .b_in          (b9_d10),
         .first_in      (pe_0_8_first_out),
         .last_in       (pe_0_8_last_out),
         .res_in        (pe_0_10_res_out),
@@ -3091,7 +3219,7 @@ module systolic_os_16x16_s8_ffip (
         .clk           (clk),
         .rst           (rst),
         .a_in          (pe_0_9_a_out),
-        .b_in          (col10_b),
+        .b_in          (b10_d11),
         .first_in      (pe_0_9_first_out),
         .last_in       (pe_0_9_last_out),
         .res_in        (pe_0_11_res_out),
@@ -3108,7 +3236,7 @@ module systolic_os_16x16_s8_ffip (
         .clk           (clk),
         .rst           (rst),
         .a_in          (pe_0_10_a_out),
-        .b_in          (col11_b),
+        .b_in          (b11_d12),
         .first_in      (pe_0_10_first_out),
         .last_in       (pe_0_10_last_out),
         .res_in        (pe_0_12_res_out),
@@ -3125,7 +3253,7 @@ module systolic_os_16x16_s8_ffip (
         .clk           (clk),
         .rst           (rst),
         .a_in          (pe_0_11_a_out),
-        .b_in          (col12_b),
+        .b_in          (b12_d13),
         .first_in      (pe_0_11_first_out),
         .last_in       (pe_0_11_last_out),
         .res_in        (pe_0_13_res_out),
@@ -3142,7 +3270,7 @@ module systolic_os_16x16_s8_ffip (
         .clk           (clk),
         .rst           (rst),
         .a_in          (pe_0_12_a_out),
-        .b_in          (col13_b),
+        .b_in          (b13_d14),
         .first_in      (pe_0_12_first_out),
         .last_in       (pe_0_12_last_out),
         .res_in        (pe_0_14_res_out),
@@ -3159,7 +3287,7 @@ module systolic_os_16x16_s8_ffip (
         .clk           (clk),
         .rst           (rst),
         .a_in          (pe_0_13_a_out),
-        .b_in          (col14_b),
+        .b_in          (b14_d15),
         .first_in      (pe_0_13_first_out),
         .last_in       (pe_0_13_last_out),
         .res_in        (pe_0_15_res_out),
@@ -3176,7 +3304,7 @@ module systolic_os_16x16_s8_ffip (
         .clk           (clk),
         .rst           (rst),
         .a_in          (pe_0_14_a_out),
-        .b_in          (col15_b),
+        .b_in          (b15_d16),
         .first_in      (pe_0_14_first_out),
         .last_in       (pe_0_14_last_out),
         .res_in        (32'd0),
@@ -3192,7 +3320,7 @@ module systolic_os_16x16_s8_ffip (
     pe_os_ffip_p1_s8_s8_s32 pe_1_0 (
         .clk           (clk),
         .rst           (rst),
-        .a_in          (row1_a),
+        .a_in          (a1_d2),
         .b_in          (pe_0_0_b_out),
         .first_in      (row1_first),
         .last_in       (row1_last),
@@ -3464,7 +3592,7 @@ module systolic_os_16x16_s8_ffip (
     pe_os_ffip_p1_s8_s8_s32 pe_2_0 (
         .clk           (clk),
         .rst           (rst),
-        .a_in          (row2_a),
+        .a_in          (a2_d3),
         .b_in          (pe_1_0_b_out),
         .first_in      (row2_first),
         .last_in       (row2_last),
@@ -3736,7 +3864,7 @@ module systolic_os_16x16_s8_ffip (
     pe_os_ffip_p1_s8_s8_s32 pe_3_0 (
         .clk           (clk),
         .rst           (rst),
-        .a_in          (row3_a),
+        .a_in          (a3_d4),
         .b_in          (pe_2_0_b_out),
         .first_in      (row3_first),
         .last_in       (row3_last),
@@ -4008,7 +4136,7 @@ module systolic_os_16x16_s8_ffip (
     pe_os_ffip_p1_s8_s8_s32 pe_4_0 (
         .clk           (clk),
         .rst           (rst),
-        .a_in          (row4_a),
+        .a_in          (a4_d5),
         .b_in          (pe_3_0_b_out),
         .first_in      (row4_first),
         .last_in       (row4_last),
@@ -4280,7 +4408,7 @@ module systolic_os_16x16_s8_ffip (
     pe_os_ffip_p1_s8_s8_s32 pe_5_0 (
         .clk           (clk),
         .rst           (rst),
-        .a_in          (row5_a),
+        .a_in          (a5_d6),
         .b_in          (pe_4_0_b_out),
         .first_in      (row5_first),
         .last_in       (row5_last),
@@ -4552,7 +4680,7 @@ module systolic_os_16x16_s8_ffip (
     pe_os_ffip_p1_s8_s8_s32 pe_6_0 (
         .clk           (clk),
         .rst           (rst),
-        .a_in          (row6_a),
+        .a_in          (a6_d7),
         .b_in          (pe_5_0_b_out),
         .first_in      (row6_first),
         .last_in       (row6_last),
@@ -4824,7 +4952,7 @@ module systolic_os_16x16_s8_ffip (
     pe_os_ffip_p1_s8_s8_s32 pe_7_0 (
         .clk           (clk),
         .rst           (rst),
-        .a_in          (row7_a),
+        .a_in          (a7_d8),
         .b_in          (pe_6_0_b_out),
         .first_in      (row7_first),
         .last_in       (row7_last),
@@ -5096,7 +5224,7 @@ module systolic_os_16x16_s8_ffip (
     pe_os_ffip_p1_s8_s8_s32 pe_8_0 (
         .clk           (clk),
         .rst           (rst),
-        .a_in          (row8_a),
+        .a_in          (a8_d9),
         .b_in          (pe_7_0_b_out),
         .first_in      (row8_first),
         .last_in       (row8_last),
@@ -5368,7 +5496,7 @@ module systolic_os_16x16_s8_ffip (
     pe_os_ffip_p1_s8_s8_s32 pe_9_0 (
         .clk           (clk),
         .rst           (rst),
-        .a_in          (row9_a),
+        .a_in          (a9_d10),
         .b_in          (pe_8_0_b_out),
         .first_in      (row9_first),
         .last_in       (row9_last),
@@ -5640,7 +5768,7 @@ module systolic_os_16x16_s8_ffip (
     pe_os_ffip_p1_s8_s8_s32 pe_10_0 (
         .clk           (clk),
         .rst           (rst),
-        .a_in          (row10_a),
+        .a_in          (a10_d11),
         .b_in          (pe_9_0_b_out),
         .first_in      (row10_first),
         .last_in       (row10_last),
@@ -5912,7 +6040,7 @@ module systolic_os_16x16_s8_ffip (
     pe_os_ffip_p1_s8_s8_s32 pe_11_0 (
         .clk           (clk),
         .rst           (rst),
-        .a_in          (row11_a),
+        .a_in          (a11_d12),
         .b_in          (pe_10_0_b_out),
         .first_in      (row11_first),
         .last_in       (row11_last),
@@ -6184,7 +6312,7 @@ module systolic_os_16x16_s8_ffip (
     pe_os_ffip_p1_s8_s8_s32 pe_12_0 (
         .clk           (clk),
         .rst           (rst),
-        .a_in          (row12_a),
+        .a_in          (a12_d13),
         .b_in          (pe_11_0_b_out),
         .first_in      (row12_first),
         .last_in       (row12_last),
@@ -6456,7 +6584,7 @@ module systolic_os_16x16_s8_ffip (
     pe_os_ffip_p1_s8_s8_s32 pe_13_0 (
         .clk           (clk),
         .rst           (rst),
-        .a_in          (row13_a),
+        .a_in          (a13_d14),
         .b_in          (pe_12_0_b_out),
         .first_in      (row13_first),
         .last_in       (row13_last),
@@ -6728,7 +6856,7 @@ module systolic_os_16x16_s8_ffip (
     pe_os_ffip_p1_s8_s8_s32 pe_14_0 (
         .clk           (clk),
         .rst           (rst),
-        .a_in          (row14_a),
+        .a_in          (a14_d15),
         .b_in          (pe_13_0_b_out),
         .first_in      (row14_first),
         .last_in       (row14_last),
@@ -7000,7 +7128,7 @@ module systolic_os_16x16_s8_ffip (
     pe_os_ffip_p1_s8_s8_s32 pe_15_0 (
         .clk           (clk),
         .rst           (rst),
-        .a_in          (row15_a),
+        .a_in          (a15_d16),
         .b_in          (pe_14_0_b_out),
         .first_in      (row15_first),
         .last_in       (row15_last),
@@ -7270,35 +7398,43 @@ module systolic_os_16x16_s8_ffip (
     );
 
     always @(posedge clk) begin
-        b1_d1 <= b_row[31:16];
-        b2_d1 <= b_row[47:32];
+        b0_d1 <= b0_gated;
+        b1_d1 <= b1_gated;
+        b1_d2 <= b1_d1;
+        b2_d1 <= b2_gated;
         b2_d2 <= b2_d1;
-        b3_d1 <= b_row[63:48];
+        b2_d3 <= b2_d2;
+        b3_d1 <= b3_gated;
         b3_d2 <= b3_d1;
         b3_d3 <= b3_d2;
-        b4_d1 <= b_row[79:64];
+        b3_d4 <= b3_d3;
+        b4_d1 <= b4_gated;
         b4_d2 <= b4_d1;
         b4_d3 <= b4_d2;
         b4_d4 <= b4_d3;
-        b5_d1 <= b_row[95:80];
+        b4_d5 <= b4_d4;
+        b5_d1 <= b5_gated;
         b5_d2 <= b5_d1;
         b5_d3 <= b5_d2;
         b5_d4 <= b5_d3;
         b5_d5 <= b5_d4;
-        b6_d1 <= b_row[111:96];
+        b5_d6 <= b5_d5;
+        b6_d1 <= b6_gated;
         b6_d2 <= b6_d1;
         b6_d3 <= b6_d2;
         b6_d4 <= b6_d3;
         b6_d5 <= b6_d4;
         b6_d6 <= b6_d5;
-        b7_d1 <= b_row[127:112];
+        b6_d7 <= b6_d6;
+        b7_d1 <= b7_gated;
         b7_d2 <= b7_d1;
         b7_d3 <= b7_d2;
         b7_d4 <= b7_d3;
         b7_d5 <= b7_d4;
         b7_d6 <= b7_d5;
         b7_d7 <= b7_d6;
-        b8_d1 <= b_row[143:128];
+        b7_d8 <= b7_d7;
+        b8_d1 <= b8_gated;
         b8_d2 <= b8_d1;
         b8_d3 <= b8_d2;
         b8_d4 <= b8_d3;
@@ -7306,7 +7442,8 @@ module systolic_os_16x16_s8_ffip (
         b8_d6 <= b8_d5;
         b8_d7 <= b8_d6;
         b8_d8 <= b8_d7;
-        b9_d1 <= b_row[159:144];
+        b8_d9 <= b8_d8;
+        b9_d1 <= b9_gated;
         b9_d2 <= b9_d1;
         b9_d3 <= b9_d2;
         b9_d4 <= b9_d3;
@@ -7315,7 +7452,8 @@ module systolic_os_16x16_s8_ffip (
         b9_d7 <= b9_d6;
         b9_d8 <= b9_d7;
         b9_d9 <= b9_d8;
-        b10_d1 <= b_row[175:160];
+        b9_d10 <= b9_d9;
+        b10_d1 <= b10_gated;
         b10_d2 <= b10_d1;
         b10_d3 <= b10_d2;
         b10_d4 <= b10_d3;
@@ -7325,7 +7463,8 @@ module systolic_os_16x16_s8_ffip (
         b10_d8 <= b10_d7;
         b10_d9 <= b10_d8;
         b10_d10 <= b10_d9;
-        b11_d1 <= b_row[191:176];
+        b10_d11 <= b10_d10;
+        b11_d1 <= b11_gated;
         b11_d2 <= b11_d1;
         b11_d3 <= b11_d2;
         b11_d4 <= b11_d3;
@@ -7336,7 +7475,8 @@ module systolic_os_16x16_s8_ffip (
         b11_d9 <= b11_d8;
         b11_d10 <= b11_d9;
         b11_d11 <= b11_d10;
-        b12_d1 <= b_row[207:192];
+        b11_d12 <= b11_d11;
+        b12_d1 <= b12_gated;
         b12_d2 <= b12_d1;
         b12_d3 <= b12_d2;
         b12_d4 <= b12_d3;
@@ -7348,7 +7488,8 @@ module systolic_os_16x16_s8_ffip (
         b12_d10 <= b12_d9;
         b12_d11 <= b12_d10;
         b12_d12 <= b12_d11;
-        b13_d1 <= b_row[223:208];
+        b12_d13 <= b12_d12;
+        b13_d1 <= b13_gated;
         b13_d2 <= b13_d1;
         b13_d3 <= b13_d2;
         b13_d4 <= b13_d3;
@@ -7361,7 +7502,8 @@ module systolic_os_16x16_s8_ffip (
         b13_d11 <= b13_d10;
         b13_d12 <= b13_d11;
         b13_d13 <= b13_d12;
-        b14_d1 <= b_row[239:224];
+        b13_d14 <= b13_d13;
+        b14_d1 <= b14_gated;
         b14_d2 <= b14_d1;
         b14_d3 <= b14_d2;
         b14_d4 <= b14_d3;
@@ -7375,7 +7517,8 @@ module systolic_os_16x16_s8_ffip (
         b14_d12 <= b14_d11;
         b14_d13 <= b14_d12;
         b14_d14 <= b14_d13;
-        b15_d1 <= b_row[255:240];
+        b14_d15 <= b14_d14;
+        b15_d1 <= b15_gated;
         b15_d2 <= b15_d1;
         b15_d3 <= b15_d2;
         b15_d4 <= b15_d3;
@@ -7390,76 +7533,99 @@ module systolic_os_16x16_s8_ffip (
         b15_d13 <= b15_d12;
         b15_d14 <= b15_d13;
         b15_d15 <= b15_d14;
-        a1_d1 <= a_col[31:16];
+        b15_d16 <= b15_d15;
+        a0_d1 <= a0_gated;
+        first0_d1 <= first_pending;
+        last0_d1 <= in_last;
+        a1_d1 <= a1_gated;
+        a1_d2 <= a1_d1;
         first1_d1 <= first_pending;
+        first1_d2 <= first1_d1;
         last1_d1 <= in_last;
-        a2_d1 <= a_col[47:32];
+        last1_d2 <= last1_d1;
+        a2_d1 <= a2_gated;
         a2_d2 <= a2_d1;
+        a2_d3 <= a2_d2;
         first2_d1 <= first_pending;
         first2_d2 <= first2_d1;
+        first2_d3 <= first2_d2;
         last2_d1 <= in_last;
         last2_d2 <= last2_d1;
-        a3_d1 <= a_col[63:48];
+        last2_d3 <= last2_d2;
+        a3_d1 <= a3_gated;
         a3_d2 <= a3_d1;
         a3_d3 <= a3_d2;
+        a3_d4 <= a3_d3;
         first3_d1 <= first_pending;
         first3_d2 <= first3_d1;
         first3_d3 <= first3_d2;
+        first3_d4 <= first3_d3;
         last3_d1 <= in_last;
         last3_d2 <= last3_d1;
         last3_d3 <= last3_d2;
-        a4_d1 <= a_col[79:64];
+        last3_d4 <= last3_d3;
+        a4_d1 <= a4_gated;
         a4_d2 <= a4_d1;
         a4_d3 <= a4_d2;
         a4_d4 <= a4_d3;
+        a4_d5 <= a4_d4;
         first4_d1 <= first_pending;
         first4_d2 <= first4_d1;
         first4_d3 <= first4_d2;
         first4_d4 <= first4_d3;
+        first4_d5 <= first4_d4;
         last4_d1 <= in_last;
         last4_d2 <= last4_d1;
         last4_d3 <= last4_d2;
         last4_d4 <= last4_d3;
-        a5_d1 <= a_col[95:80];
+        last4_d5 <= last4_d4;
+        a5_d1 <= a5_gated;
         a5_d2 <= a5_d1;
         a5_d3 <= a5_d2;
         a5_d4 <= a5_d3;
         a5_d5 <= a5_d4;
+        a5_d6 <= a5_d5;
         first5_d1 <= first_pending;
         first5_d2 <= first5_d1;
         first5_d3 <= first5_d2;
         first5_d4 <= first5_d3;
         first5_d5 <= first5_d4;
+        first5_d6 <= first5_d5;
         last5_d1 <= in_last;
         last5_d2 <= last5_d1;
         last5_d3 <= last5_d2;
         last5_d4 <= last5_d3;
         last5_d5 <= last5_d4;
-        a6_d1 <= a_col[111:96];
+        last5_d6 <= last5_d5;
+        a6_d1 <= a6_gated;
         a6_d2 <= a6_d1;
         a6_d3 <= a6_d2;
         a6_d4 <= a6_d3;
         a6_d5 <= a6_d4;
         a6_d6 <= a6_d5;
+        a6_d7 <= a6_d6;
         first6_d1 <= first_pending;
         first6_d2 <= first6_d1;
         first6_d3 <= first6_d2;
         first6_d4 <= first6_d3;
         first6_d5 <= first6_d4;
         first6_d6 <= first6_d5;
+        first6_d7 <= first6_d6;
         last6_d1 <= in_last;
         last6_d2 <= last6_d1;
         last6_d3 <= last6_d2;
         last6_d4 <= last6_d3;
         last6_d5 <= last6_d4;
         last6_d6 <= last6_d5;
-        a7_d1 <= a_col[127:112];
+        last6_d7 <= last6_d6;
+        a7_d1 <= a7_gated;
         a7_d2 <= a7_d1;
         a7_d3 <= a7_d2;
         a7_d4 <= a7_d3;
         a7_d5 <= a7_d4;
         a7_d6 <= a7_d5;
         a7_d7 <= a7_d6;
+        a7_d8 <= a7_d7;
         first7_d1 <= first_pending;
         first7_d2 <= first7_d1;
         first7_d3 <= first7_d2;
@@ -7467,6 +7633,7 @@ module systolic_os_16x16_s8_ffip (
         first7_d5 <= first7_d4;
         first7_d6 <= first7_d5;
         first7_d7 <= first7_d6;
+        first7_d8 <= first7_d7;
         last7_d1 <= in_last;
         last7_d2 <= last7_d1;
         last7_d3 <= last7_d2;
@@ -7474,7 +7641,8 @@ module systolic_os_16x16_s8_ffip (
         last7_d5 <= last7_d4;
         last7_d6 <= last7_d5;
         last7_d7 <= last7_d6;
-        a8_d1 <= a_col[143:128];
+        last7_d8 <= last7_d7;
+        a8_d1 <= a8_gated;
         a8_d2 <= a8_d1;
         a8_d3 <= a8_d2;
         a8_d4 <= a8_d3;
@@ -7482,6 +7650,7 @@ module systolic_os_16x16_s8_ffip (
         a8_d6 <= a8_d5;
         a8_d7 <= a8_d6;
         a8_d8 <= a8_d7;
+        a8_d9 <= a8_d8;
         first8_d1 <= first_pending;
         first8_d2 <= first8_d1;
         first8_d3 <= first8_d2;
@@ -7490,6 +7659,7 @@ module systolic_os_16x16_s8_ffip (
         first8_d6 <= first8_d5;
         first8_d7 <= first8_d6;
         first8_d8 <= first8_d7;
+        first8_d9 <= first8_d8;
         last8_d1 <= in_last;
         last8_d2 <= last8_d1;
         last8_d3 <= last8_d2;
@@ -7498,7 +7668,8 @@ module systolic_os_16x16_s8_ffip (
         last8_d6 <= last8_d5;
         last8_d7 <= last8_d6;
         last8_d8 <= last8_d7;
-        a9_d1 <= a_col[159:144];
+        last8_d9 <= last8_d8;
+        a9_d1 <= a9_gated;
         a9_d2 <= a9_d1;
         a9_d3 <= a9_d2;
         a9_d4 <= a9_d3;
@@ -7507,6 +7678,7 @@ module systolic_os_16x16_s8_ffip (
         a9_d7 <= a9_d6;
         a9_d8 <= a9_d7;
         a9_d9 <= a9_d8;
+        a9_d10 <= a9_d9;
         first9_d1 <= first_pending;
         first9_d2 <= first9_d1;
         first9_d3 <= first9_d2;
@@ -7516,6 +7688,7 @@ module systolic_os_16x16_s8_ffip (
         first9_d7 <= first9_d6;
         first9_d8 <= first9_d7;
         first9_d9 <= first9_d8;
+        first9_d10 <= first9_d9;
         last9_d1 <= in_last;
         last9_d2 <= last9_d1;
         last9_d3 <= last9_d2;
@@ -7525,7 +7698,8 @@ module systolic_os_16x16_s8_ffip (
         last9_d7 <= last9_d6;
         last9_d8 <= last9_d7;
         last9_d9 <= last9_d8;
-        a10_d1 <= a_col[175:160];
+        last9_d10 <= last9_d9;
+        a10_d1 <= a10_gated;
         a10_d2 <= a10_d1;
         a10_d3 <= a10_d2;
         a10_d4 <= a10_d3;
@@ -7535,6 +7709,7 @@ module systolic_os_16x16_s8_ffip (
         a10_d8 <= a10_d7;
         a10_d9 <= a10_d8;
         a10_d10 <= a10_d9;
+        a10_d11 <= a10_d10;
         first10_d1 <= first_pending;
         first10_d2 <= first10_d1;
         first10_d3 <= first10_d2;
@@ -7545,6 +7720,7 @@ module systolic_os_16x16_s8_ffip (
         first10_d8 <= first10_d7;
         first10_d9 <= first10_d8;
         first10_d10 <= first10_d9;
+        first10_d11 <= first10_d10;
         last10_d1 <= in_last;
         last10_d2 <= last10_d1;
         last10_d3 <= last10_d2;
@@ -7555,7 +7731,8 @@ module systolic_os_16x16_s8_ffip (
         last10_d8 <= last10_d7;
         last10_d9 <= last10_d8;
         last10_d10 <= last10_d9;
-        a11_d1 <= a_col[191:176];
+        last10_d11 <= last10_d10;
+        a11_d1 <= a11_gated;
         a11_d2 <= a11_d1;
         a11_d3 <= a11_d2;
         a11_d4 <= a11_d3;
@@ -7566,6 +7743,7 @@ module systolic_os_16x16_s8_ffip (
         a11_d9 <= a11_d8;
         a11_d10 <= a11_d9;
         a11_d11 <= a11_d10;
+        a11_d12 <= a11_d11;
         first11_d1 <= first_pending;
         first11_d2 <= first11_d1;
         first11_d3 <= first11_d2;
@@ -7577,6 +7755,7 @@ module systolic_os_16x16_s8_ffip (
         first11_d9 <= first11_d8;
         first11_d10 <= first11_d9;
         first11_d11 <= first11_d10;
+        first11_d12 <= first11_d11;
         last11_d1 <= in_last;
         last11_d2 <= last11_d1;
         last11_d3 <= last11_d2;
@@ -7588,7 +7767,8 @@ module systolic_os_16x16_s8_ffip (
         last11_d9 <= last11_d8;
         last11_d10 <= last11_d9;
         last11_d11 <= last11_d10;
-        a12_d1 <= a_col[207:192];
+        last11_d12 <= last11_d11;
+        a12_d1 <= a12_gated;
         a12_d2 <= a12_d1;
         a12_d3 <= a12_d2;
         a12_d4 <= a12_d3;
@@ -7600,6 +7780,7 @@ module systolic_os_16x16_s8_ffip (
         a12_d10 <= a12_d9;
         a12_d11 <= a12_d10;
         a12_d12 <= a12_d11;
+        a12_d13 <= a12_d12;
         first12_d1 <= first_pending;
         first12_d2 <= first12_d1;
         first12_d3 <= first12_d2;
@@ -7612,6 +7793,7 @@ module systolic_os_16x16_s8_ffip (
         first12_d10 <= first12_d9;
         first12_d11 <= first12_d10;
         first12_d12 <= first12_d11;
+        first12_d13 <= first12_d12;
         last12_d1 <= in_last;
         last12_d2 <= last12_d1;
         last12_d3 <= last12_d2;
@@ -7624,7 +7806,8 @@ module systolic_os_16x16_s8_ffip (
         last12_d10 <= last12_d9;
         last12_d11 <= last12_d10;
         last12_d12 <= last12_d11;
-        a13_d1 <= a_col[223:208];
+        last12_d13 <= last12_d12;
+        a13_d1 <= a13_gated;
         a13_d2 <= a13_d1;
         a13_d3 <= a13_d2;
         a13_d4 <= a13_d3;
@@ -7637,6 +7820,7 @@ module systolic_os_16x16_s8_ffip (
         a13_d11 <= a13_d10;
         a13_d12 <= a13_d11;
         a13_d13 <= a13_d12;
+        a13_d14 <= a13_d13;
         first13_d1 <= first_pending;
         first13_d2 <= first13_d1;
         first13_d3 <= first13_d2;
@@ -7650,6 +7834,7 @@ module systolic_os_16x16_s8_ffip (
         first13_d11 <= first13_d10;
         first13_d12 <= first13_d11;
         first13_d13 <= first13_d12;
+        first13_d14 <= first13_d13;
         last13_d1 <= in_last;
         last13_d2 <= last13_d1;
         last13_d3 <= last13_d2;
@@ -7663,7 +7848,8 @@ module systolic_os_16x16_s8_ffip (
         last13_d11 <= last13_d10;
         last13_d12 <= last13_d11;
         last13_d13 <= last13_d12;
-        a14_d1 <= a_col[239:224];
+        last13_d14 <= last13_d13;
+        a14_d1 <= a14_gated;
         a14_d2 <= a14_d1;
         a14_d3 <= a14_d2;
         a14_d4 <= a14_d3;
@@ -7677,6 +7863,7 @@ module systolic_os_16x16_s8_ffip (
         a14_d12 <= a14_d11;
         a14_d13 <= a14_d12;
         a14_d14 <= a14_d13;
+        a14_d15 <= a14_d14;
         first14_d1 <= first_pending;
         first14_d2 <= first14_d1;
         first14_d3 <= first14_d2;
@@ -7691,6 +7878,7 @@ module systolic_os_16x16_s8_ffip (
         first14_d12 <= first14_d11;
         first14_d13 <= first14_d12;
         first14_d14 <= first14_d13;
+        first14_d15 <= first14_d14;
         last14_d1 <= in_last;
         last14_d2 <= last14_d1;
         last14_d3 <= last14_d2;
@@ -7705,7 +7893,8 @@ module systolic_os_16x16_s8_ffip (
         last14_d12 <= last14_d11;
         last14_d13 <= last14_d12;
         last14_d14 <= last14_d13;
-        a15_d1 <= a_col[255:240];
+        last14_d15 <= last14_d14;
+        a15_d1 <= a15_gated;
         a15_d2 <= a15_d1;
         a15_d3 <= a15_d2;
         a15_d4 <= a15_d3;
@@ -7720,6 +7909,7 @@ module systolic_os_16x16_s8_ffip (
         a15_d13 <= a15_d12;
         a15_d14 <= a15_d13;
         a15_d15 <= a15_d14;
+        a15_d16 <= a15_d15;
         first15_d1 <= first_pending;
         first15_d2 <= first15_d1;
         first15_d3 <= first15_d2;
@@ -7735,6 +7925,7 @@ module systolic_os_16x16_s8_ffip (
         first15_d13 <= first15_d12;
         first15_d14 <= first15_d13;
         first15_d15 <= first15_d14;
+        first15_d16 <= first15_d15;
         last15_d1 <= in_last;
         last15_d2 <= last15_d1;
         last15_d3 <= last15_d2;
@@ -7750,48 +7941,63 @@ module systolic_os_16x16_s8_ffip (
         last15_d13 <= last15_d12;
         last15_d14 <= last15_d13;
         last15_d15 <= last15_d14;
+        last15_d16 <= last15_d15;
+        bfirst0_d1 <= first_pending;
+        blast0_d1 <= in_last;
         bfirst1_d1 <= first_pending;
+        bfirst1_d2 <= bfirst1_d1;
         blast1_d1 <= in_last;
+        blast1_d2 <= blast1_d1;
         bfirst2_d1 <= first_pending;
         bfirst2_d2 <= bfirst2_d1;
+        bfirst2_d3 <= bfirst2_d2;
         blast2_d1 <= in_last;
         blast2_d2 <= blast2_d1;
+        blast2_d3 <= blast2_d2;
         bfirst3_d1 <= first_pending;
         bfirst3_d2 <= bfirst3_d1;
         bfirst3_d3 <= bfirst3_d2;
+        bfirst3_d4 <= bfirst3_d3;
         blast3_d1 <= in_last;
         blast3_d2 <= blast3_d1;
         blast3_d3 <= blast3_d2;
+        blast3_d4 <= blast3_d3;
         bfirst4_d1 <= first_pending;
         bfirst4_d2 <= bfirst4_d1;
         bfirst4_d3 <= bfirst4_d2;
         bfirst4_d4 <= bfirst4_d3;
+        bfirst4_d5 <= bfirst4_d4;
         blast4_d1 <= in_last;
         blast4_d2 <= blast4_d1;
         blast4_d3 <= blast4_d2;
         blast4_d4 <= blast4_d3;
+        blast4_d5 <= blast4_d4;
         bfirst5_d1 <= first_pending;
         bfirst5_d2 <= bfirst5_d1;
         bfirst5_d3 <= bfirst5_d2;
         bfirst5_d4 <= bfirst5_d3;
         bfirst5_d5 <= bfirst5_d4;
+        bfirst5_d6 <= bfirst5_d5;
         blast5_d1 <= in_last;
         blast5_d2 <= blast5_d1;
         blast5_d3 <= blast5_d2;
         blast5_d4 <= blast5_d3;
         blast5_d5 <= blast5_d4;
+        blast5_d6 <= blast5_d5;
         bfirst6_d1 <= first_pending;
         bfirst6_d2 <= bfirst6_d1;
         bfirst6_d3 <= bfirst6_d2;
         bfirst6_d4 <= bfirst6_d3;
         bfirst6_d5 <= bfirst6_d4;
         bfirst6_d6 <= bfirst6_d5;
+        bfirst6_d7 <= bfirst6_d6;
         blast6_d1 <= in_last;
         blast6_d2 <= blast6_d1;
         blast6_d3 <= blast6_d2;
         blast6_d4 <= blast6_d3;
         blast6_d5 <= blast6_d4;
         blast6_d6 <= blast6_d5;
+        blast6_d7 <= blast6_d6;
         bfirst7_d1 <= first_pending;
         bfirst7_d2 <= bfirst7_d1;
         bfirst7_d3 <= bfirst7_d2;
@@ -7799,6 +8005,7 @@ module systolic_os_16x16_s8_ffip (
         bfirst7_d5 <= bfirst7_d4;
         bfirst7_d6 <= bfirst7_d5;
         bfirst7_d7 <= bfirst7_d6;
+        bfirst7_d8 <= bfirst7_d7;
         blast7_d1 <= in_last;
         blast7_d2 <= blast7_d1;
         blast7_d3 <= blast7_d2;
@@ -7806,6 +8013,7 @@ module systolic_os_16x16_s8_ffip (
         blast7_d5 <= blast7_d4;
         blast7_d6 <= blast7_d5;
         blast7_d7 <= blast7_d6;
+        blast7_d8 <= blast7_d7;
         bfirst8_d1 <= first_pending;
         bfirst8_d2 <= bfirst8_d1;
         bfirst8_d3 <= bfirst8_d2;
@@ -7814,6 +8022,7 @@ module systolic_os_16x16_s8_ffip (
         bfirst8_d6 <= bfirst8_d5;
         bfirst8_d7 <= bfirst8_d6;
         bfirst8_d8 <= bfirst8_d7;
+        bfirst8_d9 <= bfirst8_d8;
         blast8_d1 <= in_last;
         blast8_d2 <= blast8_d1;
         blast8_d3 <= blast8_d2;
@@ -7822,6 +8031,7 @@ module systolic_os_16x16_s8_ffip (
         blast8_d6 <= blast8_d5;
         blast8_d7 <= blast8_d6;
         blast8_d8 <= blast8_d7;
+        blast8_d9 <= blast8_d8;
         bfirst9_d1 <= first_pending;
         bfirst9_d2 <= bfirst9_d1;
         bfirst9_d3 <= bfirst9_d2;
@@ -7831,6 +8041,7 @@ module systolic_os_16x16_s8_ffip (
         bfirst9_d7 <= bfirst9_d6;
         bfirst9_d8 <= bfirst9_d7;
         bfirst9_d9 <= bfirst9_d8;
+        bfirst9_d10 <= bfirst9_d9;
         blast9_d1 <= in_last;
         blast9_d2 <= blast9_d1;
         blast9_d3 <= blast9_d2;
@@ -7840,6 +8051,7 @@ module systolic_os_16x16_s8_ffip (
         blast9_d7 <= blast9_d6;
         blast9_d8 <= blast9_d7;
         blast9_d9 <= blast9_d8;
+        blast9_d10 <= blast9_d9;
         bfirst10_d1 <= first_pending;
         bfirst10_d2 <= bfirst10_d1;
         bfirst10_d3 <= bfirst10_d2;
@@ -7850,6 +8062,7 @@ module systolic_os_16x16_s8_ffip (
         bfirst10_d8 <= bfirst10_d7;
         bfirst10_d9 <= bfirst10_d8;
         bfirst10_d10 <= bfirst10_d9;
+        bfirst10_d11 <= bfirst10_d10;
         blast10_d1 <= in_last;
         blast10_d2 <= blast10_d1;
         blast10_d3 <= blast10_d2;
@@ -7860,6 +8073,7 @@ module systolic_os_16x16_s8_ffip (
         blast10_d8 <= blast10_d7;
         blast10_d9 <= blast10_d8;
         blast10_d10 <= blast10_d9;
+        blast10_d11 <= blast10_d10;
         bfirst11_d1 <= first_pending;
         bfirst11_d2 <= bfirst11_d1;
         bfirst11_d3 <= bfirst11_d2;
@@ -7871,6 +8085,7 @@ module systolic_os_16x16_s8_ffip (
         bfirst11_d9 <= bfirst11_d8;
         bfirst11_d10 <= bfirst11_d9;
         bfirst11_d11 <= bfirst11_d10;
+        bfirst11_d12 <= bfirst11_d11;
         blast11_d1 <= in_last;
         blast11_d2 <= blast11_d1;
         blast11_d3 <= blast11_d2;
@@ -7882,6 +8097,7 @@ module systolic_os_16x16_s8_ffip (
         blast11_d9 <= blast11_d8;
         blast11_d10 <= blast11_d9;
         blast11_d11 <= blast11_d10;
+        blast11_d12 <= blast11_d11;
         bfirst12_d1 <= first_pending;
         bfirst12_d2 <= bfirst12_d1;
         bfirst12_d3 <= bfirst12_d2;
@@ -7894,6 +8110,7 @@ module systolic_os_16x16_s8_ffip (
         bfirst12_d10 <= bfirst12_d9;
         bfirst12_d11 <= bfirst12_d10;
         bfirst12_d12 <= bfirst12_d11;
+        bfirst12_d13 <= bfirst12_d12;
         blast12_d1 <= in_last;
         blast12_d2 <= blast12_d1;
         blast12_d3 <= blast12_d2;
@@ -7906,6 +8123,7 @@ module systolic_os_16x16_s8_ffip (
         blast12_d10 <= blast12_d9;
         blast12_d11 <= blast12_d10;
         blast12_d12 <= blast12_d11;
+        blast12_d13 <= blast12_d12;
         bfirst13_d1 <= first_pending;
         bfirst13_d2 <= bfirst13_d1;
         bfirst13_d3 <= bfirst13_d2;
@@ -7919,6 +8137,7 @@ module systolic_os_16x16_s8_ffip (
         bfirst13_d11 <= bfirst13_d10;
         bfirst13_d12 <= bfirst13_d11;
         bfirst13_d13 <= bfirst13_d12;
+        bfirst13_d14 <= bfirst13_d13;
         blast13_d1 <= in_last;
         blast13_d2 <= blast13_d1;
         blast13_d3 <= blast13_d2;
@@ -7932,6 +8151,7 @@ module systolic_os_16x16_s8_ffip (
         blast13_d11 <= blast13_d10;
         blast13_d12 <= blast13_d11;
         blast13_d13 <= blast13_d12;
+        blast13_d14 <= blast13_d13;
         bfirst14_d1 <= first_pending;
         bfirst14_d2 <= bfirst14_d1;
         bfirst14_d3 <= bfirst14_d2;
@@ -7946,6 +8166,7 @@ module systolic_os_16x16_s8_ffip (
         bfirst14_d12 <= bfirst14_d11;
         bfirst14_d13 <= bfirst14_d12;
         bfirst14_d14 <= bfirst14_d13;
+        bfirst14_d15 <= bfirst14_d14;
         blast14_d1 <= in_last;
         blast14_d2 <= blast14_d1;
         blast14_d3 <= blast14_d2;
@@ -7960,6 +8181,7 @@ module systolic_os_16x16_s8_ffip (
         blast14_d12 <= blast14_d11;
         blast14_d13 <= blast14_d12;
         blast14_d14 <= blast14_d13;
+        blast14_d15 <= blast14_d14;
         bfirst15_d1 <= first_pending;
         bfirst15_d2 <= bfirst15_d1;
         bfirst15_d3 <= bfirst15_d2;
@@ -7975,6 +8197,7 @@ module systolic_os_16x16_s8_ffip (
         bfirst15_d13 <= bfirst15_d12;
         bfirst15_d14 <= bfirst15_d13;
         bfirst15_d15 <= bfirst15_d14;
+        bfirst15_d16 <= bfirst15_d15;
         blast15_d1 <= in_last;
         blast15_d2 <= blast15_d1;
         blast15_d3 <= blast15_d2;
@@ -7990,6 +8213,7 @@ module systolic_os_16x16_s8_ffip (
         blast15_d13 <= blast15_d12;
         blast15_d14 <= blast15_d13;
         blast15_d15 <= blast15_d14;
+        blast15_d16 <= blast15_d15;
         ra0_p <= product;
         ra0_sum <= ra0_total;
         if (ra0_final) ra0_hold <= ra0_sum;
@@ -8120,27 +8344,34 @@ module systolic_os_16x16_s8_ffip (
         if (rst) begin
             first_pending <= 1'd1;
             drain_gap <= 5'd31;
+            valid0_d1 <= 1'd0;
             valid1_d1 <= 1'd0;
+            valid1_d2 <= 1'd0;
             valid2_d1 <= 1'd0;
             valid2_d2 <= 1'd0;
+            valid2_d3 <= 1'd0;
             valid3_d1 <= 1'd0;
             valid3_d2 <= 1'd0;
             valid3_d3 <= 1'd0;
+            valid3_d4 <= 1'd0;
             valid4_d1 <= 1'd0;
             valid4_d2 <= 1'd0;
             valid4_d3 <= 1'd0;
             valid4_d4 <= 1'd0;
+            valid4_d5 <= 1'd0;
             valid5_d1 <= 1'd0;
             valid5_d2 <= 1'd0;
             valid5_d3 <= 1'd0;
             valid5_d4 <= 1'd0;
             valid5_d5 <= 1'd0;
+            valid5_d6 <= 1'd0;
             valid6_d1 <= 1'd0;
             valid6_d2 <= 1'd0;
             valid6_d3 <= 1'd0;
             valid6_d4 <= 1'd0;
             valid6_d5 <= 1'd0;
             valid6_d6 <= 1'd0;
+            valid6_d7 <= 1'd0;
             valid7_d1 <= 1'd0;
             valid7_d2 <= 1'd0;
             valid7_d3 <= 1'd0;
@@ -8148,6 +8379,7 @@ module systolic_os_16x16_s8_ffip (
             valid7_d5 <= 1'd0;
             valid7_d6 <= 1'd0;
             valid7_d7 <= 1'd0;
+            valid7_d8 <= 1'd0;
             valid8_d1 <= 1'd0;
             valid8_d2 <= 1'd0;
             valid8_d3 <= 1'd0;
@@ -8156,6 +8388,7 @@ module systolic_os_16x16_s8_ffip (
             valid8_d6 <= 1'd0;
             valid8_d7 <= 1'd0;
             valid8_d8 <= 1'd0;
+            valid8_d9 <= 1'd0;
             valid9_d1 <= 1'd0;
             valid9_d2 <= 1'd0;
             valid9_d3 <= 1'd0;
@@ -8165,6 +8398,7 @@ module systolic_os_16x16_s8_ffip (
             valid9_d7 <= 1'd0;
             valid9_d8 <= 1'd0;
             valid9_d9 <= 1'd0;
+            valid9_d10 <= 1'd0;
             valid10_d1 <= 1'd0;
             valid10_d2 <= 1'd0;
             valid10_d3 <= 1'd0;
@@ -8175,6 +8409,7 @@ module systolic_os_16x16_s8_ffip (
             valid10_d8 <= 1'd0;
             valid10_d9 <= 1'd0;
             valid10_d10 <= 1'd0;
+            valid10_d11 <= 1'd0;
             valid11_d1 <= 1'd0;
             valid11_d2 <= 1'd0;
             valid11_d3 <= 1'd0;
@@ -8186,6 +8421,7 @@ module systolic_os_16x16_s8_ffip (
             valid11_d9 <= 1'd0;
             valid11_d10 <= 1'd0;
             valid11_d11 <= 1'd0;
+            valid11_d12 <= 1'd0;
             valid12_d1 <= 1'd0;
             valid12_d2 <= 1'd0;
             valid12_d3 <= 1'd0;
@@ -8198,6 +8434,7 @@ module systolic_os_16x16_s8_ffip (
             valid12_d10 <= 1'd0;
             valid12_d11 <= 1'd0;
             valid12_d12 <= 1'd0;
+            valid12_d13 <= 1'd0;
             valid13_d1 <= 1'd0;
             valid13_d2 <= 1'd0;
             valid13_d3 <= 1'd0;
@@ -8211,6 +8448,7 @@ module systolic_os_16x16_s8_ffip (
             valid13_d11 <= 1'd0;
             valid13_d12 <= 1'd0;
             valid13_d13 <= 1'd0;
+            valid13_d14 <= 1'd0;
             valid14_d1 <= 1'd0;
             valid14_d2 <= 1'd0;
             valid14_d3 <= 1'd0;
@@ -8225,6 +8463,7 @@ module systolic_os_16x16_s8_ffip (
             valid14_d12 <= 1'd0;
             valid14_d13 <= 1'd0;
             valid14_d14 <= 1'd0;
+            valid14_d15 <= 1'd0;
             valid15_d1 <= 1'd0;
             valid15_d2 <= 1'd0;
             valid15_d3 <= 1'd0;
@@ -8240,27 +8479,35 @@ module systolic_os_16x16_s8_ffip (
             valid15_d13 <= 1'd0;
             valid15_d14 <= 1'd0;
             valid15_d15 <= 1'd0;
+            valid15_d16 <= 1'd0;
+            bvalid0_d1 <= 1'd0;
             bvalid1_d1 <= 1'd0;
+            bvalid1_d2 <= 1'd0;
             bvalid2_d1 <= 1'd0;
             bvalid2_d2 <= 1'd0;
+            bvalid2_d3 <= 1'd0;
             bvalid3_d1 <= 1'd0;
             bvalid3_d2 <= 1'd0;
             bvalid3_d3 <= 1'd0;
+            bvalid3_d4 <= 1'd0;
             bvalid4_d1 <= 1'd0;
             bvalid4_d2 <= 1'd0;
             bvalid4_d3 <= 1'd0;
             bvalid4_d4 <= 1'd0;
+            bvalid4_d5 <= 1'd0;
             bvalid5_d1 <= 1'd0;
             bvalid5_d2 <= 1'd0;
             bvalid5_d3 <= 1'd0;
             bvalid5_d4 <= 1'd0;
             bvalid5_d5 <= 1'd0;
+            bvalid5_d6 <= 1'd0;
             bvalid6_d1 <= 1'd0;
             bvalid6_d2 <= 1'd0;
             bvalid6_d3 <= 1'd0;
             bvalid6_d4 <= 1'd0;
             bvalid6_d5 <= 1'd0;
             bvalid6_d6 <= 1'd0;
+            bvalid6_d7 <= 1'd0;
             bvalid7_d1 <= 1'd0;
             bvalid7_d2 <= 1'd0;
             bvalid7_d3 <= 1'd0;
@@ -8268,6 +8515,7 @@ module systolic_os_16x16_s8_ffip (
             bvalid7_d5 <= 1'd0;
             bvalid7_d6 <= 1'd0;
             bvalid7_d7 <= 1'd0;
+            bvalid7_d8 <= 1'd0;
             bvalid8_d1 <= 1'd0;
             bvalid8_d2 <= 1'd0;
             bvalid8_d3 <= 1'd0;
@@ -8276,6 +8524,7 @@ module systolic_os_16x16_s8_ffip (
             bvalid8_d6 <= 1'd0;
             bvalid8_d7 <= 1'd0;
             bvalid8_d8 <= 1'd0;
+            bvalid8_d9 <= 1'd0;
             bvalid9_d1 <= 1'd0;
             bvalid9_d2 <= 1'd0;
             bvalid9_d3 <= 1'd0;
@@ -8285,6 +8534,7 @@ module systolic_os_16x16_s8_ffip (
             bvalid9_d7 <= 1'd0;
             bvalid9_d8 <= 1'd0;
             bvalid9_d9 <= 1'd0;
+            bvalid9_d10 <= 1'd0;
             bvalid10_d1 <= 1'd0;
             bvalid10_d2 <= 1'd0;
             bvalid10_d3 <= 1'd0;
@@ -8295,6 +8545,7 @@ module systolic_os_16x16_s8_ffip (
             bvalid10_d8 <= 1'd0;
             bvalid10_d9 <= 1'd0;
             bvalid10_d10 <= 1'd0;
+            bvalid10_d11 <= 1'd0;
             bvalid11_d1 <= 1'd0;
             bvalid11_d2 <= 1'd0;
             bvalid11_d3 <= 1'd0;
@@ -8306,6 +8557,7 @@ module systolic_os_16x16_s8_ffip (
             bvalid11_d9 <= 1'd0;
             bvalid11_d10 <= 1'd0;
             bvalid11_d11 <= 1'd0;
+            bvalid11_d12 <= 1'd0;
             bvalid12_d1 <= 1'd0;
             bvalid12_d2 <= 1'd0;
             bvalid12_d3 <= 1'd0;
@@ -8318,6 +8570,7 @@ module systolic_os_16x16_s8_ffip (
             bvalid12_d10 <= 1'd0;
             bvalid12_d11 <= 1'd0;
             bvalid12_d12 <= 1'd0;
+            bvalid12_d13 <= 1'd0;
             bvalid13_d1 <= 1'd0;
             bvalid13_d2 <= 1'd0;
             bvalid13_d3 <= 1'd0;
@@ -8331,6 +8584,7 @@ module systolic_os_16x16_s8_ffip (
             bvalid13_d11 <= 1'd0;
             bvalid13_d12 <= 1'd0;
             bvalid13_d13 <= 1'd0;
+            bvalid13_d14 <= 1'd0;
             bvalid14_d1 <= 1'd0;
             bvalid14_d2 <= 1'd0;
             bvalid14_d3 <= 1'd0;
@@ -8345,6 +8599,7 @@ module systolic_os_16x16_s8_ffip (
             bvalid14_d12 <= 1'd0;
             bvalid14_d13 <= 1'd0;
             bvalid14_d14 <= 1'd0;
+            bvalid14_d15 <= 1'd0;
             bvalid15_d1 <= 1'd0;
             bvalid15_d2 <= 1'd0;
             bvalid15_d3 <= 1'd0;
@@ -8360,6 +8615,7 @@ module systolic_os_16x16_s8_ffip (
             bvalid15_d13 <= 1'd0;
             bvalid15_d14 <= 1'd0;
             bvalid15_d15 <= 1'd0;
+            bvalid15_d16 <= 1'd0;
             ra0_first <= 1'd0;
             ra0_last <= 1'd0;
             ra0_final <= 1'd0;
@@ -8475,27 +8731,34 @@ module systolic_os_16x16_s8_ffip (
         end else begin
             if (accept) first_pending <= in_last;
             drain_gap <= (accept & in_last) ? 5'd1 : (drain_free ? drain_gap : (drain_gap + 5'd1));
+            valid0_d1 <= accept;
             valid1_d1 <= accept;
+            valid1_d2 <= valid1_d1;
             valid2_d1 <= accept;
             valid2_d2 <= valid2_d1;
+            valid2_d3 <= valid2_d2;
             valid3_d1 <= accept;
             valid3_d2 <= valid3_d1;
             valid3_d3 <= valid3_d2;
+            valid3_d4 <= valid3_d3;
             valid4_d1 <= accept;
             valid4_d2 <= valid4_d1;
             valid4_d3 <= valid4_d2;
             valid4_d4 <= valid4_d3;
+            valid4_d5 <= valid4_d4;
             valid5_d1 <= accept;
             valid5_d2 <= valid5_d1;
             valid5_d3 <= valid5_d2;
             valid5_d4 <= valid5_d3;
             valid5_d5 <= valid5_d4;
+            valid5_d6 <= valid5_d5;
             valid6_d1 <= accept;
             valid6_d2 <= valid6_d1;
             valid6_d3 <= valid6_d2;
             valid6_d4 <= valid6_d3;
             valid6_d5 <= valid6_d4;
             valid6_d6 <= valid6_d5;
+            valid6_d7 <= valid6_d6;
             valid7_d1 <= accept;
             valid7_d2 <= valid7_d1;
             valid7_d3 <= valid7_d2;
@@ -8503,6 +8766,7 @@ module systolic_os_16x16_s8_ffip (
             valid7_d5 <= valid7_d4;
             valid7_d6 <= valid7_d5;
             valid7_d7 <= valid7_d6;
+            valid7_d8 <= valid7_d7;
             valid8_d1 <= accept;
             valid8_d2 <= valid8_d1;
             valid8_d3 <= valid8_d2;
@@ -8511,6 +8775,7 @@ module systolic_os_16x16_s8_ffip (
             valid8_d6 <= valid8_d5;
             valid8_d7 <= valid8_d6;
             valid8_d8 <= valid8_d7;
+            valid8_d9 <= valid8_d8;
             valid9_d1 <= accept;
             valid9_d2 <= valid9_d1;
             valid9_d3 <= valid9_d2;
@@ -8520,6 +8785,7 @@ module systolic_os_16x16_s8_ffip (
             valid9_d7 <= valid9_d6;
             valid9_d8 <= valid9_d7;
             valid9_d9 <= valid9_d8;
+            valid9_d10 <= valid9_d9;
             valid10_d1 <= accept;
             valid10_d2 <= valid10_d1;
             valid10_d3 <= valid10_d2;
@@ -8530,6 +8796,7 @@ module systolic_os_16x16_s8_ffip (
             valid10_d8 <= valid10_d7;
             valid10_d9 <= valid10_d8;
             valid10_d10 <= valid10_d9;
+            valid10_d11 <= valid10_d10;
             valid11_d1 <= accept;
             valid11_d2 <= valid11_d1;
             valid11_d3 <= valid11_d2;
@@ -8541,6 +8808,7 @@ module systolic_os_16x16_s8_ffip (
             valid11_d9 <= valid11_d8;
             valid11_d10 <= valid11_d9;
             valid11_d11 <= valid11_d10;
+            valid11_d12 <= valid11_d11;
             valid12_d1 <= accept;
             valid12_d2 <= valid12_d1;
             valid12_d3 <= valid12_d2;
@@ -8553,6 +8821,7 @@ module systolic_os_16x16_s8_ffip (
             valid12_d10 <= valid12_d9;
             valid12_d11 <= valid12_d10;
             valid12_d12 <= valid12_d11;
+            valid12_d13 <= valid12_d12;
             valid13_d1 <= accept;
             valid13_d2 <= valid13_d1;
             valid13_d3 <= valid13_d2;
@@ -8566,6 +8835,7 @@ module systolic_os_16x16_s8_ffip (
             valid13_d11 <= valid13_d10;
             valid13_d12 <= valid13_d11;
             valid13_d13 <= valid13_d12;
+            valid13_d14 <= valid13_d13;
             valid14_d1 <= accept;
             valid14_d2 <= valid14_d1;
             valid14_d3 <= valid14_d2;
@@ -8580,6 +8850,7 @@ module systolic_os_16x16_s8_ffip (
             valid14_d12 <= valid14_d11;
             valid14_d13 <= valid14_d12;
             valid14_d14 <= valid14_d13;
+            valid14_d15 <= valid14_d14;
             valid15_d1 <= accept;
             valid15_d2 <= valid15_d1;
             valid15_d3 <= valid15_d2;
@@ -8595,27 +8866,35 @@ module systolic_os_16x16_s8_ffip (
             valid15_d13 <= valid15_d12;
             valid15_d14 <= valid15_d13;
             valid15_d15 <= valid15_d14;
+            valid15_d16 <= valid15_d15;
+            bvalid0_d1 <= accept;
             bvalid1_d1 <= accept;
+            bvalid1_d2 <= bvalid1_d1;
             bvalid2_d1 <= accept;
             bvalid2_d2 <= bvalid2_d1;
+            bvalid2_d3 <= bvalid2_d2;
             bvalid3_d1 <= accept;
             bvalid3_d2 <= bvalid3_d1;
             bvalid3_d3 <= bvalid3_d2;
+            bvalid3_d4 <= bvalid3_d3;
             bvalid4_d1 <= accept;
             bvalid4_d2 <= bvalid4_d1;
             bvalid4_d3 <= bvalid4_d2;
             bvalid4_d4 <= bvalid4_d3;
+            bvalid4_d5 <= bvalid4_d4;
             bvalid5_d1 <= accept;
             bvalid5_d2 <= bvalid5_d1;
             bvalid5_d3 <= bvalid5_d2;
             bvalid5_d4 <= bvalid5_d3;
             bvalid5_d5 <= bvalid5_d4;
+            bvalid5_d6 <= bvalid5_d5;
             bvalid6_d1 <= accept;
             bvalid6_d2 <= bvalid6_d1;
             bvalid6_d3 <= bvalid6_d2;
             bvalid6_d4 <= bvalid6_d3;
             bvalid6_d5 <= bvalid6_d4;
             bvalid6_d6 <= bvalid6_d5;
+            bvalid6_d7 <= bvalid6_d6;
             bvalid7_d1 <= accept;
             bvalid7_d2 <= bvalid7_d1;
             bvalid7_d3 <= bvalid7_d2;
@@ -8623,6 +8902,7 @@ module systolic_os_16x16_s8_ffip (
             bvalid7_d5 <= bvalid7_d4;
             bvalid7_d6 <= bvalid7_d5;
             bvalid7_d7 <= bvalid7_d6;
+            bvalid7_d8 <= bvalid7_d7;
             bvalid8_d1 <= accept;
             bvalid8_d2 <= bvalid8_d1;
             bvalid8_d3 <= bvalid8_d2;
@@ -8631,6 +8911,7 @@ module systolic_os_16x16_s8_ffip (
             bvalid8_d6 <= bvalid8_d5;
             bvalid8_d7 <= bvalid8_d6;
             bvalid8_d8 <= bvalid8_d7;
+            bvalid8_d9 <= bvalid8_d8;
             bvalid9_d1 <= accept;
             bvalid9_d2 <= bvalid9_d1;
             bvalid9_d3 <= bvalid9_d2;
@@ -8640,6 +8921,7 @@ module systolic_os_16x16_s8_ffip (
             bvalid9_d7 <= bvalid9_d6;
             bvalid9_d8 <= bvalid9_d7;
             bvalid9_d9 <= bvalid9_d8;
+            bvalid9_d10 <= bvalid9_d9;
             bvalid10_d1 <= accept;
             bvalid10_d2 <= bvalid10_d1;
             bvalid10_d3 <= bvalid10_d2;
@@ -8650,6 +8932,7 @@ module systolic_os_16x16_s8_ffip (
             bvalid10_d8 <= bvalid10_d7;
             bvalid10_d9 <= bvalid10_d8;
             bvalid10_d10 <= bvalid10_d9;
+            bvalid10_d11 <= bvalid10_d10;
             bvalid11_d1 <= accept;
             bvalid11_d2 <= bvalid11_d1;
             bvalid11_d3 <= bvalid11_d2;
@@ -8661,6 +8944,7 @@ module systolic_os_16x16_s8_ffip (
             bvalid11_d9 <= bvalid11_d8;
             bvalid11_d10 <= bvalid11_d9;
             bvalid11_d11 <= bvalid11_d10;
+            bvalid11_d12 <= bvalid11_d11;
             bvalid12_d1 <= accept;
             bvalid12_d2 <= bvalid12_d1;
             bvalid12_d3 <= bvalid12_d2;
@@ -8673,6 +8957,7 @@ module systolic_os_16x16_s8_ffip (
             bvalid12_d10 <= bvalid12_d9;
             bvalid12_d11 <= bvalid12_d10;
             bvalid12_d12 <= bvalid12_d11;
+            bvalid12_d13 <= bvalid12_d12;
             bvalid13_d1 <= accept;
             bvalid13_d2 <= bvalid13_d1;
             bvalid13_d3 <= bvalid13_d2;
@@ -8686,6 +8971,7 @@ module systolic_os_16x16_s8_ffip (
             bvalid13_d11 <= bvalid13_d10;
             bvalid13_d12 <= bvalid13_d11;
             bvalid13_d13 <= bvalid13_d12;
+            bvalid13_d14 <= bvalid13_d13;
             bvalid14_d1 <= accept;
             bvalid14_d2 <= bvalid14_d1;
             bvalid14_d3 <= bvalid14_d2;
@@ -8700,6 +8986,7 @@ module systolic_os_16x16_s8_ffip (
             bvalid14_d12 <= bvalid14_d11;
             bvalid14_d13 <= bvalid14_d12;
             bvalid14_d14 <= bvalid14_d13;
+            bvalid14_d15 <= bvalid14_d14;
             bvalid15_d1 <= accept;
             bvalid15_d2 <= bvalid15_d1;
             bvalid15_d3 <= bvalid15_d2;
@@ -8715,6 +9002,7 @@ module systolic_os_16x16_s8_ffip (
             bvalid15_d13 <= bvalid15_d12;
             bvalid15_d14 <= bvalid15_d13;
             bvalid15_d15 <= bvalid15_d14;
+            bvalid15_d16 <= bvalid15_d15;
             ra0_first <= row0_first;
             ra0_last <= row0_last;
             ra0_final <= ra0_last;

@@ -14,54 +14,86 @@ module systolic_os_4x4_s8_ffip (
 
     reg  first_pending;
     reg  [2:0] drain_gap;
+    reg  [15:0] b0_d1;
     reg  [15:0] b1_d1;
+    reg  [15:0] b1_d2;
     reg  [15:0] b2_d1;
     reg  [15:0] b2_d2;
+    reg  [15:0] b2_d3;
     reg  [15:0] b3_d1;
     reg  [15:0] b3_d2;
     reg  [15:0] b3_d3;
+    reg  [15:0] b3_d4;
+    reg  valid0_d1;
+    reg  [15:0] a0_d1;
+    reg  first0_d1;
+    reg  last0_d1;
     reg  valid1_d1;
+    reg  valid1_d2;
     reg  [15:0] a1_d1;
+    reg  [15:0] a1_d2;
     reg  first1_d1;
+    reg  first1_d2;
     reg  last1_d1;
+    reg  last1_d2;
     reg  valid2_d1;
     reg  valid2_d2;
+    reg  valid2_d3;
     reg  [15:0] a2_d1;
     reg  [15:0] a2_d2;
+    reg  [15:0] a2_d3;
     reg  first2_d1;
     reg  first2_d2;
+    reg  first2_d3;
     reg  last2_d1;
     reg  last2_d2;
+    reg  last2_d3;
     reg  valid3_d1;
     reg  valid3_d2;
     reg  valid3_d3;
+    reg  valid3_d4;
     reg  [15:0] a3_d1;
     reg  [15:0] a3_d2;
     reg  [15:0] a3_d3;
+    reg  [15:0] a3_d4;
     reg  first3_d1;
     reg  first3_d2;
     reg  first3_d3;
+    reg  first3_d4;
     reg  last3_d1;
     reg  last3_d2;
     reg  last3_d3;
+    reg  last3_d4;
+    reg  bvalid0_d1;
+    reg  bfirst0_d1;
+    reg  blast0_d1;
     reg  bvalid1_d1;
+    reg  bvalid1_d2;
     reg  bfirst1_d1;
+    reg  bfirst1_d2;
     reg  blast1_d1;
+    reg  blast1_d2;
     reg  bvalid2_d1;
     reg  bvalid2_d2;
+    reg  bvalid2_d3;
     reg  bfirst2_d1;
     reg  bfirst2_d2;
+    reg  bfirst2_d3;
     reg  blast2_d1;
     reg  blast2_d2;
+    reg  blast2_d3;
     reg  bvalid3_d1;
     reg  bvalid3_d2;
     reg  bvalid3_d3;
+    reg  bvalid3_d4;
     reg  bfirst3_d1;
     reg  bfirst3_d2;
     reg  bfirst3_d3;
+    reg  bfirst3_d4;
     reg  blast3_d1;
     reg  blast3_d2;
     reg  blast3_d3;
+    reg  blast3_d4;
     reg  signed [15:0] ra0_p;
     reg  ra0_first;
     reg  ra0_last;
@@ -220,30 +252,30 @@ module systolic_os_4x4_s8_ffip (
     wire drain_free = drain_gap == 3'd7;
     wire ready = ~in_last | drain_free;
     wire accept = in_valid & ready;
-    wire [15:0] row0_a = accept ? a_col[15:0] : 16'd0;
-    wire row0_first = accept & first_pending;
-    wire row0_last = accept & in_last;
-    wire [15:0] row1_a = valid1_d1 ? a1_d1 : 16'd0;
-    wire row1_first = valid1_d1 & first1_d1;
-    wire row1_last = valid1_d1 & last1_d1;
-    wire [15:0] row2_a = valid2_d2 ? a2_d2 : 16'd0;
-    wire row2_first = valid2_d2 & first2_d2;
-    wire row2_last = valid2_d2 & last2_d2;
-    wire [15:0] row3_a = valid3_d3 ? a3_d3 : 16'd0;
-    wire row3_first = valid3_d3 & first3_d3;
-    wire row3_last = valid3_d3 & last3_d3;
-    wire [15:0] col0_b = accept ? b_row[15:0] : 16'd0;
-    wire col0_first = accept & first_pending;
-    wire col0_last = accept & in_last;
-    wire [15:0] col1_b = bvalid1_d1 ? b1_d1 : 16'd0;
-    wire col1_first = bvalid1_d1 & bfirst1_d1;
-    wire col1_last = bvalid1_d1 & blast1_d1;
-    wire [15:0] col2_b = bvalid2_d2 ? b2_d2 : 16'd0;
-    wire col2_first = bvalid2_d2 & bfirst2_d2;
-    wire col2_last = bvalid2_d2 & blast2_d2;
-    wire [15:0] col3_b = bvalid3_d3 ? b3_d3 : 16'd0;
-    wire col3_first = bvalid3_d3 & bfirst3_d3;
-    wire col3_last = bvalid3_d3 & blast3_d3;
+    wire [15:0] b0_gated = accept ? b_row[15:0] : 16'd0;
+    wire [15:0] b1_gated = accept ? b_row[31:16] : 16'd0;
+    wire [15:0] b2_gated = accept ? b_row[47:32] : 16'd0;
+    wire [15:0] b3_gated = accept ? b_row[63:48] : 16'd0;
+    wire [15:0] a0_gated = accept ? a_col[15:0] : 16'd0;
+    wire row0_first = valid0_d1 & first0_d1;
+    wire row0_last = valid0_d1 & last0_d1;
+    wire [15:0] a1_gated = accept ? a_col[31:16] : 16'd0;
+    wire row1_first = valid1_d2 & first1_d2;
+    wire row1_last = valid1_d2 & last1_d2;
+    wire [15:0] a2_gated = accept ? a_col[47:32] : 16'd0;
+    wire row2_first = valid2_d3 & first2_d3;
+    wire row2_last = valid2_d3 & last2_d3;
+    wire [15:0] a3_gated = accept ? a_col[63:48] : 16'd0;
+    wire row3_first = valid3_d4 & first3_d4;
+    wire row3_last = valid3_d4 & last3_d4;
+    wire col0_first = bvalid0_d1 & bfirst0_d1;
+    wire col0_last = bvalid0_d1 & blast0_d1;
+    wire col1_first = bvalid1_d2 & bfirst1_d2;
+    wire col1_last = bvalid1_d2 & blast1_d2;
+    wire col2_first = bvalid2_d3 & bfirst2_d3;
+    wire col2_last = bvalid2_d3 & blast2_d3;
+    wire col3_first = bvalid3_d4 & bfirst3_d4;
+    wire col3_last = bvalid3_d4 & blast3_d4;
     wire [31:0] ra0_total = ra0_first ? {{16{ra0_p[15]}}, ra0_p} : (ra0_sum + {{16{ra0_p[15]}}, ra0_p});
     wire [31:0] ra1_total = ra1_first ? {{16{ra1_p[15]}}, ra1_p} : (ra1_sum + {{16{ra1_p[15]}}, ra1_p});
     wire [31:0] ra2_total = ra2_first ? {{16{ra2_p[15]}}, ra2_p} : (ra2_sum + {{16{ra2_p[15]}}, ra2_p});
@@ -252,14 +284,14 @@ module systolic_os_4x4_s8_ffip (
     wire [31:0] rb2_total = rb2_first ? {{16{rb2_p[15]}}, rb2_p} : (rb2_sum + {{16{rb2_p[15]}}, rb2_p});
     wire [31:0] rb1_total = rb1_first ? {{16{rb1_p[15]}}, rb1_p} : (rb1_sum + {{16{rb1_p[15]}}, rb1_p});
     wire [31:0] rb0_total = rb0_first ? {{16{rb0_p[15]}}, rb0_p} : (rb0_sum + {{16{rb0_p[15]}}, rb0_p});
-    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product = $signed(row0_a[7:0]) * $signed(row0_a[15:8]); /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product_1 = $signed(row1_a[7:0]) * $signed(row1_a[15:8]); /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product_2 = $signed(row2_a[7:0]) * $signed(row2_a[15:8]); /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product_3 = $signed(row3_a[7:0]) * $signed(row3_a[15:8]); /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product_4 = $signed(col3_b[7:0]) * $signed(col3_b[15:8]); /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product_5 = $signed(col2_b[7:0]) * $signed(col2_b[15:8]); /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product_6 = $signed(col1_b[7:0]) * $signed(col1_b[15:8]); /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product_7 = $signed(col0_b[7:0]) * $signed(col0_b[15:8]); /* verilator lint_on UNUSEDSIGNAL */
+    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product = $signed(a0_d1[7:0]) * $signed(a0_d1[15:8]); /* verilator lint_on UNUSEDSIGNAL */
+    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product_1 = $signed(a1_d2[7:0]) * $signed(a1_d2[15:8]); /* verilator lint_on UNUSEDSIGNAL */
+    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product_2 = $signed(a2_d3[7:0]) * $signed(a2_d3[15:8]); /* verilator lint_on UNUSEDSIGNAL */
+    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product_3 = $signed(a3_d4[7:0]) * $signed(a3_d4[15:8]); /* verilator lint_on UNUSEDSIGNAL */
+    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product_4 = $signed(b3_d4[7:0]) * $signed(b3_d4[15:8]); /* verilator lint_on UNUSEDSIGNAL */
+    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product_5 = $signed(b2_d3[7:0]) * $signed(b2_d3[15:8]); /* verilator lint_on UNUSEDSIGNAL */
+    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product_6 = $signed(b1_d2[7:0]) * $signed(b1_d2[15:8]); /* verilator lint_on UNUSEDSIGNAL */
+    /* verilator lint_off UNUSEDSIGNAL */ wire signed [15:0] product_7 = $signed(b0_d1[7:0]) * $signed(b0_d1[15:8]); /* verilator lint_on UNUSEDSIGNAL */
 
     assign in_ready = ready;
     assign out_valid = {out3_valid, out2_valid, out1_valid, out0_valid};
@@ -268,8 +300,8 @@ module systolic_os_4x4_s8_ffip (
     pe_os_ffip_p1_s8_s8_s32 pe_0_0 (
         .clk           (clk),
         .rst           (rst),
-        .a_in          (row0_a),
-        .b_in          (col0_b),
+        .a_in          (a0_d1),
+        .b_in          (b0_d1),
         .first_in      (row0_first),
         .last_in       (row0_last),
         .res_in        (pe_0_1_res_out),
@@ -286,7 +318,7 @@ module systolic_os_4x4_s8_ffip (
         .clk           (clk),
         .rst           (rst),
         .a_in          (pe_0_0_a_out),
-        .b_in          (col1_b),
+        .b_in          (b1_d2),
         .first_in      (pe_0_0_first_out),
         .last_in       (pe_0_0_last_out),
         .res_in        (pe_0_2_res_out),
@@ -303,7 +335,7 @@ module systolic_os_4x4_s8_ffip (
         .clk           (clk),
         .rst           (rst),
         .a_in          (pe_0_1_a_out),
-        .b_in          (col2_b),
+        .b_in          (b2_d3),
         .first_in      (pe_0_1_first_out),
         .last_in       (pe_0_1_last_out),
         .res_in        (pe_0_3_res_out),
@@ -320,7 +352,7 @@ module systolic_os_4x4_s8_ffip (
         .clk           (clk),
         .rst           (rst),
         .a_in          (pe_0_2_a_out),
-        .b_in          (col3_b),
+        .b_in          (b3_d4),
         .first_in      (pe_0_2_first_out),
         .last_in       (pe_0_2_last_out),
         .res_in        (32'd0),
@@ -336,7 +368,7 @@ module systolic_os_4x4_s8_ffip (
     pe_os_ffip_p1_s8_s8_s32 pe_1_0 (
         .clk           (clk),
         .rst           (rst),
-        .a_in          (row1_a),
+        .a_in          (a1_d2),
         .b_in          (pe_0_0_b_out),
         .first_in      (row1_first),
         .last_in       (row1_last),
@@ -404,7 +436,7 @@ module systolic_os_4x4_s8_ffip (
     pe_os_ffip_p1_s8_s8_s32 pe_2_0 (
         .clk           (clk),
         .rst           (rst),
-        .a_in          (row2_a),
+        .a_in          (a2_d3),
         .b_in          (pe_1_0_b_out),
         .first_in      (row2_first),
         .last_in       (row2_last),
@@ -472,7 +504,7 @@ module systolic_os_4x4_s8_ffip (
     pe_os_ffip_p1_s8_s8_s32 pe_3_0 (
         .clk           (clk),
         .rst           (rst),
-        .a_in          (row3_a),
+        .a_in          (a3_d4),
         .b_in          (pe_2_0_b_out),
         .first_in      (row3_first),
         .last_in       (row3_last),
@@ -538,42 +570,66 @@ module systolic_os_4x4_s8_ffip (
     );
 
     always @(posedge clk) begin
-        b1_d1 <= b_row[31:16];
-        b2_d1 <= b_row[47:32];
+        b0_d1 <= b0_gated;
+        b1_d1 <= b1_gated;
+        b1_d2 <= b1_d1;
+        b2_d1 <= b2_gated;
         b2_d2 <= b2_d1;
-        b3_d1 <= b_row[63:48];
+        b2_d3 <= b2_d2;
+        b3_d1 <= b3_gated;
         b3_d2 <= b3_d1;
         b3_d3 <= b3_d2;
-        a1_d1 <= a_col[31:16];
+        b3_d4 <= b3_d3;
+        a0_d1 <= a0_gated;
+        first0_d1 <= first_pending;
+        last0_d1 <= in_last;
+        a1_d1 <= a1_gated;
+        a1_d2 <= a1_d1;
         first1_d1 <= first_pending;
+        first1_d2 <= first1_d1;
         last1_d1 <= in_last;
-        a2_d1 <= a_col[47:32];
+        last1_d2 <= last1_d1;
+        a2_d1 <= a2_gated;
         a2_d2 <= a2_d1;
+        a2_d3 <= a2_d2;
         first2_d1 <= first_pending;
         first2_d2 <= first2_d1;
+        first2_d3 <= first2_d2;
         last2_d1 <= in_last;
         last2_d2 <= last2_d1;
-        a3_d1 <= a_col[63:48];
+        last2_d3 <= last2_d2;
+        a3_d1 <= a3_gated;
         a3_d2 <= a3_d1;
         a3_d3 <= a3_d2;
+        a3_d4 <= a3_d3;
         first3_d1 <= first_pending;
         first3_d2 <= first3_d1;
         first3_d3 <= first3_d2;
+        first3_d4 <= first3_d3;
         last3_d1 <= in_last;
         last3_d2 <= last3_d1;
         last3_d3 <= last3_d2;
+        last3_d4 <= last3_d3;
+        bfirst0_d1 <= first_pending;
+        blast0_d1 <= in_last;
         bfirst1_d1 <= first_pending;
+        bfirst1_d2 <= bfirst1_d1;
         blast1_d1 <= in_last;
+        blast1_d2 <= blast1_d1;
         bfirst2_d1 <= first_pending;
         bfirst2_d2 <= bfirst2_d1;
+        bfirst2_d3 <= bfirst2_d2;
         blast2_d1 <= in_last;
         blast2_d2 <= blast2_d1;
+        blast2_d3 <= blast2_d2;
         bfirst3_d1 <= first_pending;
         bfirst3_d2 <= bfirst3_d1;
         bfirst3_d3 <= bfirst3_d2;
+        bfirst3_d4 <= bfirst3_d3;
         blast3_d1 <= in_last;
         blast3_d2 <= blast3_d1;
         blast3_d3 <= blast3_d2;
+        blast3_d4 <= blast3_d3;
         ra0_p <= product;
         ra0_sum <= ra0_total;
         if (ra0_final) ra0_hold <= ra0_sum;
@@ -608,18 +664,26 @@ module systolic_os_4x4_s8_ffip (
         if (rst) begin
             first_pending <= 1'd1;
             drain_gap <= 3'd7;
+            valid0_d1 <= 1'd0;
             valid1_d1 <= 1'd0;
+            valid1_d2 <= 1'd0;
             valid2_d1 <= 1'd0;
             valid2_d2 <= 1'd0;
+            valid2_d3 <= 1'd0;
             valid3_d1 <= 1'd0;
             valid3_d2 <= 1'd0;
             valid3_d3 <= 1'd0;
+            valid3_d4 <= 1'd0;
+            bvalid0_d1 <= 1'd0;
             bvalid1_d1 <= 1'd0;
+            bvalid1_d2 <= 1'd0;
             bvalid2_d1 <= 1'd0;
             bvalid2_d2 <= 1'd0;
+            bvalid2_d3 <= 1'd0;
             bvalid3_d1 <= 1'd0;
             bvalid3_d2 <= 1'd0;
             bvalid3_d3 <= 1'd0;
+            bvalid3_d4 <= 1'd0;
             ra0_first <= 1'd0;
             ra0_last <= 1'd0;
             ra0_final <= 1'd0;
@@ -651,18 +715,26 @@ module systolic_os_4x4_s8_ffip (
         end else begin
             if (accept) first_pending <= in_last;
             drain_gap <= (accept & in_last) ? 3'd1 : (drain_free ? drain_gap : (drain_gap + 3'd1));
+            valid0_d1 <= accept;
             valid1_d1 <= accept;
+            valid1_d2 <= valid1_d1;
             valid2_d1 <= accept;
             valid2_d2 <= valid2_d1;
+            valid2_d3 <= valid2_d2;
             valid3_d1 <= accept;
             valid3_d2 <= valid3_d1;
             valid3_d3 <= valid3_d2;
+            valid3_d4 <= valid3_d3;
+            bvalid0_d1 <= accept;
             bvalid1_d1 <= accept;
+            bvalid1_d2 <= bvalid1_d1;
             bvalid2_d1 <= accept;
             bvalid2_d2 <= bvalid2_d1;
+            bvalid2_d3 <= bvalid2_d2;
             bvalid3_d1 <= accept;
             bvalid3_d2 <= bvalid3_d1;
             bvalid3_d3 <= bvalid3_d2;
+            bvalid3_d4 <= bvalid3_d3;
             ra0_first <= row0_first;
             ra0_last <= row0_last;
             ra0_final <= ra0_last;

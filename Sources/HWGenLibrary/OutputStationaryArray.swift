@@ -50,8 +50,8 @@ public struct OutputStationaryArray: Engine {
 
     /// FFIP (a kind that ``MACArithmetic/pairsElements``): a beat carries two elements of K, each
     /// PE accumulates (a₀ + b₁)(a₁ + b₀), and the pair corrections Σ a₀a₁ of each row and Σ b₀b₁
-    /// of each column, computed at the array's edges, are subtracted where results leave (one
-    /// register more on the way out).
+    /// of each column, computed at the array's edges, are subtracted where results leave. Two
+    /// registers more: one on the way in (every row and column), one on the way out.
     public var pairs: Bool { MACRegistry.arithmetic(mac.kind).pairsElements }
 
     /// Elements of K per beat: 2 with FFIP, else 1.
@@ -81,7 +81,7 @@ public struct OutputStationaryArray: Engine {
 
     /// The last tile's results leave within R + 2C + pipeline + D cycles (its last element may
     /// wait 2C − 1 cycles for the previous tile's results).
-    public var drainBound: Int { rows + 4 * cols + mac.pipeline + mac.elementCycles + (mac.group == nil ? 0 : 1) + (pairs ? 1 : 0) }
+    public var drainBound: Int { rows + 4 * cols + mac.pipeline + mac.elementCycles + (mac.group == nil ? 0 : 1) + (pairs ? 2 : 0) }
 
     /// One lane per PE row.
     public var outputLanes: Int { rows }
@@ -285,20 +285,26 @@ public struct OutputStationaryArray: Engine {
 
             // Input skew: lane i of A, the accept signal and the flags reach row i after i cycles;
             // B column j after j. Each row gates its own lane and flags with its own accept.
+            // FFIP registers every lane once more on the way in (row 0 and column 0 too), so that
+            // no gate sits before a PE's pre-adder and multiplier.
             func skew(_ v: Value, _ n: Int, _ prefix: String, reset: Int64? = nil) -> Value {
-                (0..<(bc ? 0 : n)).reduce(v) { x, d in m.delay(x, "\(prefix)_d\(d + 1)", reset: reset) }
+                (0..<(bc ? 0 : n + (pairs ? 1 : 0))).reduce(v) { x, d in m.delay(x, "\(prefix)_d\(d + 1)", reset: reset) }
             }
             let pairB = HWType.u(2 * t.b.bits), pairA = HWType.u(2 * t.a.bits)
-            var bSkewed = skip ? columnDigits.map(\.digit)
-                : pairs ? (0..<C).map { skew(bRow.lane($0, pairB), $0, "b\($0)") }
+            let bSkewed = skip ? columnDigits.map(\.digit)
+                : pairs ? (0..<C).map { j in    // zeroed outside elements before the skew (see below)
+                    skew(m.wire("b\(j)_gated", active.select(bRow.lane(j, pairB), Value.constant(0, pairB))), j, "b\(j)") }
                 : (0..<C).map { skew(unit.serializeB(m, bRow.lane($0, t.b), load: accept, prefix: "b\($0)"), $0, "b\($0)") }
             var entries: [(a: Value, first: Value, last: Value)] = []
             var groupFlags: [(start: Value, end: Value)] = []
             for i in 0..<R {
                 let valid = skew(active, i, "valid\(i)", reset: 0)
-                let a = skip ? heldA[i] : pairs ? skew(aCol.lane(i, pairA), i, "a\(i)")
+                // FFIP pairs are zeroed before the skew, like B's, so that the PE's pre-adder
+                // starts at a register.
+                let a = skip ? heldA[i]
+                    : pairs ? skew(m.wire("a\(i)_gated", active.select(aCol.lane(i, pairA), Value.constant(0, pairA))), i, "a\(i)")
                     : skew(unit.serializeA(m, aCol.lane(i, t.a), load: accept, prefix: "a\(i)"), i, "a\(i)")
-                entries.append((m.wire("row\(i)_a", valid.select(a, Value.constant(0, a.type))),
+                entries.append((pairs ? a : m.wire("row\(i)_a", valid.select(a, Value.constant(0, a.type))),
                                 m.wire("row\(i)_first", valid & skew(first, i, "first\(i)")),
                                 m.wire("row\(i)_last", valid & skew(last, i, "last\(i)"))))
                 if let g = groupIn {
@@ -309,14 +315,14 @@ public struct OutputStationaryArray: Engine {
             let exponents = groupIn.map { g in (0..<C).map { skew(g.e.lane($0, eType), $0, "e\($0)") } } ?? []
 
             // FFIP: a bubble must multiply to 0, and (0 + b₁)(0 + b₀) does not, so B is zeroed
-            // outside elements too. The pair corrections are summed where the operands enter and
-            // subtracted where the results leave.
+            // outside elements too (before its skew registers, so no gate sits between them and
+            // the PEs). The pair corrections are summed where the operands enter and subtracted
+            // where the results leave.
             var corrections: (rows: [Value], columns: [Value])? = nil
             if pairs {
                 var columnFlags: [(first: Value, last: Value)] = []
                 for j in 0..<C {
                     let valid = skew(active, j, "bvalid\(j)", reset: 0)
-                    bSkewed[j] = m.wire("col\(j)_b", valid.select(bSkewed[j], Value.constant(0, pairB)))
                     columnFlags.append((m.wire("col\(j)_first", valid & skew(first, j, "bfirst\(j)")),
                                         m.wire("col\(j)_last", valid & skew(last, j, "blast\(j)"))))
                 }

@@ -25,11 +25,12 @@ public struct SystolicOSKind: EngineDescriptor {
         OutputStationaryArray(rows: e.rows, cols: e.cols, mac: mac, operands: .systolic)
     }
 
-    /// FFIP: two elements of K per beat, and one register more where results leave.
+    /// FFIP: two elements of K per beat, and one register more where operands enter and where
+    /// results leave.
     public func goldenCycles(_ e: EngineSpec, mac: MACConfig, shape s: GemmShape, b: IntMatrix?) -> Int {
         let pairs = MACRegistry.arithmetic(mac.kind).pairsElements
         return GoldenTiming.osCycles(rows: e.rows, cols: e.cols, m: s.m, k: pairs ? ceilDiv(s.k, 2) : s.k, n: s.n,
-                                     pipeline: mac.pipeline, elementCycles: mac.elementCycles) + (pairs ? 1 : 0)
+                                     pipeline: mac.pipeline, elementCycles: mac.elementCycles) + (pairs ? 2 : 0)
     }
 
     public var pairsElements: Bool { true }
