@@ -18,6 +18,8 @@ module matrix2d_4x4_s8s4 (
     reg  done_active_d1;
     reg  done_last_d2;
     reg  done_active_d2;
+    reg  first_q;
+    reg  active_q;
     wire signed [31:0] pe_0_0_res_out;
     wire pe_0_0_res_valid_out;
     wire signed [31:0] pe_0_1_res_out;
@@ -54,19 +56,20 @@ module matrix2d_4x4_s8s4 (
     wire ready = ~in_last | drain_free;
     wire accept = in_valid & ready;
     wire signed [7:0] row0_a = accept ? a_col[7:0] : 8'd0;
-    wire row0_first = accept & first_pending;
+    /* verilator lint_off UNUSEDSIGNAL */ wire row0_first = accept & first_pending; /* verilator lint_on UNUSEDSIGNAL */
     /* verilator lint_off UNUSEDSIGNAL */ wire row0_last = accept & in_last; /* verilator lint_on UNUSEDSIGNAL */
     wire signed [7:0] row1_a = accept ? a_col[15:8] : 8'd0;
-    wire row1_first = accept & first_pending;
+    /* verilator lint_off UNUSEDSIGNAL */ wire row1_first = accept & first_pending; /* verilator lint_on UNUSEDSIGNAL */
     /* verilator lint_off UNUSEDSIGNAL */ wire row1_last = accept & in_last; /* verilator lint_on UNUSEDSIGNAL */
     wire signed [7:0] row2_a = accept ? a_col[23:16] : 8'd0;
-    wire row2_first = accept & first_pending;
+    /* verilator lint_off UNUSEDSIGNAL */ wire row2_first = accept & first_pending; /* verilator lint_on UNUSEDSIGNAL */
     /* verilator lint_off UNUSEDSIGNAL */ wire row2_last = accept & in_last; /* verilator lint_on UNUSEDSIGNAL */
     wire signed [7:0] row3_a = accept ? a_col[31:24] : 8'd0;
-    wire row3_first = accept & first_pending;
+    /* verilator lint_off UNUSEDSIGNAL */ wire row3_first = accept & first_pending; /* verilator lint_on UNUSEDSIGNAL */
     /* verilator lint_off UNUSEDSIGNAL */ wire row3_last = accept & in_last; /* verilator lint_on UNUSEDSIGNAL */
     wire done_last = in_last & accept;
     wire done = done_last_d2 & done_active_d2;
+    wire clear = first_q & active_q;
 
     assign in_ready = ready;
     assign out_valid = {pe_3_0_res_valid_out, pe_2_0_res_valid_out, pe_1_0_res_valid_out, pe_0_0_res_valid_out};
@@ -77,7 +80,7 @@ module matrix2d_4x4_s8s4 (
         .rst           (rst),
         .a_in          (row0_a),
         .b_in          (b_row[3:0]),
-        .first_in      (row0_first),
+        .first_in      (clear),
         .res_in        (pe_0_1_res_out),
         .res_valid_in  (pe_0_1_res_valid_out),
         .done_in       (done),
@@ -90,7 +93,7 @@ module matrix2d_4x4_s8s4 (
         .rst           (rst),
         .a_in          (row0_a),
         .b_in          (b_row[7:4]),
-        .first_in      (row0_first),
+        .first_in      (clear),
         .res_in        (pe_0_2_res_out),
         .res_valid_in  (pe_0_2_res_valid_out),
         .done_in       (done),
@@ -103,7 +106,7 @@ module matrix2d_4x4_s8s4 (
         .rst           (rst),
         .a_in          (row0_a),
         .b_in          (b_row[11:8]),
-        .first_in      (row0_first),
+        .first_in      (clear),
         .res_in        (pe_0_3_res_out),
         .res_valid_in  (pe_0_3_res_valid_out),
         .done_in       (done),
@@ -116,7 +119,7 @@ module matrix2d_4x4_s8s4 (
         .rst           (rst),
         .a_in          (row0_a),
         .b_in          (b_row[15:12]),
-        .first_in      (row0_first),
+        .first_in      (clear),
         .res_in        (32'd0),
         .res_valid_in  (1'd0),
         .done_in       (done),
@@ -129,7 +132,7 @@ module matrix2d_4x4_s8s4 (
         .rst           (rst),
         .a_in          (row1_a),
         .b_in          (b_row[3:0]),
-        .first_in      (row1_first),
+        .first_in      (clear),
         .res_in        (pe_1_1_res_out),
         .res_valid_in  (pe_1_1_res_valid_out),
         .done_in       (done),
@@ -142,7 +145,7 @@ module matrix2d_4x4_s8s4 (
         .rst           (rst),
         .a_in          (row1_a),
         .b_in          (b_row[7:4]),
-        .first_in      (row1_first),
+        .first_in      (clear),
         .res_in        (pe_1_2_res_out),
         .res_valid_in  (pe_1_2_res_valid_out),
         .done_in       (done),
@@ -155,7 +158,7 @@ module matrix2d_4x4_s8s4 (
         .rst           (rst),
         .a_in          (row1_a),
         .b_in          (b_row[11:8]),
-        .first_in      (row1_first),
+        .first_in      (clear),
         .res_in        (pe_1_3_res_out),
         .res_valid_in  (pe_1_3_res_valid_out),
         .done_in       (done),
@@ -168,7 +171,7 @@ module matrix2d_4x4_s8s4 (
         .rst           (rst),
         .a_in          (row1_a),
         .b_in          (b_row[15:12]),
-        .first_in      (row1_first),
+        .first_in      (clear),
         .res_in        (32'd0),
         .res_valid_in  (1'd0),
         .done_in       (done),
@@ -181,7 +184,7 @@ module matrix2d_4x4_s8s4 (
         .rst           (rst),
         .a_in          (row2_a),
         .b_in          (b_row[3:0]),
-        .first_in      (row2_first),
+        .first_in      (clear),
         .res_in        (pe_2_1_res_out),
         .res_valid_in  (pe_2_1_res_valid_out),
         .done_in       (done),
@@ -194,7 +197,7 @@ module matrix2d_4x4_s8s4 (
         .rst           (rst),
         .a_in          (row2_a),
         .b_in          (b_row[7:4]),
-        .first_in      (row2_first),
+        .first_in      (clear),
         .res_in        (pe_2_2_res_out),
         .res_valid_in  (pe_2_2_res_valid_out),
         .done_in       (done),
@@ -207,7 +210,7 @@ module matrix2d_4x4_s8s4 (
         .rst           (rst),
         .a_in          (row2_a),
         .b_in          (b_row[11:8]),
-        .first_in      (row2_first),
+        .first_in      (clear),
         .res_in        (pe_2_3_res_out),
         .res_valid_in  (pe_2_3_res_valid_out),
         .done_in       (done),
@@ -220,7 +223,7 @@ module matrix2d_4x4_s8s4 (
         .rst           (rst),
         .a_in          (row2_a),
         .b_in          (b_row[15:12]),
-        .first_in      (row2_first),
+        .first_in      (clear),
         .res_in        (32'd0),
         .res_valid_in  (1'd0),
         .done_in       (done),
@@ -233,7 +236,7 @@ module matrix2d_4x4_s8s4 (
         .rst           (rst),
         .a_in          (row3_a),
         .b_in          (b_row[3:0]),
-        .first_in      (row3_first),
+        .first_in      (clear),
         .res_in        (pe_3_1_res_out),
         .res_valid_in  (pe_3_1_res_valid_out),
         .done_in       (done),
@@ -246,7 +249,7 @@ module matrix2d_4x4_s8s4 (
         .rst           (rst),
         .a_in          (row3_a),
         .b_in          (b_row[7:4]),
-        .first_in      (row3_first),
+        .first_in      (clear),
         .res_in        (pe_3_2_res_out),
         .res_valid_in  (pe_3_2_res_valid_out),
         .done_in       (done),
@@ -259,7 +262,7 @@ module matrix2d_4x4_s8s4 (
         .rst           (rst),
         .a_in          (row3_a),
         .b_in          (b_row[11:8]),
-        .first_in      (row3_first),
+        .first_in      (clear),
         .res_in        (pe_3_3_res_out),
         .res_valid_in  (pe_3_3_res_valid_out),
         .done_in       (done),
@@ -272,7 +275,7 @@ module matrix2d_4x4_s8s4 (
         .rst           (rst),
         .a_in          (row3_a),
         .b_in          (b_row[15:12]),
-        .first_in      (row3_first),
+        .first_in      (clear),
         .res_in        (32'd0),
         .res_valid_in  (1'd0),
         .done_in       (done),
@@ -288,6 +291,8 @@ module matrix2d_4x4_s8s4 (
             done_active_d1 <= 1'd0;
             done_last_d2 <= 1'd0;
             done_active_d2 <= 1'd0;
+            first_q <= 1'd0;
+            active_q <= 1'd0;
         end else begin
             if (accept) first_pending <= in_last;
             drain_gap <= (accept & in_last) ? 3'd1 : (drain_free ? drain_gap : (drain_gap + 3'd1));
@@ -295,6 +300,8 @@ module matrix2d_4x4_s8s4 (
             done_active_d1 <= accept;
             done_last_d2 <= done_last_d1;
             done_active_d2 <= done_active_d1;
+            first_q <= first_pending;
+            active_q <= accept;
         end
     end
 

@@ -15,9 +15,8 @@ module pe_bc_baseline_p1_s8_s4_s32 (
 
     wire signed [31:0] mac_acc;
 
-    mac_baseline_p1_s8_s4_s32 mac (
+    mac_baseline_p1_s8_s4_s32_fr mac (
         .clk   (clk),
-        .rst   (rst),
         .a     (a_in),
         .b     (b_in),
         .first (first_in),

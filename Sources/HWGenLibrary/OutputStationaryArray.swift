@@ -54,14 +54,19 @@ public struct OutputStationaryArray: Engine {
     /// registers more: one on the way in (every row and column), one on the way out.
     public var pairs: Bool { MACRegistry.arithmetic(mac.kind).pairsElements }
 
+    /// Broadcast PEs all see the same `first`: with a pipelined one-cycle MAC, the array registers
+    /// it once and fans it out through a gate (``MACUnit/firstRegistered``).
+    var firstRegistered: Bool { broadcast && mac.pipeline >= 1 && mac.group == nil && !mac.digitSerial }
+
     /// Elements of K per beat: 2 with FFIP, else 1.
     public var beatDepth: Int { pairs ? 2 : 1 }
 
     /// The MAC each PE holds: the configured one, or with FFIP a baseline MAC of the pair sums.
     var peUnit: MACUnit {
-        guard pairs else { return MACUnit(mac) }
+        guard pairs else { return MACUnit(mac, firstRegistered: firstRegistered) }
         let x = WidthRules.add(mac.types.a, mac.types.b)
-        return MACUnit(MACConfig(MACTypes(a: x, b: x, acc: mac.types.acc), kind: .baseline, pipeline: mac.pipeline))
+        return MACUnit(MACConfig(MACTypes(a: x, b: x, acc: mac.types.acc), kind: MACRegistry.arithmetic(mac.kind).pairMACKind,
+                                 pipeline: mac.pipeline))
     }
 
     /// An array of `baseline` MACs without pipeline stages.
@@ -341,6 +346,9 @@ public struct OutputStationaryArray: Engine {
                 }
                 bcDone = m.wire("done", lastD & activeD)
             }
+            // The registered `first` of broadcast PEs: flops ANDed, so the fan-out is a gate's.
+            let bcClear = bc && firstRegistered
+                ? m.wire("clear", m.delay(first, "first_q") & m.delay(active, "active_q")) : nil
             // PE grid; results flow right to left, so res_in is connected after the right neighbour exists.
             var pes: [[InstanceOutputs]] = []
             for i in 0..<R {
@@ -349,7 +357,7 @@ public struct OutputStationaryArray: Engine {
                     let left = j > 0 ? row[j - 1] : nil
                     var bcPorts: [String: Value] = [:]
                     if let bcDone {
-                        bcPorts = ["a_in": entries[i].a, "first_in": entries[i].first, "done_in": bcDone, "b_in": bSkewed[j]]
+                        bcPorts = ["a_in": entries[i].a, "first_in": bcClear ?? entries[i].first, "done_in": bcDone, "b_in": bSkewed[j]]
                         if let pos = columnDigits.isEmpty ? nil : columnDigits[j].pos { bcPorts["pos_in"] = pos }
                     }
                     var ports = bc ? bcPorts : [

@@ -97,6 +97,8 @@ public struct MACKind: Hashable, Sendable, CustomStringConvertible {
     /// half the multipliers, the corrections shared per row of A and column of B. Engines that
     /// pair elements only (cube, tree).
     public static let ffip = MACKind("ffip")
+    /// ``ffip`` with radix-4 Booth partial products for the pair products.
+    public static let ffipBooth = MACKind("ffip_booth")
     /// The per-element kinds HWGen ships (every engine takes them); ``ffip`` pairs elements and
     /// is an engine option.
     public static let builtIn: [MACKind] = [.baseline, .booth, .bitserial, .shiftadd]

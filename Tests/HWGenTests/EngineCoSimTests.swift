@@ -69,6 +69,8 @@ import Testing
         dot(.tree, 1, 3, 6, stages: 2, MACTypes(a: .u(8), b: .s(4), acc: .s(20)), .ffip),
         spec(.os, 3, 2, MACTypes(a: .s(8), b: .s(8), acc: .s(32)), .ffip, pipeline: 1),
         spec(.os, 2, 3, MACTypes(a: .u(8), b: .s(4), acc: .s(20)), .ffip, pipeline: 0),
+        spec(.os, 3, 3, MACTypes(a: .s(8), b: .u(8), acc: .s(24)), .ffipBooth, pipeline: 1),
+        dot(.tree, 1, 2, 4, stages: 1, MACTypes(a: .s(8), b: .s(8), acc: .s(32)), .ffipBooth),
     ]
 
     @Test(arguments: Simulator.allCases)

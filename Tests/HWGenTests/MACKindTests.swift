@@ -106,6 +106,8 @@ import Testing
         print(narrow.text)
         #expect(narrow.proved, "\(narrow.text)")
         #expect(narrow.text.contains("for all 65536 operand quadruples (exhaustive, Icarus)"))
+        let booth = try Equivalence.prove(MACConfig(MACTypes(a: .s(4), b: .s(4), acc: .s(12)), kind: .ffipBooth, pipeline: 1), cycles: 3, workDir: dir)
+        #expect(booth.proved, "\(booth.text)")
         let wide = try Equivalence.prove(MACConfig(MACTypes(a: .s(8), b: .s(8), acc: .s(32)), kind: .ffip, pipeline: 1), cycles: 4, workDir: dir)
         #expect(!wide.proved && wide.undecided, "\(wide.text)")
     }

@@ -240,14 +240,16 @@ public enum Equivalence {
         }
         let identity = "\(what) for all \(1 << bits) operand quadruples (exhaustive, Icarus)"
         let x = WidthRules.add(config.types.a, config.types.b)
-        let pe = MACConfig(MACTypes(a: x, b: x, acc: config.types.acc), kind: .baseline, pipeline: config.pipeline)
-        let equiv = EquivalenceMiter(pe)
-        let r = try bmc(equiv.module, checkFrom: equiv.checkFrom, cycles: cycles, types: pe.types, workDir: workDir, timeout: timeout)
-        let mac = r.proved ? "the PEs' MAC of the pair sums (\(x) × \(x), pipeline \(config.pipeline)) equals the baseline MAC for \(cycles) cycles from reset (yosys sat)"
-            : r.timedOut ? "pair-sum MAC undecided: yosys sat did not finish in \(Int(timeout)) s"
-            : "the pair-sum MAC differs from the baseline MAC (yosys sat)"
-        return EquivalenceResult(config: config, cycles: cycles, proved: r.proved, undecided: r.timedOut,
-                                 lemmas: [identity, mac], counterexample: r.trace, log: sim.combined + r.log)
+        let pe = MACConfig(MACTypes(a: x, b: x, acc: config.types.acc), kind: (arithmetic ?? MACRegistry.arithmetic(config.kind)).pairMACKind,
+                           pipeline: config.pipeline)
+        // (B) by the proof of that kind (a baseline MAC directly, a Booth one by its lemmas).
+        let inner = try prove(pe, cycles: cycles, workDir: workDir, timeout: timeout)
+        let head = "the PEs' \(pe.kind.rawValue) MAC of the pair sums (\(x) × \(x), pipeline \(config.pipeline))"
+        let mac = inner.proved ? (inner.lemmas.isEmpty ? ["\(head) equals the baseline MAC for \(cycles) cycles from reset (yosys sat)"]
+                                                       : ["\(head) equals the baseline MAC:"] + inner.lemmas.map { "  " + $0 })
+            : ["\(head): " + (inner.undecided ? "undecided" : "differs from the baseline MAC")] + inner.lemmas.map { "  " + $0 }
+        return EquivalenceResult(config: config, cycles: cycles, proved: inner.proved, undecided: inner.undecided,
+                                 lemmas: [identity] + mac, counterexample: inner.counterexample, log: sim.combined + inner.log)
     }
 
     /// Lemma for `bitserial`: the serializers' digits and shifted operands of every operand pair,

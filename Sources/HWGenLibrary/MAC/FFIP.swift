@@ -10,10 +10,17 @@ import HWGenCore
 /// Only engines whose descriptor pairs elements (``EngineDescriptor/pairsElements``) take it.
 /// A single element is the pair (a, 0)·(b, 0): (a + 0)(0 + b) − 0 − 0 = a·b, so the per-element
 /// members below are the baseline product.
+///
+/// `ffip_booth` multiplies the pair sums with radix-4 Booth partial products instead: compressed
+/// in the lanes' carry-save trees (cube, tree) or accumulated in carry-save form (the OS PEs).
 public struct FFIPArithmetic: MACArithmetic {
-    public init() {}
-    public var kind: MACKind { .ffip }
+    /// How the pair sums are multiplied: `baseline` (`*`) or `booth`.
+    public let pairMACKind: MACKind
+
+    public init(booth: Bool = false) { pairMACKind = booth ? .booth : .baseline }
+    public var kind: MACKind { pairMACKind == .booth ? .ffipBooth : .ffip }
     public var pairsElements: Bool { true }
+    public var mergesRows: Bool { pairMACKind == .booth }
 
     public func addend(_ m: ModuleBuilder, _ a: Value, _ b: Value, _ c: MACConfig) -> Value { m.wire("product", a * b) }
 
@@ -33,6 +40,7 @@ public struct FFIPArithmetic: MACArithmetic {
     public func pairRows(_ m: ModuleBuilder, _ a: (Value, Value), _ b: (Value, Value), _ c: MACConfig,
                          width: Int, prefix: String) -> [Value] {
         let x = m.wire("\(prefix)_x", a.0 + b.1), y = m.wire("\(prefix)_y", a.1 + b.0)
+        if pairMACKind == .booth { return MACUnit.boothRows(m, x, y, width: width, prefix: "\(prefix)_booth") }
         return [m.wire(prefix, x * y)]
     }
 }

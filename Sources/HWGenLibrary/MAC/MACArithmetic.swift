@@ -47,6 +47,9 @@ public protocol MACArithmetic: Sendable {
     /// plus a₀a₁ + b₀b₁ for a kind that ``pairsElements``. Default: the two products' ``dotRows``.
     func pairRows(_ m: ModuleBuilder, _ a: (Value, Value), _ b: (Value, Value), _ c: MACConfig,
                   width: Int, prefix: String) -> [Value]
+    /// For a kind that ``pairsElements``: the kind of the MAC an output-stationary PE builds on
+    /// the pair sums (a₀ + b₁, a₁ + b₀). Default `baseline`.
+    var pairMACKind: MACKind { get }
 }
 
 extension MACArithmetic {
@@ -61,6 +64,7 @@ extension MACArithmetic {
     public var mergesRows: Bool { false }
     public func rowTypes(_ c: MACConfig) -> [HWType] { [] }
     public var pairsElements: Bool { false }
+    public var pairMACKind: MACKind { .baseline }
     public func pairRows(_ m: ModuleBuilder, _ a: (Value, Value), _ b: (Value, Value), _ c: MACConfig,
                          width: Int, prefix: String) -> [Value] {
         dotRows(m, a.0, b.0, c, width: width, prefix: "\(prefix)_0", registered: false)
@@ -80,7 +84,7 @@ public enum MACArithmeticDefaults {
 /// The MAC kinds a spec may name: the built-in ones and any a client registered.
 public enum MACRegistry {
     private static let store = Registry<any MACArithmetic>(
-        [BaselineArithmetic(), BoothArithmetic(), BitSerialArithmetic(), ShiftAddArithmetic(), FFIPArithmetic()], key: \.kind.rawValue)
+        [BaselineArithmetic(), BoothArithmetic(), BitSerialArithmetic(), ShiftAddArithmetic(), FFIPArithmetic(), FFIPArithmetic(booth: true)], key: \.kind.rawValue)
 
     /// Every registered kind, built-in ones first.
     public static var all: [any MACArithmetic] { store.all }

@@ -20,8 +20,18 @@ public struct MACUnit: Sendable {
     /// The kind's arithmetic (``MACRegistry``), looked up once.
     public let arithmetic: any MACArithmetic
 
-    public init(_ config: MACConfig) {
+    /// With pipeline ≥ 1, `first` comes already registered (in step with the product register)
+    /// instead of being registered in the unit: an engine whose units all see the same flag
+    /// (the 2D-Matrix) registers it once and fans it out through a gate, which synthesis buffers,
+    /// rather than from one flop (identical per-unit flag flops are merged into one).
+    /// Module `mac_<tag>_fr`. One-cycle kinds without groups only.
+    public let firstRegistered: Bool
+
+    public init(_ config: MACConfig, firstRegistered: Bool = false) {
+        precondition(!firstRegistered || (config.pipeline >= 1 && config.group == nil && !config.digitSerial),
+                     "MACUnit: a registered first needs pipeline ≥ 1, no groups, one cycle per element")
         self.config = config
+        self.firstRegistered = firstRegistered
         arithmetic = MACRegistry.arithmetic(config.kind)
     }
 
@@ -91,7 +101,8 @@ public struct MACUnit: Sendable {
         let overflow = t.saturating ? "clamps to" : "wraps to"
         let doc = "acc <= first ? a*b : acc + a*b (\(overflow) \(t.acc)); \(config.kind.rawValue), "
             + "pipeline \(config.pipeline), latency \(latency)" + (splitBit.map { ", acc[\(t.acc.bits - 1):\($0)] one cycle later" } ?? "") + "."
-        return Module("mac_\(config.tag)", doc: doc) { m in
+        return Module("mac_\(config.tag)" + (firstRegistered ? "_fr" : ""),
+                      doc: doc + (firstRegistered ? " `first` arrives registered, with the product." : "")) { m in
             let a = m.input("a", aLane), b = m.input("b", bLane), first = m.input("first", .bit)
             let arith = arithmetic
             if arith.carrySave && t.saturating {
@@ -190,7 +201,7 @@ public struct MACUnit: Sendable {
         var clear = first
         if config.pipeline >= 1 {
             product = m.delay(product, "product_q", reset: nil)
-            clear = m.delay(first, "first_q")
+            if !firstRegistered { clear = m.delay(first, "first_q") }
         }
         // The product in the accumulator's type (sign-extended, or wrapped when an unsigned
         // product is exactly as wide as a signed accumulator).
@@ -252,7 +263,7 @@ public struct MACUnit: Sendable {
             // Stage 1: Booth partial products compressed to two rows, registered.
             let pair = CarrySave.reduce(rows, width: w, m, prefix: "pp").rows
             rows = pair.enumerated().map { k, r in m.delay(r, "pp_\(k == 0 ? "s" : "c")_q", reset: nil) }
-            clear = m.delay(first, "first_q")
+            if !firstRegistered { clear = m.delay(first, "first_q") }
         }
         guard let h = splitBit else {
             let s = m.register("acc_s", .u(w), reset: nil), c = m.register("acc_c", .u(w), reset: nil)
