@@ -13,7 +13,7 @@ module mac_baseline_p1_s8_s4_s32_fr (
 
     always @(posedge clk) begin
         product_q <= product;
-        acc <= first ? {{20{product_q[11]}}, product_q} : (acc + {{20{product_q[11]}}, product_q});
+        acc <= (first ? 32'd0 : acc) + {{20{product_q[11]}}, product_q};
     end
 
 endmodule

@@ -13,7 +13,7 @@ module mac_baseline_p1_s8_s8_s32_fr (
 
     always @(posedge clk) begin
         product_q <= product;
-        acc <= first ? {{16{product_q[15]}}, product_q} : (acc + {{16{product_q[15]}}, product_q});
+        acc <= (first ? 32'd0 : acc) + {{16{product_q[15]}}, product_q};
     end
 
 endmodule

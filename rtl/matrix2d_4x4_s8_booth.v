@@ -300,7 +300,7 @@ module matrix2d_4x4_s8_booth (
             done_active_d1 <= accept;
             done_last_d2 <= done_last_d1;
             done_active_d2 <= done_active_d1;
-            first_q <= first_pending;
+            first_q <= first_pending & accept;
             active_q <= accept;
         end
     end

@@ -348,7 +348,7 @@ public struct OutputStationaryArray: Engine {
             }
             // The registered `first` of broadcast PEs: flops ANDed, so the fan-out is a gate's.
             let bcClear = bc && firstRegistered
-                ? m.wire("clear", m.delay(first, "first_q") & m.delay(active, "active_q")) : nil
+                ? m.wire("clear", m.delay(first & active, "first_q") & m.delay(active, "active_q")) : nil
             // PE grid; results flow right to left, so res_in is connected after the right neighbour exists.
             var pes: [[InstanceOutputs]] = []
             for i in 0..<R {

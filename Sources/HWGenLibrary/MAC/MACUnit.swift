@@ -220,7 +220,8 @@ public struct MACUnit: Sendable {
                 acc.next((Self.cleared(acc.value, clear) + p).wrapped(to: t.acc))
             } else {
                 // The clear selects after the adder, off the adder's path (its flag drives w loads).
-                acc.next(clear.select(p, (acc + p).wrapped(to: t.acc)))
+                acc.next(firstRegistered ? (Self.cleared(acc.value, clear) + p).wrapped(to: t.acc)
+                                         : clear.select(p, (acc + p).wrapped(to: t.acc)))
             }
             return acc.value
         }
