@@ -67,22 +67,38 @@ module cube_4x4x4_s8_bitserial (
     reg  signed [31:0] acc_3_2;
     reg  signed [31:0] acc_3_3;
     reg  done;
-    wire signed [31:0] dot_0_0_dot;
-    wire signed [31:0] dot_0_1_dot;
-    wire signed [31:0] dot_0_2_dot;
-    wire signed [31:0] dot_0_3_dot;
-    wire signed [31:0] dot_1_0_dot;
-    wire signed [31:0] dot_1_1_dot;
-    wire signed [31:0] dot_1_2_dot;
-    wire signed [31:0] dot_1_3_dot;
-    wire signed [31:0] dot_2_0_dot;
-    wire signed [31:0] dot_2_1_dot;
-    wire signed [31:0] dot_2_2_dot;
-    wire signed [31:0] dot_2_3_dot;
-    wire signed [31:0] dot_3_0_dot;
-    wire signed [31:0] dot_3_1_dot;
-    wire signed [31:0] dot_3_2_dot;
-    wire signed [31:0] dot_3_3_dot;
+    wire [31:0] dot_0_0_dot_s;
+    wire [31:0] dot_0_0_dot_c;
+    wire [31:0] dot_0_1_dot_s;
+    wire [31:0] dot_0_1_dot_c;
+    wire [31:0] dot_0_2_dot_s;
+    wire [31:0] dot_0_2_dot_c;
+    wire [31:0] dot_0_3_dot_s;
+    wire [31:0] dot_0_3_dot_c;
+    wire [31:0] dot_1_0_dot_s;
+    wire [31:0] dot_1_0_dot_c;
+    wire [31:0] dot_1_1_dot_s;
+    wire [31:0] dot_1_1_dot_c;
+    wire [31:0] dot_1_2_dot_s;
+    wire [31:0] dot_1_2_dot_c;
+    wire [31:0] dot_1_3_dot_s;
+    wire [31:0] dot_1_3_dot_c;
+    wire [31:0] dot_2_0_dot_s;
+    wire [31:0] dot_2_0_dot_c;
+    wire [31:0] dot_2_1_dot_s;
+    wire [31:0] dot_2_1_dot_c;
+    wire [31:0] dot_2_2_dot_s;
+    wire [31:0] dot_2_2_dot_c;
+    wire [31:0] dot_2_3_dot_s;
+    wire [31:0] dot_2_3_dot_c;
+    wire [31:0] dot_3_0_dot_s;
+    wire [31:0] dot_3_0_dot_c;
+    wire [31:0] dot_3_1_dot_s;
+    wire [31:0] dot_3_1_dot_c;
+    wire [31:0] dot_3_2_dot_s;
+    wire [31:0] dot_3_2_dot_c;
+    wire [31:0] dot_3_3_dot_s;
+    wire [31:0] dot_3_3_dot_c;
     wire phase_idle = phase == 2'd0;
     wire accept = in_valid & phase_idle;
     wire active = accept | ~phase_idle;
@@ -298,217 +314,297 @@ module cube_4x4x4_s8_bitserial (
     wire b15_digit3_two = ((b_blk[127] & ~b_blk[126]) & ~b_blk[125]) | ((~b_blk[127] & b_blk[126]) & b_blk[125]);
     wire acc_clear = valid_d1 & first_d1;
     wire acc_add = valid_d1 & ~first_d1;
+    wire [31:0] acc_0_0_fresh = dot_0_0_dot_s + dot_0_0_dot_c;
+    wire [31:0] acc_0_0_csa1_0_x = acc_0_0 ^ (acc_add ? dot_0_0_dot_s : 32'd0);
+    wire [31:0] acc_0_0_csa1_0_s = acc_0_0_csa1_0_x ^ (acc_add ? dot_0_0_dot_c : 32'd0);
+    wire [30:0] acc_0_0_csa1_0_m = (acc_0_0[30:0] & (acc_add ? dot_0_0_dot_s[30:0] : 31'd0)) | (acc_0_0_csa1_0_x[30:0] & (acc_add ? dot_0_0_dot_c[30:0] : 31'd0));
+    wire [31:0] acc_0_1_fresh = dot_0_1_dot_s + dot_0_1_dot_c;
+    wire [31:0] acc_0_1_csa1_0_x = acc_0_1 ^ (acc_add ? dot_0_1_dot_s : 32'd0);
+    wire [31:0] acc_0_1_csa1_0_s = acc_0_1_csa1_0_x ^ (acc_add ? dot_0_1_dot_c : 32'd0);
+    wire [30:0] acc_0_1_csa1_0_m = (acc_0_1[30:0] & (acc_add ? dot_0_1_dot_s[30:0] : 31'd0)) | (acc_0_1_csa1_0_x[30:0] & (acc_add ? dot_0_1_dot_c[30:0] : 31'd0));
+    wire [31:0] acc_0_2_fresh = dot_0_2_dot_s + dot_0_2_dot_c;
+    wire [31:0] acc_0_2_csa1_0_x = acc_0_2 ^ (acc_add ? dot_0_2_dot_s : 32'd0);
+    wire [31:0] acc_0_2_csa1_0_s = acc_0_2_csa1_0_x ^ (acc_add ? dot_0_2_dot_c : 32'd0);
+    wire [30:0] acc_0_2_csa1_0_m = (acc_0_2[30:0] & (acc_add ? dot_0_2_dot_s[30:0] : 31'd0)) | (acc_0_2_csa1_0_x[30:0] & (acc_add ? dot_0_2_dot_c[30:0] : 31'd0));
+    wire [31:0] acc_0_3_fresh = dot_0_3_dot_s + dot_0_3_dot_c;
+    wire [31:0] acc_0_3_csa1_0_x = acc_0_3 ^ (acc_add ? dot_0_3_dot_s : 32'd0);
+    wire [31:0] acc_0_3_csa1_0_s = acc_0_3_csa1_0_x ^ (acc_add ? dot_0_3_dot_c : 32'd0);
+    wire [30:0] acc_0_3_csa1_0_m = (acc_0_3[30:0] & (acc_add ? dot_0_3_dot_s[30:0] : 31'd0)) | (acc_0_3_csa1_0_x[30:0] & (acc_add ? dot_0_3_dot_c[30:0] : 31'd0));
+    wire [31:0] acc_1_0_fresh = dot_1_0_dot_s + dot_1_0_dot_c;
+    wire [31:0] acc_1_0_csa1_0_x = acc_1_0 ^ (acc_add ? dot_1_0_dot_s : 32'd0);
+    wire [31:0] acc_1_0_csa1_0_s = acc_1_0_csa1_0_x ^ (acc_add ? dot_1_0_dot_c : 32'd0);
+    wire [30:0] acc_1_0_csa1_0_m = (acc_1_0[30:0] & (acc_add ? dot_1_0_dot_s[30:0] : 31'd0)) | (acc_1_0_csa1_0_x[30:0] & (acc_add ? dot_1_0_dot_c[30:0] : 31'd0));
+    wire [31:0] acc_1_1_fresh = dot_1_1_dot_s + dot_1_1_dot_c;
+    wire [31:0] acc_1_1_csa1_0_x = acc_1_1 ^ (acc_add ? dot_1_1_dot_s : 32'd0);
+    wire [31:0] acc_1_1_csa1_0_s = acc_1_1_csa1_0_x ^ (acc_add ? dot_1_1_dot_c : 32'd0);
+    wire [30:0] acc_1_1_csa1_0_m = (acc_1_1[30:0] & (acc_add ? dot_1_1_dot_s[30:0] : 31'd0)) | (acc_1_1_csa1_0_x[30:0] & (acc_add ? dot_1_1_dot_c[30:0] : 31'd0));
+    wire [31:0] acc_1_2_fresh = dot_1_2_dot_s + dot_1_2_dot_c;
+    wire [31:0] acc_1_2_csa1_0_x = acc_1_2 ^ (acc_add ? dot_1_2_dot_s : 32'd0);
+    wire [31:0] acc_1_2_csa1_0_s = acc_1_2_csa1_0_x ^ (acc_add ? dot_1_2_dot_c : 32'd0);
+    wire [30:0] acc_1_2_csa1_0_m = (acc_1_2[30:0] & (acc_add ? dot_1_2_dot_s[30:0] : 31'd0)) | (acc_1_2_csa1_0_x[30:0] & (acc_add ? dot_1_2_dot_c[30:0] : 31'd0));
+    wire [31:0] acc_1_3_fresh = dot_1_3_dot_s + dot_1_3_dot_c;
+    wire [31:0] acc_1_3_csa1_0_x = acc_1_3 ^ (acc_add ? dot_1_3_dot_s : 32'd0);
+    wire [31:0] acc_1_3_csa1_0_s = acc_1_3_csa1_0_x ^ (acc_add ? dot_1_3_dot_c : 32'd0);
+    wire [30:0] acc_1_3_csa1_0_m = (acc_1_3[30:0] & (acc_add ? dot_1_3_dot_s[30:0] : 31'd0)) | (acc_1_3_csa1_0_x[30:0] & (acc_add ? dot_1_3_dot_c[30:0] : 31'd0));
+    wire [31:0] acc_2_0_fresh = dot_2_0_dot_s + dot_2_0_dot_c;
+    wire [31:0] acc_2_0_csa1_0_x = acc_2_0 ^ (acc_add ? dot_2_0_dot_s : 32'd0);
+    wire [31:0] acc_2_0_csa1_0_s = acc_2_0_csa1_0_x ^ (acc_add ? dot_2_0_dot_c : 32'd0);
+    wire [30:0] acc_2_0_csa1_0_m = (acc_2_0[30:0] & (acc_add ? dot_2_0_dot_s[30:0] : 31'd0)) | (acc_2_0_csa1_0_x[30:0] & (acc_add ? dot_2_0_dot_c[30:0] : 31'd0));
+    wire [31:0] acc_2_1_fresh = dot_2_1_dot_s + dot_2_1_dot_c;
+    wire [31:0] acc_2_1_csa1_0_x = acc_2_1 ^ (acc_add ? dot_2_1_dot_s : 32'd0);
+    wire [31:0] acc_2_1_csa1_0_s = acc_2_1_csa1_0_x ^ (acc_add ? dot_2_1_dot_c : 32'd0);
+    wire [30:0] acc_2_1_csa1_0_m = (acc_2_1[30:0] & (acc_add ? dot_2_1_dot_s[30:0] : 31'd0)) | (acc_2_1_csa1_0_x[30:0] & (acc_add ? dot_2_1_dot_c[30:0] : 31'd0));
+    wire [31:0] acc_2_2_fresh = dot_2_2_dot_s + dot_2_2_dot_c;
+    wire [31:0] acc_2_2_csa1_0_x = acc_2_2 ^ (acc_add ? dot_2_2_dot_s : 32'd0);
+    wire [31:0] acc_2_2_csa1_0_s = acc_2_2_csa1_0_x ^ (acc_add ? dot_2_2_dot_c : 32'd0);
+    wire [30:0] acc_2_2_csa1_0_m = (acc_2_2[30:0] & (acc_add ? dot_2_2_dot_s[30:0] : 31'd0)) | (acc_2_2_csa1_0_x[30:0] & (acc_add ? dot_2_2_dot_c[30:0] : 31'd0));
+    wire [31:0] acc_2_3_fresh = dot_2_3_dot_s + dot_2_3_dot_c;
+    wire [31:0] acc_2_3_csa1_0_x = acc_2_3 ^ (acc_add ? dot_2_3_dot_s : 32'd0);
+    wire [31:0] acc_2_3_csa1_0_s = acc_2_3_csa1_0_x ^ (acc_add ? dot_2_3_dot_c : 32'd0);
+    wire [30:0] acc_2_3_csa1_0_m = (acc_2_3[30:0] & (acc_add ? dot_2_3_dot_s[30:0] : 31'd0)) | (acc_2_3_csa1_0_x[30:0] & (acc_add ? dot_2_3_dot_c[30:0] : 31'd0));
+    wire [31:0] acc_3_0_fresh = dot_3_0_dot_s + dot_3_0_dot_c;
+    wire [31:0] acc_3_0_csa1_0_x = acc_3_0 ^ (acc_add ? dot_3_0_dot_s : 32'd0);
+    wire [31:0] acc_3_0_csa1_0_s = acc_3_0_csa1_0_x ^ (acc_add ? dot_3_0_dot_c : 32'd0);
+    wire [30:0] acc_3_0_csa1_0_m = (acc_3_0[30:0] & (acc_add ? dot_3_0_dot_s[30:0] : 31'd0)) | (acc_3_0_csa1_0_x[30:0] & (acc_add ? dot_3_0_dot_c[30:0] : 31'd0));
+    wire [31:0] acc_3_1_fresh = dot_3_1_dot_s + dot_3_1_dot_c;
+    wire [31:0] acc_3_1_csa1_0_x = acc_3_1 ^ (acc_add ? dot_3_1_dot_s : 32'd0);
+    wire [31:0] acc_3_1_csa1_0_s = acc_3_1_csa1_0_x ^ (acc_add ? dot_3_1_dot_c : 32'd0);
+    wire [30:0] acc_3_1_csa1_0_m = (acc_3_1[30:0] & (acc_add ? dot_3_1_dot_s[30:0] : 31'd0)) | (acc_3_1_csa1_0_x[30:0] & (acc_add ? dot_3_1_dot_c[30:0] : 31'd0));
+    wire [31:0] acc_3_2_fresh = dot_3_2_dot_s + dot_3_2_dot_c;
+    wire [31:0] acc_3_2_csa1_0_x = acc_3_2 ^ (acc_add ? dot_3_2_dot_s : 32'd0);
+    wire [31:0] acc_3_2_csa1_0_s = acc_3_2_csa1_0_x ^ (acc_add ? dot_3_2_dot_c : 32'd0);
+    wire [30:0] acc_3_2_csa1_0_m = (acc_3_2[30:0] & (acc_add ? dot_3_2_dot_s[30:0] : 31'd0)) | (acc_3_2_csa1_0_x[30:0] & (acc_add ? dot_3_2_dot_c[30:0] : 31'd0));
+    wire [31:0] acc_3_3_fresh = dot_3_3_dot_s + dot_3_3_dot_c;
+    wire [31:0] acc_3_3_csa1_0_x = acc_3_3 ^ (acc_add ? dot_3_3_dot_s : 32'd0);
+    wire [31:0] acc_3_3_csa1_0_s = acc_3_3_csa1_0_x ^ (acc_add ? dot_3_3_dot_c : 32'd0);
+    wire [30:0] acc_3_3_csa1_0_m = (acc_3_3[30:0] & (acc_add ? dot_3_3_dot_s[30:0] : 31'd0)) | (acc_3_3_csa1_0_x[30:0] & (acc_add ? dot_3_3_dot_c[30:0] : 31'd0));
 
     assign in_ready = phase_idle;
     assign out_valid = {{16{done}}};
     assign out_data = {acc_3_3, acc_3_2, acc_3_1, acc_3_0, acc_2_3, acc_2_2, acc_2_1, acc_2_0, acc_1_3, acc_1_2, acc_1_1, acc_1_0, acc_0_3, acc_0_2, acc_0_1, acc_0_0};
 
     dot4_bitserial_s1_s8_s8_s32 dot_0_0 (
-        .clk (clk),
-        .a0  (accept ? {{6{a0_operand[7]}}, a0_operand} : a0_shift),
-        .a1  (accept ? {{6{a1_operand[7]}}, a1_operand} : a1_shift),
-        .a2  (accept ? {{6{a2_operand[7]}}, a2_operand} : a2_shift),
-        .a3  (accept ? {{6{a3_operand[7]}}, a3_operand} : a3_shift),
-        .b0  (accept ? {b0_digit0_neg, b0_digit0_two, b0_digit0_one} : b0_digits[2:0]),
-        .b1  (accept ? {b4_digit0_neg, b4_digit0_two, b4_digit0_one} : b4_digits[2:0]),
-        .b2  (accept ? {b8_digit0_neg, b8_digit0_two, b8_digit0_one} : b8_digits[2:0]),
-        .b3  (accept ? {b12_digit0_neg, b12_digit0_two, b12_digit0_one} : b12_digits[2:0]),
-        .dot (dot_0_0_dot)
+        .clk   (clk),
+        .a0    (accept ? {{6{a0_operand[7]}}, a0_operand} : a0_shift),
+        .a1    (accept ? {{6{a1_operand[7]}}, a1_operand} : a1_shift),
+        .a2    (accept ? {{6{a2_operand[7]}}, a2_operand} : a2_shift),
+        .a3    (accept ? {{6{a3_operand[7]}}, a3_operand} : a3_shift),
+        .b0    (accept ? {b0_digit0_neg, b0_digit0_two, b0_digit0_one} : b0_digits[2:0]),
+        .b1    (accept ? {b4_digit0_neg, b4_digit0_two, b4_digit0_one} : b4_digits[2:0]),
+        .b2    (accept ? {b8_digit0_neg, b8_digit0_two, b8_digit0_one} : b8_digits[2:0]),
+        .b3    (accept ? {b12_digit0_neg, b12_digit0_two, b12_digit0_one} : b12_digits[2:0]),
+        .dot_s (dot_0_0_dot_s),
+        .dot_c (dot_0_0_dot_c)
     );
 
     dot4_bitserial_s1_s8_s8_s32 dot_0_1 (
-        .clk (clk),
-        .a0  (accept ? {{6{a0_operand[7]}}, a0_operand} : a0_shift),
-        .a1  (accept ? {{6{a1_operand[7]}}, a1_operand} : a1_shift),
-        .a2  (accept ? {{6{a2_operand[7]}}, a2_operand} : a2_shift),
-        .a3  (accept ? {{6{a3_operand[7]}}, a3_operand} : a3_shift),
-        .b0  (accept ? {b1_digit0_neg, b1_digit0_two, b1_digit0_one} : b1_digits[2:0]),
-        .b1  (accept ? {b5_digit0_neg, b5_digit0_two, b5_digit0_one} : b5_digits[2:0]),
-        .b2  (accept ? {b9_digit0_neg, b9_digit0_two, b9_digit0_one} : b9_digits[2:0]),
-        .b3  (accept ? {b13_digit0_neg, b13_digit0_two, b13_digit0_one} : b13_digits[2:0]),
-        .dot (dot_0_1_dot)
+        .clk   (clk),
+        .a0    (accept ? {{6{a0_operand[7]}}, a0_operand} : a0_shift),
+        .a1    (accept ? {{6{a1_operand[7]}}, a1_operand} : a1_shift),
+        .a2    (accept ? {{6{a2_operand[7]}}, a2_operand} : a2_shift),
+        .a3    (accept ? {{6{a3_operand[7]}}, a3_operand} : a3_shift),
+        .b0    (accept ? {b1_digit0_neg, b1_digit0_two, b1_digit0_one} : b1_digits[2:0]),
+        .b1    (accept ? {b5_digit0_neg, b5_digit0_two, b5_digit0_one} : b5_digits[2:0]),
+        .b2    (accept ? {b9_digit0_neg, b9_digit0_two, b9_digit0_one} : b9_digits[2:0]),
+        .b3    (accept ? {b13_digit0_neg, b13_digit0_two, b13_digit0_one} : b13_digits[2:0]),
+        .dot_s (dot_0_1_dot_s),
+        .dot_c (dot_0_1_dot_c)
     );
 
     dot4_bitserial_s1_s8_s8_s32 dot_0_2 (
-        .clk (clk),
-        .a0  (accept ? {{6{a0_operand[7]}}, a0_operand} : a0_shift),
-        .a1  (accept ? {{6{a1_operand[7]}}, a1_operand} : a1_shift),
-        .a2  (accept ? {{6{a2_operand[7]}}, a2_operand} : a2_shift),
-        .a3  (accept ? {{6{a3_operand[7]}}, a3_operand} : a3_shift),
-        .b0  (accept ? {b2_digit0_neg, b2_digit0_two, b2_digit0_one} : b2_digits[2:0]),
-        .b1  (accept ? {b6_digit0_neg, b6_digit0_two, b6_digit0_one} : b6_digits[2:0]),
-        .b2  (accept ? {b10_digit0_neg, b10_digit0_two, b10_digit0_one} : b10_digits[2:0]),
-        .b3  (accept ? {b14_digit0_neg, b14_digit0_two, b14_digit0_one} : b14_digits[2:0]),
-        .dot (dot_0_2_dot)
+        .clk   (clk),
+        .a0    (accept ? {{6{a0_operand[7]}}, a0_operand} : a0_shift),
+        .a1    (accept ? {{6{a1_operand[7]}}, a1_operand} : a1_shift),
+        .a2    (accept ? {{6{a2_operand[7]}}, a2_operand} : a2_shift),
+        .a3    (accept ? {{6{a3_operand[7]}}, a3_operand} : a3_shift),
+        .b0    (accept ? {b2_digit0_neg, b2_digit0_two, b2_digit0_one} : b2_digits[2:0]),
+        .b1    (accept ? {b6_digit0_neg, b6_digit0_two, b6_digit0_one} : b6_digits[2:0]),
+        .b2    (accept ? {b10_digit0_neg, b10_digit0_two, b10_digit0_one} : b10_digits[2:0]),
+        .b3    (accept ? {b14_digit0_neg, b14_digit0_two, b14_digit0_one} : b14_digits[2:0]),
+        .dot_s (dot_0_2_dot_s),
+        .dot_c (dot_0_2_dot_c)
     );
 
     dot4_bitserial_s1_s8_s8_s32 dot_0_3 (
-        .clk (clk),
-        .a0  (accept ? {{6{a0_operand[7]}}, a0_operand} : a0_shift),
-        .a1  (accept ? {{6{a1_operand[7]}}, a1_operand} : a1_shift),
-        .a2  (accept ? {{6{a2_operand[7]}}, a2_operand} : a2_shift),
-        .a3  (accept ? {{6{a3_operand[7]}}, a3_operand} : a3_shift),
-        .b0  (accept ? {b3_digit0_neg, b3_digit0_two, b3_digit0_one} : b3_digits[2:0]),
-        .b1  (accept ? {b7_digit0_neg, b7_digit0_two, b7_digit0_one} : b7_digits[2:0]),
-        .b2  (accept ? {b11_digit0_neg, b11_digit0_two, b11_digit0_one} : b11_digits[2:0]),
-        .b3  (accept ? {b15_digit0_neg, b15_digit0_two, b15_digit0_one} : b15_digits[2:0]),
-        .dot (dot_0_3_dot)
+        .clk   (clk),
+        .a0    (accept ? {{6{a0_operand[7]}}, a0_operand} : a0_shift),
+        .a1    (accept ? {{6{a1_operand[7]}}, a1_operand} : a1_shift),
+        .a2    (accept ? {{6{a2_operand[7]}}, a2_operand} : a2_shift),
+        .a3    (accept ? {{6{a3_operand[7]}}, a3_operand} : a3_shift),
+        .b0    (accept ? {b3_digit0_neg, b3_digit0_two, b3_digit0_one} : b3_digits[2:0]),
+        .b1    (accept ? {b7_digit0_neg, b7_digit0_two, b7_digit0_one} : b7_digits[2:0]),
+        .b2    (accept ? {b11_digit0_neg, b11_digit0_two, b11_digit0_one} : b11_digits[2:0]),
+        .b3    (accept ? {b15_digit0_neg, b15_digit0_two, b15_digit0_one} : b15_digits[2:0]),
+        .dot_s (dot_0_3_dot_s),
+        .dot_c (dot_0_3_dot_c)
     );
 
     dot4_bitserial_s1_s8_s8_s32 dot_1_0 (
-        .clk (clk),
-        .a0  (accept ? {{6{a4_operand[7]}}, a4_operand} : a4_shift),
-        .a1  (accept ? {{6{a5_operand[7]}}, a5_operand} : a5_shift),
-        .a2  (accept ? {{6{a6_operand[7]}}, a6_operand} : a6_shift),
-        .a3  (accept ? {{6{a7_operand[7]}}, a7_operand} : a7_shift),
-        .b0  (accept ? {b0_digit0_neg, b0_digit0_two, b0_digit0_one} : b0_digits[2:0]),
-        .b1  (accept ? {b4_digit0_neg, b4_digit0_two, b4_digit0_one} : b4_digits[2:0]),
-        .b2  (accept ? {b8_digit0_neg, b8_digit0_two, b8_digit0_one} : b8_digits[2:0]),
-        .b3  (accept ? {b12_digit0_neg, b12_digit0_two, b12_digit0_one} : b12_digits[2:0]),
-        .dot (dot_1_0_dot)
+        .clk   (clk),
+        .a0    (accept ? {{6{a4_operand[7]}}, a4_operand} : a4_shift),
+        .a1    (accept ? {{6{a5_operand[7]}}, a5_operand} : a5_shift),
+        .a2    (accept ? {{6{a6_operand[7]}}, a6_operand} : a6_shift),
+        .a3    (accept ? {{6{a7_operand[7]}}, a7_operand} : a7_shift),
+        .b0    (accept ? {b0_digit0_neg, b0_digit0_two, b0_digit0_one} : b0_digits[2:0]),
+        .b1    (accept ? {b4_digit0_neg, b4_digit0_two, b4_digit0_one} : b4_digits[2:0]),
+        .b2    (accept ? {b8_digit0_neg, b8_digit0_two, b8_digit0_one} : b8_digits[2:0]),
+        .b3    (accept ? {b12_digit0_neg, b12_digit0_two, b12_digit0_one} : b12_digits[2:0]),
+        .dot_s (dot_1_0_dot_s),
+        .dot_c (dot_1_0_dot_c)
     );
 
     dot4_bitserial_s1_s8_s8_s32 dot_1_1 (
-        .clk (clk),
-        .a0  (accept ? {{6{a4_operand[7]}}, a4_operand} : a4_shift),
-        .a1  (accept ? {{6{a5_operand[7]}}, a5_operand} : a5_shift),
-        .a2  (accept ? {{6{a6_operand[7]}}, a6_operand} : a6_shift),
-        .a3  (accept ? {{6{a7_operand[7]}}, a7_operand} : a7_shift),
-        .b0  (accept ? {b1_digit0_neg, b1_digit0_two, b1_digit0_one} : b1_digits[2:0]),
-        .b1  (accept ? {b5_digit0_neg, b5_digit0_two, b5_digit0_one} : b5_digits[2:0]),
-        .b2  (accept ? {b9_digit0_neg, b9_digit0_two, b9_digit0_one} : b9_digits[2:0]),
-        .b3  (accept ? {b13_digit0_neg, b13_digit0_two, b13_digit0_one} : b13_digits[2:0]),
-        .dot (dot_1_1_dot)
+        .clk   (clk),
+        .a0    (accept ? {{6{a4_operand[7]}}, a4_operand} : a4_shift),
+        .a1    (accept ? {{6{a5_operand[7]}}, a5_operand} : a5_shift),
+        .a2    (accept ? {{6{a6_operand[7]}}, a6_operand} : a6_shift),
+        .a3    (accept ? {{6{a7_operand[7]}}, a7_operand} : a7_shift),
+        .b0    (accept ? {b1_digit0_neg, b1_digit0_two, b1_digit0_one} : b1_digits[2:0]),
+        .b1    (accept ? {b5_digit0_neg, b5_digit0_two, b5_digit0_one} : b5_digits[2:0]),
+        .b2    (accept ? {b9_digit0_neg, b9_digit0_two, b9_digit0_one} : b9_digits[2:0]),
+        .b3    (accept ? {b13_digit0_neg, b13_digit0_two, b13_digit0_one} : b13_digits[2:0]),
+        .dot_s (dot_1_1_dot_s),
+        .dot_c (dot_1_1_dot_c)
     );
 
     dot4_bitserial_s1_s8_s8_s32 dot_1_2 (
-        .clk (clk),
-        .a0  (accept ? {{6{a4_operand[7]}}, a4_operand} : a4_shift),
-        .a1  (accept ? {{6{a5_operand[7]}}, a5_operand} : a5_shift),
-        .a2  (accept ? {{6{a6_operand[7]}}, a6_operand} : a6_shift),
-        .a3  (accept ? {{6{a7_operand[7]}}, a7_operand} : a7_shift),
-        .b0  (accept ? {b2_digit0_neg, b2_digit0_two, b2_digit0_one} : b2_digits[2:0]),
-        .b1  (accept ? {b6_digit0_neg, b6_digit0_two, b6_digit0_one} : b6_digits[2:0]),
-        .b2  (accept ? {b10_digit0_neg, b10_digit0_two, b10_digit0_one} : b10_digits[2:0]),
-        .b3  (accept ? {b14_digit0_neg, b14_digit0_two, b14_digit0_one} : b14_digits[2:0]),
-        .dot (dot_1_2_dot)
+        .clk   (clk),
+        .a0    (accept ? {{6{a4_operand[7]}}, a4_operand} : a4_shift),
+        .a1    (accept ? {{6{a5_operand[7]}}, a5_operand} : a5_shift),
+        .a2    (accept ? {{6{a6_operand[7]}}, a6_operand} : a6_shift),
+        .a3    (accept ? {{6{a7_operand[7]}}, a7_operand} : a7_shift),
+        .b0    (accept ? {b2_digit0_neg, b2_digit0_two, b2_digit0_one} : b2_digits[2:0]),
+        .b1    (accept ? {b6_digit0_neg, b6_digit0_two, b6_digit0_one} : b6_digits[2:0]),
+        .b2    (accept ? {b10_digit0_neg, b10_digit0_two, b10_digit0_one} : b10_digits[2:0]),
+        .b3    (accept ? {b14_digit0_neg, b14_digit0_two, b14_digit0_one} : b14_digits[2:0]),
+        .dot_s (dot_1_2_dot_s),
+        .dot_c (dot_1_2_dot_c)
     );
 
     dot4_bitserial_s1_s8_s8_s32 dot_1_3 (
-        .clk (clk),
-        .a0  (accept ? {{6{a4_operand[7]}}, a4_operand} : a4_shift),
-        .a1  (accept ? {{6{a5_operand[7]}}, a5_operand} : a5_shift),
-        .a2  (accept ? {{6{a6_operand[7]}}, a6_operand} : a6_shift),
-        .a3  (accept ? {{6{a7_operand[7]}}, a7_operand} : a7_shift),
-        .b0  (accept ? {b3_digit0_neg, b3_digit0_two, b3_digit0_one} : b3_digits[2:0]),
-        .b1  (accept ? {b7_digit0_neg, b7_digit0_two, b7_digit0_one} : b7_digits[2:0]),
-        .b2  (accept ? {b11_digit0_neg, b11_digit0_two, b11_digit0_one} : b11_digits[2:0]),
-        .b3  (accept ? {b15_digit0_neg, b15_digit0_two, b15_digit0_one} : b15_digits[2:0]),
-        .dot (dot_1_3_dot)
+        .clk   (clk),
+        .a0    (accept ? {{6{a4_operand[7]}}, a4_operand} : a4_shift),
+        .a1    (accept ? {{6{a5_operand[7]}}, a5_operand} : a5_shift),
+        .a2    (accept ? {{6{a6_operand[7]}}, a6_operand} : a6_shift),
+        .a3    (accept ? {{6{a7_operand[7]}}, a7_operand} : a7_shift),
+        .b0    (accept ? {b3_digit0_neg, b3_digit0_two, b3_digit0_one} : b3_digits[2:0]),
+        .b1    (accept ? {b7_digit0_neg, b7_digit0_two, b7_digit0_one} : b7_digits[2:0]),
+        .b2    (accept ? {b11_digit0_neg, b11_digit0_two, b11_digit0_one} : b11_digits[2:0]),
+        .b3    (accept ? {b15_digit0_neg, b15_digit0_two, b15_digit0_one} : b15_digits[2:0]),
+        .dot_s (dot_1_3_dot_s),
+        .dot_c (dot_1_3_dot_c)
     );
 
     dot4_bitserial_s1_s8_s8_s32 dot_2_0 (
-        .clk (clk),
-        .a0  (accept ? {{6{a8_operand[7]}}, a8_operand} : a8_shift),
-        .a1  (accept ? {{6{a9_operand[7]}}, a9_operand} : a9_shift),
-        .a2  (accept ? {{6{a10_operand[7]}}, a10_operand} : a10_shift),
-        .a3  (accept ? {{6{a11_operand[7]}}, a11_operand} : a11_shift),
-        .b0  (accept ? {b0_digit0_neg, b0_digit0_two, b0_digit0_one} : b0_digits[2:0]),
-        .b1  (accept ? {b4_digit0_neg, b4_digit0_two, b4_digit0_one} : b4_digits[2:0]),
-        .b2  (accept ? {b8_digit0_neg, b8_digit0_two, b8_digit0_one} : b8_digits[2:0]),
-        .b3  (accept ? {b12_digit0_neg, b12_digit0_two, b12_digit0_one} : b12_digits[2:0]),
-        .dot (dot_2_0_dot)
+        .clk   (clk),
+        .a0    (accept ? {{6{a8_operand[7]}}, a8_operand} : a8_shift),
+        .a1    (accept ? {{6{a9_operand[7]}}, a9_operand} : a9_shift),
+        .a2    (accept ? {{6{a10_operand[7]}}, a10_operand} : a10_shift),
+        .a3    (accept ? {{6{a11_operand[7]}}, a11_operand} : a11_shift),
+        .b0    (accept ? {b0_digit0_neg, b0_digit0_two, b0_digit0_one} : b0_digits[2:0]),
+        .b1    (accept ? {b4_digit0_neg, b4_digit0_two, b4_digit0_one} : b4_digits[2:0]),
+        .b2    (accept ? {b8_digit0_neg, b8_digit0_two, b8_digit0_one} : b8_digits[2:0]),
+        .b3    (accept ? {b12_digit0_neg, b12_digit0_two, b12_digit0_one} : b12_digits[2:0]),
+        .dot_s (dot_2_0_dot_s),
+        .dot_c (dot_2_0_dot_c)
     );
 
     dot4_bitserial_s1_s8_s8_s32 dot_2_1 (
-        .clk (clk),
-        .a0  (accept ? {{6{a8_operand[7]}}, a8_operand} : a8_shift),
-        .a1  (accept ? {{6{a9_operand[7]}}, a9_operand} : a9_shift),
-        .a2  (accept ? {{6{a10_operand[7]}}, a10_operand} : a10_shift),
-        .a3  (accept ? {{6{a11_operand[7]}}, a11_operand} : a11_shift),
-        .b0  (accept ? {b1_digit0_neg, b1_digit0_two, b1_digit0_one} : b1_digits[2:0]),
-        .b1  (accept ? {b5_digit0_neg, b5_digit0_two, b5_digit0_one} : b5_digits[2:0]),
-        .b2  (accept ? {b9_digit0_neg, b9_digit0_two, b9_digit0_one} : b9_digits[2:0]),
-        .b3  (accept ? {b13_digit0_neg, b13_digit0_two, b13_digit0_one} : b13_digits[2:0]),
-        .dot (dot_2_1_dot)
+        .clk   (clk),
+        .a0    (accept ? {{6{a8_operand[7]}}, a8_operand} : a8_shift),
+        .a1    (accept ? {{6{a9_operand[7]}}, a9_operand} : a9_shift),
+        .a2    (accept ? {{6{a10_operand[7]}}, a10_operand} : a10_shift),
+        .a3    (accept ? {{6{a11_operand[7]}}, a11_operand} : a11_shift),
+        .b0    (accept ? {b1_digit0_neg, b1_digit0_two, b1_digit0_one} : b1_digits[2:0]),
+        .b1    (accept ? {b5_digit0_neg, b5_digit0_two, b5_digit0_one} : b5_digits[2:0]),
+        .b2    (accept ? {b9_digit0_neg, b9_digit0_two, b9_digit0_one} : b9_digits[2:0]),
+        .b3    (accept ? {b13_digit0_neg, b13_digit0_two, b13_digit0_one} : b13_digits[2:0]),
+        .dot_s (dot_2_1_dot_s),
+        .dot_c (dot_2_1_dot_c)
     );
 
     dot4_bitserial_s1_s8_s8_s32 dot_2_2 (
-        .clk (clk),
-        .a0  (accept ? {{6{a8_operand[7]}}, a8_operand} : a8_shift),
-        .a1  (accept ? {{6{a9_operand[7]}}, a9_operand} : a9_shift),
-        .a2  (accept ? {{6{a10_operand[7]}}, a10_operand} : a10_shift),
-        .a3  (accept ? {{6{a11_operand[7]}}, a11_operand} : a11_shift),
-        .b0  (accept ? {b2_digit0_neg, b2_digit0_two, b2_digit0_one} : b2_digits[2:0]),
-        .b1  (accept ? {b6_digit0_neg, b6_digit0_two, b6_digit0_one} : b6_digits[2:0]),
-        .b2  (accept ? {b10_digit0_neg, b10_digit0_two, b10_digit0_one} : b10_digits[2:0]),
-        .b3  (accept ? {b14_digit0_neg, b14_digit0_two, b14_digit0_one} : b14_digits[2:0]),
-        .dot (dot_2_2_dot)
+        .clk   (clk),
+        .a0    (accept ? {{6{a8_operand[7]}}, a8_operand} : a8_shift),
+        .a1    (accept ? {{6{a9_operand[7]}}, a9_operand} : a9_shift),
+        .a2    (accept ? {{6{a10_operand[7]}}, a10_operand} : a10_shift),
+        .a3    (accept ? {{6{a11_operand[7]}}, a11_operand} : a11_shift),
+        .b0    (accept ? {b2_digit0_neg, b2_digit0_two, b2_digit0_one} : b2_digits[2:0]),
+        .b1    (accept ? {b6_digit0_neg, b6_digit0_two, b6_digit0_one} : b6_digits[2:0]),
+        .b2    (accept ? {b10_digit0_neg, b10_digit0_two, b10_digit0_one} : b10_digits[2:0]),
+        .b3    (accept ? {b14_digit0_neg, b14_digit0_two, b14_digit0_one} : b14_digits[2:0]),
+        .dot_s (dot_2_2_dot_s),
+        .dot_c (dot_2_2_dot_c)
     );
 
     dot4_bitserial_s1_s8_s8_s32 dot_2_3 (
-        .clk (clk),
-        .a0  (accept ? {{6{a8_operand[7]}}, a8_operand} : a8_shift),
-        .a1  (accept ? {{6{a9_operand[7]}}, a9_operand} : a9_shift),
-        .a2  (accept ? {{6{a10_operand[7]}}, a10_operand} : a10_shift),
-        .a3  (accept ? {{6{a11_operand[7]}}, a11_operand} : a11_shift),
-        .b0  (accept ? {b3_digit0_neg, b3_digit0_two, b3_digit0_one} : b3_digits[2:0]),
-        .b1  (accept ? {b7_digit0_neg, b7_digit0_two, b7_digit0_one} : b7_digits[2:0]),
-        .b2  (accept ? {b11_digit0_neg, b11_digit0_two, b11_digit0_one} : b11_digits[2:0]),
-        .b3  (accept ? {b15_digit0_neg, b15_digit0_two, b15_digit0_one} : b15_digits[2:0]),
-        .dot (dot_2_3_dot)
+        .clk   (clk),
+        .a0    (accept ? {{6{a8_operand[7]}}, a8_operand} : a8_shift),
+        .a1    (accept ? {{6{a9_operand[7]}}, a9_operand} : a9_shift),
+        .a2    (accept ? {{6{a10_operand[7]}}, a10_operand} : a10_shift),
+        .a3    (accept ? {{6{a11_operand[7]}}, a11_operand} : a11_shift),
+        .b0    (accept ? {b3_digit0_neg, b3_digit0_two, b3_digit0_one} : b3_digits[2:0]),
+        .b1    (accept ? {b7_digit0_neg, b7_digit0_two, b7_digit0_one} : b7_digits[2:0]),
+        .b2    (accept ? {b11_digit0_neg, b11_digit0_two, b11_digit0_one} : b11_digits[2:0]),
+        .b3    (accept ? {b15_digit0_neg, b15_digit0_two, b15_digit0_one} : b15_digits[2:0]),
+        .dot_s (dot_2_3_dot_s),
+        .dot_c (dot_2_3_dot_c)
     );
 
     dot4_bitserial_s1_s8_s8_s32 dot_3_0 (
-        .clk (clk),
-        .a0  (accept ? {{6{a12_operand[7]}}, a12_operand} : a12_shift),
-        .a1  (accept ? {{6{a13_operand[7]}}, a13_operand} : a13_shift),
-        .a2  (accept ? {{6{a14_operand[7]}}, a14_operand} : a14_shift),
-        .a3  (accept ? {{6{a15_operand[7]}}, a15_operand} : a15_shift),
-        .b0  (accept ? {b0_digit0_neg, b0_digit0_two, b0_digit0_one} : b0_digits[2:0]),
-        .b1  (accept ? {b4_digit0_neg, b4_digit0_two, b4_digit0_one} : b4_digits[2:0]),
-        .b2  (accept ? {b8_digit0_neg, b8_digit0_two, b8_digit0_one} : b8_digits[2:0]),
-        .b3  (accept ? {b12_digit0_neg, b12_digit0_two, b12_digit0_one} : b12_digits[2:0]),
-        .dot (dot_3_0_dot)
+        .clk   (clk),
+        .a0    (accept ? {{6{a12_operand[7]}}, a12_operand} : a12_shift),
+        .a1    (accept ? {{6{a13_operand[7]}}, a13_operand} : a13_shift),
+        .a2    (accept ? {{6{a14_operand[7]}}, a14_operand} : a14_shift),
+        .a3    (accept ? {{6{a15_operand[7]}}, a15_operand} : a15_shift),
+        .b0    (accept ? {b0_digit0_neg, b0_digit0_two, b0_digit0_one} : b0_digits[2:0]),
+        .b1    (accept ? {b4_digit0_neg, b4_digit0_two, b4_digit0_one} : b4_digits[2:0]),
+        .b2    (accept ? {b8_digit0_neg, b8_digit0_two, b8_digit0_one} : b8_digits[2:0]),
+        .b3    (accept ? {b12_digit0_neg, b12_digit0_two, b12_digit0_one} : b12_digits[2:0]),
+        .dot_s (dot_3_0_dot_s),
+        .dot_c (dot_3_0_dot_c)
     );
 
     dot4_bitserial_s1_s8_s8_s32 dot_3_1 (
-        .clk (clk),
-        .a0  (accept ? {{6{a12_operand[7]}}, a12_operand} : a12_shift),
-        .a1  (accept ? {{6{a13_operand[7]}}, a13_operand} : a13_shift),
-        .a2  (accept ? {{6{a14_operand[7]}}, a14_operand} : a14_shift),
-        .a3  (accept ? {{6{a15_operand[7]}}, a15_operand} : a15_shift),
-        .b0  (accept ? {b1_digit0_neg, b1_digit0_two, b1_digit0_one} : b1_digits[2:0]),
-        .b1  (accept ? {b5_digit0_neg, b5_digit0_two, b5_digit0_one} : b5_digits[2:0]),
-        .b2  (accept ? {b9_digit0_neg, b9_digit0_two, b9_digit0_one} : b9_digits[2:0]),
-        .b3  (accept ? {b13_digit0_neg, b13_digit0_two, b13_digit0_one} : b13_digits[2:0]),
-        .dot (dot_3_1_dot)
+        .clk   (clk),
+        .a0    (accept ? {{6{a12_operand[7]}}, a12_operand} : a12_shift),
+        .a1    (accept ? {{6{a13_operand[7]}}, a13_operand} : a13_shift),
+        .a2    (accept ? {{6{a14_operand[7]}}, a14_operand} : a14_shift),
+        .a3    (accept ? {{6{a15_operand[7]}}, a15_operand} : a15_shift),
+        .b0    (accept ? {b1_digit0_neg, b1_digit0_two, b1_digit0_one} : b1_digits[2:0]),
+        .b1    (accept ? {b5_digit0_neg, b5_digit0_two, b5_digit0_one} : b5_digits[2:0]),
+        .b2    (accept ? {b9_digit0_neg, b9_digit0_two, b9_digit0_one} : b9_digits[2:0]),
+        .b3    (accept ? {b13_digit0_neg, b13_digit0_two, b13_digit0_one} : b13_digits[2:0]),
+        .dot_s (dot_3_1_dot_s),
+        .dot_c (dot_3_1_dot_c)
     );
 
     dot4_bitserial_s1_s8_s8_s32 dot_3_2 (
-        .clk (clk),
-        .a0  (accept ? {{6{a12_operand[7]}}, a12_operand} : a12_shift),
-        .a1  (accept ? {{6{a13_operand[7]}}, a13_operand} : a13_shift),
-        .a2  (accept ? {{6{a14_operand[7]}}, a14_operand} : a14_shift),
-        .a3  (accept ? {{6{a15_operand[7]}}, a15_operand} : a15_shift),
-        .b0  (accept ? {b2_digit0_neg, b2_digit0_two, b2_digit0_one} : b2_digits[2:0]),
-        .b1  (accept ? {b6_digit0_neg, b6_digit0_two, b6_digit0_one} : b6_digits[2:0]),
-        .b2  (accept ? {b10_digit0_neg, b10_digit0_two, b10_digit0_one} : b10_digits[2:0]),
-        .b3  (accept ? {b14_digit0_neg, b14_digit0_two, b14_digit0_one} : b14_digits[2:0]),
-        .dot (dot_3_2_dot)
+        .clk   (clk),
+        .a0    (accept ? {{6{a12_operand[7]}}, a12_operand} : a12_shift),
+        .a1    (accept ? {{6{a13_operand[7]}}, a13_operand} : a13_shift),
+        .a2    (accept ? {{6{a14_operand[7]}}, a14_operand} : a14_shift),
+        .a3    (accept ? {{6{a15_operand[7]}}, a15_operand} : a15_shift),
+        .b0    (accept ? {b2_digit0_neg, b2_digit0_two, b2_digit0_one} : b2_digits[2:0]),
+        .b1    (accept ? {b6_digit0_neg, b6_digit0_two, b6_digit0_one} : b6_digits[2:0]),
+        .b2    (accept ? {b10_digit0_neg, b10_digit0_two, b10_digit0_one} : b10_digits[2:0]),
+        .b3    (accept ? {b14_digit0_neg, b14_digit0_two, b14_digit0_one} : b14_digits[2:0]),
+        .dot_s (dot_3_2_dot_s),
+        .dot_c (dot_3_2_dot_c)
     );
 
     dot4_bitserial_s1_s8_s8_s32 dot_3_3 (
-        .clk (clk),
-        .a0  (accept ? {{6{a12_operand[7]}}, a12_operand} : a12_shift),
-        .a1  (accept ? {{6{a13_operand[7]}}, a13_operand} : a13_shift),
-        .a2  (accept ? {{6{a14_operand[7]}}, a14_operand} : a14_shift),
-        .a3  (accept ? {{6{a15_operand[7]}}, a15_operand} : a15_shift),
-        .b0  (accept ? {b3_digit0_neg, b3_digit0_two, b3_digit0_one} : b3_digits[2:0]),
-        .b1  (accept ? {b7_digit0_neg, b7_digit0_two, b7_digit0_one} : b7_digits[2:0]),
-        .b2  (accept ? {b11_digit0_neg, b11_digit0_two, b11_digit0_one} : b11_digits[2:0]),
-        .b3  (accept ? {b15_digit0_neg, b15_digit0_two, b15_digit0_one} : b15_digits[2:0]),
-        .dot (dot_3_3_dot)
+        .clk   (clk),
+        .a0    (accept ? {{6{a12_operand[7]}}, a12_operand} : a12_shift),
+        .a1    (accept ? {{6{a13_operand[7]}}, a13_operand} : a13_shift),
+        .a2    (accept ? {{6{a14_operand[7]}}, a14_operand} : a14_shift),
+        .a3    (accept ? {{6{a15_operand[7]}}, a15_operand} : a15_shift),
+        .b0    (accept ? {b3_digit0_neg, b3_digit0_two, b3_digit0_one} : b3_digits[2:0]),
+        .b1    (accept ? {b7_digit0_neg, b7_digit0_two, b7_digit0_one} : b7_digits[2:0]),
+        .b2    (accept ? {b11_digit0_neg, b11_digit0_two, b11_digit0_one} : b11_digits[2:0]),
+        .b3    (accept ? {b15_digit0_neg, b15_digit0_two, b15_digit0_one} : b15_digits[2:0]),
+        .dot_s (dot_3_3_dot_s),
+        .dot_c (dot_3_3_dot_c)
     );
 
     always @(posedge clk) begin
@@ -544,22 +640,22 @@ module cube_4x4x4_s8_bitserial (
         b13_digits <= accept ? {b13_digit3_neg, b13_digit3_two, b13_digit3_one, b13_digit2_neg, b13_digit2_two, b13_digit2_one, b13_digit1_neg, b13_digit1_two, b13_digit1_one} : {3'd0, b13_digits[8:3]};
         b14_digits <= accept ? {b14_digit3_neg, b14_digit3_two, b14_digit3_one, b14_digit2_neg, b14_digit2_two, b14_digit2_one, b14_digit1_neg, b14_digit1_two, b14_digit1_one} : {3'd0, b14_digits[8:3]};
         b15_digits <= accept ? {b15_digit3_neg, b15_digit3_two, b15_digit3_one, b15_digit2_neg, b15_digit2_two, b15_digit2_one, b15_digit1_neg, b15_digit1_two, b15_digit1_one} : {3'd0, b15_digits[8:3]};
-        acc_0_0 <= acc_clear ? dot_0_0_dot : (acc_0_0 + (acc_add ? dot_0_0_dot : 32'd0));
-        acc_0_1 <= acc_clear ? dot_0_1_dot : (acc_0_1 + (acc_add ? dot_0_1_dot : 32'd0));
-        acc_0_2 <= acc_clear ? dot_0_2_dot : (acc_0_2 + (acc_add ? dot_0_2_dot : 32'd0));
-        acc_0_3 <= acc_clear ? dot_0_3_dot : (acc_0_3 + (acc_add ? dot_0_3_dot : 32'd0));
-        acc_1_0 <= acc_clear ? dot_1_0_dot : (acc_1_0 + (acc_add ? dot_1_0_dot : 32'd0));
-        acc_1_1 <= acc_clear ? dot_1_1_dot : (acc_1_1 + (acc_add ? dot_1_1_dot : 32'd0));
-        acc_1_2 <= acc_clear ? dot_1_2_dot : (acc_1_2 + (acc_add ? dot_1_2_dot : 32'd0));
-        acc_1_3 <= acc_clear ? dot_1_3_dot : (acc_1_3 + (acc_add ? dot_1_3_dot : 32'd0));
-        acc_2_0 <= acc_clear ? dot_2_0_dot : (acc_2_0 + (acc_add ? dot_2_0_dot : 32'd0));
-        acc_2_1 <= acc_clear ? dot_2_1_dot : (acc_2_1 + (acc_add ? dot_2_1_dot : 32'd0));
-        acc_2_2 <= acc_clear ? dot_2_2_dot : (acc_2_2 + (acc_add ? dot_2_2_dot : 32'd0));
-        acc_2_3 <= acc_clear ? dot_2_3_dot : (acc_2_3 + (acc_add ? dot_2_3_dot : 32'd0));
-        acc_3_0 <= acc_clear ? dot_3_0_dot : (acc_3_0 + (acc_add ? dot_3_0_dot : 32'd0));
-        acc_3_1 <= acc_clear ? dot_3_1_dot : (acc_3_1 + (acc_add ? dot_3_1_dot : 32'd0));
-        acc_3_2 <= acc_clear ? dot_3_2_dot : (acc_3_2 + (acc_add ? dot_3_2_dot : 32'd0));
-        acc_3_3 <= acc_clear ? dot_3_3_dot : (acc_3_3 + (acc_add ? dot_3_3_dot : 32'd0));
+        acc_0_0 <= acc_clear ? acc_0_0_fresh : (acc_0_0_csa1_0_s + {acc_0_0_csa1_0_m[30:0], 1'd0});
+        acc_0_1 <= acc_clear ? acc_0_1_fresh : (acc_0_1_csa1_0_s + {acc_0_1_csa1_0_m[30:0], 1'd0});
+        acc_0_2 <= acc_clear ? acc_0_2_fresh : (acc_0_2_csa1_0_s + {acc_0_2_csa1_0_m[30:0], 1'd0});
+        acc_0_3 <= acc_clear ? acc_0_3_fresh : (acc_0_3_csa1_0_s + {acc_0_3_csa1_0_m[30:0], 1'd0});
+        acc_1_0 <= acc_clear ? acc_1_0_fresh : (acc_1_0_csa1_0_s + {acc_1_0_csa1_0_m[30:0], 1'd0});
+        acc_1_1 <= acc_clear ? acc_1_1_fresh : (acc_1_1_csa1_0_s + {acc_1_1_csa1_0_m[30:0], 1'd0});
+        acc_1_2 <= acc_clear ? acc_1_2_fresh : (acc_1_2_csa1_0_s + {acc_1_2_csa1_0_m[30:0], 1'd0});
+        acc_1_3 <= acc_clear ? acc_1_3_fresh : (acc_1_3_csa1_0_s + {acc_1_3_csa1_0_m[30:0], 1'd0});
+        acc_2_0 <= acc_clear ? acc_2_0_fresh : (acc_2_0_csa1_0_s + {acc_2_0_csa1_0_m[30:0], 1'd0});
+        acc_2_1 <= acc_clear ? acc_2_1_fresh : (acc_2_1_csa1_0_s + {acc_2_1_csa1_0_m[30:0], 1'd0});
+        acc_2_2 <= acc_clear ? acc_2_2_fresh : (acc_2_2_csa1_0_s + {acc_2_2_csa1_0_m[30:0], 1'd0});
+        acc_2_3 <= acc_clear ? acc_2_3_fresh : (acc_2_3_csa1_0_s + {acc_2_3_csa1_0_m[30:0], 1'd0});
+        acc_3_0 <= acc_clear ? acc_3_0_fresh : (acc_3_0_csa1_0_s + {acc_3_0_csa1_0_m[30:0], 1'd0});
+        acc_3_1 <= acc_clear ? acc_3_1_fresh : (acc_3_1_csa1_0_s + {acc_3_1_csa1_0_m[30:0], 1'd0});
+        acc_3_2 <= acc_clear ? acc_3_2_fresh : (acc_3_2_csa1_0_s + {acc_3_2_csa1_0_m[30:0], 1'd0});
+        acc_3_3 <= acc_clear ? acc_3_3_fresh : (acc_3_3_csa1_0_s + {acc_3_3_csa1_0_m[30:0], 1'd0});
         if (rst) begin
             phase <= 2'd0;
             last_held <= 1'd0;

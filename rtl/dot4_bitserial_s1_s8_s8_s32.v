@@ -10,7 +10,8 @@ module dot4_bitserial_s1_s8_s8_s32 (
     input  wire [2:0]         b1,
     input  wire [2:0]         b2,
     input  wire [2:0]         b3,
-    output wire signed [31:0] dot
+    output wire [31:0]        dot_s,
+    output wire [31:0]        dot_c
 );
 
     reg  [31:0] l0_0_q1;
@@ -32,7 +33,8 @@ module dot4_bitserial_s1_s8_s8_s32 (
     wire [31:0] l2_0_1_0_s = l2_0_1_0_x ^ l0_3_q1;
     wire [30:0] l2_0_1_0_m = (l1_0_1_0_s[30:0] & {l1_0_1_0_m[29:0], 1'd0}) | (l2_0_1_0_x[30:0] & l0_3_q1[30:0]);
 
-    assign dot = l2_0_1_0_s + {l2_0_1_0_m[30:0], 1'd0};
+    assign dot_s = l2_0_1_0_s;
+    assign dot_c = {l2_0_1_0_m[30:0], 1'd0};
 
     always @(posedge clk) begin
         l0_0_q1 <= {{16{p0_row[15]}}, p0_row};

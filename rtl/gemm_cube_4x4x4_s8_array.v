@@ -33,254 +33,350 @@ module gemm_cube_4x4x4_s8_array (
     reg  signed [31:0] acc_3_2;
     reg  signed [31:0] acc_3_3;
     reg  done;
-    wire signed [31:0] dot_0_0_dot;
-    wire signed [31:0] dot_0_1_dot;
-    wire signed [31:0] dot_0_2_dot;
-    wire signed [31:0] dot_0_3_dot;
-    wire signed [31:0] dot_1_0_dot;
-    wire signed [31:0] dot_1_1_dot;
-    wire signed [31:0] dot_1_2_dot;
-    wire signed [31:0] dot_1_3_dot;
-    wire signed [31:0] dot_2_0_dot;
-    wire signed [31:0] dot_2_1_dot;
-    wire signed [31:0] dot_2_2_dot;
-    wire signed [31:0] dot_2_3_dot;
-    wire signed [31:0] dot_3_0_dot;
-    wire signed [31:0] dot_3_1_dot;
-    wire signed [31:0] dot_3_2_dot;
-    wire signed [31:0] dot_3_3_dot;
+    wire [31:0] dot_0_0_dot_s;
+    wire [31:0] dot_0_0_dot_c;
+    wire [31:0] dot_0_1_dot_s;
+    wire [31:0] dot_0_1_dot_c;
+    wire [31:0] dot_0_2_dot_s;
+    wire [31:0] dot_0_2_dot_c;
+    wire [31:0] dot_0_3_dot_s;
+    wire [31:0] dot_0_3_dot_c;
+    wire [31:0] dot_1_0_dot_s;
+    wire [31:0] dot_1_0_dot_c;
+    wire [31:0] dot_1_1_dot_s;
+    wire [31:0] dot_1_1_dot_c;
+    wire [31:0] dot_1_2_dot_s;
+    wire [31:0] dot_1_2_dot_c;
+    wire [31:0] dot_1_3_dot_s;
+    wire [31:0] dot_1_3_dot_c;
+    wire [31:0] dot_2_0_dot_s;
+    wire [31:0] dot_2_0_dot_c;
+    wire [31:0] dot_2_1_dot_s;
+    wire [31:0] dot_2_1_dot_c;
+    wire [31:0] dot_2_2_dot_s;
+    wire [31:0] dot_2_2_dot_c;
+    wire [31:0] dot_2_3_dot_s;
+    wire [31:0] dot_2_3_dot_c;
+    wire [31:0] dot_3_0_dot_s;
+    wire [31:0] dot_3_0_dot_c;
+    wire [31:0] dot_3_1_dot_s;
+    wire [31:0] dot_3_1_dot_c;
+    wire [31:0] dot_3_2_dot_s;
+    wire [31:0] dot_3_2_dot_c;
+    wire [31:0] dot_3_3_dot_s;
+    wire [31:0] dot_3_3_dot_c;
     wire acc_clear = valid_d1 & first_d1;
     wire acc_add = valid_d1 & ~first_d1;
+    wire [31:0] acc_0_0_fresh = dot_0_0_dot_s + dot_0_0_dot_c;
+    wire [31:0] acc_0_0_csa1_0_x = acc_0_0 ^ (acc_add ? dot_0_0_dot_s : 32'd0);
+    wire [31:0] acc_0_0_csa1_0_s = acc_0_0_csa1_0_x ^ (acc_add ? dot_0_0_dot_c : 32'd0);
+    wire [30:0] acc_0_0_csa1_0_m = (acc_0_0[30:0] & (acc_add ? dot_0_0_dot_s[30:0] : 31'd0)) | (acc_0_0_csa1_0_x[30:0] & (acc_add ? dot_0_0_dot_c[30:0] : 31'd0));
+    wire [31:0] acc_0_1_fresh = dot_0_1_dot_s + dot_0_1_dot_c;
+    wire [31:0] acc_0_1_csa1_0_x = acc_0_1 ^ (acc_add ? dot_0_1_dot_s : 32'd0);
+    wire [31:0] acc_0_1_csa1_0_s = acc_0_1_csa1_0_x ^ (acc_add ? dot_0_1_dot_c : 32'd0);
+    wire [30:0] acc_0_1_csa1_0_m = (acc_0_1[30:0] & (acc_add ? dot_0_1_dot_s[30:0] : 31'd0)) | (acc_0_1_csa1_0_x[30:0] & (acc_add ? dot_0_1_dot_c[30:0] : 31'd0));
+    wire [31:0] acc_0_2_fresh = dot_0_2_dot_s + dot_0_2_dot_c;
+    wire [31:0] acc_0_2_csa1_0_x = acc_0_2 ^ (acc_add ? dot_0_2_dot_s : 32'd0);
+    wire [31:0] acc_0_2_csa1_0_s = acc_0_2_csa1_0_x ^ (acc_add ? dot_0_2_dot_c : 32'd0);
+    wire [30:0] acc_0_2_csa1_0_m = (acc_0_2[30:0] & (acc_add ? dot_0_2_dot_s[30:0] : 31'd0)) | (acc_0_2_csa1_0_x[30:0] & (acc_add ? dot_0_2_dot_c[30:0] : 31'd0));
+    wire [31:0] acc_0_3_fresh = dot_0_3_dot_s + dot_0_3_dot_c;
+    wire [31:0] acc_0_3_csa1_0_x = acc_0_3 ^ (acc_add ? dot_0_3_dot_s : 32'd0);
+    wire [31:0] acc_0_3_csa1_0_s = acc_0_3_csa1_0_x ^ (acc_add ? dot_0_3_dot_c : 32'd0);
+    wire [30:0] acc_0_3_csa1_0_m = (acc_0_3[30:0] & (acc_add ? dot_0_3_dot_s[30:0] : 31'd0)) | (acc_0_3_csa1_0_x[30:0] & (acc_add ? dot_0_3_dot_c[30:0] : 31'd0));
+    wire [31:0] acc_1_0_fresh = dot_1_0_dot_s + dot_1_0_dot_c;
+    wire [31:0] acc_1_0_csa1_0_x = acc_1_0 ^ (acc_add ? dot_1_0_dot_s : 32'd0);
+    wire [31:0] acc_1_0_csa1_0_s = acc_1_0_csa1_0_x ^ (acc_add ? dot_1_0_dot_c : 32'd0);
+    wire [30:0] acc_1_0_csa1_0_m = (acc_1_0[30:0] & (acc_add ? dot_1_0_dot_s[30:0] : 31'd0)) | (acc_1_0_csa1_0_x[30:0] & (acc_add ? dot_1_0_dot_c[30:0] : 31'd0));
+    wire [31:0] acc_1_1_fresh = dot_1_1_dot_s + dot_1_1_dot_c;
+    wire [31:0] acc_1_1_csa1_0_x = acc_1_1 ^ (acc_add ? dot_1_1_dot_s : 32'd0);
+    wire [31:0] acc_1_1_csa1_0_s = acc_1_1_csa1_0_x ^ (acc_add ? dot_1_1_dot_c : 32'd0);
+    wire [30:0] acc_1_1_csa1_0_m = (acc_1_1[30:0] & (acc_add ? dot_1_1_dot_s[30:0] : 31'd0)) | (acc_1_1_csa1_0_x[30:0] & (acc_add ? dot_1_1_dot_c[30:0] : 31'd0));
+    wire [31:0] acc_1_2_fresh = dot_1_2_dot_s + dot_1_2_dot_c;
+    wire [31:0] acc_1_2_csa1_0_x = acc_1_2 ^ (acc_add ? dot_1_2_dot_s : 32'd0);
+    wire [31:0] acc_1_2_csa1_0_s = acc_1_2_csa1_0_x ^ (acc_add ? dot_1_2_dot_c : 32'd0);
+    wire [30:0] acc_1_2_csa1_0_m = (acc_1_2[30:0] & (acc_add ? dot_1_2_dot_s[30:0] : 31'd0)) | (acc_1_2_csa1_0_x[30:0] & (acc_add ? dot_1_2_dot_c[30:0] : 31'd0));
+    wire [31:0] acc_1_3_fresh = dot_1_3_dot_s + dot_1_3_dot_c;
+    wire [31:0] acc_1_3_csa1_0_x = acc_1_3 ^ (acc_add ? dot_1_3_dot_s : 32'd0);
+    wire [31:0] acc_1_3_csa1_0_s = acc_1_3_csa1_0_x ^ (acc_add ? dot_1_3_dot_c : 32'd0);
+    wire [30:0] acc_1_3_csa1_0_m = (acc_1_3[30:0] & (acc_add ? dot_1_3_dot_s[30:0] : 31'd0)) | (acc_1_3_csa1_0_x[30:0] & (acc_add ? dot_1_3_dot_c[30:0] : 31'd0));
+    wire [31:0] acc_2_0_fresh = dot_2_0_dot_s + dot_2_0_dot_c;
+    wire [31:0] acc_2_0_csa1_0_x = acc_2_0 ^ (acc_add ? dot_2_0_dot_s : 32'd0);
+    wire [31:0] acc_2_0_csa1_0_s = acc_2_0_csa1_0_x ^ (acc_add ? dot_2_0_dot_c : 32'd0);
+    wire [30:0] acc_2_0_csa1_0_m = (acc_2_0[30:0] & (acc_add ? dot_2_0_dot_s[30:0] : 31'd0)) | (acc_2_0_csa1_0_x[30:0] & (acc_add ? dot_2_0_dot_c[30:0] : 31'd0));
+    wire [31:0] acc_2_1_fresh = dot_2_1_dot_s + dot_2_1_dot_c;
+    wire [31:0] acc_2_1_csa1_0_x = acc_2_1 ^ (acc_add ? dot_2_1_dot_s : 32'd0);
+    wire [31:0] acc_2_1_csa1_0_s = acc_2_1_csa1_0_x ^ (acc_add ? dot_2_1_dot_c : 32'd0);
+    wire [30:0] acc_2_1_csa1_0_m = (acc_2_1[30:0] & (acc_add ? dot_2_1_dot_s[30:0] : 31'd0)) | (acc_2_1_csa1_0_x[30:0] & (acc_add ? dot_2_1_dot_c[30:0] : 31'd0));
+    wire [31:0] acc_2_2_fresh = dot_2_2_dot_s + dot_2_2_dot_c;
+    wire [31:0] acc_2_2_csa1_0_x = acc_2_2 ^ (acc_add ? dot_2_2_dot_s : 32'd0);
+    wire [31:0] acc_2_2_csa1_0_s = acc_2_2_csa1_0_x ^ (acc_add ? dot_2_2_dot_c : 32'd0);
+    wire [30:0] acc_2_2_csa1_0_m = (acc_2_2[30:0] & (acc_add ? dot_2_2_dot_s[30:0] : 31'd0)) | (acc_2_2_csa1_0_x[30:0] & (acc_add ? dot_2_2_dot_c[30:0] : 31'd0));
+    wire [31:0] acc_2_3_fresh = dot_2_3_dot_s + dot_2_3_dot_c;
+    wire [31:0] acc_2_3_csa1_0_x = acc_2_3 ^ (acc_add ? dot_2_3_dot_s : 32'd0);
+    wire [31:0] acc_2_3_csa1_0_s = acc_2_3_csa1_0_x ^ (acc_add ? dot_2_3_dot_c : 32'd0);
+    wire [30:0] acc_2_3_csa1_0_m = (acc_2_3[30:0] & (acc_add ? dot_2_3_dot_s[30:0] : 31'd0)) | (acc_2_3_csa1_0_x[30:0] & (acc_add ? dot_2_3_dot_c[30:0] : 31'd0));
+    wire [31:0] acc_3_0_fresh = dot_3_0_dot_s + dot_3_0_dot_c;
+    wire [31:0] acc_3_0_csa1_0_x = acc_3_0 ^ (acc_add ? dot_3_0_dot_s : 32'd0);
+    wire [31:0] acc_3_0_csa1_0_s = acc_3_0_csa1_0_x ^ (acc_add ? dot_3_0_dot_c : 32'd0);
+    wire [30:0] acc_3_0_csa1_0_m = (acc_3_0[30:0] & (acc_add ? dot_3_0_dot_s[30:0] : 31'd0)) | (acc_3_0_csa1_0_x[30:0] & (acc_add ? dot_3_0_dot_c[30:0] : 31'd0));
+    wire [31:0] acc_3_1_fresh = dot_3_1_dot_s + dot_3_1_dot_c;
+    wire [31:0] acc_3_1_csa1_0_x = acc_3_1 ^ (acc_add ? dot_3_1_dot_s : 32'd0);
+    wire [31:0] acc_3_1_csa1_0_s = acc_3_1_csa1_0_x ^ (acc_add ? dot_3_1_dot_c : 32'd0);
+    wire [30:0] acc_3_1_csa1_0_m = (acc_3_1[30:0] & (acc_add ? dot_3_1_dot_s[30:0] : 31'd0)) | (acc_3_1_csa1_0_x[30:0] & (acc_add ? dot_3_1_dot_c[30:0] : 31'd0));
+    wire [31:0] acc_3_2_fresh = dot_3_2_dot_s + dot_3_2_dot_c;
+    wire [31:0] acc_3_2_csa1_0_x = acc_3_2 ^ (acc_add ? dot_3_2_dot_s : 32'd0);
+    wire [31:0] acc_3_2_csa1_0_s = acc_3_2_csa1_0_x ^ (acc_add ? dot_3_2_dot_c : 32'd0);
+    wire [30:0] acc_3_2_csa1_0_m = (acc_3_2[30:0] & (acc_add ? dot_3_2_dot_s[30:0] : 31'd0)) | (acc_3_2_csa1_0_x[30:0] & (acc_add ? dot_3_2_dot_c[30:0] : 31'd0));
+    wire [31:0] acc_3_3_fresh = dot_3_3_dot_s + dot_3_3_dot_c;
+    wire [31:0] acc_3_3_csa1_0_x = acc_3_3 ^ (acc_add ? dot_3_3_dot_s : 32'd0);
+    wire [31:0] acc_3_3_csa1_0_s = acc_3_3_csa1_0_x ^ (acc_add ? dot_3_3_dot_c : 32'd0);
+    wire [30:0] acc_3_3_csa1_0_m = (acc_3_3[30:0] & (acc_add ? dot_3_3_dot_s[30:0] : 31'd0)) | (acc_3_3_csa1_0_x[30:0] & (acc_add ? dot_3_3_dot_c[30:0] : 31'd0));
 
     assign in_ready = 1'd1;
     assign out_valid = {{16{done}}};
     assign out_data = {acc_3_3, acc_3_2, acc_3_1, acc_3_0, acc_2_3, acc_2_2, acc_2_1, acc_2_0, acc_1_3, acc_1_2, acc_1_1, acc_1_0, acc_0_3, acc_0_2, acc_0_1, acc_0_0};
 
     dot4_booth_s1_s8_s8_s32 dot_0_0 (
-        .clk (clk),
-        .a0  (a_blk[7:0]),
-        .a1  (a_blk[15:8]),
-        .a2  (a_blk[23:16]),
-        .a3  (a_blk[31:24]),
-        .b0  (b_blk[7:0]),
-        .b1  (b_blk[39:32]),
-        .b2  (b_blk[71:64]),
-        .b3  (b_blk[103:96]),
-        .dot (dot_0_0_dot)
+        .clk   (clk),
+        .a0    (a_blk[7:0]),
+        .a1    (a_blk[15:8]),
+        .a2    (a_blk[23:16]),
+        .a3    (a_blk[31:24]),
+        .b0    (b_blk[7:0]),
+        .b1    (b_blk[39:32]),
+        .b2    (b_blk[71:64]),
+        .b3    (b_blk[103:96]),
+        .dot_s (dot_0_0_dot_s),
+        .dot_c (dot_0_0_dot_c)
     );
 
     dot4_booth_s1_s8_s8_s32 dot_0_1 (
-        .clk (clk),
-        .a0  (a_blk[7:0]),
-        .a1  (a_blk[15:8]),
-        .a2  (a_blk[23:16]),
-        .a3  (a_blk[31:24]),
-        .b0  (b_blk[15:8]),
-        .b1  (b_blk[47:40]),
-        .b2  (b_blk[79:72]),
-        .b3  (b_blk[111:104]),
-        .dot (dot_0_1_dot)
+        .clk   (clk),
+        .a0    (a_blk[7:0]),
+        .a1    (a_blk[15:8]),
+        .a2    (a_blk[23:16]),
+        .a3    (a_blk[31:24]),
+        .b0    (b_blk[15:8]),
+        .b1    (b_blk[47:40]),
+        .b2    (b_blk[79:72]),
+        .b3    (b_blk[111:104]),
+        .dot_s (dot_0_1_dot_s),
+        .dot_c (dot_0_1_dot_c)
     );
 
     dot4_booth_s1_s8_s8_s32 dot_0_2 (
-        .clk (clk),
-        .a0  (a_blk[7:0]),
-        .a1  (a_blk[15:8]),
-        .a2  (a_blk[23:16]),
-        .a3  (a_blk[31:24]),
-        .b0  (b_blk[23:16]),
-        .b1  (b_blk[55:48]),
-        .b2  (b_blk[87:80]),
-        .b3  (b_blk[119:112]),
-        .dot (dot_0_2_dot)
+        .clk   (clk),
+        .a0    (a_blk[7:0]),
+        .a1    (a_blk[15:8]),
+        .a2    (a_blk[23:16]),
+        .a3    (a_blk[31:24]),
+        .b0    (b_blk[23:16]),
+        .b1    (b_blk[55:48]),
+        .b2    (b_blk[87:80]),
+        .b3    (b_blk[119:112]),
+        .dot_s (dot_0_2_dot_s),
+        .dot_c (dot_0_2_dot_c)
     );
 
     dot4_booth_s1_s8_s8_s32 dot_0_3 (
-        .clk (clk),
-        .a0  (a_blk[7:0]),
-        .a1  (a_blk[15:8]),
-        .a2  (a_blk[23:16]),
-        .a3  (a_blk[31:24]),
-        .b0  (b_blk[31:24]),
-        .b1  (b_blk[63:56]),
-        .b2  (b_blk[95:88]),
-        .b3  (b_blk[127:120]),
-        .dot (dot_0_3_dot)
+        .clk   (clk),
+        .a0    (a_blk[7:0]),
+        .a1    (a_blk[15:8]),
+        .a2    (a_blk[23:16]),
+        .a3    (a_blk[31:24]),
+        .b0    (b_blk[31:24]),
+        .b1    (b_blk[63:56]),
+        .b2    (b_blk[95:88]),
+        .b3    (b_blk[127:120]),
+        .dot_s (dot_0_3_dot_s),
+        .dot_c (dot_0_3_dot_c)
     );
 
     dot4_booth_s1_s8_s8_s32 dot_1_0 (
-        .clk (clk),
-        .a0  (a_blk[39:32]),
-        .a1  (a_blk[47:40]),
-        .a2  (a_blk[55:48]),
-        .a3  (a_blk[63:56]),
-        .b0  (b_blk[7:0]),
-        .b1  (b_blk[39:32]),
-        .b2  (b_blk[71:64]),
-        .b3  (b_blk[103:96]),
-        .dot (dot_1_0_dot)
+        .clk   (clk),
+        .a0    (a_blk[39:32]),
+        .a1    (a_blk[47:40]),
+        .a2    (a_blk[55:48]),
+        .a3    (a_blk[63:56]),
+        .b0    (b_blk[7:0]),
+        .b1    (b_blk[39:32]),
+        .b2    (b_blk[71:64]),
+        .b3    (b_blk[103:96]),
+        .dot_s (dot_1_0_dot_s),
+        .dot_c (dot_1_0_dot_c)
     );
 
     dot4_booth_s1_s8_s8_s32 dot_1_1 (
-        .clk (clk),
-        .a0  (a_blk[39:32]),
-        .a1  (a_blk[47:40]),
-        .a2  (a_blk[55:48]),
-        .a3  (a_blk[63:56]),
-        .b0  (b_blk[15:8]),
-        .b1  (b_blk[47:40]),
-        .b2  (b_blk[79:72]),
-        .b3  (b_blk[111:104]),
-        .dot (dot_1_1_dot)
+        .clk   (clk),
+        .a0    (a_blk[39:32]),
+        .a1    (a_blk[47:40]),
+        .a2    (a_blk[55:48]),
+        .a3    (a_blk[63:56]),
+        .b0    (b_blk[15:8]),
+        .b1    (b_blk[47:40]),
+        .b2    (b_blk[79:72]),
+        .b3    (b_blk[111:104]),
+        .dot_s (dot_1_1_dot_s),
+        .dot_c (dot_1_1_dot_c)
     );
 
     dot4_booth_s1_s8_s8_s32 dot_1_2 (
-        .clk (clk),
-        .a0  (a_blk[39:32]),
-        .a1  (a_blk[47:40]),
-        .a2  (a_blk[55:48]),
-        .a3  (a_blk[63:56]),
-        .b0  (b_blk[23:16]),
-        .b1  (b_blk[55:48]),
-        .b2  (b_blk[87:80]),
-        .b3  (b_blk[119:112]),
-        .dot (dot_1_2_dot)
+        .clk   (clk),
+        .a0    (a_blk[39:32]),
+        .a1    (a_blk[47:40]),
+        .a2    (a_blk[55:48]),
+        .a3    (a_blk[63:56]),
+        .b0    (b_blk[23:16]),
+        .b1    (b_blk[55:48]),
+        .b2    (b_blk[87:80]),
+        .b3    (b_blk[119:112]),
+        .dot_s (dot_1_2_dot_s),
+        .dot_c (dot_1_2_dot_c)
     );
 
     dot4_booth_s1_s8_s8_s32 dot_1_3 (
-        .clk (clk),
-        .a0  (a_blk[39:32]),
-        .a1  (a_blk[47:40]),
-        .a2  (a_blk[55:48]),
-        .a3  (a_blk[63:56]),
-        .b0  (b_blk[31:24]),
-        .b1  (b_blk[63:56]),
-        .b2  (b_blk[95:88]),
-        .b3  (b_blk[127:120]),
-        .dot (dot_1_3_dot)
+        .clk   (clk),
+        .a0    (a_blk[39:32]),
+        .a1    (a_blk[47:40]),
+        .a2    (a_blk[55:48]),
+        .a3    (a_blk[63:56]),
+        .b0    (b_blk[31:24]),
+        .b1    (b_blk[63:56]),
+        .b2    (b_blk[95:88]),
+        .b3    (b_blk[127:120]),
+        .dot_s (dot_1_3_dot_s),
+        .dot_c (dot_1_3_dot_c)
     );
 
     dot4_booth_s1_s8_s8_s32 dot_2_0 (
-        .clk (clk),
-        .a0  (a_blk[71:64]),
-        .a1  (a_blk[79:72]),
-        .a2  (a_blk[87:80]),
-        .a3  (a_blk[95:88]),
-        .b0  (b_blk[7:0]),
-        .b1  (b_blk[39:32]),
-        .b2  (b_blk[71:64]),
-        .b3  (b_blk[103:96]),
-        .dot (dot_2_0_dot)
+        .clk   (clk),
+        .a0    (a_blk[71:64]),
+        .a1    (a_blk[79:72]),
+        .a2    (a_blk[87:80]),
+        .a3    (a_blk[95:88]),
+        .b0    (b_blk[7:0]),
+        .b1    (b_blk[39:32]),
+        .b2    (b_blk[71:64]),
+        .b3    (b_blk[103:96]),
+        .dot_s (dot_2_0_dot_s),
+        .dot_c (dot_2_0_dot_c)
     );
 
     dot4_booth_s1_s8_s8_s32 dot_2_1 (
-        .clk (clk),
-        .a0  (a_blk[71:64]),
-        .a1  (a_blk[79:72]),
-        .a2  (a_blk[87:80]),
-        .a3  (a_blk[95:88]),
-        .b0  (b_blk[15:8]),
-        .b1  (b_blk[47:40]),
-        .b2  (b_blk[79:72]),
-        .b3  (b_blk[111:104]),
-        .dot (dot_2_1_dot)
+        .clk   (clk),
+        .a0    (a_blk[71:64]),
+        .a1    (a_blk[79:72]),
+        .a2    (a_blk[87:80]),
+        .a3    (a_blk[95:88]),
+        .b0    (b_blk[15:8]),
+        .b1    (b_blk[47:40]),
+        .b2    (b_blk[79:72]),
+        .b3    (b_blk[111:104]),
+        .dot_s (dot_2_1_dot_s),
+        .dot_c (dot_2_1_dot_c)
     );
 
     dot4_booth_s1_s8_s8_s32 dot_2_2 (
-        .clk (clk),
-        .a0  (a_blk[71:64]),
-        .a1  (a_blk[79:72]),
-        .a2  (a_blk[87:80]),
-        .a3  (a_blk[95:88]),
-        .b0  (b_blk[23:16]),
-        .b1  (b_blk[55:48]),
-        .b2  (b_blk[87:80]),
-        .b3  (b_blk[119:112]),
-        .dot (dot_2_2_dot)
+        .clk   (clk),
+        .a0    (a_blk[71:64]),
+        .a1    (a_blk[79:72]),
+        .a2    (a_blk[87:80]),
+        .a3    (a_blk[95:88]),
+        .b0    (b_blk[23:16]),
+        .b1    (b_blk[55:48]),
+        .b2    (b_blk[87:80]),
+        .b3    (b_blk[119:112]),
+        .dot_s (dot_2_2_dot_s),
+        .dot_c (dot_2_2_dot_c)
     );
 
     dot4_booth_s1_s8_s8_s32 dot_2_3 (
-        .clk (clk),
-        .a0  (a_blk[71:64]),
-        .a1  (a_blk[79:72]),
-        .a2  (a_blk[87:80]),
-        .a3  (a_blk[95:88]),
-        .b0  (b_blk[31:24]),
-        .b1  (b_blk[63:56]),
-        .b2  (b_blk[95:88]),
-        .b3  (b_blk[127:120]),
-        .dot (dot_2_3_dot)
+        .clk   (clk),
+        .a0    (a_blk[71:64]),
+        .a1    (a_blk[79:72]),
+        .a2    (a_blk[87:80]),
+        .a3    (a_blk[95:88]),
+        .b0    (b_blk[31:24]),
+        .b1    (b_blk[63:56]),
+        .b2    (b_blk[95:88]),
+        .b3    (b_blk[127:120]),
+        .dot_s (dot_2_3_dot_s),
+        .dot_c (dot_2_3_dot_c)
     );
 
     dot4_booth_s1_s8_s8_s32 dot_3_0 (
-        .clk (clk),
-        .a0  (a_blk[103:96]),
-        .a1  (a_blk[111:104]),
-        .a2  (a_blk[119:112]),
-        .a3  (a_blk[127:120]),
-        .b0  (b_blk[7:0]),
-        .b1  (b_blk[39:32]),
-        .b2  (b_blk[71:64]),
-        .b3  (b_blk[103:96]),
-        .dot (dot_3_0_dot)
+        .clk   (clk),
+        .a0    (a_blk[103:96]),
+        .a1    (a_blk[111:104]),
+        .a2    (a_blk[119:112]),
+        .a3    (a_blk[127:120]),
+        .b0    (b_blk[7:0]),
+        .b1    (b_blk[39:32]),
+        .b2    (b_blk[71:64]),
+        .b3    (b_blk[103:96]),
+        .dot_s (dot_3_0_dot_s),
+        .dot_c (dot_3_0_dot_c)
     );
 
     dot4_booth_s1_s8_s8_s32 dot_3_1 (
-        .clk (clk),
-        .a0  (a_blk[103:96]),
-        .a1  (a_blk[111:104]),
-        .a2  (a_blk[119:112]),
-        .a3  (a_blk[127:120]),
-        .b0  (b_blk[15:8]),
-        .b1  (b_blk[47:40]),
-        .b2  (b_blk[79:72]),
-        .b3  (b_blk[111:104]),
-        .dot (dot_3_1_dot)
+        .clk   (clk),
+        .a0    (a_blk[103:96]),
+        .a1    (a_blk[111:104]),
+        .a2    (a_blk[119:112]),
+        .a3    (a_blk[127:120]),
+        .b0    (b_blk[15:8]),
+        .b1    (b_blk[47:40]),
+        .b2    (b_blk[79:72]),
+        .b3    (b_blk[111:104]),
+        .dot_s (dot_3_1_dot_s),
+        .dot_c (dot_3_1_dot_c)
     );
 
     dot4_booth_s1_s8_s8_s32 dot_3_2 (
-        .clk (clk),
-        .a0  (a_blk[103:96]),
-        .a1  (a_blk[111:104]),
-        .a2  (a_blk[119:112]),
-        .a3  (a_blk[127:120]),
-        .b0  (b_blk[23:16]),
-        .b1  (b_blk[55:48]),
-        .b2  (b_blk[87:80]),
-        .b3  (b_blk[119:112]),
-        .dot (dot_3_2_dot)
+        .clk   (clk),
+        .a0    (a_blk[103:96]),
+        .a1    (a_blk[111:104]),
+        .a2    (a_blk[119:112]),
+        .a3    (a_blk[127:120]),
+        .b0    (b_blk[23:16]),
+        .b1    (b_blk[55:48]),
+        .b2    (b_blk[87:80]),
+        .b3    (b_blk[119:112]),
+        .dot_s (dot_3_2_dot_s),
+        .dot_c (dot_3_2_dot_c)
     );
 
     dot4_booth_s1_s8_s8_s32 dot_3_3 (
-        .clk (clk),
-        .a0  (a_blk[103:96]),
-        .a1  (a_blk[111:104]),
-        .a2  (a_blk[119:112]),
-        .a3  (a_blk[127:120]),
-        .b0  (b_blk[31:24]),
-        .b1  (b_blk[63:56]),
-        .b2  (b_blk[95:88]),
-        .b3  (b_blk[127:120]),
-        .dot (dot_3_3_dot)
+        .clk   (clk),
+        .a0    (a_blk[103:96]),
+        .a1    (a_blk[111:104]),
+        .a2    (a_blk[119:112]),
+        .a3    (a_blk[127:120]),
+        .b0    (b_blk[31:24]),
+        .b1    (b_blk[63:56]),
+        .b2    (b_blk[95:88]),
+        .b3    (b_blk[127:120]),
+        .dot_s (dot_3_3_dot_s),
+        .dot_c (dot_3_3_dot_c)
     );
 
     always @(posedge clk) begin
-        acc_0_0 <= acc_clear ? dot_0_0_dot : (acc_0_0 + (acc_add ? dot_0_0_dot : 32'd0));
-        acc_0_1 <= acc_clear ? dot_0_1_dot : (acc_0_1 + (acc_add ? dot_0_1_dot : 32'd0));
-        acc_0_2 <= acc_clear ? dot_0_2_dot : (acc_0_2 + (acc_add ? dot_0_2_dot : 32'd0));
-        acc_0_3 <= acc_clear ? dot_0_3_dot : (acc_0_3 + (acc_add ? dot_0_3_dot : 32'd0));
-        acc_1_0 <= acc_clear ? dot_1_0_dot : (acc_1_0 + (acc_add ? dot_1_0_dot : 32'd0));
-        acc_1_1 <= acc_clear ? dot_1_1_dot : (acc_1_1 + (acc_add ? dot_1_1_dot : 32'd0));
-        acc_1_2 <= acc_clear ? dot_1_2_dot : (acc_1_2 + (acc_add ? dot_1_2_dot : 32'd0));
-        acc_1_3 <= acc_clear ? dot_1_3_dot : (acc_1_3 + (acc_add ? dot_1_3_dot : 32'd0));
-        acc_2_0 <= acc_clear ? dot_2_0_dot : (acc_2_0 + (acc_add ? dot_2_0_dot : 32'd0));
-        acc_2_1 <= acc_clear ? dot_2_1_dot : (acc_2_1 + (acc_add ? dot_2_1_dot : 32'd0));
-        acc_2_2 <= acc_clear ? dot_2_2_dot : (acc_2_2 + (acc_add ? dot_2_2_dot : 32'd0));
-        acc_2_3 <= acc_clear ? dot_2_3_dot : (acc_2_3 + (acc_add ? dot_2_3_dot : 32'd0));
-        acc_3_0 <= acc_clear ? dot_3_0_dot : (acc_3_0 + (acc_add ? dot_3_0_dot : 32'd0));
-        acc_3_1 <= acc_clear ? dot_3_1_dot : (acc_3_1 + (acc_add ? dot_3_1_dot : 32'd0));
-        acc_3_2 <= acc_clear ? dot_3_2_dot : (acc_3_2 + (acc_add ? dot_3_2_dot : 32'd0));
-        acc_3_3 <= acc_clear ? dot_3_3_dot : (acc_3_3 + (acc_add ? dot_3_3_dot : 32'd0));
+        acc_0_0 <= acc_clear ? acc_0_0_fresh : (acc_0_0_csa1_0_s + {acc_0_0_csa1_0_m[30:0], 1'd0});
+        acc_0_1 <= acc_clear ? acc_0_1_fresh : (acc_0_1_csa1_0_s + {acc_0_1_csa1_0_m[30:0], 1'd0});
+        acc_0_2 <= acc_clear ? acc_0_2_fresh : (acc_0_2_csa1_0_s + {acc_0_2_csa1_0_m[30:0], 1'd0});
+        acc_0_3 <= acc_clear ? acc_0_3_fresh : (acc_0_3_csa1_0_s + {acc_0_3_csa1_0_m[30:0], 1'd0});
+        acc_1_0 <= acc_clear ? acc_1_0_fresh : (acc_1_0_csa1_0_s + {acc_1_0_csa1_0_m[30:0], 1'd0});
+        acc_1_1 <= acc_clear ? acc_1_1_fresh : (acc_1_1_csa1_0_s + {acc_1_1_csa1_0_m[30:0], 1'd0});
+        acc_1_2 <= acc_clear ? acc_1_2_fresh : (acc_1_2_csa1_0_s + {acc_1_2_csa1_0_m[30:0], 1'd0});
+        acc_1_3 <= acc_clear ? acc_1_3_fresh : (acc_1_3_csa1_0_s + {acc_1_3_csa1_0_m[30:0], 1'd0});
+        acc_2_0 <= acc_clear ? acc_2_0_fresh : (acc_2_0_csa1_0_s + {acc_2_0_csa1_0_m[30:0], 1'd0});
+        acc_2_1 <= acc_clear ? acc_2_1_fresh : (acc_2_1_csa1_0_s + {acc_2_1_csa1_0_m[30:0], 1'd0});
+        acc_2_2 <= acc_clear ? acc_2_2_fresh : (acc_2_2_csa1_0_s + {acc_2_2_csa1_0_m[30:0], 1'd0});
+        acc_2_3 <= acc_clear ? acc_2_3_fresh : (acc_2_3_csa1_0_s + {acc_2_3_csa1_0_m[30:0], 1'd0});
+        acc_3_0 <= acc_clear ? acc_3_0_fresh : (acc_3_0_csa1_0_s + {acc_3_0_csa1_0_m[30:0], 1'd0});
+        acc_3_1 <= acc_clear ? acc_3_1_fresh : (acc_3_1_csa1_0_s + {acc_3_1_csa1_0_m[30:0], 1'd0});
+        acc_3_2 <= acc_clear ? acc_3_2_fresh : (acc_3_2_csa1_0_s + {acc_3_2_csa1_0_m[30:0], 1'd0});
+        acc_3_3 <= acc_clear ? acc_3_3_fresh : (acc_3_3_csa1_0_s + {acc_3_3_csa1_0_m[30:0], 1'd0});
         if (rst) begin
             valid_d1 <= 1'd0;
             first_d1 <= 1'd0;

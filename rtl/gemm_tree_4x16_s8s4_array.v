@@ -24,170 +24,194 @@ module gemm_tree_4x16_s8s4_array (
     reg  signed [23:0] acc_0_2;
     reg  signed [23:0] acc_0_3;
     reg  done;
-    wire signed [23:0] dot_0_0_dot;
-    wire signed [23:0] dot_0_1_dot;
-    wire signed [23:0] dot_0_2_dot;
-    wire signed [23:0] dot_0_3_dot;
+    wire [23:0] dot_0_0_dot_s;
+    wire [23:0] dot_0_0_dot_c;
+    wire [23:0] dot_0_1_dot_s;
+    wire [23:0] dot_0_1_dot_c;
+    wire [23:0] dot_0_2_dot_s;
+    wire [23:0] dot_0_2_dot_c;
+    wire [23:0] dot_0_3_dot_s;
+    wire [23:0] dot_0_3_dot_c;
     wire acc_clear = valid_d2 & first_d2;
     wire acc_add = valid_d2 & ~first_d2;
+    wire [23:0] acc_0_0_fresh = dot_0_0_dot_s + dot_0_0_dot_c;
+    wire [23:0] acc_0_0_csa1_0_x = acc_0_0 ^ (acc_add ? dot_0_0_dot_s : 24'd0);
+    wire [23:0] acc_0_0_csa1_0_s = acc_0_0_csa1_0_x ^ (acc_add ? dot_0_0_dot_c : 24'd0);
+    wire [22:0] acc_0_0_csa1_0_m = (acc_0_0[22:0] & (acc_add ? dot_0_0_dot_s[22:0] : 23'd0)) | (acc_0_0_csa1_0_x[22:0] & (acc_add ? dot_0_0_dot_c[22:0] : 23'd0));
+    wire [23:0] acc_0_1_fresh = dot_0_1_dot_s + dot_0_1_dot_c;
+    wire [23:0] acc_0_1_csa1_0_x = acc_0_1 ^ (acc_add ? dot_0_1_dot_s : 24'd0);
+    wire [23:0] acc_0_1_csa1_0_s = acc_0_1_csa1_0_x ^ (acc_add ? dot_0_1_dot_c : 24'd0);
+    wire [22:0] acc_0_1_csa1_0_m = (acc_0_1[22:0] & (acc_add ? dot_0_1_dot_s[22:0] : 23'd0)) | (acc_0_1_csa1_0_x[22:0] & (acc_add ? dot_0_1_dot_c[22:0] : 23'd0));
+    wire [23:0] acc_0_2_fresh = dot_0_2_dot_s + dot_0_2_dot_c;
+    wire [23:0] acc_0_2_csa1_0_x = acc_0_2 ^ (acc_add ? dot_0_2_dot_s : 24'd0);
+    wire [23:0] acc_0_2_csa1_0_s = acc_0_2_csa1_0_x ^ (acc_add ? dot_0_2_dot_c : 24'd0);
+    wire [22:0] acc_0_2_csa1_0_m = (acc_0_2[22:0] & (acc_add ? dot_0_2_dot_s[22:0] : 23'd0)) | (acc_0_2_csa1_0_x[22:0] & (acc_add ? dot_0_2_dot_c[22:0] : 23'd0));
+    wire [23:0] acc_0_3_fresh = dot_0_3_dot_s + dot_0_3_dot_c;
+    wire [23:0] acc_0_3_csa1_0_x = acc_0_3 ^ (acc_add ? dot_0_3_dot_s : 24'd0);
+    wire [23:0] acc_0_3_csa1_0_s = acc_0_3_csa1_0_x ^ (acc_add ? dot_0_3_dot_c : 24'd0);
+    wire [22:0] acc_0_3_csa1_0_m = (acc_0_3[22:0] & (acc_add ? dot_0_3_dot_s[22:0] : 23'd0)) | (acc_0_3_csa1_0_x[22:0] & (acc_add ? dot_0_3_dot_c[22:0] : 23'd0));
 
     assign in_ready = 1'd1;
     assign out_valid = {{4{done}}};
     assign out_data = {acc_0_3, acc_0_2, acc_0_1, acc_0_0};
 
     dot16_baseline_s2_s8_s4_s24 dot_0_0 (
-        .clk (clk),
-        .a0  (a_blk[7:0]),
-        .a1  (a_blk[15:8]),
-        .a2  (a_blk[23:16]),
-        .a3  (a_blk[31:24]),
-        .a4  (a_blk[39:32]),
-        .a5  (a_blk[47:40]),
-        .a6  (a_blk[55:48]),
-        .a7  (a_blk[63:56]),
-        .a8  (a_blk[71:64]),
-        .a9  (a_blk[79:72]),
-        .a10 (a_blk[87:80]),
-        .a11 (a_blk[95:88]),
-        .a12 (a_blk[103:96]),
-        .a13 (a_blk[111:104]),
-        .a14 (a_blk[119:112]),
-        .a15 (a_blk[127:120]),
-        .b0  (b_blk[3:0]),
-        .b1  (b_blk[19:16]),
-        .b2  (b_blk[35:32]),
-        .b3  (b_blk[51:48]),
-        .b4  (b_blk[67:64]),
-        .b5  (b_blk[83:80]),
-        .b6  (b_blk[99:96]),
-        .b7  (b_blk[115:112]),
-        .b8  (b_blk[131:128]),
-        .b9  (b_blk[147:144]),
-        .b10 (b_blk[163:160]),
-        .b11 (b_blk[179:176]),
-        .b12 (b_blk[195:192]),
-        .b13 (b_blk[211:208]),
-        .b14 (b_blk[227:224]),
-        .b15 (b_blk[243:240]),
-        .dot (dot_0_0_dot)
+        .clk   (clk),
+        .a0    (a_blk[7:0]),
+        .a1    (a_blk[15:8]),
+        .a2    (a_blk[23:16]),
+        .a3    (a_blk[31:24]),
+        .a4    (a_blk[39:32]),
+        .a5    (a_blk[47:40]),
+        .a6    (a_blk[55:48]),
+        .a7    (a_blk[63:56]),
+        .a8    (a_blk[71:64]),
+        .a9    (a_blk[79:72]),
+        .a10   (a_blk[87:80]),
+        .a11   (a_blk[95:88]),
+        .a12   (a_blk[103:96]),
+        .a13   (a_blk[111:104]),
+        .a14   (a_blk[119:112]),
+        .a15   (a_blk[127:120]),
+        .b0    (b_blk[3:0]),
+        .b1    (b_blk[19:16]),
+        .b2    (b_blk[35:32]),
+        .b3    (b_blk[51:48]),
+        .b4    (b_blk[67:64]),
+        .b5    (b_blk[83:80]),
+        .b6    (b_blk[99:96]),
+        .b7    (b_blk[115:112]),
+        .b8    (b_blk[131:128]),
+        .b9    (b_blk[147:144]),
+        .b10   (b_blk[163:160]),
+        .b11   (b_blk[179:176]),
+        .b12   (b_blk[195:192]),
+        .b13   (b_blk[211:208]),
+        .b14   (b_blk[227:224]),
+        .b15   (b_blk[243:240]),
+        .dot_s (dot_0_0_dot_s),
+        .dot_c (dot_0_0_dot_c)
     );
 
     dot16_baseline_s2_s8_s4_s24 dot_0_1 (
-        .clk (clk),
-        .a0  (a_blk[7:0]),
-        .a1  (a_blk[15:8]),
-        .a2  (a_blk[23:16]),
-        .a3  (a_blk[31:24]),
-        .a4  (a_blk[39:32]),
-        .a5  (a_blk[47:40]),
-        .a6  (a_blk[55:48]),
-        .a7  (a_blk[63:56]),
-        .a8  (a_blk[71:64]),
-        .a9  (a_blk[79:72]),
-        .a10 (a_blk[87:80]),
-        .a11 (a_blk[95:88]),
-        .a12 (a_blk[103:96]),
-        .a13 (a_blk[111:104]),
-        .a14 (a_blk[119:112]),
-        .a15 (a_blk[127:120]),
-        .b0  (b_blk[7:4]),
-        .b1  (b_blk[23:20]),
-        .b2  (b_blk[39:36]),
-        .b3  (b_blk[55:52]),
-        .b4  (b_blk[71:68]),
-        .b5  (b_blk[87:84]),
-        .b6  (b_blk[103:100]),
-        .b7  (b_blk[119:116]),
-        .b8  (b_blk[135:132]),
-        .b9  (b_blk[151:148]),
-        .b10 (b_blk[167:164]),
-        .b11 (b_blk[183:180]),
-        .b12 (b_blk[199:196]),
-        .b13 (b_blk[215:212]),
-        .b14 (b_blk[231:228]),
-        .b15 (b_blk[247:244]),
-        .dot (dot_0_1_dot)
+        .clk   (clk),
+        .a0    (a_blk[7:0]),
+        .a1    (a_blk[15:8]),
+        .a2    (a_blk[23:16]),
+        .a3    (a_blk[31:24]),
+        .a4    (a_blk[39:32]),
+        .a5    (a_blk[47:40]),
+        .a6    (a_blk[55:48]),
+        .a7    (a_blk[63:56]),
+        .a8    (a_blk[71:64]),
+        .a9    (a_blk[79:72]),
+        .a10   (a_blk[87:80]),
+        .a11   (a_blk[95:88]),
+        .a12   (a_blk[103:96]),
+        .a13   (a_blk[111:104]),
+        .a14   (a_blk[119:112]),
+        .a15   (a_blk[127:120]),
+        .b0    (b_blk[7:4]),
+        .b1    (b_blk[23:20]),
+        .b2    (b_blk[39:36]),
+        .b3    (b_blk[55:52]),
+        .b4    (b_blk[71:68]),
+        .b5    (b_blk[87:84]),
+        .b6    (b_blk[103:100]),
+        .b7    (b_blk[119:116]),
+        .b8    (b_blk[135:132]),
+        .b9    (b_blk[151:148]),
+        .b10   (b_blk[167:164]),
+        .b11   (b_blk[183:180]),
+        .b12   (b_blk[199:196]),
+        .b13   (b_blk[215:212]),
+        .b14   (b_blk[231:228]),
+        .b15   (b_blk[247:244]),
+        .dot_s (dot_0_1_dot_s),
+        .dot_c (dot_0_1_dot_c)
     );
 
     dot16_baseline_s2_s8_s4_s24 dot_0_2 (
-        .clk (clk),
-        .a0  (a_blk[7:0]),
-        .a1  (a_blk[15:8]),
-        .a2  (a_blk[23:16]),
-        .a3  (a_blk[31:24]),
-        .a4  (a_blk[39:32]),
-        .a5  (a_blk[47:40]),
-        .a6  (a_blk[55:48]),
-        .a7  (a_blk[63:56]),
-        .a8  (a_blk[71:64]),
-        .a9  (a_blk[79:72]),
-        .a10 (a_blk[87:80]),
-        .a11 (a_blk[95:88]),
-        .a12 (a_blk[103:96]),
-        .a13 (a_blk[111:104]),
-        .a14 (a_blk[119:112]),
-        .a15 (a_blk[127:120]),
-        .b0  (b_blk[11:8]),
-        .b1  (b_blk[27:24]),
-        .b2  (b_blk[43:40]),
-        .b3  (b_blk[59:56]),
-        .b4  (b_blk[75:72]),
-        .b5  (b_blk[91:88]),
-        .b6  (b_blk[107:104]),
-        .b7  (b_blk[123:120]),
-        .b8  (b_blk[139:136]),
-        .b9  (b_blk[155:152]),
-        .b10 (b_blk[171:168]),
-        .b11 (b_blk[187:184]),
-        .b12 (b_blk[203:200]),
-        .b13 (b_blk[219:216]),
-        .b14 (b_blk[235:232]),
-        .b15 (b_blk[251:248]),
-        .dot (dot_0_2_dot)
+        .clk   (clk),
+        .a0    (a_blk[7:0]),
+        .a1    (a_blk[15:8]),
+        .a2    (a_blk[23:16]),
+        .a3    (a_blk[31:24]),
+        .a4    (a_blk[39:32]),
+        .a5    (a_blk[47:40]),
+        .a6    (a_blk[55:48]),
+        .a7    (a_blk[63:56]),
+        .a8    (a_blk[71:64]),
+        .a9    (a_blk[79:72]),
+        .a10   (a_blk[87:80]),
+        .a11   (a_blk[95:88]),
+        .a12   (a_blk[103:96]),
+        .a13   (a_blk[111:104]),
+        .a14   (a_blk[119:112]),
+        .a15   (a_blk[127:120]),
+        .b0    (b_blk[11:8]),
+        .b1    (b_blk[27:24]),
+        .b2    (b_blk[43:40]),
+        .b3    (b_blk[59:56]),
+        .b4    (b_blk[75:72]),
+        .b5    (b_blk[91:88]),
+        .b6    (b_blk[107:104]),
+        .b7    (b_blk[123:120]),
+        .b8    (b_blk[139:136]),
+        .b9    (b_blk[155:152]),
+        .b10   (b_blk[171:168]),
+        .b11   (b_blk[187:184]),
+        .b12   (b_blk[203:200]),
+        .b13   (b_blk[219:216]),
+        .b14   (b_blk[235:232]),
+        .b15   (b_blk[251:248]),
+        .dot_s (dot_0_2_dot_s),
+        .dot_c (dot_0_2_dot_c)
     );
 
     dot16_baseline_s2_s8_s4_s24 dot_0_3 (
-        .clk (clk),
-        .a0  (a_blk[7:0]),
-        .a1  (a_blk[15:8]),
-        .a2  (a_blk[23:16]),
-        .a3  (a_blk[31:24]),
-        .a4  (a_blk[39:32]),
-        .a5  (a_blk[47:40]),
-        .a6  (a_blk[55:48]),
-        .a7  (a_blk[63:56]),
-        .a8  (a_blk[71:64]),
-        .a9  (a_blk[79:72]),
-        .a10 (a_blk[87:80]),
-        .a11 (a_blk[95:88]),
-        .a12 (a_blk[103:96]),
-        .a13 (a_blk[111:104]),
-        .a14 (a_blk[119:112]),
-        .a15 (a_blk[127:120]),
-        .b0  (b_blk[15:12]),
-        .b1  (b_blk[31:28]),
-        .b2  (b_blk[47:44]),
-        .b3  (b_blk[63:60]),
-        .b4  (b_blk[79:76]),
-        .b5  (b_blk[95:92]),
-        .b6  (b_blk[111:108]),
-        .b7  (b_blk[127:124]),
-        .b8  (b_blk[143:140]),
-        .b9  (b_blk[159:156]),
-        .b10 (b_blk[175:172]),
-        .b11 (b_blk[191:188]),
-        .b12 (b_blk[207:204]),
-        .b13 (b_blk[223:220]),
-        .b14 (b_blk[239:236]),
-        .b15 (b_blk[255:252]),
-        .dot (dot_0_3_dot)
+        .clk   (clk),
+        .a0    (a_blk[7:0]),
+        .a1    (a_blk[15:8]),
+        .a2    (a_blk[23:16]),
+        .a3    (a_blk[31:24]),
+        .a4    (a_blk[39:32]),
+        .a5    (a_blk[47:40]),
+        .a6    (a_blk[55:48]),
+        .a7    (a_blk[63:56]),
+        .a8    (a_blk[71:64]),
+        .a9    (a_blk[79:72]),
+        .a10   (a_blk[87:80]),
+        .a11   (a_blk[95:88]),
+        .a12   (a_blk[103:96]),
+        .a13   (a_blk[111:104]),
+        .a14   (a_blk[119:112]),
+        .a15   (a_blk[127:120]),
+        .b0    (b_blk[15:12]),
+        .b1    (b_blk[31:28]),
+        .b2    (b_blk[47:44]),
+        .b3    (b_blk[63:60]),
+        .b4    (b_blk[79:76]),
+        .b5    (b_blk[95:92]),
+        .b6    (b_blk[111:108]),
+        .b7    (b_blk[127:124]),
+        .b8    (b_blk[143:140]),
+        .b9    (b_blk[159:156]),
+        .b10   (b_blk[175:172]),
+        .b11   (b_blk[191:188]),
+        .b12   (b_blk[207:204]),
+        .b13   (b_blk[223:220]),
+        .b14   (b_blk[239:236]),
+        .b15   (b_blk[255:252]),
+        .dot_s (dot_0_3_dot_s),
+        .dot_c (dot_0_3_dot_c)
     );
 
     always @(posedge clk) begin
-        acc_0_0 <= acc_clear ? dot_0_0_dot : (acc_0_0 + (acc_add ? dot_0_0_dot : 24'd0));
-        acc_0_1 <= acc_clear ? dot_0_1_dot : (acc_0_1 + (acc_add ? dot_0_1_dot : 24'd0));
-        acc_0_2 <= acc_clear ? dot_0_2_dot : (acc_0_2 + (acc_add ? dot_0_2_dot : 24'd0));
-        acc_0_3 <= acc_clear ? dot_0_3_dot : (acc_0_3 + (acc_add ? dot_0_3_dot : 24'd0));
+        acc_0_0 <= acc_clear ? acc_0_0_fresh : (acc_0_0_csa1_0_s + {acc_0_0_csa1_0_m[22:0], 1'd0});
+        acc_0_1 <= acc_clear ? acc_0_1_fresh : (acc_0_1_csa1_0_s + {acc_0_1_csa1_0_m[22:0], 1'd0});
+        acc_0_2 <= acc_clear ? acc_0_2_fresh : (acc_0_2_csa1_0_s + {acc_0_2_csa1_0_m[22:0], 1'd0});
+        acc_0_3 <= acc_clear ? acc_0_3_fresh : (acc_0_3_csa1_0_s + {acc_0_3_csa1_0_m[22:0], 1'd0});
         if (rst) begin
             valid_d1 <= 1'd0;
             first_d1 <= 1'd0;

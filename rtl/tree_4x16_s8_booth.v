@@ -24,170 +24,194 @@ module tree_4x16_s8_booth (
     reg  signed [31:0] acc_0_2;
     reg  signed [31:0] acc_0_3;
     reg  done;
-    wire signed [31:0] dot_0_0_dot;
-    wire signed [31:0] dot_0_1_dot;
-    wire signed [31:0] dot_0_2_dot;
-    wire signed [31:0] dot_0_3_dot;
+    wire [31:0] dot_0_0_dot_s;
+    wire [31:0] dot_0_0_dot_c;
+    wire [31:0] dot_0_1_dot_s;
+    wire [31:0] dot_0_1_dot_c;
+    wire [31:0] dot_0_2_dot_s;
+    wire [31:0] dot_0_2_dot_c;
+    wire [31:0] dot_0_3_dot_s;
+    wire [31:0] dot_0_3_dot_c;
     wire acc_clear = valid_d2 & first_d2;
     wire acc_add = valid_d2 & ~first_d2;
+    wire [31:0] acc_0_0_fresh = dot_0_0_dot_s + dot_0_0_dot_c;
+    wire [31:0] acc_0_0_csa1_0_x = acc_0_0 ^ (acc_add ? dot_0_0_dot_s : 32'd0);
+    wire [31:0] acc_0_0_csa1_0_s = acc_0_0_csa1_0_x ^ (acc_add ? dot_0_0_dot_c : 32'd0);
+    wire [30:0] acc_0_0_csa1_0_m = (acc_0_0[30:0] & (acc_add ? dot_0_0_dot_s[30:0] : 31'd0)) | (acc_0_0_csa1_0_x[30:0] & (acc_add ? dot_0_0_dot_c[30:0] : 31'd0));
+    wire [31:0] acc_0_1_fresh = dot_0_1_dot_s + dot_0_1_dot_c;
+    wire [31:0] acc_0_1_csa1_0_x = acc_0_1 ^ (acc_add ? dot_0_1_dot_s : 32'd0);
+    wire [31:0] acc_0_1_csa1_0_s = acc_0_1_csa1_0_x ^ (acc_add ? dot_0_1_dot_c : 32'd0);
+    wire [30:0] acc_0_1_csa1_0_m = (acc_0_1[30:0] & (acc_add ? dot_0_1_dot_s[30:0] : 31'd0)) | (acc_0_1_csa1_0_x[30:0] & (acc_add ? dot_0_1_dot_c[30:0] : 31'd0));
+    wire [31:0] acc_0_2_fresh = dot_0_2_dot_s + dot_0_2_dot_c;
+    wire [31:0] acc_0_2_csa1_0_x = acc_0_2 ^ (acc_add ? dot_0_2_dot_s : 32'd0);
+    wire [31:0] acc_0_2_csa1_0_s = acc_0_2_csa1_0_x ^ (acc_add ? dot_0_2_dot_c : 32'd0);
+    wire [30:0] acc_0_2_csa1_0_m = (acc_0_2[30:0] & (acc_add ? dot_0_2_dot_s[30:0] : 31'd0)) | (acc_0_2_csa1_0_x[30:0] & (acc_add ? dot_0_2_dot_c[30:0] : 31'd0));
+    wire [31:0] acc_0_3_fresh = dot_0_3_dot_s + dot_0_3_dot_c;
+    wire [31:0] acc_0_3_csa1_0_x = acc_0_3 ^ (acc_add ? dot_0_3_dot_s : 32'd0);
+    wire [31:0] acc_0_3_csa1_0_s = acc_0_3_csa1_0_x ^ (acc_add ? dot_0_3_dot_c : 32'd0);
+    wire [30:0] acc_0_3_csa1_0_m = (acc_0_3[30:0] & (acc_add ? dot_0_3_dot_s[30:0] : 31'd0)) | (acc_0_3_csa1_0_x[30:0] & (acc_add ? dot_0_3_dot_c[30:0] : 31'd0));
 
     assign in_ready = 1'd1;
     assign out_valid = {{4{done}}};
     assign out_data = {acc_0_3, acc_0_2, acc_0_1, acc_0_0};
 
     dot16_booth_s2_s8_s8_s32 dot_0_0 (
-        .clk (clk),
-        .a0  (a_blk[7:0]),
-        .a1  (a_blk[15:8]),
-        .a2  (a_blk[23:16]),
-        .a3  (a_blk[31:24]),
-        .a4  (a_blk[39:32]),
-        .a5  (a_blk[47:40]),
-        .a6  (a_blk[55:48]),
-        .a7  (a_blk[63:56]),
-        .a8  (a_blk[71:64]),
-        .a9  (a_blk[79:72]),
-        .a10 (a_blk[87:80]),
-        .a11 (a_blk[95:88]),
-        .a12 (a_blk[103:96]),
-        .a13 (a_blk[111:104]),
-        .a14 (a_blk[119:112]),
-        .a15 (a_blk[127:120]),
-        .b0  (b_blk[7:0]),
-        .b1  (b_blk[39:32]),
-        .b2  (b_blk[71:64]),
-        .b3  (b_blk[103:96]),
-        .b4  (b_blk[135:128]),
-        .b5  (b_blk[167:160]),
-        .b6  (b_blk[199:192]),
-        .b7  (b_blk[231:224]),
-        .b8  (b_blk[263:256]),
-        .b9  (b_blk[295:288]),
-        .b10 (b_blk[327:320]),
-        .b11 (b_blk[359:352]),
-        .b12 (b_blk[391:384]),
-        .b13 (b_blk[423:416]),
-        .b14 (b_blk[455:448]),
-        .b15 (b_blk[487:480]),
-        .dot (dot_0_0_dot)
+        .clk   (clk),
+        .a0    (a_blk[7:0]),
+        .a1    (a_blk[15:8]),
+        .a2    (a_blk[23:16]),
+        .a3    (a_blk[31:24]),
+        .a4    (a_blk[39:32]),
+        .a5    (a_blk[47:40]),
+        .a6    (a_blk[55:48]),
+        .a7    (a_blk[63:56]),
+        .a8    (a_blk[71:64]),
+        .a9    (a_blk[79:72]),
+        .a10   (a_blk[87:80]),
+        .a11   (a_blk[95:88]),
+        .a12   (a_blk[103:96]),
+        .a13   (a_blk[111:104]),
+        .a14   (a_blk[119:112]),
+        .a15   (a_blk[127:120]),
+        .b0    (b_blk[7:0]),
+        .b1    (b_blk[39:32]),
+        .b2    (b_blk[71:64]),
+        .b3    (b_blk[103:96]),
+        .b4    (b_blk[135:128]),
+        .b5    (b_blk[167:160]),
+        .b6    (b_blk[199:192]),
+        .b7    (b_blk[231:224]),
+        .b8    (b_blk[263:256]),
+        .b9    (b_blk[295:288]),
+        .b10   (b_blk[327:320]),
+        .b11   (b_blk[359:352]),
+        .b12   (b_blk[391:384]),
+        .b13   (b_blk[423:416]),
+        .b14   (b_blk[455:448]),
+        .b15   (b_blk[487:480]),
+        .dot_s (dot_0_0_dot_s),
+        .dot_c (dot_0_0_dot_c)
     );
 
     dot16_booth_s2_s8_s8_s32 dot_0_1 (
-        .clk (clk),
-        .a0  (a_blk[7:0]),
-        .a1  (a_blk[15:8]),
-        .a2  (a_blk[23:16]),
-        .a3  (a_blk[31:24]),
-        .a4  (a_blk[39:32]),
-        .a5  (a_blk[47:40]),
-        .a6  (a_blk[55:48]),
-        .a7  (a_blk[63:56]),
-        .a8  (a_blk[71:64]),
-        .a9  (a_blk[79:72]),
-        .a10 (a_blk[87:80]),
-        .a11 (a_blk[95:88]),
-        .a12 (a_blk[103:96]),
-        .a13 (a_blk[111:104]),
-        .a14 (a_blk[119:112]),
-        .a15 (a_blk[127:120]),
-        .b0  (b_blk[15:8]),
-        .b1  (b_blk[47:40]),
-        .b2  (b_blk[79:72]),
-        .b3  (b_blk[111:104]),
-        .b4  (b_blk[143:136]),
-        .b5  (b_blk[175:168]),
-        .b6  (b_blk[207:200]),
-        .b7  (b_blk[239:232]),
-        .b8  (b_blk[271:264]),
-        .b9  (b_blk[303:296]),
-        .b10 (b_blk[335:328]),
-        .b11 (b_blk[367:360]),
-        .b12 (b_blk[399:392]),
-        .b13 (b_blk[431:424]),
-        .b14 (b_blk[463:456]),
-        .b15 (b_blk[495:488]),
-        .dot (dot_0_1_dot)
+        .clk   (clk),
+        .a0    (a_blk[7:0]),
+        .a1    (a_blk[15:8]),
+        .a2    (a_blk[23:16]),
+        .a3    (a_blk[31:24]),
+        .a4    (a_blk[39:32]),
+        .a5    (a_blk[47:40]),
+        .a6    (a_blk[55:48]),
+        .a7    (a_blk[63:56]),
+        .a8    (a_blk[71:64]),
+        .a9    (a_blk[79:72]),
+        .a10   (a_blk[87:80]),
+        .a11   (a_blk[95:88]),
+        .a12   (a_blk[103:96]),
+        .a13   (a_blk[111:104]),
+        .a14   (a_blk[119:112]),
+        .a15   (a_blk[127:120]),
+        .b0    (b_blk[15:8]),
+        .b1    (b_blk[47:40]),
+        .b2    (b_blk[79:72]),
+        .b3    (b_blk[111:104]),
+        .b4    (b_blk[143:136]),
+        .b5    (b_blk[175:168]),
+        .b6    (b_blk[207:200]),
+        .b7    (b_blk[239:232]),
+        .b8    (b_blk[271:264]),
+        .b9    (b_blk[303:296]),
+        .b10   (b_blk[335:328]),
+        .b11   (b_blk[367:360]),
+        .b12   (b_blk[399:392]),
+        .b13   (b_blk[431:424]),
+        .b14   (b_blk[463:456]),
+        .b15   (b_blk[495:488]),
+        .dot_s (dot_0_1_dot_s),
+        .dot_c (dot_0_1_dot_c)
     );
 
     dot16_booth_s2_s8_s8_s32 dot_0_2 (
-        .clk (clk),
-        .a0  (a_blk[7:0]),
-        .a1  (a_blk[15:8]),
-        .a2  (a_blk[23:16]),
-        .a3  (a_blk[31:24]),
-        .a4  (a_blk[39:32]),
-        .a5  (a_blk[47:40]),
-        .a6  (a_blk[55:48]),
-        .a7  (a_blk[63:56]),
-        .a8  (a_blk[71:64]),
-        .a9  (a_blk[79:72]),
-        .a10 (a_blk[87:80]),
-        .a11 (a_blk[95:88]),
-        .a12 (a_blk[103:96]),
-        .a13 (a_blk[111:104]),
-        .a14 (a_blk[119:112]),
-        .a15 (a_blk[127:120]),
-        .b0  (b_blk[23:16]),
-        .b1  (b_blk[55:48]),
-        .b2  (b_blk[87:80]),
-        .b3  (b_blk[119:112]),
-        .b4  (b_blk[151:144]),
-        .b5  (b_blk[183:176]),
-        .b6  (b_blk[215:208]),
-        .b7  (b_blk[247:240]),
-        .b8  (b_blk[279:272]),
-        .b9  (b_blk[311:304]),
-        .b10 (b_blk[343:336]),
-        .b11 (b_blk[375:368]),
-        .b12 (b_blk[407:400]),
-        .b13 (b_blk[439:432]),
-        .b14 (b_blk[471:464]),
-        .b15 (b_blk[503:496]),
-        .dot (dot_0_2_dot)
+        .clk   (clk),
+        .a0    (a_blk[7:0]),
+        .a1    (a_blk[15:8]),
+        .a2    (a_blk[23:16]),
+        .a3    (a_blk[31:24]),
+        .a4    (a_blk[39:32]),
+        .a5    (a_blk[47:40]),
+        .a6    (a_blk[55:48]),
+        .a7    (a_blk[63:56]),
+        .a8    (a_blk[71:64]),
+        .a9    (a_blk[79:72]),
+        .a10   (a_blk[87:80]),
+        .a11   (a_blk[95:88]),
+        .a12   (a_blk[103:96]),
+        .a13   (a_blk[111:104]),
+        .a14   (a_blk[119:112]),
+        .a15   (a_blk[127:120]),
+        .b0    (b_blk[23:16]),
+        .b1    (b_blk[55:48]),
+        .b2    (b_blk[87:80]),
+        .b3    (b_blk[119:112]),
+        .b4    (b_blk[151:144]),
+        .b5    (b_blk[183:176]),
+        .b6    (b_blk[215:208]),
+        .b7    (b_blk[247:240]),
+        .b8    (b_blk[279:272]),
+        .b9    (b_blk[311:304]),
+        .b10   (b_blk[343:336]),
+        .b11   (b_blk[375:368]),
+        .b12   (b_blk[407:400]),
+        .b13   (b_blk[439:432]),
+        .b14   (b_blk[471:464]),
+        .b15   (b_blk[503:496]),
+        .dot_s (dot_0_2_dot_s),
+        .dot_c (dot_0_2_dot_c)
     );
 
     dot16_booth_s2_s8_s8_s32 dot_0_3 (
-        .clk (clk),
-        .a0  (a_blk[7:0]),
-        .a1  (a_blk[15:8]),
-        .a2  (a_blk[23:16]),
-        .a3  (a_blk[31:24]),
-        .a4  (a_blk[39:32]),
-        .a5  (a_blk[47:40]),
-        .a6  (a_blk[55:48]),
-        .a7  (a_blk[63:56]),
-        .a8  (a_blk[71:64]),
-        .a9  (a_blk[79:72]),
-        .a10 (a_blk[87:80]),
-        .a11 (a_blk[95:88]),
-        .a12 (a_blk[103:96]),
-        .a13 (a_blk[111:104]),
-        .a14 (a_blk[119:112]),
-        .a15 (a_blk[127:120]),
-        .b0  (b_blk[31:24]),
-        .b1  (b_blk[63:56]),
-        .b2  (b_blk[95:88]),
-        .b3  (b_blk[127:120]),
-        .b4  (b_blk[159:152]),
-        .b5  (b_blk[191:184]),
-        .b6  (b_blk[223:216]),
-        .b7  (b_blk[255:248]),
-        .b8  (b_blk[287:280]),
-        .b9  (b_blk[319:312]),
-        .b10 (b_blk[351:344]),
-        .b11 (b_blk[383:376]),
-        .b12 (b_blk[415:408]),
-        .b13 (b_blk[447:440]),
-        .b14 (b_blk[479:472]),
-        .b15 (b_blk[511:504]),
-        .dot (dot_0_3_dot)
+        .clk   (clk),
+        .a0    (a_blk[7:0]),
+        .a1    (a_blk[15:8]),
+        .a2    (a_blk[23:16]),
+        .a3    (a_blk[31:24]),
+        .a4    (a_blk[39:32]),
+        .a5    (a_blk[47:40]),
+        .a6    (a_blk[55:48]),
+        .a7    (a_blk[63:56]),
+        .a8    (a_blk[71:64]),
+        .a9    (a_blk[79:72]),
+        .a10   (a_blk[87:80]),
+        .a11   (a_blk[95:88]),
+        .a12   (a_blk[103:96]),
+        .a13   (a_blk[111:104]),
+        .a14   (a_blk[119:112]),
+        .a15   (a_blk[127:120]),
+        .b0    (b_blk[31:24]),
+        .b1    (b_blk[63:56]),
+        .b2    (b_blk[95:88]),
+        .b3    (b_blk[127:120]),
+        .b4    (b_blk[159:152]),
+        .b5    (b_blk[191:184]),
+        .b6    (b_blk[223:216]),
+        .b7    (b_blk[255:248]),
+        .b8    (b_blk[287:280]),
+        .b9    (b_blk[319:312]),
+        .b10   (b_blk[351:344]),
+        .b11   (b_blk[383:376]),
+        .b12   (b_blk[415:408]),
+        .b13   (b_blk[447:440]),
+        .b14   (b_blk[479:472]),
+        .b15   (b_blk[511:504]),
+        .dot_s (dot_0_3_dot_s),
+        .dot_c (dot_0_3_dot_c)
     );
 
     always @(posedge clk) begin
-        acc_0_0 <= acc_clear ? dot_0_0_dot : (acc_0_0 + (acc_add ? dot_0_0_dot : 32'd0));
-        acc_0_1 <= acc_clear ? dot_0_1_dot : (acc_0_1 + (acc_add ? dot_0_1_dot : 32'd0));
-        acc_0_2 <= acc_clear ? dot_0_2_dot : (acc_0_2 + (acc_add ? dot_0_2_dot : 32'd0));
-        acc_0_3 <= acc_clear ? dot_0_3_dot : (acc_0_3 + (acc_add ? dot_0_3_dot : 32'd0));
+        acc_0_0 <= acc_clear ? acc_0_0_fresh : (acc_0_0_csa1_0_s + {acc_0_0_csa1_0_m[30:0], 1'd0});
+        acc_0_1 <= acc_clear ? acc_0_1_fresh : (acc_0_1_csa1_0_s + {acc_0_1_csa1_0_m[30:0], 1'd0});
+        acc_0_2 <= acc_clear ? acc_0_2_fresh : (acc_0_2_csa1_0_s + {acc_0_2_csa1_0_m[30:0], 1'd0});
+        acc_0_3 <= acc_clear ? acc_0_3_fresh : (acc_0_3_csa1_0_s + {acc_0_3_csa1_0_m[30:0], 1'd0});
         if (rst) begin
             valid_d1 <= 1'd0;
             first_d1 <= 1'd0;

@@ -106,10 +106,14 @@ module tree_4x16_s8s4_bitserial (
     reg  signed [31:0] acc_0_2;
     reg  signed [31:0] acc_0_3;
     reg  done;
-    wire signed [31:0] dot_0_0_dot;
-    wire signed [31:0] dot_0_1_dot;
-    wire signed [31:0] dot_0_2_dot;
-    wire signed [31:0] dot_0_3_dot;
+    wire [31:0] dot_0_0_dot_s;
+    wire [31:0] dot_0_0_dot_c;
+    wire [31:0] dot_0_1_dot_s;
+    wire [31:0] dot_0_1_dot_c;
+    wire [31:0] dot_0_2_dot_s;
+    wire [31:0] dot_0_2_dot_c;
+    wire [31:0] dot_0_3_dot_s;
+    wire [31:0] dot_0_3_dot_c;
     wire phase_idle = phase == 1'd0;
     wire accept = in_valid & phase_idle;
     wire active = accept | ~phase_idle;
@@ -517,157 +521,177 @@ module tree_4x16_s8s4_bitserial (
     wire b63_digit1_two = ((b_blk[255] & ~b_blk[254]) & ~b_blk[253]) | ((~b_blk[255] & b_blk[254]) & b_blk[253]);
     wire acc_clear = valid_d2 & first_d2;
     wire acc_add = valid_d2 & ~first_d2;
+    wire [31:0] acc_0_0_fresh = dot_0_0_dot_s + dot_0_0_dot_c;
+    wire [31:0] acc_0_0_csa1_0_x = acc_0_0 ^ (acc_add ? dot_0_0_dot_s : 32'd0);
+    wire [31:0] acc_0_0_csa1_0_s = acc_0_0_csa1_0_x ^ (acc_add ? dot_0_0_dot_c : 32'd0);
+    wire [30:0] acc_0_0_csa1_0_m = (acc_0_0[30:0] & (acc_add ? dot_0_0_dot_s[30:0] : 31'd0)) | (acc_0_0_csa1_0_x[30:0] & (acc_add ? dot_0_0_dot_c[30:0] : 31'd0));
+    wire [31:0] acc_0_1_fresh = dot_0_1_dot_s + dot_0_1_dot_c;
+    wire [31:0] acc_0_1_csa1_0_x = acc_0_1 ^ (acc_add ? dot_0_1_dot_s : 32'd0);
+    wire [31:0] acc_0_1_csa1_0_s = acc_0_1_csa1_0_x ^ (acc_add ? dot_0_1_dot_c : 32'd0);
+    wire [30:0] acc_0_1_csa1_0_m = (acc_0_1[30:0] & (acc_add ? dot_0_1_dot_s[30:0] : 31'd0)) | (acc_0_1_csa1_0_x[30:0] & (acc_add ? dot_0_1_dot_c[30:0] : 31'd0));
+    wire [31:0] acc_0_2_fresh = dot_0_2_dot_s + dot_0_2_dot_c;
+    wire [31:0] acc_0_2_csa1_0_x = acc_0_2 ^ (acc_add ? dot_0_2_dot_s : 32'd0);
+    wire [31:0] acc_0_2_csa1_0_s = acc_0_2_csa1_0_x ^ (acc_add ? dot_0_2_dot_c : 32'd0);
+    wire [30:0] acc_0_2_csa1_0_m = (acc_0_2[30:0] & (acc_add ? dot_0_2_dot_s[30:0] : 31'd0)) | (acc_0_2_csa1_0_x[30:0] & (acc_add ? dot_0_2_dot_c[30:0] : 31'd0));
+    wire [31:0] acc_0_3_fresh = dot_0_3_dot_s + dot_0_3_dot_c;
+    wire [31:0] acc_0_3_csa1_0_x = acc_0_3 ^ (acc_add ? dot_0_3_dot_s : 32'd0);
+    wire [31:0] acc_0_3_csa1_0_s = acc_0_3_csa1_0_x ^ (acc_add ? dot_0_3_dot_c : 32'd0);
+    wire [30:0] acc_0_3_csa1_0_m = (acc_0_3[30:0] & (acc_add ? dot_0_3_dot_s[30:0] : 31'd0)) | (acc_0_3_csa1_0_x[30:0] & (acc_add ? dot_0_3_dot_c[30:0] : 31'd0));
 
     assign in_ready = phase_idle;
     assign out_valid = {{4{done}}};
     assign out_data = {acc_0_3, acc_0_2, acc_0_1, acc_0_0};
 
     dot16_bitserial_s2_s8_s4_s32 dot_0_0 (
-        .clk (clk),
-        .a0  (accept ? {{2{a0_operand[7]}}, a0_operand} : a0_shift),
-        .a1  (accept ? {{2{a1_operand[7]}}, a1_operand} : a1_shift),
-        .a2  (accept ? {{2{a2_operand[7]}}, a2_operand} : a2_shift),
-        .a3  (accept ? {{2{a3_operand[7]}}, a3_operand} : a3_shift),
-        .a4  (accept ? {{2{a4_operand[7]}}, a4_operand} : a4_shift),
-        .a5  (accept ? {{2{a5_operand[7]}}, a5_operand} : a5_shift),
-        .a6  (accept ? {{2{a6_operand[7]}}, a6_operand} : a6_shift),
-        .a7  (accept ? {{2{a7_operand[7]}}, a7_operand} : a7_shift),
-        .a8  (accept ? {{2{a8_operand[7]}}, a8_operand} : a8_shift),
-        .a9  (accept ? {{2{a9_operand[7]}}, a9_operand} : a9_shift),
-        .a10 (accept ? {{2{a10_operand[7]}}, a10_operand} : a10_shift),
-        .a11 (accept ? {{2{a11_operand[7]}}, a11_operand} : a11_shift),
-        .a12 (accept ? {{2{a12_operand[7]}}, a12_operand} : a12_shift),
-        .a13 (accept ? {{2{a13_operand[7]}}, a13_operand} : a13_shift),
-        .a14 (accept ? {{2{a14_operand[7]}}, a14_operand} : a14_shift),
-        .a15 (accept ? {{2{a15_operand[7]}}, a15_operand} : a15_shift),
-        .b0  (accept ? {b0_digit0_neg, b0_digit0_two, b0_digit0_one} : b0_digits[2:0]),
-        .b1  (accept ? {b4_digit0_neg, b4_digit0_two, b4_digit0_one} : b4_digits[2:0]),
-        .b2  (accept ? {b8_digit0_neg, b8_digit0_two, b8_digit0_one} : b8_digits[2:0]),
-        .b3  (accept ? {b12_digit0_neg, b12_digit0_two, b12_digit0_one} : b12_digits[2:0]),
-        .b4  (accept ? {b16_digit0_neg, b16_digit0_two, b16_digit0_one} : b16_digits[2:0]),
-        .b5  (accept ? {b20_digit0_neg, b20_digit0_two, b20_digit0_one} : b20_digits[2:0]),
-        .b6  (accept ? {b24_digit0_neg, b24_digit0_two, b24_digit0_one} : b24_digits[2:0]),
-        .b7  (accept ? {b28_digit0_neg, b28_digit0_two, b28_digit0_one} : b28_digits[2:0]),
-        .b8  (accept ? {b32_digit0_neg, b32_digit0_two, b32_digit0_one} : b32_digits[2:0]),
-        .b9  (accept ? {b36_digit0_neg, b36_digit0_two, b36_digit0_one} : b36_digits[2:0]),
-        .b10 (accept ? {b40_digit0_neg, b40_digit0_two, b40_digit0_one} : b40_digits[2:0]),
-        .b11 (accept ? {b44_digit0_neg, b44_digit0_two, b44_digit0_one} : b44_digits[2:0]),
-        .b12 (accept ? {b48_digit0_neg, b48_digit0_two, b48_digit0_one} : b48_digits[2:0]),
-        .b13 (accept ? {b52_digit0_neg, b52_digit0_two, b52_digit0_one} : b52_digits[2:0]),
-        .b14 (accept ? {b56_digit0_neg, b56_digit0_two, b56_digit0_one} : b56_digits[2:0]),
-        .b15 (accept ? {b60_digit0_neg, b60_digit0_two, b60_digit0_one} : b60_digits[2:0]),
-        .dot (dot_0_0_dot)
+        .clk   (clk),
+        .a0    (accept ? {{2{a0_operand[7]}}, a0_operand} : a0_shift),
+        .a1    (accept ? {{2{a1_operand[7]}}, a1_operand} : a1_shift),
+        .a2    (accept ? {{2{a2_operand[7]}}, a2_operand} : a2_shift),
+        .a3    (accept ? {{2{a3_operand[7]}}, a3_operand} : a3_shift),
+        .a4    (accept ? {{2{a4_operand[7]}}, a4_operand} : a4_shift),
+        .a5    (accept ? {{2{a5_operand[7]}}, a5_operand} : a5_shift),
+        .a6    (accept ? {{2{a6_operand[7]}}, a6_operand} : a6_shift),
+        .a7    (accept ? {{2{a7_operand[7]}}, a7_operand} : a7_shift),
+        .a8    (accept ? {{2{a8_operand[7]}}, a8_operand} : a8_shift),
+        .a9    (accept ? {{2{a9_operand[7]}}, a9_operand} : a9_shift),
+        .a10   (accept ? {{2{a10_operand[7]}}, a10_operand} : a10_shift),
+        .a11   (accept ? {{2{a11_operand[7]}}, a11_operand} : a11_shift),
+        .a12   (accept ? {{2{a12_operand[7]}}, a12_operand} : a12_shift),
+        .a13   (accept ? {{2{a13_operand[7]}}, a13_operand} : a13_shift),
+        .a14   (accept ? {{2{a14_operand[7]}}, a14_operand} : a14_shift),
+        .a15   (accept ? {{2{a15_operand[7]}}, a15_operand} : a15_shift),
+        .b0    (accept ? {b0_digit0_neg, b0_digit0_two, b0_digit0_one} : b0_digits[2:0]),
+        .b1    (accept ? {b4_digit0_neg, b4_digit0_two, b4_digit0_one} : b4_digits[2:0]),
+        .b2    (accept ? {b8_digit0_neg, b8_digit0_two, b8_digit0_one} : b8_digits[2:0]),
+        .b3    (accept ? {b12_digit0_neg, b12_digit0_two, b12_digit0_one} : b12_digits[2:0]),
+        .b4    (accept ? {b16_digit0_neg, b16_digit0_two, b16_digit0_one} : b16_digits[2:0]),
+        .b5    (accept ? {b20_digit0_neg, b20_digit0_two, b20_digit0_one} : b20_digits[2:0]),
+        .b6    (accept ? {b24_digit0_neg, b24_digit0_two, b24_digit0_one} : b24_digits[2:0]),
+        .b7    (accept ? {b28_digit0_neg, b28_digit0_two, b28_digit0_one} : b28_digits[2:0]),
+        .b8    (accept ? {b32_digit0_neg, b32_digit0_two, b32_digit0_one} : b32_digits[2:0]),
+        .b9    (accept ? {b36_digit0_neg, b36_digit0_two, b36_digit0_one} : b36_digits[2:0]),
+        .b10   (accept ? {b40_digit0_neg, b40_digit0_two, b40_digit0_one} : b40_digits[2:0]),
+        .b11   (accept ? {b44_digit0_neg, b44_digit0_two, b44_digit0_one} : b44_digits[2:0]),
+        .b12   (accept ? {b48_digit0_neg, b48_digit0_two, b48_digit0_one} : b48_digits[2:0]),
+        .b13   (accept ? {b52_digit0_neg, b52_digit0_two, b52_digit0_one} : b52_digits[2:0]),
+        .b14   (accept ? {b56_digit0_neg, b56_digit0_two, b56_digit0_one} : b56_digits[2:0]),
+        .b15   (accept ? {b60_digit0_neg, b60_digit0_two, b60_digit0_one} : b60_digits[2:0]),
+        .dot_s (dot_0_0_dot_s),
+        .dot_c (dot_0_0_dot_c)
     );
 
     dot16_bitserial_s2_s8_s4_s32 dot_0_1 (
-        .clk (clk),
-        .a0  (accept ? {{2{a0_operand[7]}}, a0_operand} : a0_shift),
-        .a1  (accept ? {{2{a1_operand[7]}}, a1_operand} : a1_shift),
-        .a2  (accept ? {{2{a2_operand[7]}}, a2_operand} : a2_shift),
-        .a3  (accept ? {{2{a3_operand[7]}}, a3_operand} : a3_shift),
-        .a4  (accept ? {{2{a4_operand[7]}}, a4_operand} : a4_shift),
-        .a5  (accept ? {{2{a5_operand[7]}}, a5_operand} : a5_shift),
-        .a6  (accept ? {{2{a6_operand[7]}}, a6_operand} : a6_shift),
-        .a7  (accept ? {{2{a7_operand[7]}}, a7_operand} : a7_shift),
-        .a8  (accept ? {{2{a8_operand[7]}}, a8_operand} : a8_shift),
-        .a9  (accept ? {{2{a9_operand[7]}}, a9_operand} : a9_shift),
-        .a10 (accept ? {{2{a10_operand[7]}}, a10_operand} : a10_shift),
-        .a11 (accept ? {{2{a11_operand[7]}}, a11_operand} : a11_shift),
-        .a12 (accept ? {{2{a12_operand[7]}}, a12_operand} : a12_shift),
-        .a13 (accept ? {{2{a13_operand[7]}}, a13_operand} : a13_shift),
-        .a14 (accept ? {{2{a14_operand[7]}}, a14_operand} : a14_shift),
-        .a15 (accept ? {{2{a15_operand[7]}}, a15_operand} : a15_shift),
-        .b0  (accept ? {b1_digit0_neg, b1_digit0_two, b1_digit0_one} : b1_digits[2:0]),
-        .b1  (accept ? {b5_digit0_neg, b5_digit0_two, b5_digit0_one} : b5_digits[2:0]),
-        .b2  (accept ? {b9_digit0_neg, b9_digit0_two, b9_digit0_one} : b9_digits[2:0]),
-        .b3  (accept ? {b13_digit0_neg, b13_digit0_two, b13_digit0_one} : b13_digits[2:0]),
-        .b4  (accept ? {b17_digit0_neg, b17_digit0_two, b17_digit0_one} : b17_digits[2:0]),
-        .b5  (accept ? {b21_digit0_neg, b21_digit0_two, b21_digit0_one} : b21_digits[2:0]),
-        .b6  (accept ? {b25_digit0_neg, b25_digit0_two, b25_digit0_one} : b25_digits[2:0]),
-        .b7  (accept ? {b29_digit0_neg, b29_digit0_two, b29_digit0_one} : b29_digits[2:0]),
-        .b8  (accept ? {b33_digit0_neg, b33_digit0_two, b33_digit0_one} : b33_digits[2:0]),
-        .b9  (accept ? {b37_digit0_neg, b37_digit0_two, b37_digit0_one} : b37_digits[2:0]),
-        .b10 (accept ? {b41_digit0_neg, b41_digit0_two, b41_digit0_one} : b41_digits[2:0]),
-        .b11 (accept ? {b45_digit0_neg, b45_digit0_two, b45_digit0_one} : b45_digits[2:0]),
-        .b12 (accept ? {b49_digit0_neg, b49_digit0_two, b49_digit0_one} : b49_digits[2:0]),
-        .b13 (accept ? {b53_digit0_neg, b53_digit0_two, b53_digit0_one} : b53_digits[2:0]),
-        .b14 (accept ? {b57_digit0_neg, b57_digit0_two, b57_digit0_one} : b57_digits[2:0]),
-        .b15 (accept ? {b61_digit0_neg, b61_digit0_two, b61_digit0_one} : b61_digits[2:0]),
-        .dot (dot_0_1_dot)
+        .clk   (clk),
+        .a0    (accept ? {{2{a0_operand[7]}}, a0_operand} : a0_shift),
+        .a1    (accept ? {{2{a1_operand[7]}}, a1_operand} : a1_shift),
+        .a2    (accept ? {{2{a2_operand[7]}}, a2_operand} : a2_shift),
+        .a3    (accept ? {{2{a3_operand[7]}}, a3_operand} : a3_shift),
+        .a4    (accept ? {{2{a4_operand[7]}}, a4_operand} : a4_shift),
+        .a5    (accept ? {{2{a5_operand[7]}}, a5_operand} : a5_shift),
+        .a6    (accept ? {{2{a6_operand[7]}}, a6_operand} : a6_shift),
+        .a7    (accept ? {{2{a7_operand[7]}}, a7_operand} : a7_shift),
+        .a8    (accept ? {{2{a8_operand[7]}}, a8_operand} : a8_shift),
+        .a9    (accept ? {{2{a9_operand[7]}}, a9_operand} : a9_shift),
+        .a10   (accept ? {{2{a10_operand[7]}}, a10_operand} : a10_shift),
+        .a11   (accept ? {{2{a11_operand[7]}}, a11_operand} : a11_shift),
+        .a12   (accept ? {{2{a12_operand[7]}}, a12_operand} : a12_shift),
+        .a13   (accept ? {{2{a13_operand[7]}}, a13_operand} : a13_shift),
+        .a14   (accept ? {{2{a14_operand[7]}}, a14_operand} : a14_shift),
+        .a15   (accept ? {{2{a15_operand[7]}}, a15_operand} : a15_shift),
+        .b0    (accept ? {b1_digit0_neg, b1_digit0_two, b1_digit0_one} : b1_digits[2:0]),
+        .b1    (accept ? {b5_digit0_neg, b5_digit0_two, b5_digit0_one} : b5_digits[2:0]),
+        .b2    (accept ? {b9_digit0_neg, b9_digit0_two, b9_digit0_one} : b9_digits[2:0]),
+        .b3    (accept ? {b13_digit0_neg, b13_digit0_two, b13_digit0_one} : b13_digits[2:0]),
+        .b4    (accept ? {b17_digit0_neg, b17_digit0_two, b17_digit0_one} : b17_digits[2:0]),
+        .b5    (accept ? {b21_digit0_neg, b21_digit0_two, b21_digit0_one} : b21_digits[2:0]),
+        .b6    (accept ? {b25_digit0_neg, b25_digit0_two, b25_digit0_one} : b25_digits[2:0]),
+        .b7    (accept ? {b29_digit0_neg, b29_digit0_two, b29_digit0_one} : b29_digits[2:0]),
+        .b8    (accept ? {b33_digit0_neg, b33_digit0_two, b33_digit0_one} : b33_digits[2:0]),
+        .b9    (accept ? {b37_digit0_neg, b37_digit0_two, b37_digit0_one} : b37_digits[2:0]),
+        .b10   (accept ? {b41_digit0_neg, b41_digit0_two, b41_digit0_one} : b41_digits[2:0]),
+        .b11   (accept ? {b45_digit0_neg, b45_digit0_two, b45_digit0_one} : b45_digits[2:0]),
+        .b12   (accept ? {b49_digit0_neg, b49_digit0_two, b49_digit0_one} : b49_digits[2:0]),
+        .b13   (accept ? {b53_digit0_neg, b53_digit0_two, b53_digit0_one} : b53_digits[2:0]),
+        .b14   (accept ? {b57_digit0_neg, b57_digit0_two, b57_digit0_one} : b57_digits[2:0]),
+        .b15   (accept ? {b61_digit0_neg, b61_digit0_two, b61_digit0_one} : b61_digits[2:0]),
+        .dot_s (dot_0_1_dot_s),
+        .dot_c (dot_0_1_dot_c)
     );
 
     dot16_bitserial_s2_s8_s4_s32 dot_0_2 (
-        .clk (clk),
-        .a0  (accept ? {{2{a0_operand[7]}}, a0_operand} : a0_shift),
-        .a1  (accept ? {{2{a1_operand[7]}}, a1_operand} : a1_shift),
-        .a2  (accept ? {{2{a2_operand[7]}}, a2_operand} : a2_shift),
-        .a3  (accept ? {{2{a3_operand[7]}}, a3_operand} : a3_shift),
-        .a4  (accept ? {{2{a4_operand[7]}}, a4_operand} : a4_shift),
-        .a5  (accept ? {{2{a5_operand[7]}}, a5_operand} : a5_shift),
-        .a6  (accept ? {{2{a6_operand[7]}}, a6_operand} : a6_shift),
-        .a7  (accept ? {{2{a7_operand[7]}}, a7_operand} : a7_shift),
-        .a8  (accept ? {{2{a8_operand[7]}}, a8_operand} : a8_shift),
-        .a9  (accept ? {{2{a9_operand[7]}}, a9_operand} : a9_shift),
-        .a10 (accept ? {{2{a10_operand[7]}}, a10_operand} : a10_shift),
-        .a11 (accept ? {{2{a11_operand[7]}}, a11_operand} : a11_shift),
-        .a12 (accept ? {{2{a12_operand[7]}}, a12_operand} : a12_shift),
-        .a13 (accept ? {{2{a13_operand[7]}}, a13_operand} : a13_shift),
-        .a14 (accept ? {{2{a14_operand[7]}}, a14_operand} : a14_shift),
-        .a15 (accept ? {{2{a15_operand[7]}}, a15_operand} : a15_shift),
-        .b0  (accept ? {b2_digit0_neg, b2_digit0_two, b2_digit0_one} : b2_digits[2:0]),
-        .b1  (accept ? {b6_digit0_neg, b6_digit0_two, b6_digit0_one} : b6_digits[2:0]),
-        .b2  (accept ? {b10_digit0_neg, b10_digit0_two, b10_digit0_one} : b10_digits[2:0]),
-        .b3  (accept ? {b14_digit0_neg, b14_digit0_two, b14_digit0_one} : b14_digits[2:0]),
-        .b4  (accept ? {b18_digit0_neg, b18_digit0_two, b18_digit0_one} : b18_digits[2:0]),
-        .b5  (accept ? {b22_digit0_neg, b22_digit0_two, b22_digit0_one} : b22_digits[2:0]),
-        .b6  (accept ? {b26_digit0_neg, b26_digit0_two, b26_digit0_one} : b26_digits[2:0]),
-        .b7  (accept ? {b30_digit0_neg, b30_digit0_two, b30_digit0_one} : b30_digits[2:0]),
-        .b8  (accept ? {b34_digit0_neg, b34_digit0_two, b34_digit0_one} : b34_digits[2:0]),
-        .b9  (accept ? {b38_digit0_neg, b38_digit0_two, b38_digit0_one} : b38_digits[2:0]),
-        .b10 (accept ? {b42_digit0_neg, b42_digit0_two, b42_digit0_one} : b42_digits[2:0]),
-        .b11 (accept ? {b46_digit0_neg, b46_digit0_two, b46_digit0_one} : b46_digits[2:0]),
-        .b12 (accept ? {b50_digit0_neg, b50_digit0_two, b50_digit0_one} : b50_digits[2:0]),
-        .b13 (accept ? {b54_digit0_neg, b54_digit0_two, b54_digit0_one} : b54_digits[2:0]),
-        .b14 (accept ? {b58_digit0_neg, b58_digit0_two, b58_digit0_one} : b58_digits[2:0]),
-        .b15 (accept ? {b62_digit0_neg, b62_digit0_two, b62_digit0_one} : b62_digits[2:0]),
-        .dot (dot_0_2_dot)
+        .clk   (clk),
+        .a0    (accept ? {{2{a0_operand[7]}}, a0_operand} : a0_shift),
+        .a1    (accept ? {{2{a1_operand[7]}}, a1_operand} : a1_shift),
+        .a2    (accept ? {{2{a2_operand[7]}}, a2_operand} : a2_shift),
+        .a3    (accept ? {{2{a3_operand[7]}}, a3_operand} : a3_shift),
+        .a4    (accept ? {{2{a4_operand[7]}}, a4_operand} : a4_shift),
+        .a5    (accept ? {{2{a5_operand[7]}}, a5_operand} : a5_shift),
+        .a6    (accept ? {{2{a6_operand[7]}}, a6_operand} : a6_shift),
+        .a7    (accept ? {{2{a7_operand[7]}}, a7_operand} : a7_shift),
+        .a8    (accept ? {{2{a8_operand[7]}}, a8_operand} : a8_shift),
+        .a9    (accept ? {{2{a9_operand[7]}}, a9_operand} : a9_shift),
+        .a10   (accept ? {{2{a10_operand[7]}}, a10_operand} : a10_shift),
+        .a11   (accept ? {{2{a11_operand[7]}}, a11_operand} : a11_shift),
+        .a12   (accept ? {{2{a12_operand[7]}}, a12_operand} : a12_shift),
+        .a13   (accept ? {{2{a13_operand[7]}}, a13_operand} : a13_shift),
+        .a14   (accept ? {{2{a14_operand[7]}}, a14_operand} : a14_shift),
+        .a15   (accept ? {{2{a15_operand[7]}}, a15_operand} : a15_shift),
+        .b0    (accept ? {b2_digit0_neg, b2_digit0_two, b2_digit0_one} : b2_digits[2:0]),
+        .b1    (accept ? {b6_digit0_neg, b6_digit0_two, b6_digit0_one} : b6_digits[2:0]),
+        .b2    (accept ? {b10_digit0_neg, b10_digit0_two, b10_digit0_one} : b10_digits[2:0]),
+        .b3    (accept ? {b14_digit0_neg, b14_digit0_two, b14_digit0_one} : b14_digits[2:0]),
+        .b4    (accept ? {b18_digit0_neg, b18_digit0_two, b18_digit0_one} : b18_digits[2:0]),
+        .b5    (accept ? {b22_digit0_neg, b22_digit0_two, b22_digit0_one} : b22_digits[2:0]),
+        .b6    (accept ? {b26_digit0_neg, b26_digit0_two, b26_digit0_one} : b26_digits[2:0]),
+        .b7    (accept ? {b30_digit0_neg, b30_digit0_two, b30_digit0_one} : b30_digits[2:0]),
+        .b8    (accept ? {b34_digit0_neg, b34_digit0_two, b34_digit0_one} : b34_digits[2:0]),
+        .b9    (accept ? {b38_digit0_neg, b38_digit0_two, b38_digit0_one} : b38_digits[2:0]),
+        .b10   (accept ? {b42_digit0_neg, b42_digit0_two, b42_digit0_one} : b42_digits[2:0]),
+        .b11   (accept ? {b46_digit0_neg, b46_digit0_two, b46_digit0_one} : b46_digits[2:0]),
+        .b12   (accept ? {b50_digit0_neg, b50_digit0_two, b50_digit0_one} : b50_digits[2:0]),
+        .b13   (accept ? {b54_digit0_neg, b54_digit0_two, b54_digit0_one} : b54_digits[2:0]),
+        .b14   (accept ? {b58_digit0_neg, b58_digit0_two, b58_digit0_one} : b58_digits[2:0]),
+        .b15   (accept ? {b62_digit0_neg, b62_digit0_two, b62_digit0_one} : b62_digits[2:0]),
+        .dot_s (dot_0_2_dot_s),
+        .dot_c (dot_0_2_dot_c)
     );
 
     dot16_bitserial_s2_s8_s4_s32 dot_0_3 (
-        .clk (clk),
-        .a0  (accept ? {{2{a0_operand[7]}}, a0_operand} : a0_shift),
-        .a1  (accept ? {{2{a1_operand[7]}}, a1_operand} : a1_shift),
-        .a2  (accept ? {{2{a2_operand[7]}}, a2_operand} : a2_shift),
-        .a3  (accept ? {{2{a3_operand[7]}}, a3_operand} : a3_shift),
-        .a4  (accept ? {{2{a4_operand[7]}}, a4_operand} : a4_shift),
-        .a5  (accept ? {{2{a5_operand[7]}}, a5_operand} : a5_shift),
-        .a6  (accept ? {{2{a6_operand[7]}}, a6_operand} : a6_shift),
-        .a7  (accept ? {{2{a7_operand[7]}}, a7_operand} : a7_shift),
-        .a8  (accept ? {{2{a8_operand[7]}}, a8_operand} : a8_shift),
-        .a9  (accept ? {{2{a9_operand[7]}}, a9_operand} : a9_shift),
-        .a10 (accept ? {{2{a10_operand[7]}}, a10_operand} : a10_shift),
-        .a11 (accept ? {{2{a11_operand[7]}}, a11_operand} : a11_shift),
-        .a12 (accept ? {{2{a12_operand[7]}}, a12_operand} : a12_shift),
-        .a13 (accept ? {{2{a13_operand[7]}}, a13_operand} : a13_shift),
-        .a14 (accept ? {{2{a14_operand[7]}}, a14_operand} : a14_shift),
-        .a15 (accept ? {{2{a15_operand[7]}}, a15_operand} : a15_shift),
-        .b0  (accept ? {b3_digit0_neg, b3_digit0_two, b3_digit0_one} : b3_digits[2:0]),
-        .b1  (accept ? {b7_digit0_neg, b7_digit0_two, b7_digit0_one} : b7_digits[2:0]),
-        .b2  (accept ? {b11_digit0_neg, b11_digit0_two, b11_digit0_one} : b11_digits[2:0]),
-        .b3  (accept ? {b15_digit0_neg, b15_digit0_two, b15_digit0_one} : b15_digits[2:0]),
-        .b4  (accept ? {b19_digit0_neg, b19_digit0_two, b19_digit0_one} : b19_digits[2:0]),
-        .b5  (accept ? {b23_digit0_neg, b23_digit0_two, b23_digit0_one} : b23_digits[2:0]),
-        .b6  (accept ? {b27_digit0_neg, b27_digit0_two, b27_digit0_one} : b27_digits[2:0]),
-        .b7  (accept ? {b31_digit0_neg, b31_digit0_two, b31_digit0_one} : b31_digits[2:0]),
-        .b8  (accept ? {b35_digit0_neg, b35_digit0_two, b35_digit0_one} : b35_digits[2:0]),
-        .b9  (accept ? {b39_digit0_neg, b39_digit0_two, b39_digit0_one} : b39_digits[2:0]),
-        .b10 (accept ? {b43_digit0_neg, b43_digit0_two, b43_digit0_one} : b43_digits[2:0]),
-        .b11 (accept ? {b47_digit0_neg, b47_digit0_two, b47_digit0_one} : b47_digits[2:0]),
-        .b12 (accept ? {b51_digit0_neg, b51_digit0_two, b51_digit0_one} : b51_digits[2:0]),
-        .b13 (accept ? {b55_digit0_neg, b55_digit0_two, b55_digit0_one} : b55_digits[2:0]),
-        .b14 (accept ? {b59_digit0_neg, b59_digit0_two, b59_digit0_one} : b59_digits[2:0]),
-        .b15 (accept ? {b63_digit0_neg, b63_digit0_two, b63_digit0_one} : b63_digits[2:0]),
-        .dot (dot_0_3_dot)
+        .clk   (clk),
+        .a0    (accept ? {{2{a0_operand[7]}}, a0_operand} : a0_shift),
+        .a1    (accept ? {{2{a1_operand[7]}}, a1_operand} : a1_shift),
+        .a2    (accept ? {{2{a2_operand[7]}}, a2_operand} : a2_shift),
+        .a3    (accept ? {{2{a3_operand[7]}}, a3_operand} : a3_shift),
+        .a4    (accept ? {{2{a4_operand[7]}}, a4_operand} : a4_shift),
+        .a5    (accept ? {{2{a5_operand[7]}}, a5_operand} : a5_shift),
+        .a6    (accept ? {{2{a6_operand[7]}}, a6_operand} : a6_shift),
+        .a7    (accept ? {{2{a7_operand[7]}}, a7_operand} : a7_shift),
+        .a8    (accept ? {{2{a8_operand[7]}}, a8_operand} : a8_shift),
+        .a9    (accept ? {{2{a9_operand[7]}}, a9_operand} : a9_shift),
+        .a10   (accept ? {{2{a10_operand[7]}}, a10_operand} : a10_shift),
+        .a11   (accept ? {{2{a11_operand[7]}}, a11_operand} : a11_shift),
+        .a12   (accept ? {{2{a12_operand[7]}}, a12_operand} : a12_shift),
+        .a13   (accept ? {{2{a13_operand[7]}}, a13_operand} : a13_shift),
+        .a14   (accept ? {{2{a14_operand[7]}}, a14_operand} : a14_shift),
+        .a15   (accept ? {{2{a15_operand[7]}}, a15_operand} : a15_shift),
+        .b0    (accept ? {b3_digit0_neg, b3_digit0_two, b3_digit0_one} : b3_digits[2:0]),
+        .b1    (accept ? {b7_digit0_neg, b7_digit0_two, b7_digit0_one} : b7_digits[2:0]),
+        .b2    (accept ? {b11_digit0_neg, b11_digit0_two, b11_digit0_one} : b11_digits[2:0]),
+        .b3    (accept ? {b15_digit0_neg, b15_digit0_two, b15_digit0_one} : b15_digits[2:0]),
+        .b4    (accept ? {b19_digit0_neg, b19_digit0_two, b19_digit0_one} : b19_digits[2:0]),
+        .b5    (accept ? {b23_digit0_neg, b23_digit0_two, b23_digit0_one} : b23_digits[2:0]),
+        .b6    (accept ? {b27_digit0_neg, b27_digit0_two, b27_digit0_one} : b27_digits[2:0]),
+        .b7    (accept ? {b31_digit0_neg, b31_digit0_two, b31_digit0_one} : b31_digits[2:0]),
+        .b8    (accept ? {b35_digit0_neg, b35_digit0_two, b35_digit0_one} : b35_digits[2:0]),
+        .b9    (accept ? {b39_digit0_neg, b39_digit0_two, b39_digit0_one} : b39_digits[2:0]),
+        .b10   (accept ? {b43_digit0_neg, b43_digit0_two, b43_digit0_one} : b43_digits[2:0]),
+        .b11   (accept ? {b47_digit0_neg, b47_digit0_two, b47_digit0_one} : b47_digits[2:0]),
+        .b12   (accept ? {b51_digit0_neg, b51_digit0_two, b51_digit0_one} : b51_digits[2:0]),
+        .b13   (accept ? {b55_digit0_neg, b55_digit0_two, b55_digit0_one} : b55_digits[2:0]),
+        .b14   (accept ? {b59_digit0_neg, b59_digit0_two, b59_digit0_one} : b59_digits[2:0]),
+        .b15   (accept ? {b63_digit0_neg, b63_digit0_two, b63_digit0_one} : b63_digits[2:0]),
+        .dot_s (dot_0_3_dot_s),
+        .dot_c (dot_0_3_dot_c)
     );
 
     always @(posedge clk) begin
@@ -751,10 +775,10 @@ module tree_4x16_s8s4_bitserial (
         b61_digits <= accept ? {b61_digit1_neg, b61_digit1_two, b61_digit1_one} : 3'd0;
         b62_digits <= accept ? {b62_digit1_neg, b62_digit1_two, b62_digit1_one} : 3'd0;
         b63_digits <= accept ? {b63_digit1_neg, b63_digit1_two, b63_digit1_one} : 3'd0;
-        acc_0_0 <= acc_clear ? dot_0_0_dot : (acc_0_0 + (acc_add ? dot_0_0_dot : 32'd0));
-        acc_0_1 <= acc_clear ? dot_0_1_dot : (acc_0_1 + (acc_add ? dot_0_1_dot : 32'd0));
-        acc_0_2 <= acc_clear ? dot_0_2_dot : (acc_0_2 + (acc_add ? dot_0_2_dot : 32'd0));
-        acc_0_3 <= acc_clear ? dot_0_3_dot : (acc_0_3 + (acc_add ? dot_0_3_dot : 32'd0));
+        acc_0_0 <= acc_clear ? acc_0_0_fresh : (acc_0_0_csa1_0_s + {acc_0_0_csa1_0_m[30:0], 1'd0});
+        acc_0_1 <= acc_clear ? acc_0_1_fresh : (acc_0_1_csa1_0_s + {acc_0_1_csa1_0_m[30:0], 1'd0});
+        acc_0_2 <= acc_clear ? acc_0_2_fresh : (acc_0_2_csa1_0_s + {acc_0_2_csa1_0_m[30:0], 1'd0});
+        acc_0_3 <= acc_clear ? acc_0_3_fresh : (acc_0_3_csa1_0_s + {acc_0_3_csa1_0_m[30:0], 1'd0});
         if (rst) begin
             phase <= 1'd0;
             last_held <= 1'd0;

@@ -143,7 +143,15 @@ public struct DotEngine: Engine {
             } else {
                 for i in 0..<k { rows += arith.dotRows(mb, a[i], b[i], mac, width: w, prefix: "p\(i)", registered: stages > 0) }
             }
-            rows = reduce(mb, rows, booth: booth, width: w)
+            // A plain accumulator takes the tree's last two rows and adds them with its own sum
+            // in one carry-save level and one adder (two adders in a row otherwise).
+            let twoRows = mac.group == nil && !pairs
+            rows = reduce(mb, rows, booth: booth, width: w, keepTwo: twoRows)
+            if twoRows {
+                mb.output("dot_s", MACUnit.modulo(rows[0], bits: w))
+                mb.output("dot_c", rows.count == 2 ? MACUnit.modulo(rows[1], bits: w) : Value.constant(0, .u(w)))
+                return
+            }
             // Products keep their own width and each adder level widens by one bit; the sum is
             // taken modulo 2^acc only at the end.
             var sum = rows.count == 2 ? (rows[0] + rows[1]).wrapped(to: .u(w)) : rows[0]
@@ -172,7 +180,7 @@ public struct DotEngine: Engine {
 
     /// Sums `rows` in a tree of binary adders (or, `booth`, 3:2 compressors down to two rows) with
     /// `stages` register levels: the first right after the rows, the others spread over the tree.
-    private func reduce(_ mb: ModuleBuilder, _ input: [Value], booth: Bool, width w: Int) -> [Value] {
+    private func reduce(_ mb: ModuleBuilder, _ input: [Value], booth: Bool, width w: Int, keepTwo: Bool = false) -> [Value] {
         var rows = input
         let total = levels(rows.count, booth: booth)
         var marks = registerLevels(total)
@@ -186,7 +194,7 @@ public struct DotEngine: Engine {
             return out
         }
         rows = register(rows)
-        while booth ? rows.count > 2 : rows.count > 1 {
+        while booth || keepTwo ? rows.count > 2 : rows.count > 1 {
             level += 1
             var next: [Value] = []
             var i = 0
@@ -315,6 +323,15 @@ public struct DotEngine: Engine {
                         // The beat's composed clamp-add step, applied from 0 (a tile's first beat) or acc.
                         let beat = ClampAdd(c: out["dot_c"], lo: out["dot_lo"], hi: out["dot_hi"])
                         acc.next(beat.apply(to: MACUnit.cleared(acc.value, clear), mb, prefix: "acc_\(i)_\(j)_next"), enable: clear | add)
+                    } else if lane.port("dot_s") != nil {
+                        // The dot as its two rows: clear ? s + c : acc + (add ? s + c : 0), the
+                        // second in one carry-save level and one adder. (`clear | add` is the valid
+                        // flop itself, whose fan-out synthesis does not buffer: so two gated paths.)
+                        let w = t.acc.bits, zero = Value.constant(0, .u(w)), (s, c) = (out["dot_s"], out["dot_c"])
+                        let fresh = mb.wire("acc_\(i)_\(j)_fresh", MACUnit.rowSum([s, c], bits: w))
+                        let sum = CarrySave.reduce([acc.value.asUnsigned, add.select(s, zero), add.select(c, zero)],
+                                                   width: w, mb, prefix: "acc_\(i)_\(j)_csa").rows
+                        acc.next(clear.select(fresh, MACUnit.rowSum(sum, bits: w)).wrapped(to: t.acc))
                     } else {
                         let dot = out["dot"]
                         acc.next(clear.select(dot, (acc + add.select(dot, Value.constant(0, t.acc))).wrapped(to: t.acc)))
