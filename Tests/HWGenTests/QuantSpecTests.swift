@@ -40,7 +40,7 @@ import Testing
             (Self.v(mac: "{ a: s8, b: p4, acc: s32, kind: booth }"),
              "mac.kind: booth cannot take mac.b p4 weights (allowed with mac.b p4: shiftadd; or an integer mac.b)"),
             (Self.v(mac: "{ a: s8, b: s8, acc: s32, kind: shiftadd }"),
-             "mac.kind: shiftadd multiplies by ternary or power-of-two weights, not mac.b s8 (allowed with mac.kind shiftadd: mac.b ternary, p2...p5; with mac.b s8: baseline, booth, bitserial)"),
+             "mac.kind: shiftadd multiplies by ternary or power-of-two weights, not mac.b s8 (allowed with mac.kind shiftadd: mac.b ternary, p2...p5; with mac.b s8: baseline, booth, bitserial, ffip, ffip_booth)"),
             (Self.v(mac: "{ a: s8, b: p6, acc: s32, kind: shiftadd }"),
              "mac.b: \"p6\" is not a weight type (allowed: s2...s16, u2...u16, ternary, p2...p5)"),
             (Self.v(mac: "{ a: s8, b: p4, acc: s14, kind: shiftadd }"),
