@@ -1,3 +1,4 @@
+import Dispatch
 import HWGenTypes
 
 /// One generated Verilog source file.
@@ -111,7 +112,7 @@ public enum Verilog {
 
         // The body is printed into one string, blocks separated by a blank line.
         var body = ""
-        body.reserveCapacity(m.instances.count * 1000 + m.updates.count * 60 + m.assignments.count * 60)
+        body.reserveCapacity(m.updates.count * 60 + m.assignments.count * 60)
         func block(_ lines: [String]) {
             body += "\n"
             for line in lines { body += "    "; body += line; body += "\n" }
@@ -123,27 +124,28 @@ public enum Verilog {
             block(assigns.map { "assign \($0.target) = \(printer.printAssigned($0.value, bits: $0.value.type.bits).text);" })
         }
 
-        // Instances. The padded port names are the same for every instance of a module.
-        typealias Head = (name: String, input: Bool, bits: Int, head: String)
-        var portHeads: [String: [Head]] = [:]
-        for i in m.instances {
-            let heads: [Head]
-            if let known = portHeads[i.module.name] { heads = known } else {
-                let pw = i.module.ports.map(\.name.utf8.count).max() ?? 0
-                heads = i.module.ports.map { ($0.name, $0.direction == .input, $0.type.bits, "        .\(pad($0.name, pw)) (") }
-                portHeads[i.module.name] = heads
-            }
-            body += "\n    "; body += i.module.name; body += " "; body += i.name; body += " (\n"
-            for (k, h) in heads.enumerated() {
-                body += h.head
-                if h.input {
-                    if let e = i.inputs[h.name] { body += printer.print(e, bits: h.bits).text }
-                } else {
-                    body += i.outputs[h.name] ?? ""
+        // Instances. When every input is a name or a constant (printed without helper wires, so
+        // the printer's state does not change), a large module's instances are printed on
+        // another core while this one prints the registers; the text is the same either way.
+        let concurrent = m.instances.count >= 1024 && m.instances.allSatisfy { i in
+            i.inputs.values.allSatisfy { e in
+                switch e {
+                case .ref, .const: return true
+                default: return false
                 }
-                body += k == heads.count - 1 ? ")\n" : "),\n"
             }
-            body += "    );\n"
+        }
+        let instancesText = TextBox(), group = DispatchGroup()
+        var head = ""
+        if concurrent {
+            let instances = m.instances, rename = printer.rename
+            DispatchQueue.global().async(group: group) {
+                var p = ExprPrinter(rename: rename, declaredNames: { [] })
+                instancesText.text = Self.instances(instances, &p)
+            }
+            swap(&head, &body)
+        } else {
+            body += Self.instances(m.instances, &printer)
         }
 
         // Registers: one clocked block; unreset registers first, then the reset group.
@@ -195,6 +197,10 @@ public enum Verilog {
             body += "    end\n"
         }
         flushHelpers(&printer, into: &decls, declared: &declared)
+        if concurrent {
+            group.wait()
+            body = head + instancesText.text + body
+        }
 
         out.reserveCapacity(out.utf8.count + decls.utf8.count + body.utf8.count + 16)
         if !decls.isEmpty { out += "\n"; out += decls }
@@ -202,6 +208,38 @@ public enum Verilog {
         out += "\nendmodule\n"
         return out
     }
+
+    /// The instance statements, each after a blank line. The padded port names are the same for
+    /// every instance of a module.
+    private static func instances(_ instances: [Instance], _ printer: inout ExprPrinter) -> String {
+        var body = ""
+        body.reserveCapacity(instances.count * 1000)
+        typealias Head = (name: String, input: Bool, bits: Int, head: String)
+        var portHeads: [String: [Head]] = [:]
+        for i in instances {
+            let heads: [Head]
+            if let known = portHeads[i.module.name] { heads = known } else {
+                let pw = i.module.ports.map(\.name.utf8.count).max() ?? 0
+                heads = i.module.ports.map { ($0.name, $0.direction == .input, $0.type.bits, "        .\(pad($0.name, pw)) (") }
+                portHeads[i.module.name] = heads
+            }
+            body += "\n    "; body += i.module.name; body += " "; body += i.name; body += " (\n"
+            for (k, h) in heads.enumerated() {
+                body += h.head
+                if h.input {
+                    if let e = i.inputs[h.name] { body += printer.print(e, bits: h.bits).text }
+                } else {
+                    body += i.outputs[h.name] ?? ""
+                }
+                body += k == heads.count - 1 ? ")\n" : "),\n"
+            }
+            body += "    );\n"
+        }
+        return body
+    }
+
+    /// A string written by one job and read after it has finished (`DispatchGroup.wait`).
+    private final class TextBox: @unchecked Sendable { var text = "" }
 
     /// `s` padded with spaces to `n` characters (identifiers and ranges are ASCII).
     private static func pad(_ s: String, _ n: Int) -> String {
