@@ -93,15 +93,21 @@ extension SystolicStationary {
             let active = m.register("active", stationaryType, reset: nil)
             let weight = m.wire("weight", first.select(shadow.value, active.value))
             active.next(weight)
-            m.output("x_out", m.delay(xIn, "x_q", reset: nil))
+            let xq = m.delay(xIn, "x_q", reset: nil)
+            m.output("x_out", xq)
             m.output("first_out", m.delay(first, "first_q"))
             m.output("w_out", shadow.value)
             let x = picked(m, xIn, first: first, load: load)
-            let (a, b) = stationary == .weights ? (x, weight) : (weight, x)
+            // Carry-save with a registered stage and no sparsity: the partial products come from
+            // the operand registers (x_q, the active value) the PE has anyway, in the cycle a
+            // product register would hold them, instead of through the switch mux into a register.
+            let fromRegisters = carrySave && mac.pipeline >= 1 && sparsity == nil
+            let (a, b) = fromRegisters ? (stationary == .weights ? (xq, active.value) : (active.value, xq))
+                : stationary == .weights ? (x, weight) : (weight, x)
             if carrySave {
                 let sIn = m.input("psum_s_in", .u(w)), cIn = m.input("psum_c_in", .u(w))
                 var rows = unit.productRows(m, a, b, width: w)
-                if mac.pipeline >= 1 {
+                if mac.pipeline >= 1 && !fromRegisters {
                     rows = CarrySave.reduce(rows, width: w, m, prefix: "pp").rows
                         .enumerated().map { k, r in m.delay(r, "pp_\(k == 0 ? "s" : "c")_q", reset: nil) }
                 }

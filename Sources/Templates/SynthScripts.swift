@@ -9,7 +9,13 @@ extension Templates {
         {{#files}}
         read_verilog {{#sv}}-sv {{/sv}}"{{{path}}}"
         {{/files}}
+        {{#params}}
+        chparam -set {{{name}}} {{{value}}} {{{top}}}
+        {{/params}}
         synth -flatten -top {{{top}}}
+        {{#renameTop}}
+        rename -top {{{top}}}
+        {{/renameTop}}
         dfflibmap -liberty "{{{liberty}}}"
         abc -liberty "{{{liberty}}}" -script +strash;dch;map,-D,{{{delayPS}}};buffer,-p;upsize,-D,{{{delayPS}}};dnsize,-D,{{{delayPS}}};stime,-p
         opt_clean -purge

@@ -186,12 +186,15 @@ extension HWGenCommand {
     struct Synth: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Synthesize for OSU 0.18 µm (Yosys + OpenSTA), Yosys generic cells, or an FPGA (iCE40 UP5K, ECP5 25k) with nextpnr.")
-        @Argument(help: "Spec files.") var specs: [String]
+        @Argument(help: "Spec files.") var specs: [String] = []
         @Option(help: "Clock period in ns (ABC's delay target and the STA clock; nextpnr's target frequency).") var clock: Double = 10
         @Option(help: "osu018 (default), generic, ice40 or ecp5.") var target: String = "osu018"
         @Option(help: "Also report the cycles and achieved GOPS of a GEMM MxKxN (golden cycle model).") var gemm: String?
         @Option(help: "Also write the reports as JSON here.") var json: String?
         @Option(help: "Keep scripts, logs and netlists in this directory.") var workDir: String = "build/synth"
+        @Option(help: "Synthesize this hand-written Verilog (.v, or .sv read with -sv) instead of specs, in the same flow (osu018; repeat for more files).") var rtl: [String] = []
+        @Option(help: "The top module of --rtl.") var top: String?
+        @Option(help: "Override a parameter of the --rtl top: NAME=INTEGER (repeatable).") var param: [String] = []
 
         func run() throws {
             guard clock > 0, clock <= 1000 else {
@@ -200,6 +203,8 @@ extension HWGenCommand {
             guard let t = SynthTarget(rawValue: target) else {
                 throw HWGenError.badInput("--target: '\(target)' is not a target (allowed: \(SynthTarget.allCases.map(\.rawValue).joined(separator: ", ")))")
             }
+            if !rtl.isEmpty || top != nil || !param.isEmpty { return try runRTL(t) }
+            guard !specs.isEmpty else { throw HWGenError.badInput("synth: no spec files (or --rtl FILE --top MODULE)") }
             let shape = try gemm.map(GemmShape.parse)
             var reports: [SynthReport] = []
             for path in specs {
@@ -216,11 +221,36 @@ extension HWGenCommand {
                 }
                 reports.append(r)
             }
+            try output(reports)
+        }
+
+        private func output(_ reports: [SynthReport]) throws {
             print(SynthTable.report(reports), terminator: "")
             if let json {
                 let data = try JSONEncoder.sorted.encode(reports)
                 try data.write(to: URL(fileURLWithPath: json))
             }
+        }
+
+        /// `--rtl`: hand-written Verilog through the same OSU018 flow as the specs.
+        private func runRTL(_ t: SynthTarget) throws {
+            guard specs.isEmpty else { throw HWGenError.badInput("synth: give spec files or --rtl, not both") }
+            guard !rtl.isEmpty, let top else { throw HWGenError.badInput("synth: --rtl needs --top MODULE (and --top needs --rtl)") }
+            guard t == .osu018 else { throw HWGenError.badInput("--rtl: only --target osu018 reads hand-written Verilog") }
+            guard gemm == nil else { throw HWGenError.badInput("--gemm: needs a spec (hand-written RTL has no golden cycle model)") }
+            let params = try param.map { p -> (String, Int) in
+                let f = p.split(separator: "=", maxSplits: 1).map(String.init)
+                guard f.count == 2, let v = Int(f[1]) else {
+                    throw HWGenError.badInput("--param: '\(p)' is not NAME=INTEGER")
+                }
+                return (f[0], v)
+            }
+            let r = try ASICSynthesis.run(verilog: rtl.map { URL(fileURLWithPath: $0) }, top: top, clockNS: clock,
+                                          workDir: URL(fileURLWithPath: workDir).appendingPathComponent(top),
+                                          parameters: params) {
+                FileHandle.standardError.write(Data(($0 + "\n").utf8))
+            }
+            try output([r])
         }
     }
 }

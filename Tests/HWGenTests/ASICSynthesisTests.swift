@@ -132,6 +132,20 @@ import Templates
         #expect(none.worstSlackNS == nil && none.startpoint.isEmpty)
     }
 
+    @Test func worstOfSeveralPathGroups() throws {
+        // An async reset's recovery check is printed first; the register path is the worst.
+        let r = try ASICSynthesis.parseSTA("""
+            Startpoint: rst_n (input port clocked by clk)
+            Endpoint: _30484_ (recovery check against rising-edge clock clk)
+                       2.117   slack (MET)
+            Startpoint: _30940_ (rising edge-triggered flip-flop clocked by clk)
+            Endpoint: _30965_ (rising edge-triggered flip-flop clocked by clk)
+                      -1.829   slack (VIOLATED)
+            worst slack -1.8290
+            """)
+        #expect(r == STAResult(worstSlackNS: -1.829, startpoint: "_30940_", endpoint: "_30965_"))
+    }
+
     @Test func staErrorIsQuoted() {
         let log = "Error: nosuch is not a verilog module.\nError: no network has been linked.\n"
         #expect(throws: HWGenError.badInput("OpenSTA: Error: nosuch is not a verilog module.")) {
@@ -230,6 +244,45 @@ import Templates
         for f in ["mac8.ys", "mac8.yosys.log", "mac8.netlist.v", "mac8.sta.tcl", "mac8.sta.log"] {
             #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("out/\(f)").path))
         }
+    }
+
+    @Test func blackBoxIsAnErrorAndParametersApply() throws {
+        guard Self.toolsPresent else { try Requires.skip("yosys/sta/OSU018 not installed (make setup installs them)") }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hwgen-asic-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // A vendor part whose only model is inside translate_off: Yosys keeps an empty box.
+        let src = dir.appendingPathComponent("top.v")
+        try """
+            module part(input [3:0] a, output [3:0] y);
+            // synopsys translate_off
+            assign y = ~a;
+            // synopsys translate_on
+            endmodule
+            module top #(parameter W = 2) (input clk, input [3:0] a, output reg [3:0] y, output reg [W-1:0] z);
+              wire [3:0] p;
+              part u(.a(a), .y(p));
+              always @(posedge clk) begin y <= p; z <= a[W-1:0]; end
+            endmodule
+
+            """.write(to: src, atomically: true, encoding: .utf8)
+        #expect(throws: HWGenError.self) {
+            try ASICSynthesis.run(verilog: [src], top: "top", clockNS: 10, workDir: dir.appendingPathComponent("a"))
+        }
+        do {
+            _ = try ASICSynthesis.run(verilog: [src], top: "top", clockNS: 10, workDir: dir.appendingPathComponent("b"))
+        } catch let e as HWGenError {
+            #expect(e.message.contains("instances of part, which is not a cell of osu018_stdcells.lib"))
+        }
+        // With the part defined, a parameter override changes the flip-flop count (4 + W).
+        let full = dir.appendingPathComponent("full.v")
+        try String(contentsOf: src, encoding: .utf8).replacingOccurrences(of: "// synopsys translate_off\n", with: "")
+            .replacingOccurrences(of: "// synopsys translate_on\n", with: "").write(to: full, atomically: true, encoding: .utf8)
+        let r = try ASICSynthesis.run(verilog: [full], top: "top", clockNS: 10, workDir: dir.appendingPathComponent("c"),
+                                      parameters: [("W", 3)])
+        #expect(r.flipFlops == 7)
+        #expect(ASICSynthesis.libertyCellName("  cell (NAND2X1) {") == "NAND2X1")
+        #expect(ASICSynthesis.libertyCellName("  cell_footprint : nand2 ;") == nil)
     }
 
     @Test func rejectsBadArguments() throws {

@@ -44,7 +44,9 @@ public struct ASICSynthesis {
     ///
     /// `progress`, when given, receives a line when Yosys starts and every `progressEvery` seconds
     /// while it runs (a 16×16 array takes minutes), then one when OpenSTA starts.
+    /// `parameters` (name, integer value) override the top module's parameters (Yosys `chparam`).
     public static func run(verilog: [URL], top: String, clockNS: Double, workDir: URL,
+                           parameters: [(String, Int)] = [],
                            liberty: String = defaultLiberty, progressEvery: Double = 15,
                            progress: (@Sendable (String) -> Void)? = nil) throws -> SynthReport {
         let yosys = try Tools.find("yosys", package: "yosys")
@@ -59,6 +61,9 @@ public struct ASICSynthesis {
         }
         guard top.range(of: #"^[A-Za-z_][A-Za-z0-9_$]*$"#, options: .regularExpression) != nil else {
             throw HWGenError.badInput("invalid top module name '\(top)'")
+        }
+        for (name, _) in parameters where name.range(of: #"^[A-Za-z_][A-Za-z0-9_]*$"#, options: .regularExpression) == nil {
+            throw HWGenError.badInput("invalid parameter name '\(name)'")
         }
         guard clockNS.isFinite, clockNS > 0 else {
             throw HWGenError.badInput("clock period must be > 0 ns (got \(clockNS))")
@@ -81,6 +86,8 @@ public struct ASICSynthesis {
         let files: [[String: Any]] = verilog.map { ["path": $0.path, "sv": $0.pathExtension == "sv"] }
         try Templates.render(Templates.yosysASIC, [
             "files": files, "top": top, "liberty": liberty,
+            "params": parameters.map { ["name": $0.0, "value": String($0.1)] },
+            "renameTop": !parameters.isEmpty,  // chparam renames the module $paramod\…
             "delayPS": String(Int((clockNS * 1000).rounded())), "netlist": netlist.path,
         ]).write(to: script, atomically: true, encoding: .utf8)
         var t0 = ContinuousClock.now
@@ -106,6 +113,17 @@ public struct ASICSynthesis {
         let stat: YosysStat
         do { stat = try parseYosysStat(y.combined) } catch let e as HWGenError {
             throw HWGenError.badInput("\(e.message) (log: \(yosysLog.path))")
+        }
+
+        // A module with no body (a vendor part's simulation-only model, a missing file read as a
+        // black box) survives synthesis as an instance of itself: its area and paths would be missing.
+        let libraryCells = Set(((try? String(contentsOfFile: liberty, encoding: .utf8)) ?? "")
+            .split(separator: "\n").compactMap(libertyCellName))
+        let unmapped = stat.cellCounts.keys.filter { !libraryCells.contains($0) }.sorted()
+        if !libraryCells.isEmpty, !unmapped.isEmpty {
+            throw HWGenError.badInput("the netlist keeps instances of \(unmapped.joined(separator: ", ")), which "
+                + "\(unmapped.count == 1 ? "is not a cell" : "are not cells") of \(URL(fileURLWithPath: liberty).lastPathComponent): "
+                + "a module without a synthesizable body (e.g. inside translate_off) was left as a black box (log: \(yosysLog.path))")
         }
 
         // OpenSTA: worst setup path.
@@ -171,8 +189,19 @@ public struct ASICSynthesis {
             throw HWGenError.badInput("OpenSTA: \(err)")
         }
         let lines = log.split(separator: "\n")
+        // report_checks prints one path per group (an async-reset recovery check first when a
+        // design has one): take the path whose own slack is the smallest.
+        var paths: [(start: Int, slack: Double)] = []
+        for (i, l) in lines.enumerated() {
+            if l.hasPrefix("Startpoint: ") { paths.append((i, .infinity)) }
+            if l.hasSuffix("slack (MET)") || l.hasSuffix("slack (VIOLATED)"), !paths.isEmpty,
+               let v = l.split(separator: " ").first.flatMap({ Double($0) }) {
+                paths[paths.count - 1].slack = v
+            }
+        }
+        let worst = paths.min { $0.slack < $1.slack }?.start ?? 0
         func field(_ prefix: String) -> String {
-            guard let l = lines.first(where: { $0.hasPrefix(prefix) }) else { return "" }
+            guard let l = lines[worst...].first(where: { $0.hasPrefix(prefix) }) else { return "" }
             return l.dropFirst(prefix.count).split(separator: " ").first.map(String.init) ?? ""
         }
         guard let ws = lines.last(where: { $0.hasPrefix("worst slack ") }) else {
@@ -194,6 +223,14 @@ public struct ASICSynthesis {
         guard let q = body.range(of: ".Q(") else { return name }
         let net = body[q.upperBound...].prefix { $0 != ")" }.trimmingCharacters(in: .whitespaces)
         return net.isEmpty ? name : "\(net) (\(name))"
+    }
+
+    /// "NAND2X1" for a Liberty line `cell (NAND2X1) {` (quotes allowed), else nil.
+    static func libertyCellName(_ line: Substring) -> String? {
+        let t = line.trimmingCharacters(in: .whitespaces)
+        guard t.hasPrefix("cell"), let open = t.firstIndex(of: "("), let close = t.firstIndex(of: ")"), open < close,
+              t[t.index(t.startIndex, offsetBy: 4)..<open].allSatisfy(\.isWhitespace) else { return nil }
+        return t[t.index(after: open)..<close].trimmingCharacters(in: CharacterSet(charactersIn: "\" "))
     }
 
     /// The first line of `text` containing `marker`, trimmed.
