@@ -172,14 +172,14 @@ syn tpe_ws_base top -p A_H=4 -p B_W=4 "$ws/array_mac_based/top.v" "$ws/array_mac
 syn tpe_ws_opt1 top -p A_H=4 -p B_W=4 "$ws/array_opt1_based/"*.v "$dw"
 syn tpe_cube_base top -p N=4 "$o1/cube/array_mac_based/"*.v
 syn tpe_cube_opt1 top -p N=4 "$o1/cube/array_opt1_based/"*.v "$dw"
-syn tpe_tree_opt2 top_tpe -p N=4 "$src/OPT2flat/"*.v "$src/OPT2/get_pipline_mulwidth.v"
+syn tpe_tree_opt2 top_tpe -p N=4 "$src/OPT2flat/"*.v "$src/OPT2/get_pipline_mulwidth.v" "$dw"
 syn tpe_matrix2d_opt4c anchor_matrix2d "$src/OPT3_OPT4C/anchor_matrix2d.v" "$src/OPT3_OPT4C/array/top_pe_column.v" \
     "$src/OPT3_OPT4C/pe/"{pe,sparse_encoder,encoder_multi_bit,get_pipline_mulwidth}.v "$src/OPT3_OPT4C/pe/get_negedge.sv" "$dw"
 syn tpe_ws_base_acc anchor_ws_base_acc "$src/anchor_ws_base_acc.v" "$acc" "$ws/array_mac_based/top.v" "$ws/array_mac_based/PE.v"
 syn tpe_ws_opt1_acc anchor_ws_opt1_acc "$src/anchor_ws_opt1_acc.v" "$acc" "$ws/array_opt1_based/"*.v "$dw"
 syn tpe_cube_base_acc anchor_cube_base_acc "$src/anchor_cube_base_acc.v" "$acc" "$o1/cube/array_mac_based/"*.v
 syn tpe_cube_opt1_acc anchor_cube_opt1_acc "$src/anchor_cube_opt1_acc.v" "$acc" "$o1/cube/array_opt1_based/"*.v "$dw"
-syn tpe_tree_opt2_acc anchor_tree_opt2_acc "$src/anchor_tree_opt2_acc.v" "$acc" "$src/OPT2flat/"*.v "$src/OPT2/get_pipline_mulwidth.v"
+syn tpe_tree_opt2_acc anchor_tree_opt2_acc "$src/anchor_tree_opt2_acc.v" "$acc" "$src/OPT2flat/"*.v "$src/OPT2/get_pipline_mulwidth.v" "$dw"
 syn tpe_matrix2d_opt4c_acc anchor_matrix2d_opt4c_acc "$src/anchor_matrix2d_opt4c_acc.v" "$acc" "$src/OPT3_OPT4C/anchor_matrix2d.v" \
     "$src/OPT3_OPT4C/array/top_pe_column.v" "$src/OPT3_OPT4C/pe/"{pe,sparse_encoder,encoder_multi_bit,get_pipline_mulwidth}.v \
     "$src/OPT3_OPT4C/pe/get_negedge.sv" "$dw"

@@ -11,7 +11,8 @@ specs=(designs/systolic_ws_4x4_s8.yaml designs/systolic_ws_4x4_s8_booth.yaml des
        designs/matrix2d_4x4_s8.yaml designs/matrix2d_4x4_s8_booth.yaml designs/matrix2d_4x4_s8_bitserial.yaml
        designs/cube_4x4x4_s8.yaml designs/cube_4x4x4_s8_booth.yaml designs/cube_4x4x4_s8_bitserial.yaml
        designs/tree_4x16_s8.yaml designs/tree_4x16_s8_booth.yaml designs/tree_4x16_s8s4_bitserial.yaml
-       designs/tree_4x16_s8_2of4.yaml designs/cube_4x4x4_s8_ffip.yaml designs/tree_4x16_s8_ffip.yaml)
+       designs/tree_4x16_s8_2of4.yaml designs/cube_4x4x4_s8_ffip.yaml designs/tree_4x16_s8_ffip.yaml
+       designs/systolic_ws_4x4_s8_ffip.yaml designs/systolic_ws_4x4_s8_ffip_booth.yaml)
 "$hwgen" synth "${specs[@]}" --clock 2 --json "$dir/qor.json" --work-dir "$dir/work"
 python3 - "$dir/qor.json" <<'PY'
 import json, sys

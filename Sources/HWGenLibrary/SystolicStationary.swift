@@ -55,15 +55,24 @@ public struct SystolicStationary: Engine {
         self.sparsity = sparsity
     }
 
-    /// Streamed elements a row sees per vector: M with N:M sparsity, else 1.
-    var groupLanes: Int { sparsity?.m ?? 1 }
-    /// Elements of K one stationary tile covers: R, or R / N · M with N:M sparsity.
-    public var tileDepth: Int { sparsity.denseSpan(rows) }
+    /// FFIP (WS, a kind that ``MACArithmetic/pairsElements``): each PE holds a pair of weights
+    /// (elements 2i, 2i + 1 of K) and row i streams the matching pair of A, so a tile covers 2R
+    /// elements of K. The PE adds (x₀ + w₁)(x₁ + w₀) to the column's partial sum; under each
+    /// column the vector's Σ x₀x₁ (computed where the vector enters, before the skew) and the
+    /// tile's Σ w₀w₁ (computed at the column's top while the weights load) are subtracted.
+    public var pairs: Bool { stationary == .weights && MACRegistry.arithmetic(mac.kind).pairsElements }
+    /// Streamed elements a row sees per vector: M with N:M sparsity, 2 with FFIP pairs, else 1.
+    var groupLanes: Int { sparsity?.m ?? (pairs ? 2 : 1) }
+    /// Elements of K one stationary tile covers: R, or R / N · M with N:M sparsity, 2R with pairs.
+    public var tileDepth: Int { pairs ? 2 * rows : sparsity.denseSpan(rows) }
 
     /// Streamed vectors per tile, and accumulator depth: P = 2R + C − 2.
     public var tileBeats: Int { 2 * rows + cols - 2 }
 
-    var stationaryType: HWType { stationary == .weights ? mac.types.b : mac.types.a }
+    /// The stationary operand's element type.
+    var elementStationaryType: HWType { stationary == .weights ? mac.types.b : mac.types.a }
+    /// A stationary lane as it travels: an element, or with FFIP pairs two (raw bits, w₀ low).
+    var stationaryType: HWType { pairs ? .u(2 * elementStationaryType.bits) : elementStationaryType }
     var streamedType: HWType { stationary == .weights ? mac.types.a : mac.types.b }
     var dataflowTag: String { stationary == .weights ? "ws" : "is" }
 
@@ -71,7 +80,7 @@ public struct SystolicStationary: Engine {
     public var outputLanes: Int { cols }
 
     /// The last vector's sums leave within R + C + pipeline + D + 1 cycles.
-    public var drainBound: Int { rows + cols + mac.pipeline + mac.elementCycles + 1 }
+    public var drainBound: Int { rows + cols + mac.pipeline + mac.elementCycles + 1 + pairLag }
 
     public var summary: String {
         "\(rows)x\(cols) \(stationary == .weights ? "weight" : "input")-stationary systolic array"
@@ -103,7 +112,13 @@ public struct SystolicStationary: Engine {
     var exponentLanes: Int { stationary == .weights ? cols : 1 }
 
     /// Whether partial sums travel as carry-save pairs.
-    var carrySave: Bool { MACUnit(mac).arithmetic.carrySave && !mac.types.saturating }
+    var carrySave: Bool {
+        let arith = MACUnit(mac).arithmetic
+        return (arith.carrySave || (pairs && arith.pairMACKind == .booth)) && !mac.types.saturating
+    }
+
+    /// Cycles every input of the grid waits with FFIP pairs, while the row correction is computed.
+    var pairLag: Int { pairs ? 2 : 0 }
 
     /// A saturating accumulator: partial sums travel as clamp-add steps (``ClampAdd``), whose
     /// exact sum `psum` has this type.
@@ -143,7 +158,7 @@ public struct SystolicStationary: Engine {
 
     /// Ports of the PE (`x_in`, `w_in`): the streamed and stationary operand as they travel.
     var peTypes: (x: HWType, w: HWType) {
-        let x = sparsity == nil ? streamedType : .u(groupLanes * streamedType.bits)
+        let x = sparsity == nil && !pairs ? streamedType : .u(groupLanes * streamedType.bits)
         guard serial else { return (x, stationaryType) }
         return stationary == .weights ? (sparsity == nil ? mac.types.a : x, digitWord) : (.u(3), mac.types.a)
     }
@@ -167,6 +182,7 @@ public struct SystolicStationary: Engine {
                                                 e: m.input(StreamSignal.exponentVector, .u(exponentLanes * eType.bits))) }
             // Row i's streamed lane, or with N:M sparsity the M elements of its group (raw bits).
             func rowLane(_ v: Value, _ i: Int) -> Value {
+                if pairs { return v.lane(i, .u(2 * streamedType.bits)) }
                 guard let p = sparsity else { return v.lane(i, streamedType) }
                 return v.lane(i / p.n, .u(p.m * streamedType.bits))
             }
@@ -178,7 +194,10 @@ public struct SystolicStationary: Engine {
             // Per cycle under the columns (before their skew): a vector's digit is in the array,
             // it is the vector's first or last digit, and the vector's accumulator flags.
             var cycle: (valid: Value, first: Value?, last: Value?, accFirst: Value, accLast: Value)
-            let load: Value, wLanes: [Value]
+            let load: Value
+            var wLanes: [Value]
+            var pairTop: [(s: Value, c: Value)]? = nil
+            var loadIn: Value? = nil
             if skipsZeroDigits {
                 // A vector takes S cycles, S = the most nonzero Booth digits among the weights of its
                 // tile (at least 1), counted over the load beats by one sparse encoder per column;
@@ -268,7 +287,18 @@ public struct SystolicStationary: Engine {
                                     m.wire("row\(i)_first", valid & skew(xFirst, i, "first\(i)")), nil))
                 }
                 wLanes = (0..<C).map { wRow.lane($0, stationaryType) }
+                if pairs {
+                    pairTop = pairCorrections(m, xCol: xCol, wRow: wRow, stream: stream, first: m.wire("tile_first", stream & xFirst),
+                                              load: load, lane: rowLane)
+                    // Everything entering the grid waits while the corrections are computed.
+                    entries = entries.enumerated().map { i, e in
+                        (skew(e.x, pairLag, "row\(i)_xp"), skew(e.first, pairLag, "row\(i)_firstp", reset: 0), nil)
+                    }
+                    wLanes = wLanes.enumerated().map { j, w in skew(w, pairLag, "w\(j)_p") }
+                    loadIn = skew(load, pairLag, "load_p", reset: 0)
+                }
             }
+            let gridLoad = loadIn ?? load
             let zero = Value.constant(0, carrySave ? .u(chainType.bits) : clampChain ?? chainType)
             var grid: [[InstanceOutputs]] = []
             for i in 0..<R {
@@ -279,15 +309,18 @@ public struct SystolicStationary: Engine {
                         "x_in": left?["x_out"] ?? entries[i].x,
                         "first_in": left?["first_out"] ?? entries[i].first,
                         "w_in": up?["w_out"] ?? wLanes[j],
-                        "w_load": load,
+                        "w_load": gridLoad,
                     ]
                     if let start = entries[i].start { ports["start_in"] = left?["start_out"] ?? start }
                     if let wIdx { ports["idx_in"] = up?["idx_out"] ?? wIdx.lane(j, idxType) }
+                    // FFIP: the top of each column starts the vector's sum at −(Σ x₀x₁ + Σ w₀w₁).
+                    let top = i == 0 ? pairTop?[j] : nil
                     if carrySave {
-                        ports["psum_s_in"] = up?["psum_s_out"] ?? zero
-                        ports["psum_c_in"] = up?["psum_c_out"] ?? zero
+                        ports["psum_s_in"] = up?["psum_s_out"] ?? top?.s ?? zero
+                        ports["psum_c_in"] = up?["psum_c_out"] ?? top?.c ?? zero
                     } else {
-                        ports["psum_in"] = up?["psum_out"] ?? zero
+                        let start = top.map { m.wire("col\(j)_start", ($0.s + $0.c).wrapped(to: .u(chainType.bits))) }
+                        ports["psum_in"] = up?["psum_out"] ?? start.map { chainType.signed ? $0.asSigned : $0 } ?? zero
                     }
                     if clampChain != nil {
                         ports["lo_in"] = up?["lo_out"] ?? Value.constant(t.acc.minValue, t.acc)
@@ -298,7 +331,7 @@ public struct SystolicStationary: Engine {
                 grid.append(row)
             }
             // Under each column: the flags of the vector whose sum arrives, and the accumulator.
-            func flag(_ v: Value?, _ n: String, reset: Int64? = nil) -> Value? { v.map { skew($0, R + p, n, reset: reset) } }
+            func flag(_ v: Value?, _ n: String, reset: Int64? = nil) -> Value? { v.map { skew($0, R + p + pairLag, n, reset: reset) } }
             var flags = (valid: flag(cycle.valid, "bottom_valid", reset: 0)!, first: flag(cycle.first, "bottom_digit_first"),
                          last: flag(cycle.last, "bottom_digit_last"),
                          accFirst: flag(cycle.accFirst, "bottom_first")!, accLast: flag(cycle.accLast, "bottom_last")!)
@@ -390,11 +423,20 @@ public struct SystolicStationary: Engine {
         func sValue(_ r: Int, _ s: Int) -> Int64 { compressed?.values[r, s] ?? (ws ? b[r, s] : a[s, r]) }
         func xValue(_ x: Int, _ kk: Int) -> Int64 { ws ? a[x, kk] : b[kk, x] }
         func index(_ x: Int, _ s: Int) -> Int { ws ? x * n + s : s * n + x }
-        let (tS, tX, tK) = (ceilDiv(sCount, C), ceilDiv(xCount, P), ceilDiv(sRows, R))
+        let (tS, tX, tK) = (ceilDiv(sCount, C), ceilDiv(xCount, P), ceilDiv(sRows, pairs ? 2 * R : R))
         let tiles = (0..<tS).flatMap { s in (0..<tX).flatMap { x in (0..<tK).map { (s: s, x: x, k: $0) } } }
 
         // Row i of a tile's stationary values (and, sparse, their indices).
         func stationaryRow(_ tile: (s: Int, x: Int, k: Int), _ i: Int) -> [[Int64]] {
+            if pairs {   // rows 2i and 2i + 1 of the tile, packed {w₁, w₀} as raw bits
+                let bits = elementStationaryType.bits, mask = (Int64(1) << bits) - 1, r0 = tile.k * 2 * R + 2 * i
+                return [Self.lanes(C) { j in
+                    let c = tile.s * C + j
+                    guard c < sCount else { return nil }
+                    let w0 = r0 < sRows ? sValue(r0, c) : 0, w1 = r0 + 1 < sRows ? sValue(r0 + 1, c) : 0
+                    return ((w1 & mask) << bits) | (w0 & mask)
+                }]
+            }
             let r = tile.k * R + i
             func at(_ v: (Int, Int) -> Int64) -> [Int64] {
                 Self.lanes(C) { j in r < sRows && tile.s * C + j < sCount ? v(r, tile.s * C + j) : nil }

@@ -83,7 +83,9 @@ extension SystolicStationary {
 
     var parallelPE: Module {
         let unit = MACUnit(mac), t = mac.types, w = chainType.bits
-        let doc = "\(stationary == .weights ? "Weight" : "Input")-stationary PE: psum_out <= psum_in + x * stationary; "
+        let doc = pairs ? "Weight-stationary FFIP PE: psum_out <= psum_in + (x0 + w1) * (x1 + w0); the weight pair is shadow-loaded "
+            + "down the column and switched in by first_in."
+            : "\(stationary == .weights ? "Weight" : "Input")-stationary PE: psum_out <= psum_in + x * stationary; "
             + "the stationary value is shadow-loaded down the column and switched in by first_in."
         return Module(peName, doc: doc) { m in
             let xIn = m.input("x_in", peTypes.x), first = m.input("first_in", .bit)
@@ -104,9 +106,15 @@ extension SystolicStationary {
             let fromRegisters = carrySave && mac.pipeline >= 1 && sparsity == nil
             let (a, b) = fromRegisters ? (stationary == .weights ? (xq, active.value) : (active.value, xq))
                 : stationary == .weights ? (x, weight) : (weight, x)
+            // FFIP: the rows of (x₀ + w₁)(x₁ + w₀).
+            let arith = MACRegistry.arithmetic(mac.kind)
+            func productRows(_ a: Value, _ b: Value) -> [Value] {
+                pairs ? arith.pairRows(m, (a.lane(0, t.a), a.lane(1, t.a)), (b.lane(0, t.b), b.lane(1, t.b)), mac, width: w, prefix: "pair")
+                      : unit.productRows(m, a, b, width: w)
+            }
             if carrySave {
                 let sIn = m.input("psum_s_in", .u(w)), cIn = m.input("psum_c_in", .u(w))
-                var rows = unit.productRows(m, a, b, width: w)
+                var rows = productRows(a, b)
                 if mac.pipeline >= 1 && !fromRegisters {
                     rows = CarrySave.reduce(rows, width: w, m, prefix: "pp").rows
                         .enumerated().map { k, r in m.delay(r, "pp_\(k == 0 ? "s" : "c")_q", reset: nil) }
@@ -127,7 +135,7 @@ extension SystolicStationary {
             } else {
                 let chain = chainType
                 let psumIn = m.input("psum_in", chain)
-                var product = unit.exactProduct(m, a, b)
+                var product = pairs ? productRows(a, b)[0] : unit.exactProduct(m, a, b)
                 if mac.pipeline >= 1 { product = m.delay(product, "product_q", reset: nil) }
                 let wide = product.extended(to: HWType(bits: max(chain.bits, product.type.bits), signed: product.type.signed))
                 m.output("psum_out", m.delay((psumIn + wide.wrapped(to: chain)).wrapped(to: chain), "psum", reset: nil))

@@ -70,6 +70,9 @@ import Testing
         spec(.os, 3, 2, MACTypes(a: .s(8), b: .s(8), acc: .s(32)), .ffip, pipeline: 1),
         spec(.os, 2, 3, MACTypes(a: .u(8), b: .s(4), acc: .s(20)), .ffip, pipeline: 0),
         spec(.os, 3, 3, MACTypes(a: .s(8), b: .u(8), acc: .s(24)), .ffipBooth, pipeline: 1),
+        spec(.ws, 3, 2, MACTypes(a: .s(8), b: .s(8), acc: .s(32)), .ffip, pipeline: 1),
+        spec(.ws, 2, 3, MACTypes(a: .u(8), b: .s(4), acc: .s(20)), .ffipBooth, pipeline: 0),
+        spec(.ws, 4, 2, MACTypes(a: .s(8), b: .s(8), acc: .s(18)), .ffipBooth, pipeline: 1),
         dot(.tree, 1, 2, 4, stages: 1, MACTypes(a: .s(8), b: .s(8), acc: .s(32)), .ffipBooth),
     ]
 

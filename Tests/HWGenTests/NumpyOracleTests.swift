@@ -84,6 +84,7 @@ import Testing
         EngineCoSimTests.dot(.tree, 1, 3, 4, stages: 1, mac(.s(8), .u(8), .s(16)), .ffip),
         with(EngineCoSimTests.dot(.cube, 2, 2, 2, stages: 0, mac(.s(8), .s(8), .s(32)), .ffip), gemm: true),
         EngineCoSimTests.spec(.os, 3, 2, mac(.s(8), .s(8), .s(24)), .ffip, pipeline: 1),
+        EngineCoSimTests.spec(.ws, 3, 2, mac(.s(8), .u(8), .s(24)), .ffipBooth, pipeline: 1),
         with(EngineCoSimTests.spec(.os, 2, 3, mac(.u(8), .s(8), .s(32)), .ffip, pipeline: 0), gemm: true),
         EngineCoSimTests.sparseTree(2, 4, "2:4", mac(.s(8), .s(8), .s(32)), .baseline),
         EngineCoSimTests.matrix2d(2, 2, mac(.u(8), .u(8), .u(16)), .bitserial, pipeline: 1),

@@ -88,6 +88,10 @@ struct SpecReader {
         if MACRegistry.arithmetic(kind).pairsElements, let (field, problem) = engine.descriptor.pairingProblem(engine, mac: config) {
             throw fail(field, problem)
         }
+        if top["gemm"] != nil, MACRegistry.arithmetic(kind).pairsElements, !engine.descriptor.pairsInGemm {
+            throw fail("gemm", "the buffered GEMM controller of engine \(engine.descriptor.id) does not feed \(kind) pairs yet "
+                       + "(allowed with mac.kind \(kind): remove gemm:, or the bare engine)")
+        }
         if top["gemm"] != nil && !engine.descriptor.buffered {
             throw fail("gemm", "engine \(engine.descriptor.id) has no buffered GEMM controller (allowed: remove gemm:)")
         }

@@ -60,6 +60,8 @@ public protocol EngineDescriptor: Sendable {
     /// The engine can pair elements of K for a kind that ``MACArithmetic/pairsElements`` (FFIP).
     /// Default false.
     var pairsElements: Bool { get }
+    /// Whether its buffered GEMM controller feeds pairs too. Default: ``pairsElements``.
+    var pairsInGemm: Bool { get }
     /// Why this engine spec cannot pair elements for `mac`, as (field path, message), or nil.
     /// Default: nil when ``pairsElements``, else a message naming the engines that can.
     func pairingProblem(_ e: EngineSpec, mac: MACConfig) -> (field: String, message: String)?
@@ -94,6 +96,7 @@ extension EngineDescriptor {
     public func pipelineProblem(_ pipeline: Int) -> String? { nil }
     public func macProblem(_ mac: MACConfig) -> (field: String, message: String)? { nil }
     public var pairsElements: Bool { false }
+    public var pairsInGemm: Bool { pairsElements }
     public func gemmBanks(_ e: EngineSpec, mac: MACConfig) -> GemmBanks { gemmBanks(e) }
     public func pairingProblem(_ e: EngineSpec, mac: MACConfig) -> (field: String, message: String)? {
         if pairsElements { return nil }

@@ -32,9 +32,27 @@ public struct WeightStationaryKind: EngineDescriptor {
             return GoldenTiming.wsSkipCycles(rows: e.rows, cols: e.cols, streamed: s.m, weights: weights, bType: mac.types.b,
                                              shape: (k, s.n), pipeline: mac.pipeline)
         }
+        let pairs = MACRegistry.arithmetic(mac.kind).pairsElements
         return GoldenTiming.stationaryCycles(rows: e.rows, cols: e.cols, streamed: s.m, stationary: s.n, k: s.k,
                                              pipeline: mac.pipeline, elementCycles: mac.elementCycles,
-                                             tileDepth: e.sparsity == nil ? nil : tileDepth(e))
+                                             tileDepth: pairs ? 2 * e.rows : e.sparsity == nil ? nil : tileDepth(e))
+            + (pairs ? 2 : 0)
+    }
+
+    /// FFIP: PEs hold weight pairs (a tile covers 2·rows of K); corrections at the edges.
+    public var pairsElements: Bool { true }
+    /// The buffered GEMM controller does not pack weight pairs yet.
+    public var pairsInGemm: Bool { false }
+
+    /// FFIP PEs: at least 2 rows, wrapping, no groups, no sparsity.
+    public func pairingProblem(_ e: EngineSpec, mac: MACConfig) -> (field: String, message: String)? {
+        if e.rows < 2 { return ("engine.rows", "1: \(mac.kind) needs at least 2 rows in dataflow ws (allowed: 2...)") }
+        if e.sparsity != nil { return ("engine.sparsity", "N:M sparse weights do not pair elements (allowed with mac.kind \(mac.kind): remove sparsity)") }
+        if mac.group != nil { return ("mac.group", "group dequantization does not pair elements (allowed with mac.kind \(mac.kind): remove mac.group)") }
+        if mac.types.saturating {
+            return ("mac.acc", "\(mac.types.accTag) clamps after every product, in an order pairs do not keep (allowed with mac.kind \(mac.kind): a wrapping accumulator)")
+        }
+        return nil
     }
 
     public func scaleSimCycles(_ e: EngineSpec, shape s: GemmShape) -> Int? {
@@ -42,6 +60,12 @@ public struct WeightStationaryKind: EngineDescriptor {
     }
 
     public func reductionOrder(_ e: EngineSpec) -> ReductionOrder { .chained(block: tileDepth(e)) }
+
+    /// FFIP pairs: two lanes of A per row, two rows of B per PE.
+    public func gemmBanks(_ e: EngineSpec, mac: MACConfig) -> GemmBanks {
+        guard MACRegistry.arithmetic(mac.kind).pairsElements else { return gemmBanks(e) }
+        return GemmBanks(a: (2 * e.rows, "2·rows, pairs of K"), b: (e.cols, "columns"), c: (e.cols, "columns"))
+    }
 
     /// Elements of K a tile covers.
     private func tileDepth(_ e: EngineSpec) -> Int { e.sparsity.denseSpan(e.rows) }
