@@ -34,44 +34,45 @@ module systolic_ws_4x4_s8_ffip (
     reg  first3_d1;
     reg  first3_d2;
     reg  first3_d3;
-    reg  [31:0] rc0_q;
-    reg  [31:0] rc1_q;
-    reg  [31:0] rc2_q;
-    reg  [31:0] rc3_q;
-    reg  [31:0] rc_neg;
-    reg  [31:0] rc_neg_d1;
+    reg  signed [15:0] rc0_q;
+    reg  signed [15:0] rc1_q;
+    reg  signed [15:0] rc2_q;
+    reg  signed [15:0] rc3_q;
+    reg  [19:0] rc_neg;
+    reg  [19:0] rc_neg_d1;
     reg  cc_first_d1;
     reg  cc_first_d2;
     reg  cc_first_d3;
     reg  cc_load_d1;
     reg  cc_load_d2;
     reg  [1:0] cc_count;
+    reg  cc_restart;
     reg  [15:0] cc0_w;
-    reg  [31:0] cc0_q;
-    reg  [31:0] cc0_sum;
-    reg  [31:0] cc0_ready;
-    reg  [31:0] cc0_active;
+    reg  signed [15:0] cc0_q;
+    reg  [19:0] cc0_sum;
+    reg  [19:0] cc0_ready;
+    reg  [19:0] cc0_active;
     reg  [15:0] cc1_w;
-    reg  [31:0] cc1_q;
-    reg  [31:0] cc1_sum;
-    reg  [31:0] cc1_ready;
-    reg  [31:0] col1_rc;
+    reg  signed [15:0] cc1_q;
+    reg  [19:0] cc1_sum;
+    reg  [19:0] cc1_ready;
+    reg  [19:0] col1_rc;
     reg  col1_cc_first;
-    reg  [31:0] cc1_active;
+    reg  [19:0] cc1_active;
     reg  [15:0] cc2_w;
-    reg  [31:0] cc2_q;
-    reg  [31:0] cc2_sum;
-    reg  [31:0] cc2_ready;
-    reg  [31:0] col2_rc;
+    reg  signed [15:0] cc2_q;
+    reg  [19:0] cc2_sum;
+    reg  [19:0] cc2_ready;
+    reg  [19:0] col2_rc;
     reg  col2_cc_first;
-    reg  [31:0] cc2_active;
+    reg  [19:0] cc2_active;
     reg  [15:0] cc3_w;
-    reg  [31:0] cc3_q;
-    reg  [31:0] cc3_sum;
-    reg  [31:0] cc3_ready;
-    reg  [31:0] col3_rc;
+    reg  signed [15:0] cc3_q;
+    reg  [19:0] cc3_sum;
+    reg  [19:0] cc3_ready;
+    reg  [19:0] col3_rc;
     reg  col3_cc_first;
-    reg  [31:0] cc3_active;
+    reg  [19:0] cc3_active;
     reg  [15:0] row0_xp_d1;
     reg  [15:0] row0_xp_d2;
     reg  row0_firstp_d1;
@@ -96,8 +97,10 @@ module systolic_ws_4x4_s8_ffip (
     reg  [15:0] w2_p_d2;
     reg  [15:0] w3_p_d1;
     reg  [15:0] w3_p_d2;
-    reg  load_p_d1;
-    reg  load_p_d2;
+    reg  in_valid_p_d1;
+    reg  in_valid_p_d2;
+    reg  w_load_p_d1;
+    reg  w_load_p_d2;
     reg  bottom_valid_d1;
     reg  bottom_valid_d2;
     reg  bottom_valid_d3;
@@ -257,25 +260,34 @@ module systolic_ws_4x4_s8_ffip (
     wire signed [15:0] rc3_p = $signed(x_col[55:48]) * $signed(x_col[63:56]);
     wire cc_last_row = cc_count == 2'd3;
     wire signed [15:0] cc0_p = $signed(cc0_w[7:0]) * $signed(cc0_w[15:8]);
-    wire [31:0] cc0_next = (cc_count == 2'd0) ? cc0_q : (cc0_sum + cc0_q);
+    wire [19:0] cc0_next = (cc0_sum & {{20{~cc_restart}}}) - {{4{cc0_q[15]}}, cc0_q};
     wire cc0_done = cc_load_d2 & cc_last_row;
-    wire [31:0] cc0_now = cc_first_d3 ? cc0_ready : cc0_active;
+    wire [19:0] cc0_now = cc_first_d3 ? cc0_ready : cc0_active;
+    wire [31:0] col0_rc_top = {{12{rc_neg_d1[19]}}, rc_neg_d1};
+    wire [31:0] col0_cc_top = {{12{cc0_now[19]}}, cc0_now};
     wire signed [15:0] cc1_p = $signed(cc1_w[7:0]) * $signed(cc1_w[15:8]);
-    wire [31:0] cc1_next = (cc_count == 2'd0) ? cc1_q : (cc1_sum + cc1_q);
+    wire [19:0] cc1_next = (cc1_sum & {{20{~cc_restart}}}) - {{4{cc1_q[15]}}, cc1_q};
     wire cc1_done = cc_load_d2 & cc_last_row;
-    wire [31:0] cc1_now = col1_cc_first ? cc1_ready : cc1_active;
+    wire [19:0] cc1_now = col1_cc_first ? cc1_ready : cc1_active;
+    wire [31:0] col1_rc_top = {{12{col1_rc[19]}}, col1_rc};
+    wire [31:0] col1_cc_top = {{12{cc1_now[19]}}, cc1_now};
     wire signed [15:0] cc2_p = $signed(cc2_w[7:0]) * $signed(cc2_w[15:8]);
-    wire [31:0] cc2_next = (cc_count == 2'd0) ? cc2_q : (cc2_sum + cc2_q);
+    wire [19:0] cc2_next = (cc2_sum & {{20{~cc_restart}}}) - {{4{cc2_q[15]}}, cc2_q};
     wire cc2_done = cc_load_d2 & cc_last_row;
-    wire [31:0] cc2_now = col2_cc_first ? cc2_ready : cc2_active;
+    wire [19:0] cc2_now = col2_cc_first ? cc2_ready : cc2_active;
+    wire [31:0] col2_rc_top = {{12{col2_rc[19]}}, col2_rc};
+    wire [31:0] col2_cc_top = {{12{cc2_now[19]}}, cc2_now};
     wire signed [15:0] cc3_p = $signed(cc3_w[7:0]) * $signed(cc3_w[15:8]);
-    wire [31:0] cc3_next = (cc_count == 2'd0) ? cc3_q : (cc3_sum + cc3_q);
+    wire [19:0] cc3_next = (cc3_sum & {{20{~cc_restart}}}) - {{4{cc3_q[15]}}, cc3_q};
     wire cc3_done = cc_load_d2 & cc_last_row;
-    wire [31:0] cc3_now = col3_cc_first ? cc3_ready : cc3_active;
-    wire [31:0] col0_start = rc_neg_d1 + cc0_now;
-    wire [31:0] col1_start = col1_rc + cc1_now;
-    wire [31:0] col2_start = col2_rc + cc2_now;
-    wire [31:0] col3_start = col3_rc + cc3_now;
+    wire [19:0] cc3_now = col3_cc_first ? cc3_ready : cc3_active;
+    wire [31:0] col3_rc_top = {{12{col3_rc[19]}}, col3_rc};
+    wire [31:0] col3_cc_top = {{12{cc3_now[19]}}, cc3_now};
+    wire load_grid = in_valid_p_d2 & w_load_p_d2;
+    wire [31:0] col0_start = col0_rc_top + col0_cc_top;
+    wire [31:0] col1_start = col1_rc_top + col1_cc_top;
+    wire [31:0] col2_start = col2_rc_top + col2_cc_top;
+    wire [31:0] col3_start = col3_rc_top + col3_cc_top;
     wire signed [31:0] col0_sum = (bottom_first_d7 ? 32'd0 : col0_acc9) + pe_3_0_psum_out;
     wire signed [31:0] col1_sum = (col1_first ? 32'd0 : col1_acc9) + pe_3_1_psum_out;
     wire signed [31:0] col2_sum = (col2_first ? 32'd0 : col2_acc9) + pe_3_2_psum_out;
@@ -291,7 +303,7 @@ module systolic_ws_4x4_s8_ffip (
         .x_in      (row0_xp_d2),
         .first_in  (row0_firstp_d2),
         .w_in      (w0_p_d2),
-        .w_load    (load_p_d2),
+        .w_load    (load_grid),
         .x_out     (pe_0_0_x_out),
         .first_out (pe_0_0_first_out),
         .w_out     (pe_0_0_w_out),
@@ -305,7 +317,7 @@ module systolic_ws_4x4_s8_ffip (
         .x_in      (pe_0_0_x_out),
         .first_in  (pe_0_0_first_out),
         .w_in      (w1_p_d2),
-        .w_load    (load_p_d2),
+        .w_load    (load_grid),
         .x_out     (pe_0_1_x_out),
         .first_out (pe_0_1_first_out),
         .w_out     (pe_0_1_w_out),
@@ -319,7 +331,7 @@ module systolic_ws_4x4_s8_ffip (
         .x_in      (pe_0_1_x_out),
         .first_in  (pe_0_1_first_out),
         .w_in      (w2_p_d2),
-        .w_load    (load_p_d2),
+        .w_load    (load_grid),
         .x_out     (pe_0_2_x_out),
         .first_out (pe_0_2_first_out),
         .w_out     (pe_0_2_w_out),
@@ -333,7 +345,7 @@ module systolic_ws_4x4_s8_ffip (
         .x_in      (pe_0_2_x_out),
         .first_in  (pe_0_2_first_out),
         .w_in      (w3_p_d2),
-        .w_load    (load_p_d2),
+        .w_load    (load_grid),
         .x_out     (pe_0_3_x_out),
         .first_out (pe_0_3_first_out),
         .w_out     (pe_0_3_w_out),
@@ -347,7 +359,7 @@ module systolic_ws_4x4_s8_ffip (
         .x_in      (row1_xp_d2),
         .first_in  (row1_firstp_d2),
         .w_in      (pe_0_0_w_out),
-        .w_load    (load_p_d2),
+        .w_load    (load_grid),
         .x_out     (pe_1_0_x_out),
         .first_out (pe_1_0_first_out),
         .w_out     (pe_1_0_w_out),
@@ -361,7 +373,7 @@ module systolic_ws_4x4_s8_ffip (
         .x_in      (pe_1_0_x_out),
         .first_in  (pe_1_0_first_out),
         .w_in      (pe_0_1_w_out),
-        .w_load    (load_p_d2),
+        .w_load    (load_grid),
         .x_out     (pe_1_1_x_out),
         .first_out (pe_1_1_first_out),
         .w_out     (pe_1_1_w_out),
@@ -375,7 +387,7 @@ module systolic_ws_4x4_s8_ffip (
         .x_in      (pe_1_1_x_out),
         .first_in  (pe_1_1_first_out),
         .w_in      (pe_0_2_w_out),
-        .w_load    (load_p_d2),
+        .w_load    (load_grid),
         .x_out     (pe_1_2_x_out),
         .first_out (pe_1_2_first_out),
         .w_out     (pe_1_2_w_out),
@@ -389,7 +401,7 @@ module systolic_ws_4x4_s8_ffip (
         .x_in      (pe_1_2_x_out),
         .first_in  (pe_1_2_first_out),
         .w_in      (pe_0_3_w_out),
-        .w_load    (load_p_d2),
+        .w_load    (load_grid),
         .x_out     (pe_1_3_x_out),
         .first_out (pe_1_3_first_out),
         .w_out     (pe_1_3_w_out),
@@ -403,7 +415,7 @@ module systolic_ws_4x4_s8_ffip (
         .x_in      (row2_xp_d2),
         .first_in  (row2_firstp_d2),
         .w_in      (pe_1_0_w_out),
-        .w_load    (load_p_d2),
+        .w_load    (load_grid),
         .x_out     (pe_2_0_x_out),
         .first_out (pe_2_0_first_out),
         .w_out     (pe_2_0_w_out),
@@ -417,7 +429,7 @@ module systolic_ws_4x4_s8_ffip (
         .x_in      (pe_2_0_x_out),
         .first_in  (pe_2_0_first_out),
         .w_in      (pe_1_1_w_out),
-        .w_load    (load_p_d2),
+        .w_load    (load_grid),
         .x_out     (pe_2_1_x_out),
         .first_out (pe_2_1_first_out),
         .w_out     (pe_2_1_w_out),
@@ -431,7 +443,7 @@ module systolic_ws_4x4_s8_ffip (
         .x_in      (pe_2_1_x_out),
         .first_in  (pe_2_1_first_out),
         .w_in      (pe_1_2_w_out),
-        .w_load    (load_p_d2),
+        .w_load    (load_grid),
         .x_out     (pe_2_2_x_out),
         .first_out (pe_2_2_first_out),
         .w_out     (pe_2_2_w_out),
@@ -445,7 +457,7 @@ module systolic_ws_4x4_s8_ffip (
         .x_in      (pe_2_2_x_out),
         .first_in  (pe_2_2_first_out),
         .w_in      (pe_1_3_w_out),
-        .w_load    (load_p_d2),
+        .w_load    (load_grid),
         .x_out     (pe_2_3_x_out),
         .first_out (pe_2_3_first_out),
         .w_out     (pe_2_3_w_out),
@@ -459,7 +471,7 @@ module systolic_ws_4x4_s8_ffip (
         .x_in      (row3_xp_d2),
         .first_in  (row3_firstp_d2),
         .w_in      (pe_2_0_w_out),
-        .w_load    (load_p_d2),
+        .w_load    (load_grid),
         .x_out     (pe_3_0_x_out),
         .first_out (pe_3_0_first_out),
         .w_out     (pe_3_0_w_out),
@@ -473,7 +485,7 @@ module systolic_ws_4x4_s8_ffip (
         .x_in      (pe_3_0_x_out),
         .first_in  (pe_3_0_first_out),
         .w_in      (pe_2_1_w_out),
-        .w_load    (load_p_d2),
+        .w_load    (load_grid),
         .x_out     (pe_3_1_x_out),
         .first_out (pe_3_1_first_out),
         .w_out     (pe_3_1_w_out),
@@ -487,7 +499,7 @@ module systolic_ws_4x4_s8_ffip (
         .x_in      (pe_3_1_x_out),
         .first_in  (pe_3_1_first_out),
         .w_in      (pe_2_2_w_out),
-        .w_load    (load_p_d2),
+        .w_load    (load_grid),
         .x_out     (pe_3_2_x_out),
         .first_out (pe_3_2_first_out),
         .w_out     (pe_3_2_w_out),
@@ -501,7 +513,7 @@ module systolic_ws_4x4_s8_ffip (
         .x_in      (pe_3_2_x_out),
         .first_in  (pe_3_2_first_out),
         .w_in      (pe_2_3_w_out),
-        .w_load    (load_p_d2),
+        .w_load    (load_grid),
         .x_out     (pe_3_3_x_out),
         .first_out (pe_3_3_first_out),
         .w_out     (pe_3_3_w_out),
@@ -522,33 +534,33 @@ module systolic_ws_4x4_s8_ffip (
         first3_d1 <= x_first;
         first3_d2 <= first3_d1;
         first3_d3 <= first3_d2;
-        rc0_q <= {{16{rc0_p[15]}}, rc0_p};
-        rc1_q <= {{16{rc1_p[15]}}, rc1_p};
-        rc2_q <= {{16{rc2_p[15]}}, rc2_p};
-        rc3_q <= {{16{rc3_p[15]}}, rc3_p};
-        rc_neg <= 32'd0 - (((rc0_q + rc1_q) + rc2_q) + rc3_q);
+        rc0_q <= rc0_p;
+        rc1_q <= rc1_p;
+        rc2_q <= rc2_p;
+        rc3_q <= rc3_p;
+        rc_neg <= (((20'd0 - {{4{rc0_q[15]}}, rc0_q}) - {{4{rc1_q[15]}}, rc1_q}) - {{4{rc2_q[15]}}, rc2_q}) - {{4{rc3_q[15]}}, rc3_q};
         rc_neg_d1 <= rc_neg;
         cc0_w <= w_row[15:0];
-        cc0_q <= {{16{cc0_p[15]}}, cc0_p};
+        cc0_q <= cc0_p;
         if (cc_load_d2) cc0_sum <= cc0_next;
-        if (cc0_done) cc0_ready <= 32'd0 - cc0_next;
+        if (cc0_done) cc0_ready <= cc0_next;
         cc0_active <= cc0_now;
         cc1_w <= w_row[31:16];
-        cc1_q <= {{16{cc1_p[15]}}, cc1_p};
+        cc1_q <= cc1_p;
         if (cc_load_d2) cc1_sum <= cc1_next;
-        if (cc1_done) cc1_ready <= 32'd0 - cc1_next;
+        if (cc1_done) cc1_ready <= cc1_next;
         col1_rc <= rc_neg_d1;
         cc1_active <= cc1_now;
         cc2_w <= w_row[47:32];
-        cc2_q <= {{16{cc2_p[15]}}, cc2_p};
+        cc2_q <= cc2_p;
         if (cc_load_d2) cc2_sum <= cc2_next;
-        if (cc2_done) cc2_ready <= 32'd0 - cc2_next;
+        if (cc2_done) cc2_ready <= cc2_next;
         col2_rc <= col1_rc;
         cc2_active <= cc2_now;
         cc3_w <= w_row[63:48];
-        cc3_q <= {{16{cc3_p[15]}}, cc3_p};
+        cc3_q <= cc3_p;
         if (cc_load_d2) cc3_sum <= cc3_next;
-        if (cc3_done) cc3_ready <= 32'd0 - cc3_next;
+        if (cc3_done) cc3_ready <= cc3_next;
         col3_rc <= col2_rc;
         cc3_active <= cc3_now;
         row0_xp_d1 <= row0_x;
@@ -638,6 +650,7 @@ module systolic_ws_4x4_s8_ffip (
             cc_load_d1 <= 1'd0;
             cc_load_d2 <= 1'd0;
             cc_count <= 2'd0;
+            cc_restart <= 1'd1;
             col1_cc_first <= 1'd0;
             col2_cc_first <= 1'd0;
             col3_cc_first <= 1'd0;
@@ -649,8 +662,10 @@ module systolic_ws_4x4_s8_ffip (
             row2_firstp_d2 <= 1'd0;
             row3_firstp_d1 <= 1'd0;
             row3_firstp_d2 <= 1'd0;
-            load_p_d1 <= 1'd0;
-            load_p_d2 <= 1'd0;
+            in_valid_p_d1 <= 1'd0;
+            in_valid_p_d2 <= 1'd0;
+            w_load_p_d1 <= 1'd0;
+            w_load_p_d2 <= 1'd0;
             bottom_valid_d1 <= 1'd0;
             bottom_valid_d2 <= 1'd0;
             bottom_valid_d3 <= 1'd0;
@@ -684,6 +699,7 @@ module systolic_ws_4x4_s8_ffip (
             cc_load_d1 <= load;
             cc_load_d2 <= cc_load_d1;
             cc_count <= cc_load_d2 ? (cc_last_row ? 2'd0 : (cc_count + 2'd1)) : cc_count;
+            cc_restart <= cc_load_d2 ? cc_last_row : cc_restart;
             col1_cc_first <= cc_first_d3;
             col2_cc_first <= col1_cc_first;
             col3_cc_first <= col2_cc_first;
@@ -695,8 +711,10 @@ module systolic_ws_4x4_s8_ffip (
             row2_firstp_d2 <= row2_firstp_d1;
             row3_firstp_d1 <= row3_first;
             row3_firstp_d2 <= row3_firstp_d1;
-            load_p_d1 <= load;
-            load_p_d2 <= load_p_d1;
+            in_valid_p_d1 <= in_valid;
+            in_valid_p_d2 <= in_valid_p_d1;
+            w_load_p_d1 <= w_load;
+            w_load_p_d2 <= w_load_p_d1;
             bottom_valid_d1 <= stream;
             bottom_valid_d2 <= bottom_valid_d1;
             bottom_valid_d3 <= bottom_valid_d2;

@@ -295,7 +295,9 @@ public struct SystolicStationary: Engine {
                         (skew(e.x, pairLag, "row\(i)_xp"), skew(e.first, pairLag, "row\(i)_firstp", reset: 0), nil)
                     }
                     wLanes = wLanes.enumerated().map { j, w in skew(w, pairLag, "w\(j)_p") }
-                    loadIn = skew(load, pairLag, "load_p", reset: 0)
+                    // A gate of two delayed flags, not one delayed flop: the gate drives every
+                    // PE's shadow enable, and synthesis buffers a gate but not a flop's output.
+                    loadIn = m.wire("load_grid", skew(inValid, pairLag, "in_valid_p", reset: 0) & skew(wLoad, pairLag, "w_load_p", reset: 0))
                 }
             }
             let gridLoad = loadIn ?? load

@@ -17,8 +17,11 @@ extension SystolicStationary {
     func pairCorrections(_ m: ModuleBuilder, xCol: Value, wRow: Value, stream: Value, first: Value, load: Value,
                          lane: (Value, Int) -> Value) -> [(s: Value, c: Value)] {
         let (R, C, p, t) = (rows, cols, mac.pipeline, mac.types)
-        let w = t.acc.bits, u = HWType.u(w)
-        func negated(_ v: Value) -> Value { (Value.constant(0, u) - v).wrapped(to: u) }
+        // A correction is a sum of R products, negated: it fits the product's width plus
+        // bitsFor(R) + 1 bits, signed, and is sign-extended to the accumulator only at the top.
+        let productBits = max(t.a.bits + t.b.bits, 2 * (max(t.a.bits, t.b.bits)))
+        let w = min(t.acc.bits, productBits + bitsFor(R) + 1), u = HWType.u(w)
+        func widened(_ v: Value) -> Value { MACUnit.modulo(v.asSigned, bits: t.acc.bits) }
         func skew(_ v: Value, _ n: Int, _ prefix: String, reset: Int64? = nil) -> Value {
             (0..<n).reduce(v) { x, d in m.delay(x, "\(prefix)_d\(d + 1)", reset: reset) }
         }
@@ -26,10 +29,11 @@ extension SystolicStationary {
         let products = (0..<R).map { i -> Value in
             let pair = lane(xCol, i)
             let product = m.wire("rc\(i)_p", pair.lane(0, t.a) * pair.lane(1, t.a))
-            return m.delay(MACUnit.modulo(product, bits: w), "rc\(i)_q", reset: nil)
+            return MACUnit.modulo(m.delay(product, "rc\(i)_q", reset: nil), bits: w)
         }
-        let rowSum = products.dropFirst().reduce(products[0]) { ($0 + $1).wrapped(to: u) }
-        var rowCorrection = skew(m.delay(negated(rowSum), "rc_neg", reset: nil), p, "rc_neg")
+        // One subtraction chain, which synthesis builds as one carry-save tree and one adder.
+        let rowSum = products.reduce(Value.constant(0, u)) { ($0 - $1).wrapped(to: u) }
+        var rowCorrection = skew(m.delay(rowSum, "rc_neg", reset: nil), p, "rc_neg")
         var tileFirst = skew(first, pairLag + p, "cc_first", reset: 0)
 
         // −Σ w₀w₁ of each column's tile: beat counter over the R load beats, two cycles late.
@@ -38,15 +42,19 @@ extension SystolicStationary {
         let count = m.register("cc_count", countType, reset: 0)
         let lastRow = m.wire("cc_last_row", count == R - 1)
         count.next(loaded.select(lastRow.select(Value.constant(0, countType), (count + 1).wrapped(to: countType)), count.value))
+        // count == 0, as its own flop (it gates every column's sum so far).
+        let restart = m.register("cc_restart", .bit, reset: 1)
+        restart.next(loaded.select(lastRow, restart.value))
         var top: [(s: Value, c: Value)] = []
         for j in 0..<C {
             let pair = m.delay(wRow.lane(j, stationaryType), "cc\(j)_w", reset: nil)
-            let product = m.delay(MACUnit.modulo(m.wire("cc\(j)_p", pair.lane(0, t.b) * pair.lane(1, t.b)), bits: w), "cc\(j)_q", reset: nil)
+            let product = MACUnit.modulo(m.delay(m.wire("cc\(j)_p", pair.lane(0, t.b) * pair.lane(1, t.b)), "cc\(j)_q", reset: nil), bits: w)
             let partial = m.register("cc\(j)_sum", u, reset: nil)
-            let sum = m.wire("cc\(j)_next", (count == 0).select(product, (partial + product).wrapped(to: u)))
+            // Summed negated: (0 or the sum so far) − product, one subtractor.
+            let sum = m.wire("cc\(j)_next", ((partial.value & replicate(~restart.value, w)) - product).wrapped(to: u))
             partial.next(sum, enable: loaded)
             let ready = m.register("cc\(j)_ready", u, reset: nil)
-            ready.next(negated(sum), enable: m.wire("cc\(j)_done", loaded & lastRow))
+            ready.next(sum, enable: m.wire("cc\(j)_done", loaded & lastRow))
             if j > 0 {
                 rowCorrection = m.delay(rowCorrection, "col\(j)_rc", reset: nil)
                 tileFirst = m.delay(tileFirst, "col\(j)_cc_first", reset: 0)
@@ -54,7 +62,7 @@ extension SystolicStationary {
             let active = m.register("cc\(j)_active", u, reset: nil)
             let now = m.wire("cc\(j)_now", tileFirst.select(ready.value, active.value))
             active.next(now)
-            top.append((rowCorrection, now))
+            top.append((m.wire("col\(j)_rc_top", widened(rowCorrection)), m.wire("col\(j)_cc_top", widened(now))))
         }
         return top
     }

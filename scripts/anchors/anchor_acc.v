@@ -20,11 +20,11 @@ module anchor_acc #(parameter integer W = 18, parameter integer CS = 0, paramete
       assign q = r;
     end else if (DEPTH == 1) begin : acc
       reg [W-1:0] r;
-      always @(posedge clk) r <= (clear ? {W{1'b0}} : r) + sum;
+      always @(posedge clk) r <= (r & {W{~clear}}) + sum;   // the gate form (ABC 0.23 failed on a mux here)
       assign q = r;
     end else begin : line
       reg [DEPTH*W-1:0] l;
-      always @(posedge clk) l <= {l[(DEPTH-1)*W-1:0], (clear ? {W{1'b0}} : l[DEPTH*W-1 -: W]) + sum};
+      always @(posedge clk) l <= {l[(DEPTH-1)*W-1:0], (l[DEPTH*W-1 -: W] & {W{~clear}}) + sum};
       assign q = l[W-1:0];
     end
   endgenerate
