@@ -79,7 +79,7 @@ public protocol Engine: Sendable {
     var streamPorts: [StreamPort] { get }
     /// Output lanes L: the width of `out_valid`.
     var outputLanes: Int { get }
-    /// Multipliers working in parallel (for utilization: M·N·K / (MACs · cycles)).
+    /// MACs per cycle at full rate (for utilization: M·N·K / (MACs · cycles)); an FFIP PE counts two.
     var macCount: Int { get }
     /// An upper bound on the cycles from the last accepted beat to the last result (the
     /// testbench watches twice as long for stray results).

@@ -76,7 +76,8 @@ public struct SystolicStationary: Engine {
     var streamedType: HWType { stationary == .weights ? mac.types.a : mac.types.b }
     var dataflowTag: String { stationary == .weights ? "ws" : "is" }
 
-    public var macCount: Int { rows * cols }
+    /// MACs per cycle: one per PE, two with FFIP pairs.
+    public var macCount: Int { rows * cols * (pairs ? 2 : 1) }
     public var outputLanes: Int { cols }
 
     /// The last vector's sums leave within R + C + pipeline + D + 1 cycles.

@@ -57,7 +57,7 @@ public struct DesignReport: Codable, Sendable {
 
     /// The page as Markdown.
     public var markdown: String {
-        var rows: [(String, String)] = [("engine", engine), ("MAC", "\(mac), \(macs) multipliers"), ("GEMM", gemm),
+        var rows: [(String, String)] = [("engine", engine), ("MAC", "\(mac), \(macs) MACs per cycle"), ("GEMM", gemm),
                                        ("golden cycles", (cyclesAreBound ? "at most " : "") + "\(goldenCycles)"),
                                        ("ideal cycles (M·K·N / MACs)", String(format: "%.1f", idealCycles)),
                                        ("PE utilization", String(format: "%.1f %%", utilizationPercent))]
