@@ -148,6 +148,7 @@ ours cube_4x4x4_s8 s18 cube_base_s18
 ours cube_4x4x4_s8_booth s18 cube_booth_s18
 ours tree_4x16_s8 s20 tree_base_s20
 ours tree_4x16_s8_booth s20 tree_booth_s20
+sed -i 's/stages: 2/stages: 4/' "$specs/tree_booth_s20.yaml"   # our best tree: a register level per 4 rows
 ours matrix2d_4x4_s8_bitserial s26 matrix2d_bitserial_s26
 
 syn() { # name, top, files... (params as -p NAME=V before files)

@@ -100,10 +100,11 @@ extension SystolicStationary {
             m.output("first_out", m.delay(first, "first_q"))
             m.output("w_out", shadow.value)
             let x = picked(m, xIn, first: first, load: load)
-            // Carry-save with a registered stage and no sparsity: the partial products come from
-            // the operand registers (x_q, the active value) the PE has anyway, in the cycle a
-            // product register would hold them, instead of through the switch mux into a register.
-            let fromRegisters = carrySave && mac.pipeline >= 1 && sparsity == nil
+            // WS, carry-save with a registered stage and no sparsity: the partial products come
+            // from the operand registers (x_q, the active weight) the PE has anyway, in the cycle
+            // a product register would hold them, instead of through the switch mux into a
+            // register. (IS Booth-encodes the streamed operand, and there this measured 2 % worse.)
+            let fromRegisters = carrySave && mac.pipeline >= 1 && sparsity == nil && stationary == .weights
             let (a, b) = fromRegisters ? (stationary == .weights ? (xq, active.value) : (active.value, xq))
                 : stationary == .weights ? (x, weight) : (weight, x)
             // FFIP: the rows of (x₀ + w₁)(x₁ + w₀).

@@ -39,7 +39,7 @@ rows = [  # engine, anchor json, anchor label, our design, our label, target
     ("WS 4×4", "tpe_ws_opt1", "TPE OPT1 (Booth, carry-save)", "ws_booth_s18", "booth, s18"),
     ("3D-Cube 4×4×4", "tpe_cube_base", "TPE baseline", "cube_base_s18", "baseline, s18"),
     ("3D-Cube 4×4×4", "tpe_cube_opt1", "TPE OPT1 (Booth, carry-save)", "cube_booth_s18", "booth, s18"),
-    ("adder tree 4×16", "tpe_tree_opt2", "TPE OPT2 (same-weight compression)", "tree_booth_s20", "booth, s20"),
+    ("adder tree 4×16", "tpe_tree_opt2", "TPE OPT2 (same-weight compression)", "tree_booth_s20", "booth, s20, stages 4"),
     ("adder tree 4×16", "tpe_tree_opt2", "TPE OPT2 (same-weight compression)", "tree_base_s20", "baseline, s20"),
     ("2D-Matrix 4×4", "tpe_matrix2d_opt4c", "TPE OPT4C (digit-serial, zero digits skipped)", "matrix2d_bitserial_s26", "bitserial, s26"),
 ]
