@@ -18,7 +18,7 @@ repo=${TPE_REPO:-$out/repo}
 if ! git -C "$repo" cat-file -e "$pin^{commit}" 2>/dev/null; then
   rm -rf "$out/repo"
   if ! git clone --quiet https://github.com/wqzustc/High-Performance-Tensor-Processing-Engines "$out/repo" 2>"$out/clone.log"; then
-    echo "anchors: skipped: the TPE repository is not reachable ($(tail -1 "$out/clone.log")); set TPE_REPO to a clone"
+    echo "anchors: skipped: the TPE repository is not reachable ($(grep -m1 -i 'fatal\|error' "$out/clone.log" || tail -1 "$out/clone.log")); set TPE_REPO to a clone"
     exit 0
   fi
   repo=$out/repo
