@@ -293,7 +293,7 @@ public struct OutputStationaryArray: Engine {
             // FFIP registers every lane once more on the way in (row 0 and column 0 too), so that
             // no gate sits before a PE's pre-adder and multiplier.
             func skew(_ v: Value, _ n: Int, _ prefix: String, reset: Int64? = nil) -> Value {
-                (0..<(bc ? 0 : n + (pairs ? 1 : 0))).reduce(v) { x, d in m.delay(x, "\(prefix)_d\(d + 1)", reset: reset) }
+                m.delay(v, cycles: bc ? 0 : n + (pairs ? 1 : 0), prefix, reset: reset)
             }
             let pairB = HWType.u(2 * t.b.bits), pairA = HWType.u(2 * t.a.bits)
             let bSkewed = skip ? columnDigits.map(\.digit)

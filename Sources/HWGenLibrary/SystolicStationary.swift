@@ -188,7 +188,7 @@ public struct SystolicStationary: Engine {
                 return v.lane(i / p.n, .u(p.m * streamedType.bits))
             }
             func skew(_ v: Value, _ n: Int, _ prefix: String, reset: Int64? = nil) -> Value {
-                (0..<n).reduce(v) { x, d in m.delay(x, "\(prefix)_d\(d + 1)", reset: reset) }
+                m.delay(v, cycles: n, prefix, reset: reset)
             }
             let xType = peTypes.x
             var entries: [(x: Value, first: Value, start: Value?)] = []

@@ -22,9 +22,6 @@ extension SystolicStationary {
         let productBits = max(t.a.bits + t.b.bits, 2 * (max(t.a.bits, t.b.bits)))
         let w = min(t.acc.bits, productBits + bitsFor(R) + 1), u = HWType.u(w)
         func widened(_ v: Value) -> Value { MACUnit.modulo(v.asSigned, bits: t.acc.bits) }
-        func skew(_ v: Value, _ n: Int, _ prefix: String, reset: Int64? = nil) -> Value {
-            (0..<n).reduce(v) { x, d in m.delay(x, "\(prefix)_d\(d + 1)", reset: reset) }
-        }
         // −Σ x₀x₁ of the entering vector, two cycles later.
         let products = (0..<R).map { i -> Value in
             let pair = lane(xCol, i)
@@ -33,11 +30,11 @@ extension SystolicStationary {
         }
         // One subtraction chain, which synthesis builds as one carry-save tree and one adder.
         let rowSum = products.reduce(Value.constant(0, u)) { ($0 - $1).wrapped(to: u) }
-        var rowCorrection = skew(m.delay(rowSum, "rc_neg", reset: nil), p, "rc_neg")
-        var tileFirst = skew(first, pairLag + p, "cc_first", reset: 0)
+        var rowCorrection = m.delay(m.delay(rowSum, "rc_neg", reset: nil), cycles: p, "rc_neg")
+        var tileFirst = m.delay(first, cycles: pairLag + p, "cc_first", reset: 0)
 
         // −Σ w₀w₁ of each column's tile: beat counter over the R load beats, two cycles late.
-        let loaded = skew(load, 2, "cc_load", reset: 0)
+        let loaded = m.delay(load, cycles: 2, "cc_load", reset: 0)
         let countType = HWType.u(bitsFor(R - 1))
         let count = m.register("cc_count", countType, reset: 0)
         let lastRow = m.wire("cc_last_row", count == R - 1)

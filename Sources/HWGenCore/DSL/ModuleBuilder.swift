@@ -112,6 +112,12 @@ public final class ModuleBuilder {
         return r.value
     }
 
+    /// `v` delayed by `cycles` clocks: registers `<prefix>_d1` … `<prefix>_d<cycles>` (none for 0).
+    public func delay(_ v: Value, cycles: Int, _ prefix: String, reset: Int64? = nil,
+                      fileID: String = #fileID, line: Int = #line) -> Value {
+        (0..<max(0, cycles)).reduce(v) { x, d in delay(x, "\(prefix)_d\(d + 1)", reset: reset, fileID: fileID, line: line) }
+    }
+
     /// Instantiates `module` as `n`, connecting its inputs by port name. `clk` and `rst` are
     /// connected implicitly. Each output `p` becomes a wire named `n_p`.
     @discardableResult
