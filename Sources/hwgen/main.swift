@@ -189,7 +189,11 @@ extension HWGenCommand {
         @Argument(help: "Spec files.") var specs: [String] = []
         @Option(help: "Clock period in ns (ABC's delay target and the STA clock; nextpnr's target frequency).") var clock: Double = 10
         @Option(help: "osu018 (default), generic, ice40 or ecp5.") var target: String = "osu018"
-        @Option(help: "Also report the cycles and achieved GOPS of a GEMM MxKxN (golden cycle model).") var gemm: String?
+        @OptionGroup(title: "Operands (--gemm alone: the GEMM's golden cycles and achieved GOPS; with --power: the stimulus)")
+        var operands: OperandOptions
+        @Flag(help: "Also measure power: simulate the netlist at gate level on the operands (checked against the golden model), count every net's switching, and run OpenSTA report_power at the clock (osu018).")
+        var power = false
+        @Option(help: "Gate-level simulator for --power: verilator or icarus (default: verilator when installed).") var simulator: String?
         @Option(help: "Also write the reports as JSON here.") var json: String?
         @Option(help: "Keep scripts, logs and netlists in this directory.") var workDir: String = "build/synth"
         @Option(help: "Synthesize this hand-written Verilog (.v, or .sv read with -sv) instead of specs, in the same flow (osu018; repeat for more files).") var rtl: [String] = []
@@ -203,25 +207,59 @@ extension HWGenCommand {
             guard let t = SynthTarget(rawValue: target) else {
                 throw HWGenError.badInput("--target: '\(target)' is not a target (allowed: \(SynthTarget.allCases.map(\.rawValue).joined(separator: ", ")))")
             }
-            if !rtl.isEmpty || top != nil || !param.isEmpty { return try runRTL(t) }
+            if !rtl.isEmpty || top != nil || !param.isEmpty {
+                if power { throw HWGenError.badInput("--power: needs a spec (hand-written RTL has no testbench or golden model)") }
+                return try runRTL(t)
+            }
             guard !specs.isEmpty else { throw HWGenError.badInput("synth: no spec files (or --rtl FILE --top MODULE)") }
-            let shape = try gemm.map(GemmShape.parse)
+            let gateSim = try powerSimulator(t)
             var reports: [SynthReport] = []
+            let progress: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
             for path in specs {
                 let design = try Design.load(path: path)
                 let s = design.spec
+                let ops = power ? try operands.source().load(design) : nil
+                let shape = try ops.map { o in GemmShape(m: o.ops.a.rows, k: o.ops.a.cols, n: o.ops.b.cols) }
+                    ?? operands.gemm.map(GemmShape.parse)
                 if let shape { try design.checkFit(shape) }
-                var r = try Flow.synthesize(design, clockNS: clock, workDir: URL(fileURLWithPath: workDir).appendingPathComponent(s.name),
-                                            target: t) {
-                    FileHandle.standardError.write(Data(($0 + "\n").utf8))
-                }
+                let dir = URL(fileURLWithPath: workDir).appendingPathComponent(s.name)
+                var r = try Flow.synthesize(design, clockNS: clock, workDir: dir, target: t, progress: progress)
                 if let shape {
                     r.metrics = PPAMetrics(report: r, macs: design.macCount, gemm: shape,
-                                           gemmCycles: design.golden.cycles(shape))
+                                           gemmCycles: design.golden.cycles(shape, b: ops?.ops.b))
+                }
+                if let ops, let gateSim {
+                    r.power = try GatePower.run(design, synthDir: dir.appendingPathComponent("synth"), ops: ops.ops, label: ops.label,
+                                                simulator: gateSim, periodNS: clock, workDir: dir.appendingPathComponent("power"),
+                                                progress: progress)
+                    r.metrics?.power = PPAMetrics.powerMeasured
                 }
                 reports.append(r)
             }
             try output(reports)
+        }
+
+        /// The gate-level simulator for `--power` (nil without it); bad requests are exit 2.
+        private func powerSimulator(_ t: SynthTarget) throws -> Simulator? {
+            guard power else {
+                if simulator != nil { throw HWGenError.badInput("--simulator: only with --power (the gate-level simulation)") }
+                return nil
+            }
+            guard t == .osu018 else {
+                throw HWGenError.badInput("--power: target \(t.rawValue) has no Liberty power tables (allowed: --target osu018)")
+            }
+            let o = operands
+            guard o.gemm != nil || o.aPath != nil || o.bPath != nil else {
+                throw HWGenError.badInput("--power: no operands to simulate (give --gemm MxKxN [--seed S] or --a A.npy --b B.npy)")
+            }
+            if let name = simulator {
+                guard let s = Simulator(rawValue: name) else {
+                    throw HWGenError.badInput("--simulator: '\(name)' is not a simulator (allowed: verilator, icarus)")
+                }
+                _ = try s.resolve()
+                return s
+            }
+            return Simulator.verilator.isInstalled ? .verilator : .icarus
         }
 
         private func output(_ reports: [SynthReport]) throws {
@@ -237,7 +275,7 @@ extension HWGenCommand {
             guard specs.isEmpty else { throw HWGenError.badInput("synth: give spec files or --rtl, not both") }
             guard !rtl.isEmpty, let top else { throw HWGenError.badInput("synth: --rtl needs --top MODULE (and --top needs --rtl)") }
             guard t == .osu018 else { throw HWGenError.badInput("--rtl: only --target osu018 reads hand-written Verilog") }
-            guard gemm == nil else { throw HWGenError.badInput("--gemm: needs a spec (hand-written RTL has no golden cycle model)") }
+            guard operands.gemm == nil else { throw HWGenError.badInput("--gemm: needs a spec (hand-written RTL has no golden cycle model)") }
             let params = try param.map { p -> (String, Int) in
                 let f = p.split(separator: "=", maxSplits: 1).map(String.init)
                 guard f.count == 2, let v = Int(f[1]) else {

@@ -49,6 +49,8 @@ public struct SynthReport: Codable, Equatable, Sendable {
     public var wrapperFlipFlops: Int? = nil
     /// Throughput and efficiency derived from the numbers above and the engine's MAC count.
     public var metrics: PPAMetrics? = nil
+    /// Power and energy from gate-level switching activity (`hwgen synth --power`), or nil.
+    public var power: PowerReport? = nil
     /// What the flow had to do differently (a tool workaround), or nil.
     public var note: String? = nil
 
@@ -113,8 +115,9 @@ public enum SynthTable {
                 parts.append(q.joined(separator: ", "))
             }
             if !parts.isEmpty { text += "\(r.design): " + parts.joined(separator: "; ") + "\n" }
+            if let p = r.power { text += p.lines.map { "  \($0)\n" }.joined() }
         }
-        if let f = flow.footer { text += f + "\n" }
+        if let f = flow.footer, !reports.contains(where: { $0.power != nil }) { text += f + "\n" }
         return text
     }
 }
@@ -142,9 +145,10 @@ public struct PPAMetrics: Codable, Equatable, Sendable {
     /// Power: why there is no figure (see ``PPAMetrics/powerNote``).
     public var power: String = PPAMetrics.powerNote
 
-    /// OpenSTA 2019 (Debian's `opensta`) has `report_power` but cannot read simulation activity
-    /// (no `read_vcd`/`read_saif`), so a power figure would rest on an assumed activity.
-    public static let powerNote = "not reported: this OpenSTA (2019) cannot read switching activity from a simulation (no read_vcd or read_saif)"
+    /// Power is measured only on request: `hwgen synth --power` simulates the netlist (``GatePower``).
+    public static let powerNote = "not measured (hwgen synth --power --gemm MxKxN measures it from the netlist's gate-level switching activity)"
+    /// The note when `power` holds a measurement.
+    public static let powerMeasured = "measured from gate-level switching activity (see power)"
 
     public init(report r: SynthReport, macs: Int, gemm: GemmShape? = nil, gemmCycles: Int? = nil) {
         self.macs = macs

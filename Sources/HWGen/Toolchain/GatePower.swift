@@ -1,0 +1,356 @@
+import Foundation
+
+/// Power from real switching activity: the synthesized netlist is simulated at gate level on the
+/// testbench's own stimulus (a post-synthesis check against the golden model too), every driven
+/// net's toggles and high cycles are counted over the GEMM, and OpenSTA's `report_power` turns them
+/// into internal, switching and leakage power at the clock.
+///
+/// What it models: zero-delay simulation sampled once per cycle (at the falling edge, when every net
+/// has settled), so a net's activity is its number of cycle-to-cycle changes — glitches are not
+/// counted; the Liberty's internal-energy and leakage tables; switching power from pin
+/// capacitances only (OSU018 has no wire-load model, so wires add nothing); the clock as an ideal
+/// net (no clock tree).
+public enum GatePower {
+    /// One output pin of a cell instance and the net it drives.
+    struct DrivenPin: Equatable {
+        var instance: String
+        var pin: String
+        var net: String
+    }
+
+    /// What power analysis needs from a Yosys netlist: input port bits and driven pins.
+    struct NetlistScan {
+        var top: String
+        /// Input port bits (`a_col[3]`), the clock excluded.
+        var inputs: [String]
+        var driven: [DrivenPin]
+        /// Cell names the netlist instantiates.
+        var cellTypes: Set<String>
+    }
+
+    /// Reads the module header, input declarations and cell instances of a flat netlist written by
+    /// Yosys `write_verilog -noattr`. Output pins are those the Liberty declares as outputs.
+    static func scan(netlist text: String, library: LibertyLibrary, clock: String = "clk") throws -> NetlistScan {
+        var top = "", inputs: [String] = [], driven: [DrivenPin] = [], types: Set<String> = []
+        var current: (cell: LibertyLibrary.Cell, name: String)? = nil
+        for raw in text.split(separator: "\n") {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if let c = current {
+                if line.hasPrefix(");") { current = nil; continue }
+                // .PIN(net),
+                guard line.hasPrefix("."), let open = line.firstIndex(of: "("), let close = line.lastIndex(of: ")") else { continue }
+                let pin = String(line[line.index(after: line.startIndex)..<open])
+                let net = line[line.index(after: open)..<close].trimmingCharacters(in: .whitespaces)
+                if c.cell.outputs.contains(pin), !net.isEmpty {
+                    driven.append(DrivenPin(instance: c.name, pin: pin, net: net))
+                }
+                continue
+            }
+            if line.hasPrefix("module "), top.isEmpty {
+                top = String(line.dropFirst(7).prefix { $0 != "(" && $0 != " " })
+            } else if line.hasPrefix("input ") {
+                let decl = line.dropFirst(6).dropLast(line.hasSuffix(";") ? 1 : 0).trimmingCharacters(in: .whitespaces)
+                if decl.hasPrefix("["), let colon = decl.firstIndex(of: ":"), let close = decl.firstIndex(of: "]"),
+                   let msb = Int(decl[decl.index(after: decl.startIndex)..<colon]),
+                   let lsb = Int(decl[decl.index(after: colon)..<close]) {
+                    let name = decl[decl.index(after: close)...].trimmingCharacters(in: .whitespaces)
+                    for i in min(lsb, msb)...max(lsb, msb) { inputs.append("\(name)[\(i)]") }
+                } else if decl != clock {
+                    inputs.append(decl)
+                }
+            } else if let space = line.firstIndex(of: " "), line.hasSuffix("("),
+                      let cell = library.cells[String(line[..<space])] {
+                let name = line[line.index(after: space)...].dropLast().trimmingCharacters(in: .whitespaces)
+                current = (cell, name)
+                types.insert(cell.name)
+            }
+        }
+        guard !top.isEmpty else { throw HWGenError.badInput("the netlist has no module") }
+        return NetlistScan(top: top, inputs: inputs, driven: driven, cellTypes: types)
+    }
+
+    /// The nets the monitor samples: input port bits, then each driven net once, in netlist order.
+    static func monitoredNets(_ scan: NetlistScan) -> [String] {
+        var seen = Set<String>(), nets: [String] = []
+        for n in scan.inputs + scan.driven.map(\.net) where seen.insert(n).inserted { nets.append(n) }
+        return nets
+    }
+
+    /// Verilog for the testbench module (before its `endmodule`): at every falling clock edge of
+    /// the window — `cycles` cycles from the posedge whose index (`edge_n`) is `start` — compares
+    /// each net of `dut` with its value one cycle before, counts changes and high cycles, and at the
+    /// window's end writes `activity.txt` (`cycles`, then one `toggles high` line per net).
+    static func monitor(nets: [String], start: String, cycles: Int) -> String {
+        var s = """
+
+            // ---- hwgen synth --power: switching activity of every driven net of the netlist ----
+            localparam HWGEN_NETS = \(nets.count);
+            localparam HWGEN_CYCLES = \(cycles);
+            wire [HWGEN_NETS-1:0] hwgen_net;
+            reg  [HWGEN_NETS-1:0] hwgen_now, hwgen_prev;
+            integer hwgen_toggles [0:HWGEN_NETS-1];
+            integer hwgen_high [0:HWGEN_NETS-1];
+            integer hwgen_n, hwgen_i, hwgen_fd;
+            reg hwgen_done;
+
+            """
+        for (i, n) in nets.enumerated() { s += "    assign hwgen_net[\(i)] = dut.\(n) ;\n" }  // an escaped name ends at white space
+        s += """
+            initial begin
+                hwgen_n = 0;
+                hwgen_done = 1'b0;
+                hwgen_prev = 0;
+                for (hwgen_i = 0; hwgen_i < HWGEN_NETS; hwgen_i = hwgen_i + 1) begin
+                    hwgen_toggles[hwgen_i] = 0;
+                    hwgen_high[hwgen_i] = 0;
+                end
+            end
+            always @(negedge clk) begin
+                hwgen_now = hwgen_net;
+                if (!hwgen_done && (\(start)) >= 0 && edge_n >= (\(start))) begin
+                    for (hwgen_i = 0; hwgen_i < HWGEN_NETS; hwgen_i = hwgen_i + 1) begin
+                        if (hwgen_now[hwgen_i] !== hwgen_prev[hwgen_i]) hwgen_toggles[hwgen_i] = hwgen_toggles[hwgen_i] + 1;
+                        if (hwgen_now[hwgen_i] === 1'b1) hwgen_high[hwgen_i] = hwgen_high[hwgen_i] + 1;
+                    end
+                    hwgen_n = hwgen_n + 1;
+                    if (hwgen_n == HWGEN_CYCLES) begin
+                        hwgen_done = 1'b1;
+                        hwgen_fd = $fopen("activity.txt", "w");
+                        $fdisplay(hwgen_fd, "%0d", hwgen_n);
+                        for (hwgen_i = 0; hwgen_i < HWGEN_NETS; hwgen_i = hwgen_i + 1)
+                            $fdisplay(hwgen_fd, "%0d %0d", hwgen_toggles[hwgen_i], hwgen_high[hwgen_i]);
+                        $fclose(hwgen_fd);
+                    end
+                end
+                hwgen_prev = hwgen_now;
+            end
+
+            """
+        return s
+    }
+
+    /// Per-net (toggles, high cycles) from `activity.txt`, and the window's length.
+    static func readActivity(_ text: String, nets: Int) throws -> (cycles: Int, counts: [(toggles: Int, high: Int)]) {
+        let lines = text.split(separator: "\n")
+        guard let first = lines.first, let cycles = Int(first.trimmingCharacters(in: .whitespaces)), cycles > 0 else {
+            throw HWGenError.mismatch("activity.txt has no cycle count")
+        }
+        guard lines.count == nets + 1 else {
+            throw HWGenError.mismatch("activity.txt has \(lines.count - 1) nets, the netlist \(nets)")
+        }
+        let counts = try lines.dropFirst().map { l -> (Int, Int) in
+            let f = l.split(separator: " ")
+            guard f.count == 2, let t = Int(f[0]), let h = Int(f[1]) else {
+                throw HWGenError.mismatch("activity.txt: cannot read '\(l)'")
+            }
+            return (t, h)
+        }
+        return (cycles, counts)
+    }
+
+    /// One (activity per clock period, duty) annotation.
+    struct Activity: Hashable {
+        var activity: Double
+        var duty: Double
+    }
+
+    /// OpenSTA Tcl: the clock at `periodNS`, every input port and driven pin annotated (pins of
+    /// equal activity in one list), then `report_power`. The I/O delays matter: this OpenSTA
+    /// divides an annotated activity by the period of the clock that reaches the pin, and a pin no
+    /// clocked path reaches silently gets the default activity instead. `setup` lines come after the clock (tests
+    /// use them for loads and slews). This OpenSTA's `set_power_activity -pins` calls an undefined
+    /// `get_pins_error`, so pins go through `sta::set_power_pin_activity` one by one.
+    static func powerScript(liberty: String, netlist: String, top: String, periodNS: Double,
+                            ports: [(String, Activity)], pins: [(String, Activity)], setup: [String] = []) -> String {
+        func tclList(_ names: [String]) -> String {
+            names.map { "{" + $0.replacingOccurrences(of: "}", with: "\\}") + "}" }.joined(separator: " ")
+        }
+        func number(_ x: Double) -> String { String(format: "%.9g", x) }
+        var s = """
+            read_liberty "\(liberty)"
+            read_verilog "\(netlist)"
+            link_design \(top)
+            set clk_ports [get_ports -quiet clk]
+            if {[llength $clk_ports] > 0} {
+              create_clock -name clk -period \(number(periodNS)) $clk_ports
+              set_input_delay 0 -clock clk [delete_from_list [all_inputs] $clk_ports]
+            } else {
+              create_clock -name clk -period \(number(periodNS))
+              set_input_delay 0 -clock clk [all_inputs]
+            }
+            set_output_delay 0 -clock clk [all_outputs]
+            set hwgen_annotated 0
+
+            """
+        for line in setup { s += line + "\n" }
+        var byPort: [Activity: [String]] = [:], byPin: [Activity: [String]] = [:]
+        for (p, a) in ports { byPort[a, default: []].append(p) }
+        for (p, a) in pins { byPin[a, default: []].append(p) }
+        let order = { (d: [Activity: [String]]) in d.keys.sorted { ($0.activity, $0.duty) < ($1.activity, $1.duty) } }
+        for a in order(byPort) {
+            s += "foreach p [get_ports {\(tclList(byPort[a]!))}] { sta::set_power_input_port_activity $p \(number(a.activity)) \(number(a.duty)); incr hwgen_annotated }\n"
+        }
+        for a in order(byPin) {
+            let names = byPin[a]!
+            for chunk in stride(from: 0, to: names.count, by: 2000) {
+                let part = Array(names[chunk..<min(chunk + 2000, names.count)])
+                s += "foreach p [get_pins {\(tclList(part))}] { sta::set_power_pin_activity $p \(number(a.activity)) \(number(a.duty)); incr hwgen_annotated }\n"
+            }
+        }
+        s += """
+            puts "HWGEN annotated $hwgen_annotated"
+            report_power -digits 6
+            exit
+
+            """
+        return s
+    }
+
+    /// Internal, switching, leakage and total power (W) of the `Total` row of `report_power`, and the
+    /// count of annotated pins the script printed.
+    static func parsePower(_ log: String) throws -> (internalW: Double, switchingW: Double, leakageW: Double, totalW: Double, annotated: Int) {
+        if let err = ASICSynthesis.firstLine(containing: "Error:", in: log) {
+            throw HWGenError.badInput("OpenSTA: \(err)")
+        }
+        let lines = log.split(separator: "\n")
+        guard let total = lines.first(where: { $0.hasPrefix("Total ") }) else {
+            throw HWGenError.badInput("no 'Total' row in OpenSTA's report_power output")
+        }
+        let v = total.split(separator: " ").dropFirst().prefix(4).compactMap { Double($0) }
+        guard v.count == 4 else { throw HWGenError.badInput("cannot read report_power's Total row: \(total)") }
+        let annotated = lines.first { $0.hasPrefix("HWGEN annotated ") }.flatMap { Int($0.dropFirst(16)) } ?? 0
+        return (v[0], v[1], v[2], v[3], annotated)
+    }
+}
+
+/// Power of one design on one GEMM, from gate-level switching activity (``GatePower``);
+/// `synthesis.power` in JSON.
+public struct PowerReport: Codable, Equatable, Sendable {
+    /// Power at the clock, mW: cells' internal, net switching, leakage, and their sum.
+    public var internalMW: Double
+    public var switchingMW: Double
+    public var leakageMW: Double
+    public var totalMW: Double
+    /// The clock period power is reported at, ns.
+    public var clockNS: Double
+    /// Energy of the GEMM: total power × golden cycles × period, nJ.
+    public var energyNJ: Double
+    /// Energy per multiply-accumulate of the GEMM (M·K·N), pJ.
+    public var pjPerMAC: Double
+    /// Operations (2 per MAC) per joule: 10⁹ and 10¹² per watt.
+    public var gopsPerW: Double
+    public var topsPerW: Double
+    /// Input ports and driven cell pins given an activity, as a share of all of them (100 when complete).
+    public var annotatedPercent: Double
+    public var annotatedPins: Int
+    public var drivenPins: Int
+    /// Cycles of the window the activity was counted over (the golden model's GEMM cycles).
+    public var cycles: Int
+    /// Where the activity came from: operands, simulator, sampling.
+    public var activity: String
+    /// The gate-level run's verdict against the golden model (`PASS …`).
+    public var netlistCheck: String
+
+    /// Dynamic power (internal + switching), mW.
+    public var dynamicMW: Double { internalMW + switchingMW }
+
+    /// The report's lines for `hwgen synth --power` and report pages.
+    public var lines: [String] {
+        [String(format: "power at %g ns: internal %.4f mW, switching %.4f mW, leakage %.6f mW, total %.4f mW",
+                clockNS, internalMW, switchingMW, leakageMW, totalMW),
+         String(format: "energy %.4f nJ per GEMM (%d cycles), %.4f pJ/MAC, %.1f GOPS/W (%.3f TOPS/W)",
+                energyNJ, cycles, pjPerMAC, gopsPerW, topsPerW),
+         String(format: "activity: %@; %d of %d driven pins annotated (%.1f %%)",
+                activity, annotatedPins, drivenPins, annotatedPercent)]
+    }
+}
+
+extension GatePower {
+    /// Simulates the netlist `<synthDir>/<top>.netlist.v` at gate level on `ops` with the design's
+    /// testbench, checks it against the golden model (exit 1 on a difference) and reports its power
+    /// at `periodNS`. Files are kept in `workDir` (`cells.v`, the testbench, `run/activity.txt`, `power.tcl`,
+    /// `power.log`).
+    public static func run(_ design: Design, synthDir: URL, ops: GemmOperands, label: String,
+                           simulator: Simulator, periodNS: Double, workDir: URL,
+                           liberty: String = ASICSynthesis.defaultLiberty, setup: [String] = [],
+                           progress: ((String) -> Void)? = nil) throws -> PowerReport {
+        guard periodNS.isFinite, periodNS > 0 else { throw HWGenError.badInput("--power: the clock period must be > 0 ns") }
+        let start: String
+        switch design.harness {
+        case .stream: start = "first_edge"
+        case .gemm: start = "(phase == 0) ? -1 : start_edge"
+        case .axi:
+            throw HWGenError.badInput("--power: \(design.name) sits behind AXI, whose testbench drives on both clock edges "
+                + "(allowed: a stream engine, or a GEMM engine with interface: native)")
+        }
+        let sta = try Tools.find("sta", package: "opensta")
+        let fm = FileManager.default
+        let netlist = synthDir.appendingPathComponent("\(design.name).netlist.v")
+        guard let text = try? String(contentsOf: netlist, encoding: .utf8) else {
+            throw HWGenError.badInput("--power: no netlist at \(netlist.path) (synthesize for osu018 first)")
+        }
+        let library = try LibertyLibrary.load(path: liberty)
+        let scan = try scan(netlist: text, library: library)
+        let nets = monitoredNets(scan)
+        try fm.createDirectory(at: workDir, withIntermediateDirectories: true)
+        let cells = workDir.appendingPathComponent("cells.v")
+        try library.verilogModels(Array(scan.cellTypes)).write(to: cells, atomically: true, encoding: .utf8)
+
+        let shape = GemmShape(m: ops.a.rows, k: ops.a.cols, n: ops.b.cols)
+        let golden = design.golden.c(ops)
+        let cycles = design.golden.cycles(shape, b: ops.b)
+        var tb = TestbenchGenerator.testbench(design)
+        guard let end = tb.text.range(of: "endmodule", options: .backwards) else {
+            throw HWGenError.badInput("--power: the testbench has no endmodule")
+        }
+        tb.text.insert(contentsOf: monitor(nets: nets, start: start, cycles: cycles), at: end.lowerBound)
+        let tbURL = workDir.appendingPathComponent("\(tb.moduleName).v")
+        try tb.text.write(to: tbURL, atomically: true, encoding: .utf8)
+
+        progress?("power \(design.name): gate-level simulation on \(simulator.rawValue) (\(scan.driven.count) cells' outputs, \(nets.count) nets, \(cycles) cycles) …")
+        let runDir = workDir.appendingPathComponent("run")
+        try? fm.removeItem(at: runDir.appendingPathComponent("activity.txt"))
+        let t0 = ContinuousClock.now
+        let run = try Simulation.run(design, rtlFiles: [netlist, cells], testbench: tbURL, ops: ops, expected: golden,
+                                     simulator: simulator, workDir: runDir, cacheDir: Flow.cacheDirectory,
+                                     buildTimeout: 7200, simTimeout: 7200, gateLevel: true)
+        let verdict = SimVerdict(run: run, golden: golden, goldenCycles: cycles, design: design.name,
+                                 label: "\(label), gate-level netlist")
+        progress?("power \(design.name): \(verdict.text.split(separator: "\n").first ?? "") in \(Int(t0.duration(to: .now).components.seconds)) s")
+        guard verdict.passed else {
+            throw HWGenError.mismatch("the synthesized netlist differs from the golden model:\n\(verdict.text)\n  files kept in \(workDir.path)")
+        }
+        guard let activityText = try? String(contentsOf: runDir.appendingPathComponent("activity.txt"), encoding: .utf8) else {
+            throw HWGenError.mismatch("the gate-level simulation wrote no activity.txt (its window of \(cycles) cycles never ended)")
+        }
+        let (window, counts) = try readActivity(activityText, nets: nets.count)
+        var byNet: [String: Activity] = [:]
+        for (n, c) in zip(nets, counts) {
+            byNet[n] = Activity(activity: Double(c.toggles) / Double(window), duty: Double(c.high) / Double(window))
+        }
+        let ports = scan.inputs.map { ($0, byNet[$0]!) }
+        let pins = scan.driven.map { ("\($0.instance)/\($0.pin)", byNet[$0.net]!) }
+
+        let tcl = workDir.appendingPathComponent("power.tcl"), log = workDir.appendingPathComponent("power.log")
+        try powerScript(liberty: liberty, netlist: netlist.path, top: scan.top, periodNS: periodNS,
+                        ports: ports, pins: pins, setup: setup).write(to: tcl, atomically: true, encoding: .utf8)
+        progress?("power \(design.name): OpenSTA report_power with \(ports.count + pins.count) annotations …")
+        let r = try Tools.run(sta, ["-no_splash", "-no_init", tcl.path], in: workDir, timeout: 3600)
+        try r.combined.write(to: log, atomically: true, encoding: .utf8)
+        let p: (internalW: Double, switchingW: Double, leakageW: Double, totalW: Double, annotated: Int)
+        do { p = try parsePower(r.combined) } catch let e as HWGenError {
+            throw HWGenError.badInput("\(e.message) (log: \(log.path))")
+        }
+        let macs = Double(shape.m * shape.k * shape.n)
+        let energyJ = p.totalW * Double(cycles) * periodNS * 1e-9
+        let driven = ports.count + pins.count
+        return PowerReport(
+            internalMW: p.internalW * 1e3, switchingMW: p.switchingW * 1e3, leakageMW: p.leakageW * 1e3,
+            totalMW: p.totalW * 1e3, clockNS: periodNS, energyNJ: energyJ * 1e9, pjPerMAC: energyJ * 1e12 / macs,
+            gopsPerW: 2 * macs / energyJ / 1e9, topsPerW: 2 * macs / energyJ / 1e12,
+            annotatedPercent: driven == 0 ? 0 : 100 * Double(p.annotated) / Double(driven),
+            annotatedPins: p.annotated, drivenPins: driven, cycles: cycles,
+            activity: "\(label) on \(simulator.rawValue), gate-level, sampled once per cycle over \(window) cycles",
+            netlistCheck: String(verdict.text.split(separator: "\n").first ?? ""))
+    }
+}
