@@ -117,10 +117,15 @@ extension HWGenCommand {
         @Flag(help: "Skip the simulations.") var noSim = false
         @Flag(help: "Skip the synthesis.") var noSynth = false
         @Flag(help: "Only the golden cycle model's two lines (no simulator, no synthesis).") var cyclesOnly = false
+        @Flag(help: "Also measure power and energy on the GEMM: the synthesized netlist simulated at gate level (osu018; see hwgen synth --power).") var power = false
 
         func run() throws {
             guard let t = SynthTarget(rawValue: target) else {
                 throw HWGenError.badInput("--target: '\(target)' is not a target (allowed: \(SynthTarget.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            if power {
+                guard t == .osu018 else { throw HWGenError.badInput("--power: target \(t.rawValue) has no Liberty power tables (allowed: --target osu018)") }
+                guard !noSynth, !cyclesOnly else { throw HWGenError.badInput("--power: needs the synthesis (drop --no-synth / --cycles-only)") }
             }
             var pages: [DesignReport] = [], failed = false
             for path in specs {
@@ -153,6 +158,15 @@ extension HWGenCommand {
                         FileHandle.standardError.write(Data(($0 + "\n").utf8))
                     }
                     r.metrics = PPAMetrics(report: r, macs: design.macCount, gemm: shape, gemmCycles: cycles.golden)
+                    if power {
+                        let ops = try OperandSource(gemm: shape, seed: seed).load(design)
+                        r.power = try GatePower.run(design, synthDir: URL(fileURLWithPath: workDir).appendingPathComponent(s.name).appendingPathComponent("synth"),
+                                                    ops: ops.ops, label: ops.label, simulator: Simulator.verilator.isInstalled ? .verilator : .icarus,
+                                                    periodNS: clock, workDir: URL(fileURLWithPath: workDir).appendingPathComponent(s.name).appendingPathComponent("power")) {
+                            FileHandle.standardError.write(Data(($0 + "\n").utf8))
+                        }
+                        r.metrics?.power = PPAMetrics.powerMeasured
+                    }
                     synthesis = r
                 }
                 let page = DesignReport(design, shape: shape, cycles: cycles, operands: label, verdicts: verdicts, runs: runs, synthesis: synthesis)
@@ -339,6 +353,7 @@ extension HWGenCommand {
         @Option(help: "One more sbatch argument, e.g. --sbatch-arg=--account=hw (repeatable).") var sbatchArg: [String] = []
         @Option(help: "Seconds between two squeue polls.") var poll: Double = 2
         @Flag(help: "Run nothing: write each point's job.sh and DIR/array.sh (task i runs point i under Slurm, LSF or PBS) for your own scheduler; a later run without it gathers the results.") var prepareOnly = false
+        @Option(help: "The Pareto plot's axes X,Y among area, gops, energy (pJ/MAC), power (mW), cycles (default: area,gops).") var pareto: String?
         @Flag(help: "Continue an earlier run in the output directory: keep its finished points, run only the others (on Slurm, follow its tasks still queued or running).") var resume = false
 
         func run() throws {
@@ -360,7 +375,8 @@ extension HWGenCommand {
             default:
                 throw HWGenError.badInput("--backend: '\(backend)' is not a backend (allowed: local, slurm)")
             }
-            let spec = try SweepSpec.load(path: sweep)
+            var spec = try SweepSpec.load(path: sweep)
+            if let pareto { spec.pareto = try SweepAxis.pair(pareto, steps: spec.steps) }
             let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
             let isTTY = isatty(2) == 1
             let points: [HWGen.Sweep.PointResult]

@@ -207,6 +207,34 @@ import Testing
         }
     }
 
+    /// `hwgen synth --power` and `hwgen report --power` end to end: the printed breakdown, the JSON
+    /// fields under `synthesis.power`, the page's energy rows.
+    @Test func synthAndReportPrintPowerAndEnergy() throws {
+        _ = try Self.requireLiberty()
+        try Requires.tool("yosys", package: "yosys")
+        try Requires.tool("sta", package: "opensta")
+        try Requires.simulator(.verilator)
+        let dir = try CLITests.tempDir()
+        let spec = try CLITests.write(Self.smallSpec, "power_os_2x2_s4.yaml", in: dir)
+        let json = dir.appendingPathComponent("s.json").path
+        let r = try CLITests.hwgen(["synth", spec, "--power", "--gemm", "4x6x4", "--seed", "3", "--json", json,
+                                    "--work-dir", dir.appendingPathComponent("w").path])
+        #expect(r.status == 0, "\(r.combined)")
+        #expect(r.stdout.contains("  power at 10 ns: internal ") && r.stdout.contains(" pJ/MAC, ")
+                && r.stdout.contains("driven pins annotated (100.0 %)"), "\(r.stdout)")
+        #expect(r.stderr.contains("power power_os_2x2_s4: PASS verilator power_os_2x2_s4 gemm 4x6x4 seed 3, gate-level netlist"), "\(r.stderr)")
+        let obj = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as? [[String: Any]]
+        let power = try #require(obj?.first?["power"] as? [String: Any])
+        for key in ["internalMW", "switchingMW", "leakageMW", "totalMW", "energyNJ", "pjPerMAC", "topsPerW", "annotatedPercent", "cycles", "activity"] {
+            #expect(power[key] != nil, "synthesis.power.\(key) missing")
+        }
+        #expect(power["annotatedPercent"] as? Double == 100)
+        let page = try CLITests.hwgen(["report", spec, "--no-sim", "--power", "--gemm", "4x6x4", "--work-dir", dir.appendingPathComponent("r").path])
+        #expect(page.status == 0, "\(page.combined)")
+        #expect(page.stdout.contains("| power at 10.0 ns | ") && page.stdout.contains("| energy on 4x6x4 | ")
+                && page.stdout.contains("| gate-level check | PASS verilator"), "\(page.stdout)")
+    }
+
     @Test func badPowerRequestsAreExit2() throws {
         let generic = try CLITests.hwgen(["synth", "designs/systolic_os_4x4_s8.yaml", "--target", "generic", "--power", "--gemm", "4x4x4"])
         #expect(generic.status == 2 && generic.stderr.contains("--power: target generic has no Liberty power tables (allowed: --target osu018)"), "\(generic.stderr)")
@@ -216,6 +244,8 @@ import Testing
         #expect(badSim.status == 2 && badSim.stderr.contains("--simulator: 'xcelium' is not a simulator (allowed: verilator, icarus)"), "\(badSim.stderr)")
         let rtl = try CLITests.hwgen(["synth", "--rtl", "x.v", "--top", "x", "--power"])
         #expect(rtl.status == 2 && rtl.stderr.contains("--power: needs a spec"), "\(rtl.stderr)")
+        let reportGeneric = try CLITests.hwgen(["report", "designs/systolic_os_4x4_s8.yaml", "--power", "--target", "ice40"])
+        #expect(reportGeneric.status == 2 && reportGeneric.stderr.contains("--power: target ice40 has no Liberty power tables"), "\(reportGeneric.stderr)")
         let noPower = try CLITests.hwgen(["synth", "designs/systolic_os_4x4_s8.yaml", "--simulator", "icarus"])
         #expect(noPower.status == 2 && noPower.stderr.contains("--simulator: only with --power"), "\(noPower.stderr)")
     }

@@ -25,7 +25,9 @@ import Testing
             ("base: \(base)\nvary: { engine.rowz: [2] }\n", "vary.engine.rowz: not a spec field (allowed: description, engine.cols"),
             ("base: \(base)\nvary: { engine.rows: [2] }\ntarget: xc7\n", "target: 'xc7' is not a target (allowed: osu018, generic, ice40, ecp5)"),
             ("base: \(base)\nvary: {}\n", "vary: missing or empty"),
-            ("base: \(base)\nvary: { engine.rows: [2] }\nsteps: [sim, place]\n", "steps: 'place' is not a step (allowed: sim, synth)"),
+            ("base: \(base)\nvary: { engine.rows: [2] }\nsteps: [sim, place]\n", "steps: 'place' is not a step (allowed: sim, synth, power)"),
+            ("base: \(base)\nvary: { engine.rows: [2] }\nsteps: [sim, power]\n", "steps: power needs synth (the gate-level simulation runs on its netlist)"),
+            ("base: \(base)\nvary: { engine.rows: [2] }\nsteps: [synth, power]\ntarget: generic\n", "steps: power needs target osu018 (generic has no Liberty power tables)"),
             ("base: nowhere.yaml\nvary: { engine.rows: [2] }\n", "nowhere.yaml: no such file"),
         ] {
             let r = try CLITests.hwgen(["sweep", try Self.write(body, in: d), "-o", d.appendingPathComponent("out").path])
@@ -102,5 +104,29 @@ import Testing
         var points = [point(1, 1), point(2, 3), point(2, 2), point(3, 3), point(4, 5)]
         Sweep.markPareto(&points)
         #expect(points.map(\.pareto) == [true, true, false, false, true])
+        // Energy per MAC (lower is better) against GOPS: the points' pJ/MAC are 5, 4, 1, 4, 6.
+        for (i, pj) in [5.0, 4, 1, 4, 6].enumerated() {
+            points[i].report?.synthesis?.power = PowerReport(
+                internalMW: 1, switchingMW: 1, leakageMW: 0, totalMW: 2, clockNS: 10, energyNJ: 1, pjPerMAC: pj,
+                gopsPerW: 2000 / pj, topsPerW: 2 / pj, annotatedPercent: 100, annotatedPins: 1, drivenPins: 1,
+                cycles: 1, activity: "", netlistCheck: "")
+        }
+        Sweep.markPareto(&points, x: .energy, y: .gops)
+        #expect(points.map(\.pareto) == [false, true, true, true, true])
+        Sweep.markPareto(&points, x: .energy, y: .area)
+        #expect(points.map(\.pareto) == [true, false, true, false, false])
+    }
+
+    @Test func paretoAxesParse() throws {
+        #expect(try SweepAxis.pair("energy,gops", steps: ["sim", "synth", "power"]) == (.energy, .gops))
+        #expect(try SweepAxis.pair("area, cycles", steps: ["synth"]) == (.area, .cycles))
+        for (text, message) in [("energy", "--pareto: 'energy' is not X,Y (allowed axes: area, gops, energy, power, cycles)"),
+                                ("area,watts", "--pareto: 'watts' is not an axis (allowed: area, gops, energy, power, cycles)"),
+                                ("energy,gops", "--pareto: energy needs the sweep's power step (steps: [sim, synth, power])"),
+                                ("gops,gops", "--pareto: the two axes must differ")] {
+            #expect { _ = try SweepAxis.pair(text, steps: ["sim", "synth"]) } throws: { e in
+                (e as? HWGenError)?.message == message && (e as? HWGenError)?.status == .badInput
+            }
+        }
     }
 }

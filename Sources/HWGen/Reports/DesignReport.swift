@@ -79,7 +79,15 @@ public struct DesignReport: Codable, Sendable {
                 if let a = m.areaPerMACUM2 { rows.append(("area per MAC", "\(a) µm²")) }
                 if let g = m.gopsPerKLUT { rows.append(("GOPS per 1000 LUTs", "\(g)")) }
                 if let l = m.lutsPerMAC { rows.append(("LUTs per MAC", "\(l)")) }
-                rows.append(("power", m.power))
+                if s.power == nil { rows.append(("power", m.power)) }
+            }
+            if let p = s.power {   // the energy section
+                rows.append(("power at \(p.clockNS) ns", String(format: "%.4f mW (internal %.4f, switching %.4f, leakage %.6f)",
+                                                               p.totalMW, p.internalMW, p.switchingMW, p.leakageMW)))
+                rows.append(("energy on \(gemm)", String(format: "%.4f nJ, %.4f pJ/MAC, %.1f GOPS/W (%.4f TOPS/W)",
+                                                         p.energyNJ, p.pjPerMAC, p.gopsPerW, p.topsPerW)))
+                rows.append(("activity", "\(p.activity); \(p.annotatedPins) of \(p.drivenPins) driven pins annotated"))
+                rows.append(("gate-level check", p.netlistCheck))
             }
         } else {
             rows.append(("synthesis", "not run (--no-synth)"))

@@ -22,13 +22,15 @@ public struct SweepSpec {
     public let clockNS: Double
     public let seed: UInt64
     let baseText: String
+    /// The Pareto plot's and front's axes, x then y (`hwgen sweep --pareto X,Y`).
+    public var pareto: (x: SweepAxis, y: SweepAxis) = (.area, .gops)
 
     /// The sweep file's name without its extension (`os_kinds`).
     public var name: String { URL(fileURLWithPath: source).deletingPathExtension().lastPathComponent }
 
     static let keys = ["base", "vary", "gemm", "steps", "target", "clock", "seed"]
     /// What `steps` may hold.
-    public static let stepNames = ["sim", "synth"]
+    public static let stepNames = ["sim", "synth", "power"]
 
     /// Reads and checks a sweep file; every problem is one exit-2 line naming the file and field.
     public static func load(path: String) throws -> SweepSpec {
@@ -69,11 +71,11 @@ public struct SweepSpec {
             guard let s = n.string else { throw fail("gemm", "expected MxKxN") }
             do { return try GemmShape.parse(s) } catch let e as HWGenError { throw fail("gemm", e.message) }
         }
-        var steps = stepNames
+        var steps = ["sim", "synth"]
         if let s = top["steps"] {
-            guard case .sequence(let seq) = s, !seq.isEmpty else { throw fail("steps", "expected a non-empty list (allowed: sim, synth)") }
+            guard case .sequence(let seq) = s, !seq.isEmpty else { throw fail("steps", "expected a non-empty list (allowed: sim, synth, power)") }
             steps = try seq.map { n in
-                guard let v = n.string, stepNames.contains(v) else { throw fail("steps", "'\(n.string ?? "?")' is not a step (allowed: sim, synth)") }
+                guard let v = n.string, stepNames.contains(v) else { throw fail("steps", "'\(n.string ?? "?")' is not a step (allowed: sim, synth, power)") }
                 return v
             }
         }
@@ -93,6 +95,10 @@ public struct SweepSpec {
         if let s = top["seed"] {
             guard let v = s.int, v >= 0 else { throw fail("seed", "expected a non-negative integer") }
             seed = UInt64(v)
+        }
+        if steps.contains("power") {
+            guard steps.contains("synth") else { throw fail("steps", "power needs synth (the gate-level simulation runs on its netlist)") }
+            guard target == .osu018 else { throw fail("steps", "power needs target osu018 (\(target.rawValue) has no Liberty power tables)") }
         }
         return SweepSpec(source: path, basePath: basePath, fields: fields, gemm: gemm, steps: steps, target: target,
                          clockNS: clock, seed: seed, baseText: baseText)

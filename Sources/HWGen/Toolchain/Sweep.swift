@@ -121,7 +121,7 @@ public enum Sweep {
             all.append(PointResult(values: p.values, key: p.key, status: status, cached: false, log: p.log.path, report: page,
                                    note: page == nil ? outcome.notes[p.key] : nil))
         }
-        markPareto(&all)
+        markPareto(&all, x: sweep.pareto.x, y: sweep.pareto.y)
         try write(all, sweep: sweep, to: outDir)
         if let sig = outcome.interrupted { throw SweepInterrupted(signal: sig, points: all) }
         return all
@@ -146,6 +146,7 @@ public enum Sweep {
         if let g = sweep.gemm { args += ["--gemm", g.description] }
         if !sweep.steps.contains("sim") { args.append("--no-sim") }
         if !sweep.steps.contains("synth") { args.append("--no-synth") }
+        if sweep.steps.contains("power") { args.append("--power") }
         return """
             #!/bin/sh
             # hwgen sweep point \(key): \(label.replacingOccurrences(of: "\n", with: " "))
@@ -200,15 +201,16 @@ public enum Sweep {
         queue.waitUntilAllOperationsAreFinished()
     }
 
-    /// Marks the points no other point beats on both cost (lower) and performance (higher).
-    static func markPareto(_ points: inout [PointResult]) {
-        let measured = points.indices.filter { points[$0].cost != nil && points[$0].performance != nil }
-        for i in measured {
-            let (c, g) = (points[i].cost!, points[i].performance!)
-            points[i].pareto = !measured.contains { j in
-                let (cj, gj) = (points[j].cost!, points[j].performance!)
-                return cj <= c && gj >= g && (cj < c || gj > g)
-            }
+    /// Marks the points no other point beats on both axes (by default cost, lower, and
+    /// performance, higher).
+    static func markPareto(_ points: inout [PointResult], x: SweepAxis = .area, y: SweepAxis = .gops) {
+        func key(_ p: PointResult) -> (Double, Double)? {
+            guard let a = x.value(p), let b = y.value(p) else { return nil }
+            return (x.higherIsBetter ? -a : a, y.higherIsBetter ? -b : b)   // both minimized
+        }
+        let measured = points.indices.compactMap { i in key(points[i]).map { (i, $0) } }
+        for (i, (a, b)) in measured {
+            points[i].pareto = !measured.contains { _, k in k.0 <= a && k.1 <= b && (k.0 < a || k.1 < b) }
         }
     }
 
@@ -216,7 +218,9 @@ public enum Sweep {
     static func write(_ points: [PointResult], sweep: SweepSpec, to dir: URL) throws {
         let flow = sweep.target.flow
         let costName = flow.costColumn, densityName = flow.densityColumn
-        var csv = (sweep.fields.map(\.path) + ["status", "cycles", "ops_per_cycle", costName, "fmax_mhz", "gops", densityName, "pareto", "log"])
+        let power = sweep.steps.contains("power")
+        var csv = (sweep.fields.map(\.path) + ["status", "cycles", "ops_per_cycle", costName, "fmax_mhz", "gops", densityName]
+                   + (power ? ["power_mw", "pj_per_mac", "tops_per_w"] : []) + ["pareto", "log"])
             .joined(separator: ",") + "\n"
         func num(_ x: Double?) -> String {
             x.map { $0 == $0.rounded() && abs($0) < 1e15 ? String(format: "%.0f", $0) : String(format: "%.6g", $0) } ?? ""
@@ -225,19 +229,20 @@ public enum Sweep {
             let s = p.report?.synthesis, m = s?.metrics
             let row = p.values.map(csvField) + [p.status, p.report.map { String($0.goldenCycles) } ?? "", num(p.opsPerCycle), num(p.cost),
                                                 num(s.map { $0.fmaxMHz > 0 ? $0.fmaxMHz : nil } ?? nil), num(p.gops),
-                                                num(m.flatMap(flow.density)), p.pareto ? "true" : "false",
-                                                p.status == "ok" ? "" : csvField(p.log)]
+                                                num(m.flatMap(flow.density))]
+                + (power ? [num(s?.power?.totalMW), num(s?.power?.pjPerMAC), num(s?.power?.topsPerW)] : [])
+                + [p.pareto ? "true" : "false", p.status == "ok" ? "" : csvField(p.log)]
             csv += row.joined(separator: ",") + "\n"
         }
         try csv.write(to: dir.appendingPathComponent("results.csv"), atomically: true, encoding: .utf8)
         struct Row: Encodable { let fields: [String: String]; let point: PointResult }
         let rows = points.map { Row(fields: Dictionary(uniqueKeysWithValues: zip(sweep.fields.map(\.path), $0.values)), point: $0) }
         try JSONEncoder.sorted.encode(rows).write(to: dir.appendingPathComponent("results.json"))
+        let (ax, ay) = sweep.pareto
         try ParetoPlot.svg(points.compactMap { p in
-            guard let c = p.cost, let g = p.performance else { return nil }
+            guard let c = ax.value(p), let g = ay.value(p) else { return nil }
             return (c, g, p.pareto, zip(sweep.fields, p.values).map { "\($0.path)=\($1)" }.joined(separator: " "))
-        }, x: flow.costAxis,
-           y: (flow.clocked ? "achieved GOPS" : "operations per cycle") + (sweep.gemm.map { " on \($0)" } ?? ""),
+        }, x: ax.label(flow, sweep), y: ay.label(flow, sweep),
            title: "\(URL(fileURLWithPath: sweep.source).lastPathComponent): \(sweep.target.rawValue), \(points.count) points")
             .write(to: dir.appendingPathComponent("pareto.svg"), atomically: true, encoding: .utf8)
     }
@@ -298,5 +303,59 @@ final class SweepState: @unchecked Sendable {
     static func duration(_ s: Double) -> String {
         let t = Int(s.rounded())
         return t >= 60 ? "\(t / 60) min \(t % 60) s" : "\(t) s"
+    }
+}
+
+/// An axis of a sweep's Pareto plot and front (`hwgen sweep --pareto X,Y`).
+public enum SweepAxis: String, CaseIterable, Sendable {
+    /// The target's cost: area mm² (OSU018), LUTs (FPGA), cells (generic); lower is better.
+    case area
+    /// Achieved GOPS on the GEMM (operations per cycle without a clock); higher is better.
+    case gops
+    /// Energy per MAC, pJ (the `power` step); lower is better.
+    case energy
+    /// Total power at the clock, mW (the `power` step); lower is better.
+    case power
+    /// Golden cycles of the GEMM; lower is better.
+    case cycles
+
+    var higherIsBetter: Bool { self == .gops }
+
+    /// The axis' value for a point, nil when not measured.
+    func value(_ p: Sweep.PointResult) -> Double? {
+        switch self {
+        case .area: return p.cost
+        case .gops: return p.performance
+        case .energy: return p.report?.synthesis?.power?.pjPerMAC
+        case .power: return p.report?.synthesis?.power?.totalMW
+        case .cycles: return p.report.map { Double($0.goldenCycles) }
+        }
+    }
+
+    func label(_ flow: any SynthesisFlow, _ sweep: SweepSpec) -> String {
+        let on = sweep.gemm.map { " on \($0)" } ?? ""
+        switch self {
+        case .area: return flow.costAxis
+        case .gops: return (flow.clocked ? "achieved GOPS" : "operations per cycle") + on
+        case .energy: return "energy per MAC (pJ)" + on
+        case .power: return "power (mW) at \(sweep.clockNS) ns"
+        case .cycles: return "cycles" + on
+        }
+    }
+
+    /// Parses `X,Y` (exit 2 naming what is allowed); energy and power need the `power` step.
+    public static func pair(_ text: String, steps: [String]) throws -> (SweepAxis, SweepAxis) {
+        let names = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        let allowed = allCases.map(\.rawValue).joined(separator: ", ")
+        guard names.count == 2 else { throw HWGenError.badInput("--pareto: '\(text)' is not X,Y (allowed axes: \(allowed))") }
+        let axes = try names.map { n -> SweepAxis in
+            guard let a = SweepAxis(rawValue: n) else { throw HWGenError.badInput("--pareto: '\(n)' is not an axis (allowed: \(allowed))") }
+            if (a == .energy || a == .power) && !steps.contains("power") {
+                throw HWGenError.badInput("--pareto: \(n) needs the sweep's power step (steps: [sim, synth, power])")
+            }
+            return a
+        }
+        guard axes[0] != axes[1] else { throw HWGenError.badInput("--pareto: the two axes must differ") }
+        return (axes[0], axes[1])
     }
 }
