@@ -273,7 +273,7 @@ extension GatePower {
     public static func run(_ design: Design, synthDir: URL, ops: GemmOperands, label: String,
                            simulator: Simulator, periodNS: Double, workDir: URL,
                            liberty: String = ASICSynthesis.defaultLiberty, setup: [String] = [],
-                           progress: ((String) -> Void)? = nil) throws -> PowerReport {
+                           progress: (@Sendable (String) -> Void)? = nil) throws -> PowerReport {
         guard periodNS.isFinite, periodNS > 0 else { throw HWGenError.badInput("--power: the clock period must be > 0 ns") }
         let start: String
         switch design.harness {
@@ -311,9 +311,20 @@ extension GatePower {
         let runDir = workDir.appendingPathComponent("run")
         try? fm.removeItem(at: runDir.appendingPathComponent("activity.txt"))
         let t0 = ContinuousClock.now
+        let ticker = progress.map { report in   // a large netlist's build takes minutes
+            let timer = DispatchSource.makeTimerSource(queue: .global())
+            timer.schedule(deadline: .now() + 30, repeating: 30)
+            timer.setEventHandler {
+                report("power \(design.name): gate-level build and simulation still running, \(t0.duration(to: .now).components.seconds) s")
+            }
+            timer.resume()
+            return timer
+        }
+        defer { ticker?.cancel() }
         let run = try Simulation.run(design, rtlFiles: [netlist, cells], testbench: tbURL, ops: ops, expected: golden,
                                      simulator: simulator, workDir: runDir, cacheDir: Flow.cacheDirectory,
                                      buildTimeout: 7200, simTimeout: 7200, gateLevel: true)
+        ticker?.cancel()
         let verdict = SimVerdict(run: run, golden: golden, goldenCycles: cycles, design: design.name,
                                  label: "\(label), gate-level netlist")
         progress?("power \(design.name): \(verdict.text.split(separator: "\n").first ?? "") in \(Int(t0.duration(to: .now).components.seconds)) s")
