@@ -288,6 +288,10 @@ import Testing
         #expect(s.driven == [GatePower.DrivenPin(instance: "_1_", pin: "Y", net: "\\x.y"),
                              GatePower.DrivenPin(instance: "_2_", pin: "YC", net: "y")])
         #expect(GatePower.monitoredNets(s) == ["a[0]", "a[1]", "a[2]", "\\x.y", "y"])
-        #expect(GatePower.monitor(nets: ["\\x.y"], start: "first_edge", cycles: 3).contains("assign hwgen_net[0] = dut.\\x.y ;"))
+        #expect(GatePower.monitor(nets: ["\\x.y"], on: "tb.hwgen_on", cycles: 3).contains("assign hwgen_net[0] = \\x.y ;"))
+        let flat = try GatePower.flatten(netlist: text, library: lib, extra: "// monitor\n")
+        #expect(flat.contains("    assign \\x.y = ~((a[0] ) & (a[1] ));"), "\(flat)")
+        #expect(flat.contains("    assign y = ((((a[2] ) & (\\x.y )) | ((\\x.y ) & (a[0] ))) | ((a[0] ) & (a[2] )));"), "\(flat)")
+        #expect(!flat.contains("NAND2X1") && flat.contains("// monitor\n\nendmodule"), "\(flat)")
     }
 }

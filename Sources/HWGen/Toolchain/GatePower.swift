@@ -69,6 +69,81 @@ public enum GatePower {
         return NetlistScan(top: top, inputs: inputs, driven: driven, cellTypes: types)
     }
 
+    /// The netlist with every cell instance replaced by its Liberty function: `assign`s for outputs,
+    /// one `always` per storage element (its state in a `reg hwgen_state_<n>`). The same logic as
+    /// instantiating the cell models, without a module instance and its port variables per cell:
+    /// Verilator needs about a third of the memory (a 4×4 array: 110 against 330 MiB).
+    /// `extra` goes before `endmodule` (the activity monitor).
+    static func flatten(netlist text: String, library: LibertyLibrary, extra: String = "") throws -> String {
+        var out: [Substring] = [], body: [String] = []
+        var current: (cell: LibertyLibrary.Cell, name: String, pins: [String: String])? = nil
+        var states = 0
+        func emit(_ c: LibertyLibrary.Cell, _ pins: [String: String]) throws {
+            var stateNames: [String: String] = [:]
+            if let st = c.storage {
+                let reg = "hwgen_state_\(states)"
+                states += 1
+                stateNames = [st.state: reg, st.stateNegated: "(~\(reg))"]
+            }
+            func net(_ pin: String) -> String {
+                if let s = stateNames[pin] { return s }
+                guard let n = pins[pin], !n.isEmpty else { return "1'bx" }
+                return "(\(n) )"   // an escaped name ends at white space
+            }
+            func expr(_ f: String) throws -> String {
+                do { return try LibertyExpression.verilog(f, rename: net) } catch let e as HWGenError {
+                    throw HWGenError.badInput("cell \(c.name): \(e.message)")
+                }
+            }
+            if let st = c.storage, let reg = stateNames[st.state] {
+                body.append("    reg \(reg);")
+                let data = try expr(st.data)
+                if st.kind == "ff" {
+                    func edge(_ f: String) throws -> String {
+                        let t = f.filter { !$0.isWhitespace && $0 != "(" && $0 != ")" }
+                        let pin = t.trimmingCharacters(in: CharacterSet(charactersIn: "!'"))
+                        guard let n = pins[pin], !n.isEmpty else { throw HWGenError.badInput("cell \(c.name): edge pin \(pin) is not connected") }
+                        return (t.hasPrefix("!") || t.hasSuffix("'") ? "negedge " : "posedge ") + n + " "
+                    }
+                    var events = [try edge(st.clock)], branches: [String] = []
+                    if let cl = st.clear { events.append(try edge(cl)); branches.append("if (\(try expr(cl))) \(reg) <= 1'b0;") }
+                    if let pr = st.preset { events.append(try edge(pr)); branches.append("if (\(try expr(pr))) \(reg) <= 1'b1;") }
+                    branches.append("\(reg) <= \(data);")
+                    body.append("    always @(\(events.joined(separator: " or "))) " + branches.joined(separator: " else "))
+                } else {
+                    var b = "if (\(try expr(st.clock))) \(reg) = \(data);"
+                    if let cl = st.clear { b = "if (\(try expr(cl))) \(reg) = 1'b0; else " + b }
+                    if let pr = st.preset { b = "if (\(try expr(pr))) \(reg) = 1'b1; else " + b }
+                    body.append("    always @* " + b)
+                }
+            }
+            for p in c.pins where p.direction != "input" {
+                guard let n = pins[p.name], !n.isEmpty else { continue }
+                guard let f = p.function else { throw HWGenError.badInput("cell \(c.name): output \(p.name) has no function") }
+                let value = try p.threeState.map { "\(try expr($0)) ? 1'bz : \(try expr(f))" } ?? (try expr(f))
+                body.append("    assign \(n) = \(value);")
+            }
+        }
+        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if let c = current {
+                if line.hasPrefix(");") { try emit(c.cell, c.pins); current = nil; continue }
+                if line.hasPrefix("."), let open = line.firstIndex(of: "("), let close = line.lastIndex(of: ")") {
+                    current!.pins[String(line[line.index(after: line.startIndex)..<open])] =
+                        line[line.index(after: open)..<close].trimmingCharacters(in: .whitespaces)
+                }
+                continue
+            }
+            if let space = line.firstIndex(of: " "), line.hasSuffix("("), let cell = library.cells[String(line[..<space])] {
+                current = (cell, String(line[line.index(after: space)...].dropLast()).trimmingCharacters(in: .whitespaces), [:])
+                continue
+            }
+            if line == "endmodule" { out += body.map { Substring($0) }; out.append(Substring(extra)) }
+            out.append(raw)
+        }
+        return out.joined(separator: "\n")
+    }
+
     /// The nets the monitor samples: input port bits, then each driven net once, in netlist order.
     static func monitoredNets(_ scan: NetlistScan) -> [String] {
         var seen = Set<String>(), nets: [String] = []
@@ -76,14 +151,29 @@ public enum GatePower {
         return nets
     }
 
-    /// Verilog for the testbench module (before its `endmodule`): at every falling clock edge of
-    /// the window — `cycles` cycles from the posedge whose index (`edge_n`) is `start` — compares
-    /// each net of `dut` with its value one cycle before, counts changes and high cycles, and at the
-    /// window's end writes `activity.txt` (`cycles`, then one `toggles high` line per net).
-    static func monitor(nets: [String], start: String, cycles: Int) -> String {
+    /// Verilog for the testbench (before its `endmodule`): `hwgen_on`, true from the posedge whose
+    /// index (`edge_n`) is `start`, set with a nonblocking assignment at the falling edge so that the
+    /// netlist's monitor, sampling at the same edge, reads it one sample late — the same way in
+    /// every simulator.
+    static func window(start: String) -> String {
+        """
+
+            // ---- hwgen synth --power: the GEMM window for the netlist's activity monitor ----
+            reg hwgen_on;
+            initial hwgen_on = 1'b0;
+            always @(negedge clk) hwgen_on <= (\(start)) >= 0 && edge_n >= (\(start));
+
+            """
+    }
+
+    /// Verilog for the netlist module (before its `endmodule`; local names, so the simulator resolves
+    /// no hierarchical reference per net): at each falling edge while `on` (the testbench's window)
+    /// holds, for `cycles` samples, compares each net with its value one cycle before, counts changes
+    /// and high cycles, then writes `activity.txt` (`cycles`, then `toggles high` per net).
+    static func monitor(nets: [String], on: String, cycles: Int) -> String {
         var s = """
 
-            // ---- hwgen synth --power: switching activity of every driven net of the netlist ----
+            // ---- hwgen synth --power: switching activity of every driven net ----
             localparam HWGEN_NETS = \(nets.count);
             localparam HWGEN_CYCLES = \(cycles);
             wire [HWGEN_NETS-1:0] hwgen_net;
@@ -94,7 +184,7 @@ public enum GatePower {
             reg hwgen_done;
 
             """
-        for (i, n) in nets.enumerated() { s += "    assign hwgen_net[\(i)] = dut.\(n) ;\n" }  // an escaped name ends at white space
+        for (i, n) in nets.enumerated() { s += "    assign hwgen_net[\(i)] = \(n) ;\n" }  // an escaped name ends at white space
         s += """
             initial begin
                 hwgen_n = 0;
@@ -107,7 +197,7 @@ public enum GatePower {
             end
             always @(negedge clk) begin
                 hwgen_now = hwgen_net;
-                if (!hwgen_done && (\(start)) >= 0 && edge_n >= (\(start))) begin
+                if (!hwgen_done && \(on)) begin
                     for (hwgen_i = 0; hwgen_i < HWGEN_NETS; hwgen_i = hwgen_i + 1) begin
                         if (hwgen_now[hwgen_i] !== hwgen_prev[hwgen_i]) hwgen_toggles[hwgen_i] = hwgen_toggles[hwgen_i] + 1;
                         if (hwgen_now[hwgen_i] === 1'b1) hwgen_high[hwgen_i] = hwgen_high[hwgen_i] + 1;
@@ -268,8 +358,8 @@ public struct PowerReport: Codable, Equatable, Sendable {
 extension GatePower {
     /// Simulates the netlist `<synthDir>/<top>.netlist.v` at gate level on `ops` with the design's
     /// testbench, checks it against the golden model (exit 1 on a difference) and reports its power
-    /// at `periodNS`. Files are kept in `workDir` (`cells.v`, the testbench, `run/activity.txt`, `power.tcl`,
-    /// `power.log`).
+    /// at `periodNS`. Files are kept in `workDir` (`<top>.gates.v`: the netlist with each cell as its
+    /// Liberty function, the testbench, `run/activity.txt`, `power.tcl`, `power.log`).
     public static func run(_ design: Design, synthDir: URL, ops: GemmOperands, label: String,
                            simulator: Simulator, periodNS: Double, workDir: URL,
                            liberty: String = ASICSynthesis.defaultLiberty, setup: [String] = [],
@@ -293,8 +383,6 @@ extension GatePower {
         let scan = try scan(netlist: text, library: library)
         let nets = monitoredNets(scan)
         try fm.createDirectory(at: workDir, withIntermediateDirectories: true)
-        let cells = workDir.appendingPathComponent("cells.v")
-        try library.verilogModels(Array(scan.cellTypes)).write(to: cells, atomically: true, encoding: .utf8)
 
         let shape = GemmShape(m: ops.a.rows, k: ops.a.cols, n: ops.b.cols)
         let golden = design.golden.c(ops)
@@ -303,7 +391,10 @@ extension GatePower {
         guard let end = tb.text.range(of: "endmodule", options: .backwards) else {
             throw HWGenError.badInput("--power: the testbench has no endmodule")
         }
-        tb.text.insert(contentsOf: monitor(nets: nets, start: start, cycles: cycles), at: end.lowerBound)
+        tb.text.insert(contentsOf: window(start: start), at: end.lowerBound)
+        let gates = workDir.appendingPathComponent("\(design.name).gates.v")
+        try flatten(netlist: text, library: library, extra: monitor(nets: nets, on: "\(tb.moduleName).hwgen_on", cycles: cycles))
+            .write(to: gates, atomically: true, encoding: .utf8)
         let tbURL = workDir.appendingPathComponent("\(tb.moduleName).v")
         try tb.text.write(to: tbURL, atomically: true, encoding: .utf8)
 
@@ -321,7 +412,7 @@ extension GatePower {
             return timer
         }
         defer { ticker?.cancel() }
-        let run = try Simulation.run(design, rtlFiles: [netlist, cells], testbench: tbURL, ops: ops, expected: golden,
+        let run = try Simulation.run(design, rtlFiles: [gates], testbench: tbURL, ops: ops, expected: golden,
                                      simulator: simulator, workDir: runDir, cacheDir: Flow.cacheDirectory,
                                      buildTimeout: 7200, simTimeout: 7200, gateLevel: true)
         ticker?.cancel()

@@ -163,7 +163,8 @@ public struct LibertyLibrary: Sendable {
 /// Liberty Boolean expressions (`!`/`'` not, `&`/`*`/juxtaposition and, `^` xor, `|`/`+` or)
 /// as Verilog expressions.
 enum LibertyExpression {
-    static func verilog(_ text: String) throws -> String {
+    /// `rename` maps each pin or state-variable name (default: unchanged).
+    static func verilog(_ text: String, rename: (String) -> String = { $0 }) throws -> String {
         var tokens: [String] = []
         var i = text.startIndex
         while i < text.endIndex {
@@ -191,7 +192,7 @@ enum LibertyExpression {
                 guard peek() == ")" else { throw fail() }
                 pos += 1
             } else if t == "0" || t == "1" { v = "1'b\(t)" }
-            else if t.first!.isLetter || t.first == "_" { v = t }
+            else if t.first!.isLetter || t.first == "_" { v = rename(t) }
             else { throw fail() }
             while peek() == "'" { pos += 1; v = "~" + v }
             return v
