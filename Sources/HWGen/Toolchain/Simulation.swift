@@ -130,7 +130,12 @@ public enum Simulation {
         // Run.
         var args = runCommand.args
         if let waves { args.append("+waves=\(waves.path)") }
-        let r = try Tools.run(runCommand.exe, args, in: workDir, timeout: simTimeout)
+        // A netlist's model at -O0 keeps huge evaluation functions whose frames overflow the default
+        // 8 MiB stack (a 4×4 2D-Matrix segfaulted): run it with the stack limit raised.
+        let r = gateLevel && simulator == .verilator
+            ? try Tools.run("/bin/sh", ["-c", "ulimit -s unlimited 2>/dev/null || ulimit -s $(ulimit -H -s); exec \"$0\" \"$@\"", runCommand.exe] + args,
+                            in: workDir, timeout: simTimeout)
+            : try Tools.run(runCommand.exe, args, in: workDir, timeout: simTimeout)
         let log = r.combined
         if r.timedOut {
             throw HWGenError.mismatch("\(simulator.rawValue) simulation of \(tbName) exceeded \(Int(simTimeout)) s and was killed")
