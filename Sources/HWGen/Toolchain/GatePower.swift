@@ -97,25 +97,10 @@ public enum GatePower {
             }
             if let st = c.storage, let reg = stateNames[st.state] {
                 body.append("    reg \(reg);")
-                let data = try expr(st.data)
-                if st.kind == "ff" {
-                    func edge(_ f: String) throws -> String {
-                        let t = f.filter { !$0.isWhitespace && $0 != "(" && $0 != ")" }
-                        let pin = t.trimmingCharacters(in: CharacterSet(charactersIn: "!'"))
-                        guard let n = pins[pin], !n.isEmpty else { throw HWGenError.badInput("cell \(c.name): edge pin \(pin) is not connected") }
-                        return (t.hasPrefix("!") || t.hasSuffix("'") ? "negedge " : "posedge ") + n + " "
-                    }
-                    var events = [try edge(st.clock)], branches: [String] = []
-                    if let cl = st.clear { events.append(try edge(cl)); branches.append("if (\(try expr(cl))) \(reg) <= 1'b0;") }
-                    if let pr = st.preset { events.append(try edge(pr)); branches.append("if (\(try expr(pr))) \(reg) <= 1'b1;") }
-                    branches.append("\(reg) <= \(data);")
-                    body.append("    always @(\(events.joined(separator: " or "))) " + branches.joined(separator: " else "))
-                } else {
-                    var b = "if (\(try expr(st.clock))) \(reg) = \(data);"
-                    if let cl = st.clear { b = "if (\(try expr(cl))) \(reg) = 1'b0; else " + b }
-                    if let pr = st.preset { b = "if (\(try expr(pr))) \(reg) = 1'b1; else " + b }
-                    body.append("    always @* " + b)
-                }
+                body.append("    " + (try st.alwaysBlock(state: reg, expr: expr) { pin in
+                    guard let n = pins[pin], !n.isEmpty else { throw HWGenError.badInput("cell \(c.name): edge pin \(pin) is not connected") }
+                    return n + " "   // an escaped name ends at white space
+                }))
             }
             for p in c.pins where p.direction != "input" {
                 guard let n = pins[p.name], !n.isEmpty else { continue }

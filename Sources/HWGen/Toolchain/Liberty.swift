@@ -116,26 +116,12 @@ public struct LibertyLibrary: Sendable {
         if let s = cell.storage {
             lines.append("    reg \(s.state);")
             lines.append("    wire \(s.stateNegated) = ~\(s.state);")
-            let data = try expr(s.data)
-            if s.kind == "ff" {
-                var events = [try edge(s.clock, cell)]
-                var branches: [String] = []
-                if let c = s.clear {
-                    events.append(try edge(c, cell))
-                    branches.append("if (\(try expr(c))) \(s.state) <= 1'b0;")
+            lines.append("    " + (try s.alwaysBlock(state: s.state, expr: expr) { pin in
+                guard pin.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
+                    throw HWGenError.badInput("cell \(cell.name): cannot model the edge condition on '\(pin)' (allowed: a pin or its negation)")
                 }
-                if let p = s.preset {
-                    events.append(try edge(p, cell))
-                    branches.append("if (\(try expr(p))) \(s.state) <= 1'b1;")
-                }
-                branches.append("\(s.state) <= \(data);")
-                lines.append("    always @(\(events.joined(separator: " or "))) " + branches.joined(separator: " else "))
-            } else {
-                var body = "if (\(try expr(s.clock))) \(s.state) = \(data);"
-                if let c = s.clear { body = "if (\(try expr(c))) \(s.state) = 1'b0; else " + body }
-                if let p = s.preset { body = "if (\(try expr(p))) \(s.state) = 1'b1; else " + body }
-                lines.append("    always @* " + body)
-            }
+                return pin
+            }))
         }
         for p in cell.pins where p.direction != "input" {
             guard let f = p.function else { throw HWGenError.badInput("cell \(cell.name): output \(p.name) has no function") }
@@ -148,15 +134,30 @@ public struct LibertyLibrary: Sendable {
         lines.append("endmodule")
         return lines.joined(separator: "\n") + "\n"
     }
+}
 
-    /// `posedge X` for `X`, `negedge X` for `!X` / `X'` (the only clock, clear and preset forms supported).
-    private func edge(_ f: String, _ cell: Cell) throws -> String {
-        let t = f.filter { !$0.isWhitespace && $0 != "(" && $0 != ")" }
-        let name = t.trimmingCharacters(in: CharacterSet(charactersIn: "!'"))
-        guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
-            throw HWGenError.badInput("cell \(cell.name): cannot model the edge condition '\(f)' (allowed: a pin or its negation)")
+extension LibertyLibrary.Storage {
+    /// The storage element as one Verilog `always` block on the variable `state`: `expr` writes a
+    /// Liberty expression in Verilog, `signal` names the signal of an edge pin (clock, clear and
+    /// preset must be a pin or its negation: `posedge X`, `negedge X` for `!X` / `X'`).
+    func alwaysBlock(state: String, expr: (String) throws -> String, signal: (String) throws -> String) throws -> String {
+        func edge(_ f: String) throws -> String {
+            let t = f.filter { !$0.isWhitespace && $0 != "(" && $0 != ")" }
+            let pin = t.trimmingCharacters(in: CharacterSet(charactersIn: "!'"))
+            return (t.hasPrefix("!") || t.hasSuffix("'") ? "negedge " : "posedge ") + (try signal(pin))
         }
-        return (t.hasPrefix("!") || t.hasSuffix("'") ? "negedge " : "posedge ") + name
+        let data = try expr(self.data)
+        if kind == "ff" {
+            var events = [try edge(clock)], branches: [String] = []
+            if let c = clear { events.append(try edge(c)); branches.append("if (\(try expr(c))) \(state) <= 1'b0;") }
+            if let p = preset { events.append(try edge(p)); branches.append("if (\(try expr(p))) \(state) <= 1'b1;") }
+            branches.append("\(state) <= \(data);")
+            return "always @(\(events.joined(separator: " or "))) " + branches.joined(separator: " else ")
+        }
+        var body = "if (\(try expr(clock))) \(state) = \(data);"
+        if let c = clear { body = "if (\(try expr(c))) \(state) = 1'b0; else " + body }
+        if let p = preset { body = "if (\(try expr(p))) \(state) = 1'b1; else " + body }
+        return "always @* " + body
     }
 }
 
