@@ -30,37 +30,25 @@ module gemm_matrix2d_4x4_s8s4 (
     reg  [6:0] a_addr;
     reg  [6:0] b_addr;
     reg  [8:0] expected;
-    reg  signed [7:0] a_q0;
-    reg  signed [7:0] a_q1;
-    reg  signed [7:0] a_q2;
-    reg  signed [7:0] a_q3;
-    reg  signed [3:0] b_q0;
-    reg  signed [3:0] b_q1;
-    reg  signed [3:0] b_q2;
-    reg  signed [3:0] b_q3;
     reg  [8:0] c_count0;
-    reg  signed [31:0] c_q0;
     reg  [8:0] c_count1;
-    reg  signed [31:0] c_q1;
     reg  [8:0] c_count2;
-    reg  signed [31:0] c_q2;
     reg  [8:0] c_count3;
-    reg  signed [31:0] c_q3;
-    reg  signed [7:0] a_bank0 [0:127];
-    reg  signed [7:0] a_bank1 [0:127];
-    reg  signed [7:0] a_bank2 [0:127];
-    reg  signed [7:0] a_bank3 [0:127];
-    reg  signed [3:0] b_bank0 [0:127];
-    reg  signed [3:0] b_bank1 [0:127];
-    reg  signed [3:0] b_bank2 [0:127];
-    reg  signed [3:0] b_bank3 [0:127];
-    reg  signed [31:0] c_bank0 [0:255];
-    reg  signed [31:0] c_bank1 [0:255];
-    reg  signed [31:0] c_bank2 [0:255];
-    reg  signed [31:0] c_bank3 [0:255];
+    wire [7:0] a_bank0_rdata;
+    wire [7:0] a_bank1_rdata;
+    wire [7:0] a_bank2_rdata;
+    wire [7:0] a_bank3_rdata;
+    wire [3:0] b_bank0_rdata;
+    wire [3:0] b_bank1_rdata;
+    wire [3:0] b_bank2_rdata;
+    wire [3:0] b_bank3_rdata;
     wire array_in_ready;
     wire [3:0] array_out_valid;
     wire [127:0] array_out_data;
+    wire [31:0] c_bank0_rdata;
+    wire [31:0] c_bank1_rdata;
+    wire [31:0] c_bank2_rdata;
+    wire [31:0] c_bank3_rdata;
     wire go = start & ~busy;
     wire in_ready = array_in_ready;
     wire accept = feeding & in_ready;
@@ -77,33 +65,141 @@ module gemm_matrix2d_4x4_s8s4 (
     wire [8:0] c_count3_next = c_count3 + {{8{1'b0}}, array_out_valid[3]};
     wire finishing = ((busy & ~feeding) & ~go) & ((((c_count0_next == expected) & (c_count1_next == expected)) & (c_count2_next == expected)) & (c_count3_next == expected));
 
-    assign c_rdata = {c_q3, c_q2, c_q1, c_q0};
+    assign c_rdata = {c_bank3_rdata, c_bank2_rdata, c_bank1_rdata, c_bank0_rdata};
+
+    gemm_matrix2d_4x4_s8s4_sram_128x8 a_bank0 (
+        .clk   (clk),
+        .we    (a_we),
+        .waddr (a_waddr),
+        .wdata (a_wdata[7:0]),
+        .re    (go | feeding),
+        .raddr (a_next),
+        .rdata (a_bank0_rdata)
+    );
+
+    gemm_matrix2d_4x4_s8s4_sram_128x8 a_bank1 (
+        .clk   (clk),
+        .we    (a_we),
+        .waddr (a_waddr),
+        .wdata (a_wdata[15:8]),
+        .re    (go | feeding),
+        .raddr (a_next),
+        .rdata (a_bank1_rdata)
+    );
+
+    gemm_matrix2d_4x4_s8s4_sram_128x8 a_bank2 (
+        .clk   (clk),
+        .we    (a_we),
+        .waddr (a_waddr),
+        .wdata (a_wdata[23:16]),
+        .re    (go | feeding),
+        .raddr (a_next),
+        .rdata (a_bank2_rdata)
+    );
+
+    gemm_matrix2d_4x4_s8s4_sram_128x8 a_bank3 (
+        .clk   (clk),
+        .we    (a_we),
+        .waddr (a_waddr),
+        .wdata (a_wdata[31:24]),
+        .re    (go | feeding),
+        .raddr (a_next),
+        .rdata (a_bank3_rdata)
+    );
+
+    gemm_matrix2d_4x4_s8s4_sram_128x4 b_bank0 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr (b_waddr),
+        .wdata (b_wdata[3:0]),
+        .re    (go | feeding),
+        .raddr (b_next),
+        .rdata (b_bank0_rdata)
+    );
+
+    gemm_matrix2d_4x4_s8s4_sram_128x4 b_bank1 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr (b_waddr),
+        .wdata (b_wdata[7:4]),
+        .re    (go | feeding),
+        .raddr (b_next),
+        .rdata (b_bank1_rdata)
+    );
+
+    gemm_matrix2d_4x4_s8s4_sram_128x4 b_bank2 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr (b_waddr),
+        .wdata (b_wdata[11:8]),
+        .re    (go | feeding),
+        .raddr (b_next),
+        .rdata (b_bank2_rdata)
+    );
+
+    gemm_matrix2d_4x4_s8s4_sram_128x4 b_bank3 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr (b_waddr),
+        .wdata (b_wdata[15:12]),
+        .re    (go | feeding),
+        .raddr (b_next),
+        .rdata (b_bank3_rdata)
+    );
 
     gemm_matrix2d_4x4_s8s4_array array (
         .clk       (clk),
         .rst       (rst),
         .in_valid  (feeding),
         .in_last   (last_k),
-        .a_col     ({a_q3, a_q2, a_q1, a_q0}),
-        .b_row     ({b_q3, b_q2, b_q1, b_q0}),
+        .a_col     ({a_bank3_rdata, a_bank2_rdata, a_bank1_rdata, a_bank0_rdata}),
+        .b_row     ({b_bank3_rdata, b_bank2_rdata, b_bank1_rdata, b_bank0_rdata}),
         .in_ready  (array_in_ready),
         .out_valid (array_out_valid),
         .out_data  (array_out_data)
     );
 
+    gemm_matrix2d_4x4_s8s4_sram_256x32 c_bank0 (
+        .clk   (clk),
+        .we    (array_out_valid[0]),
+        .waddr (c_count0[7:0]),
+        .wdata (array_out_data[31:0]),
+        .re    (~busy),
+        .raddr (c_raddr),
+        .rdata (c_bank0_rdata)
+    );
+
+    gemm_matrix2d_4x4_s8s4_sram_256x32 c_bank1 (
+        .clk   (clk),
+        .we    (array_out_valid[1]),
+        .waddr (c_count1[7:0]),
+        .wdata (array_out_data[63:32]),
+        .re    (~busy),
+        .raddr (c_raddr),
+        .rdata (c_bank1_rdata)
+    );
+
+    gemm_matrix2d_4x4_s8s4_sram_256x32 c_bank2 (
+        .clk   (clk),
+        .we    (array_out_valid[2]),
+        .waddr (c_count2[7:0]),
+        .wdata (array_out_data[95:64]),
+        .re    (~busy),
+        .raddr (c_raddr),
+        .rdata (c_bank2_rdata)
+    );
+
+    gemm_matrix2d_4x4_s8s4_sram_256x32 c_bank3 (
+        .clk   (clk),
+        .we    (array_out_valid[3]),
+        .waddr (c_count3[7:0]),
+        .wdata (array_out_data[127:96]),
+        .re    (~busy),
+        .raddr (c_raddr),
+        .rdata (c_bank3_rdata)
+    );
+
     always @(posedge clk) begin
-        if (a_we) a_bank0[a_waddr] <= a_wdata[7:0];
-        if (a_we) a_bank1[a_waddr] <= a_wdata[15:8];
-        if (a_we) a_bank2[a_waddr] <= a_wdata[23:16];
-        if (a_we) a_bank3[a_waddr] <= a_wdata[31:24];
-        if (b_we) b_bank0[b_waddr] <= b_wdata[3:0];
-        if (b_we) b_bank1[b_waddr] <= b_wdata[7:4];
-        if (b_we) b_bank2[b_waddr] <= b_wdata[11:8];
-        if (b_we) b_bank3[b_waddr] <= b_wdata[15:12];
-        if (array_out_valid[0]) c_bank0[c_count0[7:0]] <= array_out_data[31:0];
-        if (array_out_valid[1]) c_bank1[c_count1[7:0]] <= array_out_data[63:32];
-        if (array_out_valid[2]) c_bank2[c_count2[7:0]] <= array_out_data[95:64];
-        if (array_out_valid[3]) c_bank3[c_count3[7:0]] <= array_out_data[127:96];
         if (go) begin
             cfg_k_q <= cfg_k;
             cfg_m_q <= cfg_m;
@@ -118,22 +214,10 @@ module gemm_matrix2d_4x4_s8s4 (
         a_addr <= a_next;
         b_addr <= b_next;
         if (go | tile_end) expected <= go ? 9'd0 : (expected + 9'd4);
-        a_q0 <= a_bank0[a_next];
-        a_q1 <= a_bank1[a_next];
-        a_q2 <= a_bank2[a_next];
-        a_q3 <= a_bank3[a_next];
-        b_q0 <= b_bank0[b_next];
-        b_q1 <= b_bank1[b_next];
-        b_q2 <= b_bank2[b_next];
-        b_q3 <= b_bank3[b_next];
         if (go | array_out_valid[0]) c_count0 <= go ? 9'd0 : c_count0_next;
-        c_q0 <= c_bank0[c_raddr];
         if (go | array_out_valid[1]) c_count1 <= go ? 9'd0 : c_count1_next;
-        c_q1 <= c_bank1[c_raddr];
         if (go | array_out_valid[2]) c_count2 <= go ? 9'd0 : c_count2_next;
-        c_q2 <= c_bank2[c_raddr];
         if (go | array_out_valid[3]) c_count3 <= go ? 9'd0 : c_count3_next;
-        c_q3 <= c_bank3[c_raddr];
         if (rst) begin
             feeding <= 1'd0;
             done <= 1'd0;

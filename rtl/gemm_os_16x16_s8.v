@@ -33,121 +33,73 @@ module gemm_os_16x16_s8 (
     reg  fill_sel;
     reg  run_sel;
     reg  read_sel;
-    reg  signed [7:0] a_q0;
-    reg  signed [7:0] a_q1;
-    reg  signed [7:0] a_q2;
-    reg  signed [7:0] a_q3;
-    reg  signed [7:0] a_q4;
-    reg  signed [7:0] a_q5;
-    reg  signed [7:0] a_q6;
-    reg  signed [7:0] a_q7;
-    reg  signed [7:0] a_q8;
-    reg  signed [7:0] a_q9;
-    reg  signed [7:0] a_q10;
-    reg  signed [7:0] a_q11;
-    reg  signed [7:0] a_q12;
-    reg  signed [7:0] a_q13;
-    reg  signed [7:0] a_q14;
-    reg  signed [7:0] a_q15;
-    reg  signed [7:0] b_q0;
-    reg  signed [7:0] b_q1;
-    reg  signed [7:0] b_q2;
-    reg  signed [7:0] b_q3;
-    reg  signed [7:0] b_q4;
-    reg  signed [7:0] b_q5;
-    reg  signed [7:0] b_q6;
-    reg  signed [7:0] b_q7;
-    reg  signed [7:0] b_q8;
-    reg  signed [7:0] b_q9;
-    reg  signed [7:0] b_q10;
-    reg  signed [7:0] b_q11;
-    reg  signed [7:0] b_q12;
-    reg  signed [7:0] b_q13;
-    reg  signed [7:0] b_q14;
-    reg  signed [7:0] b_q15;
     reg  [12:0] c_count0;
-    reg  signed [31:0] c_q0;
     reg  [12:0] c_count1;
-    reg  signed [31:0] c_q1;
     reg  [12:0] c_count2;
-    reg  signed [31:0] c_q2;
     reg  [12:0] c_count3;
-    reg  signed [31:0] c_q3;
     reg  [12:0] c_count4;
-    reg  signed [31:0] c_q4;
     reg  [12:0] c_count5;
-    reg  signed [31:0] c_q5;
     reg  [12:0] c_count6;
-    reg  signed [31:0] c_q6;
     reg  [12:0] c_count7;
-    reg  signed [31:0] c_q7;
     reg  [12:0] c_count8;
-    reg  signed [31:0] c_q8;
     reg  [12:0] c_count9;
-    reg  signed [31:0] c_q9;
     reg  [12:0] c_count10;
-    reg  signed [31:0] c_q10;
     reg  [12:0] c_count11;
-    reg  signed [31:0] c_q11;
     reg  [12:0] c_count12;
-    reg  signed [31:0] c_q12;
     reg  [12:0] c_count13;
-    reg  signed [31:0] c_q13;
     reg  [12:0] c_count14;
-    reg  signed [31:0] c_q14;
     reg  [12:0] c_count15;
-    reg  signed [31:0] c_q15;
-    reg  signed [7:0] a_bank0 [0:8191];
-    reg  signed [7:0] a_bank1 [0:8191];
-    reg  signed [7:0] a_bank2 [0:8191];
-    reg  signed [7:0] a_bank3 [0:8191];
-    reg  signed [7:0] a_bank4 [0:8191];
-    reg  signed [7:0] a_bank5 [0:8191];
-    reg  signed [7:0] a_bank6 [0:8191];
-    reg  signed [7:0] a_bank7 [0:8191];
-    reg  signed [7:0] a_bank8 [0:8191];
-    reg  signed [7:0] a_bank9 [0:8191];
-    reg  signed [7:0] a_bank10 [0:8191];
-    reg  signed [7:0] a_bank11 [0:8191];
-    reg  signed [7:0] a_bank12 [0:8191];
-    reg  signed [7:0] a_bank13 [0:8191];
-    reg  signed [7:0] a_bank14 [0:8191];
-    reg  signed [7:0] a_bank15 [0:8191];
-    reg  signed [7:0] b_bank0 [0:8191];
-    reg  signed [7:0] b_bank1 [0:8191];
-    reg  signed [7:0] b_bank2 [0:8191];
-    reg  signed [7:0] b_bank3 [0:8191];
-    reg  signed [7:0] b_bank4 [0:8191];
-    reg  signed [7:0] b_bank5 [0:8191];
-    reg  signed [7:0] b_bank6 [0:8191];
-    reg  signed [7:0] b_bank7 [0:8191];
-    reg  signed [7:0] b_bank8 [0:8191];
-    reg  signed [7:0] b_bank9 [0:8191];
-    reg  signed [7:0] b_bank10 [0:8191];
-    reg  signed [7:0] b_bank11 [0:8191];
-    reg  signed [7:0] b_bank12 [0:8191];
-    reg  signed [7:0] b_bank13 [0:8191];
-    reg  signed [7:0] b_bank14 [0:8191];
-    reg  signed [7:0] b_bank15 [0:8191];
-    reg  signed [31:0] c_bank0 [0:8191];
-    reg  signed [31:0] c_bank1 [0:8191];
-    reg  signed [31:0] c_bank2 [0:8191];
-    reg  signed [31:0] c_bank3 [0:8191];
-    reg  signed [31:0] c_bank4 [0:8191];
-    reg  signed [31:0] c_bank5 [0:8191];
-    reg  signed [31:0] c_bank6 [0:8191];
-    reg  signed [31:0] c_bank7 [0:8191];
-    reg  signed [31:0] c_bank8 [0:8191];
-    reg  signed [31:0] c_bank9 [0:8191];
-    reg  signed [31:0] c_bank10 [0:8191];
-    reg  signed [31:0] c_bank11 [0:8191];
-    reg  signed [31:0] c_bank12 [0:8191];
-    reg  signed [31:0] c_bank13 [0:8191];
-    reg  signed [31:0] c_bank14 [0:8191];
-    reg  signed [31:0] c_bank15 [0:8191];
+    wire [7:0] a_bank0_rdata;
+    wire [7:0] a_bank1_rdata;
+    wire [7:0] a_bank2_rdata;
+    wire [7:0] a_bank3_rdata;
+    wire [7:0] a_bank4_rdata;
+    wire [7:0] a_bank5_rdata;
+    wire [7:0] a_bank6_rdata;
+    wire [7:0] a_bank7_rdata;
+    wire [7:0] a_bank8_rdata;
+    wire [7:0] a_bank9_rdata;
+    wire [7:0] a_bank10_rdata;
+    wire [7:0] a_bank11_rdata;
+    wire [7:0] a_bank12_rdata;
+    wire [7:0] a_bank13_rdata;
+    wire [7:0] a_bank14_rdata;
+    wire [7:0] a_bank15_rdata;
+    wire [7:0] b_bank0_rdata;
+    wire [7:0] b_bank1_rdata;
+    wire [7:0] b_bank2_rdata;
+    wire [7:0] b_bank3_rdata;
+    wire [7:0] b_bank4_rdata;
+    wire [7:0] b_bank5_rdata;
+    wire [7:0] b_bank6_rdata;
+    wire [7:0] b_bank7_rdata;
+    wire [7:0] b_bank8_rdata;
+    wire [7:0] b_bank9_rdata;
+    wire [7:0] b_bank10_rdata;
+    wire [7:0] b_bank11_rdata;
+    wire [7:0] b_bank12_rdata;
+    wire [7:0] b_bank13_rdata;
+    wire [7:0] b_bank14_rdata;
+    wire [7:0] b_bank15_rdata;
     wire array_in_ready;
     wire [15:0] array_out_valid;
     wire [511:0] array_out_data;
+    wire [31:0] c_bank0_rdata;
+    wire [31:0] c_bank1_rdata;
+    wire [31:0] c_bank2_rdata;
+    wire [31:0] c_bank3_rdata;
+    wire [31:0] c_bank4_rdata;
+    wire [31:0] c_bank5_rdata;
+    wire [31:0] c_bank6_rdata;
+    wire [31:0] c_bank7_rdata;
+    wire [31:0] c_bank8_rdata;
+    wire [31:0] c_bank9_rdata;
+    wire [31:0] c_bank10_rdata;
+    wire [31:0] c_bank11_rdata;
+    wire [31:0] c_bank12_rdata;
+    wire [31:0] c_bank13_rdata;
+    wire [31:0] c_bank14_rdata;
+    wire [31:0] c_bank15_rdata;
     wire go = start & ~busy;
     wire in_ready = array_in_ready;
     wire accept = feeding & in_ready;
@@ -176,69 +128,501 @@ module gemm_os_16x16_s8 (
     wire [12:0] c_count15_next = c_count15 + {{12{1'b0}}, array_out_valid[15]};
     wire finishing = ((busy & ~feeding) & ~go) & ((((((((((((((((c_count0_next == expected) & (c_count1_next == expected)) & (c_count2_next == expected)) & (c_count3_next == expected)) & (c_count4_next == expected)) & (c_count5_next == expected)) & (c_count6_next == expected)) & (c_count7_next == expected)) & (c_count8_next == expected)) & (c_count9_next == expected)) & (c_count10_next == expected)) & (c_count11_next == expected)) & (c_count12_next == expected)) & (c_count13_next == expected)) & (c_count14_next == expected)) & (c_count15_next == expected));
 
-    assign c_rdata = {c_q15, c_q14, c_q13, c_q12, c_q11, c_q10, c_q9, c_q8, c_q7, c_q6, c_q5, c_q4, c_q3, c_q2, c_q1, c_q0};
+    assign c_rdata = {c_bank15_rdata, c_bank14_rdata, c_bank13_rdata, c_bank12_rdata, c_bank11_rdata, c_bank10_rdata, c_bank9_rdata, c_bank8_rdata, c_bank7_rdata, c_bank6_rdata, c_bank5_rdata, c_bank4_rdata, c_bank3_rdata, c_bank2_rdata, c_bank1_rdata, c_bank0_rdata};
+
+    gemm_os_16x16_s8_sram_8192x8 a_bank0 (
+        .clk   (clk),
+        .we    (a_we),
+        .waddr ({fill_sel, a_waddr}),
+        .wdata (a_wdata[7:0]),
+        .re    (go | feeding),
+        .raddr ({go ? fill_sel : run_sel, a_next}),
+        .rdata (a_bank0_rdata)
+    );
+
+    gemm_os_16x16_s8_sram_8192x8 a_bank1 (
+        .clk   (clk),
+        .we    (a_we),
+        .waddr ({fill_sel, a_waddr}),
+        .wdata (a_wdata[15:8]),
+        .re    (go | feeding),
+        .raddr ({go ? fill_sel : run_sel, a_next}),
+        .rdata (a_bank1_rdata)
+    );
+
+    gemm_os_16x16_s8_sram_8192x8 a_bank2 (
+        .clk   (clk),
+        .we    (a_we),
+        .waddr ({fill_sel, a_waddr}),
+        .wdata (a_wdata[23:16]),
+        .re    (go | feeding),
+        .raddr ({go ? fill_sel : run_sel, a_next}),
+        .rdata (a_bank2_rdata)
+    );
+
+    gemm_os_16x16_s8_sram_8192x8 a_bank3 (
+        .clk   (clk),
+        .we    (a_we),
+        .waddr ({fill_sel, a_waddr}),
+        .wdata (a_wdata[31:24]),
+        .re    (go | feeding),
+        .raddr ({go ? fill_sel : run_sel, a_next}),
+        .rdata (a_bank3_rdata)
+    );
+
+    gemm_os_16x16_s8_sram_8192x8 a_bank4 (
+        .clk   (clk),
+        .we    (a_we),
+        .waddr ({fill_sel, a_waddr}),
+        .wdata (a_wdata[39:32]),
+        .re    (go | feeding),
+        .raddr ({go ? fill_sel : run_sel, a_next}),
+        .rdata (a_bank4_rdata)
+    );
+
+    gemm_os_16x16_s8_sram_8192x8 a_bank5 (
+        .clk   (clk),
+        .we    (a_we),
+        .waddr ({fill_sel, a_waddr}),
+        .wdata (a_wdata[47:40]),
+        .re    (go | feeding),
+        .raddr ({go ? fill_sel : run_sel, a_next}),
+        .rdata (a_bank5_rdata)
+    );
+
+    gemm_os_16x16_s8_sram_8192x8 a_bank6 (
+        .clk   (clk),
+        .we    (a_we),
+        .waddr ({fill_sel, a_waddr}),
+        .wdata (a_wdata[55:48]),
+        .re    (go | feeding),
+        .raddr ({go ? fill_sel : run_sel, a_next}),
+        .rdata (a_bank6_rdata)
+    );
+
+    gemm_os_16x16_s8_sram_8192x8 a_bank7 (
+        .clk   (clk),
+        .we    (a_we),
+        .waddr ({fill_sel, a_waddr}),
+        .wdata (a_wdata[63:56]),
+        .re    (go | feeding),
+        .raddr ({go ? fill_sel : run_sel, a_next}),
+        .rdata (a_bank7_rdata)
+    );
+
+    gemm_os_16x16_s8_sram_8192x8 a_bank8 (
+        .clk   (clk),
+        .we    (a_we),
+        .waddr ({fill_sel, a_waddr}),
+        .wdata (a_wdata[71:64]),
+        .re    (go | feeding),
+        .raddr ({go ? fill_sel : run_sel, a_next}),
+        .rdata (a_bank8_rdata)
+    );
+
+    gemm_os_16x16_s8_sram_8192x8 a_bank9 (
+        .clk   (clk),
+        .we    (a_we),
+        .waddr ({fill_sel, a_waddr}),
+        .wdata (a_wdata[79:72]),
+        .re    (go | feeding),
+        .raddr ({go ? fill_sel : run_sel, a_next}),
+        .rdata (a_bank9_rdata)
+    );
+
+    gemm_os_16x16_s8_sram_8192x8 a_bank10 (
+        .clk   (clk),
+        .we    (a_we),
+        .waddr ({fill_sel, a_waddr}),
+        .wdata (a_wdata[87:80]),
+        .re    (go | feeding),
+        .raddr ({go ? fill_sel : run_sel, a_next}),
+        .rdata (a_bank10_rdata)
+    );
+
+    gemm_os_16x16_s8_sram_8192x8 a_bank11 (
+        .clk   (clk),
+        .we    (a_we),
+        .waddr ({fill_sel, a_waddr}),
+        .wdata (a_wdata[95:88]),
+        .re    (go | feeding),
+        .raddr ({go ? fill_sel : run_sel, a_next}),
+        .rdata (a_bank11_rdata)
+    );
+
+    gemm_os_16x16_s8_sram_8192x8 a_bank12 (
+        .clk   (clk),
+        .we    (a_we),
+        .waddr ({fill_sel, a_waddr}),
+        .wdata (a_wdata[103:96]),
+        .re    (go | feeding),
+        .raddr ({go ? fill_sel : run_sel, a_next}),
+        .rdata (a_bank12_rdata)
+    );
+
+    gemm_os_16x16_s8_sram_8192x8 a_bank13 (
+        .clk   (clk),
+        .we    (a_we),
+        .waddr ({fill_sel, a_waddr}),
+        .wdata (a_wdata[111:104]),
+        .re    (go | feeding),
+        .raddr ({go ? fill_sel : run_sel, a_next}),
+        .rdata (a_bank13_rdata)
+    );
+
+    gemm_os_16x16_s8_sram_8192x8 a_bank14 (
+        .clk   (clk),
+        .we    (a_we),
+        .waddr ({fill_sel, a_waddr}),
+        .wdata (a_wdata[119:112]),
+        .re    (go | feeding),
+        .raddr ({go ? fill_sel : run_sel, a_next}),
+        .rdata (a_bank14_rdata)
+    );
+
+    gemm_os_16x16_s8_sram_8192x8 a_bank15 (
+        .clk   (clk),
+        .we    (a_we),
+        .waddr ({fill_sel, a_waddr}),
+        .wdata (a_wdata[127:120]),
+        .re    (go | feeding),
+        .raddr ({go ? fill_sel : run_sel, a_next}),
+        .rdata (a_bank15_rdata)
+    );
+
+    gemm_os_16x16_s8_sram_8192x8 b_bank0 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr ({fill_sel, b_waddr}),
+        .wdata (b_wdata[7:0]),
+        .re    (go | feeding),
+        .raddr ({go ? fill_sel : run_sel, b_next}),
+        .rdata (b_bank0_rdata)
+    );
+
+    gemm_os_16x16_s8_sram_8192x8 b_bank1 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr ({fill_sel, b_waddr}),
+        .wdata (b_wdata[15:8]),
+        .re    (go | feeding),
+        .raddr ({go ? fill_sel : run_sel, b_next}),
+        .rdata (b_bank1_rdata)
+    );
+
+    gemm_os_16x16_s8_sram_8192x8 b_bank2 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr ({fill_sel, b_waddr}),
+        .wdata (b_wdata[23:16]),
+        .re    (go | feeding),
+        .raddr ({go ? fill_sel : run_sel, b_next}),
+        .rdata (b_bank2_rdata)
+    );
+
+    gemm_os_16x16_s8_sram_8192x8 b_bank3 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr ({fill_sel, b_waddr}),
+        .wdata (b_wdata[31:24]),
+        .re    (go | feeding),
+        .raddr ({go ? fill_sel : run_sel, b_next}),
+        .rdata (b_bank3_rdata)
+    );
+
+    gemm_os_16x16_s8_sram_8192x8 b_bank4 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr ({fill_sel, b_waddr}),
+        .wdata (b_wdata[39:32]),
+        .re    (go | feeding),
+        .raddr ({go ? fill_sel : run_sel, b_next}),
+        .rdata (b_bank4_rdata)
+    );
+
+    gemm_os_16x16_s8_sram_8192x8 b_bank5 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr ({fill_sel, b_waddr}),
+        .wdata (b_wdata[47:40]),
+        .re    (go | feeding),
+        .raddr ({go ? fill_sel : run_sel, b_next}),
+        .rdata (b_bank5_rdata)
+    );
+
+    gemm_os_16x16_s8_sram_8192x8 b_bank6 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr ({fill_sel, b_waddr}),
+        .wdata (b_wdata[55:48]),
+        .re    (go | feeding),
+        .raddr ({go ? fill_sel : run_sel, b_next}),
+        .rdata (b_bank6_rdata)
+    );
+
+    gemm_os_16x16_s8_sram_8192x8 b_bank7 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr ({fill_sel, b_waddr}),
+        .wdata (b_wdata[63:56]),
+        .re    (go | feeding),
+        .raddr ({go ? fill_sel : run_sel, b_next}),
+        .rdata (b_bank7_rdata)
+    );
+
+    gemm_os_16x16_s8_sram_8192x8 b_bank8 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr ({fill_sel, b_waddr}),
+        .wdata (b_wdata[71:64]),
+        .re    (go | feeding),
+        .raddr ({go ? fill_sel : run_sel, b_next}),
+        .rdata (b_bank8_rdata)
+    );
+
+    gemm_os_16x16_s8_sram_8192x8 b_bank9 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr ({fill_sel, b_waddr}),
+        .wdata (b_wdata[79:72]),
+        .re    (go | feeding),
+        .raddr ({go ? fill_sel : run_sel, b_next}),
+        .rdata (b_bank9_rdata)
+    );
+
+    gemm_os_16x16_s8_sram_8192x8 b_bank10 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr ({fill_sel, b_waddr}),
+        .wdata (b_wdata[87:80]),
+        .re    (go | feeding),
+        .raddr ({go ? fill_sel : run_sel, b_next}),
+        .rdata (b_bank10_rdata)
+    );
+
+    gemm_os_16x16_s8_sram_8192x8 b_bank11 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr ({fill_sel, b_waddr}),
+        .wdata (b_wdata[95:88]),
+        .re    (go | feeding),
+        .raddr ({go ? fill_sel : run_sel, b_next}),
+        .rdata (b_bank11_rdata)
+    );
+
+    gemm_os_16x16_s8_sram_8192x8 b_bank12 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr ({fill_sel, b_waddr}),
+        .wdata (b_wdata[103:96]),
+        .re    (go | feeding),
+        .raddr ({go ? fill_sel : run_sel, b_next}),
+        .rdata (b_bank12_rdata)
+    );
+
+    gemm_os_16x16_s8_sram_8192x8 b_bank13 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr ({fill_sel, b_waddr}),
+        .wdata (b_wdata[111:104]),
+        .re    (go | feeding),
+        .raddr ({go ? fill_sel : run_sel, b_next}),
+        .rdata (b_bank13_rdata)
+    );
+
+    gemm_os_16x16_s8_sram_8192x8 b_bank14 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr ({fill_sel, b_waddr}),
+        .wdata (b_wdata[119:112]),
+        .re    (go | feeding),
+        .raddr ({go ? fill_sel : run_sel, b_next}),
+        .rdata (b_bank14_rdata)
+    );
+
+    gemm_os_16x16_s8_sram_8192x8 b_bank15 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr ({fill_sel, b_waddr}),
+        .wdata (b_wdata[127:120]),
+        .re    (go | feeding),
+        .raddr ({go ? fill_sel : run_sel, b_next}),
+        .rdata (b_bank15_rdata)
+    );
 
     gemm_os_16x16_s8_array array (
         .clk       (clk),
         .rst       (rst),
         .in_valid  (feeding),
         .in_last   (last_k),
-        .a_col     ({a_q15, a_q14, a_q13, a_q12, a_q11, a_q10, a_q9, a_q8, a_q7, a_q6, a_q5, a_q4, a_q3, a_q2, a_q1, a_q0}),
-        .b_row     ({b_q15, b_q14, b_q13, b_q12, b_q11, b_q10, b_q9, b_q8, b_q7, b_q6, b_q5, b_q4, b_q3, b_q2, b_q1, b_q0}),
+        .a_col     ({a_bank15_rdata, a_bank14_rdata, a_bank13_rdata, a_bank12_rdata, a_bank11_rdata, a_bank10_rdata, a_bank9_rdata, a_bank8_rdata, a_bank7_rdata, a_bank6_rdata, a_bank5_rdata, a_bank4_rdata, a_bank3_rdata, a_bank2_rdata, a_bank1_rdata, a_bank0_rdata}),
+        .b_row     ({b_bank15_rdata, b_bank14_rdata, b_bank13_rdata, b_bank12_rdata, b_bank11_rdata, b_bank10_rdata, b_bank9_rdata, b_bank8_rdata, b_bank7_rdata, b_bank6_rdata, b_bank5_rdata, b_bank4_rdata, b_bank3_rdata, b_bank2_rdata, b_bank1_rdata, b_bank0_rdata}),
         .in_ready  (array_in_ready),
         .out_valid (array_out_valid),
         .out_data  (array_out_data)
     );
 
+    gemm_os_16x16_s8_sram_8192x32 c_bank0 (
+        .clk   (clk),
+        .we    (array_out_valid[0]),
+        .waddr ({run_sel, c_count0[11:0]}),
+        .wdata (array_out_data[31:0]),
+        .re    (1'd1),
+        .raddr ({read_sel, c_raddr}),
+        .rdata (c_bank0_rdata)
+    );
+
+    gemm_os_16x16_s8_sram_8192x32 c_bank1 (
+        .clk   (clk),
+        .we    (array_out_valid[1]),
+        .waddr ({run_sel, c_count1[11:0]}),
+        .wdata (array_out_data[63:32]),
+        .re    (1'd1),
+        .raddr ({read_sel, c_raddr}),
+        .rdata (c_bank1_rdata)
+    );
+
+    gemm_os_16x16_s8_sram_8192x32 c_bank2 (
+        .clk   (clk),
+        .we    (array_out_valid[2]),
+        .waddr ({run_sel, c_count2[11:0]}),
+        .wdata (array_out_data[95:64]),
+        .re    (1'd1),
+        .raddr ({read_sel, c_raddr}),
+        .rdata (c_bank2_rdata)
+    );
+
+    gemm_os_16x16_s8_sram_8192x32 c_bank3 (
+        .clk   (clk),
+        .we    (array_out_valid[3]),
+        .waddr ({run_sel, c_count3[11:0]}),
+        .wdata (array_out_data[127:96]),
+        .re    (1'd1),
+        .raddr ({read_sel, c_raddr}),
+        .rdata (c_bank3_rdata)
+    );
+
+    gemm_os_16x16_s8_sram_8192x32 c_bank4 (
+        .clk   (clk),
+        .we    (array_out_valid[4]),
+        .waddr ({run_sel, c_count4[11:0]}),
+        .wdata (array_out_data[159:128]),
+        .re    (1'd1),
+        .raddr ({read_sel, c_raddr}),
+        .rdata (c_bank4_rdata)
+    );
+
+    gemm_os_16x16_s8_sram_8192x32 c_bank5 (
+        .clk   (clk),
+        .we    (array_out_valid[5]),
+        .waddr ({run_sel, c_count5[11:0]}),
+        .wdata (array_out_data[191:160]),
+        .re    (1'd1),
+        .raddr ({read_sel, c_raddr}),
+        .rdata (c_bank5_rdata)
+    );
+
+    gemm_os_16x16_s8_sram_8192x32 c_bank6 (
+        .clk   (clk),
+        .we    (array_out_valid[6]),
+        .waddr ({run_sel, c_count6[11:0]}),
+        .wdata (array_out_data[223:192]),
+        .re    (1'd1),
+        .raddr ({read_sel, c_raddr}),
+        .rdata (c_bank6_rdata)
+    );
+
+    gemm_os_16x16_s8_sram_8192x32 c_bank7 (
+        .clk   (clk),
+        .we    (array_out_valid[7]),
+        .waddr ({run_sel, c_count7[11:0]}),
+        .wdata (array_out_data[255:224]),
+        .re    (1'd1),
+        .raddr ({read_sel, c_raddr}),
+        .rdata (c_bank7_rdata)
+    );
+
+    gemm_os_16x16_s8_sram_8192x32 c_bank8 (
+        .clk   (clk),
+        .we    (array_out_valid[8]),
+        .waddr ({run_sel, c_count8[11:0]}),
+        .wdata (array_out_data[287:256]),
+        .re    (1'd1),
+        .raddr ({read_sel, c_raddr}),
+        .rdata (c_bank8_rdata)
+    );
+
+    gemm_os_16x16_s8_sram_8192x32 c_bank9 (
+        .clk   (clk),
+        .we    (array_out_valid[9]),
+        .waddr ({run_sel, c_count9[11:0]}),
+        .wdata (array_out_data[319:288]),
+        .re    (1'd1),
+        .raddr ({read_sel, c_raddr}),
+        .rdata (c_bank9_rdata)
+    );
+
+    gemm_os_16x16_s8_sram_8192x32 c_bank10 (
+        .clk   (clk),
+        .we    (array_out_valid[10]),
+        .waddr ({run_sel, c_count10[11:0]}),
+        .wdata (array_out_data[351:320]),
+        .re    (1'd1),
+        .raddr ({read_sel, c_raddr}),
+        .rdata (c_bank10_rdata)
+    );
+
+    gemm_os_16x16_s8_sram_8192x32 c_bank11 (
+        .clk   (clk),
+        .we    (array_out_valid[11]),
+        .waddr ({run_sel, c_count11[11:0]}),
+        .wdata (array_out_data[383:352]),
+        .re    (1'd1),
+        .raddr ({read_sel, c_raddr}),
+        .rdata (c_bank11_rdata)
+    );
+
+    gemm_os_16x16_s8_sram_8192x32 c_bank12 (
+        .clk   (clk),
+        .we    (array_out_valid[12]),
+        .waddr ({run_sel, c_count12[11:0]}),
+        .wdata (array_out_data[415:384]),
+        .re    (1'd1),
+        .raddr ({read_sel, c_raddr}),
+        .rdata (c_bank12_rdata)
+    );
+
+    gemm_os_16x16_s8_sram_8192x32 c_bank13 (
+        .clk   (clk),
+        .we    (array_out_valid[13]),
+        .waddr ({run_sel, c_count13[11:0]}),
+        .wdata (array_out_data[447:416]),
+        .re    (1'd1),
+        .raddr ({read_sel, c_raddr}),
+        .rdata (c_bank13_rdata)
+    );
+
+    gemm_os_16x16_s8_sram_8192x32 c_bank14 (
+        .clk   (clk),
+        .we    (array_out_valid[14]),
+        .waddr ({run_sel, c_count14[11:0]}),
+        .wdata (array_out_data[479:448]),
+        .re    (1'd1),
+        .raddr ({read_sel, c_raddr}),
+        .rdata (c_bank14_rdata)
+    );
+
+    gemm_os_16x16_s8_sram_8192x32 c_bank15 (
+        .clk   (clk),
+        .we    (array_out_valid[15]),
+        .waddr ({run_sel, c_count15[11:0]}),
+        .wdata (array_out_data[511:480]),
+        .re    (1'd1),
+        .raddr ({read_sel, c_raddr}),
+        .rdata (c_bank15_rdata)
+    );
+
     always @(posedge clk) begin
-        if (a_we) a_bank0[{fill_sel, a_waddr}] <= a_wdata[7:0];
-        if (a_we) a_bank1[{fill_sel, a_waddr}] <= a_wdata[15:8];
-        if (a_we) a_bank2[{fill_sel, a_waddr}] <= a_wdata[23:16];
-        if (a_we) a_bank3[{fill_sel, a_waddr}] <= a_wdata[31:24];
-        if (a_we) a_bank4[{fill_sel, a_waddr}] <= a_wdata[39:32];
-        if (a_we) a_bank5[{fill_sel, a_waddr}] <= a_wdata[47:40];
-        if (a_we) a_bank6[{fill_sel, a_waddr}] <= a_wdata[55:48];
-        if (a_we) a_bank7[{fill_sel, a_waddr}] <= a_wdata[63:56];
-        if (a_we) a_bank8[{fill_sel, a_waddr}] <= a_wdata[71:64];
-        if (a_we) a_bank9[{fill_sel, a_waddr}] <= a_wdata[79:72];
-        if (a_we) a_bank10[{fill_sel, a_waddr}] <= a_wdata[87:80];
-        if (a_we) a_bank11[{fill_sel, a_waddr}] <= a_wdata[95:88];
-        if (a_we) a_bank12[{fill_sel, a_waddr}] <= a_wdata[103:96];
-        if (a_we) a_bank13[{fill_sel, a_waddr}] <= a_wdata[111:104];
-        if (a_we) a_bank14[{fill_sel, a_waddr}] <= a_wdata[119:112];
-        if (a_we) a_bank15[{fill_sel, a_waddr}] <= a_wdata[127:120];
-        if (b_we) b_bank0[{fill_sel, b_waddr}] <= b_wdata[7:0];
-        if (b_we) b_bank1[{fill_sel, b_waddr}] <= b_wdata[15:8];
-        if (b_we) b_bank2[{fill_sel, b_waddr}] <= b_wdata[23:16];
-        if (b_we) b_bank3[{fill_sel, b_waddr}] <= b_wdata[31:24];
-        if (b_we) b_bank4[{fill_sel, b_waddr}] <= b_wdata[39:32];
-        if (b_we) b_bank5[{fill_sel, b_waddr}] <= b_wdata[47:40];
-        if (b_we) b_bank6[{fill_sel, b_waddr}] <= b_wdata[55:48];
-        if (b_we) b_bank7[{fill_sel, b_waddr}] <= b_wdata[63:56];
-        if (b_we) b_bank8[{fill_sel, b_waddr}] <= b_wdata[71:64];
-        if (b_we) b_bank9[{fill_sel, b_waddr}] <= b_wdata[79:72];
-        if (b_we) b_bank10[{fill_sel, b_waddr}] <= b_wdata[87:80];
-        if (b_we) b_bank11[{fill_sel, b_waddr}] <= b_wdata[95:88];
-        if (b_we) b_bank12[{fill_sel, b_waddr}] <= b_wdata[103:96];
-        if (b_we) b_bank13[{fill_sel, b_waddr}] <= b_wdata[111:104];
-        if (b_we) b_bank14[{fill_sel, b_waddr}] <= b_wdata[119:112];
-        if (b_we) b_bank15[{fill_sel, b_waddr}] <= b_wdata[127:120];
-        if (array_out_valid[0]) c_bank0[{run_sel, c_count0[11:0]}] <= array_out_data[31:0];
-        if (array_out_valid[1]) c_bank1[{run_sel, c_count1[11:0]}] <= array_out_data[63:32];
-        if (array_out_valid[2]) c_bank2[{run_sel, c_count2[11:0]}] <= array_out_data[95:64];
-        if (array_out_valid[3]) c_bank3[{run_sel, c_count3[11:0]}] <= array_out_data[127:96];
-        if (array_out_valid[4]) c_bank4[{run_sel, c_count4[11:0]}] <= array_out_data[159:128];
-        if (array_out_valid[5]) c_bank5[{run_sel, c_count5[11:0]}] <= array_out_data[191:160];
-        if (array_out_valid[6]) c_bank6[{run_sel, c_count6[11:0]}] <= array_out_data[223:192];
-        if (array_out_valid[7]) c_bank7[{run_sel, c_count7[11:0]}] <= array_out_data[255:224];
-        if (array_out_valid[8]) c_bank8[{run_sel, c_count8[11:0]}] <= array_out_data[287:256];
-        if (array_out_valid[9]) c_bank9[{run_sel, c_count9[11:0]}] <= array_out_data[319:288];
-        if (array_out_valid[10]) c_bank10[{run_sel, c_count10[11:0]}] <= array_out_data[351:320];
-        if (array_out_valid[11]) c_bank11[{run_sel, c_count11[11:0]}] <= array_out_data[383:352];
-        if (array_out_valid[12]) c_bank12[{run_sel, c_count12[11:0]}] <= array_out_data[415:384];
-        if (array_out_valid[13]) c_bank13[{run_sel, c_count13[11:0]}] <= array_out_data[447:416];
-        if (array_out_valid[14]) c_bank14[{run_sel, c_count14[11:0]}] <= array_out_data[479:448];
-        if (array_out_valid[15]) c_bank15[{run_sel, c_count15[11:0]}] <= array_out_data[511:480];
         if (go) begin
             cfg_k_q <= cfg_k;
             cfg_m_q <= cfg_m;
@@ -253,70 +637,22 @@ module gemm_os_16x16_s8 (
         a_addr <= a_next;
         b_addr <= b_next;
         if (go | tile_end) expected <= go ? 13'd0 : (expected + 13'd16);
-        a_q0 <= a_bank0[{go ? fill_sel : run_sel, a_next}];
-        a_q1 <= a_bank1[{go ? fill_sel : run_sel, a_next}];
-        a_q2 <= a_bank2[{go ? fill_sel : run_sel, a_next}];
-        a_q3 <= a_bank3[{go ? fill_sel : run_sel, a_next}];
-        a_q4 <= a_bank4[{go ? fill_sel : run_sel, a_next}];
-        a_q5 <= a_bank5[{go ? fill_sel : run_sel, a_next}];
-        a_q6 <= a_bank6[{go ? fill_sel : run_sel, a_next}];
-        a_q7 <= a_bank7[{go ? fill_sel : run_sel, a_next}];
-        a_q8 <= a_bank8[{go ? fill_sel : run_sel, a_next}];
-        a_q9 <= a_bank9[{go ? fill_sel : run_sel, a_next}];
-        a_q10 <= a_bank10[{go ? fill_sel : run_sel, a_next}];
-        a_q11 <= a_bank11[{go ? fill_sel : run_sel, a_next}];
-        a_q12 <= a_bank12[{go ? fill_sel : run_sel, a_next}];
-        a_q13 <= a_bank13[{go ? fill_sel : run_sel, a_next}];
-        a_q14 <= a_bank14[{go ? fill_sel : run_sel, a_next}];
-        a_q15 <= a_bank15[{go ? fill_sel : run_sel, a_next}];
-        b_q0 <= b_bank0[{go ? fill_sel : run_sel, b_next}];
-        b_q1 <= b_bank1[{go ? fill_sel : run_sel, b_next}];
-        b_q2 <= b_bank2[{go ? fill_sel : run_sel, b_next}];
-        b_q3 <= b_bank3[{go ? fill_sel : run_sel, b_next}];
-        b_q4 <= b_bank4[{go ? fill_sel : run_sel, b_next}];
-        b_q5 <= b_bank5[{go ? fill_sel : run_sel, b_next}];
-        b_q6 <= b_bank6[{go ? fill_sel : run_sel, b_next}];
-        b_q7 <= b_bank7[{go ? fill_sel : run_sel, b_next}];
-        b_q8 <= b_bank8[{go ? fill_sel : run_sel, b_next}];
-        b_q9 <= b_bank9[{go ? fill_sel : run_sel, b_next}];
-        b_q10 <= b_bank10[{go ? fill_sel : run_sel, b_next}];
-        b_q11 <= b_bank11[{go ? fill_sel : run_sel, b_next}];
-        b_q12 <= b_bank12[{go ? fill_sel : run_sel, b_next}];
-        b_q13 <= b_bank13[{go ? fill_sel : run_sel, b_next}];
-        b_q14 <= b_bank14[{go ? fill_sel : run_sel, b_next}];
-        b_q15 <= b_bank15[{go ? fill_sel : run_sel, b_next}];
         if (go | array_out_valid[0]) c_count0 <= go ? 13'd0 : c_count0_next;
-        c_q0 <= c_bank0[{read_sel, c_raddr}];
         if (go | array_out_valid[1]) c_count1 <= go ? 13'd0 : c_count1_next;
-        c_q1 <= c_bank1[{read_sel, c_raddr}];
         if (go | array_out_valid[2]) c_count2 <= go ? 13'd0 : c_count2_next;
-        c_q2 <= c_bank2[{read_sel, c_raddr}];
         if (go | array_out_valid[3]) c_count3 <= go ? 13'd0 : c_count3_next;
-        c_q3 <= c_bank3[{read_sel, c_raddr}];
         if (go | array_out_valid[4]) c_count4 <= go ? 13'd0 : c_count4_next;
-        c_q4 <= c_bank4[{read_sel, c_raddr}];
         if (go | array_out_valid[5]) c_count5 <= go ? 13'd0 : c_count5_next;
-        c_q5 <= c_bank5[{read_sel, c_raddr}];
         if (go | array_out_valid[6]) c_count6 <= go ? 13'd0 : c_count6_next;
-        c_q6 <= c_bank6[{read_sel, c_raddr}];
         if (go | array_out_valid[7]) c_count7 <= go ? 13'd0 : c_count7_next;
-        c_q7 <= c_bank7[{read_sel, c_raddr}];
         if (go | array_out_valid[8]) c_count8 <= go ? 13'd0 : c_count8_next;
-        c_q8 <= c_bank8[{read_sel, c_raddr}];
         if (go | array_out_valid[9]) c_count9 <= go ? 13'd0 : c_count9_next;
-        c_q9 <= c_bank9[{read_sel, c_raddr}];
         if (go | array_out_valid[10]) c_count10 <= go ? 13'd0 : c_count10_next;
-        c_q10 <= c_bank10[{read_sel, c_raddr}];
         if (go | array_out_valid[11]) c_count11 <= go ? 13'd0 : c_count11_next;
-        c_q11 <= c_bank11[{read_sel, c_raddr}];
         if (go | array_out_valid[12]) c_count12 <= go ? 13'd0 : c_count12_next;
-        c_q12 <= c_bank12[{read_sel, c_raddr}];
         if (go | array_out_valid[13]) c_count13 <= go ? 13'd0 : c_count13_next;
-        c_q13 <= c_bank13[{read_sel, c_raddr}];
         if (go | array_out_valid[14]) c_count14 <= go ? 13'd0 : c_count14_next;
-        c_q14 <= c_bank14[{read_sel, c_raddr}];
         if (go | array_out_valid[15]) c_count15 <= go ? 13'd0 : c_count15_next;
-        c_q15 <= c_bank15[{read_sel, c_raddr}];
         if (rst) begin
             feeding <= 1'd0;
             fill_sel <= 1'd0;

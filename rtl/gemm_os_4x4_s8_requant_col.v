@@ -37,14 +37,6 @@ module gemm_os_4x4_s8_requant_col (
     reg  fill_sel;
     reg  run_sel;
     reg  read_sel;
-    reg  signed [7:0] a_q0;
-    reg  signed [7:0] a_q1;
-    reg  signed [7:0] a_q2;
-    reg  signed [7:0] a_q3;
-    reg  signed [7:0] b_q0;
-    reg  signed [7:0] b_q1;
-    reg  signed [7:0] b_q2;
-    reg  signed [7:0] b_q3;
     reg  [15:0] ep_n0;
     reg  [15:0] ep_col_base0;
     reg  [15:0] ep_n1;
@@ -86,27 +78,19 @@ module gemm_os_4x4_s8_requant_col (
     reg  ep_valid3_d2;
     reg  ep_valid3_d3;
     reg  [8:0] c_count0;
-    reg  signed [7:0] c_q0;
     reg  [8:0] c_count1;
-    reg  signed [7:0] c_q1;
     reg  [8:0] c_count2;
-    reg  signed [7:0] c_q2;
     reg  [8:0] c_count3;
-    reg  signed [7:0] c_q3;
-    reg  signed [7:0] a_bank0 [0:511];
-    reg  signed [7:0] a_bank1 [0:511];
-    reg  signed [7:0] a_bank2 [0:511];
-    reg  signed [7:0] a_bank3 [0:511];
-    reg  signed [7:0] b_bank0 [0:511];
-    reg  signed [7:0] b_bank1 [0:511];
-    reg  signed [7:0] b_bank2 [0:511];
-    reg  signed [7:0] b_bank3 [0:511];
     reg  [30:0] ep_mult [0:255];
     reg  [5:0] ep_shift [0:255];
-    reg  signed [7:0] c_bank0 [0:511];
-    reg  signed [7:0] c_bank1 [0:511];
-    reg  signed [7:0] c_bank2 [0:511];
-    reg  signed [7:0] c_bank3 [0:511];
+    wire [7:0] a_bank0_rdata;
+    wire [7:0] a_bank1_rdata;
+    wire [7:0] a_bank2_rdata;
+    wire [7:0] a_bank3_rdata;
+    wire [7:0] b_bank0_rdata;
+    wire [7:0] b_bank1_rdata;
+    wire [7:0] b_bank2_rdata;
+    wire [7:0] b_bank3_rdata;
     wire array_in_ready;
     wire [3:0] array_out_valid;
     wire [127:0] array_out_data;
@@ -114,6 +98,10 @@ module gemm_os_4x4_s8_requant_col (
     wire signed [7:0] epilogue1_y;
     wire signed [7:0] epilogue2_y;
     wire signed [7:0] epilogue3_y;
+    wire [7:0] c_bank0_rdata;
+    wire [7:0] c_bank1_rdata;
+    wire [7:0] c_bank2_rdata;
+    wire [7:0] c_bank3_rdata;
     wire go = start & ~busy;
     wire in_ready = array_in_ready;
     wire accept = feeding & in_ready;
@@ -142,15 +130,95 @@ module gemm_os_4x4_s8_requant_col (
     wire [8:0] c_count3_next = c_count3 + {{8{1'b0}}, ep_valid3_d3};
     wire finishing = ((busy & ~feeding) & ~go) & ((((c_count0_next == expected) & (c_count1_next == expected)) & (c_count2_next == expected)) & (c_count3_next == expected));
 
-    assign c_rdata = {c_q3, c_q2, c_q1, c_q0};
+    assign c_rdata = {c_bank3_rdata, c_bank2_rdata, c_bank1_rdata, c_bank0_rdata};
+
+    gemm_os_4x4_s8_requant_col_sram_512x8 a_bank0 (
+        .clk   (clk),
+        .we    (a_we),
+        .waddr ({fill_sel, a_waddr}),
+        .wdata (a_wdata[7:0]),
+        .re    (go | feeding),
+        .raddr ({go ? fill_sel : run_sel, a_next}),
+        .rdata (a_bank0_rdata)
+    );
+
+    gemm_os_4x4_s8_requant_col_sram_512x8 a_bank1 (
+        .clk   (clk),
+        .we    (a_we),
+        .waddr ({fill_sel, a_waddr}),
+        .wdata (a_wdata[15:8]),
+        .re    (go | feeding),
+        .raddr ({go ? fill_sel : run_sel, a_next}),
+        .rdata (a_bank1_rdata)
+    );
+
+    gemm_os_4x4_s8_requant_col_sram_512x8 a_bank2 (
+        .clk   (clk),
+        .we    (a_we),
+        .waddr ({fill_sel, a_waddr}),
+        .wdata (a_wdata[23:16]),
+        .re    (go | feeding),
+        .raddr ({go ? fill_sel : run_sel, a_next}),
+        .rdata (a_bank2_rdata)
+    );
+
+    gemm_os_4x4_s8_requant_col_sram_512x8 a_bank3 (
+        .clk   (clk),
+        .we    (a_we),
+        .waddr ({fill_sel, a_waddr}),
+        .wdata (a_wdata[31:24]),
+        .re    (go | feeding),
+        .raddr ({go ? fill_sel : run_sel, a_next}),
+        .rdata (a_bank3_rdata)
+    );
+
+    gemm_os_4x4_s8_requant_col_sram_512x8 b_bank0 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr ({fill_sel, b_waddr}),
+        .wdata (b_wdata[7:0]),
+        .re    (go | feeding),
+        .raddr ({go ? fill_sel : run_sel, b_next}),
+        .rdata (b_bank0_rdata)
+    );
+
+    gemm_os_4x4_s8_requant_col_sram_512x8 b_bank1 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr ({fill_sel, b_waddr}),
+        .wdata (b_wdata[15:8]),
+        .re    (go | feeding),
+        .raddr ({go ? fill_sel : run_sel, b_next}),
+        .rdata (b_bank1_rdata)
+    );
+
+    gemm_os_4x4_s8_requant_col_sram_512x8 b_bank2 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr ({fill_sel, b_waddr}),
+        .wdata (b_wdata[23:16]),
+        .re    (go | feeding),
+        .raddr ({go ? fill_sel : run_sel, b_next}),
+        .rdata (b_bank2_rdata)
+    );
+
+    gemm_os_4x4_s8_requant_col_sram_512x8 b_bank3 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr ({fill_sel, b_waddr}),
+        .wdata (b_wdata[31:24]),
+        .re    (go | feeding),
+        .raddr ({go ? fill_sel : run_sel, b_next}),
+        .rdata (b_bank3_rdata)
+    );
 
     gemm_os_4x4_s8_requant_col_array array (
         .clk       (clk),
         .rst       (rst),
         .in_valid  (feeding),
         .in_last   (last_k),
-        .a_col     ({a_q3, a_q2, a_q1, a_q0}),
-        .b_row     ({b_q3, b_q2, b_q1, b_q0}),
+        .a_col     ({a_bank3_rdata, a_bank2_rdata, a_bank1_rdata, a_bank0_rdata}),
+        .b_row     ({b_bank3_rdata, b_bank2_rdata, b_bank1_rdata, b_bank0_rdata}),
         .in_ready  (array_in_ready),
         .out_valid (array_out_valid),
         .out_data  (array_out_data)
@@ -188,21 +256,49 @@ module gemm_os_4x4_s8_requant_col (
         .y     (epilogue3_y)
     );
 
+    gemm_os_4x4_s8_requant_col_sram_512x8 c_bank0 (
+        .clk   (clk),
+        .we    (ep_valid0_d3),
+        .waddr ({run_sel, c_count0[7:0]}),
+        .wdata (epilogue0_y),
+        .re    (1'd1),
+        .raddr ({read_sel, c_raddr}),
+        .rdata (c_bank0_rdata)
+    );
+
+    gemm_os_4x4_s8_requant_col_sram_512x8 c_bank1 (
+        .clk   (clk),
+        .we    (ep_valid1_d3),
+        .waddr ({run_sel, c_count1[7:0]}),
+        .wdata (epilogue1_y),
+        .re    (1'd1),
+        .raddr ({read_sel, c_raddr}),
+        .rdata (c_bank1_rdata)
+    );
+
+    gemm_os_4x4_s8_requant_col_sram_512x8 c_bank2 (
+        .clk   (clk),
+        .we    (ep_valid2_d3),
+        .waddr ({run_sel, c_count2[7:0]}),
+        .wdata (epilogue2_y),
+        .re    (1'd1),
+        .raddr ({read_sel, c_raddr}),
+        .rdata (c_bank2_rdata)
+    );
+
+    gemm_os_4x4_s8_requant_col_sram_512x8 c_bank3 (
+        .clk   (clk),
+        .we    (ep_valid3_d3),
+        .waddr ({run_sel, c_count3[7:0]}),
+        .wdata (epilogue3_y),
+        .re    (1'd1),
+        .raddr ({read_sel, c_raddr}),
+        .rdata (c_bank3_rdata)
+    );
+
     always @(posedge clk) begin
-        if (a_we) a_bank0[{fill_sel, a_waddr}] <= a_wdata[7:0];
-        if (a_we) a_bank1[{fill_sel, a_waddr}] <= a_wdata[15:8];
-        if (a_we) a_bank2[{fill_sel, a_waddr}] <= a_wdata[23:16];
-        if (a_we) a_bank3[{fill_sel, a_waddr}] <= a_wdata[31:24];
-        if (b_we) b_bank0[{fill_sel, b_waddr}] <= b_wdata[7:0];
-        if (b_we) b_bank1[{fill_sel, b_waddr}] <= b_wdata[15:8];
-        if (b_we) b_bank2[{fill_sel, b_waddr}] <= b_wdata[23:16];
-        if (b_we) b_bank3[{fill_sel, b_waddr}] <= b_wdata[31:24];
         if (ep_we) ep_mult[ep_waddr] <= ep_wmult;
         if (ep_we) ep_shift[ep_waddr] <= ep_wshift;
-        if (ep_valid0_d3) c_bank0[{run_sel, c_count0[7:0]}] <= epilogue0_y;
-        if (ep_valid1_d3) c_bank1[{run_sel, c_count1[7:0]}] <= epilogue1_y;
-        if (ep_valid2_d3) c_bank2[{run_sel, c_count2[7:0]}] <= epilogue2_y;
-        if (ep_valid3_d3) c_bank3[{run_sel, c_count3[7:0]}] <= epilogue3_y;
         if (go) begin
             cfg_k_q <= cfg_k;
             cfg_m_q <= cfg_m;
@@ -217,14 +313,6 @@ module gemm_os_4x4_s8_requant_col (
         a_addr <= a_next;
         b_addr <= b_next;
         if (go | tile_end) expected <= go ? 9'd0 : (expected + 9'd4);
-        a_q0 <= a_bank0[{go ? fill_sel : run_sel, a_next}];
-        a_q1 <= a_bank1[{go ? fill_sel : run_sel, a_next}];
-        a_q2 <= a_bank2[{go ? fill_sel : run_sel, a_next}];
-        a_q3 <= a_bank3[{go ? fill_sel : run_sel, a_next}];
-        b_q0 <= b_bank0[{go ? fill_sel : run_sel, b_next}];
-        b_q1 <= b_bank1[{go ? fill_sel : run_sel, b_next}];
-        b_q2 <= b_bank2[{go ? fill_sel : run_sel, b_next}];
-        b_q3 <= b_bank3[{go ? fill_sel : run_sel, b_next}];
         if (go | array_out_valid[0]) ep_n0 <= go ? 16'd0 : (ep_n0_wraps ? 16'd0 : (ep_n0 + 16'd1));
         if (go | (array_out_valid[0] & ep_n0_wraps)) ep_col_base0 <= go ? 16'd0 : (ep_col_base0_wraps ? 16'd0 : (ep_col_base0 + 16'd4));
         if (go | array_out_valid[1]) ep_n1 <= go ? 16'd0 : (ep_n1_wraps ? 16'd0 : (ep_n1 + 16'd1));
@@ -246,13 +334,9 @@ module gemm_os_4x4_s8_requant_col (
         ep_shift_q3 <= ep_shift[ep_col3[7:0]];
         ep_acc3 <= array_out_data[127:96];
         if (go | ep_valid0_d3) c_count0 <= go ? 9'd0 : c_count0_next;
-        c_q0 <= c_bank0[{read_sel, c_raddr}];
         if (go | ep_valid1_d3) c_count1 <= go ? 9'd0 : c_count1_next;
-        c_q1 <= c_bank1[{read_sel, c_raddr}];
         if (go | ep_valid2_d3) c_count2 <= go ? 9'd0 : c_count2_next;
-        c_q2 <= c_bank2[{read_sel, c_raddr}];
         if (go | ep_valid3_d3) c_count3 <= go ? 9'd0 : c_count3_next;
-        c_q3 <= c_bank3[{read_sel, c_raddr}];
         if (rst) begin
             feeding <= 1'd0;
             fill_sel <= 1'd0;

@@ -30,181 +30,97 @@ module gemm_tree_4x16_s8s4 (
     reg  [5:0] a_addr;
     reg  [5:0] b_addr;
     reg  [6:0] expected;
-    reg  signed [7:0] a_q0;
-    reg  signed [7:0] a_q1;
-    reg  signed [7:0] a_q2;
-    reg  signed [7:0] a_q3;
-    reg  signed [7:0] a_q4;
-    reg  signed [7:0] a_q5;
-    reg  signed [7:0] a_q6;
-    reg  signed [7:0] a_q7;
-    reg  signed [7:0] a_q8;
-    reg  signed [7:0] a_q9;
-    reg  signed [7:0] a_q10;
-    reg  signed [7:0] a_q11;
-    reg  signed [7:0] a_q12;
-    reg  signed [7:0] a_q13;
-    reg  signed [7:0] a_q14;
-    reg  signed [7:0] a_q15;
-    reg  signed [3:0] b_q0;
-    reg  signed [3:0] b_q1;
-    reg  signed [3:0] b_q2;
-    reg  signed [3:0] b_q3;
-    reg  signed [3:0] b_q4;
-    reg  signed [3:0] b_q5;
-    reg  signed [3:0] b_q6;
-    reg  signed [3:0] b_q7;
-    reg  signed [3:0] b_q8;
-    reg  signed [3:0] b_q9;
-    reg  signed [3:0] b_q10;
-    reg  signed [3:0] b_q11;
-    reg  signed [3:0] b_q12;
-    reg  signed [3:0] b_q13;
-    reg  signed [3:0] b_q14;
-    reg  signed [3:0] b_q15;
-    reg  signed [3:0] b_q16;
-    reg  signed [3:0] b_q17;
-    reg  signed [3:0] b_q18;
-    reg  signed [3:0] b_q19;
-    reg  signed [3:0] b_q20;
-    reg  signed [3:0] b_q21;
-    reg  signed [3:0] b_q22;
-    reg  signed [3:0] b_q23;
-    reg  signed [3:0] b_q24;
-    reg  signed [3:0] b_q25;
-    reg  signed [3:0] b_q26;
-    reg  signed [3:0] b_q27;
-    reg  signed [3:0] b_q28;
-    reg  signed [3:0] b_q29;
-    reg  signed [3:0] b_q30;
-    reg  signed [3:0] b_q31;
-    reg  signed [3:0] b_q32;
-    reg  signed [3:0] b_q33;
-    reg  signed [3:0] b_q34;
-    reg  signed [3:0] b_q35;
-    reg  signed [3:0] b_q36;
-    reg  signed [3:0] b_q37;
-    reg  signed [3:0] b_q38;
-    reg  signed [3:0] b_q39;
-    reg  signed [3:0] b_q40;
-    reg  signed [3:0] b_q41;
-    reg  signed [3:0] b_q42;
-    reg  signed [3:0] b_q43;
-    reg  signed [3:0] b_q44;
-    reg  signed [3:0] b_q45;
-    reg  signed [3:0] b_q46;
-    reg  signed [3:0] b_q47;
-    reg  signed [3:0] b_q48;
-    reg  signed [3:0] b_q49;
-    reg  signed [3:0] b_q50;
-    reg  signed [3:0] b_q51;
-    reg  signed [3:0] b_q52;
-    reg  signed [3:0] b_q53;
-    reg  signed [3:0] b_q54;
-    reg  signed [3:0] b_q55;
-    reg  signed [3:0] b_q56;
-    reg  signed [3:0] b_q57;
-    reg  signed [3:0] b_q58;
-    reg  signed [3:0] b_q59;
-    reg  signed [3:0] b_q60;
-    reg  signed [3:0] b_q61;
-    reg  signed [3:0] b_q62;
-    reg  signed [3:0] b_q63;
     reg  [6:0] c_count0;
-    reg  signed [23:0] c_q0;
     reg  [6:0] c_count1;
-    reg  signed [23:0] c_q1;
     reg  [6:0] c_count2;
-    reg  signed [23:0] c_q2;
     reg  [6:0] c_count3;
-    reg  signed [23:0] c_q3;
-    reg  signed [7:0] a_bank0 [0:63];
-    reg  signed [7:0] a_bank1 [0:63];
-    reg  signed [7:0] a_bank2 [0:63];
-    reg  signed [7:0] a_bank3 [0:63];
-    reg  signed [7:0] a_bank4 [0:63];
-    reg  signed [7:0] a_bank5 [0:63];
-    reg  signed [7:0] a_bank6 [0:63];
-    reg  signed [7:0] a_bank7 [0:63];
-    reg  signed [7:0] a_bank8 [0:63];
-    reg  signed [7:0] a_bank9 [0:63];
-    reg  signed [7:0] a_bank10 [0:63];
-    reg  signed [7:0] a_bank11 [0:63];
-    reg  signed [7:0] a_bank12 [0:63];
-    reg  signed [7:0] a_bank13 [0:63];
-    reg  signed [7:0] a_bank14 [0:63];
-    reg  signed [7:0] a_bank15 [0:63];
-    reg  signed [3:0] b_bank0 [0:63];
-    reg  signed [3:0] b_bank1 [0:63];
-    reg  signed [3:0] b_bank2 [0:63];
-    reg  signed [3:0] b_bank3 [0:63];
-    reg  signed [3:0] b_bank4 [0:63];
-    reg  signed [3:0] b_bank5 [0:63];
-    reg  signed [3:0] b_bank6 [0:63];
-    reg  signed [3:0] b_bank7 [0:63];
-    reg  signed [3:0] b_bank8 [0:63];
-    reg  signed [3:0] b_bank9 [0:63];
-    reg  signed [3:0] b_bank10 [0:63];
-    reg  signed [3:0] b_bank11 [0:63];
-    reg  signed [3:0] b_bank12 [0:63];
-    reg  signed [3:0] b_bank13 [0:63];
-    reg  signed [3:0] b_bank14 [0:63];
-    reg  signed [3:0] b_bank15 [0:63];
-    reg  signed [3:0] b_bank16 [0:63];
-    reg  signed [3:0] b_bank17 [0:63];
-    reg  signed [3:0] b_bank18 [0:63];
-    reg  signed [3:0] b_bank19 [0:63];
-    reg  signed [3:0] b_bank20 [0:63];
-    reg  signed [3:0] b_bank21 [0:63];
-    reg  signed [3:0] b_bank22 [0:63];
-    reg  signed [3:0] b_bank23 [0:63];
-    reg  signed [3:0] b_bank24 [0:63];
-    reg  signed [3:0] b_bank25 [0:63];
-    reg  signed [3:0] b_bank26 [0:63];
-    reg  signed [3:0] b_bank27 [0:63];
-    reg  signed [3:0] b_bank28 [0:63];
-    reg  signed [3:0] b_bank29 [0:63];
-    reg  signed [3:0] b_bank30 [0:63];
-    reg  signed [3:0] b_bank31 [0:63];
-    reg  signed [3:0] b_bank32 [0:63];
-    reg  signed [3:0] b_bank33 [0:63];
-    reg  signed [3:0] b_bank34 [0:63];
-    reg  signed [3:0] b_bank35 [0:63];
-    reg  signed [3:0] b_bank36 [0:63];
-    reg  signed [3:0] b_bank37 [0:63];
-    reg  signed [3:0] b_bank38 [0:63];
-    reg  signed [3:0] b_bank39 [0:63];
-    reg  signed [3:0] b_bank40 [0:63];
-    reg  signed [3:0] b_bank41 [0:63];
-    reg  signed [3:0] b_bank42 [0:63];
-    reg  signed [3:0] b_bank43 [0:63];
-    reg  signed [3:0] b_bank44 [0:63];
-    reg  signed [3:0] b_bank45 [0:63];
-    reg  signed [3:0] b_bank46 [0:63];
-    reg  signed [3:0] b_bank47 [0:63];
-    reg  signed [3:0] b_bank48 [0:63];
-    reg  signed [3:0] b_bank49 [0:63];
-    reg  signed [3:0] b_bank50 [0:63];
-    reg  signed [3:0] b_bank51 [0:63];
-    reg  signed [3:0] b_bank52 [0:63];
-    reg  signed [3:0] b_bank53 [0:63];
-    reg  signed [3:0] b_bank54 [0:63];
-    reg  signed [3:0] b_bank55 [0:63];
-    reg  signed [3:0] b_bank56 [0:63];
-    reg  signed [3:0] b_bank57 [0:63];
-    reg  signed [3:0] b_bank58 [0:63];
-    reg  signed [3:0] b_bank59 [0:63];
-    reg  signed [3:0] b_bank60 [0:63];
-    reg  signed [3:0] b_bank61 [0:63];
-    reg  signed [3:0] b_bank62 [0:63];
-    reg  signed [3:0] b_bank63 [0:63];
-    reg  signed [23:0] c_bank0 [0:63];
-    reg  signed [23:0] c_bank1 [0:63];
-    reg  signed [23:0] c_bank2 [0:63];
-    reg  signed [23:0] c_bank3 [0:63];
+    wire [7:0] a_bank0_rdata;
+    wire [7:0] a_bank1_rdata;
+    wire [7:0] a_bank2_rdata;
+    wire [7:0] a_bank3_rdata;
+    wire [7:0] a_bank4_rdata;
+    wire [7:0] a_bank5_rdata;
+    wire [7:0] a_bank6_rdata;
+    wire [7:0] a_bank7_rdata;
+    wire [7:0] a_bank8_rdata;
+    wire [7:0] a_bank9_rdata;
+    wire [7:0] a_bank10_rdata;
+    wire [7:0] a_bank11_rdata;
+    wire [7:0] a_bank12_rdata;
+    wire [7:0] a_bank13_rdata;
+    wire [7:0] a_bank14_rdata;
+    wire [7:0] a_bank15_rdata;
+    wire [3:0] b_bank0_rdata;
+    wire [3:0] b_bank1_rdata;
+    wire [3:0] b_bank2_rdata;
+    wire [3:0] b_bank3_rdata;
+    wire [3:0] b_bank4_rdata;
+    wire [3:0] b_bank5_rdata;
+    wire [3:0] b_bank6_rdata;
+    wire [3:0] b_bank7_rdata;
+    wire [3:0] b_bank8_rdata;
+    wire [3:0] b_bank9_rdata;
+    wire [3:0] b_bank10_rdata;
+    wire [3:0] b_bank11_rdata;
+    wire [3:0] b_bank12_rdata;
+    wire [3:0] b_bank13_rdata;
+    wire [3:0] b_bank14_rdata;
+    wire [3:0] b_bank15_rdata;
+    wire [3:0] b_bank16_rdata;
+    wire [3:0] b_bank17_rdata;
+    wire [3:0] b_bank18_rdata;
+    wire [3:0] b_bank19_rdata;
+    wire [3:0] b_bank20_rdata;
+    wire [3:0] b_bank21_rdata;
+    wire [3:0] b_bank22_rdata;
+    wire [3:0] b_bank23_rdata;
+    wire [3:0] b_bank24_rdata;
+    wire [3:0] b_bank25_rdata;
+    wire [3:0] b_bank26_rdata;
+    wire [3:0] b_bank27_rdata;
+    wire [3:0] b_bank28_rdata;
+    wire [3:0] b_bank29_rdata;
+    wire [3:0] b_bank30_rdata;
+    wire [3:0] b_bank31_rdata;
+    wire [3:0] b_bank32_rdata;
+    wire [3:0] b_bank33_rdata;
+    wire [3:0] b_bank34_rdata;
+    wire [3:0] b_bank35_rdata;
+    wire [3:0] b_bank36_rdata;
+    wire [3:0] b_bank37_rdata;
+    wire [3:0] b_bank38_rdata;
+    wire [3:0] b_bank39_rdata;
+    wire [3:0] b_bank40_rdata;
+    wire [3:0] b_bank41_rdata;
+    wire [3:0] b_bank42_rdata;
+    wire [3:0] b_bank43_rdata;
+    wire [3:0] b_bank44_rdata;
+    wire [3:0] b_bank45_rdata;
+    wire [3:0] b_bank46_rdata;
+    wire [3:0] b_bank47_rdata;
+    wire [3:0] b_bank48_rdata;
+    wire [3:0] b_bank49_rdata;
+    wire [3:0] b_bank50_rdata;
+    wire [3:0] b_bank51_rdata;
+    wire [3:0] b_bank52_rdata;
+    wire [3:0] b_bank53_rdata;
+    wire [3:0] b_bank54_rdata;
+    wire [3:0] b_bank55_rdata;
+    wire [3:0] b_bank56_rdata;
+    wire [3:0] b_bank57_rdata;
+    wire [3:0] b_bank58_rdata;
+    wire [3:0] b_bank59_rdata;
+    wire [3:0] b_bank60_rdata;
+    wire [3:0] b_bank61_rdata;
+    wire [3:0] b_bank62_rdata;
+    wire [3:0] b_bank63_rdata;
     wire array_in_ready;
     wire [3:0] array_out_valid;
     wire [95:0] array_out_data;
+    wire [23:0] c_bank0_rdata;
+    wire [23:0] c_bank1_rdata;
+    wire [23:0] c_bank2_rdata;
+    wire [23:0] c_bank3_rdata;
     wire go = start & ~busy;
     wire in_ready = array_in_ready;
     wire accept = feeding & in_ready;
@@ -222,14 +138,814 @@ module gemm_tree_4x16_s8s4 (
     wire [6:0] c_count3_next = c_count3 + {{6{1'b0}}, array_out_valid[3]};
     wire finishing = ((busy & ~feeding) & ~go) & ((((c_count0_next == expected) & (c_count1_next == expected)) & (c_count2_next == expected)) & (c_count3_next == expected));
 
-    assign c_rdata = {c_q3, c_q2, c_q1, c_q0};
+    assign c_rdata = {c_bank3_rdata, c_bank2_rdata, c_bank1_rdata, c_bank0_rdata};
+
+    gemm_tree_4x16_s8s4_sram_64x8 a_bank0 (
+        .clk   (clk),
+        .we    (a_we),
+        .waddr (a_waddr),
+        .wdata (a_wdata[7:0]),
+        .re    (go | feeding),
+        .raddr (a_next),
+        .rdata (a_bank0_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x8 a_bank1 (
+        .clk   (clk),
+        .we    (a_we),
+        .waddr (a_waddr),
+        .wdata (a_wdata[15:8]),
+        .re    (go | feeding),
+        .raddr (a_next),
+        .rdata (a_bank1_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x8 a_bank2 (
+        .clk   (clk),
+        .we    (a_we),
+        .waddr (a_waddr),
+        .wdata (a_wdata[23:16]),
+        .re    (go | feeding),
+        .raddr (a_next),
+        .rdata (a_bank2_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x8 a_bank3 (
+        .clk   (clk),
+        .we    (a_we),
+        .waddr (a_waddr),
+        .wdata (a_wdata[31:24]),
+        .re    (go | feeding),
+        .raddr (a_next),
+        .rdata (a_bank3_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x8 a_bank4 (
+        .clk   (clk),
+        .we    (a_we),
+        .waddr (a_waddr),
+        .wdata (a_wdata[39:32]),
+        .re    (go | feeding),
+        .raddr (a_next),
+        .rdata (a_bank4_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x8 a_bank5 (
+        .clk   (clk),
+        .we    (a_we),
+        .waddr (a_waddr),
+        .wdata (a_wdata[47:40]),
+        .re    (go | feeding),
+        .raddr (a_next),
+        .rdata (a_bank5_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x8 a_bank6 (
+        .clk   (clk),
+        .we    (a_we),
+        .waddr (a_waddr),
+        .wdata (a_wdata[55:48]),
+        .re    (go | feeding),
+        .raddr (a_next),
+        .rdata (a_bank6_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x8 a_bank7 (
+        .clk   (clk),
+        .we    (a_we),
+        .waddr (a_waddr),
+        .wdata (a_wdata[63:56]),
+        .re    (go | feeding),
+        .raddr (a_next),
+        .rdata (a_bank7_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x8 a_bank8 (
+        .clk   (clk),
+        .we    (a_we),
+        .waddr (a_waddr),
+        .wdata (a_wdata[71:64]),
+        .re    (go | feeding),
+        .raddr (a_next),
+        .rdata (a_bank8_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x8 a_bank9 (
+        .clk   (clk),
+        .we    (a_we),
+        .waddr (a_waddr),
+        .wdata (a_wdata[79:72]),
+        .re    (go | feeding),
+        .raddr (a_next),
+        .rdata (a_bank9_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x8 a_bank10 (
+        .clk   (clk),
+        .we    (a_we),
+        .waddr (a_waddr),
+        .wdata (a_wdata[87:80]),
+        .re    (go | feeding),
+        .raddr (a_next),
+        .rdata (a_bank10_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x8 a_bank11 (
+        .clk   (clk),
+        .we    (a_we),
+        .waddr (a_waddr),
+        .wdata (a_wdata[95:88]),
+        .re    (go | feeding),
+        .raddr (a_next),
+        .rdata (a_bank11_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x8 a_bank12 (
+        .clk   (clk),
+        .we    (a_we),
+        .waddr (a_waddr),
+        .wdata (a_wdata[103:96]),
+        .re    (go | feeding),
+        .raddr (a_next),
+        .rdata (a_bank12_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x8 a_bank13 (
+        .clk   (clk),
+        .we    (a_we),
+        .waddr (a_waddr),
+        .wdata (a_wdata[111:104]),
+        .re    (go | feeding),
+        .raddr (a_next),
+        .rdata (a_bank13_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x8 a_bank14 (
+        .clk   (clk),
+        .we    (a_we),
+        .waddr (a_waddr),
+        .wdata (a_wdata[119:112]),
+        .re    (go | feeding),
+        .raddr (a_next),
+        .rdata (a_bank14_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x8 a_bank15 (
+        .clk   (clk),
+        .we    (a_we),
+        .waddr (a_waddr),
+        .wdata (a_wdata[127:120]),
+        .re    (go | feeding),
+        .raddr (a_next),
+        .rdata (a_bank15_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x4 b_bank0 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr (b_waddr),
+        .wdata (b_wdata[3:0]),
+        .re    (go | feeding),
+        .raddr (b_next),
+        .rdata (b_bank0_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x4 b_bank1 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr (b_waddr),
+        .wdata (b_wdata[7:4]),
+        .re    (go | feeding),
+        .raddr (b_next),
+        .rdata (b_bank1_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x4 b_bank2 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr (b_waddr),
+        .wdata (b_wdata[11:8]),
+        .re    (go | feeding),
+        .raddr (b_next),
+        .rdata (b_bank2_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x4 b_bank3 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr (b_waddr),
+        .wdata (b_wdata[15:12]),
+        .re    (go | feeding),
+        .raddr (b_next),
+        .rdata (b_bank3_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x4 b_bank4 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr (b_waddr),
+        .wdata (b_wdata[19:16]),
+        .re    (go | feeding),
+        .raddr (b_next),
+        .rdata (b_bank4_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x4 b_bank5 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr (b_waddr),
+        .wdata (b_wdata[23:20]),
+        .re    (go | feeding),
+        .raddr (b_next),
+        .rdata (b_bank5_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x4 b_bank6 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr (b_waddr),
+        .wdata (b_wdata[27:24]),
+        .re    (go | feeding),
+        .raddr (b_next),
+        .rdata (b_bank6_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x4 b_bank7 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr (b_waddr),
+        .wdata (b_wdata[31:28]),
+        .re    (go | feeding),
+        .raddr (b_next),
+        .rdata (b_bank7_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x4 b_bank8 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr (b_waddr),
+        .wdata (b_wdata[35:32]),
+        .re    (go | feeding),
+        .raddr (b_next),
+        .rdata (b_bank8_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x4 b_bank9 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr (b_waddr),
+        .wdata (b_wdata[39:36]),
+        .re    (go | feeding),
+        .raddr (b_next),
+        .rdata (b_bank9_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x4 b_bank10 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr (b_waddr),
+        .wdata (b_wdata[43:40]),
+        .re    (go | feeding),
+        .raddr (b_next),
+        .rdata (b_bank10_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x4 b_bank11 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr (b_waddr),
+        .wdata (b_wdata[47:44]),
+        .re    (go | feeding),
+        .raddr (b_next),
+        .rdata (b_bank11_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x4 b_bank12 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr (b_waddr),
+        .wdata (b_wdata[51:48]),
+        .re    (go | feeding),
+        .raddr (b_next),
+        .rdata (b_bank12_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x4 b_bank13 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr (b_waddr),
+        .wdata (b_wdata[55:52]),
+        .re    (go | feeding),
+        .raddr (b_next),
+        .rdata (b_bank13_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x4 b_bank14 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr (b_waddr),
+        .wdata (b_wdata[59:56]),
+        .re    (go | feeding),
+        .raddr (b_next),
+        .rdata (b_bank14_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x4 b_bank15 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr (b_waddr),
+        .wdata (b_wdata[63:60]),
+        .re    (go | feeding),
+        .raddr (b_next),
+        .rdata (b_bank15_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x4 b_bank16 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr (b_waddr),
+        .wdata (b_wdata[67:64]),
+        .re    (go | feeding),
+        .raddr (b_next),
+        .rdata (b_bank16_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x4 b_bank17 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr (b_waddr),
+        .wdata (b_wdata[71:68]),
+        .re    (go | feeding),
+        .raddr (b_next),
+        .rdata (b_bank17_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x4 b_bank18 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr (b_waddr),
+        .wdata (b_wdata[75:72]),
+        .re    (go | feeding),
+        .raddr (b_next),
+        .rdata (b_bank18_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x4 b_bank19 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr (b_waddr),
+        .wdata (b_wdata[79:76]),
+        .re    (go | feeding),
+        .raddr (b_next),
+        .rdata (b_bank19_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x4 b_bank20 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr (b_waddr),
+        .wdata (b_wdata[83:80]),
+        .re    (go | feeding),
+        .raddr (b_next),
+        .rdata (b_bank20_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x4 b_bank21 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr (b_waddr),
+        .wdata (b_wdata[87:84]),
+        .re    (go | feeding),
+        .raddr (b_next),
+        .rdata (b_bank21_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x4 b_bank22 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr (b_waddr),
+        .wdata (b_wdata[91:88]),
+        .re    (go | feeding),
+        .raddr (b_next),
+        .rdata (b_bank22_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x4 b_bank23 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr (b_waddr),
+        .wdata (b_wdata[95:92]),
+        .re    (go | feeding),
+        .raddr (b_next),
+        .rdata (b_bank23_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x4 b_bank24 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr (b_waddr),
+        .wdata (b_wdata[99:96]),
+        .re    (go | feeding),
+        .raddr (b_next),
+        .rdata (b_bank24_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x4 b_bank25 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr (b_waddr),
+        .wdata (b_wdata[103:100]),
+        .re    (go | feeding),
+        .raddr (b_next),
+        .rdata (b_bank25_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x4 b_bank26 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr (b_waddr),
+        .wdata (b_wdata[107:104]),
+        .re    (go | feeding),
+        .raddr (b_next),
+        .rdata (b_bank26_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x4 b_bank27 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr (b_waddr),
+        .wdata (b_wdata[111:108]),
+        .re    (go | feeding),
+        .raddr (b_next),
+        .rdata (b_bank27_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x4 b_bank28 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr (b_waddr),
+        .wdata (b_wdata[115:112]),
+        .re    (go | feeding),
+        .raddr (b_next),
+        .rdata (b_bank28_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x4 b_bank29 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr (b_waddr),
+        .wdata (b_wdata[119:116]),
+        .re    (go | feeding),
+        .raddr (b_next),
+        .rdata (b_bank29_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x4 b_bank30 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr (b_waddr),
+        .wdata (b_wdata[123:120]),
+        .re    (go | feeding),
+        .raddr (b_next),
+        .rdata (b_bank30_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x4 b_bank31 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr (b_waddr),
+        .wdata (b_wdata[127:124]),
+        .re    (go | feeding),
+        .raddr (b_next),
+        .rdata (b_bank31_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x4 b_bank32 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr (b_waddr),
+        .wdata (b_wdata[131:128]),
+        .re    (go | feeding),
+        .raddr (b_next),
+        .rdata (b_bank32_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x4 b_bank33 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr (b_waddr),
+        .wdata (b_wdata[135:132]),
+        .re    (go | feeding),
+        .raddr (b_next),
+        .rdata (b_bank33_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x4 b_bank34 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr (b_waddr),
+        .wdata (b_wdata[139:136]),
+        .re    (go | feeding),
+        .raddr (b_next),
+        .rdata (b_bank34_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x4 b_bank35 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr (b_waddr),
+        .wdata (b_wdata[143:140]),
+        .re    (go | feeding),
+        .raddr (b_next),
+        .rdata (b_bank35_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x4 b_bank36 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr (b_waddr),
+        .wdata (b_wdata[147:144]),
+        .re    (go | feeding),
+        .raddr (b_next),
+        .rdata (b_bank36_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x4 b_bank37 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr (b_waddr),
+        .wdata (b_wdata[151:148]),
+        .re    (go | feeding),
+        .raddr (b_next),
+        .rdata (b_bank37_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x4 b_bank38 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr (b_waddr),
+        .wdata (b_wdata[155:152]),
+        .re    (go | feeding),
+        .raddr (b_next),
+        .rdata (b_bank38_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x4 b_bank39 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr (b_waddr),
+        .wdata (b_wdata[159:156]),
+        .re    (go | feeding),
+        .raddr (b_next),
+        .rdata (b_bank39_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x4 b_bank40 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr (b_waddr),
+        .wdata (b_wdata[163:160]),
+        .re    (go | feeding),
+        .raddr (b_next),
+        .rdata (b_bank40_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x4 b_bank41 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr (b_waddr),
+        .wdata (b_wdata[167:164]),
+        .re    (go | feeding),
+        .raddr (b_next),
+        .rdata (b_bank41_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x4 b_bank42 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr (b_waddr),
+        .wdata (b_wdata[171:168]),
+        .re    (go | feeding),
+        .raddr (b_next),
+        .rdata (b_bank42_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x4 b_bank43 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr (b_waddr),
+        .wdata (b_wdata[175:172]),
+        .re    (go | feeding),
+        .raddr (b_next),
+        .rdata (b_bank43_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x4 b_bank44 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr (b_waddr),
+        .wdata (b_wdata[179:176]),
+        .re    (go | feeding),
+        .raddr (b_next),
+        .rdata (b_bank44_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x4 b_bank45 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr (b_waddr),
+        .wdata (b_wdata[183:180]),
+        .re    (go | feeding),
+        .raddr (b_next),
+        .rdata (b_bank45_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x4 b_bank46 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr (b_waddr),
+        .wdata (b_wdata[187:184]),
+        .re    (go | feeding),
+        .raddr (b_next),
+        .rdata (b_bank46_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x4 b_bank47 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr (b_waddr),
+        .wdata (b_wdata[191:188]),
+        .re    (go | feeding),
+        .raddr (b_next),
+        .rdata (b_bank47_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x4 b_bank48 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr (b_waddr),
+        .wdata (b_wdata[195:192]),
+        .re    (go | feeding),
+        .raddr (b_next),
+        .rdata (b_bank48_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x4 b_bank49 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr (b_waddr),
+        .wdata (b_wdata[199:196]),
+        .re    (go | feeding),
+        .raddr (b_next),
+        .rdata (b_bank49_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x4 b_bank50 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr (b_waddr),
+        .wdata (b_wdata[203:200]),
+        .re    (go | feeding),
+        .raddr (b_next),
+        .rdata (b_bank50_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x4 b_bank51 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr (b_waddr),
+        .wdata (b_wdata[207:204]),
+        .re    (go | feeding),
+        .raddr (b_next),
+        .rdata (b_bank51_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x4 b_bank52 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr (b_waddr),
+        .wdata (b_wdata[211:208]),
+        .re    (go | feeding),
+        .raddr (b_next),
+        .rdata (b_bank52_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x4 b_bank53 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr (b_waddr),
+        .wdata (b_wdata[215:212]),
+        .re    (go | feeding),
+        .raddr (b_next),
+        .rdata (b_bank53_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x4 b_bank54 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr (b_waddr),
+        .wdata (b_wdata[219:216]),
+        .re    (go | feeding),
+        .raddr (b_next),
+        .rdata (b_bank54_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x4 b_bank55 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr (b_waddr),
+        .wdata (b_wdata[223:220]),
+        .re    (go | feeding),
+        .raddr (b_next),
+        .rdata (b_bank55_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x4 b_bank56 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr (b_waddr),
+        .wdata (b_wdata[227:224]),
+        .re    (go | feeding),
+        .raddr (b_next),
+        .rdata (b_bank56_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x4 b_bank57 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr (b_waddr),
+        .wdata (b_wdata[231:228]),
+        .re    (go | feeding),
+        .raddr (b_next),
+        .rdata (b_bank57_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x4 b_bank58 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr (b_waddr),
+        .wdata (b_wdata[235:232]),
+        .re    (go | feeding),
+        .raddr (b_next),
+        .rdata (b_bank58_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x4 b_bank59 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr (b_waddr),
+        .wdata (b_wdata[239:236]),
+        .re    (go | feeding),
+        .raddr (b_next),
+        .rdata (b_bank59_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x4 b_bank60 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr (b_waddr),
+        .wdata (b_wdata[243:240]),
+        .re    (go | feeding),
+        .raddr (b_next),
+        .rdata (b_bank60_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x4 b_bank61 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr (b_waddr),
+        .wdata (b_wdata[247:244]),
+        .re    (go | feeding),
+        .raddr (b_next),
+        .rdata (b_bank61_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x4 b_bank62 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr (b_waddr),
+        .wdata (b_wdata[251:248]),
+        .re    (go | feeding),
+        .raddr (b_next),
+        .rdata (b_bank62_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x4 b_bank63 (
+        .clk   (clk),
+        .we    (b_we),
+        .waddr (b_waddr),
+        .wdata (b_wdata[255:252]),
+        .re    (go | feeding),
+        .raddr (b_next),
+        .rdata (b_bank63_rdata)
+    );
 
     gemm_tree_4x16_s8s4_array array (
         .clk       (clk),
         .rst       (rst),
         .in_valid  (feeding),
-        .a_blk     ({a_q15, a_q14, a_q13, a_q12, a_q11, a_q10, a_q9, a_q8, a_q7, a_q6, a_q5, a_q4, a_q3, a_q2, a_q1, a_q0}),
-        .b_blk     ({b_q63, b_q62, b_q61, b_q60, b_q59, b_q58, b_q57, b_q56, b_q55, b_q54, b_q53, b_q52, b_q51, b_q50, b_q49, b_q48, b_q47, b_q46, b_q45, b_q44, b_q43, b_q42, b_q41, b_q40, b_q39, b_q38, b_q37, b_q36, b_q35, b_q34, b_q33, b_q32, b_q31, b_q30, b_q29, b_q28, b_q27, b_q26, b_q25, b_q24, b_q23, b_q22, b_q21, b_q20, b_q19, b_q18, b_q17, b_q16, b_q15, b_q14, b_q13, b_q12, b_q11, b_q10, b_q9, b_q8, b_q7, b_q6, b_q5, b_q4, b_q3, b_q2, b_q1, b_q0}),
+        .a_blk     ({a_bank15_rdata, a_bank14_rdata, a_bank13_rdata, a_bank12_rdata, a_bank11_rdata, a_bank10_rdata, a_bank9_rdata, a_bank8_rdata, a_bank7_rdata, a_bank6_rdata, a_bank5_rdata, a_bank4_rdata, a_bank3_rdata, a_bank2_rdata, a_bank1_rdata, a_bank0_rdata}),
+        .b_blk     ({b_bank63_rdata, b_bank62_rdata, b_bank61_rdata, b_bank60_rdata, b_bank59_rdata, b_bank58_rdata, b_bank57_rdata, b_bank56_rdata, b_bank55_rdata, b_bank54_rdata, b_bank53_rdata, b_bank52_rdata, b_bank51_rdata, b_bank50_rdata, b_bank49_rdata, b_bank48_rdata, b_bank47_rdata, b_bank46_rdata, b_bank45_rdata, b_bank44_rdata, b_bank43_rdata, b_bank42_rdata, b_bank41_rdata, b_bank40_rdata, b_bank39_rdata, b_bank38_rdata, b_bank37_rdata, b_bank36_rdata, b_bank35_rdata, b_bank34_rdata, b_bank33_rdata, b_bank32_rdata, b_bank31_rdata, b_bank30_rdata, b_bank29_rdata, b_bank28_rdata, b_bank27_rdata, b_bank26_rdata, b_bank25_rdata, b_bank24_rdata, b_bank23_rdata, b_bank22_rdata, b_bank21_rdata, b_bank20_rdata, b_bank19_rdata, b_bank18_rdata, b_bank17_rdata, b_bank16_rdata, b_bank15_rdata, b_bank14_rdata, b_bank13_rdata, b_bank12_rdata, b_bank11_rdata, b_bank10_rdata, b_bank9_rdata, b_bank8_rdata, b_bank7_rdata, b_bank6_rdata, b_bank5_rdata, b_bank4_rdata, b_bank3_rdata, b_bank2_rdata, b_bank1_rdata, b_bank0_rdata}),
         .first     (first_k),
         .last      (last_k),
         .in_ready  (array_in_ready),
@@ -237,91 +953,47 @@ module gemm_tree_4x16_s8s4 (
         .out_data  (array_out_data)
     );
 
+    gemm_tree_4x16_s8s4_sram_64x24 c_bank0 (
+        .clk   (clk),
+        .we    (array_out_valid[0]),
+        .waddr (c_count0[5:0]),
+        .wdata (array_out_data[23:0]),
+        .re    (~busy),
+        .raddr (c_raddr),
+        .rdata (c_bank0_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x24 c_bank1 (
+        .clk   (clk),
+        .we    (array_out_valid[1]),
+        .waddr (c_count1[5:0]),
+        .wdata (array_out_data[47:24]),
+        .re    (~busy),
+        .raddr (c_raddr),
+        .rdata (c_bank1_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x24 c_bank2 (
+        .clk   (clk),
+        .we    (array_out_valid[2]),
+        .waddr (c_count2[5:0]),
+        .wdata (array_out_data[71:48]),
+        .re    (~busy),
+        .raddr (c_raddr),
+        .rdata (c_bank2_rdata)
+    );
+
+    gemm_tree_4x16_s8s4_sram_64x24 c_bank3 (
+        .clk   (clk),
+        .we    (array_out_valid[3]),
+        .waddr (c_count3[5:0]),
+        .wdata (array_out_data[95:72]),
+        .re    (~busy),
+        .raddr (c_raddr),
+        .rdata (c_bank3_rdata)
+    );
+
     always @(posedge clk) begin
-        if (a_we) a_bank0[a_waddr] <= a_wdata[7:0];
-        if (a_we) a_bank1[a_waddr] <= a_wdata[15:8];
-        if (a_we) a_bank2[a_waddr] <= a_wdata[23:16];
-        if (a_we) a_bank3[a_waddr] <= a_wdata[31:24];
-        if (a_we) a_bank4[a_waddr] <= a_wdata[39:32];
-        if (a_we) a_bank5[a_waddr] <= a_wdata[47:40];
-        if (a_we) a_bank6[a_waddr] <= a_wdata[55:48];
-        if (a_we) a_bank7[a_waddr] <= a_wdata[63:56];
-        if (a_we) a_bank8[a_waddr] <= a_wdata[71:64];
-        if (a_we) a_bank9[a_waddr] <= a_wdata[79:72];
-        if (a_we) a_bank10[a_waddr] <= a_wdata[87:80];
-        if (a_we) a_bank11[a_waddr] <= a_wdata[95:88];
-        if (a_we) a_bank12[a_waddr] <= a_wdata[103:96];
-        if (a_we) a_bank13[a_waddr] <= a_wdata[111:104];
-        if (a_we) a_bank14[a_waddr] <= a_wdata[119:112];
-        if (a_we) a_bank15[a_waddr] <= a_wdata[127:120];
-        if (b_we) b_bank0[b_waddr] <= b_wdata[3:0];
-        if (b_we) b_bank1[b_waddr] <= b_wdata[7:4];
-        if (b_we) b_bank2[b_waddr] <= b_wdata[11:8];
-        if (b_we) b_bank3[b_waddr] <= b_wdata[15:12];
-        if (b_we) b_bank4[b_waddr] <= b_wdata[19:16];
-        if (b_we) b_bank5[b_waddr] <= b_wdata[23:20];
-        if (b_we) b_bank6[b_waddr] <= b_wdata[27:24];
-        if (b_we) b_bank7[b_waddr] <= b_wdata[31:28];
-        if (b_we) b_bank8[b_waddr] <= b_wdata[35:32];
-        if (b_we) b_bank9[b_waddr] <= b_wdata[39:36];
-        if (b_we) b_bank10[b_waddr] <= b_wdata[43:40];
-        if (b_we) b_bank11[b_waddr] <= b_wdata[47:44];
-        if (b_we) b_bank12[b_waddr] <= b_wdata[51:48];
-        if (b_we) b_bank13[b_waddr] <= b_wdata[55:52];
-        if (b_we) b_bank14[b_waddr] <= b_wdata[59:56];
-        if (b_we) b_bank15[b_waddr] <= b_wdata[63:60];
-        if (b_we) b_bank16[b_waddr] <= b_wdata[67:64];
-        if (b_we) b_bank17[b_waddr] <= b_wdata[71:68];
-        if (b_we) b_bank18[b_waddr] <= b_wdata[75:72];
-        if (b_we) b_bank19[b_waddr] <= b_wdata[79:76];
-        if (b_we) b_bank20[b_waddr] <= b_wdata[83:80];
-        if (b_we) b_bank21[b_waddr] <= b_wdata[87:84];
-        if (b_we) b_bank22[b_waddr] <= b_wdata[91:88];
-        if (b_we) b_bank23[b_waddr] <= b_wdata[95:92];
-        if (b_we) b_bank24[b_waddr] <= b_wdata[99:96];
-        if (b_we) b_bank25[b_waddr] <= b_wdata[103:100];
-        if (b_we) b_bank26[b_waddr] <= b_wdata[107:104];
-        if (b_we) b_bank27[b_waddr] <= b_wdata[111:108];
-        if (b_we) b_bank28[b_waddr] <= b_wdata[115:112];
-        if (b_we) b_bank29[b_waddr] <= b_wdata[119:116];
-        if (b_we) b_bank30[b_waddr] <= b_wdata[123:120];
-        if (b_we) b_bank31[b_waddr] <= b_wdata[127:124];
-        if (b_we) b_bank32[b_waddr] <= b_wdata[131:128];
-        if (b_we) b_bank33[b_waddr] <= b_wdata[135:132];
-        if (b_we) b_bank34[b_waddr] <= b_wdata[139:136];
-        if (b_we) b_bank35[b_waddr] <= b_wdata[143:140];
-        if (b_we) b_bank36[b_waddr] <= b_wdata[147:144];
-        if (b_we) b_bank37[b_waddr] <= b_wdata[151:148];
-        if (b_we) b_bank38[b_waddr] <= b_wdata[155:152];
-        if (b_we) b_bank39[b_waddr] <= b_wdata[159:156];
-        if (b_we) b_bank40[b_waddr] <= b_wdata[163:160];
-        if (b_we) b_bank41[b_waddr] <= b_wdata[167:164];
-        if (b_we) b_bank42[b_waddr] <= b_wdata[171:168];
-        if (b_we) b_bank43[b_waddr] <= b_wdata[175:172];
-        if (b_we) b_bank44[b_waddr] <= b_wdata[179:176];
-        if (b_we) b_bank45[b_waddr] <= b_wdata[183:180];
-        if (b_we) b_bank46[b_waddr] <= b_wdata[187:184];
-        if (b_we) b_bank47[b_waddr] <= b_wdata[191:188];
-        if (b_we) b_bank48[b_waddr] <= b_wdata[195:192];
-        if (b_we) b_bank49[b_waddr] <= b_wdata[199:196];
-        if (b_we) b_bank50[b_waddr] <= b_wdata[203:200];
-        if (b_we) b_bank51[b_waddr] <= b_wdata[207:204];
-        if (b_we) b_bank52[b_waddr] <= b_wdata[211:208];
-        if (b_we) b_bank53[b_waddr] <= b_wdata[215:212];
-        if (b_we) b_bank54[b_waddr] <= b_wdata[219:216];
-        if (b_we) b_bank55[b_waddr] <= b_wdata[223:220];
-        if (b_we) b_bank56[b_waddr] <= b_wdata[227:224];
-        if (b_we) b_bank57[b_waddr] <= b_wdata[231:228];
-        if (b_we) b_bank58[b_waddr] <= b_wdata[235:232];
-        if (b_we) b_bank59[b_waddr] <= b_wdata[239:236];
-        if (b_we) b_bank60[b_waddr] <= b_wdata[243:240];
-        if (b_we) b_bank61[b_waddr] <= b_wdata[247:244];
-        if (b_we) b_bank62[b_waddr] <= b_wdata[251:248];
-        if (b_we) b_bank63[b_waddr] <= b_wdata[255:252];
-        if (array_out_valid[0]) c_bank0[c_count0[5:0]] <= array_out_data[23:0];
-        if (array_out_valid[1]) c_bank1[c_count1[5:0]] <= array_out_data[47:24];
-        if (array_out_valid[2]) c_bank2[c_count2[5:0]] <= array_out_data[71:48];
-        if (array_out_valid[3]) c_bank3[c_count3[5:0]] <= array_out_data[95:72];
         if (go) begin
             cfg_k_q <= cfg_k;
             cfg_m_q <= cfg_m;
@@ -336,94 +1008,10 @@ module gemm_tree_4x16_s8s4 (
         a_addr <= a_next;
         b_addr <= b_next;
         if (go | tile_end) expected <= go ? 7'd0 : (expected + 7'd1);
-        a_q0 <= a_bank0[a_next];
-        a_q1 <= a_bank1[a_next];
-        a_q2 <= a_bank2[a_next];
-        a_q3 <= a_bank3[a_next];
-        a_q4 <= a_bank4[a_next];
-        a_q5 <= a_bank5[a_next];
-        a_q6 <= a_bank6[a_next];
-        a_q7 <= a_bank7[a_next];
-        a_q8 <= a_bank8[a_next];
-        a_q9 <= a_bank9[a_next];
-        a_q10 <= a_bank10[a_next];
-        a_q11 <= a_bank11[a_next];
-        a_q12 <= a_bank12[a_next];
-        a_q13 <= a_bank13[a_next];
-        a_q14 <= a_bank14[a_next];
-        a_q15 <= a_bank15[a_next];
-        b_q0 <= b_bank0[b_next];
-        b_q1 <= b_bank1[b_next];
-        b_q2 <= b_bank2[b_next];
-        b_q3 <= b_bank3[b_next];
-        b_q4 <= b_bank4[b_next];
-        b_q5 <= b_bank5[b_next];
-        b_q6 <= b_bank6[b_next];
-        b_q7 <= b_bank7[b_next];
-        b_q8 <= b_bank8[b_next];
-        b_q9 <= b_bank9[b_next];
-        b_q10 <= b_bank10[b_next];
-        b_q11 <= b_bank11[b_next];
-        b_q12 <= b_bank12[b_next];
-        b_q13 <= b_bank13[b_next];
-        b_q14 <= b_bank14[b_next];
-        b_q15 <= b_bank15[b_next];
-        b_q16 <= b_bank16[b_next];
-        b_q17 <= b_bank17[b_next];
-        b_q18 <= b_bank18[b_next];
-        b_q19 <= b_bank19[b_next];
-        b_q20 <= b_bank20[b_next];
-        b_q21 <= b_bank21[b_next];
-        b_q22 <= b_bank22[b_next];
-        b_q23 <= b_bank23[b_next];
-        b_q24 <= b_bank24[b_next];
-        b_q25 <= b_bank25[b_next];
-        b_q26 <= b_bank26[b_next];
-        b_q27 <= b_bank27[b_next];
-        b_q28 <= b_bank28[b_next];
-        b_q29 <= b_bank29[b_next];
-        b_q30 <= b_bank30[b_next];
-        b_q31 <= b_bank31[b_next];
-        b_q32 <= b_bank32[b_next];
-        b_q33 <= b_bank33[b_next];
-        b_q34 <= b_bank34[b_next];
-        b_q35 <= b_bank35[b_next];
-        b_q36 <= b_bank36[b_next];
-        b_q37 <= b_bank37[b_next];
-        b_q38 <= b_bank38[b_next];
-        b_q39 <= b_bank39[b_next];
-        b_q40 <= b_bank40[b_next];
-        b_q41 <= b_bank41[b_next];
-        b_q42 <= b_bank42[b_next];
-        b_q43 <= b_bank43[b_next];
-        b_q44 <= b_bank44[b_next];
-        b_q45 <= b_bank45[b_next];
-        b_q46 <= b_bank46[b_next];
-        b_q47 <= b_bank47[b_next];
-        b_q48 <= b_bank48[b_next];
-        b_q49 <= b_bank49[b_next];
-        b_q50 <= b_bank50[b_next];
-        b_q51 <= b_bank51[b_next];
-        b_q52 <= b_bank52[b_next];
-        b_q53 <= b_bank53[b_next];
-        b_q54 <= b_bank54[b_next];
-        b_q55 <= b_bank55[b_next];
-        b_q56 <= b_bank56[b_next];
-        b_q57 <= b_bank57[b_next];
-        b_q58 <= b_bank58[b_next];
-        b_q59 <= b_bank59[b_next];
-        b_q60 <= b_bank60[b_next];
-        b_q61 <= b_bank61[b_next];
-        b_q62 <= b_bank62[b_next];
-        b_q63 <= b_bank63[b_next];
         if (go | array_out_valid[0]) c_count0 <= go ? 7'd0 : c_count0_next;
-        c_q0 <= c_bank0[c_raddr];
         if (go | array_out_valid[1]) c_count1 <= go ? 7'd0 : c_count1_next;
-        c_q1 <= c_bank1[c_raddr];
         if (go | array_out_valid[2]) c_count2 <= go ? 7'd0 : c_count2_next;
-        c_q2 <= c_bank2[c_raddr];
         if (go | array_out_valid[3]) c_count3 <= go ? 7'd0 : c_count3_next;
-        c_q3 <= c_bank3[c_raddr];
         if (rst) begin
             feeding <= 1'd0;
             done <= 1'd0;

@@ -246,6 +246,7 @@ public struct GemmEngine: Sendable {
         let t = types
         let (A, B, L) = (aBanks, bBanks, cBanks)
         let engine = array.module(name: "\(name)_array", origin: nil)
+        let design = name
         let sets = doubleBuffer ? 2 : 1
         func bits(_ depth: Int) -> Int { max(1, depth.trailingZeroBitCount) }
         let (aBits, bBits, cBits) = (bits(aDepth), bits(bDepth), bits(cDepth))
@@ -299,19 +300,20 @@ public struct GemmEngine: Sendable {
             }
             func address(_ sel: Value?, _ a: Value) -> Value { sel.map { concat([$0, a]) } ?? a }
 
-            // A and B banks: host writes; reads at the next address (from the set `start` hands over).
+            // A and B banks (memory macros): host writes; reads at the next address (from the set
+            // `start` hands over) while the engine is fed — the stream ignores its data otherwise.
             let readSet = runSel.map { go.select(fillSel!, $0) }
-            // Bank i's read register holds the low `kept(i)` bits of the word (zero above them).
+            let feedRead = go | feeding.value
+            // Bank i's word is the low `kept(i)` bits of what the macro reads (zero above them).
             func banks(_ name: String, _ count: Int, _ type: HWType, depth: Int, kept: (Int) -> Int = { _ in 0 },
                        write: (addr: Value, data: Value, enable: Value), read: Value) -> [Value] {
-                (0..<count).map { i in
-                    let bank = m.memory("\(name)_bank\(i)", type, depth: depth * sets)
-                    bank.write(address(fillSel, write.addr), write.data.lane(i, type), enable: write.enable)
+                let macro = SRAMBank(design: design, words: depth * sets, bits: type.bits).module
+                return (0..<count).map { i in
+                    let word = m.instance(macro, "\(name)_bank\(i)", [
+                        "we": write.enable, "waddr": address(fillSel, write.addr), "wdata": write.data.lane(i, type).asUnsigned,
+                        "re": feedRead, "raddr": address(readSet, read)])["rdata"]
                     let keep = kept(i) > 0 ? kept(i) : type.bits
-                    let word = bank[address(readSet, read)]
-                    let q = m.register("\(name)_q\(i)", keep < type.bits ? .u(keep) : type, reset: nil)
-                    q.next(keep < type.bits ? word.asUnsigned.bits(keep - 1, 0) : word)
-                    return keep < type.bits ? concat([Value.constant(0, .u(type.bits - keep)), q.value]) : q.value.asUnsigned
+                    return keep < type.bits ? concat([Value.constant(0, .u(type.bits - keep)), word.bits(keep - 1, 0)]) : word
                 }
             }
             let aWord = concat(banks("a", A, t.a, depth: aDepth, write: (aWaddr, aWdata, aWe), read: control.aNext).reversed())
@@ -366,11 +368,12 @@ public struct GemmEngine: Sendable {
                 let count = m.register("c_count\(l)", .u(cBits + 1), reset: nil)
                 let after = m.wire("c_count\(l)_next", (count + valid.extended(to: .u(1))).wrapped(to: count.type))
                 count.next(go.select(Value.constant(0, count.type), after), enable: go | valid)
-                let bank = m.memory("c_bank\(l)", cType, depth: cDepth * sets)
-                bank.write(address(runSel, count.value.bits(cBits - 1, 0)), captured[l].data, enable: valid)
-                let q = m.register("c_q\(l)", cType, reset: nil)
-                q.next(bank[address(readSel, cRaddr)])
-                cData.append(q.value.asUnsigned)
+                // The host's read port: a single set is read between runs (a run overwrites it);
+                // double-buffered, the previous run's set is read while the next one runs.
+                let macro = SRAMBank(design: name, words: cDepth * sets, bits: cType.bits).module
+                cData.append(m.instance(macro, "c_bank\(l)", [
+                    "we": valid, "waddr": address(runSel, count.value.bits(cBits - 1, 0)), "wdata": captured[l].data.asUnsigned,
+                    "re": doubleBuffer ? Value.constant(1, .bit) : ~busy.value, "raddr": address(readSel, cRaddr)])["rdata"])
                 complete.append(after == expected)
             }
             let finishing = m.wire("finishing", busy & ~feeding & ~go & complete.dropFirst().reduce(complete[0], &))

@@ -213,6 +213,9 @@ public struct Module: Hashable, Sendable {
     /// Inferred memories and their write ports (reads are `Expr.read` in register updates).
     public var memories: [Memory] = []
     public var memoryWrites: [MemoryWrite] = []
+    /// A memory macro: ASIC flows keep it as a black box with a Liberty cell of its own (an SRAM
+    /// compiler's model); simulation and FPGA flows use its body (block RAM is inferred from it).
+    public var isMemoryMacro = false
     /// Problems recorded while building (duplicate names, bad operators, …).
     public var buildDiagnostics: [Diagnostic]
     public let location: SourceLocation
