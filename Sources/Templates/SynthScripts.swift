@@ -1,7 +1,8 @@
 extension Templates {
     /// Yosys script: generic synthesis, OSU018-style mapping with a delay-driven ABC script, area report.
     ///
-    /// Values: `files` (list of `{path, sv}`; `sv` adds `-sv`), `top`, `liberty`,
+    /// Values: `files` (list of `{path, sv}`; `sv` adds `-sv`), `blackboxes` (list of `{name}`:
+    /// memory macros, kept as instances), `top`, `liberty`,
     /// `delayPS` (ABC delay target, the clock period in ps), `netlist` (output path).
     /// `abc -D` alone does not buffer high fanout in Yosys 0.23, hence the explicit script.
     /// `-simple-lhs` is required: OpenSTA 2019 cannot parse concatenations left of `assign`.
@@ -9,6 +10,9 @@ extension Templates {
         {{#files}}
         read_verilog {{#sv}}-sv {{/sv}}"{{{path}}}"
         {{/files}}
+        {{#blackboxes}}
+        blackbox {{{name}}}
+        {{/blackboxes}}
         {{#params}}
         chparam -set {{{name}}} {{{value}}} {{{top}}}
         {{/params}}
@@ -26,12 +30,15 @@ extension Templates {
 
     /// OpenSTA (2019) Tcl: setup timing of a mapped netlist against one clock named `clk`.
     ///
-    /// Values: `liberty`, `netlist`, `top`, `periodNS` (paths are double-quoted: no `$`, `[`, `"`).
+    /// Values: `liberty`, `macroLiberty` (optional: the memory macros' cells), `netlist`, `top`, `periodNS` (paths are double-quoted: no `$`, `[`, `"`).
     /// The clock is put on port `clk` when the
     /// top has one; a purely combinational top gets a virtual clock, so input→output paths are
     /// timed against the same period. All I/O delays are 0.
     public static let openSTA: String = """
         read_liberty "{{{liberty}}}"
+        {{#macroLiberty}}
+        read_liberty "{{{macroLiberty}}}"
+        {{/macroLiberty}}
         read_verilog "{{{netlist}}}"
         link_design {{{top}}}
         set clk_ports [get_ports -quiet clk]

@@ -87,6 +87,10 @@ public struct DesignReport: Codable, Sendable {
                 rows.append(("energy on \(gemm)", String(format: "%.4f nJ, %.4f pJ/MAC, %.1f GOPS/W (%.4f TOPS/W)",
                                                          p.energyNJ, p.pjPerMAC, p.gopsPerW, p.topsPerW)))
                 rows.append(("activity", "\(p.activity); \(p.annotatedPins) of \(p.drivenPins) driven pins annotated"))
+                if let m = p.memory {
+                    rows.append(("memory energy", String(format: "%.4f nJ (%d reads, %d writes, leakage %.6f mW); logic %.4f nJ",
+                                                         m.memoryEnergyNJ, m.reads, m.writes, m.leakageMW, m.logicEnergyNJ)))
+                }
                 rows.append(("gate-level check", p.netlistCheck))
             }
         } else {

@@ -53,6 +53,8 @@ public struct SynthReport: Codable, Equatable, Sendable {
     public var power: PowerReport? = nil
     /// What the flow had to do differently (a tool workaround), or nil.
     public var note: String? = nil
+    /// Memory macros (ASIC flows; a GEMM engine's buffers), or nil when the design has none.
+    public var memory: MemoryReport? = nil
 
     public init(design: String, liberty: String, clockNS: Double, areaUM2: Double, cells: Int,
                 flipFlops: Int, criticalPathNS: Double, fmaxMHz: Double, startpoint: String,
@@ -115,6 +117,7 @@ public enum SynthTable {
                 parts.append(q.joined(separator: ", "))
             }
             if !parts.isEmpty { text += "\(r.design): " + parts.joined(separator: "; ") + "\n" }
+            if let m = r.memory { text += "  \(m.line)\n" }
             if let p = r.power { text += p.lines.map { "  \($0)\n" }.joined() }
         }
         if let f = flow.footer, !reports.contains(where: { $0.power != nil }) { text += f + "\n" }
@@ -177,5 +180,25 @@ extension JSONEncoder {
         let e = JSONEncoder()
         e.outputFormatting = [.prettyPrinted, .sortedKeys]
         return e
+    }
+}
+
+/// The memory macros of an ASIC synthesis: `areaUM2` of ``SynthReport`` is logic plus these.
+public struct MemoryReport: Codable, Equatable, Sendable {
+    /// One macro module: its shape, how many instances, and its model.
+    public struct Macro: Codable, Equatable, Sendable {
+        public var name: String
+        public var count: Int
+        public var model: SRAMMacroModel
+    }
+    public var macros: [Macro]
+    /// Standard-cell area (everything but the macros) and the macros' area, µm².
+    public var logicAreaUM2: Double
+    public var memoryAreaUM2: Double
+
+    /// The report's line for `hwgen synth` and report pages.
+    public var line: String {
+        String(format: "memory macros: %.3f mm² (%@); logic %.3f mm²", memoryAreaUM2 / 1e6,
+               macros.map { "\($0.count)× \($0.model.words)x\($0.model.bits)" }.joined(separator: ", "), logicAreaUM2 / 1e6)
     }
 }

@@ -45,8 +45,10 @@ public struct ASICSynthesis {
     /// `progress`, when given, receives a line when Yosys starts and every `progressEvery` seconds
     /// while it runs (a 16×16 array takes minutes), then one when OpenSTA starts.
     /// `parameters` (name, integer value) override the top module's parameters (Yosys `chparam`).
+    /// `macros` are modules kept as black boxes, each a cell of `<top>.macros.lib` (their area is
+    /// added to the standard cells' and reported apart in ``SynthReport/memory``).
     public static func run(verilog: [URL], top: String, clockNS: Double, workDir: URL,
-                           parameters: [(String, Int)] = [],
+                           parameters: [(String, Int)] = [], macros: [SRAMMacro.Cell] = [],
                            liberty: String = defaultLiberty, progressEvery: Double = 15,
                            progress: (@Sendable (String) -> Void)? = nil) throws -> SynthReport {
         let yosys = try Tools.find("yosys", package: "yosys")
@@ -81,11 +83,13 @@ public struct ASICSynthesis {
         let file = { (suffix: String) in workDir.appendingPathComponent("\(top).\(suffix)") }
         let (script, yosysLog, netlist) = (file("ys"), file("yosys.log"), file("netlist.v"))
         let (tcl, staLog) = (file("sta.tcl"), file("sta.log"))
+        let macroLib = file("macros.lib")
+        if !macros.isEmpty { try SRAMMacro.liberty(macros).write(to: macroLib, atomically: true, encoding: .utf8) }
 
         // Yosys: synthesis, mapping, area.
         let files: [[String: Any]] = verilog.map { ["path": $0.path, "sv": $0.pathExtension == "sv"] }
         try Templates.render(Templates.yosysASIC, [
-            "files": files, "top": top, "liberty": liberty,
+            "files": files, "top": top, "liberty": liberty, "blackboxes": macros.map { ["name": $0.name] },
             "params": parameters.map { ["name": $0.0, "value": String($0.1)] },
             "renameTop": !parameters.isEmpty,  // chparam renames the module $paramod\…
             "delayPS": String(Int((clockNS * 1000).rounded())), "netlist": netlist.path,
@@ -119,7 +123,8 @@ public struct ASICSynthesis {
         // black box) survives synthesis as an instance of itself: its area and paths would be missing.
         let libraryCells = Set(((try? String(contentsOfFile: liberty, encoding: .utf8)) ?? "")
             .split(separator: "\n").compactMap(libertyCellName))
-        let unmapped = stat.cellCounts.keys.filter { !libraryCells.contains($0) }.sorted()
+        let macroNames = Set(macros.map(\.name))
+        let unmapped = stat.cellCounts.keys.filter { !libraryCells.contains($0) && !macroNames.contains($0) }.sorted()
         if !libraryCells.isEmpty, !unmapped.isEmpty {
             throw HWGenError.badInput("the netlist keeps instances of \(unmapped.joined(separator: ", ")), which "
                 + "\(unmapped.count == 1 ? "is not a cell" : "are not cells") of \(URL(fileURLWithPath: liberty).lastPathComponent): "
@@ -129,6 +134,7 @@ public struct ASICSynthesis {
         // OpenSTA: worst setup path.
         try Templates.render(Templates.openSTA, [
             "liberty": liberty, "netlist": netlist.path, "top": top, "periodNS": "\(clockNS)",
+            "macroLiberty": macros.isEmpty ? false : macroLib.path,
         ]).write(to: tcl, atomically: true, encoding: .utf8)
         progress?("synth \(top): yosys done in \(Int(yosysSeconds)) s; OpenSTA timing …")
         t0 = ContinuousClock.now
@@ -153,6 +159,12 @@ public struct ASICSynthesis {
             endpoint: registerName(timing.endpoint, netlist: netText),
             yosysSeconds: rounded(yosysSeconds, 3), staSeconds: rounded(staSeconds, 3))
         report.wnsNS = timing.worstSlackNS.map { min(0, rounded($0, 4)) }
+        if !macros.isEmpty {
+            let used = macros.map { MemoryReport.Macro(name: $0.name, count: stat.cellCounts[$0.name] ?? 0, model: $0.model) }
+            let memory = used.reduce(0.0) { $0 + Double($1.count) * $1.model.areaUM2 }
+            report.memory = MemoryReport(macros: used, logicAreaUM2: stat.areaUM2, memoryAreaUM2: rounded(memory, 3))
+            report.areaUM2 = rounded(stat.areaUM2 + memory, 3)
+        }
         return report
     }
 

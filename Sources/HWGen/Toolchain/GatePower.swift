@@ -18,23 +18,97 @@ public enum GatePower {
         var net: String
     }
 
+    /// A memory macro instance: its cell and the expressions on its write and read enables.
+    struct MacroInstance: Equatable {
+        var instance: String
+        var cell: String
+        var writeEnable: String
+        var readEnable: String
+    }
+
     /// What power analysis needs from a Yosys netlist: input port bits and driven pins.
     struct NetlistScan {
         var top: String
         /// Input port bits (`a_col[3]`), the clock excluded.
         var inputs: [String]
+        /// Output pins of cells and macros (a macro's `rdata[3]`).
         var driven: [DrivenPin]
         /// Cell names the netlist instantiates.
         var cellTypes: Set<String>
+        var macros: [MacroInstance] = []
+    }
+
+    /// The bits of a port connection in a Yosys netlist, most significant first: a concatenation
+    /// `{ a, b[3], 2'h1 }`, a bit or range select, a constant, or a whole vector (its width from
+    /// `widths`, declared `wire [msb:lsb] name;`).
+    static func connectionBits(_ expr: String, widths: [String: (msb: Int, lsb: Int)]) throws -> [String] {
+        let e = expr.trimmingCharacters(in: .whitespaces)
+        if e.hasPrefix("{"), e.hasSuffix("}") {
+            return try e.dropFirst().dropLast().split(separator: ",").flatMap { try connectionBits(String($0), widths: widths) }
+        }
+        if let q = e.firstIndex(of: "'"), let n = Int(e[..<q]), !e.hasPrefix("\\") {
+            let radix = e[e.index(after: q)...].first
+            let digits = e[e.index(q, offsetBy: 2)...].replacingOccurrences(of: "_", with: "")
+            guard let base = [Character("h"): 16, "b": 2, "d": 10][radix ?? " "] else { throw HWGenError.badInput("netlist: cannot read constant \(e)") }
+            // Constants are short here (enables, tie-offs): expand digit by digit.
+            var bits: [Character] = []
+            for ch in digits {
+                if base == 2 { bits.append(ch == "1" ? "1" : (ch == "0" ? "0" : "x")); continue }
+                guard let v = Int(String(ch), radix: base) else { bits += Array(repeating: "x", count: base == 16 ? 4 : 1); continue }
+                let w = base == 16 ? 4 : 1
+                bits += (0..<w).reversed().map { (v >> $0) & 1 == 1 ? "1" : "0" }
+            }
+            let padded = Array(repeating: Character("0"), count: max(0, n - bits.count)) + bits.suffix(n)
+            return padded.map { "1'b\($0)" }
+        }
+        // name, name[i], name[m:l] (an escaped name ends at white space: `\\a.b [3]`)
+        var name = e, select: String? = nil
+        if e.hasSuffix("]"), let open = e.lastIndex(of: "[") {
+            name = e[..<open].trimmingCharacters(in: .whitespaces)
+            select = String(e[e.index(after: open)..<e.index(before: e.endIndex)])
+        }
+        let sep = name.hasPrefix("\\") ? " " : ""
+        let range: (msb: Int, lsb: Int)
+        if let sel = select {
+            let f = sel.split(separator: ":").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard f.count == (sel.contains(":") ? 2 : 1) else { throw HWGenError.badInput("netlist: cannot read select \(e)") }
+            range = (f[0], f.count == 2 ? f[1] : f[0])
+        } else if let w = widths[name] {
+            range = w
+        } else {
+            return [e]
+        }
+        let step = range.msb >= range.lsb ? -1 : 1
+        return stride(from: range.msb, through: range.lsb, by: step).map { "\(name)\(sep)[\($0)]" }
     }
 
     /// Reads the module header, input declarations and cell instances of a flat netlist written by
     /// Yosys `write_verilog -noattr`. Output pins are those the Liberty declares as outputs.
-    static func scan(netlist text: String, library: LibertyLibrary, clock: String = "clk") throws -> NetlistScan {
+    /// Instances of `macros` (memory macro cells) give their `rdata` bits as driven pins and their
+    /// enables' expressions.
+    static func scan(netlist text: String, library: LibertyLibrary, macros: Set<String> = [], clock: String = "clk") throws -> NetlistScan {
         var top = "", inputs: [String] = [], driven: [DrivenPin] = [], types: Set<String> = []
         var current: (cell: LibertyLibrary.Cell, name: String)? = nil
+        var macro: (cell: String, name: String, pins: [String: String])? = nil
+        var widths: [String: (msb: Int, lsb: Int)] = [:], found: [MacroInstance] = []
         for raw in text.split(separator: "\n") {
             let line = raw.trimmingCharacters(in: .whitespaces)
+            if let c = macro {
+                if line.hasPrefix(");") {
+                    for (i, net) in try connectionBits(c.pins["rdata"] ?? "", widths: widths).reversed().enumerated() {
+                        driven.append(DrivenPin(instance: c.name, pin: "rdata[\(i)]", net: net))
+                    }
+                    guard let we = c.pins["we"], let re = c.pins["re"] else {
+                        throw HWGenError.badInput("netlist: memory macro \(c.name) has no we or re connection")
+                    }
+                    found.append(MacroInstance(instance: c.name, cell: c.cell, writeEnable: we, readEnable: re))
+                    macro = nil
+                } else if line.hasPrefix("."), let open = line.firstIndex(of: "("), let close = line.lastIndex(of: ")") {
+                    macro!.pins[String(line[line.index(after: line.startIndex)..<open])] =
+                        line[line.index(after: open)..<close].trimmingCharacters(in: .whitespaces)
+                }
+                continue
+            }
             if let c = current {
                 if line.hasPrefix(");") { current = nil; continue }
                 // .PIN(net),
@@ -44,6 +118,15 @@ public enum GatePower {
                 if c.cell.outputs.contains(pin), !net.isEmpty {
                     driven.append(DrivenPin(instance: c.name, pin: pin, net: net))
                 }
+                continue
+            }
+            if line.hasPrefix("wire ["), let colon = line.firstIndex(of: ":"), let close = line.firstIndex(of: "]"),
+               let msb = Int(line[line.index(line.startIndex, offsetBy: 6)..<colon]), let lsb = Int(line[line.index(after: colon)..<close]) {
+                widths[line[line.index(after: close)...].dropLast(line.hasSuffix(";") ? 1 : 0).trimmingCharacters(in: .whitespaces)] = (msb, lsb)
+            }
+            if let space = line.firstIndex(of: " "), line.hasSuffix("("), macros.contains(String(line[..<space])) {
+                macro = (String(line[..<space]), line[line.index(after: space)...].dropLast().trimmingCharacters(in: .whitespaces), [:])
+                types.insert(String(line[..<space]))
                 continue
             }
             if line.hasPrefix("module "), top.isEmpty {
@@ -66,7 +149,7 @@ public enum GatePower {
             }
         }
         guard !top.isEmpty else { throw HWGenError.badInput("the netlist has no module") }
-        return NetlistScan(top: top, inputs: inputs, driven: driven, cellTypes: types)
+        return NetlistScan(top: top, inputs: inputs, driven: driven, cellTypes: types, macros: found)
     }
 
     /// The netlist with every cell instance replaced by its Liberty function: `assign`s for outputs,
@@ -96,7 +179,10 @@ public enum GatePower {
                 }
             }
             if let st = c.storage, let reg = stateNames[st.state] {
-                body.append("    reg \(reg);")
+                // Every storage element starts at 0, one state silicon can power up in (Verilator's
+                // default too). Left at x, Icarus would carry x through the XOR-form enable muxes ABC
+                // builds (d = q ^ (en & (new ^ q))) even where the enable selects a constant.
+                body.append("    reg \(reg) = 1'b0;")
                 body.append("    " + (try st.alwaysBlock(state: reg, expr: expr) { pin in
                     guard let n = pins[pin], !n.isEmpty else { throw HWGenError.badInput("cell \(c.name): edge pin \(pin) is not connected") }
                     return n + " "   // an escaped name ends at white space
@@ -129,10 +215,12 @@ public enum GatePower {
         return out.joined(separator: "\n")
     }
 
-    /// The nets the monitor samples: input port bits, then each driven net once, in netlist order.
+    /// The nets the monitor samples: input port bits, then each driven net once, in netlist order,
+    /// then the macros' enables.
     static func monitoredNets(_ scan: NetlistScan) -> [String] {
         var seen = Set<String>(), nets: [String] = []
-        for n in scan.inputs + scan.driven.map(\.net) where seen.insert(n).inserted { nets.append(n) }
+        let enables = scan.macros.flatMap { [$0.writeEnable, $0.readEnable] }
+        for n in scan.inputs + scan.driven.map(\.net) + enables where seen.insert(n).inserted { nets.append(n) }
         return nets
     }
 
@@ -235,7 +323,7 @@ public enum GatePower {
     /// clocked path reaches silently gets the default activity instead. `setup` lines come after the clock (tests
     /// use them for loads and slews). This OpenSTA's `set_power_activity -pins` calls an undefined
     /// `get_pins_error`, so pins go through `sta::set_power_pin_activity` one by one.
-    static func powerScript(liberty: String, netlist: String, top: String, periodNS: Double,
+    static func powerScript(liberty: String, macroLiberty: String? = nil, netlist: String, top: String, periodNS: Double,
                             ports: [(String, Activity)], pins: [(String, Activity)], setup: [String] = []) -> String {
         func tclList(_ names: [String]) -> String {
             names.map { "{" + $0.replacingOccurrences(of: "}", with: "\\}") + "}" }.joined(separator: " ")
@@ -243,7 +331,7 @@ public enum GatePower {
         func number(_ x: Double) -> String { String(format: "%.9g", x) }
         var s = """
             read_liberty "\(liberty)"
-            read_verilog "\(netlist)"
+            \(macroLiberty.map { "read_liberty \"\($0)\"\n" } ?? "")read_verilog "\(netlist)"
             link_design \(top)
             set clk_ports [get_ports -quiet clk]
             if {[llength $clk_ports] > 0} {
@@ -283,7 +371,7 @@ public enum GatePower {
 
     /// Internal, switching, leakage and total power (W) of the `Total` row of `report_power`, and the
     /// count of annotated pins the script printed.
-    static func parsePower(_ log: String) throws -> (internalW: Double, switchingW: Double, leakageW: Double, totalW: Double, annotated: Int) {
+    static func parsePower(_ log: String) throws -> (internalW: Double, switchingW: Double, leakageW: Double, totalW: Double, annotated: Int, macroW: Double) {
         if let err = ASICSynthesis.firstLine(containing: "Error:", in: log) {
             throw HWGenError.badInput("OpenSTA: \(err)")
         }
@@ -294,7 +382,8 @@ public enum GatePower {
         let v = total.split(separator: " ").dropFirst().prefix(4).compactMap { Double($0) }
         guard v.count == 4 else { throw HWGenError.badInput("cannot read report_power's Total row: \(total)") }
         let annotated = lines.first { $0.hasPrefix("HWGEN annotated ") }.flatMap { Int($0.dropFirst(16)) } ?? 0
-        return (v[0], v[1], v[2], v[3], annotated)
+        let macro = lines.first { $0.hasPrefix("Macro ") }.map { $0.split(separator: " ").dropFirst().prefix(4).compactMap { Double($0) } }
+        return (v[0], v[1], v[2], v[3], annotated, macro?.count == 4 ? macro![3] : 0)
     }
 }
 
@@ -325,6 +414,25 @@ public struct PowerReport: Codable, Equatable, Sendable {
     public var activity: String
     /// The gate-level run's verdict against the golden model (`PASS …`).
     public var netlistCheck: String
+    /// Memory macros' share (a GEMM engine's buffers), or nil when the design has none. The
+    /// totals above include it.
+    public var memory: MemoryPower? = nil
+
+    /// The memory macros' reads and writes over the window and their power.
+    public struct MemoryPower: Codable, Equatable, Sendable {
+        /// Accesses counted in the gate-level simulation (enable high at a clock edge), all banks.
+        public var reads: Int
+        public var writes: Int
+        /// Accesses × the macro model's energy per access, over the window, as power at the clock, mW.
+        public var dynamicMW: Double
+        /// The macros' leakage, mW.
+        public var leakageMW: Double
+        /// Memory and logic (everything else) power, mW, and the memory's share of the GEMM's energy, nJ.
+        public var memoryMW: Double
+        public var logicMW: Double
+        public var memoryEnergyNJ: Double
+        public var logicEnergyNJ: Double
+    }
 
     /// Dynamic power (internal + switching), mW.
     public var dynamicMW: Double { internalMW + switchingMW }
@@ -337,6 +445,10 @@ public struct PowerReport: Codable, Equatable, Sendable {
                 energyNJ, cycles, pjPerMAC, gopsPerW, topsPerW),
          String(format: "activity: %@; %d of %d driven pins annotated (%.1f %%)",
                 activity, annotatedPins, drivenPins, annotatedPercent)]
+            + (memory.map { m in
+                [String(format: "memory macros: %d reads, %d writes; %.4f mW (dynamic %.4f, leakage %.6f), %.4f nJ; logic %.4f mW, %.4f nJ",
+                        m.reads, m.writes, m.memoryMW, m.dynamicMW, m.leakageMW, m.memoryEnergyNJ, m.logicMW, m.logicEnergyNJ)]
+            } ?? [])
     }
 }
 
@@ -365,7 +477,13 @@ extension GatePower {
             throw HWGenError.badInput("--power: no netlist at \(netlist.path) (synthesize for osu018 first)")
         }
         let library = try LibertyLibrary.load(path: liberty)
-        let scan = try scan(netlist: text, library: library)
+        let macroCells = try SRAMMacro.cells(of: design.top, progress: progress)
+        let macroModels = Dictionary(macroCells.map { ($0.name, $0.model) }, uniquingKeysWith: { a, _ in a })
+        let scan = try scan(netlist: text, library: library, macros: Set(macroModels.keys))
+        let macroLiberty = synthDir.appendingPathComponent("\(design.name).macros.lib")
+        if !scan.macros.isEmpty, !fm.fileExists(atPath: macroLiberty.path) {
+            throw HWGenError.badInput("--power: the netlist has memory macros but \(macroLiberty.path) is missing (synthesize again)")
+        }
         let nets = monitoredNets(scan)
         try fm.createDirectory(at: workDir, withIntermediateDirectories: true)
 
@@ -382,6 +500,13 @@ extension GatePower {
             .write(to: gates, atomically: true, encoding: .utf8)
         let tbURL = workDir.appendingPathComponent("\(tb.moduleName).v")
         try tb.text.write(to: tbURL, atomically: true, encoding: .utf8)
+        // The macros simulate as their RTL bodies.
+        var simFiles = [gates]
+        for f in try design.verilog() where macroModels[f.module] != nil {
+            let url = workDir.appendingPathComponent(f.name)
+            try f.text.write(to: url, atomically: true, encoding: .utf8)
+            simFiles.append(url)
+        }
 
         progress?("power \(design.name): gate-level simulation on \(simulator.rawValue) (\(scan.driven.count) cells' outputs, \(nets.count) nets, \(cycles) cycles) …")
         let runDir = workDir.appendingPathComponent("run")
@@ -397,7 +522,7 @@ extension GatePower {
             return timer
         }
         defer { ticker?.cancel() }
-        let run = try Simulation.run(design, rtlFiles: [gates], testbench: tbURL, ops: ops, expected: golden,
+        let run = try Simulation.run(design, rtlFiles: simFiles, testbench: tbURL, ops: ops, expected: golden,
                                      simulator: simulator, workDir: runDir, cacheDir: Flow.cacheDirectory,
                                      buildTimeout: 7200, simTimeout: 7200, gateLevel: true)
         ticker?.cancel()
@@ -419,25 +544,52 @@ extension GatePower {
         let pins = scan.driven.map { ("\($0.instance)/\($0.pin)", byNet[$0.net]!) }
 
         let tcl = workDir.appendingPathComponent("power.tcl"), log = workDir.appendingPathComponent("power.log")
-        try powerScript(liberty: liberty, netlist: netlist.path, top: scan.top, periodNS: periodNS,
+        try powerScript(liberty: liberty, macroLiberty: scan.macros.isEmpty ? nil : macroLiberty.path,
+                        netlist: netlist.path, top: scan.top, periodNS: periodNS,
                         ports: ports, pins: pins, setup: setup).write(to: tcl, atomically: true, encoding: .utf8)
         progress?("power \(design.name): OpenSTA report_power with \(ports.count + pins.count) annotations …")
         let r = try Tools.run(sta, ["-no_splash", "-no_init", tcl.path], in: workDir, timeout: 3600)
         try r.combined.write(to: log, atomically: true, encoding: .utf8)
-        let p: (internalW: Double, switchingW: Double, leakageW: Double, totalW: Double, annotated: Int)
+        let p: (internalW: Double, switchingW: Double, leakageW: Double, totalW: Double, annotated: Int, macroW: Double)
         do { p = try parsePower(r.combined) } catch let e as HWGenError {
             throw HWGenError.badInput("\(e.message) (log: \(log.path))")
         }
         let macs = Double(shape.m * shape.k * shape.n)
-        let energyJ = p.totalW * Double(cycles) * periodNS * 1e-9
+        let seconds = Double(cycles) * periodNS * 1e-9
+        // Memory macros: each access (enable high at an edge of the window) costs the model's energy.
+        // The macros' leakage is the model's (OpenSTA 2019 reports a Macro group but no leakage in it).
+        var memory: PowerReport.MemoryPower? = nil
+        let logicW = p.totalW - p.macroW
+        if !scan.macros.isEmpty {
+            var reads = 0, writes = 0, joules = 0.0, leakageW = 0.0
+            for mi in scan.macros {
+                guard let model = macroModels[mi.cell], let r = byNet[mi.readEnable], let w = byNet[mi.writeEnable] else {
+                    throw HWGenError.mismatch("memory macro \(mi.instance): no model or no activity for its enables")
+                }
+                let (nr, nw) = (Int((r.duty * Double(window)).rounded()), Int((w.duty * Double(window)).rounded()))
+                reads += nr
+                writes += nw
+                joules += (Double(nr) * model.readPJ + Double(nw) * model.writePJ) * 1e-12
+                leakageW += model.leakageMW / 1e3
+            }
+            let dynamicW = joules / seconds, memW = dynamicW + leakageW
+            memory = .init(reads: reads, writes: writes, dynamicMW: dynamicW * 1e3, leakageMW: leakageW * 1e3,
+                           memoryMW: memW * 1e3, logicMW: logicW * 1e3,
+                           memoryEnergyNJ: memW * seconds * 1e9, logicEnergyNJ: logicW * seconds * 1e9)
+        }
+        let totalW = logicW + (memory?.memoryMW ?? 0) / 1e3
+        let energyJ = totalW * seconds
         let driven = ports.count + pins.count
-        return PowerReport(
-            internalMW: p.internalW * 1e3, switchingMW: p.switchingW * 1e3, leakageMW: p.leakageW * 1e3,
-            totalMW: p.totalW * 1e3, clockNS: periodNS, energyNJ: energyJ * 1e9, pjPerMAC: energyJ * 1e12 / macs,
+        var report = PowerReport(
+            internalMW: p.internalW * 1e3 + (memory?.dynamicMW ?? 0), switchingMW: p.switchingW * 1e3,
+            leakageMW: (p.leakageW - p.macroW) * 1e3 + (memory?.leakageMW ?? 0),
+            totalMW: totalW * 1e3, clockNS: periodNS, energyNJ: energyJ * 1e9, pjPerMAC: energyJ * 1e12 / macs,
             gopsPerW: 2 * macs / energyJ / 1e9, topsPerW: 2 * macs / energyJ / 1e12,
             annotatedPercent: driven == 0 ? 0 : 100 * Double(p.annotated) / Double(driven),
             annotatedPins: p.annotated, drivenPins: driven, cycles: cycles,
             activity: "\(label) on \(simulator.rawValue), gate-level, sampled once per cycle over \(window) cycles",
             netlistCheck: String(verdict.text.split(separator: "\n").first ?? ""))
+        report.memory = memory
+        return report
     }
 }
