@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Gate-level power of a 16x16 array on a 64^3 GEMM: wall time, peak memory of the process tree
 # (GNU time's maximum resident set) and peak disk of the work and build directories, sampled every 5 s.
-# Targets: under 4 GiB of memory and under 1 GiB of disk. Not in `make bench`: measured on
-# 2026-12-05, Verilator 5.006 reached 21 GB of resident memory building the 16x16 netlist's model
-# (not finished when stopped). The address space is capped below so that a run fails instead of
-# swapping the machine to a standstill.
+# Targets: under 4 GiB of memory and under 1 GiB of disk. The netlist is evaluated by HWGen's replay
+# (`--simulator replay`, SIM to change it): Verilator 5.006 needed more than 6 GiB for the 16x16
+# netlist's model (21 GB when not capped) and Icarus 11 was still compiling it after 10 minutes at
+# 1.5 GB. The address space is capped below so that a run fails instead of swapping the machine.
 set -euo pipefail
 ulimit -v $((8 * 1024 * 1024))
 hwgen=$1
@@ -17,7 +17,7 @@ peak=0
 sampler=$!
 trap 'kill $sampler 2>/dev/null || true' EXIT
 HWGEN_CACHE=$PWD/$dir/cache /usr/bin/time -f "%e %M" -o "$dir/time" \
-  "$hwgen" synth "$spec" --clock 2 --power --gemm 64x64x64 --seed 1 --json "$dir/r.json" --work-dir "$dir/work" 2>&1 | tail -6
+  "$hwgen" synth "$spec" --clock 2 --power --gemm 64x64x64 --seed 1 --simulator "${SIM:-replay}" --json "$dir/r.json" --work-dir "$dir/work" 2>&1 | tail -6
 kill $sampler 2>/dev/null || true
 read -r secs kb < "$dir/time"
 peak=$(sort -n "$dir/disk.samples" | tail -1)

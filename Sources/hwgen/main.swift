@@ -207,7 +207,7 @@ extension HWGenCommand {
         var operands: OperandOptions
         @Flag(help: "Also measure power: simulate the netlist at gate level on the operands (checked against the golden model), count every net's switching, and run OpenSTA report_power at the clock (osu018).")
         var power = false
-        @Option(help: "Gate-level simulator for --power: verilator or icarus (default: verilator when installed).") var simulator: String?
+        @Option(help: "Gate-level simulator for --power: verilator, icarus, or replay (the RTL on Verilator drives HWGen's own evaluation of the netlist: for netlists too large to compile; default: verilator when installed).") var simulator: String?
         @Option(help: "Also write the reports as JSON here.") var json: String?
         @Option(help: "Keep scripts, logs and netlists in this directory.") var workDir: String = "build/synth"
         @Option(help: "Synthesize this hand-written Verilog (.v, or .sv read with -sv) instead of specs, in the same flow (osu018; repeat for more files).") var rtl: [String] = []
@@ -244,7 +244,7 @@ extension HWGenCommand {
                 }
                 if let ops, let gateSim {
                     r.power = try GatePower.run(design, synthDir: dir.appendingPathComponent("synth"), ops: ops.ops, label: ops.label,
-                                                simulator: gateSim, periodNS: clock, workDir: dir.appendingPathComponent("power"),
+                                                simulator: gateSim.simulator, replay: gateSim.replay, periodNS: clock, workDir: dir.appendingPathComponent("power"),
                                                 progress: progress)
                     r.metrics?.power = PPAMetrics.powerMeasured
                 }
@@ -254,7 +254,7 @@ extension HWGenCommand {
         }
 
         /// The gate-level simulator for `--power` (nil without it); bad requests are exit 2.
-        private func powerSimulator(_ t: SynthTarget) throws -> Simulator? {
+        private func powerSimulator(_ t: SynthTarget) throws -> (simulator: Simulator, replay: Bool)? {
             guard power else {
                 if simulator != nil { throw HWGenError.badInput("--simulator: only with --power (the gate-level simulation)") }
                 return nil
@@ -267,13 +267,17 @@ extension HWGenCommand {
                 throw HWGenError.badInput("--power: no operands to simulate (give --gemm MxKxN [--seed S] or --a A.npy --b B.npy)")
             }
             if let name = simulator {
+                if name == "replay" {
+                    _ = try Simulator.verilator.resolve()
+                    return (.verilator, true)
+                }
                 guard let s = Simulator(rawValue: name) else {
-                    throw HWGenError.badInput("--simulator: '\(name)' is not a simulator (allowed: verilator, icarus)")
+                    throw HWGenError.badInput("--simulator: '\(name)' is not a simulator (allowed: verilator, icarus, replay)")
                 }
                 _ = try s.resolve()
-                return s
+                return (s, false)
             }
-            return Simulator.verilator.isInstalled ? .verilator : .icarus
+            return (Simulator.verilator.isInstalled ? .verilator : .icarus, false)
         }
 
         private func output(_ reports: [SynthReport]) throws {

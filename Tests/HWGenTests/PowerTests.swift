@@ -186,6 +186,14 @@ import Testing
         #expect(abs(pr.energyNJ - pr.totalMW * Double(pr.cycles) * 10 / 1000) < 1e-9)
         #expect(abs(pr.pjPerMAC * Double(6 * 12 * 6) - pr.energyNJ * 1000) < 1e-6)
         #expect(abs(pr.topsPerW - 2 / pr.pjPerMAC) < 1e-9)
+        // The replay (ports recorded from the RTL, the netlist evaluated in HWGen) sees the same
+        // activity as the Verilog simulation of the netlist, so the same power to the last digit.
+        let rep = try GatePower.run(design, synthDir: synth, ops: random, label: "gemm 6x12x6 seed 5", simulator: .verilator,
+                                    replay: true, periodNS: 10, workDir: dir.appendingPathComponent("p-replay"))
+        #expect(rep.netlistCheck.hasPrefix("PASS replay power_os_2x2_s4"), "\(rep.netlistCheck)")
+        #expect(rep.internalMW == pr.internalMW && rep.switchingMW == pr.switchingMW && rep.totalMW == pr.totalMW,
+                "replay \(rep.lines), simulation \(pr.lines)")
+        #expect(rep.annotatedPercent == 100 && rep.cycles == pr.cycles)
     }
 
     /// A netlist that computes something else fails the post-synthesis check (exit 1), here on Icarus.
@@ -205,6 +213,15 @@ import Testing
         } throws: { e in
             guard let e = e as? HWGenError else { return false }
             return e.status == .mismatch && e.message.contains("the synthesized netlist differs from the golden model")
+        }
+        // The replay finds it too, naming the first edge and output bit that differ from the RTL.
+        try Requires.simulator(.verilator)
+        #expect {
+            _ = try GatePower.run(design, synthDir: synth, ops: GemmOperands(a: a, b: b), label: "gemm 4x6x4 seed 2",
+                                  simulator: .verilator, replay: true, periodNS: 10, workDir: dir.appendingPathComponent("r"))
+        } throws: { e in
+            guard let e = e as? HWGenError else { return false }
+            return e.status == .mismatch && e.message.contains("the synthesized netlist differs from the RTL at falling edge")
         }
     }
 
@@ -242,7 +259,7 @@ import Testing
         let noOps = try CLITests.hwgen(["synth", "designs/systolic_os_4x4_s8.yaml", "--power"])
         #expect(noOps.status == 2 && noOps.stderr.contains("--power: no operands to simulate (give --gemm MxKxN [--seed S] or --a A.npy --b B.npy)"), "\(noOps.stderr)")
         let badSim = try CLITests.hwgen(["synth", "designs/systolic_os_4x4_s8.yaml", "--power", "--gemm", "4x4x4", "--simulator", "xcelium"])
-        #expect(badSim.status == 2 && badSim.stderr.contains("--simulator: 'xcelium' is not a simulator (allowed: verilator, icarus)"), "\(badSim.stderr)")
+        #expect(badSim.status == 2 && badSim.stderr.contains("--simulator: 'xcelium' is not a simulator (allowed: verilator, icarus, replay)"), "\(badSim.stderr)")
         let rtl = try CLITests.hwgen(["synth", "--rtl", "x.v", "--top", "x", "--power"])
         #expect(rtl.status == 2 && rtl.stderr.contains("--power: needs a spec"), "\(rtl.stderr)")
         let reportGeneric = try CLITests.hwgen(["report", "designs/systolic_os_4x4_s8.yaml", "--power", "--target", "ice40"])
@@ -294,5 +311,42 @@ import Testing
         #expect(flat.contains("    assign \\x.y = ~((a[0] ) & (a[1] ));"), "\(flat)")
         #expect(flat.contains("    assign y = ((((a[2] ) & (\\x.y )) | ((\\x.y ) & (a[0] ))) | ((a[0] ) & (a[2] )));"), "\(flat)")
         #expect(!flat.contains("NAND2X1") && flat.contains("// monitor\n\nendmodule"), "\(flat)")
+    }
+
+    /// The replay's evaluation by hand: a NAND into a flip-flop, three recorded edges.
+    @Test func replayEvaluatesCellsAndFlipFlops() throws {
+        let lib = try Self.requireLiberty()
+        let text = """
+            module t(clk, rst, a, y);
+              input clk;
+              input rst;
+              input [1:0] a;
+              output y;
+              wire _1_;
+              NAND2X1 _2_ (
+                .A(a[0]),
+                .B(a[1]),
+                .Y(_1_)
+              );
+              DFFPOSX1 _3_ (
+                .CLK(clk),
+                .D(_1_),
+                .Q(y)
+              );
+            endmodule
+            """
+        let c = try NetlistReplay.compile(netlist: text, library: lib)
+        #expect(c.inputs == ["rst", "a[0]", "a[1]"] && c.outputs == ["y"] && c.flops.count == 1)
+        // Inputs rst, a[0], a[1]: NAND = 0, 1, 1; y (the flop) = 0, 0, 1.
+        let r = try NetlistReplay.run(c, record: "1 011 0\n1 001 0\n1 000 1\n", nets: ["_1_", "y"], cycles: 3)
+        #expect(r.window == 3 && r.compared == 3)
+        #expect(r.counts.map(\.toggles) == [1, 1] && r.counts.map(\.high) == [2, 1])
+        #expect {
+            _ = try NetlistReplay.run(c, record: "1 011 0\n1 001 0\n1 000 0\n", nets: ["y"], cycles: 3)
+        } throws: { e in
+            (e as? HWGenError)?.status == .mismatch && "\(e)".contains("falling edge 2: output y is 1, the RTL's 0")
+        }
+        #expect(NetlistReplay.recorder(inputs: ["rst", "a[0]"], outputs: ["y"], on: "tb.hwgen_on")
+            .contains("$fdisplay(hwgen_replay_fd, \"%b %b %b\", tb.hwgen_on, {rst, a[0]}, {y});"))
     }
 }

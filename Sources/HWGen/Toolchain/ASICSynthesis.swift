@@ -96,13 +96,9 @@ public struct ASICSynthesis {
         ]).write(to: script, atomically: true, encoding: .utf8)
         var t0 = ContinuousClock.now
         progress?("synth \(top): yosys mapping to \(URL(fileURLWithPath: liberty).lastPathComponent) (ABC delay target \(Int((clockNS * 1000).rounded())) ps) …")
+        let start = t0
         let ticker = progress.map { report in
-            let timer = DispatchSource.makeTimerSource(queue: .global())
-            let start = t0
-            timer.schedule(deadline: .now() + progressEvery, repeating: progressEvery)
-            timer.setEventHandler { report("synth \(top): yosys still running, \(Int(seconds(since: start))) s") }
-            timer.resume()
-            return timer
+            Tools.ticker(every: progressEvery) { report("synth \(top): yosys still running, \(Int(seconds(since: start))) s") }
         }
         let y = try Tools.run(yosys, ["-s", script.path], in: workDir, timeout: timeout)
         ticker?.cancel()

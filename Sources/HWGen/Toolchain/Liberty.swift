@@ -164,8 +164,58 @@ extension LibertyLibrary.Storage {
 /// Liberty Boolean expressions (`!`/`'` not, `&`/`*`/juxtaposition and, `^` xor, `|`/`+` or)
 /// as Verilog expressions.
 enum LibertyExpression {
+    /// A parsed function: pins and state variables, constants, `!`, `&`, `^`, `|`.
+    indirect enum Node: Equatable {
+        case variable(String), constant(Bool), not(Node), and(Node, Node), xor(Node, Node), or(Node, Node)
+
+        /// Verilog text, each variable through `rename`; binary operations parenthesized.
+        func verilog(_ rename: (String) -> String) -> String {
+            switch self {
+            case .variable(let v): return rename(v)
+            case .constant(let b): return b ? "1'b1" : "1'b0"
+            case .not(let x): return "~" + x.verilog(rename)
+            case .and(let a, let b): return "(\(a.verilog(rename)) & \(b.verilog(rename)))"
+            case .xor(let a, let b): return "(\(a.verilog(rename)) ^ \(b.verilog(rename)))"
+            case .or(let a, let b): return "(\(a.verilog(rename)) | \(b.verilog(rename)))"
+            }
+        }
+
+        /// The value with each variable's from `value`.
+        func evaluate(_ value: (String) -> Bool) -> Bool {
+            switch self {
+            case .variable(let v): return value(v)
+            case .constant(let b): return b
+            case .not(let x): return !x.evaluate(value)
+            case .and(let a, let b): return a.evaluate(value) && b.evaluate(value)
+            case .xor(let a, let b): return a.evaluate(value) != b.evaluate(value)
+            case .or(let a, let b): return a.evaluate(value) || b.evaluate(value)
+            }
+        }
+
+        /// The variables, each once, in order of first appearance.
+        var variables: [String] {
+            var out: [String] = []
+            func visit(_ n: Node) {
+                switch n {
+                case .variable(let v): if !out.contains(v) { out.append(v) }
+                case .constant: break
+                case .not(let x): visit(x)
+                case .and(let a, let b), .xor(let a, let b), .or(let a, let b): visit(a); visit(b)
+                }
+            }
+            visit(self)
+            return out
+        }
+    }
+
     /// `rename` maps each pin or state-variable name (default: unchanged).
     static func verilog(_ text: String, rename: (String) -> String = { $0 }) throws -> String {
+        try parse(text).verilog(rename)
+    }
+
+    /// Parses a Liberty `function` (`!` or a postfix `'` negates; `&`, `*` or juxtaposition is AND,
+    /// `^` XOR, `|` or `+` OR, in rising order of looseness).
+    static func parse(_ text: String) throws -> Node {
         var tokens: [String] = []
         var i = text.startIndex
         while i < text.endIndex {
@@ -183,37 +233,37 @@ enum LibertyExpression {
         var pos = 0
         func peek() -> String? { pos < tokens.count ? tokens[pos] : nil }
         func fail() -> HWGenError { HWGenError.badInput("cannot read function \"\(text)\"") }
-        func primary() throws -> String {
+        func primary() throws -> Node {
             guard let t = peek() else { throw fail() }
             pos += 1
-            var v: String
-            if t == "!" { v = "~" + (try primary()) }
+            var v: Node
+            if t == "!" { v = .not(try primary()) }
             else if t == "(" {
-                v = try or()   // binary results come parenthesized already
+                v = try or()
                 guard peek() == ")" else { throw fail() }
                 pos += 1
-            } else if t == "0" || t == "1" { v = "1'b\(t)" }
-            else if t.first!.isLetter || t.first == "_" { v = rename(t) }
+            } else if t == "0" || t == "1" { v = .constant(t == "1") }
+            else if t.first!.isLetter || t.first == "_" { v = .variable(t) }
             else { throw fail() }
-            while peek() == "'" { pos += 1; v = "~" + v }
+            while peek() == "'" { pos += 1; v = .not(v) }
             return v
         }
-        func and() throws -> String {
+        func and() throws -> Node {
             var v = try primary()
             while let t = peek(), t == "&" || t == "*" || t == "!" || t == "(" || t.first!.isLetter || t.first!.isNumber || t.first == "_" {
                 if t == "&" || t == "*" { pos += 1 }
-                v = "(\(v) & \(try primary()))"
+                v = .and(v, try primary())
             }
             return v
         }
-        func xor() throws -> String {
+        func xor() throws -> Node {
             var v = try and()
-            while peek() == "^" { pos += 1; v = "(\(v) ^ \(try and()))" }
+            while peek() == "^" { pos += 1; v = .xor(v, try and()) }
             return v
         }
-        func or() throws -> String {
+        func or() throws -> Node {
             var v = try xor()
-            while peek() == "|" || peek() == "+" { pos += 1; v = "(\(v) | \(try xor()))" }
+            while peek() == "|" || peek() == "+" { pos += 1; v = .or(v, try xor()) }
             return v
         }
         let v = try or()

@@ -22,6 +22,16 @@ public enum Tools {
         throw HWGenError.missingTool(name, package: package)
     }
 
+    /// A timer calling `report` every `seconds` (from `seconds` on) until cancelled: progress lines
+    /// during a long tool run.
+    public static func ticker(every seconds: Double, _ report: @escaping @Sendable () -> Void) -> DispatchSourceTimer {
+        let timer = DispatchSource.makeTimerSource(queue: .global())
+        timer.schedule(deadline: .now() + seconds, repeating: seconds)
+        timer.setEventHandler(handler: report)
+        timer.resume()
+        return timer
+    }
+
     /// Full path of `name` on PATH, or nil.
     public static func which(_ name: String) -> String? {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
