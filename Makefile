@@ -92,6 +92,7 @@ bench:
 	@scripts/qor_engines.sh .build/release/hwgen
 	@scripts/anchors.sh .build/release/hwgen
 	@scripts/energy.sh .build/release/hwgen
+	@scripts/energy_big.sh .build/release/hwgen
 	@scripts/qor_quant.sh .build/release/hwgen
 	@scripts/sweep_backends.sh .build/release/hwgen
 
