@@ -130,6 +130,17 @@ public struct Design: Sendable {
         try checkFit(GemmShape(m: a.rows, k: a.cols, n: b.cols))
     }
 
+    /// Golden cycles of a GEMM of any size: the engine's own count for a bare engine or a GEMM that
+    /// fits the buffers, else the GEMM engine's chunked schedule (``GemmTiling``, returned too).
+    /// Throws when not even a 1×1×1 run fits.
+    public func layerCycles(_ s: GemmShape) throws -> (cycles: Int, tiling: GemmTiling?) {
+        guard let g = harness.gemmEngine, g.fitProblem(m: s.m, k: s.k, n: s.n) != nil else { return (golden.cycles(s), nil) }
+        guard let t = g.tiling(m: s.m, k: s.k, n: s.n, run: { golden.cycles($0) }) else {
+            throw HWGenError.badInput("gemm \(s) cannot be split into runs that fit the buffers of \(spec.source)")
+        }
+        return (t.cycles, t)
+    }
+
     /// Checks that a GEMM of `shape` fits the buffers of a `gemm:` design.
     public func checkFit(_ s: GemmShape) throws {
         if let g = harness.gemmEngine, let problem = g.fitProblem(m: s.m, k: s.k, n: s.n) {

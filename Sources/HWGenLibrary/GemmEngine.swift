@@ -140,7 +140,7 @@ public struct GemmEngine: Sendable {
     }
 
     /// Words per bank A·B needs: (A, B, C), each with how it is counted.
-    private func need(m: Int, k: Int, n: Int) -> (a: (Int, String), b: (Int, String), c: (Int, String)) {
+    func need(m: Int, k: Int, n: Int) -> (a: (Int, String), b: (Int, String), c: (Int, String)) {
         switch feed {
         case .tiles(let f):
             let tilesR = ceilDiv(m, f.tileRows), tilesC = ceilDiv(n, f.tileCols), beats = ceilDiv(k, f.depth)

@@ -1,5 +1,5 @@
 /// A GEMM problem size: C (M×N) = A (M×K) · B (K×N).
-public struct GemmShape: Equatable, Sendable, CustomStringConvertible {
+public struct GemmShape: Hashable, Sendable, CustomStringConvertible {
     public var m: Int
     public var k: Int
     public var n: Int
@@ -19,7 +19,8 @@ public struct GemmShape: Equatable, Sendable, CustomStringConvertible {
     public var description: String { "\(m)x\(k)x\(n)" }
 
     /// Parses the `--gemm` argument `MxKxN`, e.g. `37x100x21`, checking the size limits.
-    public static func parse(_ s: String) throws -> GemmShape {
+    /// With `limits: false` only positivity is checked (cycle models take any size).
+    public static func parse(_ s: String, limits: Bool = true) throws -> GemmShape {
         func fail(_ what: String) -> HWGenError { HWGenError.badInput("--gemm: \(s.debugDescription): \(what)") }
         let parts = s.split(separator: "x", omittingEmptySubsequences: false)
         guard parts.count == 3, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } }) else {
@@ -31,7 +32,8 @@ public struct GemmShape: Equatable, Sendable, CustomStringConvertible {
             guard let dim = Int(part) else { throw fail("\(name) = \(part) is out of range (allowed: \(dimRange))") }
             dims.append(dim)
         }
-        if let problem = limitProblem(Array(zip(names, dims))) { throw fail(problem) }
+        if limits, let problem = limitProblem(Array(zip(names, dims))) { throw fail(problem) }
+        if let d = zip(names, dims).first(where: { $0.1 < 1 || $0.1 > 1 << 30 }) { throw fail("\(d.0) = \(d.1) is out of range (allowed: 1...\(1 << 30))") }
         return GemmShape(m: dims[0], k: dims[1], n: dims[2])
     }
 

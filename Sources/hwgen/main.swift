@@ -10,7 +10,7 @@ struct HWGenCommand: ParsableCommand {
         abstract: "Generate, simulate and synthesize tensor-engine RTL from YAML/JSON specs.",
         discussion: "Exit codes: 0 ok, 1 RTL/golden mismatch, 2 bad input, 3 missing tool.",
         version: "hwgen \(Versions.hwgen) (--version also lists the tools it finds)",
-        subcommands: [Emit.self, Sim.self, GoldenCmd.self, Report.self, Synth.self, Sweep.self, Verify.self])
+        subcommands: [Emit.self, Sim.self, GoldenCmd.self, Report.self, Synth.self, Sweep.self, Verify.self, WorkloadCmd.self])
 }
 
 /// Operands from .npy files or drawn at random.
@@ -26,7 +26,7 @@ struct OperandOptions: ParsableArguments {
 
     /// Where the operands come from.
     func source() throws -> OperandSource {
-        OperandSource(gemm: try gemm.map(GemmShape.parse), seed: seed, aPath: aPath, bPath: bPath,
+        OperandSource(gemm: try gemm.map { try GemmShape.parse($0) }, seed: seed, aPath: aPath, bPath: bPath,
                       groupScales: groupScales, multipliers: multipliers, shifts: shifts)
     }
 }
@@ -103,6 +103,46 @@ extension HWGenCommand {
         }
     }
 
+    struct WorkloadCmd: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "workload",
+            abstract: "A network on a design, layer by layer: GEMM shapes (im2col as SCALE-Sim), golden cycles, utilization, DRAM bytes, time and energy.",
+            discussion: "NET is a SCALE-Sim conv topology CSV or GEMM topology CSV. No simulation: the golden cycle model, with a GEMM engine's chunked schedule where a layer does not fit its buffers (hwgen report --cycles-only gives the same count for one shape).")
+        @Argument(help: "Design spec (YAML or JSON).") var spec: String
+        @Argument(help: "Network: a SCALE-Sim conv or GEMM topology CSV.") var net: String
+        @Option(help: "Images per inference (multiplies M).") var batch = 1
+        @Option(help: "A synthesis report (hwgen synth --json, osu018 or an FPGA target): Fmax for the time column, and its --power pJ/MAC for the energy column.") var synthJson: String?
+        @Option(help: "DRAM bandwidth, GB/s: each layer's time is the larger of its compute time and its DRAM bytes at this bandwidth (needs Fmax from --synth-json).") var dramGbps: Double?
+        @Option(help: "Also write the report as JSON here.") var json: String?
+        @Option(help: "Also write the report as CSV here.") var csv: String?
+
+        func run() throws {
+            let design = try Design.load(path: spec)
+            let layers = try Topology.load(csv: net, batch: batch)
+            var fmax: Double? = nil, pj: Double? = nil
+            if let path = synthJson {
+                guard let data = FileManager.default.contents(atPath: path),
+                      let reports = try? JSONDecoder().decode([SynthReport].self, from: data) else {
+                    throw HWGenError.badInput("--synth-json: \(path) is not a hwgen synth --json report")
+                }
+                guard let r = reports.first(where: { $0.design == design.name }) else {
+                    throw HWGenError.badInput("--synth-json: \(path) has no report for \(design.name) (it has: \(reports.map(\.design).joined(separator: ", ")))")
+                }
+                fmax = r.fmaxMHz > 0 ? r.fmaxMHz : nil
+                pj = r.power?.pjPerMAC
+            }
+            if let g = dramGbps {
+                guard g > 0, g.isFinite else { throw HWGenError.badInput("--dram-gbps must be > 0 (got \(g))") }
+                guard fmax != nil else { throw HWGenError.badInput("--dram-gbps: needs Fmax (give --synth-json with a synthesis report of \(design.name))") }
+            }
+            let report = try WorkloadReport(design: design, workload: URL(fileURLWithPath: net).lastPathComponent, layers: layers,
+                                            fmaxMHz: fmax, dramGBps: dramGbps, pjPerMAC: pj)
+            print(report.markdown, terminator: "")
+            if let json { try JSONEncoder.sorted.encode(report).write(to: URL(fileURLWithPath: json)) }
+            if let csv { try Flow.write(report.csv, to: URL(fileURLWithPath: csv)) }
+        }
+    }
+
     struct Report: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "One page per design: correctness on both simulators, golden cycles and utilization, and PPA on a synthesis target, as Markdown (and JSON).",
@@ -131,7 +171,15 @@ extension HWGenCommand {
             for path in specs {
                 let design = try Design.load(path: path)
                 let s = design.spec
-                let shape = try gemm.map(GemmShape.parse) ?? design.defaultShape
+                let shape = try gemm.map { try GemmShape.parse($0, limits: !cyclesOnly) } ?? design.defaultShape
+                if cyclesOnly, let tiled = try design.layerCycles(shape).tiling {
+                    // Larger than the buffers: the host's chunked schedule (what `hwgen workload` counts).
+                    print("report \(s.name) gemm \(shape): \(design.summary), \(s.macConfig)")
+                    print("  cycles: \(tiled.cycles) in \(tiled.chunks) runs of at most \(tiled.m)x\(tiled.k)x\(tiled.n) "
+                          + "(\(tiled.countM)×\(tiled.countK)×\(tiled.countN) along M, K, N; runs \(tiled.runCycles) cycles, "
+                          + "host lines \(tiled.linesIn) in, \(tiled.linesOut) out)")
+                    continue
+                }
                 try design.checkFit(shape)
                 let mac = s.macConfig
                 let estimate = CycleEstimate(design, shape: shape)
@@ -234,7 +282,7 @@ extension HWGenCommand {
                 let s = design.spec
                 let ops = power ? try operands.source().load(design) : nil
                 let shape = try ops.map { o in GemmShape(m: o.ops.a.rows, k: o.ops.a.cols, n: o.ops.b.cols) }
-                    ?? operands.gemm.map(GemmShape.parse)
+                    ?? operands.gemm.map { try GemmShape.parse($0) }
                 if let shape { try design.checkFit(shape) }
                 let dir = URL(fileURLWithPath: workDir).appendingPathComponent(s.name)
                 var r = try Flow.synthesize(design, clockNS: clock, workDir: dir, target: t, progress: progress)

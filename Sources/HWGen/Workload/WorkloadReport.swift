@@ -1,0 +1,124 @@
+import Foundation
+import TextTable
+
+/// A network on a design, layer by layer, from the golden cycle model alone (`hwgen workload`).
+public struct WorkloadReport: Codable, Sendable {
+    /// One layer's figures.
+    public struct Layer: Codable, Sendable {
+        public var name: String
+        public var op: String
+        public var m: Int
+        public var k: Int
+        public var n: Int
+        public var groups: Int
+        public var macs: Int
+        /// Golden cycles of all the layer's GEMMs (a GEMM engine's chunked schedule where one does not fit).
+        public var cycles: Int
+        /// Runs of the GEMM engine per group (1 where the GEMM fits the buffers; nil for a bare engine).
+        public var runs: Int?
+        public var utilizationPercent: Double
+        /// Bytes between DRAM and the buffers: A and B loaded, C read back (the engine's operand and
+        /// result words; a bare engine moves A, B and C once).
+        public var dramBytes: Int
+        /// Time at Fmax, µs; with `--dram-gbps`, the time the bytes need at that bandwidth and the larger of the two.
+        public var computeUS: Double?
+        public var dramUS: Double?
+        public var timeUS: Double?
+        /// Energy at the calibration run's pJ/MAC, µJ.
+        public var energyUJ: Double?
+    }
+
+    public struct Total: Codable, Sendable {
+        public var cycles: Int
+        public var macs: Int
+        public var utilizationPercent: Double
+        public var dramBytes: Int
+        public var timeUS: Double?
+        public var energyUJ: Double?
+    }
+
+    public var design: String
+    public var workload: String
+    public var macUnits: Int
+    public var fmaxMHz: Double?
+    public var dramGBps: Double?
+    public var pjPerMAC: Double?
+    public var layers: [Layer]
+    public var total: Total
+
+    /// Builds the report: each layer's golden cycles (``Design/layerCycles(_:)``), utilization
+    /// against the design's MACs, DRAM bytes, and time and energy where Fmax, a bandwidth or a
+    /// pJ/MAC is given.
+    public init(design: Design, workload name: String, layers input: [WorkloadLayer], fmaxMHz: Double? = nil,
+                dramGBps: Double? = nil, pjPerMAC: Double? = nil) throws {
+        self.design = design.name
+        workload = name
+        macUnits = design.macCount
+        self.fmaxMHz = fmaxMHz
+        self.dramGBps = dramGBps
+        self.pjPerMAC = pjPerMAC
+        let spec = design.spec
+        let bytes = { (t: HWType) in (t.bits + 7) / 8 }
+        var memo: [GemmShape: (Int, GemmTiling?)] = [:]
+        layers = try input.map { l in
+            let shape = GemmShape(m: l.m, k: l.k, n: l.n)
+            let (one, tiling) = try memo[shape] ?? design.layerCycles(shape)
+            memo[shape] = (one, tiling)
+            let cycles = one * l.groups
+            let moved = l.groups * (tiling.map { $0.bytesIn + $0.bytesOut }
+                ?? (l.m * l.k * bytes(spec.mac.a) + l.k * l.n * bytes(spec.mac.b) + l.m * l.n * bytes(spec.mac.acc)))
+            let compute = fmaxMHz.map { Double(cycles) / $0 }
+            let dram = dramGBps.map { Double(moved) / ($0 * 1e3) }
+            let time = compute.map { c in max(c, dram ?? 0) }
+            return Layer(name: l.name, op: l.op, m: l.m, k: l.k, n: l.n, groups: l.groups, macs: l.macs, cycles: cycles,
+                         runs: design.harness.gemmEngine == nil ? nil : (tiling?.chunks ?? 1),
+                         utilizationPercent: Self.percent(l.macs, cycles, design.macCount), dramBytes: moved,
+                         computeUS: compute, dramUS: dram, timeUS: time, energyUJ: pjPerMAC.map { Double(l.macs) * $0 / 1e6 })
+        }
+        let cycles = layers.reduce(0) { $0 + $1.cycles }, macs = layers.reduce(0) { $0 + $1.macs }
+        total = Total(cycles: cycles, macs: macs, utilizationPercent: Self.percent(macs, cycles, design.macCount),
+                      dramBytes: layers.reduce(0) { $0 + $1.dramBytes },
+                      timeUS: fmaxMHz == nil ? nil : layers.reduce(0.0) { $0 + ($1.timeUS ?? 0) },
+                      energyUJ: pjPerMAC.map { Double(macs) * $0 / 1e6 })
+    }
+
+    static func percent(_ macs: Int, _ cycles: Int, _ units: Int) -> Double {
+        cycles == 0 ? 0 : (Double(macs) / Double(cycles * units) * 1000).rounded() / 10
+    }
+
+    /// The Markdown table printed by `hwgen workload`, totals last.
+    public var markdown: String {
+        func us(_ x: Double?) -> String { x.map { String(format: "%.1f", $0) } ?? "" }
+        let (runs, f, d, e) = (layers.contains { $0.runs != nil }, fmaxMHz != nil, dramGBps != nil, pjPerMAC != nil)
+        let table = TextTable<Layer> { l in
+            var c = [Column(title: "layer", value: l.name), Column(title: "op", value: l.op),
+                     Column(title: "M×K×N", value: "\(l.m)×\(l.k)×\(l.n)" + (l.groups > 1 ? " ×\(l.groups)" : ""), align: .right),
+                     Column(title: "cycles", value: l.cycles, align: .right)]
+            if runs { c.append(Column(title: "runs", value: l.runs.map(String.init) ?? "", align: .right)) }
+            c += [Column(title: "util %", value: String(format: "%.1f", l.utilizationPercent), align: .right),
+                  Column(title: "DRAM bytes", value: l.dramBytes, align: .right)]
+            if f { c.append(Column(title: "time µs", value: us(l.timeUS), align: .right)) }
+            if d { c.append(Column(title: "DRAM µs", value: us(l.dramUS), align: .right)) }
+            if e { c.append(Column(title: "energy µJ", value: us(l.energyUJ), align: .right)) }
+            return c
+        }
+        let t = total
+        var text = "workload \(workload) on \(design) (\(macUnits) MACs)\n\n" + (table.string(for: layers) ?? "") + "\n"
+        text += "total: \(layers.count) layers, \(t.macs) MACs, \(t.cycles) cycles, utilization \(String(format: "%.1f", t.utilizationPercent)) %, \(t.dramBytes) DRAM bytes"
+        if let f = fmaxMHz, let time = t.timeUS { text += String(format: ", %.1f µs at %.1f MHz", time, f) + (dramGBps.map { String(format: " and %g GB/s", $0) } ?? "") }
+        if let e = t.energyUJ, let p = pjPerMAC { text += String(format: ", %.1f µJ at %.3f pJ/MAC", e, p) }
+        return text + "\n"
+    }
+
+    /// One row per layer, then a `total` row.
+    public var csv: String {
+        func o(_ x: Double?) -> String { x.map { String(format: "%.4f", $0) } ?? "" }
+        var s = "name,op,m,k,n,groups,macs,cycles,runs,utilization_percent,dram_bytes,time_us,energy_uj\n"
+        for l in layers {
+            s += "\(l.name),\(l.op),\(l.m),\(l.k),\(l.n),\(l.groups),\(l.macs),\(l.cycles),\(l.runs.map(String.init) ?? ""),"
+                + "\(l.utilizationPercent),\(l.dramBytes),\(o(l.timeUS)),\(o(l.energyUJ))\n"
+        }
+        s += "total,,,,,,\(total.macs),\(total.cycles),,\(total.utilizationPercent),\(total.dramBytes),\(o(total.timeUS)),\(o(total.energyUJ))\n"
+        return s
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import Testing
+@testable import HWGen
+@testable import HWGenTypes
+@testable import HWGenLibrary
+
+/// `hwgen workload`: SCALE-Sim topology files, im2col, the chunked schedule of a GEMM engine, and
+/// the per-layer cycles against `hwgen report --cycles-only` and the RTL.
+@Suite struct WorkloadTests {
+    @Test func convRowsMapToGEMMsLikeSCALESim() throws {
+        let csv = """
+            Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,
+            Conv1, 230, 230, 7, 7, 3, 64, 2,
+            CB2a_1, 56, 56, 1, 1, 64, 64, 1,
+            Odd, 10, 12, 3, 5, 8, 16, 3
+            DP_3x3, 114, 114, 3, 3, 32, 32, 1,
+            """
+        let l = try Topology.parse(csv: csv, file: "t.csv", batch: 2)
+        // SCALE-Sim: OH = ceil((IH - FH + S) / S), M = OH·OW (·batch), K = FH·FW·C, N = filters.
+        #expect(l[0] == WorkloadLayer(name: "Conv1", op: "conv", m: 113 * 113 * 2, k: 147, n: 64, groups: 1))
+        #expect(l[1] == WorkloadLayer(name: "CB2a_1", op: "conv", m: 56 * 56 * 2, k: 64, n: 64, groups: 1))
+        #expect(l[2] == WorkloadLayer(name: "Odd", op: "conv", m: 4 * 4 * 2, k: 120, n: 16, groups: 1))   // ⌈(10 - 3 + 3)/3⌉ rows, ⌈(12 - 5 + 3)/3⌉ cols
+        #expect(l[3] == WorkloadLayer(name: "DP_3x3", op: "dwconv", m: 112 * 112 * 2, k: 9, n: 1, groups: 32))
+        #expect(l[3].macs == 112 * 112 * 2 * 9 * 32)
+        let g = try Topology.parse(csv: "Layer, M, N, K,\nQKV, 128, 2304, 768,\n", file: "g.csv")
+        #expect(g == [WorkloadLayer(name: "QKV", op: "gemm", m: 128, k: 768, n: 2304, groups: 1)])
+    }
+
+    @Test func badRowsNameTheFileRowAndColumn() throws {
+        let header = "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,\n"
+        func message(_ csv: String) -> String {
+            do { _ = try Topology.parse(csv: csv, file: "net.csv"); return "no error" } catch { return "\(error)" }
+        }
+        #expect(message(header + "C1, 8, 8, 3, 3, 4, 4,\n").contains("net.csv row 2: 7 columns, the header has 8 (missing: Strides)"))
+        #expect(message(header + "C1, 8, 8, 3, 3, 4, 4, 0,\n").contains("net.csv row 2: Strides is '0' (allowed: an integer 1...16777216)"))
+        #expect(message(header + "C1, 8, 8, 3, 3, 4, 4, 1,\nC2, 4, 4, 5, 5, 1, 1, 1,\n").contains("net.csv row 3: the filter (5x5) is larger than the input (4x4)"))
+        #expect(message("a,b,c\n1,2,3\n").contains("net.csv row 1: the header is 'a, b, c' (allowed: SCALE-Sim's conv header"))
+        #expect(message("Layer, M, N, K,\nX, 4, y, 4,\n").contains("net.csv row 2: N is 'y'"))
+        #expect(message("").contains("net.csv: empty file"))
+        let missing = try CLITests.hwgen(["workload", "designs/gemm_os_4x4_s8.yaml", "/nonexistent.csv"])
+        #expect(missing.status == 2 && missing.stderr.contains("/nonexistent.csv: cannot read the file"), "\(missing.stderr)")
+    }
+
+    /// The chunked schedule covers the GEMM: chunk sizes fit, counts cover M, K, N, and runs are the
+    /// golden cycles of the chunks; a GEMM that fits is one run of the engine's own count.
+    @Test func chunkedScheduleCoversTheGEMM() throws {
+        let design = try Design.load(path: CLITests.repo.appendingPathComponent("designs/gemm_os_4x4_s8.yaml").path)
+        let g = try #require(design.harness.gemmEngine)
+        let fit = try design.layerCycles(GemmShape(m: 16, k: 64, n: 16))
+        #expect(fit.tiling == nil && fit.cycles == design.golden.cycles(GemmShape(m: 16, k: 64, n: 16)))
+        let s = GemmShape(m: 100, k: 300, n: 50)
+        let t = try #require(try design.layerCycles(s).tiling)
+        #expect(g.fitProblem(m: t.m, k: t.k, n: t.n) == nil)
+        #expect(t.countM * t.m >= s.m && t.countK * t.k >= s.k && t.countN * t.n >= s.n)
+        #expect((t.countM - 1) * t.m < s.m && (t.countK - 1) * t.k < s.k && (t.countN - 1) * t.n < s.n)
+        // Single-buffered: loads, runs and read-backs add up.
+        #expect(t.cycles == t.linesIn + t.runCycles + t.linesOut)
+        let db = try Design.load(path: CLITests.repo.appendingPathComponent("designs/gemm_os_4x4_s8_db.yaml").path)
+        let u = try #require(try db.layerCycles(s).tiling)
+        #expect(u.cycles < u.linesIn + u.runCycles + u.linesOut && u.cycles >= u.runCycles)
+    }
+
+    /// ResNet-50 on the 16×16 GEMM engine in well under 5 s, and a layer's cycles are what
+    /// `hwgen report --cycles-only` prints for its shape.
+    @Test func resnet50MatchesReportCyclesOnly() throws {
+        let dir = try CLITests.tempDir()
+        let json = dir.appendingPathComponent("w.json").path
+        let t0 = Date()
+        let r = try CLITests.hwgen(["workload", "designs/gemm_os_16x16_s8.yaml", "workloads/resnet50.csv", "--json", json,
+                                    "--csv", dir.appendingPathComponent("w.csv").path])
+        let seconds = Date().timeIntervalSince(t0)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(seconds < 5, "\(seconds) s")
+        #expect(r.stdout.contains("total: 54 layers, "), "\(r.stdout)")
+        let obj = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as? [String: Any])
+        let layers = try #require(obj["layers"] as? [[String: Any]])
+        #expect(layers.count == 54 && (obj["total"] as? [String: Any])?["cycles"] != nil)
+        for name in ["Conv1", "Stage3_B1_Conv3x3", "Stage5_B3_Conv3x3", "FC1000"] {
+            let l = try #require(layers.first { $0["name"] as? String == name })
+            let (m, k, n) = (l["m"] as! Int, l["k"] as! Int, l["n"] as! Int)
+            let c = try CLITests.hwgen(["report", "designs/gemm_os_16x16_s8.yaml", "--cycles-only", "--gemm", "\(m)x\(k)x\(n)"])
+            #expect(c.stdout.contains("cycles: \(l["cycles"] as! Int) ") || c.stdout.contains("cycles: golden \(l["cycles"] as! Int),"),
+                    "\(name): workload \(l["cycles"]!), report \(c.stdout)")
+        }
+    }
+
+    /// A layer that fits the buffers: the workload's cycles are the RTL's, on Verilator.
+    @Test func aFittingLayerMatchesTheRTL() throws {
+        try Requires.simulator(.verilator)
+        let dir = try CLITests.tempDir()
+        let csv = try CLITests.write("Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,\nC, 6, 7, 3, 3, 2, 6, 1,\n",
+                                     "net.csv", in: dir)
+        let w = try CLITests.hwgen(["workload", "designs/gemm_os_4x4_s8.yaml", csv, "--json", dir.appendingPathComponent("w.json").path])
+        #expect(w.status == 0, "\(w.stderr)")
+        let obj = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("w.json"))) as? [String: Any]
+        let layer = try #require((obj?["layers"] as? [[String: Any]])?.first)
+        #expect(layer["m"] as? Int == 4 * 5 && layer["k"] as? Int == 18 && layer["n"] as? Int == 6)
+        let sim = try CLITests.hwgen(["sim", "designs/gemm_os_4x4_s8.yaml", "--gemm", "20x18x6", "--simulator", "verilator", "--seed", "3"])
+        #expect(sim.status == 0 && sim.stdout.contains(", \(layer["cycles"] as! Int) cycles (golden predicts"), "\(sim.stdout)")
+    }
+}
