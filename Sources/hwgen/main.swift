@@ -115,6 +115,7 @@ extension HWGenCommand {
         @Option(help: "DRAM bandwidth, GB/s: each layer's time is the larger of its compute time and its DRAM bytes at this bandwidth (needs Fmax from --synth-json).") var dramGbps: Double?
         @Option(help: "Also write the report as JSON here.") var json: String?
         @Option(help: "Also write the report as CSV here.") var csv: String?
+        @Option(help: "Also write an SVG bar chart of cycles (and energy) per layer here.") var svg: String?
 
         func run() throws {
             let design = try Design.load(path: spec)
@@ -140,6 +141,7 @@ extension HWGenCommand {
             print(report.markdown, terminator: "")
             if let json { try JSONEncoder.sorted.encode(report).write(to: URL(fileURLWithPath: json)) }
             if let csv { try Flow.write(report.csv, to: URL(fileURLWithPath: csv)) }
+            if let svg { try Flow.write(report.svg, to: URL(fileURLWithPath: svg)) }
         }
     }
 

@@ -98,4 +98,32 @@ import Testing
         let sim = try CLITests.hwgen(["sim", "designs/gemm_os_4x4_s8.yaml", "--gemm", "20x18x6", "--simulator", "verilator", "--seed", "3"])
         #expect(sim.status == 0 && sim.stdout.contains(", \(layer["cycles"] as! Int) cycles (golden predicts"), "\(sim.stdout)")
     }
+
+    /// Time at the synthesis report's Fmax, DRAM-bound time, energy at its pJ/MAC, and the SVG.
+    @Test func timeEnergyAndChart() throws {
+        let dir = try CLITests.tempDir()
+        var synth = SynthReport(design: "gemm_os_4x4_s8", liberty: "osu018_stdcells.lib", clockNS: 10, areaUM2: 1, cells: 1, flipFlops: 1,
+                                criticalPathNS: 5, fmaxMHz: 200, startpoint: "", endpoint: "", yosysSeconds: 0, staSeconds: 0)
+        synth.power = PowerReport(internalMW: 1, switchingMW: 1, leakageMW: 0, totalMW: 2, clockNS: 10, energyNJ: 1, pjPerMAC: 50,
+                                  gopsPerW: 1, topsPerW: 0.04, annotatedPercent: 100, annotatedPins: 1, drivenPins: 1, cycles: 1,
+                                  activity: "test", netlistCheck: "PASS")
+        let json = dir.appendingPathComponent("synth.json")
+        try JSONEncoder().encode([synth]).write(to: json)
+        let csv = try CLITests.write("Layer, M, N, K,\nA, 16, 16, 64,\nB, 8, 4, 32,\n", "g.csv", in: dir)
+        let svg = dir.appendingPathComponent("w.svg").path
+        let r = try CLITests.hwgen(["workload", "designs/gemm_os_4x4_s8.yaml", csv, "--synth-json", json.path, "--dram-gbps", "0.001",
+                                    "--svg", svg, "--json", dir.appendingPathComponent("w.json").path])
+        #expect(r.status == 0, "\(r.stderr)")
+        let obj = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("w.json"))) as? [String: Any])
+        let a = try #require((obj["layers"] as? [[String: Any]])?.first)
+        let cycles = Double(a["cycles"] as! Int), bytes = Double(a["dramBytes"] as! Int)
+        #expect(abs((a["computeUS"] as! Double) - cycles / 200) < 1e-9)
+        #expect(abs((a["dramUS"] as! Double) - bytes / 1) < 1e-9)          // 0.001 GB/s = 1 byte per µs
+        #expect(a["timeUS"] as? Double == max(cycles / 200, bytes))
+        #expect(abs((a["energyUJ"] as! Double) - Double(16 * 64 * 16) * 50 / 1e6) < 1e-12)
+        let text = try String(contentsOfFile: svg, encoding: .utf8)
+        #expect(text.hasPrefix("<svg") && text.contains("<title>A: gemm 16×64×16") && text.contains("energy µJ"))
+        let noFmax = try CLITests.hwgen(["workload", "designs/gemm_os_4x4_s8.yaml", csv, "--dram-gbps", "10"])
+        #expect(noFmax.status == 2 && noFmax.stderr.contains("--dram-gbps: needs Fmax"), "\(noFmax.stderr)")
+    }
 }

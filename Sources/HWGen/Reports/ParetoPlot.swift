@@ -16,9 +16,7 @@ enum ParetoPlot {
         func py(_ y: Double) -> Double { h - bottom - (y - y0) / (y1 - y0) * (h - top - bottom) }
         func f(_ v: Double) -> String { String(format: "%.1f", v) }
         func tick(_ v: Double) -> String { abs(v) >= 100 ? String(format: "%.0f", v) : String(format: "%.3g", v) }
-        func esc(_ s: String) -> String {
-            s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
-        }
+        let esc = SVGText.escape
         var s = """
             <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(w))" height="\(Int(h))" viewBox="0 0 \(Int(w)) \(Int(h))" font-family="sans-serif" font-size="12">
             <rect width="100%" height="100%" fill="white"/>
@@ -48,5 +46,13 @@ enum ParetoPlot {
         s += "<text x=\"\(f(w - right))\" y=\"\(f(top + 4))\" text-anchor=\"end\" fill=\"#d62728\">● Pareto front (\(front.count))</text>\n"
         s += "<text x=\"\(f(w - right))\" y=\"\(f(top + 20))\" text-anchor=\"end\" fill=\"#7f7f7f\">● dominated (\(points.count - front.count))</text>\n"
         return s + "</svg>\n"
+    }
+}
+
+/// Text inside SVG markup.
+enum SVGText {
+    /// `s` with `&`, `<` and `>` escaped.
+    static func escape(_ s: String) -> String {
+        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
     }
 }

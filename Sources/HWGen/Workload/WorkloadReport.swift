@@ -121,4 +121,52 @@ public struct WorkloadReport: Codable, Sendable {
         s += "total,,,,,,\(total.macs),\(total.cycles),,\(total.utilizationPercent),\(total.dramBytes),\(o(total.timeUS)),\(o(total.energyUJ))\n"
         return s
     }
+
+    /// A bar chart per layer: cycles (blue, left axis) and, with a pJ/MAC, energy (orange, right
+    /// axis); each bar's tooltip gives the layer, its GEMM, cycles and utilization.
+    public var svg: String {
+        let energy = pjPerMAC != nil
+        let n = Double(max(layers.count, 1))
+        let (left, right, top, bottom) = (80.0, energy ? 80.0 : 30.0, 40.0, 130.0)
+        let slot = max(8.0, min(40.0, 900 / n)), w = left + right + slot * n, h = 460.0
+        let maxC = Double(layers.map(\.cycles).max() ?? 1), maxE = layers.compactMap(\.energyUJ).max() ?? 1
+        func f(_ v: Double) -> String { String(format: "%.1f", v) }
+        func y(_ v: Double, _ top: Double) -> Double { h - bottom - v / max(top, 1e-12) * (h - 40 - bottom) }
+        let esc = SVGText.escape
+        var s = """
+            <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(w))" height="\(Int(h))" viewBox="0 0 \(Int(w)) \(Int(h))" font-family="sans-serif" font-size="11">
+            <rect width="100%" height="100%" fill="white"/>
+            <text x="\(f(w / 2))" y="22" text-anchor="middle" font-size="14">\(esc("\(workload) on \(design): cycles\(energy ? " and energy" : "") per layer"))</text>
+            <line x1="\(f(left))" y1="\(f(h - bottom))" x2="\(f(w - right))" y2="\(f(h - bottom))" stroke="black"/>
+            <line x1="\(f(left))" y1="\(f(top))" x2="\(f(left))" y2="\(f(h - bottom))" stroke="black"/>
+
+            """
+        for i in 0...4 {
+            let v = maxC * Double(i) / 4
+            s += "<text x=\"\(f(left - 6))\" y=\"\(f(y(v, maxC) + 4))\" text-anchor=\"end\">\(Int(v))</text>\n"
+            if energy {
+                let e = maxE * Double(i) / 4
+                s += "<text x=\"\(f(w - right + 6))\" y=\"\(f(y(e, maxE) + 4))\" fill=\"#ff7f0e\">\(String(format: "%.3g", e))</text>\n"
+            }
+        }
+        s += "<text x=\"16\" y=\"\(f((top + h - bottom) / 2))\" text-anchor=\"middle\" transform=\"rotate(-90 16 \(f((top + h - bottom) / 2)))\" fill=\"#1f77b4\">cycles</text>\n"
+        if energy {
+            s += "<text x=\"\(f(w - 14))\" y=\"\(f((top + h - bottom) / 2))\" text-anchor=\"middle\" transform=\"rotate(90 \(f(w - 14)) \(f((top + h - bottom) / 2)))\" fill=\"#ff7f0e\">energy µJ</text>\n"
+        }
+        let barW = energy ? slot * 0.4 : slot * 0.75
+        for (i, l) in layers.enumerated() {
+            let x = left + slot * Double(i) + slot * 0.1
+            let tip = esc("\(l.name): \(l.op) \(l.m)×\(l.k)×\(l.n)\(l.groups > 1 ? " ×\(l.groups)" : ""), \(l.cycles) cycles, \(l.utilizationPercent) % utilization"
+                + (l.energyUJ.map { String(format: ", %.3f µJ", $0) } ?? ""))
+            let yc = y(Double(l.cycles), maxC)
+            s += "<rect x=\"\(f(x))\" y=\"\(f(yc))\" width=\"\(f(barW))\" height=\"\(f(h - bottom - yc))\" fill=\"#1f77b4\"><title>\(tip)</title></rect>\n"
+            if let e = l.energyUJ {
+                let ye = y(e, maxE)
+                s += "<rect x=\"\(f(x + barW))\" y=\"\(f(ye))\" width=\"\(f(barW))\" height=\"\(f(h - bottom - ye))\" fill=\"#ff7f0e\"><title>\(tip)</title></rect>\n"
+            }
+            let lx = x + barW / (energy ? 1 : 2)
+            s += "<text x=\"\(f(lx))\" y=\"\(f(h - bottom + 8))\" text-anchor=\"end\" font-size=\"9\" transform=\"rotate(-60 \(f(lx)) \(f(h - bottom + 8)))\">\(esc(l.name))</text>\n"
+        }
+        return s + "</svg>\n"
+    }
 }
