@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/pointfreeco/swift-snapshot-testing", from: "1.19.7"),
         .package(url: "https://github.com/ordo-one/TextTable", from: "0.0.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         .target(name: "Templates", dependencies: [
@@ -29,6 +30,7 @@ let package = Package(
             "HWGenLibrary", "Templates",
             .product(name: "Yams", package: "Yams"),
             .product(name: "TextTable", package: "TextTable"),
+            .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ]),
         .executableTarget(name: "hwgen", dependencies: [
             "HWGen",
@@ -38,6 +40,7 @@ let package = Package(
             "HWGen", "hwgen", "HWGenTypes", "HWGenCore", "HWGenGolden", "HWGenLibrary",
             .product(name: "SnapshotTesting", package: "swift-snapshot-testing"),
             .product(name: "PropertyBased", package: "swift-property-based"),
+            .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ], exclude: ["__Snapshots__"]),
     ]
 )

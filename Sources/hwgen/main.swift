@@ -109,8 +109,8 @@ extension HWGenCommand {
             abstract: "A network on a design, layer by layer: GEMM shapes (im2col as SCALE-Sim), golden cycles, utilization, DRAM bytes, time and energy.",
             discussion: "NET is a SCALE-Sim conv topology CSV or GEMM topology CSV. No simulation: the golden cycle model, with a GEMM engine's chunked schedule where a layer does not fit its buffers (hwgen report --cycles-only gives the same count for one shape).")
         @Argument(help: "Design spec (YAML or JSON).") var spec: String
-        @Argument(help: "Network: a SCALE-Sim conv or GEMM topology CSV.") var net: String
-        @Option(help: "Images per inference (multiplies M).") var batch = 1
+        @Argument(help: "Network: a SCALE-Sim conv or GEMM topology CSV, or an ONNX model (.onnx).") var net: String
+        @Option(help: "CSV: images per inference (multiplies M). ONNX: the size of a dynamic batch dimension.") var batch: Int?
         @Option(help: "A synthesis report (hwgen synth --json, osu018 or an FPGA target): Fmax for the time column, and its --power pJ/MAC for the energy column.") var synthJson: String?
         @Option(help: "DRAM bandwidth, GB/s: each layer's time is the larger of its compute time and its DRAM bytes at this bandwidth (needs Fmax from --synth-json).") var dramGbps: Double?
         @Option(help: "Also write the report as JSON here.") var json: String?
@@ -119,7 +119,20 @@ extension HWGenCommand {
 
         func run() throws {
             let design = try Design.load(path: spec)
-            let layers = try Topology.load(csv: net, batch: batch)
+            if let b = batch, b < 1 { throw HWGenError.badInput("--batch must be at least 1 (got \(b))") }
+            var layers: [WorkloadLayer]
+            if net.lowercased().hasSuffix(".onnx") {
+                let model = try OnnxModel.load(path: net, batch: batch)
+                layers = model.layers
+                guard !layers.isEmpty else {
+                    throw HWGenError.badInput("\(net): no Conv, ConvInteger, QLinearConv, Gemm, MatMul, MatMulInteger or QLinearMatMul node")
+                }
+                if !model.skipped.isEmpty {
+                    print("skipped (not GEMMs): \(model.skipped.count) nodes: \(model.skipped.joined(separator: ", "))")
+                }
+            } else {
+                layers = try Topology.load(csv: net, batch: batch ?? 1)
+            }
             var fmax: Double? = nil, pj: Double? = nil
             if let path = synthJson {
                 guard let data = FileManager.default.contents(atPath: path),

@@ -3,6 +3,7 @@ import Testing
 @testable import HWGen
 @testable import HWGenTypes
 @testable import HWGenLibrary
+import SwiftProtobuf
 
 /// `hwgen workload`: SCALE-Sim topology files, im2col, the chunked schedule of a GEMM engine, and
 /// the per-layer cycles against `hwgen report --cycles-only` and the RTL.
@@ -125,5 +126,84 @@ import Testing
         #expect(text.hasPrefix("<svg") && text.contains("<title>A: gemm 16×64×16") && text.contains("energy µJ"))
         let noFmax = try CLITests.hwgen(["workload", "designs/gemm_os_4x4_s8.yaml", csv, "--dram-gbps", "10"])
         #expect(noFmax.status == 2 && noFmax.stderr.contains("--dram-gbps: needs Fmax"), "\(noFmax.stderr)")
+    }
+
+    /// A small ONNX model written with the generated protobuf types: a convolution, a depthwise
+    /// one, two skipped nodes and a MatMul; a dynamic batch needs --batch.
+    static func onnxModel(dynamicBatch: Bool) throws -> Data {
+        func info(_ name: String, _ dims: [Int64], symbolicFirst: Bool = false) -> Onnx_ValueInfoProto {
+            var v = Onnx_ValueInfoProto()
+            v.name = name
+            v.type.tensorType.elemType = 1
+            v.type.tensorType.shape.dim = dims.enumerated().map { i, d in
+                var dim = Onnx_TensorShapeProto.Dimension()
+                if symbolicFirst && i == 0 { dim.dimParam = "N" } else { dim.dimValue = d }
+                return dim
+            }
+            return v
+        }
+        func tensor(_ name: String, _ dims: [Int64]) -> Onnx_TensorProto {
+            var t = Onnx_TensorProto()
+            t.name = name
+            t.dims = dims
+            t.dataType = 1
+            t.floatData = Array(repeating: 0.5, count: Int(dims.reduce(1, *)))
+            return t
+        }
+        func node(_ op: String, _ name: String, _ inputs: [String], _ outputs: [String], ints: [String: [Int64]] = [:], int: [String: Int64] = [:]) -> Onnx_NodeProto {
+            var n = Onnx_NodeProto()
+            n.opType = op
+            n.name = name
+            n.input = inputs
+            n.output = outputs
+            for (k, v) in ints.sorted(by: { $0.key < $1.key }) { var a = Onnx_AttributeProto(); a.name = k; a.ints = v; a.type = .ints; n.attribute.append(a) }
+            for (k, v) in int.sorted(by: { $0.key < $1.key }) { var a = Onnx_AttributeProto(); a.name = k; a.i = v; a.type = .int; n.attribute.append(a) }
+            return n
+        }
+        var g = Onnx_GraphProto()
+        g.name = "tiny"
+        g.node = [node("Conv", "conv1", ["x", "w1"], ["c1"], ints: ["pads": [1, 1, 1, 1], "strides": [1, 1]]),
+                  node("Relu", "relu1", ["c1"], ["r1"]),
+                  node("Conv", "dw", ["r1", "w2"], ["c2"], ints: ["pads": [1, 1, 1, 1], "strides": [2, 2]], int: ["group": 4]),
+                  node("Flatten", "flat", ["c2"], ["f"]),
+                  node("MatMul", "fc", ["f", "w3"], ["y"])]
+        g.initializer = [tensor("w1", [4, 3, 3, 3]), tensor("w2", [4, 1, 3, 3]), tensor("w3", [64, 10])]
+        g.input = [info("x", [1, 3, 8, 8], symbolicFirst: dynamicBatch)]
+        g.output = [info("y", [1, 10], symbolicFirst: dynamicBatch)]
+        g.valueInfo = [info("c1", [1, 4, 8, 8], symbolicFirst: dynamicBatch), info("r1", [1, 4, 8, 8], symbolicFirst: dynamicBatch),
+                       info("c2", [1, 4, 4, 4], symbolicFirst: dynamicBatch), info("f", [1, 64], symbolicFirst: dynamicBatch)]
+        var m = Onnx_ModelProto()
+        m.irVersion = 8
+        var opset = Onnx_OperatorSetIdProto()
+        opset.version = 17
+        m.opsetImport = [opset]
+        m.graph = g
+        return try m.serializedData()
+    }
+
+    @Test func onnxNodesBecomeLayersAndOthersAreListed() throws {
+        let dir = try CLITests.tempDir()
+        let path = dir.appendingPathComponent("tiny.onnx")
+        try Self.onnxModel(dynamicBatch: false).write(to: path)
+        let p = try OnnxModel.load(path: path.path, batch: nil)
+        #expect(p.layers == [WorkloadLayer(name: "conv1", op: "conv", m: 64, k: 27, n: 4, groups: 1),
+                             WorkloadLayer(name: "dw", op: "dwconv", m: 16, k: 9, n: 1, groups: 4),
+                             WorkloadLayer(name: "fc", op: "gemm", m: 1, k: 64, n: 10, groups: 1)])
+        #expect(p.skipped == ["relu1 (Relu)", "flat (Flatten)"])
+        let r = try CLITests.hwgen(["workload", "designs/gemm_os_4x4_s8.yaml", path.path])
+        #expect(r.status == 0 && r.stdout.contains("skipped (not GEMMs): 2 nodes: relu1 (Relu), flat (Flatten)")
+                && r.stdout.contains("total: 3 layers"), "\(r.combined)")
+        // A dynamic batch: an error naming the node without --batch, M × batch with it.
+        let dyn = dir.appendingPathComponent("dyn.onnx")
+        try Self.onnxModel(dynamicBatch: true).write(to: dyn)
+        let e = try CLITests.hwgen(["workload", "designs/gemm_os_4x4_s8.yaml", dyn.path])
+        #expect(e.status == 2 && e.stderr.contains("dyn.onnx node 0 'conv1' (Conv): 'x' has a dynamic dimension 0 (give --batch"), "\(e.stderr)")
+        let b = try OnnxModel.load(path: dyn.path, batch: 3)
+        #expect(b.layers.map(\.m) == [192, 48, 3])
+        // Not ONNX at all.
+        let bad = dir.appendingPathComponent("bad.onnx")
+        try Data("not a model".utf8).write(to: bad)
+        let nb = try CLITests.hwgen(["workload", "designs/gemm_os_4x4_s8.yaml", bad.path])
+        #expect(nb.status == 2 && nb.stderr.contains("bad.onnx: not an ONNX model"), "\(nb.stderr)")
     }
 }
