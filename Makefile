@@ -93,6 +93,7 @@ bench:
 	@scripts/anchors.sh .build/release/hwgen
 	@scripts/energy.sh .build/release/hwgen
 	@scripts/energy_big.sh .build/release/hwgen
+	@scripts/scalesim_workloads.sh .build/release/hwgen
 	@scripts/qor_quant.sh .build/release/hwgen
 	@scripts/sweep_backends.sh .build/release/hwgen
 

@@ -4,7 +4,7 @@
 Conv rows give IFMAP sizes as the input rows the filter windows cover, (OH - 1)*S + FH (padding
 included, trailing rows a strided window never reaches left out), so SCALE-Sim's formula
 OH = ceil((IH - FH + S) / S) gives each layer's true output size. Depthwise layers carry "DP" in
-their name (SCALE-Sim's convention: one group per channel). GEMM rows are `Layer, M, N, K` with
+their name and one filter (SCALE-Sim's convention: one layer per channel, Num Filter filters each). GEMM rows are `Layer, M, N, K` with
 A = M x K, B = K x N (SCALE-Sim's meaning)."""
 import os
 
@@ -67,7 +67,7 @@ def mobilenet_v2():
             hidden = cin * t
             if t != 1:
                 conv(rows, p + "_Expand", hw, 1, cin, hidden, 1)
-            conv(rows, p + "_DP3x3", out, 3, hidden, hidden, stride)
+            conv(rows, p + "_DP3x3", out, 3, hidden, 1, stride)   # Num Filter: per channel
             conv(rows, p + "_Project", out, 1, hidden, c, 1)
             cin, hw = c, out
     conv(rows, "Conv1x1_Last", 7, 1, 320, 1280, 1)

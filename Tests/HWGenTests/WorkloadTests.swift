@@ -14,7 +14,7 @@ import SwiftProtobuf
             Conv1, 230, 230, 7, 7, 3, 64, 2,
             CB2a_1, 56, 56, 1, 1, 64, 64, 1,
             Odd, 10, 12, 3, 5, 8, 16, 3
-            DP_3x3, 114, 114, 3, 3, 32, 32, 1,
+            DP_3x3, 114, 114, 3, 3, 32, 1, 1,
             """
         let l = try Topology.parse(csv: csv, file: "t.csv", batch: 2)
         // SCALE-Sim: OH = ceil((IH - FH + S) / S), M = OH·OW (·batch), K = FH·FW·C, N = filters.

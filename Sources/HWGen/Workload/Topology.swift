@@ -19,7 +19,8 @@ public enum Topology {
     /// Width, Channels, Num Filter, Strides,`) or GEMM topology (`Layer, M, N, K,`), told apart by the
     /// header. A trailing comma is accepted. Convolutions map to GEMMs by im2col as SCALE-Sim does:
     /// OH = ⌈(IH − FH + S)/S⌉ (IH already includes padding), M = OH·OW·batch, K = FH·FW·C, N = filters;
-    /// a layer whose name contains `DP` is depthwise, as in SCALE-Sim: C groups of FH·FW each.
+    /// a layer whose name contains `DP` is depthwise, as in SCALE-Sim: C groups of M×FH·FW×filters
+    /// (filters per channel: 1 for a true depthwise layer).
     /// Errors name the file, the row (1 = the header) and the column, exit 2.
     public static func load(csv path: String, batch: Int = 1) throws -> [WorkloadLayer] {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
@@ -70,7 +71,9 @@ public enum Topology {
             }
             let oh = (ih - fh + s + s - 1) / s, ow = (iw - fw + s + s - 1) / s
             if name.contains("DP") {
-                layers.append(WorkloadLayer(name: name, op: "dwconv", m: oh * ow * batch, k: fh * fw, n: 1, groups: c))
+                // SCALE-Sim runs a DP row as C one-channel layers of `Num Filter` filters each
+                // (1 for a true depthwise layer).
+                layers.append(WorkloadLayer(name: name, op: "dwconv", m: oh * ow * batch, k: fh * fw, n: filters, groups: c))
             } else {
                 layers.append(WorkloadLayer(name: name, op: "conv", m: oh * ow * batch, k: fh * fw * c, n: filters, groups: 1))
             }
