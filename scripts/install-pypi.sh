@@ -15,6 +15,8 @@ done
 if [ -x "$venv/bin/cocotb-config" ] || [[ " ${packages[*]} " == *" cocotb "* ]]; then
   "$venv/bin/python" -c 'import numpy' >/dev/null 2>&1 || packages+=(numpy)
 fi
+# ONNX (hwgen workload's tests write models with it and read shapes from its shape inference).
+{ [ -x "$venv/bin/python" ] && "$venv/bin/python" -c 'import onnx' >/dev/null 2>&1; } || packages+=(onnx)
 if [ ${#packages[@]} -gt 0 ]; then
   echo "installing from PyPI into $venv: ${packages[*]}"
   [ -x "$venv/bin/pip" ] || python3 -m venv "$venv"

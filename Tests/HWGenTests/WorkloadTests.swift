@@ -206,4 +206,49 @@ import SwiftProtobuf
         let nb = try CLITests.hwgen(["workload", "designs/gemm_os_4x4_s8.yaml", bad.path])
         #expect(nb.status == 2 && nb.stderr.contains("bad.onnx: not an ONNX model"), "\(nb.stderr)")
     }
+
+    /// A model written by the onnx Python package (ConvInteger, QuantizeLinear between layers, a
+    /// strided ConvInteger, Flatten, MatMulInteger), shapes from onnx's own shape inference: each
+    /// layer's M and N come from the output shapes onnx infers, K from the weights.
+    @Test func onnxPackageModelMatchesItsShapeInference() throws {
+        let python = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".local/share/hwgen/venv/bin/python").path
+        guard FileManager.default.isExecutableFile(atPath: python),
+              (try? Tools.run(python, ["-c", "import onnx"]))?.status == 0 else {
+            try Requires.skip("the onnx Python package is not installed in ~/.local/share/hwgen/venv (make setup)")
+        }
+        let dir = try CLITests.tempDir()
+        let model = dir.appendingPathComponent("int.onnx"), shapes = dir.appendingPathComponent("shapes.json")
+        let script = """
+            import json, sys, numpy as np, onnx
+            from onnx import helper, TensorProto, numpy_helper, shape_inference
+            r = np.random.default_rng(4)
+            w = lambda n, s: numpy_helper.from_array(r.integers(-3, 3, s).astype(np.int8), n)
+            nodes = [helper.make_node("ConvInteger", ["x", "w1"], ["c1"], name="conv1", pads=[1, 1, 1, 1]),
+                     helper.make_node("Cast", ["c1"], ["c1f"], name="cast1", to=TensorProto.FLOAT),
+                     helper.make_node("QuantizeLinear", ["c1f", "s", "zp"], ["q1"], name="quant1"),
+                     helper.make_node("ConvInteger", ["q1", "w2"], ["c2"], name="conv2", strides=[2, 2], pads=[1, 1, 1, 1]),
+                     helper.make_node("Cast", ["c2"], ["c2f"], name="cast2", to=TensorProto.FLOAT),
+                     helper.make_node("QuantizeLinear", ["c2f", "s", "zp"], ["q2"], name="quant2"),
+                     helper.make_node("Flatten", ["q2"], ["f"], name="flat"),
+                     helper.make_node("MatMulInteger", ["f", "w3"], ["y"], name="fc")]
+            init = [w("w1", (4, 1, 3, 3)), w("w2", (8, 4, 3, 3)), w("w3", (128, 10)),
+                    numpy_helper.from_array(np.array(0.05, dtype=np.float32), "s"), numpy_helper.from_array(np.array(0, dtype=np.uint8), "zp")]
+            g = helper.make_graph(nodes, "int", [helper.make_tensor_value_info("x", TensorProto.UINT8, [2, 1, 8, 8])],
+                                  [helper.make_tensor_value_info("y", TensorProto.INT32, None)], init)
+            m = shape_inference.infer_shapes(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]))
+            onnx.checker.check_model(m)
+            onnx.save(m, sys.argv[1])
+            dims = {v.name: [d.dim_value for d in v.type.tensor_type.shape.dim] for v in list(m.graph.value_info) + list(m.graph.output)}
+            json.dump({"c1": dims["c1"], "c2": dims["c2"], "y": dims["y"]}, open(sys.argv[2], "w"))
+            """
+        let r = try Tools.run(python, ["-c", script, model.path, shapes.path])
+        #expect(r.status == 0, "\(r.combined)")
+        let s = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: shapes)) as? [String: [Int]])
+        let (c1, c2, y) = (s["c1"]!, s["c2"]!, s["y"]!)   // NCHW, NCHW, [N, 10]
+        let p = try OnnxModel.load(path: model.path, batch: nil)
+        #expect(p.layers == [WorkloadLayer(name: "conv1", op: "conv", m: c1[0] * c1[2] * c1[3], k: 1 * 3 * 3, n: c1[1], groups: 1),
+                             WorkloadLayer(name: "conv2", op: "conv", m: c2[0] * c2[2] * c2[3], k: 4 * 3 * 3, n: c2[1], groups: 1),
+                             WorkloadLayer(name: "fc", op: "gemm", m: y[0], k: 128, n: y[1], groups: 1)], "\(p.layers), onnx \(s)")
+        #expect(p.skipped == ["cast1 (Cast)", "quant1 (QuantizeLinear)", "cast2 (Cast)", "quant2 (QuantizeLinear)", "flat (Flatten)"])
+    }
 }
