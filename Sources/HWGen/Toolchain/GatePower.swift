@@ -114,20 +114,24 @@ public enum GatePower {
                 } else if line.hasPrefix("module "), top.isEmpty {
                     top = String(line.dropFirst(7).prefix { $0 != "(" && $0 != " " })
                 } else if line.hasPrefix("input ") {
-                    let decl = line.dropFirst(6).dropLast(line.hasSuffix(";") ? 1 : 0).trimmingCharacters(in: .whitespaces)
-                    if decl.hasPrefix("["), let colon = decl.firstIndex(of: ":"), let close = decl.firstIndex(of: "]"),
-                       let msb = Int(decl[decl.index(after: decl.startIndex)..<colon]),
-                       let lsb = Int(decl[decl.index(after: colon)..<close]) {
-                        let name = decl[decl.index(after: close)...].trimmingCharacters(in: .whitespaces)
-                        for i in min(lsb, msb)...max(lsb, msb) { inputs.append("\(name)[\(i)]") }
-                    } else if decl != clock {
-                        inputs.append(decl)
-                    }
+                    inputs += declaredBits(line, "input").bits.filter { $0 != clock }
                 }
             }
         }
         guard !top.isEmpty else { throw HWGenError.badInput("the netlist has no module") }
         return NetlistScan(top: top, inputs: inputs, driven: driven, cellTypes: types, macros: found)
+    }
+
+    /// The bits of a declaration `keyword [msb:lsb] name;` (`name[lsb]` … `name[msb]`) or
+    /// `keyword name;` (`name`), and the range of a vector.
+    static func declaredBits(_ line: String, _ keyword: String) -> (name: String, bits: [String], range: (msb: Int, lsb: Int)?) {
+        let decl = line.dropFirst(keyword.count + 1).dropLast(line.hasSuffix(";") ? 1 : 0).trimmingCharacters(in: .whitespaces)
+        if decl.hasPrefix("["), let colon = decl.firstIndex(of: ":"), let close = decl.firstIndex(of: "]"),
+           let msb = Int(decl[decl.index(after: decl.startIndex)..<colon]), let lsb = Int(decl[decl.index(after: colon)..<close]) {
+            let name = decl[decl.index(after: close)...].trimmingCharacters(in: .whitespaces)
+            return (name, (min(lsb, msb)...max(lsb, msb)).map { "\(name)[\($0)]" }, (msb, lsb))
+        }
+        return (decl, [decl], nil)
     }
 
     /// A line of a Yosys netlist, or a whole instance block of a type `forEachLine` was asked for.

@@ -52,14 +52,9 @@ enum NetlistReplay {
             return table
         }
         func ports(_ line: String, _ keyword: String) -> [String] {
-            let decl = line.dropFirst(keyword.count + 1).dropLast(line.hasSuffix(";") ? 1 : 0).trimmingCharacters(in: .whitespaces)
-            if decl.hasPrefix("["), let colon = decl.firstIndex(of: ":"), let close = decl.firstIndex(of: "]"),
-               let msb = Int(decl[decl.index(after: decl.startIndex)..<colon]), let lsb = Int(decl[decl.index(after: colon)..<close]) {
-                let name = decl[decl.index(after: close)...].trimmingCharacters(in: .whitespaces)
-                widths[name] = (msb, lsb)
-                return (min(lsb, msb)...max(lsb, msb)).map { "\(name)[\($0)]" }
-            }
-            return [decl]
+            let d = GatePower.declaredBits(line, keyword)
+            if let r = d.range { widths[d.name] = r }
+            return d.bits
         }
         try GatePower.forEachLine(of: text, instanceOf: { library.cells[$0] != nil }) { item in
             switch item {
