@@ -116,12 +116,39 @@ extension HWGenCommand {
         @Option(help: "Also write the report as JSON here.") var json: String?
         @Option(help: "Also write the report as CSV here.") var csv: String?
         @Option(help: "Also write an SVG bar chart of cycles (and energy) per layer here.") var svg: String?
+        @Flag(name: .customLong("run"), help: "ONNX: run the model on --input, every GEMM on the RTL (checked against the golden model), the other nodes on the host; writes the outputs with --out.") var runModel = false
+        @Option(help: "With --run: the model's input (.npy; its first dimension is the batch).") var input: String?
+        @Option(help: "With --run: write the model's first output here (.npy).") var out: String?
+        @Option(help: "With --run: verilator or icarus.") var simulator: String = "verilator"
 
         func run() throws {
             let design = try Design.load(path: spec)
             if let b = batch, b < 1 { throw HWGenError.badInput("--batch must be at least 1 (got \(b))") }
+            var batch = self.batch, runLayers: [WorkloadLayer]? = nil
+            if runModel {
+                guard net.lowercased().hasSuffix(".onnx") else { throw HWGenError.badInput("--run: \(net) is not an ONNX model (allowed: a .onnx file)") }
+                guard let input else { throw HWGenError.badInput("--run needs --input x.npy (the model's input)") }
+                guard let sim = Simulator(rawValue: simulator) else {
+                    throw HWGenError.badInput("--simulator: '\(simulator)' is not a simulator (allowed: verilator, icarus)")
+                }
+                let x = try Npy.read(path: input)
+                batch = batch ?? x.shape.first
+                print("running \(URL(fileURLWithPath: net).lastPathComponent) on \(design.name) (\(sim.rawValue)), input \(x.shape) \(x.dtype.rawValue)")
+                let result = try OnnxRunner.run(model: net, input: x, design: design, simulator: sim) { print($0) }
+                print("host nodes: \(result.hostNodes.joined(separator: ", "))")
+                for (name, a) in result.outputs { print("output '\(name)': \(a.shape) \(a.dtype.rawValue)") }
+                if let out, let first = result.outputs.first { try Npy.write(first.array, path: out) }
+                print(result.passed ? "PASS: every GEMM equals the golden model on \(sim.rawValue)\n"
+                                    : "FAIL: RTL and golden model differ (see above)\n")
+                if !result.passed { throw ExitCode(ExitStatus.mismatch.rawValue) }
+                runLayers = result.layers.map(\.workloadLayer)
+            } else if input != nil || out != nil {
+                throw HWGenError.badInput("--input and --out belong to --run")
+            }
             var layers: [WorkloadLayer]
-            if net.lowercased().hasSuffix(".onnx") {
+            if let runLayers {
+                layers = runLayers   // the GEMMs that ran: no shape inference needed
+            } else if net.lowercased().hasSuffix(".onnx") {
                 let model = try OnnxModel.load(path: net, batch: batch)
                 layers = model.layers
                 guard !layers.isEmpty else {

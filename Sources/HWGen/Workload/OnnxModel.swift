@@ -17,13 +17,18 @@ public enum OnnxModel {
     /// initializers (a model saved after `onnx.shape_inference.infer_shapes` has them all); a
     /// symbolic dimension takes `batch` when given. Errors name the file and the node, exit 2.
     public static func load(path: String, batch: Int?) throws -> Parsed {
+        try parse(read(path: path).graph, file: path, batch: batch)
+    }
+
+    /// The model in an ONNX file (errors name the file, exit 2).
+    static func read(path: String) throws -> Onnx_ModelProto {
         guard let data = FileManager.default.contents(atPath: path) else { throw HWGenError.badInput("\(path): cannot read the file") }
         let model: Onnx_ModelProto
         do { model = try Onnx_ModelProto(serializedBytes: data) } catch {
             throw HWGenError.badInput("\(path): not an ONNX model (\(error))")
         }
         guard model.hasGraph, !model.graph.node.isEmpty else { throw HWGenError.badInput("\(path): not an ONNX model (no graph nodes)") }
-        return try parse(model.graph, file: path, batch: batch)
+        return model
     }
 
     static func parse(_ g: Onnx_GraphProto, file: String, batch: Int?) throws -> Parsed {
