@@ -7,7 +7,7 @@ outputs from ONNX Runtime: the reference `hwgen workload SPEC MODEL --run` must 
   conv2  ConvInteger  u8 [N,8,8,8] * s8 [16,4,3,3], group 2, stride 2,
          pads 1, x_zero_point 3                                       -> s32 [N,16,4,4]
          Div 2^5, Clip 0..255, Cast u8, Flatten
-  fc     MatMulInteger u8 [N,256] * s8 [256,10], b_zero_point 1       -> s32 [N,10] (logits)
+  fc     MatMulInteger u8 [N,256] * s8 [256,10] (7-bit), b_zero_point 1 -> s32 [N,10] (logits)
 
 The convolution filters are seeded random; the classifier is scikit-learn's LogisticRegression
 trained on conv2's integer features of the training images, quantized to int8. Writes
@@ -97,7 +97,7 @@ def main():
     x = xte[: args.batch]
     np.save(os.path.join(args.out, "x.npy"), x)
     np.save(os.path.join(args.out, "y_ort.npy"), run(model, x))
-    print(f"digits_int: accuracy {acc * 100:.1f} % of {len(yte)} test images with int8 weights "
+    print(f"digits_int: accuracy {acc * 100:.1f} % of {len(yte)} test images with 7-bit weights "
           f"(float classifier on the same features {float_acc * 100:.1f} %); wrote {args.out}/digits_int.onnx, "
           f"x.npy ({len(x)} images), y_ort.npy")
 

@@ -251,4 +251,124 @@ import SwiftProtobuf
                              WorkloadLayer(name: "fc", op: "gemm", m: y[0], k: 128, n: y[1], groups: 1)], "\(p.layers), onnx \(s)")
         #expect(p.skipped == ["cast1 (Cast)", "quant1 (QuantizeLinear)", "cast2 (Cast)", "quant2 (QuantizeLinear)", "flat (Flatten)"])
     }
+
+    static var venvPython: String {
+        FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".local/share/hwgen/venv/bin/python").path
+    }
+
+    /// The venv's Python with onnx, onnxruntime and scikit-learn, or a skip naming what is missing.
+    static func onnxRuntime() throws -> String {
+        let python = venvPython
+        guard FileManager.default.isExecutableFile(atPath: python),
+              (try? Tools.run(python, ["-c", "import onnx, onnxruntime, sklearn"]))?.status == 0 else {
+            try Requires.skip("onnx, onnxruntime and scikit-learn are not installed in ~/.local/share/hwgen/venv (make setup)")
+        }
+        return python
+    }
+
+    /// The digits network of scripts/digits_int_model.py (two ConvInteger layers, one grouped and
+    /// strided with an x zero point, and a MatMulInteger with a w zero point; Div, Clip, Cast and
+    /// Flatten between them) on the RTL of a u8 × s8 array: its int32 logits equal ONNX Runtime's
+    /// bit for bit, and every GEMM equals the golden model (exit 0).
+    @Test func digitsNetworkOnTheRTLEqualsOnnxRuntime() throws {
+        let python = try Self.onnxRuntime()
+        try Requires.simulator(.verilator)
+        let dir = try CLITests.tempDir()
+        let gen = try Tools.run(python, [CLITests.repo.appendingPathComponent("scripts/digits_int_model.py").path, dir.path,
+                                         "--batch", "8", "--seed", "3"], timeout: 300)
+        try #require(gen.status == 0, "\(gen.combined)")
+        print(gen.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        let y = dir.appendingPathComponent("y.npy").path
+        let r = try CLITests.hwgen(["workload", "designs/systolic_os_8x8_u8s8.yaml", dir.appendingPathComponent("digits_int.onnx").path,
+                                    "--run", "--input", dir.appendingPathComponent("x.npy").path, "--out", y])
+        #expect(r.status == 0, "\(r.combined)")
+        #expect(r.stdout.contains("conv2 (ConvInteger): 2× 128x36x8 on the RTL"), "\(r.stdout)")
+        let rtl = try Npy.read(path: y), ort = try Npy.read(path: dir.appendingPathComponent("y_ort.npy").path)
+        #expect(rtl.dtype == .int32 && rtl.shape == [8, 10])
+        #expect(rtl == ort, "RTL \(rtl.values.prefix(20)), ONNX Runtime \(ort.values.prefix(20))")
+        #expect(Set(rtl.values).count > 40, "logits should vary: \(rtl.values.prefix(20))")
+    }
+
+    /// QLinearConv and QLinearMatMul (int8, output scales 2^−6) on a design whose epilogue is
+    /// multiplier 1, shift 6, half-even, with MaxPool, Transpose and Reshape on the host: the int8
+    /// outputs equal ONNX Runtime's. A scale the epilogue cannot express is refused (exit 2).
+    @Test(arguments: [5, 6] as [UInt64]) func qlinearModelOnTheEpilogueEqualsOnnxRuntime(seed: UInt64) throws {
+        let python = try Self.onnxRuntime()
+        try Requires.simulator(.verilator)
+        let dir = try CLITests.tempDir()
+        let script = """
+            import sys, numpy as np, onnx, onnxruntime as ort
+            from onnx import helper, TensorProto, numpy_helper as nh
+            out, seed, y2s = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+            r = np.random.default_rng(seed)
+            f = lambda v, n: nh.from_array(np.array(v, np.float32), n)
+            init = [nh.from_array(r.integers(-16, 17, (6, 2, 3, 3)).astype(np.int8), "w1"),
+                    nh.from_array(r.integers(-8, 9, (24, 5)).astype(np.int8), "w2"),
+                    f(0.5, "xs"), f(0.25, "ws"), f(8.0, "ys"), f(2.0 ** -3, "w2s"), f(y2s, "y2s"),
+                    nh.from_array(np.array(0, np.int8), "zp"), nh.from_array(np.array([2, -1], np.int64), "shape")]
+            nodes = [helper.make_node("QLinearConv", ["x", "xs", "zp", "w1", "ws", "zp", "ys", "zp"], ["c1"], name="qconv", pads=[1, 1, 1, 1]),
+                     helper.make_node("MaxPool", ["c1"], ["p1"], name="pool", kernel_shape=[2, 2], strides=[2, 2]),
+                     helper.make_node("Transpose", ["p1"], ["t1"], name="nhwc", perm=[0, 2, 3, 1]),
+                     helper.make_node("Reshape", ["t1", "shape"], ["f1"], name="flat"),
+                     helper.make_node("QLinearMatMul", ["f1", "ys", "zp", "w2", "w2s", "zp", "y2s", "zp"], ["y"], name="qfc")]
+            g = helper.make_graph(nodes, "ql", [helper.make_tensor_value_info("x", TensorProto.INT8, [2, 2, 4, 4])],
+                                  [helper.make_tensor_value_info("y", TensorProto.INT8, [2, 5])], init)
+            m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]); m.ir_version = 8
+            onnx.checker.check_model(m)
+            onnx.save(m, out + "/ql.onnx")
+            x = r.integers(-32, 33, (2, 2, 4, 4)).astype(np.int8)
+            s = ort.InferenceSession(m.SerializeToString(), providers=["CPUExecutionProvider"])
+            np.save(out + "/x.npy", x); np.save(out + "/y_ort.npy", s.run(["y"], {"x": x})[0])
+            """
+        let spec = try CLITests.write("""
+            name: q_os_4x4_s8_pow2
+            engine: { kind: systolic, dataflow: os, rows: 4, cols: 4 }
+            mac:    { a: s8, b: s8, acc: s32 }
+            epilogue: { multiplier: 1, shift: 6, zero_point: 0, rounding: half-even, out: s8 }
+            """, "q.yaml", in: dir)
+        let gen = try Tools.run(python, ["-c", script, dir.path, "\(seed)", "64"], timeout: 300)
+        try #require(gen.status == 0, "\(gen.combined)")
+        let (model, x, y) = (dir.appendingPathComponent("ql.onnx").path, dir.appendingPathComponent("x.npy").path, dir.appendingPathComponent("y.npy").path)
+        let r = try CLITests.hwgen(["workload", spec, model, "--run", "--input", x, "--out", y])
+        #expect(r.status == 0, "\(r.combined)")
+        let rtl = try Npy.read(path: y), ort = try Npy.read(path: dir.appendingPathComponent("y_ort.npy").path)
+        #expect(rtl.dtype == .int8 && rtl == ort, "seed \(seed): RTL \(rtl.values), ONNX Runtime \(ort.values)")
+        // y_scale 48: the fc's scale 2^-3·8/48 is not a power of two.
+        let bad = try Tools.run(python, ["-c", script, dir.path, "\(seed)", "48"], timeout: 300)
+        try #require(bad.status == 0, "\(bad.combined)")
+        let refused = try CLITests.hwgen(["workload", spec, model, "--run", "--input", x])
+        #expect(refused.status == 2 && refused.stderr.contains("node 4 'qfc' (QLinearMatMul): output scale"), "\(refused.combined)")
+    }
+
+    /// Bad --run input: a float node, an input of the wrong type, --input without --run; each exit 2
+    /// with one message naming the file and the node or argument.
+    @Test func runRefusesWhatItCannotRun() throws {
+        let python = try Self.onnxRuntime()
+        let dir = try CLITests.tempDir()
+        let script = """
+            import sys, numpy as np, onnx
+            from onnx import helper, TensorProto, numpy_helper as nh
+            w = nh.from_array(np.ones((4, 1, 3, 3), np.int8), "w")
+            nodes = [helper.make_node("ConvInteger", ["x", "w"], ["c"], name="conv1"),
+                     helper.make_node("Cast", ["c"], ["cf"], name="tofloat", to=TensorProto.FLOAT)]
+            g = helper.make_graph(nodes, "f", [helper.make_tensor_value_info("x", TensorProto.UINT8, [1, 1, 5, 5])],
+                                  [helper.make_tensor_value_info("cf", TensorProto.FLOAT, [1, 4, 3, 3])], [w])
+            onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), sys.argv[1])
+            """
+        let model = dir.appendingPathComponent("f.onnx").path
+        let gen = try Tools.run(python, ["-c", script, model], timeout: 120)
+        try #require(gen.status == 0, "\(gen.combined)")
+        let u8 = try QuantCLITests.npy(Array(repeating: 1, count: 25), [1, 1, 5, 5], .uint8, "x.npy", in: dir)
+        let s8 = try QuantCLITests.npy(Array(repeating: 1, count: 25), [1, 1, 5, 5], .int8, "xs.npy", in: dir)
+        let spec = "designs/systolic_os_8x8_u8s8.yaml"
+        let cases: [([String], String)] = [([model, "--run", "--input", u8], "node 1 'tofloat' (Cast): cast to element type 1 (allowed: integer types)"),
+                                ([model, "--run", "--input", s8], "input 'x' is uint8 but --input holds int8"),
+                                ([model, "--input", u8], "--input and --out belong to --run"),
+                                ([model, "--run"], "--run needs --input")]
+        for (args, message) in cases {
+            let r = try CLITests.hwgen(["workload", spec] + args)
+            #expect(r.status == 2 && r.stderr.contains(message), "\(args): \(r.combined)")
+            #expect(r.stderr.split(separator: "\n").count == 1, "one message: \(r.stderr)")
+        }
+    }
 }

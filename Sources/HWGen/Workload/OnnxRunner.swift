@@ -63,10 +63,20 @@ public enum OnnxRunner {
             }
         }
         values[inputInfo.name] = x
+        // Every node is checked before the first simulation starts.
+        for (i, node) in g.node.enumerated() {
+            let exec = NodeRun(node: node, name: node.name, file: path, label: label(node, i), values: [:], design: design,
+                               simulator: simulator, log: log)
+            if !rtlOps.contains(node.opType) && !hostOps.contains(node.opType) {
+                throw exec.fail("cannot run \(node.opType) (runs on the RTL: \(rtlOps.joined(separator: ", ")); on the host: \(hostOps.joined(separator: ", ")))")
+            }
+            if node.opType == "Cast", OnnxTensor.DataType(rawValue: exec.int("to", 0)).flatMap({ OnnxTensor.intRanges[$0] }) == nil {
+                throw exec.fail("cast to element type \(exec.int("to", 0)) (allowed: integer types)")
+            }
+        }
         var layers: [Layer] = [], hostNodes: [String] = []
         for (i, node) in g.node.enumerated() {
-            let label = node.name.isEmpty ? "node \(i) (\(node.opType))" : "node \(i) '\(node.name)' (\(node.opType))"
-            let exec = NodeRun(node: node, name: node.name.isEmpty ? "\(node.opType)_\(i)" : node.name, file: path, label: label,
+            let exec = NodeRun(node: node, name: node.name.isEmpty ? "\(node.opType)_\(i)" : node.name, file: path, label: label(node, i),
                                values: values, design: design, simulator: simulator, log: log)
             let outs: [OnnxTensor]
             if rtlOps.contains(node.opType) {
@@ -76,11 +86,9 @@ public enum OnnxRunner {
                 log("  \(layer.node) (\(layer.op)): \(layer.gemms)× \(layer.shape) on the RTL in \(layer.runs) runs, "
                     + "\(layer.rtlCycles) cycles (golden \(layer.goldenCycles))" + (layer.host.isEmpty ? "" : "; host: \(layer.host)")
                     + (layer.passed ? "" : " — MISMATCH"))
-            } else if hostOps.contains(node.opType) {
+            } else {
                 outs = try exec.hostNode()
                 hostNodes.append(node.name.isEmpty ? "node \(i) (\(node.opType))" : "\(node.name) (\(node.opType))")
-            } else {
-                throw exec.fail("cannot run \(node.opType) (runs on the RTL: \(rtlOps.joined(separator: ", ")); on the host: \(hostOps.joined(separator: ", ")))")
             }
             for (name, t) in zip(node.output, outs) where !name.isEmpty { values[name] = t }
         }
@@ -91,6 +99,10 @@ public enum OnnxRunner {
             outputs.append((o.name, a))
         }
         return Result(layers: layers, outputs: outputs, hostNodes: hostNodes)
+    }
+
+    static func label(_ node: Onnx_NodeProto, _ i: Int) -> String {
+        node.name.isEmpty ? "node \(i) (\(node.opType))" : "node \(i) '\(node.name)' (\(node.opType))"
     }
 }
 
