@@ -15,8 +15,11 @@ done
 if [ -x "$venv/bin/cocotb-config" ] || [[ " ${packages[*]} " == *" cocotb "* ]]; then
   "$venv/bin/python" -c 'import numpy' >/dev/null 2>&1 || packages+=(numpy)
 fi
-# ONNX (hwgen workload's tests write models with it and read shapes from its shape inference).
-{ [ -x "$venv/bin/python" ] && "$venv/bin/python" -c 'import onnx' >/dev/null 2>&1; } || packages+=(onnx)
+# ONNX, ONNX Runtime and scikit-learn: hwgen workload's tests write models with onnx, train the
+# digits network's classifier with scikit-learn and check the RTL's outputs against ONNX Runtime.
+for m in onnx:onnx onnxruntime:onnxruntime sklearn:scikit-learn; do
+  { [ -x "$venv/bin/python" ] && "$venv/bin/python" -c "import ${m%%:*}" >/dev/null 2>&1; } || packages+=("${m#*:}")
+done
 if [ ${#packages[@]} -gt 0 ]; then
   echo "installing from PyPI into $venv: ${packages[*]}"
   [ -x "$venv/bin/pip" ] || python3 -m venv "$venv"

@@ -109,3 +109,46 @@ extension GemmEngine {
                           linesIn: linesIn, linesOut: linesOut, bytesIn: bytesIn, bytesOut: bytesOut)
     }
 }
+
+/// Accesses of one buffer kind's memory macros during one run.
+public struct BufferAccesses: Sendable, Equatable {
+    /// `A`, `B` or `C`.
+    public var buffer: String
+    /// The bank macro (``SRAMBank``) and how many banks the buffer has.
+    public var bank: SRAMBank
+    public var banks: Int
+    /// Reads and writes, all banks together.
+    public var reads: Int
+    public var writes: Int
+}
+
+extension GemmEngine {
+    /// Beats the controller feeds the engine in one run (each reads one word of every A and B
+    /// bank): a tile stream's tiles × beats, or a stationary stream's first R load beats and P
+    /// vectors per tile.
+    public func feedBeats(m: Int, k: Int, n: Int) -> Int {
+        switch feed {
+        case .tiles(let f):
+            return ceilDiv(m, f.tileRows) * ceilDiv(n, f.tileCols) * ceilDiv(k, f.depth)
+        case .stationary(let f):
+            let (x, st) = f.weightsStationary ? (m, n) : (n, m)
+            return f.rows + ceilDiv(st, f.cols) * ceilDiv(x, f.tileBeats) * ceilDiv(k, f.depth) * f.tileBeats
+        }
+    }
+
+    /// The memory macro accesses of one M×K×N run, counted from the dataflow: the host writes each
+    /// A and B line once (one word per bank), the engine reads one word of every A and B bank per
+    /// fed beat and on the `start` cycle, each result is written to its C bank once and read back
+    /// by the host once. Reads the RTL makes while the stream stalls, or of a single-buffered C
+    /// bank while idle, are not counted.
+    public func accesses(m: Int, k: Int, n: Int, design: String) -> [BufferAccesses] {
+        let lines = hostLines(m: m, k: k, n: n), beats = feedBeats(m: m, k: k, n: n) + 1, sets = doubleBuffer ? 2 : 1
+        let results = need(m: m, k: k, n: n).c.0
+        return [BufferAccesses(buffer: "A", bank: SRAMBank(design: design, words: aDepth * sets, bits: types.a.bits), banks: aBanks,
+                               reads: beats * aBanks, writes: lines.a * aBanks),
+                BufferAccesses(buffer: "B", bank: SRAMBank(design: design, words: bDepth * sets, bits: bWordType.bits), banks: bBanks,
+                               reads: beats * bBanks, writes: lines.b * bBanks),
+                BufferAccesses(buffer: "C", bank: SRAMBank(design: design, words: cDepth * sets, bits: cType.bits), banks: cBanks,
+                               reads: results * cBanks, writes: results * cBanks)]
+    }
+}

@@ -111,11 +111,12 @@ extension HWGenCommand {
         @Argument(help: "Design spec (YAML or JSON).") var spec: String
         @Argument(help: "Network: a SCALE-Sim conv or GEMM topology CSV, or an ONNX model (.onnx).") var net: String
         @Option(help: "CSV: images per inference (multiplies M). ONNX: the size of a dynamic batch dimension.") var batch: Int?
-        @Option(help: "A synthesis report (hwgen synth --json, osu018 or an FPGA target): Fmax for the time column, and its --power pJ/MAC for the energy column.") var synthJson: String?
+        @Option(help: "A synthesis report (hwgen synth --json, osu018 or an FPGA target): Fmax for the time column and, if it has --power, the energy model.") var synthJson: String?
         @Option(help: "DRAM bandwidth, GB/s: each layer's time is the larger of its compute time and its DRAM bytes at this bandwidth (needs Fmax from --synth-json).") var dramGbps: Double?
         @Option(help: "Also write the report as JSON here.") var json: String?
         @Option(help: "Also write the report as CSV here.") var csv: String?
         @Option(help: "Also write an SVG bar chart of cycles (and energy) per layer here.") var svg: String?
+        @Flag(help: "Energy per layer: logic pJ/MAC, SRAM reads and writes and leakage from a calibration (--synth-json with power, else cached, else measured now: synthesis and a gate-level power run, minutes).") var energy = false
         @Flag(name: .customLong("run"), help: "ONNX: run the model on --input, every GEMM on the RTL (checked against the golden model), the other nodes on the host; writes the outputs with --out.") var runModel = false
         @Option(help: "With --run: the model's input (.npy; its first dimension is the batch).") var input: String?
         @Option(help: "With --run: write the model's first output here (.npy).") var out: String?
@@ -160,7 +161,7 @@ extension HWGenCommand {
             } else {
                 layers = try Topology.load(csv: net, batch: batch ?? 1)
             }
-            var fmax: Double? = nil, pj: Double? = nil
+            var fmax: Double? = nil, model: EnergyModel? = nil
             if let path = synthJson {
                 guard let data = FileManager.default.contents(atPath: path),
                       let reports = try? JSONDecoder().decode([SynthReport].self, from: data) else {
@@ -170,14 +171,22 @@ extension HWGenCommand {
                     throw HWGenError.badInput("--synth-json: \(path) has no report for \(design.name) (it has: \(reports.map(\.design).joined(separator: ", ")))")
                 }
                 fmax = r.fmaxMHz > 0 ? r.fmaxMHz : nil
-                pj = r.power?.pjPerMAC
+                model = EnergyModel(r)
+            }
+            if energy, model == nil {
+                if let cached = try EnergyModel.cached(design) {
+                    model = cached
+                } else {
+                    FileHandle.standardError.write(Data("calibrating energy of \(design.name): synthesis and a gate-level power run of \(design.defaultShape) (minutes; cached afterwards)\n".utf8))
+                    model = try EnergyModel.calibrate(design) { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+                }
             }
             if let g = dramGbps {
                 guard g > 0, g.isFinite else { throw HWGenError.badInput("--dram-gbps must be > 0 (got \(g))") }
                 guard fmax != nil else { throw HWGenError.badInput("--dram-gbps: needs Fmax (give --synth-json with a synthesis report of \(design.name))") }
             }
             let report = try WorkloadReport(design: design, workload: URL(fileURLWithPath: net).lastPathComponent, layers: layers,
-                                            fmaxMHz: fmax, dramGBps: dramGbps, pjPerMAC: pj)
+                                            fmaxMHz: fmax, dramGBps: dramGbps, energy: model)
             print(report.markdown, terminator: "")
             if let json { try JSONEncoder.sorted.encode(report).write(to: URL(fileURLWithPath: json)) }
             if let csv { try Flow.write(report.csv, to: URL(fileURLWithPath: csv)) }

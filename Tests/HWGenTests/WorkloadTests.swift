@@ -108,6 +108,15 @@ import SwiftProtobuf
         synth.power = PowerReport(internalMW: 1, switchingMW: 1, leakageMW: 0, totalMW: 2, clockNS: 10, energyNJ: 1, pjPerMAC: 50,
                                   gopsPerW: 1, topsPerW: 0.04, annotatedPercent: 100, annotatedPins: 1, drivenPins: 1, cycles: 1,
                                   activity: "test", netlistCheck: "PASS")
+        // The GEMM engine's bank macros: 2 pJ per read, 3 per write, 0.5 mW leakage in all.
+        let design = try Design.load(path: CLITests.repo.appendingPathComponent("designs/gemm_os_4x4_s8.yaml").path)
+        let g = try #require(design.harness.gemmEngine)
+        let banks = g.accesses(m: 1, k: 1, n: 1, design: design.name).map(\.bank)
+        synth.memory = MemoryReport(macros: banks.map {
+            .init(name: $0.name, count: 4, model: SRAMMacroModel(words: $0.words, bits: $0.bits, areaUM2: 1, accessNS: 1, setupNS: 0, minPeriodNS: 1,
+                                                              readPJ: 2, writePJ: 3, leakageMW: 0, pinCapPF: 0, outputSlewNS: 0, source: "test"))
+        }, logicAreaUM2: 1, memoryAreaUM2: 1)
+        synth.power?.memory = .init(reads: 0, writes: 0, dynamicMW: 0, leakageMW: 0.5, memoryMW: 0.5, logicMW: 1.5, memoryEnergyNJ: 0.2, logicEnergyNJ: 0.8)
         let json = dir.appendingPathComponent("synth.json")
         try JSONEncoder().encode([synth]).write(to: json)
         let csv = try CLITests.write("Layer, M, N, K,\nA, 16, 16, 64,\nB, 8, 4, 32,\n", "g.csv", in: dir)
@@ -121,11 +130,27 @@ import SwiftProtobuf
         #expect(abs((a["computeUS"] as! Double) - cycles / 200) < 1e-9)
         #expect(abs((a["dramUS"] as! Double) - bytes / 1) < 1e-9)          // 0.001 GB/s = 1 byte per µs
         #expect(a["timeUS"] as? Double == max(cycles / 200, bytes))
-        #expect(abs((a["energyUJ"] as! Double) - Double(16 * 64 * 16) * 50 / 1e6) < 1e-12)
+        // Logic: 0.8 of the calibration's 1 nJ at 50 pJ/MAC = 40 pJ/MAC; SRAM: the run's accesses and 0.5 mW over its cycles.
+        let sram = g.accesses(m: 16, k: 64, n: 16, design: design.name).reduce(0.0) { $0 + Double($1.reads) * 2 + Double($1.writes) * 3 }
+            + 0.5 * cycles * 10
+        #expect(g.accesses(m: 16, k: 64, n: 16, design: design.name).map(\.reads) == [4 * 4 * 64 * 4 + 4, 4 * 4 * 64 * 4 + 4, 16 * 16])
+        #expect(abs((a["energyUJ"] as! Double) - (Double(16 * 64 * 16) * 40 + sram) / 1e6) < 1e-9, "\(a)")
+        #expect(abs((a["memoryEnergyUJ"] as! Double) - sram / 1e6) < 1e-9)
         let text = try String(contentsOfFile: svg, encoding: .utf8)
         #expect(text.hasPrefix("<svg") && text.contains("<title>A: gemm 16×64×16") && text.contains("energy µJ"))
         let noFmax = try CLITests.hwgen(["workload", "designs/gemm_os_4x4_s8.yaml", csv, "--dram-gbps", "10"])
         #expect(noFmax.status == 2 && noFmax.stderr.contains("--dram-gbps: needs Fmax"), "\(noFmax.stderr)")
+    }
+
+    /// A tiled layer's runs: full chunks and remainders cover every chunk and every MAC.
+    @Test func tiledRunsCoverTheLayer() throws {
+        let design = try Design.load(path: CLITests.repo.appendingPathComponent("designs/gemm_os_4x4_s8.yaml").path)
+        for s in [GemmShape(m: 1000, k: 3000, n: 70), GemmShape(m: 49, k: 4608, n: 512), GemmShape(m: 5, k: 7, n: 3)] {
+            let t = try design.layerCycles(s).tiling
+            let runs = WorkloadReport.runs(t, s)
+            #expect(runs.reduce(0) { $0 + $1.count } == (t?.chunks ?? 1), "\(s)")
+            #expect(runs.reduce(0) { $0 + $1.count * $1.shape.m * $1.shape.k * $1.shape.n } == s.m * s.k * s.n, "\(s)")
+        }
     }
 
     /// A small ONNX model written with the generated protobuf types: a convolution, a depthwise

@@ -24,8 +24,10 @@ public struct WorkloadReport: Codable, Sendable {
         public var computeUS: Double?
         public var dramUS: Double?
         public var timeUS: Double?
-        /// Energy at the calibration run's pJ/MAC, µJ.
+        /// Energy from the calibration's per-action energies (``EnergyModel``), µJ, and its memory
+        /// macros' part (accesses and leakage).
         public var energyUJ: Double?
+        public var memoryEnergyUJ: Double?
     }
 
     public struct Total: Codable, Sendable {
@@ -35,6 +37,7 @@ public struct WorkloadReport: Codable, Sendable {
         public var dramBytes: Int
         public var timeUS: Double?
         public var energyUJ: Double?
+        public var memoryEnergyUJ: Double?
     }
 
     public var design: String
@@ -42,21 +45,24 @@ public struct WorkloadReport: Codable, Sendable {
     public var macUnits: Int
     public var fmaxMHz: Double?
     public var dramGBps: Double?
+    /// The energy model's calibration and logic pJ/MAC.
+    public var energyCalibration: String?
     public var pjPerMAC: Double?
     public var layers: [Layer]
     public var total: Total
 
     /// Builds the report: each layer's golden cycles (``Design/layerCycles(_:)``), utilization
     /// against the design's MACs, DRAM bytes, and time and energy where Fmax, a bandwidth or a
-    /// pJ/MAC is given.
+    /// energy model is given.
     public init(design: Design, workload name: String, layers input: [WorkloadLayer], fmaxMHz: Double? = nil,
-                dramGBps: Double? = nil, pjPerMAC: Double? = nil) throws {
+                dramGBps: Double? = nil, energy: EnergyModel? = nil) throws {
         self.design = design.name
         workload = name
         macUnits = design.macCount
         self.fmaxMHz = fmaxMHz
         self.dramGBps = dramGBps
-        self.pjPerMAC = pjPerMAC
+        pjPerMAC = energy?.logicPJPerMAC
+        energyCalibration = energy?.calibration
         let spec = design.spec
         let bytes = { (t: HWType) in (t.bits + 7) / 8 }
         var memo: [GemmShape: (Int, GemmTiling?)] = [:]
@@ -70,16 +76,32 @@ public struct WorkloadReport: Codable, Sendable {
             let compute = fmaxMHz.map { Double(cycles) / $0 }
             let dram = dramGBps.map { Double(moved) / ($0 * 1e3) }
             let time = compute.map { c in max(c, dram ?? 0) }
+            let pj = try energy.map { e in
+                try e.layerPJ(design: design, macs: l.macs, cycles: cycles, runs: Self.runs(tiling, shape).map { ($0.shape, $0.count * l.groups) })
+            }
             return Layer(name: l.name, op: l.op, m: l.m, k: l.k, n: l.n, groups: l.groups, macs: l.macs, cycles: cycles,
                          runs: design.harness.gemmEngine == nil ? nil : (tiling?.chunks ?? 1),
                          utilizationPercent: Self.percent(l.macs, cycles, design.macCount), dramBytes: moved,
-                         computeUS: compute, dramUS: dram, timeUS: time, energyUJ: pjPerMAC.map { Double(l.macs) * $0 / 1e6 })
+                         computeUS: compute, dramUS: dram, timeUS: time, energyUJ: pj.map { $0.total / 1e6 },
+                         memoryEnergyUJ: pj.map { $0.memory / 1e6 })
         }
         let cycles = layers.reduce(0) { $0 + $1.cycles }, macs = layers.reduce(0) { $0 + $1.macs }
         total = Total(cycles: cycles, macs: macs, utilizationPercent: Self.percent(macs, cycles, design.macCount),
                       dramBytes: layers.reduce(0) { $0 + $1.dramBytes },
                       timeUS: fmaxMHz == nil ? nil : layers.reduce(0.0) { $0 + ($1.timeUS ?? 0) },
-                      energyUJ: pjPerMAC.map { Double(macs) * $0 / 1e6 })
+                      energyUJ: energy == nil ? nil : layers.reduce(0.0) { $0 + ($1.energyUJ ?? 0) },
+                      memoryEnergyUJ: energy == nil ? nil : layers.reduce(0.0) { $0 + ($1.memoryEnergyUJ ?? 0) })
+    }
+
+    /// The runs of one GEMM: itself, or the chunks of its tiling (full chunks and the remainders).
+    static func runs(_ t: GemmTiling?, _ s: GemmShape) -> [(shape: GemmShape, count: Int)] {
+        guard let t else { return [(s, 1)] }
+        func parts(_ total: Int, _ chunk: Int, _ count: Int) -> [(Int, Int)] {
+            let last = total - chunk * (count - 1)
+            return last == chunk ? [(chunk, count)] : [(chunk, count - 1), (last, 1)].filter { $0.1 > 0 }
+        }
+        return parts(s.m, t.m, t.countM).flatMap { m in parts(s.k, t.k, t.countK).flatMap { k in
+            parts(s.n, t.n, t.countN).map { n in (GemmShape(m: m.0, k: k.0, n: n.0), m.1 * k.1 * n.1) } } }
     }
 
     static func percent(_ macs: Int, _ cycles: Int, _ units: Int) -> Double {
@@ -90,6 +112,7 @@ public struct WorkloadReport: Codable, Sendable {
     public var markdown: String {
         func us(_ x: Double?) -> String { x.map { String(format: "%.1f", $0) } ?? "" }
         let (runs, f, d, e) = (layers.contains { $0.runs != nil }, fmaxMHz != nil, dramGBps != nil, pjPerMAC != nil)
+        let mem = runs && e
         let table = TextTable<Layer> { l in
             var c = [Column(title: "layer", value: l.name), Column(title: "op", value: l.op),
                      Column(title: "M×K×N", value: "\(l.m)×\(l.k)×\(l.n)" + (l.groups > 1 ? " ×\(l.groups)" : ""), align: .right),
@@ -99,26 +122,32 @@ public struct WorkloadReport: Codable, Sendable {
                   Column(title: "DRAM bytes", value: l.dramBytes, align: .right)]
             if f { c.append(Column(title: "time µs", value: us(l.timeUS), align: .right)) }
             if d { c.append(Column(title: "DRAM µs", value: us(l.dramUS), align: .right)) }
-            if e { c.append(Column(title: "energy µJ", value: us(l.energyUJ), align: .right)) }
+            if e {
+                c.append(Column(title: "energy µJ", value: us(l.energyUJ), align: .right))
+                if mem { c.append(Column(title: "SRAM µJ", value: us(l.memoryEnergyUJ), align: .right)) }
+            }
             return c
         }
         let t = total
         var text = "workload \(workload) on \(design) (\(macUnits) MACs)\n\n" + (table.string(for: layers) ?? "") + "\n"
         text += "total: \(layers.count) layers, \(t.macs) MACs, \(t.cycles) cycles, utilization \(String(format: "%.1f", t.utilizationPercent)) %, \(t.dramBytes) DRAM bytes"
         if let f = fmaxMHz, let time = t.timeUS { text += String(format: ", %.1f µs at %.1f MHz", time, f) + (dramGBps.map { String(format: " and %g GB/s", $0) } ?? "") }
-        if let e = t.energyUJ, let p = pjPerMAC { text += String(format: ", %.1f µJ at %.3f pJ/MAC", e, p) }
+        if let e = t.energyUJ, let c = energyCalibration {
+            text += String(format: ", %.1f µJ", e) + (t.memoryEnergyUJ.map { $0 > 0 ? String(format: " (SRAM %.1f µJ)", $0) : "" } ?? "")
+            text += "\nenergy model: \(c)"
+        }
         return text + "\n"
     }
 
     /// One row per layer, then a `total` row.
     public var csv: String {
         func o(_ x: Double?) -> String { x.map { String(format: "%.4f", $0) } ?? "" }
-        var s = "name,op,m,k,n,groups,macs,cycles,runs,utilization_percent,dram_bytes,time_us,energy_uj\n"
+        var s = "name,op,m,k,n,groups,macs,cycles,runs,utilization_percent,dram_bytes,time_us,energy_uj,sram_energy_uj\n"
         for l in layers {
             s += "\(l.name),\(l.op),\(l.m),\(l.k),\(l.n),\(l.groups),\(l.macs),\(l.cycles),\(l.runs.map(String.init) ?? ""),"
-                + "\(l.utilizationPercent),\(l.dramBytes),\(o(l.timeUS)),\(o(l.energyUJ))\n"
+                + "\(l.utilizationPercent),\(l.dramBytes),\(o(l.timeUS)),\(o(l.energyUJ)),\(o(l.memoryEnergyUJ))\n"
         }
-        s += "total,,,,,,\(total.macs),\(total.cycles),,\(total.utilizationPercent),\(total.dramBytes),\(o(total.timeUS)),\(o(total.energyUJ))\n"
+        s += "total,,,,,,\(total.macs),\(total.cycles),,\(total.utilizationPercent),\(total.dramBytes),\(o(total.timeUS)),\(o(total.energyUJ)),\(o(total.memoryEnergyUJ))\n"
         return s
     }
 
