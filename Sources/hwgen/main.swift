@@ -107,7 +107,7 @@ extension HWGenCommand {
         static let configuration = CommandConfiguration(
             commandName: "workload",
             abstract: "A network on a design, layer by layer: GEMM shapes (im2col as SCALE-Sim), golden cycles, utilization, DRAM bytes, time and energy.",
-            discussion: "NET is a SCALE-Sim conv topology CSV or GEMM topology CSV. No simulation: the golden cycle model, with a GEMM engine's chunked schedule where a layer does not fit its buffers (hwgen report --cycles-only gives the same count for one shape).")
+            discussion: "NET is a SCALE-Sim conv or GEMM topology CSV, or an ONNX model. Without --run, no simulation: the golden cycle model, with a GEMM engine's chunked schedule where a layer does not fit its buffers (hwgen report --cycles-only gives the same count for one shape). With --run, an integer ONNX model runs on --input: every GEMM on the RTL (exit 1 on a mismatch with the golden model), the other nodes on the host.")
         @Argument(help: "Design spec (YAML or JSON).") var spec: String
         @Argument(help: "Network: a SCALE-Sim conv or GEMM topology CSV, or an ONNX model (.onnx).") var net: String
         @Option(help: "CSV: images per inference (multiplies M). ONNX: the size of a dynamic batch dimension.") var batch: Int?
