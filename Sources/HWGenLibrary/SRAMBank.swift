@@ -22,7 +22,7 @@ public struct SRAMBank: Hashable, Sendable {
     }
 
     /// Address bits.
-    public var addressBits: Int { max(1, Int.bitWidth - (words - 1).leadingZeroBitCount) }
+    public var addressBits: Int { max(1, bitsFor(words - 1)) }
 
     /// `<design>_sram_<words>x<bits>`.
     public var name: String { "\(design)_sram_\(words)x\(bits)" }

@@ -180,6 +180,7 @@ extension HWGenCommand {
                     FileHandle.standardError.write(Data("calibrating energy of \(design.name): synthesis and a gate-level power run of \(design.defaultShape) (minutes; cached afterwards)\n".utf8))
                     model = try EnergyModel.calibrate(design) { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
                 }
+                fmax = fmax ?? model?.fmaxMHz
             }
             if let g = dramGbps {
                 guard g > 0, g.isFinite else { throw HWGenError.badInput("--dram-gbps must be > 0 (got \(g))") }

@@ -142,6 +142,32 @@ import SwiftProtobuf
         #expect(noFmax.status == 2 && noFmax.stderr.contains("--dram-gbps: needs Fmax"), "\(noFmax.stderr)")
     }
 
+    /// `--energy` takes a cached calibration (keyed by the design's Verilog) and its Fmax; the
+    /// energy equals the per-action sum.
+    @Test func energyFromACachedCalibration() throws {
+        let dir = try CLITests.tempDir()
+        let design = try Design.load(path: CLITests.repo.appendingPathComponent("designs/gemm_os_4x4_s8.yaml").path)
+        let g = try #require(design.harness.gemmEngine)
+        var models: [String: SRAMMacroModel] = [:]
+        for a in g.accesses(m: 1, k: 1, n: 1, design: design.name) {
+            models[a.bank.name] = SRAMMacroModel(words: a.bank.words, bits: a.bank.bits, areaUM2: 1, accessNS: 1, setupNS: 0, minPeriodNS: 1,
+                                                 readPJ: 1.5, writePJ: 2.5, leakageMW: 0, pinCapPF: 0, outputSlewNS: 0, source: "test")
+        }
+        let model = EnergyModel(logicPJPerMAC: 40, macros: models, memoryLeakageMW: 0, clockNS: 10, calibration: "test", fmaxMHz: 125)
+        let file = dir.appendingPathComponent("energy/\(try EnergyModel.cacheFile(design).lastPathComponent)")
+        try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try JSONEncoder().encode(model).write(to: file)
+        let csv = try CLITests.write("Layer, M, N, K,\nA, 20, 9, 30,\n", "g.csv", in: dir)
+        let json = dir.appendingPathComponent("w.json")
+        let r = try CLITests.hwgen(["workload", "designs/gemm_os_4x4_s8.yaml", csv, "--energy", "--json", json.path], env: ["HWGEN_CACHE": dir.path])
+        #expect(r.status == 0 && !r.stderr.contains("calibrating"), "\(r.combined)")
+        let obj = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: json)) as? [String: Any])
+        let a = try #require((obj["layers"] as? [[String: Any]])?.first)
+        let sram = g.accesses(m: 20, k: 30, n: 9, design: design.name).reduce(0.0) { $0 + Double($1.reads) * 1.5 + Double($1.writes) * 2.5 }
+        #expect(abs((a["energyUJ"] as! Double) - (Double(20 * 30 * 9) * 40 + sram) / 1e6) < 1e-9, "\(a)")
+        #expect(abs((a["timeUS"] as! Double) - Double(a["cycles"] as! Int) / 125) < 1e-9)
+    }
+
     /// A tiled layer's runs: full chunks and remainders cover every chunk and every MAC.
     @Test func tiledRunsCoverTheLayer() throws {
         let design = try Design.load(path: CLITests.repo.appendingPathComponent("designs/gemm_os_4x4_s8.yaml").path)

@@ -13,6 +13,18 @@ public struct EnergyModel: Codable, Equatable, Sendable {
     public var clockNS: Double
     /// What was measured: `<design> <gemm> at <clock> ns, <pJ/MAC> pJ/MAC total`.
     public var calibration: String
+    /// Fmax of the calibration's synthesis (the time column when no report is given), MHz.
+    public var fmaxMHz: Double?
+
+    public init(logicPJPerMAC: Double, macros: [String: SRAMMacroModel], memoryLeakageMW: Double, clockNS: Double,
+                calibration: String, fmaxMHz: Double? = nil) {
+        self.logicPJPerMAC = logicPJPerMAC
+        self.macros = macros
+        self.memoryLeakageMW = memoryLeakageMW
+        self.clockNS = clockNS
+        self.calibration = calibration
+        self.fmaxMHz = fmaxMHz
+    }
 
     /// The model of a synthesis report with `--power` on a GEMM; nil without power.
     public init?(_ r: SynthReport) {
@@ -22,6 +34,7 @@ public struct EnergyModel: Codable, Equatable, Sendable {
         macros = Dictionary((r.memory?.macros ?? []).map { ($0.name, $0.model) }) { a, _ in a }
         memoryLeakageMW = p.memory?.leakageMW ?? 0
         clockNS = p.clockNS
+        fmaxMHz = r.fmaxMHz > 0 ? r.fmaxMHz : nil
         calibration = String(format: "%@, %d cycles at %g ns: %.3f pJ/MAC of which logic %.3f", r.design, p.cycles, p.clockNS,
                              p.pjPerMAC, logicPJPerMAC)
     }
