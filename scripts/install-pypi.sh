@@ -16,8 +16,9 @@ if [ -x "$venv/bin/cocotb-config" ] || [[ " ${packages[*]} " == *" cocotb "* ]];
   "$venv/bin/python" -c 'import numpy' >/dev/null 2>&1 || packages+=(numpy)
 fi
 # ONNX, ONNX Runtime and scikit-learn: hwgen workload's tests write models with onnx, train the
-# digits network's classifier with scikit-learn and check the RTL's outputs against ONNX Runtime.
-for m in onnx:onnx onnxruntime:onnxruntime sklearn:scikit-learn; do
+# digits network's classifier with scikit-learn and check the RTL's outputs against ONNX Runtime;
+# ml_dtypes is the independent model of the floating-point element formats.
+for m in onnx:onnx onnxruntime:onnxruntime sklearn:scikit-learn ml_dtypes:ml_dtypes; do
   { [ -x "$venv/bin/python" ] && "$venv/bin/python" -c "import ${m%%:*}" >/dev/null 2>&1; } || packages+=("${m#*:}")
 done
 if [ ${#packages[@]} -gt 0 ]; then

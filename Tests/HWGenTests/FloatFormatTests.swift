@@ -1,0 +1,87 @@
+import Foundation
+import Testing
+@testable import HWGen
+@testable import HWGenTypes
+
+/// Floating-point element formats: every code's value and round-to-nearest-even conversion,
+/// against ml_dtypes (an independent implementation) where it is installed.
+@Suite struct FloatFormatTests {
+    @Test func knownValues() {
+        let e4m3 = FloatFormat.e4m3
+        #expect(e4m3.decode(0x7E).double == 448)
+        #expect(e4m3.decode(0x01).double == 0x1p-9)
+        #expect(e4m3.decode(0x7F) == .nan && e4m3.decode(0xFF) == .nan)
+        #expect(e4m3.decode(0x78).double == 256)   // S.1111.000 is a number in E4M3
+        #expect(e4m3.encode(FloatValue(500.0)) == 0x7E)
+        #expect(e4m3.encode(FloatValue(-500.0), overflow: .special) == 0xFF)
+        #expect(e4m3.encode(FloatValue(-0.0)) == 0x80)
+        #expect(FloatFormat.e5m2.maxValue.double == 57344)
+        #expect(FloatFormat.e5m2.decode(0x7C) == .infinity(negative: false))
+        #expect(FloatFormat.e2m1.maxValue.double == 6 && FloatFormat.e2m3.maxValue.double == 7.5 && FloatFormat.e3m2.maxValue.double == 28)
+        #expect(FloatFormat.bf16.decode(0x3F80).double == 1 && FloatFormat.fp16.maxValue.double == 65504)
+        // Ties to even: 1 + 2^-4 lies halfway between E4M3's 1 and 1.125.
+        #expect(e4m3.encode(FloatValue(1.0625)) == 0x38 && e4m3.encode(FloatValue(1.1875)) == 0x3A)
+    }
+
+    /// FP32 conversion of Doubles equals Float(x), which rounds to nearest even.
+    @Test func fp32MatchesSwiftFloat() {
+        var g = SystemRandomNumberGenerator()
+        for _ in 0..<20000 {
+            let x = Double(bitPattern: UInt64.random(in: 0...UInt64.max, using: &g) & 0xBFFF_FFFF_FFFF_FFFF | 0x3000_0000_0000_0000)
+            guard x.isFinite, abs(x) < Double(Float.greatestFiniteMagnitude) else { continue }
+            #expect(FloatFormat.fp32.encode(FloatValue(x)) == UInt64(Float(x).bitPattern), "\(x)")
+        }
+        for f in [Float.leastNonzeroMagnitude, Float.leastNormalMagnitude, -Float.greatestFiniteMagnitude, 1.5e-42] {
+            #expect(FloatFormat.fp32.encode(FloatValue(Double(f))) == UInt64(f.bitPattern))
+            #expect(FloatFormat.fp32.decode(UInt64(f.bitPattern)).double == Double(f))
+        }
+    }
+
+    /// Every code of every format decodes to ml_dtypes' value, and values (random ones, every
+    /// midpoint between neighbouring codes, subnormals) round to ml_dtypes' code.
+    @Test(arguments: [("e4m3", "float8_e4m3fn"), ("e5m2", "float8_e5m2"), ("e2m3", "float6_e2m3fn"), ("e3m2", "float6_e3m2fn"),
+                      ("e2m1", "float4_e2m1fn"), ("bf16", "bfloat16"), ("fp16", "float16")])
+    func matchesMLDtypes(format: String, dtype: String) throws {
+        let python = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".local/share/hwgen/venv/bin/python").path
+        guard FileManager.default.isExecutableFile(atPath: python), (try? Tools.run(python, ["-c", "import ml_dtypes"]))?.status == 0 else {
+            try Requires.skip("ml_dtypes is not installed in ~/.local/share/hwgen/venv (make setup)")
+        }
+        let f = try #require(FloatFormat(name: format))
+        let dir = try CLITests.tempDir()
+        let script = """
+            import sys, numpy as np, ml_dtypes
+            dt = np.dtype(getattr(ml_dtypes, sys.argv[2]) if sys.argv[2] != "float16" else np.float16)
+            bits = int(sys.argv[3]); out = sys.argv[1]
+            codes = np.arange(1 << bits, dtype=np.uint16 if bits > 8 else np.uint8)
+            vals = (codes.view(dt) if bits in (8, 16) else codes.astype(np.uint8).view(dt)).astype(np.float64)
+            np.save(out + "/values.npy", vals.view(np.int64))
+            fin = np.unique(vals[np.isfinite(vals)])
+            mids = (fin[:-1] + fin[1:]) / 2          # exact in float64: ties
+            r = np.random.default_rng(7)
+            rand = r.uniform(-1, 1, 4000) * fin.max()
+            tiny = r.uniform(-1, 1, 1000) * fin[fin > 0].min() * 4
+            x = np.concatenate([mids, rand, tiny, -mids]).astype(np.float32).astype(np.float64)
+            x = x[np.abs(x) <= fin.max()]
+            c = x.astype(dt)
+            codes = (c.view(np.uint8) if bits <= 8 else c.view(np.uint16)).astype(np.int64) & ((1 << bits) - 1)
+            np.save(out + "/x.npy", x.view(np.int64)); np.save(out + "/codes.npy", codes)
+            """
+        let r = try Tools.run(python, ["-c", script, dir.path, dtype, "\(f.bits)"], timeout: 120)
+        try #require(r.status == 0, "\(r.combined)")
+        let values = try Npy.read(path: dir.appendingPathComponent("values.npy").path).values.map { Double(bitPattern: UInt64(bitPattern: $0)) }
+        #expect(values.count == 1 << f.bits)
+        for (code, v) in values.enumerated() {
+            let mine = f.decode(UInt64(code)).double
+            #expect(mine.bitPattern == v.bitPattern || (mine.isNaN && v.isNaN), "\(format) code \(code): \(mine), ml_dtypes \(v)")
+        }
+        let xs = try Npy.read(path: dir.appendingPathComponent("x.npy").path).values.map { Double(bitPattern: UInt64(bitPattern: $0)) }
+        let codes = try Npy.read(path: dir.appendingPathComponent("codes.npy").path).values
+        #expect(xs.count > 1000)
+        var wrong = 0
+        for (x, c) in zip(xs, codes) where f.encode(FloatValue(x)) != UInt64(c) {
+            wrong += 1
+            if wrong <= 5 { Issue.record("\(format): \(x) → \(f.encode(FloatValue(x))), ml_dtypes \(c)") }
+        }
+        #expect(wrong == 0, "\(wrong) of \(xs.count) conversions differ")
+    }
+}
