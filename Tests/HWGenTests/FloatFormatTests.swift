@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import HWGen
 @testable import HWGenTypes
+@testable import HWGenGolden
 
 /// Floating-point element formats: every code's value and round-to-nearest-even conversion,
 /// against ml_dtypes (an independent implementation) where it is installed.
@@ -83,5 +84,48 @@ import Testing
             if wrong <= 5 { Issue.record("\(format): \(x) → \(f.encode(FloatValue(x))), ml_dtypes \(c)") }
         }
         #expect(wrong == 0, "\(wrong) of \(xs.count) conversions differ")
+    }
+
+    /// The golden float GEMM equals the independent Python model (ml_dtypes, exact fractions,
+    /// its own rounding) for every accumulation, on codes that include ±0, subnormals, the largest
+    /// values and NaN (and ±∞ for E5M2).
+    @Test(arguments: ["e4m3", "e5m2"])
+    func goldenFloatGEMMEqualsPythonOracle(format: String) throws {
+        let python = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".local/share/hwgen/venv/bin/python").path
+        guard FileManager.default.isExecutableFile(atPath: python), (try? Tools.run(python, ["-c", "import ml_dtypes"]))?.status == 0 else {
+            try Requires.skip("ml_dtypes is not installed in ~/.local/share/hwgen/venv (make setup)")
+        }
+        let f = try #require(FloatFormat(name: format))
+        let seed: UInt64 = 11
+        print("float oracle \(format): seed \(seed)")
+        var rng = SplitMix64(state: seed)
+        let specials: [UInt64] = format == "e4m3" ? [0x00, 0x80, 0x01, 0x87, 0x7E, 0xFE, 0x7F] : [0x00, 0x80, 0x01, 0x83, 0x7B, 0xFB, 0x7C, 0x7F]
+        func codes(_ n: Int, nan: Bool) -> [Int64] {
+            (0..<n).map { _ in
+                let r = rng.next() % 100
+                if r < 8 { return Int64(specials[Int(rng.next() % UInt64(specials.count - (nan ? 0 : (format == "e4m3" ? 1 : 2))))]) }
+                var c = rng.next() & 0xFF
+                while case .nan = f.decode(c) { c = rng.next() & 0xFF }
+                if case .infinity = f.decode(c) { c = 0x3C }
+                return Int64(c)
+            }
+        }
+        let (m, k, n) = (3, 37, 4)
+        // Row 0 of A is free of specials; the others may hold NaN (and ∞ for E5M2).
+        let a = IntMatrix(rows: m, cols: k, data: codes(k, nan: false) + codes((m - 1) * k, nan: true))
+        let b = IntMatrix(rows: k, cols: n, data: codes(k * n, nan: false))
+        let dir = try CLITests.tempDir()
+        try Npy.write(NpyArray(shape: [m, k], dtype: .int64, values: a.data), path: dir.appendingPathComponent("a.npy").path)
+        try Npy.write(NpyArray(shape: [k, n], dtype: .int64, values: b.data), path: dir.appendingPathComponent("b.npy").path)
+        let cases: [(FloatAccumulation, String, Int)] = [(.fp32, "fp32", 1), (.exact, "exact", 1), (.align(bits: 14, promote: nil), "align14", 1),
+                                                         (.align(bits: 8, promote: nil), "align8", 4), (.align(bits: 10, promote: 8), "align10+promote8", 2)]
+        for (acc, name, group) in cases {
+            let r = try Tools.run(python, [CLITests.repo.appendingPathComponent("scripts/float_oracle.py").path, dir.path, format, format, name, "\(group)"], timeout: 120)
+            try #require(r.status == 0, "\(r.combined)")
+            let oracle = try Npy.read(path: dir.appendingPathComponent("c_oracle.npy").path).values.map { UInt32($0) }
+            let mine = GoldenFloat.gemm(a: a, f, b: b, f, acc: acc, group: group)
+            #expect(mine == oracle, "\(format) \(name) group \(group): golden \(mine.map { String($0, radix: 16) }), oracle \(oracle.map { String($0, radix: 16) })")
+            #expect(oracle.contains(0x7FC0_0000) && oracle.contains { $0 & 0x7F80_0000 != 0x7F80_0000 }, "specials and numbers both present")
+        }
     }
 }

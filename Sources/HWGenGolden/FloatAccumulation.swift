@@ -1,0 +1,161 @@
+import HWGenTypes
+
+/// How a floating-point dot product is accumulated (`mac.acc` of a float MAC).
+public enum FloatAccumulation: Hashable, Sendable, CustomStringConvertible {
+    /// An FP32 accumulator, rounded to nearest even after every addition, in the engine's order.
+    case fp32
+    /// Exact: every product summed without rounding, one rounding to FP32 at the end.
+    case exact
+    /// Products aligned to the largest exponent among a group and the accumulator, each truncated
+    /// (toward zero) to `bits` bits below that exponent, summed, and rounded to FP32 (as
+    /// DeepSeek-V3 describes FP8 tensor cores). With `promote`, every `promote` products the
+    /// partial sum is added (rounded to nearest even) into an FP32 accumulator and restarts at 0.
+    case align(bits: Int, promote: Int?)
+
+    public var description: String {
+        switch self {
+        case .fp32: return "fp32"
+        case .exact: return "exact"
+        case .align(let n, let p): return "align\(n)" + (p.map { "+promote\($0)" } ?? "")
+        }
+    }
+}
+
+/// Bit-exact models of floating-point dot products and GEMMs: products exact, additions as the
+/// accumulation says. Results are FP32 codes; NaN is 0x7FC00000.
+public enum GoldenFloat {
+    /// A running sum: exact, or NaN/±∞ once a special value entered.
+    struct Sum {
+        var value: Dyadic = Dyadic(significand: 0, exponent: 0)
+        var special: FloatValue? = nil
+
+        mutating func add(_ v: FloatValue) {
+            switch (special, v) {
+            case (.nan, _): return
+            case (_, .nan): special = .nan
+            case (.infinity(let a)?, .infinity(let b)): if a != b { special = .nan }
+            case (.infinity?, _): return
+            case (_, .infinity): special = v
+            case (nil, .finite(_, let d)): value = GoldenFloat.add(value, d)
+            default: return
+            }
+        }
+    }
+
+    /// The exact product of two values (NaN for ∞·0).
+    public static func product(_ a: FloatValue, _ b: FloatValue) -> FloatValue {
+        switch (a, b) {
+        case (.nan, _), (_, .nan): return .nan
+        case (.infinity(let x), .infinity(let y)): return .infinity(negative: x != y)
+        case (.infinity(let x), .finite(let n, let d)), (.finite(let n, let d), .infinity(let x)):
+            return d.significand == 0 ? .nan : .infinity(negative: x != n)
+        case (.finite(let n1, let d1), .finite(let n2, let d2)):
+            return .finite(negative: n1 != n2, d1 * d2)
+        }
+    }
+
+    /// a + b, exact while the significands fit; a far smaller operand is replaced by a sticky
+    /// stand-in of its sign below the larger one's reach (2^−80 of it), which leaves every later
+    /// FP32 rounding unchanged.
+    static func add(_ a: Dyadic, _ b: Dyadic) -> Dyadic {
+        if a.significand == 0 { return b }
+        if b.significand == 0 { return a }
+        func top(_ d: Dyadic) -> Int { d.exponent + Int128.bitWidth - d.significand.magnitude.leadingZeroBitCount }
+        var (x, y) = top(a) >= top(b) ? (a, b) : (b, a)
+        if top(x) - top(y) > 80 { y = Dyadic(significand: y.significand < 0 ? -1 : 1, exponent: top(x) - 82) }
+        // Keep significands below 2^100: drop exact low zeros, then align.
+        func trimmed(_ d: Dyadic) -> Dyadic {
+            let z = d.significand.magnitude.trailingZeroBitCount
+            return z == 0 ? d : Dyadic(significand: d.significand >> Int128(z), exponent: d.exponent + z)
+        }
+        x = trimmed(x); y = trimmed(y)
+        let e = min(x.exponent, y.exponent)
+        return Dyadic(significand: (x.significand << Int128(x.exponent - e)) + (y.significand << Int128(y.exponent - e)), exponent: e)
+    }
+
+    /// The sum rounded to FP32 (nearest even; overflow to ±∞).
+    static func round(_ s: inout Sum) {
+        guard s.special == nil else { return }
+        let f = FloatFormat.fp32
+        switch f.decode(f.encode(FloatValue(s.value), overflow: .special)) {
+        case .finite(_, let r): s.value = r
+        case let v: s.special = v
+        }
+    }
+
+    static func fp32Code(_ s: Sum) -> UInt32 {
+        UInt32(FloatFormat.fp32.encode(s.special ?? FloatValue(s.value), overflow: .special))
+    }
+
+    /// One dot product of `products` (in K order) accumulated by `acc`, `group` products per
+    /// addition step for `align` (1 for a sequential engine).
+    public static func dot(_ products: [FloatValue], acc: FloatAccumulation, group: Int = 1) -> UInt32 {
+        switch acc {
+        case .exact:
+            var s = Sum()
+            for p in products { s.add(p) }
+            return fp32Code(s)
+        case .fp32:
+            var s = Sum()
+            for p in products {
+                s.add(p)
+                round(&s)
+            }
+            return fp32Code(s)
+        case .align(let bits, let promote):
+            var main = Sum(), partial = Sum(), inPartial = 0
+            var i = 0
+            while i < products.count {
+                let chunk = products[i..<min(i + group, products.count)]
+                i += chunk.count
+                var terms: [Dyadic] = [partial.value]
+                for p in chunk {
+                    if case .finite(_, let d) = p { terms.append(d) } else { partial.add(p) }
+                }
+                if partial.special == nil { partial.value = alignedSum(terms, bits: bits) }
+                round(&partial)
+                inPartial += chunk.count
+                if let promote, inPartial >= promote || i == products.count {
+                    main.add(partial.special ?? FloatValue(partial.value))
+                    round(&main)
+                    (partial, inPartial) = (Sum(), 0)
+                }
+            }
+            if promote == nil { return fp32Code(partial) }
+            return fp32Code(main)
+        }
+    }
+
+    /// Terms aligned to the largest one's leading bit and truncated toward zero to `bits` bits
+    /// below it, then summed exactly.
+    static func alignedSum(_ terms: [Dyadic], bits: Int) -> Dyadic {
+        let nonzero = terms.filter { $0.significand != 0 }
+        guard let top = nonzero.map({ $0.exponent + Int128.bitWidth - $0.significand.magnitude.leadingZeroBitCount }).max() else {
+            return Dyadic(significand: 0, exponent: 0)
+        }
+        let quantum = top - bits
+        var sum = Dyadic(significand: 0, exponent: quantum)
+        for t in nonzero {
+            let shift = quantum - t.exponent
+            let m = t.significand.magnitude
+            let kept: UInt128 = shift <= 0 ? m << UInt128(-shift) : (shift >= 128 ? 0 : m >> UInt128(shift))
+            sum.significand += t.significand < 0 ? -Int128(kept) : Int128(kept)
+        }
+        return sum
+    }
+
+    /// C = A·B with A's elements in `fa` and B's in `fb` (codes), each element of C one ``dot(_:acc:group:)``
+    /// in K order. FP32 codes, M×N row-major.
+    public static func gemm(a: IntMatrix, _ fa: FloatFormat, b: IntMatrix, _ fb: FloatFormat, acc: FloatAccumulation,
+                            group: Int = 1) -> [UInt32] {
+        let av = a.data.map { fa.decode(UInt64(bitPattern: $0)) }, bv = b.data.map { fb.decode(UInt64(bitPattern: $0)) }
+        var c: [UInt32] = []
+        c.reserveCapacity(a.rows * b.cols)
+        for i in 0..<a.rows {
+            for j in 0..<b.cols {
+                c.append(dot((0..<a.cols).map { product(av[i * a.cols + $0], bv[$0 * b.cols + j]) }, acc: acc, group: group))
+            }
+        }
+        return c
+    }
+}

@@ -1,0 +1,128 @@
+#!/usr/bin/env python3
+"""Independent model of HWGen's floating-point dot products: elements decoded by ml_dtypes, products
+and sums as exact fractions, rounding to FP32 written out here (nearest, ties to even; overflow to inf).
+
+usage: float_oracle.py DIR FORMAT_A FORMAT_B ACC [GROUP]
+  reads DIR/a.npy (M x K codes) and DIR/b.npy (K x N codes), writes DIR/c_oracle.npy (M x N uint32
+  FP32 codes, NaN as 0x7FC00000). ACC: fp32, exact, align<N> or align<N>+promote<P>; GROUP: products
+  per addition step for align (default 1).
+"""
+import re
+import sys
+from fractions import Fraction
+
+import ml_dtypes
+import numpy as np
+
+DTYPES = {"e4m3": ml_dtypes.float8_e4m3fn, "e5m2": ml_dtypes.float8_e5m2, "e2m3": ml_dtypes.float6_e2m3fn,
+          "e3m2": ml_dtypes.float6_e3m2fn, "e2m1": ml_dtypes.float4_e2m1fn, "bf16": ml_dtypes.bfloat16, "fp16": np.float16}
+NAN = 0x7FC00000
+
+
+def decode(codes, fmt):
+    dt = np.dtype(DTYPES[fmt])
+    raw = codes.astype(np.uint16 if dt.itemsize == 2 else np.uint8)
+    return raw.view(dt).astype(np.float64)
+
+
+def top(x):
+    """t with 2^(t-1) <= |x| < 2^t."""
+    x = abs(x)
+    t = x.numerator.bit_length() - x.denominator.bit_length()
+    while Fraction(2) ** t <= x:
+        t += 1
+    while Fraction(2) ** (t - 1) > x:
+        t -= 1
+    return t
+
+
+def rne_fp32(x):
+    """x rounded to FP32, nearest even; an overflow is +-inf (a float)."""
+    if x == 0:
+        return Fraction(0)
+    q = Fraction(2) ** (max(top(x) - 1, -126) - 23)
+    n = abs(x) / q
+    f = n.numerator // n.denominator
+    rem = n - f
+    if rem > Fraction(1, 2) or (rem == Fraction(1, 2) and f % 2 == 1):
+        f += 1
+    r = f * q
+    if r >= Fraction(2) ** 128:
+        return float("inf") if x > 0 else float("-inf")
+    return r if x > 0 else -r
+
+
+def code(x):
+    if isinstance(x, float) and np.isnan(x):
+        return NAN
+    return int(np.array([float(x)], np.float32).view(np.uint32)[0])
+
+
+def special(products):
+    """NaN or +-inf if a special value takes part, else None."""
+    floats = [p for p in products if isinstance(p, float)]
+    if not floats:
+        return None
+    if any(np.isnan(p) for p in floats) or (float("inf") in floats and float("-inf") in floats):
+        return float("nan")
+    return floats[0]
+
+
+def truncate(x, quantum):
+    n = abs(x) / quantum
+    f = n.numerator // n.denominator
+    return f * quantum if x >= 0 else -f * quantum
+
+
+def dot(products, acc, group):
+    s = special(products)
+    if s is not None:
+        return code(s)
+    if acc == "exact":
+        return code(rne_fp32(sum(products, Fraction(0))))
+    if acc == "fp32":
+        a = Fraction(0)
+        for p in products:
+            a = rne_fp32(a + p)
+        return code(a)
+    m = re.fullmatch(r"align(\d+)(?:\+promote(\d+))?", acc)
+    bits, promote = int(m.group(1)), (int(m.group(2)) if m.group(2) else None)
+    main, partial, count = Fraction(0), Fraction(0), 0
+    for i in range(0, len(products), group):
+        chunk = products[i:i + group]
+        terms = [t for t in [partial] + chunk if t != 0]
+        if terms:
+            quantum = Fraction(2) ** (max(top(t) for t in terms) - bits)
+            partial = rne_fp32(sum((truncate(t, quantum) for t in terms), Fraction(0)))
+        count += len(chunk)
+        if promote and (count >= promote or i + group >= len(products)):
+            main = rne_fp32(main + partial)
+            partial, count = Fraction(0), 0
+    return code(main if promote else partial)
+
+
+def main():
+    d, fa, fb, acc = sys.argv[1:5]
+    group = int(sys.argv[5]) if len(sys.argv) > 5 else 1
+    a = decode(np.load(f"{d}/a.npy"), fa)
+    b = decode(np.load(f"{d}/b.npy"), fb)
+    m, k = a.shape
+    n = b.shape[1]
+
+    def value(x):
+        return x if not np.isfinite(x) else Fraction(x)
+
+    def prod(x, y):
+        if np.isfinite(x) and np.isfinite(y):
+            return Fraction(x) * Fraction(y)
+        return float(np.float64(x) * np.float64(y))   # inf*0 = nan, inf*x = +-inf, nan propagates
+
+    c = np.zeros((m, n), np.uint32)
+    for i in range(m):
+        for j in range(n):
+            c[i, j] = dot([prod(a[i, kk], b[kk, j]) for kk in range(k)], acc, group)
+    np.save(f"{d}/c_oracle.npy", c.astype(np.int64))
+
+
+if __name__ == "__main__":
+    main()
