@@ -90,10 +90,10 @@ def dot(products, acc, group):
     main, partial, count = Fraction(0), Fraction(0), 0
     for i in range(0, len(products), group):
         chunk = products[i:i + group]
-        terms = [t for t in [partial] + chunk if t != 0]
-        if terms:
-            quantum = Fraction(2) ** (max(top(t) for t in terms) - bits)
-            partial = rne_fp32(sum((truncate(t, quantum) for t in terms), Fraction(0)))
+        products_ = [t for t in chunk if t != 0]
+        if products_:
+            quantum = Fraction(2) ** (max(top(t) for t in products_ + ([partial] if partial != 0 else [])) - bits)
+            partial = rne_fp32(partial + sum((truncate(t, quantum) for t in products_), Fraction(0)))
         count += len(chunk)
         if promote and (count >= promote or i + group >= len(products)):
             main = rne_fp32(main + partial)

@@ -6,9 +6,9 @@ public enum FloatAccumulation: Hashable, Sendable, CustomStringConvertible {
     case fp32
     /// Exact: every product summed without rounding, one rounding to FP32 at the end.
     case exact
-    /// Products aligned to the largest exponent among a group and the accumulator, each truncated
-    /// (toward zero) to `bits` bits below that exponent, summed, and rounded to FP32 (as
-    /// DeepSeek-V3 describes FP8 tensor cores). With `promote`, every `promote` products the
+    /// Each group of products aligned to the leading bit of the largest of them and the
+    /// accumulator, each product truncated (toward zero) to `bits` bits below it, added to the
+    /// accumulator and the sum rounded to FP32 (as DeepSeek-V3 describes FP8 tensor cores). With `promote`, every `promote` products the
     /// partial sum is added (rounded to nearest even) into an FP32 accumulator and restarts at 0.
     case align(bits: Int, promote: Int?)
 
@@ -108,11 +108,11 @@ public enum GoldenFloat {
             while i < products.count {
                 let chunk = products[i..<min(i + group, products.count)]
                 i += chunk.count
-                var terms: [Dyadic] = [partial.value]
+                var terms: [Dyadic] = []
                 for p in chunk {
                     if case .finite(_, let d) = p { terms.append(d) } else { partial.add(p) }
                 }
-                if partial.special == nil { partial.value = alignedSum(terms, bits: bits) }
+                if partial.special == nil { partial.value = alignedSum(partial.value, terms, bits: bits) }
                 round(&partial)
                 inPartial += chunk.count
                 if let promote, inPartial >= promote || i == products.count {
@@ -126,20 +126,19 @@ public enum GoldenFloat {
         }
     }
 
-    /// Terms aligned to the largest one's leading bit and truncated toward zero to `bits` bits
-    /// below it, then summed exactly.
-    static func alignedSum(_ terms: [Dyadic], bits: Int) -> Dyadic {
-        let nonzero = terms.filter { $0.significand != 0 }
-        guard let top = nonzero.map({ $0.exponent + Int128.bitWidth - $0.significand.magnitude.leadingZeroBitCount }).max() else {
-            return Dyadic(significand: 0, exponent: 0)
-        }
-        let quantum = top - bits
-        var sum = Dyadic(significand: 0, exponent: quantum)
-        for t in nonzero {
-            let shift = quantum - t.exponent
-            let m = t.significand.magnitude
-            let kept: UInt128 = shift <= 0 ? m << UInt128(-shift) : (shift >= 128 ? 0 : m >> UInt128(shift))
-            sum.significand += t.significand < 0 ? -Int128(kept) : Int128(kept)
+    /// `acc` plus the products, each product aligned to the leading bit of the largest of them
+    /// and the accumulator and truncated toward zero to `bits` bits below it; the sum is exact.
+    static func alignedSum(_ acc: Dyadic, _ products: [Dyadic], bits: Int) -> Dyadic {
+        func top(_ d: Dyadic) -> Int { d.exponent + Int128.bitWidth - d.significand.magnitude.leadingZeroBitCount }
+        let nonzero = products.filter { $0.significand != 0 }
+        guard let t = (nonzero + (acc.significand == 0 ? [] : [acc])).map(top).max() else { return acc }
+        let quantum = t - bits
+        var sum = acc
+        for p in nonzero {
+            let shift = quantum - p.exponent
+            guard shift > 0 else { sum = add(sum, p); continue }   // no bits below the quantum
+            let kept = shift >= 128 ? 0 : p.significand.magnitude >> UInt128(shift)
+            sum = add(sum, Dyadic(significand: p.significand < 0 ? -Int128(kept) : Int128(kept), exponent: quantum))
         }
         return sum
     }
