@@ -96,6 +96,7 @@ bench:
 	@scripts/scalesim_workloads.sh .build/release/hwgen
 	@scripts/qor_quant.sh .build/release/hwgen
 	@scripts/sweep_backends.sh .build/release/hwgen
+	.build/release/hwgen accuracy
 
 # The binary (self-contained: templates are compiled in) and its bash, zsh and fish completions.
 install:

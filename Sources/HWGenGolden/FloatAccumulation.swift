@@ -12,6 +12,23 @@ public enum FloatAccumulation: Hashable, Sendable, CustomStringConvertible {
     /// partial sum is added (rounded to nearest even) into an FP32 accumulator and restarts at 0.
     case align(bits: Int, promote: Int?)
 
+    /// Parses `fp32`, `exact`, `align<N>` or `align<N>+promote<P>`; nil for anything else.
+    public init?(name: String) {
+        switch name {
+        case "fp32": self = .fp32
+        case "exact": self = .exact
+        default:
+            let parts = name.split(separator: "+", maxSplits: 1).map(String.init)
+            guard parts[0].hasPrefix("align"), let n = Int(parts[0].dropFirst(5)), (2...64).contains(n) else { return nil }
+            var promote: Int? = nil
+            if parts.count == 2 {
+                guard parts[1].hasPrefix("promote"), let p = Int(parts[1].dropFirst(7)), p >= 1 else { return nil }
+                promote = p
+            }
+            self = .align(bits: n, promote: promote)
+        }
+    }
+
     public var description: String {
         switch self {
         case .fp32: return "fp32"
@@ -40,6 +57,13 @@ public enum GoldenFloat {
             default: return
             }
         }
+    }
+
+    /// The exact sum of `values` (NaN, or ±∞, where special values take part).
+    public static func exactSum(_ values: [FloatValue]) -> FloatValue {
+        var s = Sum()
+        for v in values { s.add(v) }
+        return s.special ?? FloatValue(s.value)
     }
 
     /// The exact product of two values (NaN for ∞·0).

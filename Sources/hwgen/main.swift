@@ -10,7 +10,7 @@ struct HWGenCommand: ParsableCommand {
         abstract: "Generate, simulate and synthesize tensor-engine RTL from YAML/JSON specs.",
         discussion: "Exit codes: 0 ok, 1 RTL/golden mismatch, 2 bad input, 3 missing tool.",
         version: "hwgen \(Versions.hwgen) (--version also lists the tools it finds)",
-        subcommands: [Emit.self, Sim.self, GoldenCmd.self, Report.self, Synth.self, Sweep.self, Verify.self, WorkloadCmd.self])
+        subcommands: [Emit.self, Sim.self, GoldenCmd.self, Report.self, Synth.self, Sweep.self, Verify.self, WorkloadCmd.self, Accuracy.self])
 }
 
 /// Operands from .npy files or drawn at random.
@@ -192,6 +192,41 @@ extension HWGenCommand {
             if let json { try JSONEncoder.sorted.encode(report).write(to: URL(fileURLWithPath: json)) }
             if let csv { try Flow.write(report.csv, to: URL(fileURLWithPath: csv)) }
             if let svg { try Flow.write(report.svg, to: URL(fileURLWithPath: svg)) }
+        }
+    }
+
+    struct Accuracy: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The error of each floating-point accumulation on LLM-like GEMMs, from the golden model (no simulation).")
+        @Option(help: "Element format of A and B: \(FloatFormat.all.filter { $0.name != "fp32" }.map(\.name).joined(separator: ", ")).") var format = "e4m3"
+        @Option(help: "K values, comma-separated.") var k = "512,4096,7168"
+        @Option(help: "Rows of A.") var m = 16
+        @Option(help: "Columns of B.") var n = 16
+        @Option(help: "Seed of the operands.") var seed: UInt64 = 1
+        @Option(help: "Accumulations, comma-separated: fp32, exact, align<N>, align<N>+promote<P>.") var acc = "fp32,exact,align14,align14+promote128"
+        @Option(help: "Products per addition step of align (the engine's group).") var group = 1
+        @Option(help: "Also write the table as JSON here.") var json: String?
+
+        func run() throws {
+            guard let f = FloatFormat(name: format), f.name != "fp32" else {
+                throw HWGenError.badInput("--format: '\(format)' is not an element format (allowed: \(FloatFormat.all.filter { $0.name != "fp32" }.map(\.name).joined(separator: ", ")))")
+            }
+            let ks = try k.split(separator: ",").map { s -> Int in
+                guard let v = Int(s), (1...65536).contains(v) else { throw HWGenError.badInput("--k: '\(s)' is not a K in 1...65536") }
+                return v
+            }
+            let accs = try acc.split(separator: ",").map { s -> (FloatAccumulation, group: Int) in
+                guard let a = FloatAccumulation(name: String(s)) else {
+                    throw HWGenError.badInput("--acc: '\(s)' is not an accumulation (allowed: fp32, exact, align<N> with N in 2...64, align<N>+promote<P>)")
+                }
+                return (a, group)
+            }
+            guard (1...4096).contains(m), (1...4096).contains(n), (1...1024).contains(group) else {
+                throw HWGenError.badInput("--m, --n: 1...4096, --group: 1...1024 (got \(m), \(n), \(group))")
+            }
+            let r = FloatAccuracy(format: f, ks: ks, m: m, n: n, seed: seed, accumulations: accs)
+            print(r.markdown, terminator: "")
+            if let json { try JSONEncoder.sorted.encode(r).write(to: URL(fileURLWithPath: json)) }
         }
     }
 

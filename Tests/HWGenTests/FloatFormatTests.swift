@@ -128,4 +128,22 @@ import Testing
             #expect(oracle.contains(0x7FC0_0000) && oracle.contains { $0 & 0x7F80_0000 != 0x7F80_0000 }, "specials and numbers both present")
         }
     }
+
+    /// `hwgen accuracy`: align14's error grows with K and promoting every 128 products stops the
+    /// growth (DeepSeek-V3's observation), FP32 accumulation stays near FP32's own precision; bad
+    /// arguments exit 2 with one message.
+    @Test func accuracyReproducesAlignmentLoss() throws {
+        let r = FloatAccuracy(format: .e4m3, ks: [256, 2048], m: 4, n: 4, seed: 3,
+                              accumulations: [(.fp32, 1), (.align(bits: 14, promote: nil), 1), (.align(bits: 14, promote: 128), 1)])
+        let e = Dictionary(uniqueKeysWithValues: r.rows.map { ("\($0.accumulation) \($0.k)", $0.relativeError) })
+        #expect(e["align14 2048"]! > 2 * e["align14 256"]!, "\(e)")
+        #expect(e["align14+promote128 2048"]! < e["align14 2048"]! / 2, "\(e)")
+        #expect(e["fp32 2048"]! < 1e-6 && e["align14 256"]! > 1e-5, "\(e)")
+        for (args, message) in [(["--format", "e9m9"], "--format: 'e9m9' is not an element format"),
+                                (["--acc", "align99"], "--acc: 'align99' is not an accumulation"),
+                                (["--k", "0"], "--k: '0' is not a K")] {
+            let bad = try CLITests.hwgen(["accuracy"] + args)
+            #expect(bad.status == 2 && bad.stderr.contains(message) && bad.stderr.split(separator: "\n").count == 1, "\(args): \(bad.combined)")
+        }
+    }
 }
