@@ -136,19 +136,26 @@ extension GemmEngine {
         }
     }
 
-    /// The memory macro accesses of one M×K×N run, counted from the dataflow: the host writes each
-    /// A and B line once (one word per bank), the engine reads one word of every A and B bank per
-    /// fed beat and on the `start` cycle, each result is written to its C bank once and read back
-    /// by the host once. Reads the RTL makes while the stream stalls, or of a single-buffered C
-    /// bank while idle, are not counted.
+    /// The memory macro accesses of one M×K×N run as the RTL makes them: the host writes each A
+    /// and B line once (one word per bank); the engine reads one word of every A and B bank per
+    /// fed beat and on the `start` cycle; each result is written to its C bank once. A
+    /// single-buffered C bank's read port is enabled whenever the engine is idle, so it reads once
+    /// per bank in every cycle the host spends loading A and B and reading C back. A double-buffered
+    /// one reads every cycle: those reads are not counted here but by the caller, from the cycles of
+    /// the whole schedule (``cReadsEveryCycle``).
     public func accesses(m: Int, k: Int, n: Int, design: String) -> [BufferAccesses] {
         let lines = hostLines(m: m, k: k, n: n), beats = feedBeats(m: m, k: k, n: n) + 1, sets = doubleBuffer ? 2 : 1
         let results = need(m: m, k: k, n: n).c.0
+        let cReads = doubleBuffer ? 0 : (lines.a + lines.b + lines.c) * cBanks
         return [BufferAccesses(buffer: "A", bank: SRAMBank(design: design, words: aDepth * sets, bits: types.a.bits), banks: aBanks,
                                reads: beats * aBanks, writes: lines.a * aBanks),
                 BufferAccesses(buffer: "B", bank: SRAMBank(design: design, words: bDepth * sets, bits: bWordType.bits), banks: bBanks,
                                reads: beats * bBanks, writes: lines.b * bBanks),
                 BufferAccesses(buffer: "C", bank: SRAMBank(design: design, words: cDepth * sets, bits: cType.bits), banks: cBanks,
-                               reads: results * cBanks, writes: results * cBanks)]
+                               reads: cReads, writes: results * cBanks)]
     }
+
+    /// Whether the C banks' read port is always enabled (double buffering: the host may read the
+    /// previous run's results at any time), one read per bank per cycle.
+    public var cReadsEveryCycle: Bool { doubleBuffer }
 }

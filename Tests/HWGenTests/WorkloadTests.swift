@@ -133,7 +133,8 @@ import SwiftProtobuf
         // Logic: 0.8 of the calibration's 1 nJ at 50 pJ/MAC = 40 pJ/MAC; SRAM: the run's accesses and 0.5 mW over its cycles.
         let sram = g.accesses(m: 16, k: 64, n: 16, design: design.name).reduce(0.0) { $0 + Double($1.reads) * 2 + Double($1.writes) * 3 }
             + 0.5 * cycles * 10
-        #expect(g.accesses(m: 16, k: 64, n: 16, design: design.name).map(\.reads) == [4 * 4 * 64 * 4 + 4, 4 * 4 * 64 * 4 + 4, 16 * 16])
+        // Single-buffered C reads in every idle cycle: the host's 64 + 64 load lines and 64 read-back lines, 4 banks.
+        #expect(g.accesses(m: 16, k: 64, n: 16, design: design.name).map(\.reads) == [4 * 4 * 64 * 4 + 4, 4 * 4 * 64 * 4 + 4, (4 * 64 + 4 * 64 + 64) * 4])
         #expect(abs((a["energyUJ"] as! Double) - (Double(16 * 64 * 16) * 40 + sram) / 1e6) < 1e-9, "\(a)")
         #expect(abs((a["memoryEnergyUJ"] as! Double) - sram / 1e6) < 1e-9)
         let text = try String(contentsOfFile: svg, encoding: .utf8)
@@ -166,6 +167,22 @@ import SwiftProtobuf
         let sram = g.accesses(m: 20, k: 30, n: 9, design: design.name).reduce(0.0) { $0 + Double($1.reads) * 1.5 + Double($1.writes) * 2.5 }
         #expect(abs((a["energyUJ"] as! Double) - (Double(20 * 30 * 9) * 40 + sram) / 1e6) < 1e-9, "\(a)")
         #expect(abs((a["timeUS"] as! Double) - Double(a["cycles"] as! Int) / 125) < 1e-9)
+    }
+
+    /// A double-buffered GEMM engine reads its C banks in every cycle of the schedule.
+    @Test func doubleBufferedCBanksReadEveryCycle() throws {
+        let design = try Design.load(path: CLITests.repo.appendingPathComponent("designs/gemm_os_4x4_s8_db.yaml").path)
+        let g = try #require(design.harness.gemmEngine)
+        #expect(g.cReadsEveryCycle)
+        let banks = g.accesses(m: 1, k: 1, n: 1, design: design.name)
+        let c = try #require(banks.last), models = Dictionary(banks.map { a in
+            (a.bank.name, SRAMMacroModel(words: a.bank.words, bits: a.bank.bits, areaUM2: 1, accessNS: 1, setupNS: 0, minPeriodNS: 1,
+                                         readPJ: a.buffer == "C" ? 1 : 0, writePJ: 0, leakageMW: 0, pinCapPF: 0, outputSlewNS: 0, source: "test"))
+        }) { x, _ in x }
+        #expect(!banks.dropLast().contains { $0.bank == c.bank }, "C banks are their own macro")
+        let model = EnergyModel(logicPJPerMAC: 0, macros: models, memoryLeakageMW: 0, clockNS: 10, calibration: "test")
+        let e = try model.layerPJ(design: design, macs: 1000, cycles: 777, runs: [(GemmShape(m: 10, k: 10, n: 10), 1)])
+        #expect(e.total == Double(c.banks * 777) && e.memory == e.total, "\(e)")
     }
 
     /// A tiled layer's runs: full chunks and remainders cover every chunk and every MAC.

@@ -44,13 +44,20 @@ public struct EnergyModel: Codable, Equatable, Sendable {
     func layerPJ(design: Design, macs: Int, cycles: Int, runs: [(shape: GemmShape, count: Int)]) throws -> (total: Double, memory: Double) {
         var memory = memoryLeakageMW * Double(cycles) * clockNS   // mW · ns = pJ
         if let g = design.harness.gemmEngine {
+            func model(_ bank: SRAMBank) throws -> SRAMMacroModel {
+                guard let m = macros[bank.name] else {
+                    throw HWGenError.badInput("the energy calibration (\(calibration)) has no model of \(bank.name): it was measured on another design")
+                }
+                return m
+            }
             for (s, count) in runs {
                 for a in g.accesses(m: s.m, k: s.k, n: s.n, design: design.name) {
-                    guard let model = macros[a.bank.name] else {
-                        throw HWGenError.badInput("the energy calibration (\(calibration)) has no model of \(a.bank.name): it was measured on another design")
-                    }
-                    memory += Double(count) * (Double(a.reads) * model.readPJ + Double(a.writes) * model.writePJ)
+                    let m = try model(a.bank)
+                    memory += Double(count) * (Double(a.reads) * m.readPJ + Double(a.writes) * m.writePJ)
                 }
+            }
+            if g.cReadsEveryCycle, let c = g.accesses(m: 1, k: 1, n: 1, design: design.name).last {
+                memory += Double(c.banks * cycles) * (try model(c.bank)).readPJ
             }
         }
         return (logicPJPerMAC * Double(macs) + memory, memory)

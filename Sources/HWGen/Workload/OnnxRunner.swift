@@ -160,7 +160,7 @@ private struct NodeRun {
             let q = node.opType == "QLinearConv"
             let x = try integer(0, "x"), w = try integer(q ? 3 : 1, "w")
             guard x.shape.count == 4, w.shape.count == 4 else { throw fail("only 2-D convolutions (x \(x.shape), w \(w.shape))") }
-            let xz = try perChannel(try input(q ? 2 : 2), 1, "x_zero_point")[0]
+            let xz = try perChannel(try input(2), 1, "x_zero_point")[0]
             let wz = try perChannel(try input(q ? 5 : 3), w.shape[0], "w_zero_point")
             let requant = q ? try gemm.requantization(xScale: need(1, "x_scale"), wScale: need(4, "w_scale"), yScale: need(6, "y_scale"),
                                                       yZero: input(7), xZero: xz, wZero: wz, bias: input(8), columns: w.shape[0]) : nil
