@@ -167,6 +167,28 @@ public enum GoldenFloat {
         return sum
     }
 
+    /// A block-scaled dot product: each block's products summed by `inner` (`exact`: in fixed point,
+    /// as an MX dot product; otherwise to an FP32 partial as `dot` does), multiplied by the block's
+    /// scale (exactly for `exact`, else rounded to FP32) and added into an FP32 accumulator,
+    /// rounded to nearest even after every block.
+    public static func blockedDot(_ blocks: [[FloatValue]], scales: [FloatValue], inner: FloatAccumulation, group: Int = 1) -> UInt32 {
+        var acc = Sum()
+        for (block, scale) in zip(blocks, scales) {
+            let partial = inner == .exact ? exactSum(block) : FloatFormat.fp32.decode(UInt64(dot(block, acc: inner, group: group)))
+            var scaled = Sum()
+            scaled.add(product(partial, scale))
+            if inner != .exact { round(&scaled) }
+            acc.add(scaled.special ?? FloatValue(scaled.value))
+            round(&acc)
+        }
+        return fp32Code(acc)
+    }
+
+    /// An E8M0 scale (OCP MX): 2^(code − 127), NaN for 0xFF.
+    public static func e8m0(_ code: UInt8) -> FloatValue {
+        code == 0xFF ? .nan : FloatValue(Dyadic(significand: 1, exponent: Int(code) - 127))
+    }
+
     /// C = A·B with A's elements in `fa` and B's in `fb` (codes), each element of C one ``dot(_:acc:group:)``
     /// in K order. FP32 codes, M×N row-major.
     public static func gemm(a: IntMatrix, _ fa: FloatFormat, b: IntMatrix, _ fb: FloatFormat, acc: FloatAccumulation,

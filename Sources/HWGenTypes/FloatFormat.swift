@@ -165,9 +165,16 @@ public struct Dyadic: Hashable, Sendable {
         self.init(significand: x < 0 ? -s : s, exponent: max(e, 1) - 1023 - 52)
     }
 
-    /// The product, exact.
+    /// The same value with the significand's trailing zero bits moved into the exponent.
+    public var trimmed: Dyadic {
+        let z = significand == 0 ? 0 : significand.magnitude.trailingZeroBitCount
+        return z == 0 ? self : Dyadic(significand: significand >> Int128(z), exponent: exponent + z)
+    }
+
+    /// The product, exact (significands trimmed first; their product must fit 127 bits).
     public static func * (a: Dyadic, b: Dyadic) -> Dyadic {
-        Dyadic(significand: a.significand * b.significand, exponent: a.exponent + b.exponent)
+        let (x, y) = (a.trimmed, b.trimmed)
+        return Dyadic(significand: x.significand * y.significand, exponent: x.exponent + y.exponent)
     }
 
     /// The value as a Double (exact when it fits).

@@ -198,18 +198,21 @@ extension HWGenCommand {
     struct Accuracy: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "The error of each floating-point accumulation on LLM-like GEMMs, from the golden model (no simulation).")
-        @Option(help: "Element format of A and B: \(FloatFormat.all.filter { $0.name != "fp32" }.map(\.name).joined(separator: ", ")).") var format = "e4m3"
+        @Option(help: "Element format of A and B: e4m3, e5m2, e2m3, e3m2, e2m1.") var format = "e4m3"
         @Option(help: "K values, comma-separated.") var k = "512,4096,7168"
         @Option(help: "Rows of A.") var m = 16
         @Option(help: "Columns of B.") var n = 16
         @Option(help: "Seed of the operands.") var seed: UInt64 = 1
         @Option(help: "Accumulations, comma-separated: fp32, exact, align<N>, align<N>+promote<P>.") var acc = "fp32,exact,align14,align14+promote128"
         @Option(help: "Products per addition step of align (the engine's group).") var group = 1
+        @Option(help: "Operand scalings, comma-separated: tensor, block128 (DeepSeek-V3's 1×128 and 128×128 FP32 scales), mx32 (OCP MX E8M0 scales per 32).") var scaling = "tensor,block128,mx32"
         @Option(help: "Also write the table as JSON here.") var json: String?
 
         func run() throws {
-            guard let f = FloatFormat(name: format), f.name != "fp32" else {
-                throw HWGenError.badInput("--format: '\(format)' is not an element format (allowed: \(FloatFormat.all.filter { $0.name != "fp32" }.map(\.name).joined(separator: ", ")))")
+            // Formats whose exact sums fit HWGen's 128-bit dyadic arithmetic.
+            let allowed = ["e4m3", "e5m2", "e2m3", "e3m2", "e2m1"]
+            guard let f = FloatFormat(name: format), allowed.contains(f.name) else {
+                throw HWGenError.badInput("--format: '\(format)' is not an element format the accuracy study takes (allowed: \(allowed.joined(separator: ", ")))")
             }
             let ks = try k.split(separator: ",").map { s -> Int in
                 guard let v = Int(s), (1...65536).contains(v) else { throw HWGenError.badInput("--k: '\(s)' is not a K in 1...65536") }
@@ -224,7 +227,13 @@ extension HWGenCommand {
             guard (1...4096).contains(m), (1...4096).contains(n), (1...1024).contains(group) else {
                 throw HWGenError.badInput("--m, --n: 1...4096, --group: 1...1024 (got \(m), \(n), \(group))")
             }
-            let r = FloatAccuracy(format: f, ks: ks, m: m, n: n, seed: seed, accumulations: accs)
+            let scalings = try scaling.split(separator: ",").map { s -> FloatAccuracy.Scaling in
+                guard let v = FloatAccuracy.Scaling(rawValue: String(s)) else {
+                    throw HWGenError.badInput("--scaling: '\(s)' is not a scaling (allowed: tensor, block128, mx32)")
+                }
+                return v
+            }
+            let r = FloatAccuracy(format: f, ks: ks, m: m, n: n, seed: seed, accumulations: accs, scalings: scalings)
             print(r.markdown, terminator: "")
             if let json { try JSONEncoder.sorted.encode(r).write(to: URL(fileURLWithPath: json)) }
         }

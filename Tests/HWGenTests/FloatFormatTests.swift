@@ -139,7 +139,12 @@ import Testing
         #expect(e["align14 2048"]! > 2 * e["align14 256"]!, "\(e)")
         #expect(e["align14+promote128 2048"]! < e["align14 2048"]! / 2, "\(e)")
         #expect(e["fp32 2048"]! < 1e-6 && e["align14 256"]! > 1e-5, "\(e)")
-        for (args, message) in [(["--format", "e9m9"], "--format: 'e9m9' is not an element format"),
+        // Block-128 scaling promotes at every block; MX blocks are exact, FP32 across.
+        let blocked = FloatAccuracy(format: .e4m3, ks: [2048], m: 4, n: 4, seed: 3, accumulations: [(.align(bits: 14, promote: nil), 1)],
+                                    scalings: [.block128, .mx32])
+        #expect(blocked.rows.count == 2 && blocked.rows[0].relativeError < e["align14 2048"]! / 2, "\(blocked.rows)")
+        #expect(blocked.rows[1].scaling == .mx32 && blocked.rows[1].relativeError < 1e-6, "\(blocked.rows)")
+        for (args, message) in [(["--format", "e9m9"], "--format: 'e9m9' is not an element format"), (["--scaling", "mx16"], "--scaling: 'mx16' is not a scaling"),
                                 (["--acc", "align99"], "--acc: 'align99' is not an accumulation"),
                                 (["--k", "0"], "--k: '0' is not a K")] {
             let bad = try CLITests.hwgen(["accuracy"] + args)
