@@ -184,6 +184,34 @@ public enum GoldenFloat {
         return fp32Code(acc)
     }
 
+    /// Requantization with a float scale, as ONNX Runtime's QLinearMatMul/QLinearConv do it (MLAS):
+    /// the int32 accumulator to FP32 (nearest even), times the FP32 scale (rounded to nearest
+    /// even), rounded to an integer (half to even), plus the zero point, saturated to `out`.
+    public static func requantize(_ acc: Int64, scale: Float, zeroPoint: Int64, out: HWType) -> Int64 {
+        let f = FloatFormat.fp32
+        let a = f.decode(f.encode(FloatValue(Dyadic(significand: Int128(acc), exponent: 0))))
+        var s = Sum()
+        s.add(product(a, FloatValue(Double(scale))))
+        round(&s)
+        guard s.special == nil else { return s.special == .infinity(negative: true) ? out.minValue : out.maxValue! }
+        // Nearest integer, ties to even: the value rounded at quantum 1.
+        let d = s.value.trimmed
+        var n: Int128
+        if d.exponent >= 0 {
+            n = d.exponent > 40 ? (d.significand < 0 ? -(Int128(1) << 80) : Int128(1) << 80) : d.significand << Int128(d.exponent)
+        } else if d.exponent < -126 {
+            n = 0
+        } else {
+            let mag = d.significand.magnitude, shift = UInt128(-d.exponent)
+            var q = mag >> shift
+            let rem = mag & ((1 << shift) - 1), half = UInt128(1) << (shift - 1)
+            if rem > half || (rem == half && q & 1 == 1) { q += 1 }
+            n = d.significand < 0 ? -Int128(q) : Int128(q)
+        }
+        let y = n + Int128(zeroPoint)
+        return Int64(min(max(y, Int128(out.minValue)), Int128(out.maxValue!)))
+    }
+
     /// An E8M0 scale (OCP MX): 2^(code − 127), NaN for 0xFF.
     public static func e8m0(_ code: UInt8) -> FloatValue {
         code == 0xFF ? .nan : FloatValue(Dyadic(significand: 1, exponent: Int(code) - 127))
