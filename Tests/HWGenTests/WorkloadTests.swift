@@ -422,8 +422,12 @@ import SwiftProtobuf
             g = helper.make_graph(nodes, "f", [helper.make_tensor_value_info("x", TensorProto.UINT8, [1, 1, 5, 5])],
                                   [helper.make_tensor_value_info("cf", TensorProto.FLOAT, [1, 4, 3, 3])], [w])
             onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), sys.argv[1])
+            pool = helper.make_node("MaxPool", ["x"], ["p"], name="pool", kernel_shape=[2, 2], strides=[0, 0])
+            g = helper.make_graph([pool], "p", [helper.make_tensor_value_info("x", TensorProto.UINT8, [1, 1, 5, 5])],
+                                  [helper.make_tensor_value_info("p", TensorProto.UINT8, [1, 1, 2, 2])])
+            onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), sys.argv[1].replace("f.onnx", "pool.onnx"))
             """
-        let model = dir.appendingPathComponent("f.onnx").path
+        let model = dir.appendingPathComponent("f.onnx").path, pool = dir.appendingPathComponent("pool.onnx").path
         let gen = try Tools.run(python, ["-c", script, model], timeout: 120)
         try #require(gen.status == 0, "\(gen.combined)")
         let u8 = try QuantCLITests.npy(Array(repeating: 1, count: 25), [1, 1, 5, 5], .uint8, "x.npy", in: dir)
@@ -432,7 +436,8 @@ import SwiftProtobuf
         let cases: [([String], String)] = [([model, "--run", "--input", u8], "node 1 'tofloat' (Cast): cast to element type 1 (allowed: integer types)"),
                                 ([model, "--run", "--input", s8], "input 'x' is uint8 but --input holds int8"),
                                 ([model, "--input", u8], "--input and --out belong to --run"),
-                                ([model, "--run"], "--run needs --input")]
+                                ([model, "--run"], "--run needs --input"),
+                                ([pool, "--run", "--input", u8], "node 0 'pool' (MaxPool): kernel_shape [2, 2], strides [0, 0]")]
         for (args, message) in cases {
             let r = try CLITests.hwgen(["workload", spec] + args)
             #expect(r.status == 2 && r.stderr.contains(message), "\(args): \(r.combined)")

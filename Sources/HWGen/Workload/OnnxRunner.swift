@@ -289,7 +289,7 @@ private struct NodeRun {
             case "Add": { $0 &+ $1 }
             case "Sub": { $0 &- $1 }
             case "Mul": { $0 &* $1 }
-            default: { $0 / $1 }   // integer Div truncates toward zero, as C does
+            default: { $0.dividedReportingOverflow(by: $1).partialValue }   // toward zero, as C; MIN / −1 wraps
             }
             return [OnnxTensor(shape: shape, type: a.type, ints: zip(x, y).map { OnnxTensor.wrap(op($0, $1), to: a.type) })]
         case "Flatten":
@@ -352,6 +352,9 @@ private struct NodeRun {
     func maxPool(_ x: OnnxTensor) throws -> OnnxTensor {
         guard x.shape.count == 4, let ks = ints("kernel_shape"), ks.count == 2 else { throw fail("only 2-D pooling of NCHW with kernel_shape") }
         let s = ints("strides") ?? [1, 1], p = ints("pads") ?? [0, 0, 0, 0], d = ints("dilations") ?? [1, 1]
+        guard s.count == 2, p.count == 4, d.count == 2, (s + d + ks).allSatisfy({ $0 >= 1 }), p.allSatisfy({ $0 >= 0 }) else {
+            throw fail("kernel_shape \(ks), strides \(s), pads \(p), dilations \(d) (allowed: 2-D, strides, dilations and kernel ≥ 1, pads ≥ 0)")
+        }
         guard int("ceil_mode", 0) == 0, (attribute("auto_pad").map { String(decoding: $0.s, as: UTF8.self) } ?? "NOTSET") == "NOTSET" else {
             throw fail("ceil_mode and auto_pad are not supported (allowed: explicit pads)")
         }
