@@ -159,7 +159,9 @@ private struct NodeRun {
         case "ConvInteger", "QLinearConv":
             let q = node.opType == "QLinearConv"
             let x = try integer(0, "x"), w = try integer(q ? 3 : 1, "w")
-            guard x.shape.count == 4, w.shape.count == 4 else { throw fail("only 2-D convolutions (x \(x.shape), w \(w.shape))") }
+            guard x.shape.count == 4, w.shape.count == 4, (x.shape + w.shape).allSatisfy({ $0 >= 1 }) else {
+                throw fail("only 2-D convolutions of non-empty tensors (x \(x.shape), w \(w.shape))")
+            }
             let xz = try perChannel(try input(2), 1, "x_zero_point")[0]
             let wz = try perChannel(try input(q ? 5 : 3), w.shape[0], "w_zero_point")
             let requant = q ? try gemm.requantization(xScale: need(1, "x_scale"), wScale: need(4, "w_scale"), yScale: need(6, "y_scale"),
@@ -169,7 +171,9 @@ private struct NodeRun {
         default:   // MatMulInteger, MatMul, QLinearMatMul
             let q = node.opType == "QLinearMatMul"
             let a = try integer(0, "A"), b = try integer(q ? 3 : 1, "B")
-            guard a.shape.count >= 2, b.shape.count >= 2 else { throw fail("A \(a.shape) and B \(b.shape) must have at least 2 dimensions") }
+            guard a.shape.count >= 2, b.shape.count >= 2, (a.shape + b.shape).allSatisfy({ $0 >= 1 }) else {
+                throw fail("A \(a.shape) and B \(b.shape) must have at least 2 dimensions, none empty")
+            }
             let n = b.shape[b.shape.count - 1], m = a.shape[a.shape.count - 2]
             let az = node.opType == "MatMul" ? Array(repeating: 0, count: m) : try perChannel(try input(2), m, "a_zero_point")
             let bz = node.opType == "MatMul" ? Array(repeating: 0, count: n) : try perChannel(try input(q ? 5 : 3), n, "b_zero_point")

@@ -53,6 +53,9 @@ struct OnnxTensor: Sendable {
         guard let t = DataType(rawValue: Int(p.dataType)), t == .float || Self.intRanges[t] != nil else {
             throw fail("tensor '\(p.name)' has element type \(p.dataType) (allowed: integer types and float)")
         }
+        guard shape.allSatisfy({ (0...(1 << 28)).contains($0) }), shape.reduce(1, { $0.multipliedReportingOverflow(by: $1).partialValue }) <= 1 << 28 else {
+            throw fail("tensor '\(p.name)' has shape \(shape) (allowed: dimensions ≥ 0, at most 2^28 elements)")
+        }
         let n = shape.reduce(1, *)
         let raw = [UInt8](p.rawData)
         func le(_ i: Int, _ size: Int) -> UInt64 { (0..<size).reduce(UInt64(0)) { $0 | UInt64(raw[i * size + $1]) << (8 * $1) } }
