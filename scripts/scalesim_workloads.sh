@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # HWGen's per-layer golden cycles (hwgen workload) beside SCALE-Sim 3's "Total Cycles" for the same
 # topology CSV, array and dataflow. SCALE-Sim (PyPI scalesim 3.0.0) runs in its own venv with
-# numpy < 2.3 (it crashes with newer numpy), on a bare engine spec (SPEC, default the 16x16 OS array).
+# numpy < 2.3 (it crashes with newer numpy), on a bare engine spec (SPEC, default the 64x64 OS array:
+# on 16x16 SCALE-Sim did not finish the BERT layer in 66 minutes).
 # Usage: scripts/scalesim_workloads.sh HWGEN [CSV...]   (default CSVs: ResNet-18, BERT-base layer)
-# SCALE-Sim's OS/IS cost grows with the square of the tile count: ResNet-18 on 16x16 takes minutes.
+# SCALE-Sim's OS/IS cost grows with the square of the tile count: on 64x64 each CSV takes about 22 minutes.
 set -euo pipefail
 hwgen=$1; shift
 csvs=("$@")
 [ ${#csvs[@]} -gt 0 ] || csvs=(workloads/resnet18.csv workloads/bert_base_layer.csv)
-spec=${SPEC:-designs/systolic_os_16x16_s8.yaml}
+spec=${SPEC:-designs/systolic_os_64x64_s8.yaml}
 venv="${HWGEN_SCALESIM_VENV:-$HOME/.local/share/hwgen/scalesim-venv}"
 if ! "$venv/bin/python" -c 'import scalesim' >/dev/null 2>&1; then
   echo "installing SCALE-Sim from PyPI into $venv: scalesim==3.0.0 numpy<2.3"
