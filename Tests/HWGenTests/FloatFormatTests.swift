@@ -43,10 +43,7 @@ import Testing
     @Test(arguments: [("e4m3", "float8_e4m3fn"), ("e5m2", "float8_e5m2"), ("e2m3", "float6_e2m3fn"), ("e3m2", "float6_e3m2fn"),
                       ("e2m1", "float4_e2m1fn"), ("bf16", "bfloat16"), ("fp16", "float16")])
     func matchesMLDtypes(format: String, dtype: String) throws {
-        let python = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".local/share/hwgen/venv/bin/python").path
-        guard FileManager.default.isExecutableFile(atPath: python), (try? Tools.run(python, ["-c", "import ml_dtypes"]))?.status == 0 else {
-            try Requires.skip("ml_dtypes is not installed in ~/.local/share/hwgen/venv (make setup)")
-        }
+        let python = try Requires.venvPython(importing: "ml_dtypes")
         let f = try #require(FloatFormat(name: format))
         let dir = try CLITests.tempDir()
         let script = """
@@ -91,10 +88,7 @@ import Testing
     /// values and NaN (and ±∞ for E5M2).
     @Test(arguments: ["e4m3", "e5m2"])
     func goldenFloatGEMMEqualsPythonOracle(format: String) throws {
-        let python = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".local/share/hwgen/venv/bin/python").path
-        guard FileManager.default.isExecutableFile(atPath: python), (try? Tools.run(python, ["-c", "import ml_dtypes"]))?.status == 0 else {
-            try Requires.skip("ml_dtypes is not installed in ~/.local/share/hwgen/venv (make setup)")
-        }
+        let python = try Requires.venvPython(importing: "ml_dtypes")
         let f = try #require(FloatFormat(name: format))
         let seed: UInt64 = 11
         print("float oracle \(format): seed \(seed)")

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import HWGen
 
@@ -38,5 +39,15 @@ enum Requires {
             try skip("'\(name)' is not installed (make setup, or: python3 -m pip install \(name))")
         }
         return path
+    }
+
+    /// The project venv's Python (~/.local/share/hwgen/venv, made by `make setup`) if it imports
+    /// `modules` (comma-separated); else the test is skipped naming what to install.
+    static func venvPython(importing modules: String) throws -> String {
+        let python = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".local/share/hwgen/venv/bin/python").path
+        guard FileManager.default.isExecutableFile(atPath: python), (try? Tools.run(python, ["-c", "import \(modules)"]))?.status == 0 else {
+            try skip("\(modules) not installed in ~/.local/share/hwgen/venv (make setup)")
+        }
+        return python
     }
 }

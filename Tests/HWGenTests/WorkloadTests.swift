@@ -279,11 +279,7 @@ import SwiftProtobuf
     /// strided ConvInteger, Flatten, MatMulInteger), shapes from onnx's own shape inference: each
     /// layer's M and N come from the output shapes onnx infers, K from the weights.
     @Test func onnxPackageModelMatchesItsShapeInference() throws {
-        let python = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".local/share/hwgen/venv/bin/python").path
-        guard FileManager.default.isExecutableFile(atPath: python),
-              (try? Tools.run(python, ["-c", "import onnx"]))?.status == 0 else {
-            try Requires.skip("the onnx Python package is not installed in ~/.local/share/hwgen/venv (make setup)")
-        }
+        let python = try Requires.venvPython(importing: "onnx")
         let dir = try CLITests.tempDir()
         let model = dir.appendingPathComponent("int.onnx"), shapes = dir.appendingPathComponent("shapes.json")
         let script = """
@@ -320,19 +316,8 @@ import SwiftProtobuf
         #expect(p.skipped == ["cast1 (Cast)", "quant1 (QuantizeLinear)", "cast2 (Cast)", "quant2 (QuantizeLinear)", "flat (Flatten)"])
     }
 
-    static var venvPython: String {
-        FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".local/share/hwgen/venv/bin/python").path
-    }
-
     /// The venv's Python with onnx, onnxruntime and scikit-learn, or a skip naming what is missing.
-    static func onnxRuntime() throws -> String {
-        let python = venvPython
-        guard FileManager.default.isExecutableFile(atPath: python),
-              (try? Tools.run(python, ["-c", "import onnx, onnxruntime, sklearn"]))?.status == 0 else {
-            try Requires.skip("onnx, onnxruntime and scikit-learn are not installed in ~/.local/share/hwgen/venv (make setup)")
-        }
-        return python
-    }
+    static func onnxRuntime() throws -> String { try Requires.venvPython(importing: "onnx, onnxruntime, sklearn") }
 
     /// The digits network of scripts/digits_int_model.py (two ConvInteger layers, one grouped and
     /// strided with an x zero point, and a MatMulInteger with a w zero point; Div, Clip, Cast and

@@ -81,29 +81,17 @@ struct OnnxTensor: Sendable {
         self.init(shape: shape, type: t, ints: values)
     }
 
+    /// `.npy` element types and the ONNX types they hold.
+    static let npyTypes: [(npy: NpyDType, onnx: DataType)] = [(.int8, .int8), (.uint8, .uint8), (.int16, .int16), (.int32, .int32), (.int64, .int64)]
+
     /// From a `.npy` input.
     init(_ a: NpyArray) {
-        let t: DataType = switch a.dtype {
-        case .int8: .int8
-        case .uint8: .uint8
-        case .int16: .int16
-        case .int32: .int32
-        case .int64: .int64
-        }
-        self.init(shape: a.shape, type: t, ints: a.values)
+        self.init(shape: a.shape, type: Self.npyTypes.first { $0.npy == a.dtype }!.onnx, ints: a.values)
     }
 
     /// As a `.npy` array; nil for element types `.npy` output does not cover here.
     var npy: NpyArray? {
-        let d: NpyDType? = switch type {
-        case .int8: .int8
-        case .uint8: .uint8
-        case .int16: .int16
-        case .int32: .int32
-        case .int64: .int64
-        default: nil
-        }
-        return d.map { NpyArray(shape: shape, dtype: $0, values: ints) }
+        Self.npyTypes.first { $0.onnx == type }.map { NpyArray(shape: shape, dtype: $0.npy, values: ints) }
     }
 
     /// C-order strides.
