@@ -307,13 +307,17 @@ public struct GemmEngine: Sendable {
             // Bank i's word is the low `kept(i)` bits of what the macro reads (zero above them).
             func banks(_ name: String, _ count: Int, _ type: HWType, depth: Int, kept: (Int) -> Int = { _ in 0 },
                        write: (addr: Value, data: Value, enable: Value), read: Value) -> [Value] {
-                let macro = SRAMBank(design: design, words: depth * sets, bits: type.bits).module
                 return (0..<count).map { i in
-                    let word = m.instance(macro, "\(name)_bank\(i)", [
-                        "we": write.enable, "waddr": address(fillSel, write.addr), "wdata": write.data.lane(i, type).asUnsigned,
-                        "re": feedRead, "raddr": address(readSet, read)])["rdata"]
+                    // A bank stores only the bits the engine reads (its own macro when narrower).
                     let keep = kept(i) > 0 ? kept(i) : type.bits
-                    return keep < type.bits ? concat([Value.constant(0, .u(type.bits - keep)), word.bits(keep - 1, 0)]) : word
+                    let macro = SRAMBank(design: design, words: depth * sets, bits: keep).module
+                    let data = write.data.lane(i, type).asUnsigned
+                    // The host's word still carries the field; nothing reads it (a lint-waived wire).
+                    if keep < type.bits { _ = m.wire("\(name)_bank\(i)_unstored", data.bits(type.bits - 1, keep)) }
+                    let word = m.instance(macro, "\(name)_bank\(i)", [
+                        "we": write.enable, "waddr": address(fillSel, write.addr), "wdata": keep < type.bits ? data.bits(keep - 1, 0) : data,
+                        "re": feedRead, "raddr": address(readSet, read)])["rdata"]
+                    return keep < type.bits ? concat([Value.constant(0, .u(type.bits - keep)), word]) : word
                 }
             }
             let aWord = concat(banks("a", A, t.a, depth: aDepth, write: (aWaddr, aWdata, aWe), read: control.aNext).reversed())

@@ -147,12 +147,16 @@ extension GemmEngine {
         let lines = hostLines(m: m, k: k, n: n), beats = feedBeats(m: m, k: k, n: n) + 1, sets = doubleBuffer ? 2 : 1
         let results = need(m: m, k: k, n: n).c.0
         let cReads = doubleBuffer ? 0 : (lines.a + lines.b + lines.c) * cBanks
-        return [BufferAccesses(buffer: "A", bank: SRAMBank(design: design, words: aDepth * sets, bits: types.a.bits), banks: aBanks,
-                               reads: beats * aBanks, writes: lines.a * aBanks),
-                BufferAccesses(buffer: "B", bank: SRAMBank(design: design, words: bDepth * sets, bits: bWordType.bits), banks: bBanks,
-                               reads: beats * bBanks, writes: lines.b * bBanks),
-                BufferAccesses(buffer: "C", bank: SRAMBank(design: design, words: cDepth * sets, bits: cType.bits), banks: cBanks,
-                               reads: cReads, writes: results * cBanks)]
+        let a = BufferAccesses(buffer: "A", bank: SRAMBank(design: design, words: aDepth * sets, bits: types.a.bits), banks: aBanks,
+                               reads: beats * aBanks, writes: lines.a * aBanks)
+        // B banks of each width (a lane that takes its exponent from another lane stores none).
+        let b = Dictionary(grouping: 0..<bBanks, by: bReadBits).sorted { $0.key > $1.key }.map { bits, banks in
+            BufferAccesses(buffer: "B", bank: SRAMBank(design: design, words: bDepth * sets, bits: bits), banks: banks.count,
+                           reads: beats * banks.count, writes: lines.b * banks.count)
+        }
+        let c = BufferAccesses(buffer: "C", bank: SRAMBank(design: design, words: cDepth * sets, bits: cType.bits), banks: cBanks,
+                               reads: cReads, writes: results * cBanks)
+        return [a] + b + [c]
     }
 
     /// Whether the C banks' read port is always enabled (double buffering: the host may read the
