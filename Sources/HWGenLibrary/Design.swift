@@ -45,6 +45,8 @@ public struct Design: Sendable {
         core = spec.engine.descriptor.engine(spec.engine, mac: spec.macConfig)
         if spec.gemm == nil, let e = spec.epilogue {
             engine = RequantizedEngine(core: core, epilogue: e, accumulator: spec.mac.acc)
+        } else if spec.gemm == nil, let f = spec.mac.float {
+            engine = RequantizedEngine(core: core, unit: FloatResultUnit(f))
         } else {
             engine = core
         }
@@ -127,6 +129,9 @@ public struct Design: Sendable {
         if let p = spec.engine.sparsity, let problem = SparseWeights.violation(b, p) {
             throw HWGenError.badInput("\(bName): \(problem) (engine.sparsity of \(spec.source))")
         }
+        if spec.mac.float != nil, a.cols > FloatMAC.maxProducts {
+            throw HWGenError.badInput("gemm K = \(a.cols): the exact accumulator of \(spec.source) holds sums of at most \(FloatMAC.maxProducts) products (allowed: K ≤ \(FloatMAC.maxProducts))")
+        }
         try checkFit(GemmShape(m: a.rows, k: a.cols, n: b.cols))
     }
 
@@ -153,8 +158,12 @@ public struct Design: Sendable {
 public struct GoldenModel: Sendable {
     let spec: DesignSpec
 
-    /// C for `ops`, requantized when the spec has an epilogue.
+    /// C for `ops`, requantized when the spec has an epilogue; FP32 codes for a float MAC.
     public func c(_ ops: GemmOperands) -> IntMatrix {
+        if let f = spec.mac.float {
+            let codes = GoldenFloat.gemm(a: ops.a, f.a, b: ops.b, f.b, acc: f.accumulation)
+            return IntMatrix(rows: ops.a.rows, cols: ops.b.cols, data: codes.map { Int64($0) })
+        }
         let c = GoldenGEMM.multiply(ops.a, ops.b, mac: spec.mac, group: spec.group, scales: ops.groupScales)
         return spec.epilogue.map { GoldenEpilogue.apply(c, $0, columns: ops.columnScales) } ?? c
     }
@@ -169,7 +178,7 @@ public struct GoldenModel: Sendable {
         // The group stage of PEs that add group sums a cycle later, the epilogue's two stages
         // and, with per-column scales, the read of the column's scale.
         let d = spec.engine.descriptor
-        let epilogue = spec.epilogue.map { EpilogueUnit.latency + ($0.perColumn ? 1 : 0) } ?? 0
+        let epilogue = spec.epilogue.map { EpilogueUnit.latency + ($0.perColumn ? 1 : 0) } ?? (spec.mac.float == nil ? 0 : FloatResultUnit.latency)
         let groupStage = spec.group == nil ? 0 : d.groupStage
         let bare = d.goldenCycles(spec.engine, mac: spec.macConfig, shape: s, b: b) + groupStage + epilogue
         return spec.gemm == nil ? bare : GoldenTiming.gemmCycles(engineCycles: bare)

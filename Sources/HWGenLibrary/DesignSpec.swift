@@ -72,5 +72,5 @@ public struct DesignSpec: Equatable, Sendable {
     public var macConfig: MACConfig { MACConfig(mac, kind: macKind, pipeline: pipeline, group: group) }
 
     /// Type of the results the design delivers: the epilogue's output, else the accumulator.
-    public var resultType: HWType { epilogue?.out ?? mac.acc }
+    public var resultType: HWType { epilogue?.out ?? (mac.float == nil ? mac.acc : .u(32)) }
 }

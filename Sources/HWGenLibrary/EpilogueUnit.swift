@@ -162,33 +162,38 @@ public struct EpilogueUnit: Sendable {
 /// ``EpilogueUnit/latency`` cycles later.
 public struct RequantizedEngine: Engine {
     public let core: any Engine
-    public let unit: EpilogueUnit
+    public let unit: any ResultUnit
 
     public init(core: any Engine, epilogue: Epilogue, accumulator: HWType) {
         precondition(!epilogue.perColumn, "per-column scales need the GEMM controller")
+        self.init(core: core, unit: EpilogueUnit(epilogue, input: accumulator))
+    }
+
+    /// The core with `unit` on each output lane.
+    public init(core: any Engine, unit: any ResultUnit) {
         self.core = core
-        self.unit = EpilogueUnit(epilogue, input: accumulator)
+        self.unit = unit
     }
 
     public var streamPorts: [StreamPort] { core.streamPorts }
     public var outputLanes: Int { core.outputLanes }
     public var macCount: Int { core.macCount }
-    public var drainBound: Int { core.drainBound + EpilogueUnit.latency }
-    public var summary: String { core.summary + " with a requantization epilogue" }
+    public var drainBound: Int { core.drainBound + unit.cycles }
+    public var summary: String { core.summary + " with " + unit.phrase }
 
     public func module(name: String, origin: String?) -> Module {
         let inner = core.module(name: "\(name)_core", origin: nil)
-        let unit = self.unit.module, (acc, out) = (self.unit.input, self.unit.epilogue.out)
-        var top = Module(name, doc: "\(summary): each result requantized to \(out).") { m in
+        let unit = self.unit.module, (acc, out, cycles) = (self.unit.input, self.unit.out, self.unit.cycles)
+        var top = Module(name, doc: "\(summary): each result \(self.unit.verb) \(out).") { m in
             var ports: [String: Value] = [StreamSignal.inValid: m.input(StreamSignal.inValid, .bit)]
             for p in core.streamPorts { ports[p.name] = m.input(p.name, .u(p.bits)) }
             let c = m.instance(inner, "core", ports)
             m.output(StreamSignal.inReady, c[StreamSignal.inReady])
             let lanes = (0..<outputLanes).map { l -> Value in
                 let raw = c[StreamSignal.outData].bits(l * acc.bits + acc.bits - 1, l * acc.bits)
-                return m.instance(unit, "epilogue\(l)", ["acc": acc.signed ? raw.asSigned : raw])["y"].asUnsigned
+                return m.instance(unit, "\(self.unit.instancePrefix)\(l)", ["acc": acc.signed ? raw.asSigned : raw])["y"].asUnsigned
             }
-            let valid = (0..<EpilogueUnit.latency).reduce(c[StreamSignal.outValid]) { v, k in m.delay(v, "out_valid_d\(k + 1)") }
+            let valid = (0..<cycles).reduce(c[StreamSignal.outValid]) { v, k in m.delay(v, "out_valid_d\(k + 1)") }
             m.output(StreamSignal.outValid, valid)
             m.output(StreamSignal.outData, concat(lanes.reversed()))
         }
@@ -198,4 +203,32 @@ public struct RequantizedEngine: Engine {
 
     public func stimulus(a: IntMatrix, b: IntMatrix) -> Stimulus { core.stimulus(a: a, b: b) }
     public func stimulus(_ ops: GemmOperands) -> Stimulus { core.stimulus(ops) }
+}
+
+/// A unit on every output lane, between an engine and its results: `acc` in, `y` out
+/// ``cycles`` later. The requantization epilogue (``EpilogueUnit``) and the FP32 conversion of
+/// float sums (``FloatResultUnit``).
+public protocol ResultUnit: Sendable {
+    /// The module, ports `acc` and `y`.
+    var module: Module { get }
+    /// Type of `acc`.
+    var input: HWType { get }
+    /// Type of `y`.
+    var out: HWType { get }
+    /// Cycles from `acc` to `y`.
+    var cycles: Int { get }
+    /// For summaries: `a requantization epilogue`.
+    var phrase: String { get }
+    /// For docs: each result `requantized to` s8.
+    var verb: String { get }
+    /// Instance names: `epilogue0`, `epilogue1`, …
+    var instancePrefix: String { get }
+}
+
+extension EpilogueUnit: ResultUnit {
+    public var out: HWType { epilogue.out }
+    public var cycles: Int { Self.latency }
+    public var phrase: String { "a requantization epilogue" }
+    public var verb: String { "requantized to" }
+    public var instancePrefix: String { "epilogue" }
 }

@@ -117,12 +117,19 @@ public struct GemmEngine: Sendable {
     /// Width of `cfg_m`, `cfg_k`, `cfg_n`.
     public static let dimBits = 16
 
-    /// Type of a C word: the epilogue's output, else the accumulator.
-    public var cType: HWType { epilogue?.out ?? types.acc }
+    /// The unit on each result's way into the C buffer: the epilogue, or a float MAC's FP32
+    /// conversion; nil when results are stored as accumulated.
+    public var resultUnit: (any ResultUnit)? {
+        if let e = epilogue { return EpilogueUnit(e, input: types.acc) }
+        return types.float.map { FloatResultUnit($0) }
+    }
+
+    /// Type of a C word: the result unit's output, else the accumulator.
+    public var cType: HWType { resultUnit?.out ?? types.acc }
 
     /// Cycles the epilogue adds to every result: its stages, and with per-column scales the
     /// registered read of the column's M and n.
-    public var epilogueLatency: Int { epilogue.map { EpilogueUnit.latency + ($0.perColumn ? 1 : 0) } ?? 0 }
+    public var epilogueLatency: Int { (resultUnit?.cycles ?? 0) + (epilogue?.perColumn == true ? 1 : 0) }
 
     /// The most columns N any GEMM that fits the buffers can have (the per-column table's reach).
     public var maxColumns: Int {
@@ -332,8 +339,8 @@ public struct GemmEngine: Sendable {
 
             // Results as they reach the C banks: with an epilogue, requantized (and later).
             var captured: [(valid: Value, data: Value)] = (0..<L).map { l in (out[StreamSignal.outValid][l], out[StreamSignal.outData].lane(l, t.acc)) }
-            if let ep = epilogue {
-                let unit = EpilogueUnit(ep, input: t.acc).module
+            if let result = resultUnit {
+                let unit = result.module
                 var columns: [Value] = []
                 var scales: (mult: MemoryHandle, shift: MemoryHandle)? = nil
                 if let table {
@@ -359,8 +366,8 @@ public struct GemmEngine: Sendable {
                                  "shift": inRange.select(q.1, Value.constant(0, Epilogue.shiftType))]
                         valid = m.delay(valid, "ep_valid\(l)_d0")
                     }
-                    let y = m.instance(unit, "epilogue\(l)", ports)["y"]
-                    for k in 0..<EpilogueUnit.latency { valid = m.delay(valid, "ep_valid\(l)_d\(k + 1)") }
+                    let y = m.instance(unit, "\(result.instancePrefix)\(l)", ports)["y"]
+                    for k in 0..<result.cycles { valid = m.delay(valid, "ep_valid\(l)_d\(k + 1)") }
                     return (valid, y)
                 }
             }

@@ -10,6 +10,9 @@ public struct MACTypes: Hashable, Sendable, CustomStringConvertible {
     public let weights: WeightFormat
     /// The accumulator clamps to its range after every addition (`acc: s24sat`) instead of wrapping.
     public let saturating: Bool
+    /// Floating-point operands (`mac.a: e4m3`): `a` and `b` are then the codes' wire types and
+    /// `acc` the fixed-point accumulator (``FloatMAC``); nil for integers.
+    public let float: FloatMAC?
 
     /// Allowed operand widths.
     public static let operandBits = 2...16
@@ -22,6 +25,17 @@ public struct MACTypes: Hashable, Sendable, CustomStringConvertible {
         self.acc = acc
         self.weights = .integer
         self.saturating = saturating
+        self.float = nil
+    }
+
+    /// Floating-point operands: codes on the wires, a fixed-point accumulator.
+    public init(float: FloatMAC) {
+        a = .u(float.a.bits)
+        b = .u(float.b.bits)
+        acc = float.accumulator
+        weights = .integer
+        saturating = false
+        self.float = float
     }
 
     /// Ternary or power-of-two weights: B's wires carry ``WeightFormat/codeType``.
@@ -31,11 +45,13 @@ public struct MACTypes: Hashable, Sendable, CustomStringConvertible {
         self.acc = acc
         self.weights = weights
         self.saturating = saturating
+        self.float = nil
     }
 
     /// The same operands with another accumulator.
     public func withAccumulator(_ acc: HWType, saturating: Bool = false) -> MACTypes {
-        weights == .integer ? MACTypes(a: a, b: b, acc: acc, saturating: saturating)
+        if float != nil { return self }   // a float MAC's accumulator follows from its formats
+        return weights == .integer ? MACTypes(a: a, b: b, acc: acc, saturating: saturating)
                             : MACTypes(a: a, weights: weights, acc: acc, saturating: saturating)
     }
 
@@ -43,14 +59,17 @@ public struct MACTypes: Hashable, Sendable, CustomStringConvertible {
     /// (An unsigned n-bit times a signed m-bit value always fits in a signed n+m-bit value.)
     /// With ternary or power-of-two weights, ±a·2^e: a's width plus the largest e plus a sign.
     public var product: HWType {
+        if let f = float { return f.addendType }
         if let e = weights.maxExponent { return .s(a.bits + 1 + e) }
         return HWType(bits: a.bits + b.bits, signed: a.signed || b.signed)
     }
 
     /// B's tag: `s8`, `ternary`, `p4`.
-    public var bTag: String { weights == .integer ? b.tag : weights.description }
+    public var bTag: String { float.map(\.b.name) ?? (weights == .integer ? b.tag : weights.description) }
+    /// A's tag: `s8`, or the float format.
+    public var aTag: String { float.map(\.a.name) ?? a.tag }
     /// The accumulator's tag: `s32`, or `s24sat` when saturating.
-    public var accTag: String { acc.tag + (saturating ? "sat" : "") }
+    public var accTag: String { float.map(\.accumulation.description) ?? acc.tag + (saturating ? "sat" : "") }
 
     /// True if `v` is a valid B element.
     public func containsB(_ v: Int64) -> Bool { weights == .integer ? b.contains(v) : weights.contains(v) }
@@ -62,8 +81,8 @@ public struct MACTypes: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Name fragment, e.g. `s8_s8_s32`, `s8_ternary_s24sat`.
-    public var tag: String { "\(a.tag)_\(bTag)_\(accTag)" }
-    public var description: String { "\(a.tag) × \(bTag) → \(accTag)" }
+    public var tag: String { "\(aTag)_\(bTag)_\(accTag)" }
+    public var description: String { "\(aTag) × \(bTag) → \(accTag)" }
 }
 
 /// How a MAC unit computes `acc + a·b` (`mac.kind` in a spec): a name and the timing class the
@@ -99,6 +118,9 @@ public struct MACKind: Hashable, Sendable, CustomStringConvertible {
     public static let ffip = MACKind("ffip")
     /// ``ffip`` with radix-4 Booth partial products for the pair products.
     public static let ffipBooth = MACKind("ffip_booth")
+    /// Floating-point element codes (``FloatMAC``): exact products in fixed point, summed as
+    /// integers, rounded once to FP32 as a result leaves the engine.
+    public static let float = MACKind("float")
     /// The per-element kinds HWGen ships (every engine takes them); ``ffip`` pairs elements and
     /// is an engine option.
     public static let builtIn: [MACKind] = [.baseline, .booth, .bitserial, .shiftadd]

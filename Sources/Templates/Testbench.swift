@@ -78,6 +78,7 @@ extension Templates {
     localparam BW = {{{bBits}}};
     localparam ACCW = {{{accBits}}};
     localparam [ACCW-1:0] PAD = {{{accBits}}}'h{{{padHex}}};   // what a padding position holds
+    localparam PAD_CHECKED = {{{padChecked}}};   // 0 for float results: a padding position then holds 0·x, NaN where x is
     localparam RESET_CYCLES = 4;
     localparam MAX_REPORTS = 10;
 
@@ -116,7 +117,7 @@ extension Templates {
                     checked = checked + 1;
                     \#(record.map { "if (\($0)) " } ?? "")$fdisplay(fd, "%0d %0d %h", idx / N, idx % N, got);
                 end else begin
-                    want = PAD;
+                    want = PAD_CHECKED ? PAD : got;
                 end
                 if (got !== want) begin
                     mismatches = mismatches + 1;
@@ -184,6 +185,7 @@ module {{{tbName}}};
     localparam L = {{{lanes}}};                     // output lanes
     localparam ACCW = {{{accBits}}};
     localparam [ACCW-1:0] PAD = {{{accBits}}}'h{{{padHex}}};   // what a padding position holds
+    localparam PAD_CHECKED = {{{padChecked}}};   // 0 for float results: a padding position then holds 0·x, NaN where x is
     localparam IW = {{{beatBits}}};                  // bits per beat
     localparam RESET_CYCLES = 4;           // posedges with rst high
     localparam MAX_REPORTS = 10;           // mismatch lines printed
@@ -343,7 +345,7 @@ module {{{tbName}}};
                             checked = checked + 1;
                             $fdisplay(fd, "%0d %0d %h", idx / N, idx % N, got);
                         end else begin
-                            want = PAD;   // padding position
+                            want = PAD_CHECKED ? PAD : got;   // padding position
                         end
                         if (got !== want) begin
                             mismatches = mismatches + 1;

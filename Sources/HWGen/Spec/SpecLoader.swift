@@ -69,13 +69,23 @@ struct SpecReader {
         let engine = try engineSpec(top["engine"])
 
         let m = try mapping(top["mac"], "mac", keys: Self.macKeys)
-        let a = try hwType(m["a"], "mac.a", bits: MACTypes.operandBits)
-        let (b, weights) = try weightType(m["b"])
-        let (acc, saturating) = try accumulatorType(m["acc"])
-        let mac = weights == .integer ? MACTypes(a: a, b: b, acc: acc, saturating: saturating)
+        let mac: MACTypes
+        if let float = try floatMAC(m) {
+            mac = MACTypes(float: float)
+            if top["epilogue"] != nil { throw fail("epilogue", "requantization of float results is not built yet (allowed with mac.a \(float.a): remove epilogue)") }
+            if m["group"] != nil { throw fail("mac.group", "group dequantization takes integer products (allowed with mac.a \(float.a): remove mac.group)") }
+            if engine.sparsity != nil { throw fail("engine.sparsity", "N:M sparsity with float elements is not built yet (allowed: remove engine.sparsity)") }
+        } else {
+            let a = try hwType(m["a"], "mac.a", bits: MACTypes.operandBits)
+            let (b, weights) = try weightType(m["b"])
+            let (acc, saturating) = try accumulatorType(m["acc"])
+            mac = weights == .integer ? MACTypes(a: a, b: b, acc: acc, saturating: saturating)
                                       : MACTypes(a: a, weights: weights, acc: acc, saturating: saturating)
-        try checkAccumulator(mac)
-        let kind = try m["kind"].map { MACRegistry.kind(named: try word($0, "mac.kind", MACRegistry.all.map(\.kind.rawValue), what: "a MAC kind"))! } ?? .baseline
+            try checkAccumulator(mac)
+        }
+        let saturating = mac.saturating
+        let kind = try m["kind"].map { MACRegistry.kind(named: try word($0, "mac.kind", MACRegistry.all.map(\.kind.rawValue), what: "a MAC kind"))! }
+            ?? (mac.float == nil ? .baseline : .float)
         let pipeline = try m["pipeline"].map { try integer($0, "mac.pipeline", in: MACConfig.pipelineRange) } ?? 0
         try checkKind(kind, mac)
         if let problem = engine.descriptor.pipelineProblem(pipeline) { throw fail("mac.pipeline", problem) }
@@ -99,6 +109,29 @@ struct SpecReader {
         let epilogue = try top["epilogue"].map { try epilogueSpec($0, mac: mac, gemm: gemm != nil) }
         return DesignSpec(name: name, engine: engine, mac: mac, macKind: kind, pipeline: pipeline, source: source, gemm: gemm,
                           group: group, epilogue: epilogue)
+    }
+
+    /// Float elements (`mac.a: e4m3`, `mac.b: e4m3`, `mac.acc: exact`), or nil when neither
+    /// `mac.a` nor `mac.b` names a float format.
+    func floatMAC(_ m: [String: Node]) throws -> FloatMAC? {
+        let names = FloatMAC.elementFormats.map(\.name)
+        let texts = ["a", "b"].map { m[$0]?.scalar?.string }
+        guard texts.contains(where: { $0.flatMap(FloatFormat.init(name:)) != nil }) else { return nil }
+        var formats: [FloatFormat] = []
+        for (key, text) in zip(["a", "b"], texts) {
+            guard let text, let f = FloatFormat(name: text), FloatMAC.elementFormats.contains(f) else {
+                throw fail("mac.\(key)", "\(quote(texts[key == "a" ? 0 : 1] ?? "")) is not a float element format; both operands of a float MAC are (allowed: \(names.joined(separator: ", ")))")
+            }
+            formats.append(f)
+        }
+        let accumulations = "exact, fp32, align<N>, align<N>+promote<P>"
+        let text = try string(m["acc"], "mac.acc", allowed: accumulations)
+        guard let acc = FloatAccumulation(name: text) else {
+            throw fail("mac.acc", "\(quote(text)) is not a float accumulation (allowed: \(accumulations))")
+        }
+        let float = FloatMAC(a: formats[0], b: formats[1], accumulation: acc)
+        if let (field, problem) = float.problem { throw fail(field, problem) }
+        return float
     }
 
     /// `mac.b`: an integer type, `ternary` or `p<n>`.

@@ -12,7 +12,7 @@ public enum CocotbTest {
     /// `<name>.json`, as the test module reads it (snake_case keys).
     struct Config: Encodable {
         struct Port: Encodable { let name: String; let offset: Int; let bits: Int }
-        let lanes: Int, acc_bits: Int, signed: Bool, pad: Int64, reset_cycles: Int
+        let lanes: Int, acc_bits: Int, signed: Bool, pad: Int64?, reset_cycles: Int
         let ports: [Port]
         let golden_cycles: Int
     }
@@ -31,7 +31,7 @@ public enum CocotbTest {
         let out = dir.appendingPathComponent("cocotb")
         let shape = GemmShape(m: ops.a.rows, k: ops.a.cols, n: ops.b.cols)
         let config = Config(lanes: engine.outputLanes, acc_bits: spec.resultType.bits, signed: spec.resultType.signed,
-                            pad: spec.epilogue?.zeroPoint ?? 0, reset_cycles: 4,
+                            pad: spec.mac.float == nil ? spec.epilogue?.zeroPoint ?? 0 : nil, reset_cycles: 4,
                             ports: StreamPort.layout(engine.streamPorts).map { Config.Port(name: $0.port.name, offset: $0.offset, bits: $0.port.bits) },
                             golden_cycles: design.golden.cycles(shape, b: ops.b))
         let json = try JSONEncoder.sorted.encode(config)

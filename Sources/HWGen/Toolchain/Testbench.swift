@@ -19,7 +19,7 @@ public enum TestbenchGenerator {
                 "aLanes": String(g.aBanks), "bLanes": String(g.bBanks), "cLanes": String(g.cBanks),
                 "aBits": String(spec.mac.a.bits), "bBits": String(g.bWordType.bits), "accBits": String(spec.resultType.bits),
                 "aAddrBits": bits(g.aDepth), "bAddrBits": bits(g.bDepth), "cAddrBits": bits(g.cDepth),
-                "accSigned": spec.resultType.signed, "padHex": padHex(spec),
+                "accSigned": spec.resultType.signed, "padHex": padHex(spec), "padChecked": padChecked(spec),
                 "perColumn": spec.epilogue?.perColumn == true, "epAddrBits": String(bitsFor(g.columnTableDepth - 1)),
             ]
             return (tbName, Templates.render(design.isAxi ? Templates.axiTestbench : Templates.gemmTestbench, values))
@@ -40,12 +40,18 @@ public enum TestbenchGenerator {
             "accBits": String(spec.resultType.bits),
             "accSigned": spec.resultType.signed,
             "padHex": padHex(spec),
+            "padChecked": padChecked(spec),
             "beatBits": String(engine.streamPorts.reduce(0) { $0 + $1.bits }),
             "beatLayout": "high to low: " + layout,
             "ports": ports,
         ]
         return (tbName, Templates.render(Templates.streamTestbench, values))
     }
+
+    /// "1" when padding positions must read ``padHex(_:)``; "0" for float results, where a
+    /// padding position is a dot product with padded zeros, NaN when the row or column it pairs
+    /// with holds a NaN (IEEE: 0 · NaN = NaN). Real results are always checked.
+    static func padChecked(_ spec: DesignSpec) -> String { spec.mac.float == nil ? "1" : "0" }
 
     /// A padding position's value: 0, or with an epilogue its zero point (the requantized 0).
     static func padHex(_ spec: DesignSpec) -> String {

@@ -17,6 +17,7 @@ public struct BitSerialArithmetic: MACArithmetic {
     public func addendBits(_ c: MACConfig) -> Int { aLane(c).bits + 2 }
 
     public func typeProblem(_ t: MACTypes) -> (field: String, message: String)? {
+        if t.float != nil { return MACArithmeticDefaults.floatProblem(kind, t) }
         if t.weights != .integer { return MACArithmeticDefaults.codedWeightsProblem(kind, t) }
         if t.saturating {
             return ("mac.acc", "\(t.accTag): a bitserial unit adds one Booth digit row per cycle and cannot clamp whole products (allowed with mac.kind bitserial: \(t.acc), a wrapping accumulator)")

@@ -55,7 +55,8 @@ public protocol MACArithmetic: Sendable {
 extension MACArithmetic {
     public var acceptsWeightCodes: Bool { false }
     public func typeProblem(_ t: MACTypes) -> (field: String, message: String)? {
-        t.weights == .integer ? nil : MACArithmeticDefaults.codedWeightsProblem(kind, t)
+        if t.float != nil { return MACArithmeticDefaults.floatProblem(kind, t) }
+        return t.weights == .integer ? nil : MACArithmeticDefaults.codedWeightsProblem(kind, t)
     }
     public func aLane(_ c: MACConfig) -> HWType { c.types.a }
     public func bLane(_ c: MACConfig) -> HWType { c.types.b }
@@ -74,6 +75,11 @@ extension MACArithmetic {
 
 /// Messages the built-in kinds share.
 public enum MACArithmeticDefaults {
+    /// An integer kind given floating-point elements.
+    public static func floatProblem(_ kind: MACKind, _ t: MACTypes) -> (field: String, message: String) {
+        ("mac.kind", "\(kind.rawValue) multiplies integers, not mac.a \(t.aTag) (allowed with floating-point elements: mac.kind \(MACKind.float.rawValue), or leave mac.kind out)")
+    }
+
     /// A kind built for integer weights given ternary or power-of-two codes.
     public static func codedWeightsProblem(_ kind: MACKind, _ t: MACTypes) -> (field: String, message: String) {
         let coded = MACRegistry.all.filter(\.acceptsWeightCodes).map(\.kind.rawValue).joined(separator: ", ")
@@ -84,7 +90,7 @@ public enum MACArithmeticDefaults {
 /// The MAC kinds a spec may name: the built-in ones and any a client registered.
 public enum MACRegistry {
     private static let store = Registry<any MACArithmetic>(
-        [BaselineArithmetic(), BoothArithmetic(), BitSerialArithmetic(), ShiftAddArithmetic(), FFIPArithmetic(), FFIPArithmetic(booth: true)], key: \.kind.rawValue)
+        [BaselineArithmetic(), BoothArithmetic(), BitSerialArithmetic(), ShiftAddArithmetic(), FFIPArithmetic(), FFIPArithmetic(booth: true), FloatArithmetic()], key: \.kind.rawValue)
 
     /// Every registered kind, built-in ones first.
     public static var all: [any MACArithmetic] { store.all }

@@ -8,8 +8,9 @@ public struct ShiftAddArithmetic: MACArithmetic {
     public var acceptsWeightCodes: Bool { true }
 
     public func typeProblem(_ t: MACTypes) -> (field: String, message: String)? {
+        if t.float != nil { return MACArithmeticDefaults.floatProblem(kind, t) }
         guard t.weights == .integer else { return nil }
-        let integerKinds = MACRegistry.all.filter { !$0.acceptsWeightCodes }.map(\.kind.rawValue).joined(separator: ", ")
+        let integerKinds = MACRegistry.all.filter { !$0.acceptsWeightCodes && $0.kind != .float }.map(\.kind.rawValue).joined(separator: ", ")
         return ("mac.kind", "shiftadd multiplies by ternary or power-of-two weights, not mac.b \(t.b) (allowed with mac.kind shiftadd: mac.b ternary, p2...p5; with mac.b \(t.b): \(integerKinds))")
     }
 

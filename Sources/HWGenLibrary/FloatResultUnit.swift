@@ -1,0 +1,89 @@
+import HWGenTypes
+import HWGenCore
+
+/// The conversion of a float MAC's fixed-point sum (``FloatMAC/accumulator``) to FP32, rounded
+/// to nearest even: the only rounding of `exact` accumulation. Two register stages: the
+/// magnitude and its leading zeros, then the normalization, the rounding and the code.
+///
+/// Ports: `acc` in, `y` (the FP32 code) out ``latency`` cycles later. A sum whose NaN count
+/// (the bits from P up) is not 0 gives the quiet NaN 0x7FC00000; a zero sum gives +0.
+public struct FloatResultUnit: ResultUnit {
+    public let float: FloatMAC
+
+    public init(_ float: FloatMAC) { self.float = float }
+
+    /// Cycles from `acc` to `y`.
+    public static let latency = 2
+    public var input: HWType { float.accumulator }
+    public var out: HWType { .u(32) }
+    public var cycles: Int { Self.latency }
+    public var phrase: String { "FP32 conversion" }
+    public var verb: String { "rounded to" }
+    public var instancePrefix: String { "to_fp32_" }
+
+    /// The code a NaN result takes.
+    public static let nanCode: Int64 = 0x7FC0_0000
+
+    /// (all bits zero, leading zeros) of `x`, whose width is a power of two (at least 2): a tree
+    /// that halves, the count log2(width) bits (any value when all bits are zero).
+    static func leadingZeros(_ x: Value) -> (zero: Value, count: Value) {
+        let w = x.type.bits
+        if w == 2 { return (~(x[1] | x[0]), ~x[1]) }
+        let hi = leadingZeros(x.bits(w - 1, w / 2)), lo = leadingZeros(x.bits(w / 2 - 1, 0))
+        // The upper half's count when it has a one, else half the width plus the lower half's.
+        let count = hi.zero.select(concat([Value.constant(1, .u(1)), lo.count]), concat([Value.constant(0, .u(1)), hi.count]))
+        return (hi.zero & lo.zero, count)
+    }
+
+    /// The module `fp32_from_<formats>`.
+    public var module: Module {
+        let f = float, acc = f.accumulator, p = f.nanBit
+        // The magnitude of a finite sum: below 2^(P−1).
+        let n = p - 1
+        let padded = max(2, 1 << bitsFor(n - 1))
+        let doc = "y <= fp32(acc · 2^\(f.productLSB)), rounded to nearest even" + (f.hasSpecials ? "; NaN when acc[\(acc.bits - 1):\(p)] counts a NaN product" : "")
+            + "; latency \(Self.latency)."
+        return Module("fp32_from_\(f.a.name)_\(f.b.name)_s\(acc.bits)", doc: doc) { m in
+            let x = m.input("acc", acc)
+            let fixed = x.bits(p - 1, 0).asSigned
+            let nan: Value
+            if f.hasSpecials {
+                let high = x.bits(acc.bits - 1, p)
+                nan = m.wire("nan", high != replicate(x[p - 1], high.type.bits))
+            } else {
+                nan = Value.constant(0, .bit)
+            }
+            let sign = m.wire("sign", fixed[p - 1])
+            let magnitude = m.wire("magnitude", sign.select((Value.constant(0, .s(p)) - fixed).wrapped(to: .u(n)), fixed.wrapped(to: .u(n))))
+            // Leading zeros of the magnitude, counted on a power-of-two width (zeros appended below).
+            let wide = padded == n ? magnitude : concat([magnitude, Value.constant(0, .u(padded - n))])
+            let lz = m.wire("lz", Self.leadingZeros(wide).count.wrapped(to: .u(bitsFor(padded - 1))))
+            // Stage 1.
+            let (sign1, nan1) = (m.delay(sign, "sign_q", reset: nil), m.delay(nan, "nan_q", reset: nil))
+            let (mag1, lz1) = (m.delay(magnitude, "magnitude_q", reset: nil), m.delay(lz, "lz_q", reset: nil))
+            // Normalize: the leading one to bit n − 1; 24 significand bits, then guard and sticky.
+            let normalized = m.wire("normalized", MACUnit.shiftedLeft(mag1.value, by: lz1.value, width: n))
+            let significand: Value, up: Value
+            if n <= 24 {
+                significand = concat([normalized, Value.constant(0, .u(24 - n))].filter { $0.type.bits > 0 })
+                up = Value.constant(0, .bit)
+            } else {
+                significand = normalized.bits(n - 1, n - 24)
+                let guardBit = normalized[n - 25]
+                let sticky = n > 25 ? normalized.bits(n - 26, 0) != 0 : Value.constant(0, .bit)
+                up = m.wire("round_up", guardBit & (sticky | normalized[n - 24]))
+            }
+            // The leading one is bit 23 of the significand (0 only for a zero sum); rounding up
+            // the 23 bits below it carries into bit 23 exactly when they were all ones, and
+            // then the mantissa is 0 and the exponent one more.
+            let rounded = m.wire("rounded", significand.bits(22, 0) + up)          // 24 bits
+            let carry = rounded[23]
+            // Exponent: the leading one is at bit n − 1 − lz, of weight 2^productLSB.
+            let base = n - 1 + f.productLSB + 127
+            let exponent = m.wire("exponent", (Value.constant(Int64(base), .u(10)) - lz1.value + carry).wrapped(to: .u(8)))
+            let zero = ~significand[23]
+            let code = m.wire("code", zero.select(Value.constant(0, .u(32)), concat([sign1.value, exponent, rounded.bits(22, 0)])))
+            m.output("y", m.delay(nan1.value.select(Value.constant(Self.nanCode, .u(32)), code), "y_q", reset: nil))
+        }
+    }
+}

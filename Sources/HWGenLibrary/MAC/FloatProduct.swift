@@ -1,0 +1,79 @@
+import HWGenTypes
+import HWGenCore
+
+/// `float`: floating-point element codes (``FloatMAC``). The product is exact, in fixed point:
+/// the significands (hidden bits included) multiplied, shifted left by the sum of the exponent
+/// fields less their minimum, and negated for a negative product. Nothing rounds in the unit or
+/// in any engine's sums; the one rounding is the conversion to FP32 (``FloatResultUnit``) as a
+/// result leaves the engine.
+public struct FloatArithmetic: MACArithmetic {
+    public init() {}
+    public var kind: MACKind { .float }
+
+    public func typeProblem(_ t: MACTypes) -> (field: String, message: String)? {
+        t.float == nil ? ("mac.kind", "float multiplies floating-point elements, not mac.a \(t.a) (allowed with mac.kind float: mac.a and mac.b \(FloatMAC.elementFormats.map(\.name).joined(separator: ", ")))") : nil
+    }
+
+    public func addend(_ m: ModuleBuilder, _ a: Value, _ b: Value, _ c: MACConfig) -> Value {
+        MACUnit.floatProduct(m, a, b, c.types.float!)
+    }
+
+    public func exactProduct(_ m: ModuleBuilder, _ a: Value, _ b: Value, _ c: MACConfig, prefix: String) -> Value {
+        MACUnit.floatProduct(m, a, b, c.types.float!, prefix: prefix)
+    }
+
+    public func productRows(_ m: ModuleBuilder, _ a: Value, _ b: Value, _ c: MACConfig, width: Int, prefix: String) -> [Value] {
+        [MACUnit.modulo(MACUnit.floatProduct(m, a, b, c.types.float!), bits: width)]
+    }
+
+    public func dotRows(_ m: ModuleBuilder, _ a: Value, _ b: Value, _ c: MACConfig, width w: Int, prefix: String, registered: Bool) -> [Value] {
+        [MACUnit.floatProduct(m, a, b, c.types.float!, prefix: "\(prefix)_")]
+    }
+}
+
+extension MACUnit {
+    /// A code's fields: sign, significand with its hidden bit, exponent field less its minimum
+    /// (max(E, 1) − 1) and, for formats with NaN, whether it is NaN.
+    static func floatFields(_ m: ModuleBuilder, _ code: Value, _ f: FloatFormat, prefix: String)
+        -> (sign: Value, significand: Value, shift: Value, nan: Value?) {
+        let mb = f.mantissaBits, eb = f.exponentBits
+        let field = code.bits(mb + eb - 1, mb), mantissa = code.bits(mb - 1, 0)
+        let normal = m.wire("\(prefix)normal", field != 0)
+        let significand = m.wire("\(prefix)sig", concat([normal, mantissa]))
+        let shift = m.wire("\(prefix)shift", normal.select((field - 1).wrapped(to: .u(eb)), Value.constant(0, .u(eb))))
+        var nan: Value? = nil
+        switch f.specials {
+        case .nanOnly: nan = m.wire("\(prefix)nan", (field == (1 << eb) - 1) & (mantissa == (1 << mb) - 1))
+        case .ieee: nan = m.wire("\(prefix)nan", (field == (1 << eb) - 1) & (mantissa != 0))
+        case .none: break
+        }
+        return (code[f.bits - 1], significand, shift, nan)
+    }
+
+    /// `x << amount` in `width` bits (a logarithmic shifter; `x` unsigned).
+    static func shiftedLeft(_ x: Value, by amount: Value, width w: Int) -> Value {
+        var v = x.extended(to: .u(w))
+        for i in 0..<amount.type.bits where (1 << i) < w {
+            let k = 1 << i
+            v = amount[i].select(concat([v.bits(w - 1 - k, 0), Value.constant(0, .u(k))]), v)
+        }
+        return v
+    }
+
+    /// The exact product of float codes `a` and `b` in fixed point (``FloatMAC/addendType``):
+    /// ±(sig a · sig b) << (shift a + shift b), or 2^P (the NaN count's unit) when either is NaN.
+    static func floatProduct(_ m: ModuleBuilder, _ a: Value, _ b: Value, _ f: FloatMAC, prefix: String = "") -> Value {
+        let fa = floatFields(m, a, f.a, prefix: "\(prefix)a_"), fb = floatFields(m, b, f.b, prefix: "\(prefix)b_")
+        let magnitudeBits = f.productType.bits - 1
+        let significands = m.wire("\(prefix)sig_product", fa.significand * fb.significand)
+        let shift = m.wire("\(prefix)exp_sum", fa.shift + fb.shift)
+        let magnitude = m.wire("\(prefix)magnitude", shiftedLeft(significands, by: shift, width: magnitudeBits))
+        let neg = m.wire("\(prefix)neg", fa.sign ^ fb.sign)
+        let signed = magnitude.extended(to: f.productType)
+        let product = m.wire("\(prefix)fixed", neg.select((Value.constant(0, f.productType) - signed).wrapped(to: f.productType), signed))
+        let nans = [fa.nan, fb.nan].compactMap { $0 }
+        guard !nans.isEmpty else { return product }
+        let nan = m.wire("\(prefix)is_nan", nans.count == 1 ? nans[0] : nans[0] | nans[1])
+        return m.wire("\(prefix)product", nan.select(Value.constant(Int64(1) << Int64(f.nanBit), f.addendType), product.extended(to: f.addendType)))
+    }
+}

@@ -1,0 +1,74 @@
+/// Floating-point operands of a MAC (`mac.a: e4m3`, `mac.b: e4m3`, `mac.acc: exact`): element
+/// formats, the accumulation, and the fixed-point words the hardware sums.
+///
+/// Every element is a code on its wires. Its value is m · 2^(e' − bias − M) with m the
+/// significand (hidden bit included, 0 for a subnormal), M the mantissa bits and e' = max(E, 1)
+/// for the exponent field E: so m << (e' − 1) is the element in fixed point with weight
+/// 2^(1 − bias − M), and a product of two elements is ma·mb << (e'a + e'b − 2), exact, with weight
+/// 2^(2 − biasA − Ma − biasB − Mb). `exact` accumulation adds these products as integers and
+/// rounds once, to FP32, when a result leaves the engine.
+///
+/// NaN (E4M3's S.1111.111) cannot be a fixed-point number: a NaN product adds 2^P instead, P
+/// above every finite sum, so the accumulator's bits from P up count the NaN products (modulo
+/// their width, which exceeds the most products a sum may hold). The result is NaN when that
+/// count is not 0.
+public struct FloatMAC: Hashable, Sendable, CustomStringConvertible {
+    public let a: FloatFormat
+    public let b: FloatFormat
+    public let accumulation: FloatAccumulation
+
+    /// Element formats a MAC takes: the OCP 8-, 6- and 4-bit formats (exact products fit the
+    /// fixed-point sum).
+    public static let elementFormats: [FloatFormat] = [.e4m3, .e5m2, .e2m3, .e3m2, .e2m1]
+    /// Accumulations the hardware builds.
+    public static let builtAccumulations: [FloatAccumulation] = [.exact]
+    /// Bits a sum grows by: an exact sum holds at most 2^12 − 1 = 4,095 products.
+    public static let sumGrowthBits = 12
+    /// The most products one exact sum may hold.
+    public static var maxProducts: Int { (1 << sumGrowthBits) - 1 }
+    /// Widest accumulator the library builds.
+    public static let maxAccumulatorBits = 63
+
+    public init(a: FloatFormat, b: FloatFormat, accumulation: FloatAccumulation) {
+        self.a = a
+        self.b = b
+        self.accumulation = accumulation
+    }
+
+    /// Left shift of an element's significand: e' − 1, at most 2^E − 2.
+    static func maxShift(_ f: FloatFormat) -> Int { (1 << f.exponentBits) - 2 }
+    /// Bits of an element's significand with its hidden bit.
+    static func significandBits(_ f: FloatFormat) -> Int { f.mantissaBits + 1 }
+
+    /// The signed type of a product in fixed point.
+    public var productType: HWType {
+        .s(Self.significandBits(a) + Self.significandBits(b) + Self.maxShift(a) + Self.maxShift(b) + 1)
+    }
+    /// The weight of a product's LSB: 2^productLSB.
+    public var productLSB: Int { 2 - a.bias - a.mantissaBits - b.bias - b.mantissaBits }
+    /// Either operand can be NaN (or ±∞).
+    public var hasSpecials: Bool { a.specials != .none || b.specials != .none }
+    /// P: the bit where the NaN count starts (above every finite sum of ``maxProducts`` products).
+    public var nanBit: Int { productType.bits + Self.sumGrowthBits }
+    /// The accumulator: the fixed-point sum, and with NaN operands the NaN count above it.
+    public var accumulator: HWType { .s(nanBit + (hasSpecials ? Self.sumGrowthBits + 1 : 0)) }
+    /// The value one product adds: the fixed-point product, or 2^P for NaN (so two more bits).
+    public var addendType: HWType { hasSpecials ? .s(nanBit + 2) : productType }
+
+    /// Why these formats and accumulation cannot be built, as (field, message), or nil.
+    public var problem: (field: String, message: String)? {
+        guard Self.builtAccumulations.contains(accumulation) else {
+            return ("mac.acc", "\(accumulation) accumulation is modelled by `hwgen accuracy` but not built in hardware yet (allowed: \(Self.builtAccumulations.map(\.description).joined(separator: ", ")))")
+        }
+        for (field, f) in [("mac.a", a), ("mac.b", b)] where f.specials == .ieee {
+            return (field, "\(f) has infinities, which exact accumulation does not build yet (allowed: e4m3, e2m3, e3m2, e2m1)")
+        }
+        if accumulator.bits > Self.maxAccumulatorBits {
+            return ("mac.acc", "exact accumulation of \(a) × \(b) needs a \(accumulator.bits)-bit accumulator (the library builds at most \(Self.maxAccumulatorBits))")
+        }
+        return nil
+    }
+
+    /// `e4m3 × e4m3 → exact`.
+    public var description: String { "\(a) × \(b) → \(accumulation)" }
+}
