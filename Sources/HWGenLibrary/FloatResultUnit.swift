@@ -35,6 +35,41 @@ public struct FloatResultUnit: ResultUnit {
         return (hi.zero & lo.zero, count)
     }
 
+    /// `x >> amount` in `x`'s width (a logarithmic shifter; `x` unsigned).
+    static func shiftedRight(_ x: Value, by amount: Value) -> Value {
+        let w = x.type.bits
+        var v = x
+        for i in 0..<amount.type.bits where (1 << i) < w {
+            let k = 1 << i
+            v = amount[i].select(concat([Value.constant(0, .u(k)), v.bits(w - 1, k)]), v)
+        }
+        return v
+    }
+
+    /// An accumulator value (``FloatMAC/accumulator``) whose fixed-point sum is rounded to the
+    /// nearest value with 24 significant bits, ties to even: FP32's rounding, since no sum of
+    /// these products leaves FP32's normal range. The NaN count passes unchanged (rounding keeps
+    /// the sum's sign, so the bits above P still decode to the same count). Wires `fp32_…`.
+    public static func roundedToFP32(_ m: ModuleBuilder, _ x: Value, _ f: FloatMAC) -> Value {
+        let p = f.nanBit, n = p - 1
+        guard n > 24 else { return x }   // every sum already fits 24 bits
+        let fixed = x.bits(p - 1, 0).asSigned
+        let sign = m.wire("fp32_sign", fixed[p - 1])
+        let magnitude = m.wire("fp32_magnitude", sign.select((Value.constant(0, .s(p)) - fixed).wrapped(to: .u(n)), fixed.wrapped(to: .u(n))))
+        let padded = 1 << bitsFor(n - 1)
+        let wide = padded == n ? magnitude : concat([magnitude, Value.constant(0, .u(padded - n))])
+        let lz = m.wire("fp32_lz", leadingZeros(wide).count.wrapped(to: .u(bitsFor(padded - 1))))
+        let normalized = m.wire("fp32_normalized", MACUnit.shiftedLeft(magnitude, by: lz, width: n))
+        let guardBit = normalized[n - 25]
+        let sticky = n > 25 ? normalized.bits(n - 26, 0) != 0 : Value.constant(0, .bit)
+        let up = m.wire("fp32_up", guardBit & (sticky | normalized[n - 24]))
+        let kept = m.wire("fp32_kept", normalized.bits(n - 1, n - 24) + up)          // 25 bits
+        let back = shiftedRight(concat([kept, Value.constant(0, .u(n - 24))]), by: lz)   // n + 1 bits
+        let rounded = m.wire("fp32_rounded", sign.select((Value.constant(0, .s(p)) - back.extended(to: .s(p + 1))).wrapped(to: .u(p)),
+                                                         back.wrapped(to: .u(p))))
+        return concat([x.bits(x.type.bits - 1, p), rounded]).wrapped(to: x.type)
+    }
+
     /// The module `fp32_from_<formats>`.
     public var module: Module {
         let f = float, acc = f.accumulator, p = f.nanBit

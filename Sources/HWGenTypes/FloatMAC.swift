@@ -20,8 +20,8 @@ public struct FloatMAC: Hashable, Sendable, CustomStringConvertible {
     /// Element formats a MAC takes: the OCP 8-, 6- and 4-bit formats (exact products fit the
     /// fixed-point sum).
     public static let elementFormats: [FloatFormat] = [.e4m3, .e5m2, .e2m3, .e3m2, .e2m1]
-    /// Accumulations the hardware builds.
-    public static let builtAccumulations: [FloatAccumulation] = [.exact]
+    /// Accumulations the hardware builds (`fp32` in engines that add one product at a time).
+    public static let builtAccumulations: [FloatAccumulation] = [.exact, .fp32]
     /// Bits a sum grows by: an exact sum holds at most 2^12 − 1 = 4,095 products.
     public static let sumGrowthBits = 12
     /// The most products one exact sum may hold.

@@ -8,11 +8,14 @@ import Testing
 /// Float MACs on the RTL: every engine and the GEMM engine, on both simulators, against the
 /// golden model (the testbench) and against the independent Python model (`float_oracle.py`:
 /// ml_dtypes decoding, exact fractions) on the C the RTL wrote. Operands include ±0,
-/// subnormals, the largest values and NaN.
+/// subnormals, the largest values and (in A's last row) NaN.
 @Suite struct FloatCoSimTests {
     /// (name, engine, formats, gemm:) of every design the test runs.
     static let designs: [(String, String, String, Bool)] = [
         ("os", "{ kind: systolic, dataflow: os, rows: 3, cols: 4 }", "a: e4m3, b: e4m3", false),
+        ("os_fp32", "{ kind: systolic, dataflow: os, rows: 3, cols: 4 }", "a: e4m3, b: e4m3, acc: fp32, pipeline: 1", false),
+        ("matrix2d_fp32", "{ kind: matrix2d, rows: 2, cols: 2 }", "a: e4m3, b: e4m3, acc: fp32", false),
+        ("gemm_os_fp32", "{ kind: systolic, dataflow: os, rows: 4, cols: 4 }", "a: e4m3, b: e4m3, acc: fp32", true),
         ("ws", "{ kind: systolic, dataflow: ws, rows: 3, cols: 2 }", "a: e4m3, b: e4m3, pipeline: 1", false),
         ("is", "{ kind: systolic, dataflow: is, rows: 2, cols: 3 }", "a: e3m2, b: e2m3", false),
         ("cube", "{ kind: cube, m: 2, n: 2, k: 4, stages: 1 }", "a: e4m3, b: e4m3", false),
@@ -23,11 +26,11 @@ import Testing
         ("gemm_tree", "{ kind: tree, lanes: 4, width: 16, stages: 1 }", "a: e4m3, b: e4m3", true),
     ]
 
-    /// Codes of `f`: 10 % from ±0, the smallest subnormals, the largest values and NaN; the rest
-    /// uniform over the codes that are not NaN.
-    static func codes(_ count: Int, _ f: FloatFormat, rng: inout SplitMix64) -> [Int64] {
+    /// Codes of `f`: 10 % from ±0, the smallest subnormals, the largest values (and NaN with
+    /// `nan`); the rest uniform over the codes that are not NaN.
+    static func codes(_ count: Int, _ f: FloatFormat, nan: Bool = false, rng: inout SplitMix64) -> [Int64] {
         let sign = UInt64(1) << UInt64(f.bits - 1), maxCode = f.encode(FloatValue(f.maxValue), overflow: .saturate)
-        let specials = [0, sign, 1, sign | 1, maxCode, sign | maxCode] + (f.nanCode.map { [$0, sign | $0] } ?? [])
+        let specials = [0, sign, 1, sign | 1, maxCode, sign | maxCode] + (nan ? f.nanCode.map { [$0, sign | $0] } ?? [] : [])
         return (0..<count).map { _ in
             if rng.next() % 10 == 0 { return Int64(specials[Int(rng.next() % UInt64(specials.count))]) }
             var c = rng.next() & (2 * sign - 1)
@@ -43,27 +46,38 @@ import Testing
         var rng = SplitMix64(state: CoSimTests.seed("float/\(sim.rawValue)"))
         let dir = try CLITests.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
-        var nans = 0, numbers = 0
+        var nans = 0, numbers = 0, roundedDifferently = 0
         for (name, engine, formats, gemm) in Self.designs {
-            let yaml = "name: float_\(name)\nengine: \(engine)\nmac: { \(formats), acc: exact }\n"
+            let acc = formats.contains("acc:") ? "" : ", acc: exact"
+            let yaml = "name: float_\(name)\nengine: \(engine)\nmac: { \(formats)\(acc) }\n"
                 + (gemm ? "gemm: { a_words: 1024, b_words: 1024, c_words: 1024 }\n" : "")
             let design = Design(try DesignSpec.parse(text: yaml, source: "float_\(name).yaml"))
             let f = try #require(design.spec.mac.float)
-            let shape = GemmShape(m: Int.random(in: 1...7, using: &rng), k: Int.random(in: 1...40, using: &rng), n: Int.random(in: 1...6, using: &rng))
-            let a = IntMatrix(rows: shape.m, cols: shape.k, data: Self.codes(shape.m * shape.k, f.a, rng: &rng))
+            let shape = GemmShape(m: Int.random(in: 2...7, using: &rng), k: Int.random(in: f.accumulation == .fp32 ? 24...60 : 1...40, using: &rng),
+                                  n: Int.random(in: 1...6, using: &rng))
+            // NaN only in A's last row, so most results are numbers.
+            let a = IntMatrix(rows: shape.m, cols: shape.k, data: Self.codes((shape.m - 1) * shape.k, f.a, rng: &rng)
+                                                                  + Self.codes(shape.k, f.a, nan: true, rng: &rng))
             let b = IntMatrix(rows: shape.k, cols: shape.n, data: Self.codes(shape.k * shape.n, f.b, rng: &rng))
             let (verdicts, runs) = try Flow.simulate(design, a: a, b: b, label: "gemm \(shape)", simulators: [sim]) { print($0) }
             #expect(verdicts[0].passed, "\(name): \(verdicts[0])")
             try Npy.write(NpyArray(shape: [shape.m, shape.k], dtype: .int64, values: a.data), path: dir.appendingPathComponent("a.npy").path)
             try Npy.write(NpyArray(shape: [shape.k, shape.n], dtype: .int64, values: b.data), path: dir.appendingPathComponent("b.npy").path)
-            let r = try Tools.run(python, [CLITests.repo.appendingPathComponent("scripts/float_oracle.py").path, dir.path, f.a.name, f.b.name, "exact"], timeout: 120)
+            let r = try Tools.run(python, [CLITests.repo.appendingPathComponent("scripts/float_oracle.py").path, dir.path, f.a.name, f.b.name, "\(f.accumulation)"], timeout: 120)
             try #require(r.status == 0, "\(r.combined)")
             let oracle = try Npy.read(path: dir.appendingPathComponent("c_oracle.npy").path).values
             #expect(runs[0].c.data == oracle, "\(name) \(sim) gemm \(shape): RTL \(runs[0].c.data.map { String($0, radix: 16) }) oracle \(oracle.map { String($0, radix: 16) })")
+            if f.accumulation == .fp32 {
+                // Rounding after every addition must have mattered somewhere (else the test shows nothing).
+                let exact = GoldenFloat.gemm(a: a, f.a, b: b, f.b, acc: .exact).map(Int64.init)
+                roundedDifferently += zip(exact, oracle).filter { $0 != $1 }.count
+            }
             nans += oracle.filter { $0 == FloatResultUnit.nanCode }.count
             numbers += oracle.filter { $0 != FloatResultUnit.nanCode && $0 != 0 }.count
         }
         #expect(nans > 0 && numbers > 0, "NaN and nonzero results both present: \(nans) NaN, \(numbers) numbers")
+        #expect(roundedDifferently > 0, "some fp32 result differs from the exact sum's rounding")
+        print("float cosim \(sim): \(nans) NaN and \(numbers) nonzero results; \(roundedDifferently) fp32 results differ from exact")
     }
 
     /// One message naming the field, exit 2, for each combination the hardware does not build.
@@ -71,7 +85,8 @@ import Testing
         let cases: [(String, String)] = [
             ("mac: { a: e4m3, b: s8, acc: exact }", "mac.b: \"s8\" is not a float element format"),
             ("mac: { a: e4m3, b: e4m3, acc: s32 }", "mac.acc: \"s32\" is not a float accumulation"),
-            ("mac: { a: e4m3, b: e4m3, acc: fp32 }", "mac.acc: fp32 accumulation is modelled by `hwgen accuracy` but not built in hardware yet"),
+            ("mac: { a: e4m3, b: e4m3, acc: align14 }", "mac.acc: align14 accumulation is modelled by `hwgen accuracy` but not built in hardware yet"),
+            ("mac: { a: e4m3, b: e4m3, acc: fp32, pipeline: 2 }", "mac.pipeline: 2 splits the accumulator, which fp32 accumulation rounds as a whole"),
             ("mac: { a: e5m2, b: e4m3, acc: exact }", "mac.a: e5m2 has infinities"),
             ("mac: { a: e4m3, b: e4m3, acc: exact, kind: booth }", "mac.kind: booth multiplies integers, not mac.a e4m3"),
             ("mac: { a: s8, b: s8, acc: s32, kind: float }", "mac.kind: float multiplies floating-point elements"),
@@ -83,6 +98,10 @@ import Testing
             do { _ = try DesignSpec.parse(text: yaml, source: "bad.yaml") } catch {
                 #expect("\(error)".contains("bad.yaml: \(message)"), "\(mac): \(error)")
             }
+        }
+        let tree = "name: bad\nengine: { kind: tree, lanes: 2, width: 4 }\nmac: { a: e4m3, b: e4m3, acc: fp32 }\n"
+        do { _ = try DesignSpec.parse(text: tree, source: "bad.yaml"); Issue.record("fp32 on a tree was accepted") } catch {
+            #expect("\(error)".contains("bad.yaml: mac.acc: fp32 rounds after every addition"), "\(error)")
         }
         // K beyond the exact accumulator's reach.
         let design = Design(try DesignSpec.parse(text: "name: k\nengine: { kind: tree, lanes: 1, width: 4 }\nmac: { a: e4m3, b: e4m3, acc: exact }\n", source: "k.yaml"))

@@ -75,6 +75,16 @@ struct SpecReader {
             if top["epilogue"] != nil { throw fail("epilogue", "requantization of float results is not built yet (allowed with mac.a \(float.a): remove epilogue)") }
             if m["group"] != nil { throw fail("mac.group", "group dequantization takes integer products (allowed with mac.a \(float.a): remove mac.group)") }
             if engine.sparsity != nil { throw fail("engine.sparsity", "N:M sparsity with float elements is not built yet (allowed: remove engine.sparsity)") }
+            if float.accumulation == .fp32 {
+                let order = engine.descriptor.reductionOrder(engine)
+                if order != .sequential {
+                    let sequential = EngineRegistry.all.filter { $0.reductionOrder(EngineSpec($0, rows: 2, cols: 2, depth: 2)) == .sequential }.map(\.id).joined(separator: ", ")
+                    throw fail("mac.acc", "fp32 rounds after every addition, built in engines that add one product at a time (\(sequential)); engine \(engine.descriptor.id) adds sums of several (allowed with engine \(engine.descriptor.id): exact)")
+                }
+                if m["pipeline"]?.scalar?.string == "2" {
+                    throw fail("mac.pipeline", "2 splits the accumulator, which fp32 accumulation rounds as a whole (allowed with mac.acc fp32: 0, 1)")
+                }
+            }
         } else {
             let a = try hwType(m["a"], "mac.a", bits: MACTypes.operandBits)
             let (b, weights) = try weightType(m["b"])

@@ -208,6 +208,12 @@ public struct MACUnit: Sendable {
         let wide = product.extended(to: HWType(bits: max(w, product.type.bits), signed: product.type.signed))
         guard let h = splitBit else {
             let acc = m.register("acc", t.acc, reset: nil), p = wide.wrapped(to: t.acc)
+            if let f = t.float, f.accumulation == .fp32 {
+                // FP32 accumulation: the exact sum rounded to FP32's 24 significant bits.
+                let sum = m.wire("acc_sum", (Self.cleared(acc.value, clear) + p).wrapped(to: t.acc))
+                acc.next(FloatResultUnit.roundedToFP32(m, sum, f))
+                return acc.value
+            }
             if t.saturating {
                 // Clamp the exact sum (the product is at most as wide as the accumulator).
                 let sum = m.wire("acc_sum", (config.pipeline == 0 ? Self.cleared(acc.value, clear) : acc.value) + wide)
