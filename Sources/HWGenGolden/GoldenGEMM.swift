@@ -74,6 +74,11 @@ public enum GoldenEpilogue {
         var y = IntMatrix(rows: c.rows, cols: c.cols)
         for i in 0..<c.rows {
             for j in 0..<c.cols {
+                if let scale = e.scale {
+                    let v = GoldenFloat.requantize(c[i, j], scale: scale, zeroPoint: e.zeroPoint, out: e.out)
+                    y[i, j] = e.relu ? max(v, e.zeroPoint) : v
+                    continue
+                }
                 let (m, n) = e.perColumn ? (columns!.multipliers[j], Int(columns!.shifts[j])) : (e.multiplier, e.shift)
                 y[i, j] = requantize(c[i, j], multiplier: m, shift: n, e)
             }

@@ -58,6 +58,7 @@ public struct EpilogueUnit: Sendable {
 
     /// The module `epilogue_<acc>_<tag>`.
     public var module: Module {
+        if epilogue.scale != nil { return floatScaleModule }
         let e = epilogue
         let doc = "y <= sat_\(e.out)(round_\(e.rounding.rawValue)(acc * M / 2^n) + \(e.zeroPoint))"
             + (e.relu ? ", at least \(e.zeroPoint)" : "") + (e.perColumn ? "; M and n per column" : "; M = \(e.multiplier), n = \(e.shift)")

@@ -25,6 +25,14 @@ public struct Epilogue: Hashable, Sendable {
     /// Output type (saturated to).
     public var out: HWType
     public var relu: Bool
+    /// A float32 scale instead of M and n (`epilogue.scale`), as ONNX Runtime requantizes
+    /// QLinearMatMul and QLinearConv: acc to FP32 and × scale, each rounded to nearest even, then
+    /// rounded to an integer (half to even), + zero point, saturated. nil: M and n.
+    public var scale: Float?
+
+    /// Allowed float scales: normal numbers from 2^−126 below 2^80, so acc · scale is a normal
+    /// FP32 number for every nonzero acc of up to 48 bits.
+    public static let scaleRange: ClosedRange<Float> = Float(sign: .plus, exponent: -126, significand: 1)...Float(sign: .plus, exponent: 80, significand: 1).nextDown
 
     /// Allowed M.
     public static let multiplierRange: ClosedRange<Int64> = 1...(Int64(1) << 31 - 1)
@@ -36,7 +44,8 @@ public struct Epilogue: Hashable, Sendable {
     public static let outBits = 2...32
 
     public init(multiplier: Int64 = 1, shift: Int = 0, perColumn: Bool = false, zeroPoint: Int64 = 0,
-                rounding: RoundingMode = .halfEven, out: HWType, relu: Bool = false) {
+                rounding: RoundingMode = .halfEven, out: HWType, relu: Bool = false, scale: Float? = nil) {
+        self.scale = scale
         self.multiplier = multiplier
         self.shift = shift
         self.perColumn = perColumn
@@ -49,7 +58,7 @@ public struct Epilogue: Hashable, Sendable {
     /// Name fragment, e.g. `m1518500250_n38_he_zm3_s8_relu` (`col_…` with per-column scales).
     public var tag: String {
         let r = ["half-even": "he", "half-up": "hu", "half-away": "ha", "truncate": "tr"][rounding.rawValue]!
-        let scale = perColumn ? "col" : "m\(multiplier)_n\(shift)"
+        let scale = self.scale.map { "f" + String($0.bitPattern, radix: 16) } ?? (perColumn ? "col" : "m\(multiplier)_n\(shift)")
         return "\(scale)_\(r)_z\(zeroPoint < 0 ? "m" : "")\(zeroPoint.magnitude)_\(out.tag)" + (relu ? "_relu" : "")
     }
 }

@@ -80,6 +80,57 @@ import Testing
         print("float cosim \(sim): \(nans) NaN and \(numbers) nonzero results; \(roundedDifferently) fp32 results differ from exact")
     }
 
+    /// `epilogue.scale` on the RTL (a bare OS array, and the GEMM engine's epilogue) equals ONNX
+    /// Runtime's QLinearMatMul bit for bit: random int8 models with scales that are not powers of
+    /// two, a zero point, some outputs saturated.
+    @Test(arguments: Simulator.allCases)
+    func floatScaleEpilogueOnTheRTLEqualsOnnxRuntime(_ sim: Simulator) throws {
+        try Requires.simulator(sim)
+        let python = try WorkloadTests.onnxRuntime()
+        let dir = try CLITests.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let script = """
+            import sys, numpy as np, onnx, onnxruntime as ort
+            from onnx import helper, TensorProto, numpy_helper as nh
+            out = sys.argv[1]; r = np.random.default_rng(int(sys.argv[2]))
+            M, K, N = 7, 40, 9
+            a = r.integers(-128, 128, (M, K)).astype(np.int8); b = r.integers(-128, 128, (K, N)).astype(np.int8)
+            sa, sb, sy = [np.float32(r.uniform(0.001, 0.1)) for _ in range(3)]
+            zp = np.int8(r.integers(-20, 20))
+            f = lambda v, n: nh.from_array(np.array(v, np.float32), n)
+            init = [nh.from_array(b, "b"), f(sa, "sa"), f(sb, "sb"), f(sy, "sy"), nh.from_array(np.array(0, np.int8), "z0"), nh.from_array(np.array(zp, np.int8), "zy")]
+            node = helper.make_node("QLinearMatMul", ["a", "sa", "z0", "b", "sb", "z0", "sy", "zy"], ["y"])
+            g = helper.make_graph([node], "q", [helper.make_tensor_value_info("a", TensorProto.INT8, [M, K])],
+                                  [helper.make_tensor_value_info("y", TensorProto.INT8, [M, N])], init)
+            m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]); m.ir_version = 8
+            y = ort.InferenceSession(m.SerializeToString(), providers=["CPUExecutionProvider"]).run(["y"], {"a": a})[0]
+            scale = np.float32(sa * sb / sy)   # float32 arithmetic, as ONNX Runtime forms the output scale
+            np.save(out + "/a.npy", a.astype(np.int64)); np.save(out + "/b.npy", b.astype(np.int64))
+            np.save(out + "/y.npy", y.astype(np.int64))
+            print(repr(float(scale)), int(zp))
+            """
+        var saturated = 0, total = 0
+        for (seed, gemm) in [(1, false), (2, true), (3, false)] {
+            let r = try Tools.run(python, ["-c", script, dir.path, "\(seed)"], timeout: 120)
+            try #require(r.status == 0, "\(r.combined)")
+            let fields = r.stdout.split(separator: " ").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+            let yaml = "name: qlinear_\(seed)\nengine: { kind: systolic, dataflow: os, rows: 4, cols: 4 }\nmac: { a: s8, b: s8, acc: s32, pipeline: 1 }\n"
+                + "epilogue: { scale: \(fields[0]), zero_point: \(fields[1]), out: s8 }\n"
+                + (gemm ? "gemm: { a_words: 1024, b_words: 1024, c_words: 1024 }\n" : "")
+            let design = Design(try DesignSpec.parse(text: yaml, source: "qlinear.yaml"))
+            let a = try Npy.read(path: dir.appendingPathComponent("a.npy").path), b = try Npy.read(path: dir.appendingPathComponent("b.npy").path)
+            let y = try Npy.read(path: dir.appendingPathComponent("y.npy").path).values
+            let (verdicts, runs) = try Flow.simulate(design, a: IntMatrix(rows: a.shape[0], cols: a.shape[1], data: a.values),
+                                                     b: IntMatrix(rows: b.shape[0], cols: b.shape[1], data: b.values),
+                                                     label: "ONNX seed \(seed)", simulators: [sim]) { print($0) }
+            #expect(verdicts[0].passed, "seed \(seed): \(verdicts[0])")
+            #expect(runs[0].c.data == y, "seed \(seed) scale \(fields[0]): RTL \(runs[0].c.data), ONNX Runtime \(y)")
+            saturated += y.filter { abs($0) >= 127 }.count
+            total += y.count
+        }
+        #expect(saturated > 0 && saturated < total, "\(saturated) of \(total) saturated")
+    }
+
     /// One message naming the field, exit 2, for each combination the hardware does not build.
     @Test func badFloatSpecsNameTheField() throws {
         let cases: [(String, String)] = [
@@ -92,7 +143,14 @@ import Testing
             ("mac: { a: s8, b: s8, acc: s32, kind: float }", "mac.kind: float multiplies floating-point elements"),
             ("mac: { a: e4m3, b: e4m3, acc: exact, group: 4 }", "mac.group: group dequantization takes integer products"),
         ]
-        for (mac, message) in cases {
+        let scaled = "mac: { a: s8, b: s8, acc: s32 }\nepilogue: { out: s8, "
+        let scales: [(String, String)] = [
+            (scaled + "scale: 1.0e30 }", "epilogue.scale: 1.0e30 is outside the built range"),
+            (scaled + "scale: 0.5, multiplier: 3 }", "epilogue.multiplier: epilogue.scale replaces multiplier and shift"),
+            (scaled + "scale: 0.5, rounding: half-up }", "epilogue.rounding: a float scale rounds as ONNX Runtime does"),
+            (scaled + "scale: big }", "epilogue.scale: \"big\" is not a number"),
+        ]
+        for (mac, message) in cases + scales {
             let yaml = "name: bad\nengine: { kind: systolic, dataflow: os, rows: 2, cols: 2 }\n\(mac)\n"
             #expect(throws: HWGenError.self) { try DesignSpec.parse(text: yaml, source: "bad.yaml") }
             do { _ = try DesignSpec.parse(text: yaml, source: "bad.yaml") } catch {

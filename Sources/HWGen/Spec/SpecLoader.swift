@@ -41,7 +41,7 @@ struct SpecReader {
 
     static let maxNameLength = 64
     static let topKeys = ["name", "engine", "mac", "gemm", "epilogue", "description"]
-    static let epilogueKeys = ["multiplier", "shift", "per_column", "zero_point", "rounding", "out", "relu"]
+    static let epilogueKeys = ["multiplier", "shift", "scale", "per_column", "zero_point", "rounding", "out", "relu"]
     static let gemmKeys = ["a_words", "b_words", "c_words", "double_buffer", "interface"]
     static let macKeys = ["a", "b", "acc", "kind", "pipeline", "group"]
 
@@ -200,7 +200,23 @@ struct SpecReader {
         let perColumn = try e["per_column"].map { try boolean($0, "epilogue.per_column") } ?? false
         let out = try hwType(e["out"], "epilogue.out", bits: Epilogue.outBits)
         var ep = Epilogue(perColumn: perColumn, out: out)
-        if perColumn {
+        if let node = e["scale"] {
+            let r = Epilogue.scaleRange
+            for key in ["multiplier", "shift", "per_column"] where e[key] != nil {
+                throw fail("epilogue.\(key)", "epilogue.scale replaces multiplier and shift, per tensor (allowed: remove epilogue.\(key), or epilogue.scale)")
+            }
+            // The decimal rounded to the nearest float32 once (Float(_:) parses correctly rounded).
+            guard let text = node.scalar?.string, let f = Float(text), f.isFinite else {
+                throw fail("epilogue.scale", "\(quote(node.scalar?.string ?? "a mapping")) is not a number (allowed: a float32 from \(r.lowerBound) to \(r.upperBound))")
+            }
+            guard r.contains(f) else {
+                throw fail("epilogue.scale", "\(text) is outside the built range (allowed: a float32 from \(r.lowerBound) to \(r.upperBound), so acc · scale stays a normal FP32 number)")
+            }
+            ep.scale = f
+            if let rounding = e["rounding"], rounding.scalar?.string != RoundingMode.halfEven.rawValue {
+                throw fail("epilogue.rounding", "a float scale rounds as ONNX Runtime does, half to even (allowed with epilogue.scale: half-even, or leave it out)")
+            }
+        } else if perColumn {
             for key in ["multiplier", "shift"] where e[key] != nil {
                 throw fail("epilogue.\(key)", "per_column: true takes each column's \(key) from a file at run time (allowed: remove epilogue.\(key), or per_column: false)")
             }
