@@ -13,6 +13,7 @@ module systolic_os_16x16_e4m3 (
 );
 
     reg  [15:0] out_valid_d1;
+    reg  [15:0] out_valid_d2;
     wire core_in_ready;
     wire [15:0] core_out_valid;
     wire [991:0] core_out_data;
@@ -147,10 +148,12 @@ module systolic_os_16x16_e4m3 (
     always @(posedge clk) begin
         if (rst) begin
             out_valid_d1 <= 16'd0;
+            out_valid_d2 <= 16'd0;
             out_valid <= 16'd0;
         end else begin
             out_valid_d1 <= core_out_valid;
-            out_valid <= out_valid_d1;
+            out_valid_d2 <= out_valid_d1;
+            out_valid <= out_valid_d2;
         end
     end
 

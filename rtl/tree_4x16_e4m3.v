@@ -14,6 +14,7 @@ module tree_4x16_e4m3 (
 );
 
     reg  [3:0] out_valid_d1;
+    reg  [3:0] out_valid_d2;
     wire core_in_ready;
     wire [3:0] core_out_valid;
     wire [247:0] core_out_data;
@@ -65,10 +66,12 @@ module tree_4x16_e4m3 (
     always @(posedge clk) begin
         if (rst) begin
             out_valid_d1 <= 4'd0;
+            out_valid_d2 <= 4'd0;
             out_valid <= 4'd0;
         end else begin
             out_valid_d1 <= core_out_valid;
-            out_valid <= out_valid_d1;
+            out_valid_d2 <= out_valid_d1;
+            out_valid <= out_valid_d2;
         end
     end
 

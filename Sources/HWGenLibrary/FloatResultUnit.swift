@@ -2,8 +2,8 @@ import HWGenTypes
 import HWGenCore
 
 /// The conversion of a float MAC's fixed-point sum (``FloatMAC/accumulator``) to FP32, rounded
-/// to nearest even: the only rounding of `exact` accumulation. Two register stages: the
-/// magnitude and its leading zeros, then the normalization, the rounding and the code.
+/// to nearest even: the only rounding of `exact` accumulation. Three register stages: the
+/// magnitude and its leading zeros; the normalization; the rounding and the code.
 ///
 /// Ports: `acc` in, `y` (the FP32 code) out ``latency`` cycles later. A sum whose NaN count
 /// (the bits from P up) is not 0 gives the quiet NaN 0x7FC00000; a zero sum gives +0.
@@ -13,7 +13,7 @@ public struct FloatResultUnit: ResultUnit {
     public init(_ float: FloatMAC) { self.float = float }
 
     /// Cycles from `acc` to `y`.
-    public static let latency = 2
+    public static let latency = 3
     public var input: HWType { float.accumulator }
     public var out: HWType { .u(32) }
     public var cycles: Int { Self.latency }
@@ -50,21 +50,29 @@ public struct FloatResultUnit: ResultUnit {
     /// nearest value with 24 significant bits, ties to even: FP32's rounding, since no sum of
     /// these products leaves FP32's normal range. The NaN count passes unchanged (rounding keeps
     /// the sum's sign, so the bits above P still decode to the same count). Wires `fp32_…`.
+    ///
+    /// No shifter: the bits to drop are those 24 or more below the leading one, a mask made by a
+    /// prefix OR of the magnitude (bit i of `drop` is set when a one is at i + 24 or above).
+    /// Its top bit is the guard, the rest the sticky bits, the bit above it the kept LSB.
     public static func roundedToFP32(_ m: ModuleBuilder, _ x: Value, _ f: FloatMAC) -> Value {
         let p = f.nanBit, n = p - 1
         guard n > 24 else { return x }   // every sum already fits 24 bits
         let fixed = x.bits(p - 1, 0).asSigned
         let sign = m.wire("fp32_sign", fixed[p - 1])
         let magnitude = m.wire("fp32_magnitude", sign.select((Value.constant(0, .s(p)) - fixed).wrapped(to: .u(n)), fixed.wrapped(to: .u(n))))
-        let padded = 1 << bitsFor(n - 1)
-        let wide = padded == n ? magnitude : concat([magnitude, Value.constant(0, .u(padded - n))])
-        let lz = m.wire("fp32_lz", leadingZeros(wide).count.wrapped(to: .u(bitsFor(padded - 1))))
-        let normalized = m.wire("fp32_normalized", MACUnit.shiftedLeft(magnitude, by: lz, width: n))
-        let guardBit = normalized[n - 25]
-        let sticky = n > 25 ? normalized.bits(n - 26, 0) != 0 : Value.constant(0, .bit)
-        let up = m.wire("fp32_up", guardBit & (sticky | normalized[n - 24]))
-        let kept = m.wire("fp32_kept", normalized.bits(n - 1, n - 24) + up)          // 25 bits
-        let back = shiftedRight(concat([kept, Value.constant(0, .u(n - 24))]), by: lz)   // n + 1 bits
+        func down(_ v: Value, _ k: Int) -> Value { k >= n ? Value.constant(0, .u(n)) : concat([Value.constant(0, .u(k)), v.bits(n - 1, k)]) }
+        // Bit i of `ones`: a one at 24 + i or above (a prefix OR over the bits from 24 up).
+        let h = n - 24
+        var ones = magnitude.bits(n - 1, 24)
+        var k = 1
+        while k < h { ones = m.wire("fp32_ones\(k)", ones | concat([Value.constant(0, .u(k)), ones.bits(h - 1, k)])); k *= 2 }
+        let drop = m.wire("fp32_drop", concat([Value.constant(0, .u(24)), ones]))
+        let sticky = m.wire("fp32_sticky_mask", down(drop, 1))
+        let guardMask = m.wire("fp32_guard_mask", drop & ~sticky)
+        let lsbMask = m.wire("fp32_lsb_mask", concat([guardMask.bits(n - 2, 0), Value.constant(0, .bit)]))
+        let up = m.wire("fp32_up", ((magnitude & guardMask) != 0) & (((magnitude & sticky) != 0) | ((magnitude & lsbMask) != 0)))
+        let kept = m.wire("fp32_kept", magnitude & ~drop)
+        let back = m.wire("fp32_back", kept + up.select(lsbMask, Value.constant(0, .u(n))))      // n + 1 bits
         let rounded = m.wire("fp32_rounded", sign.select((Value.constant(0, .s(p)) - back.extended(to: .s(p + 1))).wrapped(to: .u(p)),
                                                          back.wrapped(to: .u(p))))
         return concat([x.bits(x.type.bits - 1, p), rounded]).wrapped(to: x.type)
@@ -97,7 +105,10 @@ public struct FloatResultUnit: ResultUnit {
             let (sign1, nan1) = (m.delay(sign, "sign_q", reset: nil), m.delay(nan, "nan_q", reset: nil))
             let (mag1, lz1) = (m.delay(magnitude, "magnitude_q", reset: nil), m.delay(lz, "lz_q", reset: nil))
             // Normalize: the leading one to bit n − 1; 24 significand bits, then guard and sticky.
-            let normalized = m.wire("normalized", MACUnit.shiftedLeft(mag1.value, by: lz1.value, width: n))
+            let shifted = m.wire("normalized", MACUnit.shiftedLeft(mag1.value, by: lz1.value, width: n))
+            // Stage 2.
+            let (sign2, nan2) = (m.delay(sign1, "sign_q2", reset: nil), m.delay(nan1, "nan_q2", reset: nil))
+            let (normalized, lz2) = (m.delay(shifted, "normalized_q", reset: nil).value, m.delay(lz1, "lz_q2", reset: nil))
             let significand: Value, up: Value
             if n <= 24 {
                 significand = concat([normalized, Value.constant(0, .u(24 - n))].filter { $0.type.bits > 0 })
@@ -115,10 +126,10 @@ public struct FloatResultUnit: ResultUnit {
             let carry = rounded[23]
             // Exponent: the leading one is at bit n − 1 − lz, of weight 2^productLSB.
             let base = n - 1 + f.productLSB + 127
-            let exponent = m.wire("exponent", (Value.constant(Int64(base), .u(10)) - lz1.value + carry).wrapped(to: .u(8)))
+            let exponent = m.wire("exponent", (Value.constant(Int64(base), .u(10)) - lz2.value + carry).wrapped(to: .u(8)))
             let zero = ~significand[23]
-            let code = m.wire("code", zero.select(Value.constant(0, .u(32)), concat([sign1.value, exponent, rounded.bits(22, 0)])))
-            m.output("y", m.delay(nan1.value.select(Value.constant(Self.nanCode, .u(32)), code), "y_q", reset: nil))
+            let code = m.wire("code", zero.select(Value.constant(0, .u(32)), concat([sign2.value, exponent, rounded.bits(22, 0)])))
+            m.output("y", m.delay(nan2.value.select(Value.constant(Self.nanCode, .u(32)), code), "y_q", reset: nil))
         }
     }
 }
