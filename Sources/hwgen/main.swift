@@ -97,7 +97,7 @@ extension HWGenCommand {
             let (a, b) = (ops.ops.a, ops.ops.b)
             print("  " + CycleEstimate(design, shape: GemmShape(m: a.rows, k: a.cols, n: b.cols), b: b).text)
             if let out, let first = result.runs.first {
-                try Npy.writeMatrix(first.c, dtype: Npy.dtype(for: s.resultType), path: out)
+                try Npy.writeMatrix(first.c, dtype: Npy.resultDType(s), path: out)
             }
             if !result.verdicts.allSatisfy(\.passed) { throw ExitCode(ExitStatus.mismatch.rawValue) }
         }
@@ -334,7 +334,7 @@ extension HWGenCommand {
             let s = design.spec
             let ops = try operands.source().load(design)
             let c = design.golden.c(ops.ops)
-            if let out { try Npy.writeMatrix(c, dtype: Npy.dtype(for: s.resultType), path: out) }
+            if let out { try Npy.writeMatrix(c, dtype: Npy.resultDType(s), path: out) }
             print("golden \(s.name) \(ops.label): C is \(c.rows)x\(c.cols)" + (out.map { ", written to \($0)" } ?? ""))
             let (a, b) = (ops.ops.a, ops.ops.b)
             print("  " + CycleEstimate(design, shape: GemmShape(m: a.rows, k: a.cols, n: b.cols), b: b).text)

@@ -131,6 +131,37 @@ import Testing
         #expect(saturated > 0 && saturated < total, "\(saturated) of \(total) saturated")
     }
 
+    /// Float operands from float32 and float16 `.npy` files (values the format represents), C
+    /// written as float32; a value the format cannot represent is exit 2 naming file and index.
+    @Test func floatNpyOperandsAndFloat32Results() throws {
+        try Requires.simulator(.icarus)
+        let dir = try CLITests.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try "name: fp_npy\nengine: { kind: systolic, dataflow: os, rows: 2, cols: 2 }\nmac: { a: e4m3, b: e4m3, acc: fp32 }\n"
+            .write(to: dir.appendingPathComponent("fp.yaml"), atomically: true, encoding: .utf8)
+        let av: [Float] = [1.5, -0.25, 448, 0.001953125, 0, -3.5], bv: [Float16] = [2, -0.5, 0.125, 96, -1, 0.375]
+        try Npy.write(NpyArray(shape: [2, 3], dtype: .float32, values: av.map { Int64($0.bitPattern) }), path: dir.appendingPathComponent("a.npy").path)
+        try Npy.write(NpyArray(shape: [3, 2], dtype: .float16, values: bv.map { Int64($0.bitPattern) }), path: dir.appendingPathComponent("b.npy").path)
+        let r = try CLITests.hwgen(["sim", "fp.yaml", "--a", "a.npy", "--b", "b.npy", "--simulator", "icarus", "--out", "c.npy"], in: dir)
+        #expect(r.status == 0, "\(r.combined)")
+        let c = try Npy.read(path: dir.appendingPathComponent("c.npy").path)
+        #expect(c.dtype == .float32 && c.shape == [2, 2])
+        // Every product and sum here is exact in FP32: C is the plain product.
+        var want: [Float] = []
+        for i in 0..<2 {
+            for j in 0..<2 {
+                var sum: Float = 0
+                for k in 0..<3 { sum += av[i * 3 + k] * Float(bv[k * 2 + j]) }
+                want.append(sum)
+            }
+        }
+        #expect(c.values.map { Float(bitPattern: UInt32($0)) } == want, "\(c.values)")
+        try Npy.write(NpyArray(shape: [2, 3], dtype: .float32, values: ([1, 2, 0.3, 4, 5, 6] as [Float]).map { Int64($0.bitPattern) }),
+                      path: dir.appendingPathComponent("bad.npy").path)
+        let bad = try CLITests.hwgen(["sim", "fp.yaml", "--a", "bad.npy", "--b", "b.npy", "--simulator", "icarus"], in: dir)
+        #expect(bad.status == 2 && bad.stderr.contains("bad.npy: A value 0.30000001192092896 at [0, 2] is not representable in e4m3"), "\(bad.combined)")
+    }
+
     /// One message naming the field, exit 2, for each combination the hardware does not build.
     @Test func badFloatSpecsNameTheField() throws {
         let cases: [(String, String)] = [

@@ -76,10 +76,11 @@ import Testing
             except ImportError:
                 print("no numpy"); sys.exit(0)
             d = sys.argv[1]
-            for t in ["int8", "uint8", "int16", "int32", "int64"]:
+            for t in ["int8", "uint8", "int16", "int32", "int64", "float16", "float32"]:
                 a = np.load(f"{d}/ours_{t}.npy")
                 assert a.dtype == np.dtype(t) and a.shape == (2, 3), (t, a.dtype, a.shape)
-                print(t, *a.flatten().tolist())
+                bits = a.view({"float16": np.uint16, "float32": np.uint32}[t]) if t.startswith("float") else a
+                print(t, *bits.flatten().tolist())
                 np.save(f"{d}/theirs_{t}.npy", a.T.copy())
             np.save(f"{d}/fortran.npy", np.asfortranarray(np.arange(6, dtype=np.int32).reshape(2, 3)))
             np.save(f"{d}/float.npy", np.zeros((2, 2)))
@@ -144,7 +145,7 @@ import Testing
     }
 
     @Test func malformedFiles() throws {
-        let allowed = "(allowed: int8 '|i1', uint8 '|u1', int16 '<i2', int32 '<i4', int64 '<i8')"
+        let allowed = "(allowed: int8 '|i1', uint8 '|u1', int16 '<i2', int32 '<i4', int64 '<i8', float16 '<f2', float32 '<f4')"
         let float = try Self.rawFile("{'descr': '<f8', 'fortran_order': False, 'shape': (1, 1), }", data: .init(repeating: 0, count: 8))
         #expect(Self.badInput { _ = try Npy.read(path: float) } == "\(float): dtype '<f8' is not supported \(allowed)")
         let structured = try Self.rawFile("{'descr': [('a', '<i4')], 'fortran_order': False, 'shape': (1,), }", data: [0, 0, 0, 0])

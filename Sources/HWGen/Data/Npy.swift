@@ -1,15 +1,22 @@
 import Foundation
+import HWGenTypes
+import HWGenLibrary
 
 /// Integer element types HWGen reads from and writes to `.npy` files (little-endian, C order).
 public enum NpyDType: String, Sendable, CaseIterable {
     case int8, uint8, int16, int32, int64
+    /// Floats, held as their bit patterns (``NpyArray/values`` zero-extended): operands of float MACs.
+    case float16, float32
+
+    /// A float dtype (values are bit patterns).
+    public var isFloat: Bool { self == .float16 || self == .float32 }
 
     /// Bytes per element.
     public var size: Int {
         switch self {
         case .int8, .uint8: 1
-        case .int16: 2
-        case .int32: 4
+        case .int16, .float16: 2
+        case .int32, .float32: 4
         case .int64: 8
         }
     }
@@ -22,11 +29,13 @@ public enum NpyDType: String, Sendable, CaseIterable {
         case .int16: "<i2"
         case .int32: "<i4"
         case .int64: "<i8"
+        case .float16: "<f2"
+        case .float32: "<f4"
         }
     }
 
     /// The range of values an element can hold.
-    public var type: HWType { HWType(bits: size * 8, signed: self != .uint8) }
+    public var type: HWType { HWType(bits: size * 8, signed: self != .uint8 && !isFloat) }
 
     /// Parses a header `descr`; one-byte types may also be spelled with `<`.
     init?(descr: String) {
@@ -84,6 +93,15 @@ public enum Npy {
     public static func readMatrix(path: String, role: String, what: String, allowed: String,
                                   accepts: (Int64) -> Bool) throws -> IntMatrix {
         let array = try read(path: path)
+        if array.dtype.isFloat {
+            throw HWGenError.badInput("\(path): \(array.dtype) data, but \(role) of this design holds integers (allowed: int8, uint8, int16, int32, int64)")
+        }
+        return try matrix(array, path: path, role: role, what: what, allowed: allowed, accepts: accepts)
+    }
+
+    /// The 2-D matrix of `array` read from `path`, every value accepted.
+    static func matrix(_ array: NpyArray, path: String, role: String, what: String, allowed: String,
+                       accepts: (Int64) -> Bool) throws -> IntMatrix {
         let shape = tuple(array.shape)
         guard array.shape.count == 2 else {
             throw HWGenError.badInput("\(path): shape \(shape) has rank \(array.shape.count) (allowed: a 2-D matrix)")
@@ -97,6 +115,39 @@ public enum Npy {
                 "\(path): value \(array.values[i]) at [\(i / cols), \(i % cols)] does not fit \(what) (allowed: \(allowed))")
         }
         return IntMatrix(rows: rows, cols: cols, data: array.values)
+    }
+
+    /// Reads the operand of a float MAC as codes of `format`: uint8 (or any integer dtype) codes
+    /// as they are; float16 or float32 values converted, each of which `format` must represent
+    /// exactly (NaN only where the format has one).
+    public static func readFloatMatrix(path: String, role: String, format: FloatFormat) throws -> IntMatrix {
+        let array = try read(path: path)
+        let codes = Int64(1) << Int64(format.bits)
+        guard array.dtype.isFloat else {
+            return try matrix(array, path: path, role: role, what: "\(format) codes", allowed: "0...\(codes - 1), or float16/float32 values",
+                              accepts: { (0..<codes).contains($0) })
+        }
+        let source: FloatFormat = array.dtype == .float16 ? .fp16 : .fp32
+        var converted = array
+        for (i, bits) in array.values.enumerated() {
+            let v = source.decode(UInt64(bits))
+            let code = format.encode(v, overflow: .special)
+            let back = format.decode(code)
+            let exact: Bool
+            switch (v, back) {
+            case (.nan, .nan): exact = true
+            case (.infinity(let a), .infinity(let b)): exact = a == b
+            case (.finite(let a, let x), .finite(let b, let y)): exact = a == b && x.double == y.double
+            default: exact = false
+            }
+            guard exact else {
+                let cols = array.shape.count == 2 ? array.shape[1] : 1
+                throw HWGenError.badInput("\(path): \(role) value \(v.double) at [\(i / cols), \(i % cols)] is not representable in \(format) (allowed: values \(format) represents exactly, or uint8 codes)")
+            }
+            converted.values[i] = Int64(code)
+        }
+        converted.dtype = .int64
+        return try matrix(converted, path: path, role: role, what: "\(format) codes", allowed: "", accepts: { _ in true })
     }
 
     /// Reads a non-empty vector of integers: shape (N,), (1, N) or (N, 1).
@@ -117,9 +168,15 @@ public enum Npy {
     /// The smallest dtype that holds every value of `type`, uint8 for unsigned types up to 8 bits
     /// (s4 → int8, u4 → uint8, u12 → int16, s48 → int64).
     public static func dtype(for type: HWType) -> NpyDType {
-        ((type.signed ? [] : [.uint8]) + NpyDType.allCases).first { d in
+        ((type.signed ? [] : [.uint8]) + NpyDType.allCases.filter { !$0.isFloat }).first { d in
             d.type.contains(type.minValue) && type.maxValue.map(d.type.contains) == true
         } ?? .int64
+    }
+
+    /// The dtype C is written in: float32 for a float MAC (its FP32 codes), else the smallest
+    /// integer dtype that holds the result type.
+    public static func resultDType(_ spec: DesignSpec) -> NpyDType {
+        spec.mac.float == nil ? dtype(for: spec.resultType) : .float32
     }
 
     /// Python's spelling of a shape tuple: `()`, `(5,)`, `(3, 4)`.
@@ -173,6 +230,8 @@ public enum Npy {
             case .int16: return load(Int16.self)
             case .int32: return load(Int32.self)
             case .int64: return load(Int64.self)
+            case .float16: return load(UInt16.self)
+            case .float32: return load(UInt32.self)
             }
         }
         return NpyArray(shape: shape, dtype: dtype, values: values)

@@ -42,12 +42,13 @@ public enum Operands {
     /// Loads A and B, checking their values fit `mac.a`/`mac.b`, that A's columns match B's rows,
     /// and the ``GemmShape`` size limits.
     public static func load(a: String, b: String, mac: MACTypes) throws -> (IntMatrix, IntMatrix) {
-        let ma = try Npy.readMatrix(path: a, role: "A", type: mac.a)
+        let ma = try mac.float.map { try Npy.readFloatMatrix(path: a, role: "A", format: $0.a) } ?? Npy.readMatrix(path: a, role: "A", type: mac.a)
         if let problem = GemmShape.limitProblem([("M", ma.rows), ("K", ma.cols)]) {
             throw HWGenError.badInput("\(a): shape \(Npy.tuple([ma.rows, ma.cols])): \(problem)")
         }
-        let mb = mac.weights == .integer ? try Npy.readMatrix(path: b, role: "B", type: mac.b)
-            : try Npy.readMatrix(path: b, role: "B", what: mac.bTag, allowed: mac.weights.allowedValues, accepts: mac.containsB)
+        let mb = try mac.float.map { try Npy.readFloatMatrix(path: b, role: "B", format: $0.b) }
+            ?? (mac.weights == .integer ? try Npy.readMatrix(path: b, role: "B", type: mac.b)
+                : try Npy.readMatrix(path: b, role: "B", what: mac.bTag, allowed: mac.weights.allowedValues, accepts: mac.containsB))
         let shapeB = Npy.tuple([mb.rows, mb.cols])
         guard mb.rows == ma.cols else {
             throw HWGenError.badInput(
