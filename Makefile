@@ -95,6 +95,7 @@ bench:
 	@scripts/energy_big.sh .build/release/hwgen
 	@scripts/scalesim_workloads.sh .build/release/hwgen
 	@scripts/qor_quant.sh .build/release/hwgen
+	@scripts/qor_float.sh .build/release/hwgen
 	@scripts/sweep_backends.sh .build/release/hwgen
 	.build/release/hwgen accuracy
 
