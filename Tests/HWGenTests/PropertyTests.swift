@@ -8,7 +8,7 @@ import Testing
 @testable import HWGenLibrary
 
 /// Random configurations (swift-property-based): engine kind and dataflow, dimensions, MAC kind,
-/// operand and accumulator types, saturation, pipelining, MixPE groups, an epilogue and a GEMM
+/// operand and accumulator types (float elements too), saturation, pipelining, MixPE groups, an epilogue and a GEMM
 /// engine around it. Every configuration the spec loader accepts must emit Verilog that
 /// `verilator --lint-only -Wall` and `iverilog -g2005` accept without a warning, and must be bit-
 /// and cycle-exact against the golden model on both simulators.
@@ -51,6 +51,12 @@ import Testing
         var mac = "{ a: \(a), b: \(b), acc: \(acc), kind: \(kind), pipeline: \(c[11] % 3)"
         if let g = pick(12, [nil, nil, 4, 8, 16] as [Int?]) { mac += ", group: \(g)" }
         mac += " }"
+        if c[27] % 5 == 0 {
+            // A float MAC (no group, epilogue or sparsity: the loader refuses those, and the
+            // generator draws again).
+            let formats = ["e4m3", "e2m3", "e3m2", "e2m1"]
+            mac = "{ a: \(pick(7, formats)), b: \(pick(8, formats)), acc: \(pick(9, ["exact", "fp32"])), pipeline: \(c[11] % 3) }"
+        }
         var yaml = "name: prop\nengine: \(engine)\nmac: \(mac)\n"
         if c[13] % 3 == 2 {
             yaml += "epilogue: { multiplier: \(1 + c[14] % 2_147_483_647), shift: \(c[15] % 40), zero_point: \(c[16] % 7 - 3), "
@@ -63,7 +69,7 @@ import Testing
         return Config(yaml: yaml, gemm: GemmShape(m: 1 + c[22] % 8, k: 1 + c[23] % 24, n: 1 + c[24] % 8), seed: UInt64(c[25]))
     }
 
-    static let configs = Gen.int(in: 0...1_000_000).array(of: 27).compactMap(config)
+    static let configs = Gen.int(in: 0...1_000_000).array(of: 28).compactMap(config)
 
     static func run(_ exe: String, _ args: [String], in dir: URL) throws -> CommandResult {
         try Tools.run(exe, args, in: dir, timeout: 900)
