@@ -126,6 +126,15 @@ struct SpecReader {
     func floatMAC(_ m: [String: Node]) throws -> FloatMAC? {
         let names = FloatMAC.elementFormats.map(\.name)
         let texts = ["a", "b"].map { m[$0]?.scalar?.string }
+        let mx = ["mxfp8_e4m3", "mxfp8_e5m2", "mxfp6_e2m3", "mxfp6_e3m2", "mxfp4", "mxint8"]
+        for (key, text) in zip(["a", "b"], texts) {
+            if let text, mx.contains(text) {
+                throw fail("mac.\(key)", "\(text): MX block formats are modelled by `hwgen accuracy --scaling mx32` but not built in hardware yet (allowed: \(names.joined(separator: ", ")))")
+            }
+            if let text, let f = FloatFormat(name: text), !FloatMAC.elementFormats.contains(f) {
+                throw fail("mac.\(key)", "\(text) elements are modelled by `hwgen accuracy` but not built in hardware yet (allowed: \(names.joined(separator: ", ")))")
+            }
+        }
         guard texts.contains(where: { $0.flatMap(FloatFormat.init(name:)) != nil }) else { return nil }
         var formats: [FloatFormat] = []
         for (key, text) in zip(["a", "b"], texts) {
