@@ -68,6 +68,9 @@ public enum Equivalence {
                              timeout: TimeInterval = 600) throws -> EquivalenceResult {
         let fm = FileManager.default
         try fm.createDirectory(at: workDir, withIntermediateDirectories: true)
+        if config.types.float != nil {
+            throw HWGenError.badInput("verify --equiv: float MACs have no integer baseline to be proved equal to; they are checked against scripts/float_oracle.py by co-simulation (allowed: an integer mac.a and mac.b)")
+        }
         if config.group != nil {
             throw HWGenError.badInput("verify --equiv: units with mac.group are not covered by the equivalence proof (allowed: a spec without mac.group)")
         }

@@ -46,6 +46,9 @@ public enum OnnxRunner {
     /// node, exit 2; an RTL/golden mismatch is reported in the result (exit 1 in the CLI).
     public static func run(model path: String, input: NpyArray, design: Design, simulator: Simulator,
                            log: @escaping (String) -> Void) throws -> Result {
+        if let f = design.spec.mac.float {
+            throw HWGenError.badInput("--run: \(design.spec.source) multiplies \(f.a) codes; --run executes integer ONNX models (allowed: a design with integer mac.a and mac.b)")
+        }
         let g = try OnnxModel.read(path: path).graph
         var values: [String: OnnxTensor] = [:]
         func failFile(_ what: String) -> HWGenError { HWGenError.badInput("\(path): \(what)") }
