@@ -393,6 +393,54 @@ import SwiftProtobuf
         #expect(refused.status == 2 && refused.stderr.contains("node 4 'qfc' (QLinearMatMul): output scale"), "\(refused.combined)")
     }
 
+    /// A QLinearMatMul whose output scale is not a power of two, on a design with that
+    /// `epilogue.scale`: the RTL's int8 output equals ONNX Runtime's; another scale is refused.
+    @Test func qlinearWithAFloatScaleOnTheRTLEqualsOnnxRuntime() throws {
+        let python = try Self.onnxRuntime()
+        try Requires.simulator(.verilator)
+        let dir = try CLITests.tempDir()
+        let script = """
+            import sys, numpy as np, onnx, onnxruntime as ort
+            from onnx import helper, TensorProto, numpy_helper as nh
+            out = sys.argv[1]; r = np.random.default_rng(4)
+            f = lambda v, n: nh.from_array(np.array(v, np.float32), n)
+            init = [nh.from_array(r.integers(-128, 128, (30, 6)).astype(np.int8), "w"), f(0.02, "xs"), f(0.013, "ws"), f(0.07, "ys"),
+                    nh.from_array(np.array(0, np.int8), "z0"), nh.from_array(np.array(-7, np.int8), "zy")]
+            node = helper.make_node("QLinearMatMul", ["x", "xs", "z0", "w", "ws", "z0", "ys", "zy"], ["y"], name="qfc")
+            g = helper.make_graph([node], "q", [helper.make_tensor_value_info("x", TensorProto.INT8, [5, 30])],
+                                  [helper.make_tensor_value_info("y", TensorProto.INT8, [5, 6])], init)
+            m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]); m.ir_version = 8
+            onnx.save(m, out + "/q.onnx")
+            x = r.integers(-128, 128, (5, 30)).astype(np.int8)
+            np.save(out + "/x.npy", x)
+            np.save(out + "/y_ort.npy", ort.InferenceSession(m.SerializeToString(), providers=["CPUExecutionProvider"]).run(["y"], {"x": x})[0])
+            print(repr(float(np.float32(np.float32(0.02) * np.float32(0.013) / np.float32(0.07)))))
+            """
+        let gen = try Tools.run(python, ["-c", script, dir.path], timeout: 300)
+        try #require(gen.status == 0, "\(gen.combined)")
+        let scale = gen.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let spec = try CLITests.write("""
+            name: q_os_4x4_s8_scale
+            engine: { kind: systolic, dataflow: os, rows: 4, cols: 4 }
+            mac:    { a: s8, b: s8, acc: s32 }
+            epilogue: { scale: \(scale), zero_point: -7, out: s8 }
+            """, "q.yaml", in: dir)
+        let (model, x, y) = (dir.appendingPathComponent("q.onnx").path, dir.appendingPathComponent("x.npy").path, dir.appendingPathComponent("y.npy").path)
+        let r = try CLITests.hwgen(["workload", spec, model, "--run", "--input", x, "--out", y])
+        #expect(r.status == 0, "\(r.combined)")
+        let rtl = try Npy.read(path: y), ort = try Npy.read(path: dir.appendingPathComponent("y_ort.npy").path)
+        #expect(rtl.dtype == .int8 && rtl == ort, "RTL \(rtl.values), ONNX Runtime \(ort.values)")
+        #expect(Set(ort.values).count > 3, "outputs vary: \(ort.values)")
+        let other = try CLITests.write("""
+            name: q_os_4x4_s8_other
+            engine: { kind: systolic, dataflow: os, rows: 4, cols: 4 }
+            mac:    { a: s8, b: s8, acc: s32 }
+            epilogue: { scale: 0.5, zero_point: -7, out: s8 }
+            """, "other.yaml", in: dir)
+        let refused = try CLITests.hwgen(["workload", other, model, "--run", "--input", x])
+        #expect(refused.status == 2 && refused.stderr.contains("is not the epilogue.scale 0.5"), "\(refused.combined)")
+    }
+
     /// Bad --run input: a float node, an input of the wrong type, --input without --run; each exit 2
     /// with one message naming the file and the node or argument.
     @Test func runRefusesWhatItCannotRun() throws {

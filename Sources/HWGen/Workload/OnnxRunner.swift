@@ -414,7 +414,7 @@ private struct GemmRunner {
                         wZero: [Int64], bias: OnnxTensor?, columns: Int) throws -> Requant {
         let spec = run.design.spec
         guard let e = spec.epilogue else {
-            throw run.fail("\(spec.source) has no epilogue to requantize with (allowed: a design with an epilogue, rounding half-even, power-of-two scales)")
+            throw run.fail("\(spec.source) has no epilogue to requantize with (allowed: a design with epilogue.scale, or an epilogue with rounding half-even and power-of-two scales)")
         }
         guard xScale.count == 1, yScale.count == 1, wScale.count == 1 || wScale.count == columns, xScale.type == .float else {
             throw run.fail("scales must be float: x and y per tensor, w per tensor or per output channel")
@@ -426,6 +426,16 @@ private struct GemmRunner {
               e.out.minValue == r.lowerBound, e.out.maxValue == r.upperBound else {
             throw run.fail("the epilogue of \(spec.source) (rounding \(e.rounding.rawValue), zero point \(e.zeroPoint), out \(e.out)\(e.relu ? ", relu" : "")) "
                            + "is not this node's (half-even, zero point \(yz), out \(OnnxTensor.name(yType)), no relu)")
+        }
+        if let scale = e.scale {
+            // A float-scale epilogue: the node's output scale must be the epilogue's, bit for bit.
+            for j in 0..<columns {
+                let s = xScale.floats[0] * wScale.floats[wScale.count == 1 ? 0 : j] / yScale.floats[0]
+                guard s.bitPattern == scale.bitPattern else {
+                    throw run.fail("output scale x_scale·w_scale/y_scale = \(s) of channel \(j) is not the epilogue.scale \(scale) of \(spec.source) (allowed: a design with epilogue.scale \(s))")
+                }
+            }
+            return Requant(shifts: [], type: yType)
         }
         let shifts: [Int64] = try (0..<columns).map { j in
             let s = xScale.floats[0] * wScale.floats[wScale.count == 1 ? 0 : j] / yScale.floats[0]
