@@ -89,26 +89,7 @@ import Testing
         let python = try WorkloadTests.onnxRuntime()
         let dir = try CLITests.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let script = """
-            import sys, numpy as np, onnx, onnxruntime as ort
-            from onnx import helper, TensorProto, numpy_helper as nh
-            out = sys.argv[1]; r = np.random.default_rng(int(sys.argv[2]))
-            M, K, N = 7, 40, 9
-            a = r.integers(-128, 128, (M, K)).astype(np.int8); b = r.integers(-128, 128, (K, N)).astype(np.int8)
-            sa, sb, sy = [np.float32(r.uniform(0.001, 0.1)) for _ in range(3)]
-            zp = np.int8(r.integers(-20, 20))
-            f = lambda v, n: nh.from_array(np.array(v, np.float32), n)
-            init = [nh.from_array(b, "b"), f(sa, "sa"), f(sb, "sb"), f(sy, "sy"), nh.from_array(np.array(0, np.int8), "z0"), nh.from_array(np.array(zp, np.int8), "zy")]
-            node = helper.make_node("QLinearMatMul", ["a", "sa", "z0", "b", "sb", "z0", "sy", "zy"], ["y"])
-            g = helper.make_graph([node], "q", [helper.make_tensor_value_info("a", TensorProto.INT8, [M, K])],
-                                  [helper.make_tensor_value_info("y", TensorProto.INT8, [M, N])], init)
-            m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]); m.ir_version = 8
-            y = ort.InferenceSession(m.SerializeToString(), providers=["CPUExecutionProvider"]).run(["y"], {"a": a})[0]
-            scale = np.float32(sa * sb / sy)   # float32 arithmetic, as ONNX Runtime forms the output scale
-            np.save(out + "/a.npy", a.astype(np.int64)); np.save(out + "/b.npy", b.astype(np.int64))
-            np.save(out + "/y.npy", y.astype(np.int64))
-            print(repr(float(scale)), int(zp))
-            """
+        let script = FloatFormatTests.qlinearMatMulScript(m: 7, k: 40, n: 9, low: -128, high: 128)
         var saturated = 0, total = 0
         for (seed, gemm) in [(1, false), (2, true), (3, false)] {
             let r = try Tools.run(python, ["-c", script, dir.path, "\(seed)"], timeout: 120)

@@ -151,26 +151,7 @@ import Testing
     @Test func floatScaleRequantizationEqualsOnnxRuntime() throws {
         let python = try WorkloadTests.onnxRuntime()
         let dir = try CLITests.tempDir()
-        let script = """
-            import sys, numpy as np, onnx, onnxruntime as ort
-            from onnx import helper, TensorProto, numpy_helper as nh
-            out = sys.argv[1]; r = np.random.default_rng(int(sys.argv[2]))
-            M, K, N = 16, 48, 12
-            a = r.integers(-63, 64, (M, K)).astype(np.int8); b = r.integers(-63, 64, (K, N)).astype(np.int8)
-            sa, sb, sy = [np.float32(r.uniform(0.001, 0.1)) for _ in range(3)]
-            zp = np.int8(r.integers(-20, 20))
-            f = lambda v, n: nh.from_array(np.array(v, np.float32), n)
-            init = [nh.from_array(b, "b"), f(sa, "sa"), f(sb, "sb"), f(sy, "sy"), nh.from_array(np.array(0, np.int8), "z0"), nh.from_array(np.array(zp, np.int8), "zy")]
-            node = helper.make_node("QLinearMatMul", ["a", "sa", "z0", "b", "sb", "z0", "sy", "zy"], ["y"])
-            g = helper.make_graph([node], "q", [helper.make_tensor_value_info("a", TensorProto.INT8, [M, K])],
-                                  [helper.make_tensor_value_info("y", TensorProto.INT8, [M, N])], init)
-            m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]); m.ir_version = 8
-            y = ort.InferenceSession(m.SerializeToString(), providers=["CPUExecutionProvider"]).run(["y"], {"a": a})[0]
-            scale = sa * sb / sy   # float32 arithmetic, as ONNX Runtime forms the output scale
-            np.save(out + "/acc.npy", a.astype(np.int64) @ b.astype(np.int64))
-            np.save(out + "/y.npy", y.astype(np.int64))
-            np.save(out + "/meta.npy", np.array([int(np.array([scale], np.float32).view(np.uint32)[0]), int(zp)], np.int64))
-            """
+        let script = Self.qlinearMatMulScript(m: 16, k: 48, n: 12, low: -63, high: 64)
         var differ = 0, saturated = 0, total = 0
         for seed in 1...6 {
             let r = try Tools.run(python, ["-c", script, dir.path, "\(seed)"], timeout: 120)
@@ -191,5 +172,34 @@ import Testing
         }
         #expect(differ == 0, "\(differ) of \(total) differ")
         #expect(saturated > 0 && saturated < total, "\(saturated) of \(total) saturated")
+    }
+
+    /// A Python script (ONNX Runtime) for one random int8 QLinearMatMul M×K×N, elements in
+    /// [low, high), scales uniform in [0.001, 0.1), a y zero point in [−20, 20). Arguments: the
+    /// output directory and the seed. Writes a.npy, b.npy, acc.npy (A·B), y.npy (ONNX Runtime's
+    /// output) and meta.npy (the output scale's bits, the zero point); prints the scale and zero point.
+    static func qlinearMatMulScript(m: Int, k: Int, n: Int, low: Int, high: Int) -> String {
+        """
+        import sys, numpy as np, onnx, onnxruntime as ort
+        from onnx import helper, TensorProto, numpy_helper as nh
+        out = sys.argv[1]; r = np.random.default_rng(int(sys.argv[2]))
+        M, K, N = \(m), \(k), \(n)
+        a = r.integers(\(low), \(high), (M, K)).astype(np.int8); b = r.integers(\(low), \(high), (K, N)).astype(np.int8)
+        sa, sb, sy = [np.float32(r.uniform(0.001, 0.1)) for _ in range(3)]
+        zp = np.int8(r.integers(-20, 20))
+        f = lambda v, n: nh.from_array(np.array(v, np.float32), n)
+        init = [nh.from_array(b, "b"), f(sa, "sa"), f(sb, "sb"), f(sy, "sy"), nh.from_array(np.array(0, np.int8), "z0"), nh.from_array(np.array(zp, np.int8), "zy")]
+        node = helper.make_node("QLinearMatMul", ["a", "sa", "z0", "b", "sb", "z0", "sy", "zy"], ["y"])
+        g = helper.make_graph([node], "q", [helper.make_tensor_value_info("a", TensorProto.INT8, [M, K])],
+                              [helper.make_tensor_value_info("y", TensorProto.INT8, [M, N])], init)
+        m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]); m.ir_version = 8
+        y = ort.InferenceSession(m.SerializeToString(), providers=["CPUExecutionProvider"]).run(["y"], {"a": a})[0]
+        scale = np.float32(sa * sb / sy)   # float32 arithmetic, as ONNX Runtime forms the output scale
+        np.save(out + "/a.npy", a.astype(np.int64)); np.save(out + "/b.npy", b.astype(np.int64))
+        np.save(out + "/acc.npy", a.astype(np.int64) @ b.astype(np.int64))
+        np.save(out + "/y.npy", y.astype(np.int64))
+        np.save(out + "/meta.npy", np.array([int(np.array([scale], np.float32).view(np.uint32)[0]), int(zp)], np.int64))
+        print(repr(float(scale)), int(zp))
+        """
     }
 }
