@@ -28,20 +28,19 @@ module mac_float_p1_e4m3_e4m3_fp32 (
     wire signed [50:0] product = is_nan ? 51'd562949953421312 : {{14{fixed[36]}}, fixed};
     wire signed [61:0] acc_sum = (first_q ? 62'd0 : acc) + {{11{product_q[50]}}, product_q};
     wire fp32_sign = acc_sum[48];
-    wire [47:0] fp32_magnitude = fp32_sign ? (48'd0 - acc_sum[47:0]) : acc_sum[47:0];
-    wire [23:0] fp32_ones1 = fp32_magnitude[47:24] | {1'd0, fp32_magnitude[47:25]};
+    wire [23:0] fp32_differs = acc_sum[47:24] ^ {{24{fp32_sign}}};
+    wire [23:0] fp32_ones1 = fp32_differs | {1'd0, fp32_differs[23:1]};
     wire [23:0] fp32_ones2 = fp32_ones1 | {2'd0, fp32_ones1[23:2]};
     wire [23:0] fp32_ones4 = fp32_ones2 | {4'd0, fp32_ones2[23:4]};
     wire [23:0] fp32_ones8 = fp32_ones4 | {8'd0, fp32_ones4[23:8]};
     wire [23:0] fp32_ones16 = fp32_ones8 | {16'd0, fp32_ones8[23:16]};
     wire [47:0] fp32_drop = {24'd0, fp32_ones16};
     wire [47:0] fp32_sticky_mask = {1'd0, fp32_drop[47:1]};
-    wire [47:0] fp32_guard_mask = fp32_drop & ~fp32_sticky_mask;
-    wire [47:0] fp32_lsb_mask = {fp32_guard_mask[46:0], 1'd0};
-    wire fp32_up = ((fp32_magnitude & fp32_guard_mask) != 48'd0) & (((fp32_magnitude & fp32_sticky_mask) != 48'd0) | ((fp32_magnitude & fp32_lsb_mask) != 48'd0));
-    wire [47:0] fp32_kept = fp32_magnitude & ~fp32_drop;
-    wire [48:0] fp32_back = {1'b0, fp32_kept} + (fp32_up ? {1'b0, fp32_lsb_mask} : 49'd0);
-    wire [48:0] fp32_rounded = fp32_sign ? (49'd0 - fp32_back) : fp32_back;
+    wire [47:0] fp32_half_mask = fp32_drop & ~fp32_sticky_mask;
+    wire [47:0] fp32_lsb_mask = {fp32_half_mask[46:0], 1'd0};
+    wire fp32_up = ((acc_sum[47:0] & fp32_half_mask) != 48'd0) & (((acc_sum[47:0] & fp32_sticky_mask) != 48'd0) | ((acc_sum[47:0] & fp32_lsb_mask) != 48'd0));
+    wire [48:0] fp32_kept = acc_sum[48:0] & {1'd1, ~fp32_drop};
+    wire [48:0] fp32_rounded = fp32_kept + (fp32_up ? {1'b0, fp32_lsb_mask} : 49'd0);
 
     always @(posedge clk) begin
         product_q <= product;

@@ -51,30 +51,29 @@ public struct FloatResultUnit: ResultUnit {
     /// these products leaves FP32's normal range. The NaN count passes unchanged (rounding keeps
     /// the sum's sign, so the bits above P still decode to the same count). Wires `fp32_…`.
     ///
-    /// No shifter: the bits to drop are those 24 or more below the leading one, a mask made by a
-    /// prefix OR of the magnitude (bit i of `drop` is set when a one is at i + 24 or above).
-    /// Its top bit is the guard, the rest the sticky bits, the bit above it the kept LSB.
+    /// No shifter and no negation: rounding at bit q is the same on two's complement as on the
+    /// magnitude (floor(x / 2^q) plus one when the bits below q are more than half, or exactly half
+    /// and the kept LSB is odd). q is 24 below the leading bit that differs from the sign: a prefix
+    /// OR of x XOR its sign (for a negative power of two that is one bit lower than the
+    /// magnitude's, where every dropped bit is 0 either way). Bit i of `drop` is set when such a
+    /// bit is at i + 24 or above; its top bit is the half bit, the rest the sticky bits.
     public static func roundedToFP32(_ m: ModuleBuilder, _ x: Value, _ f: FloatMAC) -> Value {
         let p = f.nanBit, n = p - 1
         guard n > 24 else { return x }   // every sum already fits 24 bits
-        let fixed = x.bits(p - 1, 0).asSigned
+        let fixed = x.bits(p - 1, 0)
         let sign = m.wire("fp32_sign", fixed[p - 1])
-        let magnitude = m.wire("fp32_magnitude", sign.select((Value.constant(0, .s(p)) - fixed).wrapped(to: .u(n)), fixed.wrapped(to: .u(n))))
-        func down(_ v: Value, _ k: Int) -> Value { k >= n ? Value.constant(0, .u(n)) : concat([Value.constant(0, .u(k)), v.bits(n - 1, k)]) }
-        // Bit i of `ones`: a one at 24 + i or above (a prefix OR over the bits from 24 up).
+        let value = fixed.bits(n - 1, 0)                                             // below the sign
         let h = n - 24
-        var ones = magnitude.bits(n - 1, 24)
+        var ones = m.wire("fp32_differs", value.bits(n - 1, 24) ^ replicate(sign, h))  // bits from 24 up
         var k = 1
         while k < h { ones = m.wire("fp32_ones\(k)", ones | concat([Value.constant(0, .u(k)), ones.bits(h - 1, k)])); k *= 2 }
         let drop = m.wire("fp32_drop", concat([Value.constant(0, .u(24)), ones]))
-        let sticky = m.wire("fp32_sticky_mask", down(drop, 1))
-        let guardMask = m.wire("fp32_guard_mask", drop & ~sticky)
-        let lsbMask = m.wire("fp32_lsb_mask", concat([guardMask.bits(n - 2, 0), Value.constant(0, .bit)]))
-        let up = m.wire("fp32_up", ((magnitude & guardMask) != 0) & (((magnitude & sticky) != 0) | ((magnitude & lsbMask) != 0)))
-        let kept = m.wire("fp32_kept", magnitude & ~drop)
-        let back = m.wire("fp32_back", kept + up.select(lsbMask, Value.constant(0, .u(n))))      // n + 1 bits
-        let rounded = m.wire("fp32_rounded", sign.select((Value.constant(0, .s(p)) - back.extended(to: .s(p + 1))).wrapped(to: .u(p)),
-                                                         back.wrapped(to: .u(p))))
+        let sticky = m.wire("fp32_sticky_mask", concat([Value.constant(0, .bit), drop.bits(n - 1, 1)]))
+        let halfMask = m.wire("fp32_half_mask", drop & ~sticky)
+        let lsbMask = m.wire("fp32_lsb_mask", concat([halfMask.bits(n - 2, 0), Value.constant(0, .bit)]))
+        let up = m.wire("fp32_up", ((value & halfMask) != 0) & (((value & sticky) != 0) | ((value & lsbMask) != 0)))
+        let kept = m.wire("fp32_kept", fixed & concat([Value.constant(1, .bit), ~drop]))
+        let rounded = m.wire("fp32_rounded", (kept + up.select(lsbMask, Value.constant(0, .u(n)))).wrapped(to: .u(p)))
         return concat([x.bits(x.type.bits - 1, p), rounded]).wrapped(to: x.type)
     }
 

@@ -80,6 +80,35 @@ import Testing
         print("float cosim \(sim): \(nans) NaN and \(numbers) nonzero results; \(roundedDifferently) fp32 results differ from exact")
     }
 
+    /// FP32 accumulation over long sums whose values straddle powers of two, with both signs
+    /// and cancellation (±448, ±256, ±1, ±2^−9, ±0.5, 3.5, −3.75; K = 200): the RTL equals the
+    /// Python model, and rounding after every addition differs from the exact sum somewhere.
+    @Test(arguments: Simulator.allCases)
+    func fp32AccumulationOverLongSumsEqualsThePythonModel(_ sim: Simulator) throws {
+        try Requires.simulator(sim)
+        let python = try Requires.venvPython(importing: "ml_dtypes")
+        var rng = SplitMix64(state: CoSimTests.seed("fp32/\(sim.rawValue)"))
+        let dir = try CLITests.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let design = Design(try DesignSpec.parse(text: "name: fp32_long\nengine: { kind: systolic, dataflow: os, rows: 2, cols: 2 }\nmac: { a: e4m3, b: e4m3, acc: fp32 }\n",
+                                                 source: "fp32_long.yaml"))
+        let values: [Double] = [448, -448, 256, -256, 1, -1, 0.001953125, -0.001953125, 0.5, -0.5, 3.5, -3.75]
+        let codes = values.map { Int64(FloatFormat.e4m3.encode(FloatValue($0))) }
+        let (m, k, n) = (4, 200, 4)
+        let a = IntMatrix(rows: m, cols: k, data: (0..<m * k).map { _ in codes[Int(rng.next() % UInt64(codes.count))] })
+        let b = IntMatrix(rows: k, cols: n, data: (0..<k * n).map { _ in codes[Int(rng.next() % UInt64(codes.count))] })
+        let (verdicts, runs) = try Flow.simulate(design, a: a, b: b, label: "gemm \(m)x\(k)x\(n)", simulators: [sim]) { print($0) }
+        #expect(verdicts[0].passed)
+        try Npy.write(NpyArray(shape: [m, k], dtype: .int64, values: a.data), path: dir.appendingPathComponent("a.npy").path)
+        try Npy.write(NpyArray(shape: [k, n], dtype: .int64, values: b.data), path: dir.appendingPathComponent("b.npy").path)
+        let r = try Tools.run(python, [CLITests.repo.appendingPathComponent("scripts/float_oracle.py").path, dir.path, "e4m3", "e4m3", "fp32"], timeout: 120)
+        try #require(r.status == 0, "\(r.combined)")
+        let oracle = try Npy.read(path: dir.appendingPathComponent("c_oracle.npy").path).values
+        #expect(runs[0].c.data == oracle, "RTL \(runs[0].c.data) oracle \(oracle)")
+        let exact = GoldenFloat.gemm(a: a, .e4m3, b: b, .e4m3, acc: .exact).map(Int64.init)
+        #expect(exact != oracle, "fp32 rounding changed some result")
+    }
+
     /// `epilogue.scale` on the RTL (a bare OS array, and the GEMM engine's epilogue) equals ONNX
     /// Runtime's QLinearMatMul bit for bit: random int8 models with scales that are not powers of
     /// two, a zero point, some outputs saturated.
