@@ -35,17 +35,6 @@ public struct FloatResultUnit: ResultUnit {
         return (hi.zero & lo.zero, count)
     }
 
-    /// `x >> amount` in `x`'s width (a logarithmic shifter; `x` unsigned).
-    static func shiftedRight(_ x: Value, by amount: Value) -> Value {
-        let w = x.type.bits
-        var v = x
-        for i in 0..<amount.type.bits where (1 << i) < w {
-            let k = 1 << i
-            v = amount[i].select(concat([Value.constant(0, .u(k)), v.bits(w - 1, k)]), v)
-        }
-        return v
-    }
-
     /// An accumulator value (``FloatMAC/accumulator``) whose fixed-point sum is rounded to the
     /// nearest value with 24 significant bits, ties to even: FP32's rounding, since no sum of
     /// these products leaves FP32's normal range. The NaN count passes unchanged (rounding keeps

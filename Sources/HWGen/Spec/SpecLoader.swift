@@ -81,9 +81,6 @@ struct SpecReader {
                     let sequential = EngineRegistry.all.filter { $0.reductionOrder(EngineSpec($0, rows: 2, cols: 2, depth: 2)) == .sequential }.map(\.id).joined(separator: ", ")
                     throw fail("mac.acc", "fp32 rounds after every addition, built in engines that add one product at a time (\(sequential)); engine \(engine.descriptor.id) adds sums of several (allowed with engine \(engine.descriptor.id): exact)")
                 }
-                if m["pipeline"]?.scalar?.string == "2" {
-                    throw fail("mac.pipeline", "2 splits the accumulator, which fp32 accumulation rounds as a whole (allowed with mac.acc fp32: 0, 1)")
-                }
             }
         } else {
             let a = try hwType(m["a"], "mac.a", bits: MACTypes.operandBits)
@@ -98,6 +95,9 @@ struct SpecReader {
             ?? (mac.float == nil ? .baseline : .float)
         let pipeline = try m["pipeline"].map { try integer($0, "mac.pipeline", in: MACConfig.pipelineRange) } ?? 0
         try checkKind(kind, mac)
+        if mac.float?.accumulation == .fp32 && pipeline == 2 {
+            throw fail("mac.pipeline", "2 splits the accumulator, which fp32 accumulation rounds as a whole (allowed with mac.acc fp32: 0, 1)")
+        }
         if let problem = engine.descriptor.pipelineProblem(pipeline) { throw fail("mac.pipeline", problem) }
         if saturating && pipeline == 2 {
             throw fail("mac.pipeline", "2 splits the accumulator, which cannot saturate (allowed with \(mac.accTag): 0, 1)")
