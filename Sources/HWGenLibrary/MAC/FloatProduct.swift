@@ -2,8 +2,8 @@ import HWGenTypes
 import HWGenCore
 
 /// `float`: floating-point element codes (``FloatMAC``). The product is exact, in fixed point:
-/// the significands (hidden bits included) multiplied, shifted left by the sum of the exponent
-/// fields less their minimum, and negated for a negative product. Nothing rounds in the unit or
+/// the significands (hidden bits included) multiplied, negated for a negative product, and
+/// shifted left by the sum of the exponent fields less their minimum. Nothing rounds in the unit or
 /// in any engine's sums; the one rounding is the conversion to FP32 (``FloatResultUnit``) as a
 /// result leaves the engine.
 public struct FloatArithmetic: MACArithmetic {
@@ -64,13 +64,15 @@ extension MACUnit {
     /// ±(sig a · sig b) << (shift a + shift b), or 2^P (the NaN count's unit) when either is NaN.
     static func floatProduct(_ m: ModuleBuilder, _ a: Value, _ b: Value, _ f: FloatMAC, prefix: String = "") -> Value {
         let fa = floatFields(m, a, f.a, prefix: "\(prefix)a_"), fb = floatFields(m, b, f.b, prefix: "\(prefix)b_")
-        let magnitudeBits = f.productType.bits - 1
+        // The sign goes on the significands' product (a few bits) before the shift, not on the
+        // shifted product: −(s << e) = (−s) << e.
         let significands = m.wire("\(prefix)sig_product", fa.significand * fb.significand)
-        let shift = m.wire("\(prefix)exp_sum", fa.shift + fb.shift)
-        let magnitude = m.wire("\(prefix)magnitude", shiftedLeft(significands, by: shift, width: magnitudeBits))
         let neg = m.wire("\(prefix)neg", fa.sign ^ fb.sign)
-        let signed = magnitude.extended(to: f.productType)
-        let product = m.wire("\(prefix)fixed", neg.select((Value.constant(0, f.productType) - signed).wrapped(to: f.productType), signed))
+        let signedType = HWType.s(significands.type.bits + 1)
+        let signed = m.wire("\(prefix)sig_signed", neg.select((Value.constant(0, signedType) - significands).wrapped(to: signedType),
+                                                             significands.extended(to: signedType)))
+        let shift = m.wire("\(prefix)exp_sum", fa.shift + fb.shift)
+        let product = m.wire("\(prefix)fixed", shiftedLeft(signed.extended(to: f.productType).asUnsigned, by: shift, width: f.productType.bits).asSigned)
         let nans = [fa.nan, fb.nan].compactMap { $0 }
         guard !nans.isEmpty else { return product }
         let nan = m.wire("\(prefix)is_nan", nans.count == 1 ? nans[0] : nans[0] | nans[1])
