@@ -23,7 +23,12 @@ module mac_float_p1_e4m3_e4m3_exact (
     wire neg = a[7] ^ b[7];
     wire signed [8:0] sig_signed = neg ? (9'd0 - {1'b0, sig_product}) : {1'b0, sig_product};
     wire [4:0] exp_sum = {1'b0, a_shift} + {1'b0, b_shift};
-    wire signed [36:0] fixed = exp_sum[4] ? {exp_sum[3] ? {exp_sum[2] ? {exp_sum[1] ? {exp_sum[0] ? {sig_signed[5:0], 1'd0} : sig_signed[6:0], 2'd0} : (exp_sum[0] ? {sig_signed[7:0], 1'd0} : sig_signed), 4'd0} : (exp_sum[1] ? {exp_sum[0] ? {{sig_signed[8], sig_signed}, 1'd0} : {{2{sig_signed[8]}}, sig_signed}, 2'd0} : (exp_sum[0] ? {{{3{sig_signed[8]}}, sig_signed}, 1'd0} : {{4{sig_signed[8]}}, sig_signed})), 8'd0} : (exp_sum[2] ? {exp_sum[1] ? {exp_sum[0] ? {{{5{sig_signed[8]}}, sig_signed}, 1'd0} : {{6{sig_signed[8]}}, sig_signed}, 2'd0} : (exp_sum[0] ? {{{7{sig_signed[8]}}, sig_signed}, 1'd0} : {{8{sig_signed[8]}}, sig_signed}), 4'd0} : (exp_sum[1] ? {exp_sum[0] ? {{{9{sig_signed[8]}}, sig_signed}, 1'd0} : {{10{sig_signed[8]}}, sig_signed}, 2'd0} : (exp_sum[0] ? {{{11{sig_signed[8]}}, sig_signed}, 1'd0} : {{12{sig_signed[8]}}, sig_signed}))), 16'd0} : (exp_sum[3] ? {exp_sum[2] ? {exp_sum[1] ? {exp_sum[0] ? {{{13{sig_signed[8]}}, sig_signed}, 1'd0} : {{14{sig_signed[8]}}, sig_signed}, 2'd0} : (exp_sum[0] ? {{{15{sig_signed[8]}}, sig_signed}, 1'd0} : {{16{sig_signed[8]}}, sig_signed}), 4'd0} : (exp_sum[1] ? {exp_sum[0] ? {{{17{sig_signed[8]}}, sig_signed}, 1'd0} : {{18{sig_signed[8]}}, sig_signed}, 2'd0} : (exp_sum[0] ? {{{19{sig_signed[8]}}, sig_signed}, 1'd0} : {{20{sig_signed[8]}}, sig_signed})), 8'd0} : (exp_sum[2] ? {exp_sum[1] ? {exp_sum[0] ? {{{21{sig_signed[8]}}, sig_signed}, 1'd0} : {{22{sig_signed[8]}}, sig_signed}, 2'd0} : (exp_sum[0] ? {{{23{sig_signed[8]}}, sig_signed}, 1'd0} : {{24{sig_signed[8]}}, sig_signed}), 4'd0} : (exp_sum[1] ? {exp_sum[0] ? {{{25{sig_signed[8]}}, sig_signed}, 1'd0} : {{26{sig_signed[8]}}, sig_signed}, 2'd0} : (exp_sum[0] ? {{{27{sig_signed[8]}}, sig_signed}, 1'd0} : {{28{sig_signed[8]}}, sig_signed}))));
+    wire signed [9:0] shift0 = exp_sum[0] ? {sig_signed, 1'd0} : {sig_signed[8], sig_signed};
+    wire signed [11:0] shift1 = exp_sum[1] ? {shift0, 2'd0} : {{2{shift0[9]}}, shift0};
+    wire signed [15:0] shift2 = exp_sum[2] ? {shift1, 4'd0} : {{4{shift1[11]}}, shift1};
+    wire signed [23:0] shift3 = exp_sum[3] ? {shift2, 8'd0} : {{8{shift2[15]}}, shift2};
+    wire signed [36:0] shift4 = exp_sum[4] ? {shift3[20:0], 16'd0} : {{13{shift3[23]}}, shift3};
+    wire signed [36:0] fixed = shift4;
     wire is_nan = a_nan | b_nan;
     wire signed [50:0] product = is_nan ? 51'd562949953421312 : {{14{fixed[36]}}, fixed};
 

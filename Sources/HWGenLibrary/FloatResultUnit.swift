@@ -93,7 +93,7 @@ public struct FloatResultUnit: ResultUnit {
             let (sign1, nan1) = (m.delay(sign, "sign_q", reset: nil), m.delay(nan, "nan_q", reset: nil))
             let (mag1, lz1) = (m.delay(magnitude, "magnitude_q", reset: nil), m.delay(lz, "lz_q", reset: nil))
             // Normalize: the leading one to bit n − 1; 24 significand bits, then guard and sticky.
-            let shifted = m.wire("normalized", MACUnit.shiftedLeft(mag1.value, by: lz1.value, width: n))
+            let shifted = MACUnit.shiftedLeft(m, mag1.value, by: lz1.value, prefix: "normalize", limit: n).wrapped(to: .u(n))
             // Stage 2.
             let (sign2, nan2) = (m.delay(sign1, "sign_q2", reset: nil), m.delay(nan1, "nan_q2", reset: nil))
             let (normalized, lz2) = (m.delay(shifted, "normalized_q", reset: nil).value, m.delay(lz1, "lz_q2", reset: nil))

@@ -24,7 +24,7 @@ extension EpilogueUnit {
             let padded = max(2, 1 << bitsFor(w - 1)), tBits = bitsFor(w)
             let wide = padded == w ? magnitude : concat([magnitude, Value.constant(0, .u(padded - w))])
             let lz = m.wire("lz", FloatResultUnit.leadingZeros(wide).count.wrapped(to: .u(bitsFor(padded - 1))))
-            let normalized = m.wire("normalized", MACUnit.shiftedLeft(magnitude, by: lz, width: w))
+            let normalized = MACUnit.shiftedLeft(m, magnitude, by: lz, prefix: "normalize", limit: w).wrapped(to: .u(w))
             let m1: Value, carry1: Value
             if w > 24 {
                 let sticky = w > 25 ? normalized.bits(w - 26, 0) != 0 : Value.constant(0, .bit)

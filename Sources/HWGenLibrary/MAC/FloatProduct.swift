@@ -50,16 +50,6 @@ extension MACUnit {
         return (code[f.bits - 1], significand, shift, nan)
     }
 
-    /// `x << amount` in `width` bits (a logarithmic shifter; `x` unsigned).
-    static func shiftedLeft(_ x: Value, by amount: Value, width w: Int) -> Value {
-        var v = x.extended(to: .u(w))
-        for i in 0..<amount.type.bits where (1 << i) < w {
-            let k = 1 << i
-            v = amount[i].select(concat([v.bits(w - 1 - k, 0), Value.constant(0, .u(k))]), v)
-        }
-        return v
-    }
-
     /// The exact product of float codes `a` and `b` in fixed point (``FloatMAC/addendType``):
     /// ±(sig a · sig b) << (shift a + shift b), or 2^P (the NaN count's unit) when either is NaN.
     static func floatProduct(_ m: ModuleBuilder, _ a: Value, _ b: Value, _ f: FloatMAC, prefix: String = "") -> Value {
@@ -72,7 +62,8 @@ extension MACUnit {
         let signed = m.wire("\(prefix)sig_signed", neg.select((Value.constant(0, signedType) - significands).wrapped(to: signedType),
                                                              significands.extended(to: signedType)))
         let shift = m.wire("\(prefix)exp_sum", fa.shift + fb.shift)
-        let product = m.wire("\(prefix)fixed", shiftedLeft(signed.extended(to: f.productType).asUnsigned, by: shift, width: f.productType.bits).asSigned)
+        let shifted = shiftedLeft(m, signed, by: shift, prefix: "\(prefix)shift", limit: f.productType.bits)
+        let product = m.wire("\(prefix)fixed", shifted.extended(to: f.productType))
         let nans = [fa.nan, fb.nan].compactMap { $0 }
         guard !nans.isEmpty else { return product }
         let nan = m.wire("\(prefix)is_nan", nans.count == 1 ? nans[0] : nans[0] | nans[1])
