@@ -21,8 +21,6 @@ import Testing
         ("cube", "{ kind: cube, m: 2, n: 2, k: 4, stages: 1 }", "a: e4m3, b: e4m3", false),
         ("tree", "{ kind: tree, lanes: 2, width: 8, stages: 2 }", "a: e4m3, b: e4m3", false),
         ("tree_fp4", "{ kind: tree, lanes: 2, width: 8, stages: 0 }", "a: e4m3, b: e2m1", false),
-        ("matrix2d", "{ kind: matrix2d, rows: 2, cols: 3 }", "a: e4m3, b: e4m3, pipeline: 2", false),
-        ("gemm_os", "{ kind: systolic, dataflow: os, rows: 4, cols: 4 }", "a: e4m3, b: e4m3", true),
         ("gemm_tree", "{ kind: tree, lanes: 4, width: 16, stages: 1 }", "a: e4m3, b: e4m3", true),
     ]
 
@@ -120,7 +118,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let script = FloatFormatTests.qlinearMatMulScript(m: 7, k: 40, n: 9, low: -128, high: 128)
         var saturated = 0, total = 0
-        for (seed, gemm) in [(1, false), (2, true), (3, false)] {
+        for (seed, gemm) in [(1, false), (2, true)] {
             let r = try Tools.run(python, ["-c", script, dir.path, "\(seed)"], timeout: 120)
             try #require(r.status == 0, "\(r.combined)")
             let fields = r.stdout.split(separator: " ").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
