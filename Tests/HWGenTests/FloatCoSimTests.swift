@@ -37,6 +37,15 @@ import Testing
         }
     }
 
+    /// C = A·B (codes) from `scripts/float_oracle.py`, FP32 codes, row-major.
+    static func oracle(_ a: IntMatrix, _ b: IntMatrix, _ f: FloatMAC, python: String, dir: URL) throws -> [Int64] {
+        try Npy.write(NpyArray(shape: [a.rows, a.cols], dtype: .int64, values: a.data), path: dir.appendingPathComponent("a.npy").path)
+        try Npy.write(NpyArray(shape: [b.rows, b.cols], dtype: .int64, values: b.data), path: dir.appendingPathComponent("b.npy").path)
+        let r = try Tools.run(python, [CLITests.repo.appendingPathComponent("scripts/float_oracle.py").path, dir.path, f.a.name, f.b.name, "\(f.accumulation)"], timeout: 120)
+        try #require(r.status == 0, "\(r.combined)")
+        return try Npy.read(path: dir.appendingPathComponent("c_oracle.npy").path).values
+    }
+
     @Test(arguments: Simulator.allCases)
     func floatMACsInEveryEngineEqualThePythonModel(_ sim: Simulator) throws {
         try Requires.simulator(sim)
@@ -59,11 +68,7 @@ import Testing
             let b = IntMatrix(rows: shape.k, cols: shape.n, data: Self.codes(shape.k * shape.n, f.b, rng: &rng))
             let (verdicts, runs) = try Flow.simulate(design, a: a, b: b, label: "gemm \(shape)", simulators: [sim]) { print($0) }
             #expect(verdicts[0].passed, "\(name): \(verdicts[0])")
-            try Npy.write(NpyArray(shape: [shape.m, shape.k], dtype: .int64, values: a.data), path: dir.appendingPathComponent("a.npy").path)
-            try Npy.write(NpyArray(shape: [shape.k, shape.n], dtype: .int64, values: b.data), path: dir.appendingPathComponent("b.npy").path)
-            let r = try Tools.run(python, [CLITests.repo.appendingPathComponent("scripts/float_oracle.py").path, dir.path, f.a.name, f.b.name, "\(f.accumulation)"], timeout: 120)
-            try #require(r.status == 0, "\(r.combined)")
-            let oracle = try Npy.read(path: dir.appendingPathComponent("c_oracle.npy").path).values
+            let oracle = try Self.oracle(a, b, f, python: python, dir: dir)
             #expect(runs[0].c.data == oracle, "\(name) \(sim) gemm \(shape): RTL \(runs[0].c.data.map { String($0, radix: 16) }) oracle \(oracle.map { String($0, radix: 16) })")
             if f.accumulation == .fp32 {
                 // Rounding after every addition must have mattered somewhere (else the test shows nothing).
@@ -97,11 +102,7 @@ import Testing
         let b = IntMatrix(rows: k, cols: n, data: (0..<k * n).map { _ in codes[Int(rng.next() % UInt64(codes.count))] })
         let (verdicts, runs) = try Flow.simulate(design, a: a, b: b, label: "gemm \(m)x\(k)x\(n)", simulators: [sim]) { print($0) }
         #expect(verdicts[0].passed)
-        try Npy.write(NpyArray(shape: [m, k], dtype: .int64, values: a.data), path: dir.appendingPathComponent("a.npy").path)
-        try Npy.write(NpyArray(shape: [k, n], dtype: .int64, values: b.data), path: dir.appendingPathComponent("b.npy").path)
-        let r = try Tools.run(python, [CLITests.repo.appendingPathComponent("scripts/float_oracle.py").path, dir.path, "e4m3", "e4m3", "fp32"], timeout: 120)
-        try #require(r.status == 0, "\(r.combined)")
-        let oracle = try Npy.read(path: dir.appendingPathComponent("c_oracle.npy").path).values
+        let oracle = try Self.oracle(a, b, try #require(design.spec.mac.float), python: python, dir: dir)
         #expect(runs[0].c.data == oracle, "RTL \(runs[0].c.data) oracle \(oracle)")
         let exact = GoldenFloat.gemm(a: a, .e4m3, b: b, .e4m3, acc: .exact).map(Int64.init)
         #expect(exact != oracle, "fp32 rounding changed some result")
