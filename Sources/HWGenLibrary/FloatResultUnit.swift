@@ -63,6 +63,8 @@ public struct FloatResultUnit: ResultUnit {
         let up = m.wire("fp32_up", ((value & halfMask) != 0) & (((value & sticky) != 0) | ((value & lsbMask) != 0)))
         let kept = m.wire("fp32_kept", fixed & concat([Value.constant(1, .bit), ~drop]))
         let rounded = m.wire("fp32_rounded", (kept + up.select(lsbMask, Value.constant(0, .u(n)))).wrapped(to: .u(p)))
+        // Formats without NaN have no count above the sum.
+        guard x.type.bits > p else { return rounded.asSigned }
         return concat([x.bits(x.type.bits - 1, p), rounded]).wrapped(to: x.type)
     }
 

@@ -14,7 +14,7 @@ import Testing
     static let designs: [(String, String, String, Bool)] = [
         ("os", "{ kind: systolic, dataflow: os, rows: 3, cols: 4 }", "a: e4m3, b: e4m3", false),
         ("os_fp32", "{ kind: systolic, dataflow: os, rows: 3, cols: 4 }", "a: e4m3, b: e4m3, acc: fp32, pipeline: 1", false),
-        ("matrix2d_fp32", "{ kind: matrix2d, rows: 2, cols: 2 }", "a: e4m3, b: e4m3, acc: fp32", false),
+        ("matrix2d_fp32", "{ kind: matrix2d, rows: 2, cols: 2 }", "a: e3m2, b: e2m1, acc: fp32, pipeline: 1", false),
         ("gemm_os_fp32", "{ kind: systolic, dataflow: os, rows: 4, cols: 4 }", "a: e4m3, b: e4m3, acc: fp32", true),
         ("ws", "{ kind: systolic, dataflow: ws, rows: 3, cols: 2 }", "a: e4m3, b: e4m3, pipeline: 1", false),
         ("is", "{ kind: systolic, dataflow: is, rows: 2, cols: 3 }", "a: e3m2, b: e2m3", false),
