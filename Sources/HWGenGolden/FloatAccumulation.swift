@@ -179,6 +179,28 @@ public enum GoldenFloat {
         code == 0xFF ? .nan : FloatValue(Dyadic(significand: 1, exponent: Int(code) - 127))
     }
 
+    /// C = A·B in OCP MX formats: blocks of `block` elements along K (the last may be shorter),
+    /// A's block scales `sa` (M × ⌈K/block⌉ E8M0 codes), B's `sb` (⌈K/block⌉ × N). Each block's
+    /// products are summed exactly, multiplied by 2^(sa − 127) · 2^(sb − 127) (NaN for a 0xFF
+    /// code) and added into an FP32 accumulator, rounded to nearest even after every block, in K
+    /// order (``blockedDot(_:scales:inner:group:)``). FP32 codes, M×N row-major.
+    public static func mxGemm(a: IntMatrix, _ fa: FloatFormat, b: IntMatrix, _ fb: FloatFormat, block: Int,
+                              scalesA sa: IntMatrix, scalesB sb: IntMatrix) -> [UInt32] {
+        let av = a.data.map { fa.decode(UInt64(bitPattern: $0)) }, bv = b.data.map { fb.decode(UInt64(bitPattern: $0)) }
+        let k = a.cols, blocks = (k + block - 1) / block
+        var c: [UInt32] = []
+        c.reserveCapacity(a.rows * b.cols)
+        for i in 0..<a.rows {
+            for j in 0..<b.cols {
+                let products = (0..<k).map { product(av[i * k + $0], bv[$0 * b.cols + j]) }
+                let parts = (0..<blocks).map { Array(products[$0 * block..<min(k, ($0 + 1) * block)]) }
+                let scales = (0..<blocks).map { product(e8m0(UInt8(sa[i, $0])), e8m0(UInt8(sb[$0, j]))) }
+                c.append(blockedDot(parts, scales: scales, inner: .exact))
+            }
+        }
+        return c
+    }
+
     /// C = A·B with A's elements in `fa` and B's in `fb` (codes), each element of C one ``dot(_:acc:group:)``
     /// in K order. FP32 codes, M×N row-major.
     public static func gemm(a: IntMatrix, _ fa: FloatFormat, b: IntMatrix, _ fb: FloatFormat, acc: FloatAccumulation,

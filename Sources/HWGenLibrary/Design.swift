@@ -45,7 +45,7 @@ public struct Design: Sendable {
         core = spec.engine.descriptor.engine(spec.engine, mac: spec.macConfig)
         if spec.gemm == nil, let e = spec.epilogue {
             engine = RequantizedEngine(core: core, epilogue: e, accumulator: spec.mac.acc)
-        } else if spec.gemm == nil, let f = spec.mac.float {
+        } else if spec.gemm == nil, let f = spec.mac.float, !f.isBlockScaled {
             engine = RequantizedEngine(core: core, unit: FloatResultUnit(f))
         } else {
             engine = core
@@ -93,18 +93,28 @@ public struct Design: Sendable {
     /// `per_column`; then ``checkOperands(a:b:bName:)``.
     public func checkOperands(_ ops: GemmOperands, bName: String = "B") throws {
         let (k, n) = (ops.a.cols, ops.b.cols)
+        let mx = spec.macConfig.scalesA
+        let (option, what) = mx ? ("--scales-b", "B's MX block scales") : ("--group-scales", "group exponents")
+        let range = 0...Int64((1 << spec.macConfig.scaleType.bits) - 1)
+        func check(_ e: IntMatrix, _ option: String, rows: Int, cols: Int, _ dims: String) throws {
+            guard e.rows == rows, e.cols == cols else {
+                throw HWGenError.badInput("\(option): shape (\(e.rows), \(e.cols)) does not match \(dims) (allowed: (\(rows), \(cols)) for \(mx ? "blocks" : "groups") of \(spec.group!))")
+            }
+            if let i = e.data.firstIndex(where: { !range.contains($0) }) {
+                throw HWGenError.badInput("\(option): \(mx ? "scale" : "exponent") \(e.data[i]) at [\(i / e.cols), \(i % e.cols)] is out of range (allowed: \(range)\(mx ? ", E8M0 codes, 255 is NaN" : ""))")
+            }
+        }
         switch (spec.group, ops.groupScales) {
         case (nil, nil): break
         case (nil, _?): throw HWGenError.badInput("--group-scales: \(spec.source) has no mac.group (allowed: omit --group-scales)")
-        case (let g?, nil): throw HWGenError.badInput("\(spec.source): mac.group \(g) needs group exponents (--group-scales E.npy, ⌈K/\(g)⌉ × N)")
-        case (let g?, let e?):
-            guard e.rows == ceilDiv(k, g), e.cols == n else {
-                throw HWGenError.badInput("--group-scales: shape (\(e.rows), \(e.cols)) does not match K = \(k), N = \(n) (allowed: (\(ceilDiv(k, g)), \(n)) for groups of \(g))")
-            }
-            let range = 0...Int64((1 << MACConfig.exponentType.bits) - 1)
-            if let i = e.data.firstIndex(where: { !range.contains($0) }) {
-                throw HWGenError.badInput("--group-scales: exponent \(e.data[i]) at [\(i / e.cols), \(i % e.cols)] is out of range (allowed: \(range))")
-            }
+        case (let g?, nil): throw HWGenError.badInput("\(spec.source): \(mx ? "mac.block" : "mac.group") \(g) needs \(what) (\(option) E.npy, ⌈K/\(g)⌉ × N)")
+        case (let g?, let e?): try check(e, option, rows: ceilDiv(k, g), cols: n, "K = \(k), N = \(n)")
+        }
+        switch (mx, ops.scalesA) {
+        case (false, nil): break
+        case (false, _?): throw HWGenError.badInput("--scales-a: \(spec.source) has no MX block format (allowed: omit --scales-a)")
+        case (true, nil): throw HWGenError.badInput("\(spec.source): mac.block \(spec.group!) needs A's block scales (--scales-a S.npy, M × ⌈K/\(spec.group!)⌉)")
+        case (true, let e?): try check(e, "--scales-a", rows: ops.a.rows, cols: ceilDiv(k, spec.group!), "M = \(ops.a.rows), K = \(k)")
         }
         let perColumn = spec.epilogue?.perColumn == true
         switch (perColumn, ops.columnScales) {
@@ -129,7 +139,7 @@ public struct Design: Sendable {
         if let p = spec.engine.sparsity, let problem = SparseWeights.violation(b, p) {
             throw HWGenError.badInput("\(bName): \(problem) (engine.sparsity of \(spec.source))")
         }
-        if spec.mac.float != nil, a.cols > FloatMAC.maxProducts {
+        if let f = spec.mac.float, !f.isBlockScaled, a.cols > FloatMAC.maxProducts {
             throw HWGenError.badInput("gemm K = \(a.cols): the exact accumulator of \(spec.source) holds sums of at most \(FloatMAC.maxProducts) products (allowed: K ≤ \(FloatMAC.maxProducts))")
         }
         try checkFit(GemmShape(m: a.rows, k: a.cols, n: b.cols))
@@ -160,6 +170,10 @@ public struct GoldenModel: Sendable {
 
     /// C for `ops`, requantized when the spec has an epilogue; FP32 codes for a float MAC.
     public func c(_ ops: GemmOperands) -> IntMatrix {
+        if let f = spec.mac.float, let block = f.block {
+            let codes = GoldenFloat.mxGemm(a: ops.a, f.a, b: ops.b, f.b, block: block, scalesA: ops.scalesA!, scalesB: ops.groupScales!)
+            return IntMatrix(rows: ops.a.rows, cols: ops.b.cols, data: codes.map { Int64($0) })
+        }
         if let f = spec.mac.float {
             let codes = GoldenFloat.gemm(a: ops.a, f.a, b: ops.b, f.b, acc: f.accumulation)
             return IntMatrix(rows: ops.a.rows, cols: ops.b.cols, data: codes.map { Int64($0) })
@@ -178,8 +192,10 @@ public struct GoldenModel: Sendable {
         // The group stage of PEs that add group sums a cycle later, the epilogue's two stages
         // and, with per-column scales, the read of the column's scale.
         let d = spec.engine.descriptor
-        let epilogue = spec.epilogue.map { EpilogueUnit.latency + ($0.perColumn ? 1 : 0) } ?? (spec.mac.float == nil ? 0 : FloatResultUnit.latency)
-        let groupStage = spec.group == nil ? 0 : d.groupStage
+        // An MX unit's result is already FP32, a block's addition a stage after its normalization.
+        let mx = spec.macConfig.scalesA
+        let epilogue = spec.epilogue.map { EpilogueUnit.latency + ($0.perColumn ? 1 : 0) } ?? (spec.mac.float == nil || mx ? 0 : FloatResultUnit.latency)
+        let groupStage = spec.group == nil ? 0 : d.groupStage + (mx ? 1 : 0)
         let bare = d.goldenCycles(spec.engine, mac: spec.macConfig, shape: s, b: b) + groupStage + epilogue
         return spec.gemm == nil ? bare : GoldenTiming.gemmCycles(engineCycles: bare)
     }

@@ -49,6 +49,8 @@ public enum StreamSignal {
     /// stationary vector, per B row).
     public static let groupStart = "g_start", groupEnd = "g_end"
     public static let exponentBlock = "e_blk", exponentVector = "e_vec", exponentRow = "e_row"
+    /// MX blocks: A's block scales, one per A lane (output-stationary arrays).
+    public static let exponentColumn = "ea_col"
 }
 
 /// What a testbench feeds an engine for one GEMM and where each result must come out.

@@ -78,7 +78,8 @@ public struct OutputStationaryArray: Engine {
         [StreamPort(StreamSignal.aColumn, lanes: rows * beatDepth, mac.types.a), StreamPort(StreamSignal.bRow, lanes: cols * beatDepth, mac.types.b),
          StreamPort(StreamSignal.inLast, .bit)]
             + (mac.group == nil ? [] : [StreamPort(StreamSignal.groupStart, .bit), StreamPort(StreamSignal.groupEnd, .bit),
-                                        StreamPort(StreamSignal.exponentRow, lanes: cols, MACConfig.exponentType)])
+                                        StreamPort(StreamSignal.exponentRow, lanes: cols, mac.scaleType)])
+            + (mac.scalesA ? [StreamPort(StreamSignal.exponentColumn, lanes: rows, mac.scaleType)] : [])
     }
 
     /// MACs per cycle (with FFIP two per PE, on one multiplier).
@@ -86,7 +87,7 @@ public struct OutputStationaryArray: Engine {
 
     /// The last tile's results leave within R + 2C + pipeline + D cycles (its last element may
     /// wait 2C − 1 cycles for the previous tile's results).
-    public var drainBound: Int { rows + 4 * cols + mac.pipeline + mac.elementCycles + (mac.group == nil ? 0 : 1) + (pairs ? 2 : 0) }
+    public var drainBound: Int { rows + 4 * cols + mac.pipeline + mac.elementCycles + (mac.group == nil ? 0 : 1) + (mac.scalesA ? 1 : 0) + (pairs ? 2 : 0) }
 
     /// One lane per PE row.
     public var outputLanes: Int { rows }
@@ -131,15 +132,19 @@ public struct OutputStationaryArray: Engine {
 
     /// With `mac.group` G, each beat also says whether its element of K starts a group
     /// (`g_start`: k mod G = 0) or ends one (`g_end`: k mod G = G − 1 or k = K − 1), and with
-    /// `g_end` carries the group's exponents E[k / G][column] on `e_row`.
+    /// `g_end` carries the group's exponents E[k / G][column] on `e_row` — for MX, B's block
+    /// scales there and A's, S[row][k / G], on `ea_col`.
     public func stimulus(_ ops: GemmOperands) -> Stimulus {
         var s = stimulus(a: ops.a, b: ops.b)
         guard let g = mac.group, let e = ops.groupScales else { return s }
-        let (k, n) = (ops.a.cols, ops.b.cols), tilesC = ceilDiv(n, cols)
+        let (m, k, n) = (ops.a.rows, ops.a.cols, ops.b.cols), tilesC = ceilDiv(n, cols)
         for x in s.beats.indices {
-            let (t, kk) = (x / k, x % k), c0 = t % tilesC * cols
+            let (t, kk) = (x / k, x % k), c0 = t % tilesC * cols, r0 = t / tilesC * rows
             let end = kk % g == g - 1 || kk == k - 1
             s.beats[x] += [[kk % g == 0 ? 1 : 0], [end ? 1 : 0], Self.lanes(cols) { j in end && c0 + j < n ? e[kk / g, c0 + j] : nil }]
+            if let sa = ops.scalesA {
+                s.beats[x] += [Self.lanes(rows) { i in end && r0 + i < m ? sa[r0 + i, kk / g] : nil }]
+            }
         }
         return s
     }
@@ -178,7 +183,8 @@ public struct OutputStationaryArray: Engine {
             }
             if mac.group != nil {
                 // Group flags travel with `first`, the group's exponent with b.
-                for (port, type) in [("gstart", HWType.bit), ("gend", .bit), ("e", MACConfig.exponentType)] {
+                // (MX: A's block scale travels with a.)
+                for (port, type) in [("gstart", HWType.bit), ("gend", .bit), ("e", mac.scaleType)] + (mac.scalesA ? [("ea", mac.scaleType)] : []) {
                     let v = m.input("\(port)_in", type)
                     macPorts[port] = v
                     if !broadcast { m.output("\(port)_out", m.delay(v, "\(port)_q", reset: type == .bit ? 0 : nil)) }
@@ -226,9 +232,10 @@ public struct OutputStationaryArray: Engine {
         var top = Module(name, doc: "\(summary), \(t), \(mac.kind.rawValue) MAC, pipeline \(mac.pipeline).") { m in
             let inValid = m.input(StreamSignal.inValid, .bit), inLast = m.input(StreamSignal.inLast, .bit)
             let aCol = m.input(StreamSignal.aColumn, .u(R * beatDepth * t.a.bits)), bRow = m.input(StreamSignal.bRow, .u(C * beatDepth * t.b.bits))
-            let eType = MACConfig.exponentType
+            let eType = mac.scaleType
             let groupIn = mac.group.map { _ in (start: m.input(StreamSignal.groupStart, .bit), end: m.input(StreamSignal.groupEnd, .bit),
                                                 e: m.input(StreamSignal.exponentRow, .u(C * eType.bits))) }
+            let scalesA = mac.scalesA ? m.input(StreamSignal.exponentColumn, .u(R * eType.bits)) : nil
 
             // Tile controller: first-element flag and result-chain spacing.
             let firstPending = m.register("first_pending", .bit, reset: 1)
@@ -318,6 +325,7 @@ public struct OutputStationaryArray: Engine {
                 }
             }
             let exponents = groupIn.map { g in (0..<C).map { skew(g.e.lane($0, eType), $0, "e\($0)") } } ?? []
+            let rowScales = scalesA.map { sa in (0..<R).map { skew(sa.lane($0, eType), $0, "ea\($0)") } } ?? []
 
             // FFIP: a bubble must multiply to 0, and (0 + b₁)(0 + b₀) does not, so B is zeroed
             // outside elements too (before its skew registers, so no gate sits between them and
@@ -370,6 +378,7 @@ public struct OutputStationaryArray: Engine {
                         ports["gstart_in"] = bc ? groupFlags[i].start : left?["gstart_out"] ?? groupFlags[i].start
                         ports["gend_in"] = bc ? groupFlags[i].end : left?["gend_out"] ?? groupFlags[i].end
                         ports["e_in"] = bc || i == 0 ? exponents[j] : pes[i - 1][j]["e_out"]
+                        if !rowScales.isEmpty { ports["ea_in"] = bc ? rowScales[i] : left?["ea_out"] ?? rowScales[i] }
                     }
                     let unit = m.instance(pe, "pe_\(i)_\(j)", ports)
                     if let left {

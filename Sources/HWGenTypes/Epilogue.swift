@@ -75,17 +75,21 @@ public struct ColumnScales: Equatable, Sendable {
 }
 
 /// Everything a GEMM run consumes beyond the spec: A, B, and where the spec needs them, the
-/// group exponents (`mac.group`: ⌈K/G⌉ × N) and per-column epilogue scales (N each).
+/// group exponents (`mac.group`: ⌈K/G⌉ × N; an MX format's B block scales), A's MX block
+/// scales (M × ⌈K/block⌉) and per-column epilogue scales (N each).
 public struct GemmOperands: Sendable {
     public var a: IntMatrix
     public var b: IntMatrix
     public var groupScales: IntMatrix?
+    /// MX: A's E8M0 block scales (M × ⌈K/block⌉); nil otherwise.
+    public var scalesA: IntMatrix?
     public var columnScales: ColumnScales?
 
-    public init(a: IntMatrix, b: IntMatrix, groupScales: IntMatrix? = nil, columnScales: ColumnScales? = nil) {
+    public init(a: IntMatrix, b: IntMatrix, groupScales: IntMatrix? = nil, scalesA: IntMatrix? = nil, columnScales: ColumnScales? = nil) {
         self.a = a
         self.b = b
         self.groupScales = groupScales
+        self.scalesA = scalesA
         self.columnScales = columnScales
     }
 }

@@ -12,10 +12,17 @@
 /// above every finite sum, so the accumulator's bits from P up count the NaN products (modulo
 /// their width, which exceeds the most products a sum may hold). The result is NaN when that
 /// count is not 0.
+///
+/// With `block` (an OCP MX format, `mac.a: mxfp8_e4m3`) the products are summed exactly over
+/// blocks of that many elements of K; each block's sum, times its scales 2^(Xa − 127) ·
+/// 2^(Xb − 127) (E8M0 codes, 0xFF is NaN), is added into an FP32 accumulator, rounded to nearest
+/// even after every block (``MXAccumulator``). The block sum's accumulator is ``blockSum``'s.
 public struct FloatMAC: Hashable, Sendable, CustomStringConvertible {
     public let a: FloatFormat
     public let b: FloatFormat
     public let accumulation: FloatAccumulation
+    /// Elements of K per MX block (`mac.block`), or nil for unscaled elements.
+    public let block: Int?
 
     /// Element formats a MAC takes: the OCP 8-, 6- and 4-bit formats without infinities (their
     /// sums fit a fixed-point accumulator of at most 63 bits). E5M2, BF16 and FP16 need a
@@ -30,11 +37,32 @@ public struct FloatMAC: Hashable, Sendable, CustomStringConvertible {
     /// Widest accumulator the library builds.
     public static let maxAccumulatorBits = 63
 
-    public init(a: FloatFormat, b: FloatFormat, accumulation: FloatAccumulation) {
+    public init(a: FloatFormat, b: FloatFormat, accumulation: FloatAccumulation, block: Int? = nil) {
         self.a = a
         self.b = b
         self.accumulation = accumulation
+        self.block = block
     }
+
+    /// MX element formats by spec name, with their element format.
+    public static let mxFormats: [(name: String, element: FloatFormat)] = [
+        ("mxfp8_e4m3", .e4m3), ("mxfp6_e2m3", .e2m3), ("mxfp6_e3m2", .e3m2), ("mxfp4", .e2m1)]
+    /// Allowed MX block sizes (`mac.block`); the OCP MX formats use 32.
+    public static let blockRange = 2...256
+    /// Type of an E8M0 block scale.
+    public static let scaleType = HWType.u(8)
+
+    /// The MX format's spec name of an element format (`mxfp8_e4m3`).
+    public static func mxName(_ f: FloatFormat) -> String { mxFormats.first { $0.element == f }?.name ?? "mx_\(f.name)" }
+
+    /// MX: each block summed exactly, scaled and added into an FP32 accumulator (not
+    /// ``blockSum``, the exact sum of one block).
+    public var isBlockScaled: Bool { block != nil && accumulation == .fp32 }
+    /// The exact sum of one MX block: the same elements, `exact`, sized for `block` products.
+    public var blockSum: FloatMAC { FloatMAC(a: a, b: b, accumulation: .exact, block: block) }
+
+    /// Bits a sum grows by: 12 for an unscaled exact sum, enough for one block's for MX.
+    public var growthBits: Int { block.map { bitsFor($0) } ?? Self.sumGrowthBits }
 
     /// Left shift of an element's significand: e' − 1, at most 2^E − 2.
     static func maxShift(_ f: FloatFormat) -> Int { (1 << f.exponentBits) - 2 }
@@ -50,14 +78,17 @@ public struct FloatMAC: Hashable, Sendable, CustomStringConvertible {
     /// Either operand can be NaN (or ±∞).
     public var hasSpecials: Bool { a.specials != .none || b.specials != .none }
     /// P: the bit where the NaN count starts (above every finite sum of ``maxProducts`` products).
-    public var nanBit: Int { productType.bits + Self.sumGrowthBits }
+    public var nanBit: Int { productType.bits + growthBits }
     /// The accumulator: the fixed-point sum, and with NaN operands the NaN count above it.
-    public var accumulator: HWType { .s(nanBit + (hasSpecials ? Self.sumGrowthBits + 1 : 0)) }
+    public var accumulator: HWType { .s(nanBit + (hasSpecials ? growthBits + 1 : 0)) }
     /// The value one product adds: the fixed-point product, or 2^P for NaN (so two more bits).
     public var addendType: HWType { hasSpecials ? .s(nanBit + 2) : productType }
 
     /// Why these formats and accumulation cannot be built, as (field, message), or nil.
     public var problem: (field: String, message: String)? {
+        if block != nil && accumulation != .fp32 {
+            return ("mac.acc", "\(accumulation): MX blocks are summed exactly and added into an FP32 accumulator (allowed with \(Self.mxName(a)): fp32)")
+        }
         guard Self.builtAccumulations.contains(accumulation) else {
             return ("mac.acc", "\(accumulation) accumulation is modelled by `hwgen accuracy` but not built in hardware yet (allowed: \(Self.builtAccumulations.map(\.description).joined(separator: ", ")))")
         }
@@ -70,6 +101,9 @@ public struct FloatMAC: Hashable, Sendable, CustomStringConvertible {
         return nil
     }
 
-    /// `e4m3 × e4m3 → exact`.
-    public var description: String { "\(a) × \(b) → \(accumulation)" }
+    /// `e4m3 × e4m3 → exact`, `mxfp8_e4m3 × mxfp8_e4m3 (blocks of 32) → fp32`.
+    public var description: String {
+        guard let block else { return "\(a) × \(b) → \(accumulation)" }
+        return "\(Self.mxName(a)) × \(Self.mxName(b)) (blocks of \(block)) → \(accumulation)"
+    }
 }

@@ -32,7 +32,7 @@ public struct MACTypes: Hashable, Sendable, CustomStringConvertible {
     public init(float: FloatMAC) {
         a = .u(float.a.bits)
         b = .u(float.b.bits)
-        acc = float.accumulator
+        acc = float.isBlockScaled ? .u(32) : float.accumulator
         weights = .integer
         saturating = false
         self.float = float
@@ -65,9 +65,9 @@ public struct MACTypes: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// B's tag: `s8`, `ternary`, `p4`.
-    public var bTag: String { float.map(\.b.name) ?? (weights == .integer ? b.tag : weights.description) }
-    /// A's tag: `s8`, or the float format.
-    public var aTag: String { float.map(\.a.name) ?? a.tag }
+    public var bTag: String { float.map { $0.block == nil ? $0.b.name : FloatMAC.mxName($0.b) } ?? (weights == .integer ? b.tag : weights.description) }
+    /// A's tag: `s8`, or the float (or MX) format.
+    public var aTag: String { float.map { $0.block == nil ? $0.a.name : FloatMAC.mxName($0.a) } ?? a.tag }
     /// The accumulator's tag: `s32`, or `s24sat` when saturating.
     public var accTag: String { float.map(\.accumulation.description) ?? acc.tag + (saturating ? "sat" : "") }
 
@@ -150,6 +150,11 @@ public struct MACConfig: Hashable, Sendable, CustomStringConvertible {
         self.pipeline = pipeline
         self.group = group
     }
+
+    /// Type of a block's scale on the wires: a group exponent (0…15), or an MX block's E8M0 code.
+    public var scaleType: HWType { types.float?.isBlockScaled == true ? FloatMAC.scaleType : Self.exponentType }
+    /// MX: A's blocks carry scales too (`ea`, with A), not only B's.
+    public var scalesA: Bool { types.float?.isBlockScaled == true }
 
     /// Type of an exact group sum: the product widened by ⌈log2 G⌉ bits.
     public var groupSum: HWType? {

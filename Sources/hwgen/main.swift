@@ -21,13 +21,17 @@ struct OperandOptions: ParsableArguments {
     @Option(name: .customLong("b"), help: "B operand (.npy, K×N; ternary and p<n> weights as their values).") var bPath: String?
     @Option(name: .customLong("group-scales"), help: "mac.group exponents (.npy, ⌈K/G⌉×N, 0…15); random with random operands.")
     var groupScales: String?
+    @Option(name: .customLong("scales-a"), help: "MX block scales of A (.npy, M×⌈K/block⌉ E8M0 codes 0…255, 255 is NaN); random with random operands.")
+    var scalesA: String?
+    @Option(name: .customLong("scales-b"), help: "MX block scales of B (.npy, ⌈K/block⌉×N E8M0 codes); random with random operands.")
+    var scalesB: String?
     @Option(help: "Per-column epilogue multipliers (.npy, N values in 1…2^31−1); random with random operands.") var multipliers: String?
     @Option(help: "Per-column epilogue shifts (.npy, N values in 0…63); random with random operands.") var shifts: String?
 
     /// Where the operands come from.
     func source() throws -> OperandSource {
         OperandSource(gemm: try gemm.map { try GemmShape.parse($0) }, seed: seed, aPath: aPath, bPath: bPath,
-                      groupScales: groupScales, multipliers: multipliers, shifts: shifts)
+                      groupScales: groupScales, scalesA: scalesA, scalesB: scalesB, multipliers: multipliers, shifts: shifts)
     }
 }
 

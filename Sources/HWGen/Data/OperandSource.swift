@@ -9,16 +9,21 @@ public struct OperandSource: Sendable {
     public var aPath: String?
     public var bPath: String?
     public var groupScales: String?
+    /// MX block scales of A (M × ⌈K/block⌉) and B (⌈K/block⌉ × N), E8M0 codes.
+    public var scalesA: String?
+    public var scalesB: String?
     public var multipliers: String?
     public var shifts: String?
 
     public init(gemm: GemmShape? = nil, seed: UInt64 = 1, aPath: String? = nil, bPath: String? = nil,
-                groupScales: String? = nil, multipliers: String? = nil, shifts: String? = nil) {
+                groupScales: String? = nil, scalesA: String? = nil, scalesB: String? = nil, multipliers: String? = nil, shifts: String? = nil) {
         self.gemm = gemm
         self.seed = seed
         self.aPath = aPath
         self.bPath = bPath
         self.groupScales = groupScales
+        self.scalesA = scalesA
+        self.scalesB = scalesB
         self.multipliers = multipliers
         self.shifts = shifts
     }
@@ -37,7 +42,11 @@ public struct OperandSource: Sendable {
             let shape = gemm ?? design.defaultShape
             let (a, b) = Operands.random(shape: shape, mac: spec.mac, seed: seed, sparsity: spec.engine.sparsity)
             (ops, label) = (GemmOperands(a: a, b: b), "gemm \(shape.m)x\(shape.k)x\(shape.n) seed \(seed)")
-            if let g = spec.group, groupScales == nil {
+            if let g = spec.group, spec.macConfig.scalesA {
+                let blocks = ceilDiv(shape.k, g)
+                if scalesA == nil { ops.scalesA = Operands.randomMXScales(rows: shape.m, cols: blocks, seed: seed ^ 0x7363_6100) }
+                if scalesB == nil { ops.groupScales = Operands.randomMXScales(rows: blocks, cols: shape.n, seed: seed ^ 0x7363_6200) }
+            } else if let g = spec.group, groupScales == nil {
                 ops.groupScales = Operands.randomGroupScales(k: shape.k, n: shape.n, group: g, seed: seed)
             }
             if let e = spec.epilogue, e.perColumn, multipliers == nil, shifts == nil {
@@ -47,9 +56,18 @@ public struct OperandSource: Sendable {
         default:
             throw HWGenError.badInput("--a and --b must be given together")
         }
+        let mx = spec.macConfig.scalesA
         if let path = groupScales {
+            if mx { throw HWGenError.badInput("--group-scales: \(spec.source) has MX blocks, whose scales are --scales-a and --scales-b (allowed: those)") }
             ops.groupScales = try Npy.readMatrix(path: path, role: "group exponents", type: .s(64))
             label += ", exponents from \(path)"
+        }
+        for (option, path) in [("--scales-a", scalesA), ("--scales-b", scalesB)] {
+            guard let path else { continue }
+            guard mx else { throw HWGenError.badInput("\(option): \(spec.source) has no MX block format (allowed: omit \(option))") }
+            let m = try Npy.readMatrix(path: path, role: option == "--scales-a" ? "A's block scales" : "B's block scales", type: .s(64))
+            if option == "--scales-a" { ops.scalesA = m } else { ops.groupScales = m }
+            label += ", \(option.dropFirst(2)) from \(path)"
         }
         switch (multipliers, shifts) {
         case let (m?, s?):

@@ -29,6 +29,20 @@ public enum Operands {
         return IntMatrix(rows: rows, cols: n, data: (0..<rows * n).map { _ in Int64(rng.next() % 8) })
     }
 
+    /// Random E8M0 block scales, `rows` × `cols`: mostly within 2^±8 (codes 119…135), one in 16
+    /// an extreme code (0, 1, 127 ± 100, 253, 254) so results reach FP32's subnormals and its
+    /// overflow, one in 64 NaN (0xFF).
+    public static func randomMXScales(rows: Int, cols: Int, seed: UInt64) -> IntMatrix {
+        var rng = SplitMix64(state: seed)
+        let extremes: [Int64] = [0, 1, 27, 227, 253, 254]
+        return IntMatrix(rows: rows, cols: cols, data: (0..<rows * cols).map { _ in
+            let r = rng.next() % 64
+            if r == 0 { return 255 }
+            if r < 5 { return extremes[Int(rng.next() % UInt64(extremes.count))] }
+            return 119 + Int64(rng.next() % 17)
+        })
+    }
+
     /// Random per-column epilogue scales for N columns: M in [2^30, 2^31), and n around the shift
     /// that maps a sum of about `sumBits` bits onto `out` (within ±2, so some results saturate).
     public static func randomColumnScales(n: Int, sumBits: Int, out: HWType, seed: UInt64) -> ColumnScales {

@@ -43,7 +43,7 @@ struct SpecReader {
     static let topKeys = ["name", "engine", "mac", "gemm", "epilogue", "description"]
     static let epilogueKeys = ["multiplier", "shift", "scale", "per_column", "zero_point", "rounding", "out", "relu"]
     static let gemmKeys = ["a_words", "b_words", "c_words", "double_buffer", "interface"]
-    static let macKeys = ["a", "b", "acc", "kind", "pipeline", "group"]
+    static let macKeys = ["a", "b", "acc", "kind", "pipeline", "group", "block"]
 
     /// The dotted paths a spec can have, for sweep files: `engine.rows`, `mac.kind`, …
     static var fieldPaths: [String] {
@@ -75,7 +75,13 @@ struct SpecReader {
             if top["epilogue"] != nil { throw fail("epilogue", "requantization of float results is not built yet (allowed with mac.a \(float.a): remove epilogue)") }
             if m["group"] != nil { throw fail("mac.group", "group dequantization takes integer products (allowed with mac.a \(float.a): remove mac.group)") }
             if engine.sparsity != nil { throw fail("engine.sparsity", "N:M sparsity with float elements is not built yet (allowed: remove engine.sparsity)") }
-            if float.accumulation == .fp32 {
+            if float.isBlockScaled {
+                if !engine.descriptor.blockScales {
+                    let able = EngineRegistry.all.filter(\.blockScales).map(\.id).joined(separator: ", ")
+                    throw fail("mac.a", "MX blocks are built in the PEs of engine \(able), not yet in engine \(engine.descriptor.id) (allowed: engine \(able); or mac.a \(float.a.name) without blocks)")
+                }
+                if top["gemm"] != nil { throw fail("gemm", "the buffered GEMM controller does not feed MX block scales yet (allowed with mac.a \(FloatMAC.mxName(float.a)): remove gemm:)") }
+            } else if float.accumulation == .fp32 {
                 let order = engine.descriptor.reductionOrder(engine)
                 if order != .sequential {
                     let sequential = EngineRegistry.all.filter { $0.reductionOrder(EngineSpec($0, rows: 2, cols: 2, depth: 2)) == .sequential }.map(\.id).joined(separator: ", ")
@@ -102,7 +108,7 @@ struct SpecReader {
         if saturating && pipeline == 2 {
             throw fail("mac.pipeline", "2 splits the accumulator, which cannot saturate (allowed with \(mac.accTag): 0, 1)")
         }
-        let group = try m["group"].map { try groupSize($0, mac: mac, kind: kind, pipeline: pipeline, engine: engine) }
+        let group = try mac.float?.block ?? m["group"].map { try groupSize($0, mac: mac, kind: kind, pipeline: pipeline, engine: engine) }
         let config = MACConfig(mac, kind: kind, pipeline: pipeline, group: group)
         if let (field, problem) = engine.descriptor.macProblem(config) { throw fail(field, problem) }
         if MACRegistry.arithmetic(kind).pairsElements, let (field, problem) = engine.descriptor.pairingProblem(engine, mac: config) {
@@ -126,10 +132,12 @@ struct SpecReader {
     func floatMAC(_ m: [String: Node]) throws -> FloatMAC? {
         let names = FloatMAC.elementFormats.map(\.name)
         let texts = ["a", "b"].map { m[$0]?.scalar?.string }
-        let mx = ["mxfp8_e4m3", "mxfp8_e5m2", "mxfp6_e2m3", "mxfp6_e3m2", "mxfp4", "mxint8"]
+        let mxNames = FloatMAC.mxFormats.map(\.name)
+        if texts.contains(where: { $0.map(mxNames.contains) == true }) { return try mxMAC(m, texts) }
+        if m["block"] != nil { throw fail("mac.block", "blocks belong to MX formats (allowed: mac.a and mac.b \(mxNames.joined(separator: ", ")), or remove mac.block)") }
         for (key, text) in zip(["a", "b"], texts) {
-            if let text, mx.contains(text) {
-                throw fail("mac.\(key)", "\(text): MX block formats are modelled by `hwgen accuracy --scaling mx32` but not built in hardware yet (allowed: \(names.joined(separator: ", ")))")
+            if let text, ["mxfp8_e5m2", "mxint8"].contains(text) {
+                throw fail("mac.\(key)", "\(text) is modelled by `hwgen accuracy --scaling mx32` but not built in hardware yet (allowed: \((mxNames + names).joined(separator: ", ")))")
             }
             if let text, let f = FloatFormat(name: text), !FloatMAC.elementFormats.contains(f) {
                 throw fail("mac.\(key)", "\(text) elements are modelled by `hwgen accuracy` but not built in hardware yet (allowed: \(names.joined(separator: ", ")))")
@@ -149,6 +157,24 @@ struct SpecReader {
             throw fail("mac.acc", "\(quote(text)) is not a float accumulation (allowed: \(accumulations))")
         }
         let float = FloatMAC(a: formats[0], b: formats[1], accumulation: acc)
+        if let (field, problem) = float.problem { throw fail(field, problem) }
+        return float
+    }
+
+    /// MX elements (`mac.a: mxfp8_e4m3`, `mac.b: mxfp4`, `mac.block: 32`, `mac.acc: fp32`, the default).
+    func mxMAC(_ m: [String: Node], _ texts: [String?]) throws -> FloatMAC {
+        let mxNames = FloatMAC.mxFormats.map(\.name)
+        var formats: [FloatFormat] = []
+        for (key, text) in zip(["a", "b"], texts) {
+            guard let text, let f = FloatMAC.mxFormats.first(where: { $0.name == text })?.element else {
+                throw fail("mac.\(key)", "\(quote(text ?? "")) is not an MX format; both operands of an MX MAC are (allowed: \(mxNames.joined(separator: ", ")))")
+            }
+            formats.append(f)
+        }
+        let block = try m["block"].map { try integer($0, "mac.block", in: FloatMAC.blockRange) } ?? 32
+        let text = try m["acc"].map { try string($0, "mac.acc", allowed: "fp32") } ?? "fp32"
+        guard let acc = FloatAccumulation(name: text) else { throw fail("mac.acc", "\(quote(text)) is not a float accumulation (allowed with MX formats: fp32)") }
+        let float = FloatMAC(a: formats[0], b: formats[1], accumulation: acc, block: block)
         if let (field, problem) = float.problem { throw fail(field, problem) }
         return float
     }

@@ -73,6 +73,9 @@ public protocol EngineDescriptor: Sendable {
     /// Cycles the MixPE group stage adds to every result (1 in PEs that add group sums one
     /// cycle later, 0 where the accumulators add them in the same cycle).
     var groupStage: Int { get }
+    /// Whether its PEs take MX blocks: A's block scales with A, B's with B, and a block
+    /// accumulator (``MXAccumulator``) in each. Default false.
+    var blockScales: Bool { get }
     /// The banks of a `gemm:` wrapper's buffers.
     func gemmBanks(_ e: EngineSpec) -> GemmBanks
     /// The banks for this MAC (more lanes when it pairs elements); default ``gemmBanks(_:)``.
@@ -107,6 +110,7 @@ extension EngineDescriptor {
     public var buffered: Bool { true }
     public func groupGranule(_ e: EngineSpec) -> (elements: Int, what: String)? { nil }
     public var groupStage: Int { 0 }
+    public var blockScales: Bool { false }
     public func skipsZeroDigits(_ e: EngineSpec, mac: MACConfig) -> Bool { false }
     public func scaleSimCycles(_ e: EngineSpec, shape: GemmShape) -> Int? { nil }
 

@@ -8,6 +8,7 @@ public struct Matrix2DKind: EngineDescriptor {
     public var kind: String { "matrix2d" }
     public var fields: [String] { ["kind", "rows", "cols"] }
     public var groupStage: Int { 1 }
+    public var blockScales: Bool { true }
 
     public func parse(_ f: any SpecFields) throws -> EngineSpec {
         EngineSpec(self, rows: try f.integer("rows", in: EngineSpec.dimRange), cols: try f.integer("cols", in: EngineSpec.dimRange))

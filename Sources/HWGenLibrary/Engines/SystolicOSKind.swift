@@ -10,6 +10,7 @@ public struct SystolicOSKind: EngineDescriptor {
     public var fields: [String] { SystolicFields.names }
     public func parse(_ f: any SpecFields) throws -> EngineSpec { try SystolicFields.parse(f, self) }
     public var groupStage: Int { 1 }
+    public var blockScales: Bool { true }
 
     public func gemmBanks(_ e: EngineSpec) -> GemmBanks {
         GemmBanks(a: (e.rows, "rows"), b: (e.cols, "columns"), c: (e.rows, "rows"))

@@ -39,7 +39,7 @@ public struct MACUnit: Sendable {
     private var t: MACTypes { config.types }
 
     /// Cycles from an element at the inputs to the (lower part of the) sum on `acc`.
-    public var latency: Int { (config.pipeline >= 1 ? 2 : 1) + (config.group == nil ? 0 : 1) }
+    public var latency: Int { (config.pipeline >= 1 ? 2 : 1) + (config.group == nil ? 0 : 1) + (config.scalesA ? 1 : 0) }
 
     /// Cycles per element: one per Booth digit of `b` for `bitserial`, else 1.
     public var elementCycles: Int { config.elementCycles }
@@ -97,6 +97,7 @@ public struct MACUnit: Sendable {
     /// complete, it is shifted left by `e` and added (wrapping or clamping) into `acc`, which
     /// starts over with the first group after `first`. ``latency`` includes that cycle.
     public var module: Module {
+        if let mx = mxModule { return mx }
         if let group = groupModule { return group }
         let overflow = t.saturating ? "clamps to" : "wraps to"
         let doc = "acc <= first ? a*b : acc + a*b (\(overflow) \(t.acc)); \(config.kind.rawValue), "
