@@ -3,9 +3,13 @@
 and sums as exact fractions, rounding to FP32 written out here (nearest, ties to even; overflow to inf).
 
 usage: float_oracle.py DIR FORMAT_A FORMAT_B ACC [GROUP]
+       float_oracle.py DIR FORMAT_A FORMAT_B mx BLOCK
   reads DIR/a.npy (M x K codes) and DIR/b.npy (K x N codes), writes DIR/c_oracle.npy (M x N uint32
   FP32 codes, NaN as 0x7FC00000). ACC: fp32, exact, align<N> or align<N>+promote<P>; GROUP: products
   per addition step for align (default 1).
+  mx: OCP MX blocks of BLOCK elements along K with E8M0 scales DIR/sa.npy (M x ceil(K/BLOCK)) and
+  DIR/sb.npy (ceil(K/BLOCK) x N), 2^(code - 127), 255 is NaN. Each block's products summed exactly,
+  times both scales, added into an FP32 accumulator rounded to nearest even after every block.
 """
 import re
 import sys
@@ -101,6 +105,20 @@ def dot(products, acc, group):
     return code(main if promote else partial)
 
 
+def mx_dot(products, block, scales):
+    """products in K order; scales[g] = (code_a, code_b) of block g."""
+    if any(isinstance(p, float) and np.isnan(p) for p in products) or any(255 in s for s in scales):
+        return NAN
+    acc = Fraction(0)
+    for g, (sa, sb) in enumerate(scales):
+        part = products[g * block:(g + 1) * block]
+        assert special(part) is None, "MX elements with infinities are not modelled"
+        if isinstance(acc, float):        # an overflow stays +-inf: the addend is finite
+            continue
+        acc = rne_fp32(acc + sum(part, Fraction(0)) * Fraction(2) ** (int(sa) - 127) * Fraction(2) ** (int(sb) - 127))
+    return code(acc)
+
+
 def main():
     d, fa, fb, acc = sys.argv[1:5]
     group = int(sys.argv[5]) if len(sys.argv) > 5 else 1
@@ -118,6 +136,14 @@ def main():
         return float(np.float64(x) * np.float64(y))   # inf*0 = nan, inf*x = +-inf, nan propagates
 
     c = np.zeros((m, n), np.uint32)
+    if acc == "mx":
+        sa, sb = np.load(f"{d}/sa.npy"), np.load(f"{d}/sb.npy")
+        for i in range(m):
+            for j in range(n):
+                c[i, j] = mx_dot([prod(a[i, kk], b[kk, j]) for kk in range(k)], group,
+                                 [(sa[i, g], sb[g, j]) for g in range(sa.shape[1])])
+        np.save(f"{d}/c_oracle.npy", c.astype(np.int64))
+        return
     for i in range(m):
         for j in range(n):
             c[i, j] = dot([prod(a[i, kk], b[kk, j]) for kk in range(k)], acc, group)

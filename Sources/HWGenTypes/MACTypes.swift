@@ -69,7 +69,11 @@ public struct MACTypes: Hashable, Sendable, CustomStringConvertible {
     /// A's tag: `s8`, or the float (or MX) format.
     public var aTag: String { float.map { $0.block == nil ? $0.a.name : FloatMAC.mxName($0.a) } ?? a.tag }
     /// The accumulator's tag: `s32`, or `s24sat` when saturating.
-    public var accTag: String { float.map(\.accumulation.description) ?? acc.tag + (saturating ? "sat" : "") }
+    public var accTag: String {
+        guard let f = float else { return acc.tag + (saturating ? "sat" : "") }
+        // An MX block's exact sum is as wide as its block needs.
+        return f.block != nil && !f.isBlockScaled ? "\(f.accumulation)_b\(f.block!)" : f.accumulation.description
+    }
 
     /// True if `v` is a valid B element.
     public func containsB(_ v: Int64) -> Bool { weights == .integer ? b.contains(v) : weights.contains(v) }

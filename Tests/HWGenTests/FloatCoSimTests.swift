@@ -180,7 +180,11 @@ import Testing
             ("mac: { a: e4m3, b: e4m3, acc: fp32, pipeline: 2 }", "mac.pipeline: 2 splits the accumulator, which fp32 accumulation rounds as a whole"),
             ("mac: { a: e5m2, b: e4m3, acc: exact }", "mac.a: e5m2 elements are modelled by `hwgen accuracy` but not built in hardware yet"),
             ("mac: { a: bf16, b: bf16, acc: fp32 }", "mac.a: bf16 elements are modelled by `hwgen accuracy` but not built in hardware yet"),
-            ("mac: { a: mxfp8_e4m3, b: mxfp8_e4m3, acc: fp32 }", "mac.a: mxfp8_e4m3: MX block formats are modelled"),
+            ("mac: { a: mxfp8_e5m2, b: mxfp8_e5m2 }", "mac.a: mxfp8_e5m2 is modelled by `hwgen accuracy --scaling mx32` but not built in hardware yet"),
+            ("mac: { a: mxfp8_e4m3, b: e4m3 }", "mac.b: \"e4m3\" is not an MX format; both operands of an MX MAC are"),
+            ("mac: { a: mxfp8_e4m3, b: mxfp4, acc: exact }", "mac.acc: exact: MX blocks are summed exactly and added into an FP32 accumulator"),
+            ("mac: { a: mxfp4, b: mxfp4, block: 1 }", "mac.block: 1 is out of range (allowed: 2...256)"),
+            ("mac: { a: e4m3, b: e4m3, acc: exact, block: 32 }", "mac.block: blocks belong to MX formats"),
             ("mac: { a: e4m3, b: e4m3, acc: exact, kind: booth }", "mac.kind: booth multiplies integers, not mac.a e4m3"),
             ("mac: { a: s8, b: s8, acc: s32, kind: float }", "mac.kind: float multiplies floating-point elements"),
             ("mac: { a: e4m3, b: e4m3, acc: exact, group: 4 }", "mac.group: group dequantization takes integer products"),
@@ -199,6 +203,10 @@ import Testing
                 #expect("\(error)".contains("bad.yaml: \(message)"), "\(mac): \(error)")
             }
         }
+        let mxTree = "name: bad\nengine: { kind: tree, lanes: 2, width: 4 }\nmac: { a: mxfp8_e4m3, b: mxfp8_e4m3 }\n"
+        do { _ = try DesignSpec.parse(text: mxTree, source: "bad.yaml"); Issue.record("MX on a tree was accepted") } catch {
+            #expect("\(error)".contains("bad.yaml: mac.a: MX blocks are built in the PEs of engine systolic/os, matrix2d, not yet in engine tree"), "\(error)")
+        }
         let tree = "name: bad\nengine: { kind: tree, lanes: 2, width: 4 }\nmac: { a: e4m3, b: e4m3, acc: fp32 }\n"
         do { _ = try DesignSpec.parse(text: tree, source: "bad.yaml"); Issue.record("fp32 on a tree was accepted") } catch {
             #expect("\(error)".contains("bad.yaml: mac.acc: fp32 rounds after every addition"), "\(error)")
@@ -208,5 +216,116 @@ import Testing
         let k = FloatMAC.maxProducts + 1
         #expect(throws: HWGenError.self) { try design.checkOperands(a: IntMatrix(rows: 1, cols: k, data: Array(repeating: 0, count: k)),
                                                                      b: IntMatrix(rows: k, cols: 1, data: Array(repeating: 0, count: k))) }
+    }
+
+    /// Runs an MX design on `sim` (the testbench checks the golden model), checks the RTL's C
+    /// against `float_oracle.py … mx BLOCK`, and returns the oracle's C.
+    static func mxRun(_ design: Design, a: IntMatrix, b: IntMatrix, scalesA sa: IntMatrix, scalesB sb: IntMatrix,
+                      sim: Simulator, python: String, dir: URL) throws -> [Int64] {
+        let f = try #require(design.spec.mac.float), name = design.name
+        let (verdicts, runs) = try Flow.simulate(design, GemmOperands(a: a, b: b, groupScales: sb, scalesA: sa),
+                                                 label: "\(name) gemm \(a.rows)x\(a.cols)x\(b.cols)", simulators: [sim]) { print($0) }
+        #expect(verdicts[0].passed, "\(name): \(verdicts[0])")
+        for (file, x) in [("a.npy", a), ("b.npy", b), ("sa.npy", sa), ("sb.npy", sb)] {
+            try Npy.write(NpyArray(shape: [x.rows, x.cols], dtype: .int64, values: x.data), path: dir.appendingPathComponent(file).path)
+        }
+        let r = try Tools.run(python, [CLITests.repo.appendingPathComponent("scripts/float_oracle.py").path, dir.path, f.a.name, f.b.name,
+                                       "mx", "\(f.block!)"], timeout: 120)
+        try #require(r.status == 0, "\(r.combined)")
+        let oracle = try Npy.read(path: dir.appendingPathComponent("c_oracle.npy").path).values
+        #expect(runs[0].c.data == oracle, "\(name) \(sim): RTL \(runs[0].c.data.map { String($0, radix: 16) }) oracle \(oracle.map { String($0, radix: 16) })")
+        return oracle
+    }
+
+    /// The FP32 adder of MX PEs over long sums: blocks of 2, K = 240, values straddling powers of
+    /// two with both signs and cancellation, scales near 2^0: the RTL equals the Python model, and
+    /// rounding after every block differs from rounding the exact sum somewhere.
+    @Test(arguments: Simulator.allCases)
+    func mxAccumulationOverLongSumsEqualsThePythonModel(_ sim: Simulator) throws {
+        try Requires.simulator(sim)
+        let python = try Requires.venvPython(importing: "ml_dtypes")
+        var rng = SplitMix64(state: CoSimTests.seed("mx-long/\(sim.rawValue)"))
+        let dir = try CLITests.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let design = Design(try DesignSpec.parse(text: "name: mx_long\nengine: { kind: systolic, dataflow: os, rows: 2, cols: 2 }\n"
+                                                 + "mac: { a: mxfp8_e4m3, b: mxfp8_e4m3, block: 2, pipeline: 1 }\n", source: "mx_long.yaml"))
+        let values: [Double] = [448, -448, 256, -256, 1, -1, 0.001953125, -0.001953125, 0.5, -0.5, 3.5, -3.75]
+        let codes = values.map { Int64(FloatFormat.e4m3.encode(FloatValue($0))) }
+        let (m, k, n) = (4, 240, 4)
+        func pick(_ count: Int) -> [Int64] { (0..<count).map { _ in codes[Int(rng.next() % UInt64(codes.count))] } }
+        let a = IntMatrix(rows: m, cols: k, data: pick(m * k)), b = IntMatrix(rows: k, cols: n, data: pick(k * n))
+        let sa = IntMatrix(rows: m, cols: k / 2, data: (0..<m * k / 2).map { _ in 120 + Int64(rng.next() % 15) })
+        let sb = IntMatrix(rows: k / 2, cols: n, data: (0..<k / 2 * n).map { _ in 120 + Int64(rng.next() % 15) })
+        let oracle = try Self.mxRun(design, a: a, b: b, scalesA: sa, scalesB: sb, sim: sim, python: python, dir: dir)
+        // The same products with every block's scales folded in, summed exactly, rounded once.
+        var exact: [Int64] = []
+        for i in 0..<m {
+            for j in 0..<n {
+                let products = (0..<k).map { kk in
+                    GoldenFloat.product(GoldenFloat.product(FloatFormat.e4m3.decode(UInt64(a[i, kk])), FloatFormat.e4m3.decode(UInt64(b[kk, j]))),
+                                        GoldenFloat.product(GoldenFloat.e8m0(UInt8(sa[i, kk / 2])), GoldenFloat.e8m0(UInt8(sb[kk / 2, j]))))
+                }
+                exact.append(Int64(GoldenFloat.dot(products, acc: .exact)))
+            }
+        }
+        #expect(exact != oracle, "rounding after every block changed some result")
+    }
+
+    /// E8M0 block scales for the MX test: `regime` 0 near 2^0 (codes 117…137), 1 uniform over
+    /// 0…254, 2 tiny (0…5: with B's low scales, results among FP32's subnormals), 3 huge
+    /// (230…254: sums overflow), 4 low (90…110); one in 50 NaN (255).
+    static func mxScales(_ count: Int, regime: Int, rng: inout SplitMix64) -> [Int64] {
+        (0..<count).map { _ in
+            if rng.next() % 50 == 0 { return 255 }
+            switch regime {
+            case 0: return 117 + Int64(rng.next() % 21)
+            case 1: return Int64(rng.next() % 255)
+            case 2: return Int64(rng.next() % 6)
+            case 3: return 230 + Int64(rng.next() % 25)
+            default: return 90 + Int64(rng.next() % 21)
+            }
+        }
+    }
+
+    /// MX formats (blocks with E8M0 scales, an FP32 accumulator adder in every PE) on the OS array
+    /// and the 2D-Matrix, both simulators, equal the Python model (ml_dtypes elements, exact
+    /// fractions): elements with ±0, subnormals, the largest values and NaN (A's last row); A's
+    /// rows in four scale regimes and B's even columns low, so that results are normal,
+    /// subnormal, ±∞ and NaN.
+    @Test(arguments: Simulator.allCases)
+    func mxFormatsEqualThePythonModel(_ sim: Simulator) throws {
+        try Requires.simulator(sim)
+        let python = try Requires.venvPython(importing: "ml_dtypes")
+        var rng = SplitMix64(state: CoSimTests.seed("mx/\(sim.rawValue)"))
+        let dir = try CLITests.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let designs = [
+            ("os_mxfp8", "{ kind: systolic, dataflow: os, rows: 4, cols: 3 }", "a: mxfp8_e4m3, b: mxfp8_e4m3, pipeline: 1"),
+            ("os_mxfp8_b4", "{ kind: systolic, dataflow: os, rows: 3, cols: 2 }", "a: mxfp8_e4m3, b: mxfp8_e4m3, block: 4"),
+            ("matrix2d_mxfp4_fp6", "{ kind: matrix2d, rows: 2, cols: 3 }", "a: mxfp4, b: mxfp6_e3m2, block: 8, pipeline: 1"),
+            ("os_mxfp6", "{ kind: systolic, dataflow: os, rows: 2, cols: 2 }", "a: mxfp6_e2m3, b: mxfp4, block: 16"),
+        ]
+        var kinds = [String: Int]()
+        for (name, engine, formats) in designs {
+            let design = Design(try DesignSpec.parse(text: "name: \(name)\nengine: \(engine)\nmac: { \(formats) }\n", source: "\(name).yaml"))
+            let f = try #require(design.spec.mac.float), block = try #require(f.block)
+            let (m, n) = (Int.random(in: 5...8, using: &rng), Int.random(in: 2...5, using: &rng))
+            let k = block * Int.random(in: 1...3, using: &rng) + Int.random(in: 0...block - 1, using: &rng)
+            let blocks = ceilDiv(k, block)
+            let a = IntMatrix(rows: m, cols: k, data: Self.codes((m - 1) * k, f.a, rng: &rng) + Self.codes(k, f.a, nan: true, rng: &rng))
+            let b = IntMatrix(rows: k, cols: n, data: Self.codes(k * n, f.b, rng: &rng))
+            var sa = IntMatrix(rows: m, cols: blocks, data: (0..<m).flatMap { Self.mxScales(blocks, regime: $0 % 4, rng: &rng) })
+            sa[m - 1, blocks - 1] = 255   // a NaN scale in every design (the formats may have no NaN)
+            // B's even columns in the low regime.
+            let sb = IntMatrix(rows: blocks, cols: n, data: (0..<blocks * n).flatMap { Self.mxScales(1, regime: $0 % n % 2 == 0 ? 4 : 0, rng: &rng) })
+            let oracle = try Self.mxRun(design, a: a, b: b, scalesA: sa, scalesB: sb, sim: sim, python: python, dir: dir)
+            for c in oracle {
+                let field = (c >> 23) & 0xFF, mantissa = c & 0x7F_FFFF
+                let kind = field == 0xFF ? (mantissa == 0 ? "inf" : "nan") : field == 0 ? (mantissa == 0 ? "zero" : "subnormal") : "normal"
+                kinds[kind, default: 0] += 1
+            }
+        }
+        print("mx cosim \(sim): \(kinds.sorted { $0.key < $1.key })")
+        for kind in ["normal", "subnormal", "inf", "nan"] { #expect(kinds[kind, default: 0] > 0, "no \(kind) result: \(kinds)") }
     }
 }
