@@ -78,17 +78,29 @@ def truncate(x, quantum):
     return f * quantum if x >= 0 else -f * quantum
 
 
+def fp32_sum(products):
+    """Sum in K order, rounded to FP32 after every addition, with IEEE special values: an
+    overflow is +-inf, inf - inf and anything with NaN is NaN."""
+    a = Fraction(0)
+    for p in products:
+        if isinstance(p, float) or isinstance(a, float):
+            if isinstance(p, float) and isinstance(a, float):
+                a = a if a == p else float("nan")       # NaN stays NaN, inf - inf is NaN
+            elif isinstance(p, float):
+                a = p
+            continue                                    # +-inf (or NaN) plus a finite product
+        a = rne_fp32(a + p)
+    return code(a)
+
+
 def dot(products, acc, group):
+    if acc == "fp32":
+        return fp32_sum(products)
     s = special(products)
     if s is not None:
         return code(s)
     if acc == "exact":
         return code(rne_fp32(sum(products, Fraction(0))))
-    if acc == "fp32":
-        a = Fraction(0)
-        for p in products:
-            a = rne_fp32(a + p)
-        return code(a)
     m = re.fullmatch(r"align(\d+)(?:\+promote(\d+))?", acc)
     bits, promote = int(m.group(1)), (int(m.group(2)) if m.group(2) else None)
     main, partial, count = Fraction(0), Fraction(0), 0

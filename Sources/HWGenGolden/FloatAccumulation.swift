@@ -40,21 +40,27 @@ public enum GoldenFloat {
         }
     }
 
-    /// a + b, exact while the significands fit; a far smaller operand is replaced by a sticky
-    /// stand-in of its sign below the larger one's reach (2^−80 of it), which leaves every later
-    /// FP32 rounding unchanged.
+    /// a + b, exact while the aligned significands span at most 120 bits below the larger
+    /// operand's top — always so for the sums of E4M3/FP6/FP4 products the hardware sums exactly.
+    /// Beyond that (sums of BF16 or FP16 products spanning hundreds of binades), the bits more
+    /// than 120 below the top are replaced by a sticky bit of their sign: that leaves every FP32
+    /// rounding unchanged unless a later addition cancels more than 96 leading bits.
     static func add(_ a: Dyadic, _ b: Dyadic) -> Dyadic {
         if a.significand == 0 { return b }
         if b.significand == 0 { return a }
         func top(_ d: Dyadic) -> Int { d.exponent + Int128.bitWidth - d.significand.magnitude.leadingZeroBitCount }
-        var (x, y) = top(a) >= top(b) ? (a, b) : (b, a)
-        if top(x) - top(y) > 80 { y = Dyadic(significand: y.significand < 0 ? -1 : 1, exponent: top(x) - 82) }
-        // Keep significands below 2^100: drop exact low zeros, then align.
-        func trimmed(_ d: Dyadic) -> Dyadic {
-            let z = d.significand.magnitude.trailingZeroBitCount
-            return z == 0 ? d : Dyadic(significand: d.significand >> Int128(z), exponent: d.exponent + z)
+        let floor = max(top(a), top(b)) - 120
+        // d with its bits below 2^floor jammed into one sticky bit at floor (toward its sign).
+        func jammed(_ d: Dyadic) -> Dyadic {
+            var d = d.trimmed
+            guard d.exponent < floor else { return d }
+            let shift = floor - d.exponent, mag = d.significand.magnitude
+            var kept = shift >= 128 ? 0 : mag >> UInt128(shift)
+            if shift >= 128 || mag & ((UInt128(1) << UInt128(shift)) - 1) != 0 { kept |= 1 }
+            d = Dyadic(significand: d.significand < 0 ? -Int128(kept) : Int128(kept), exponent: floor)
+            return d
         }
-        x = trimmed(x); y = trimmed(y)
+        let (x, y) = (jammed(a), jammed(b))
         let e = min(x.exponent, y.exponent)
         return Dyadic(significand: (x.significand << Int128(x.exponent - e)) + (y.significand << Int128(y.exponent - e)), exponent: e)
     }

@@ -45,7 +45,7 @@ public struct Design: Sendable {
         core = spec.engine.descriptor.engine(spec.engine, mac: spec.macConfig)
         if spec.gemm == nil, let e = spec.epilogue {
             engine = RequantizedEngine(core: core, epilogue: e, accumulator: spec.mac.acc)
-        } else if spec.gemm == nil, let f = spec.mac.float, !f.isBlockScaled {
+        } else if spec.gemm == nil, let f = spec.mac.float, !f.accumulatesInFP32 {
             engine = RequantizedEngine(core: core, unit: FloatResultUnit(f))
         } else {
             engine = core
@@ -139,7 +139,7 @@ public struct Design: Sendable {
         if let p = spec.engine.sparsity, let problem = SparseWeights.violation(b, p) {
             throw HWGenError.badInput("\(bName): \(problem) (engine.sparsity of \(spec.source))")
         }
-        if let f = spec.mac.float, !f.isBlockScaled, a.cols > FloatMAC.maxProducts {
+        if let f = spec.mac.float, !f.accumulatesInFP32, a.cols > FloatMAC.maxProducts {
             throw HWGenError.badInput("gemm K = \(a.cols): the exact accumulator of \(spec.source) holds sums of at most \(FloatMAC.maxProducts) products (allowed: K ≤ \(FloatMAC.maxProducts))")
         }
         try checkFit(GemmShape(m: a.rows, k: a.cols, n: b.cols))
@@ -192,9 +192,11 @@ public struct GoldenModel: Sendable {
         // The group stage of PEs that add group sums a cycle later, the epilogue's two stages
         // and, with per-column scales, the read of the column's scale.
         let d = spec.engine.descriptor
-        // An MX unit's result is already FP32, a block's addition a stage after its normalization.
+        // An FP32 accumulator's result needs no conversion; an MX block's addition is a stage
+        // after its normalization.
         let mx = spec.macConfig.scalesA
-        let epilogue = spec.epilogue.map { EpilogueUnit.latency + ($0.perColumn ? 1 : 0) } ?? (spec.mac.float == nil || mx ? 0 : FloatResultUnit.latency)
+        let converted = spec.mac.float.map { !$0.accumulatesInFP32 } ?? false
+        let epilogue = spec.epilogue.map { EpilogueUnit.latency + ($0.perColumn ? 1 : 0) } ?? (converted ? FloatResultUnit.latency : 0)
         let groupStage = spec.group == nil ? 0 : d.groupStage + (mx ? 1 : 0)
         let bare = d.goldenCycles(spec.engine, mac: spec.macConfig, shape: s, b: b) + groupStage + epilogue
         return spec.gemm == nil ? bare : GoldenTiming.gemmCycles(engineCycles: bare)

@@ -118,10 +118,10 @@ public struct GemmEngine: Sendable {
     public static let dimBits = 16
 
     /// The unit on each result's way into the C buffer: the epilogue, or a float MAC's FP32
-    /// conversion; nil when results are stored as accumulated.
+    /// conversion; nil when results are stored as accumulated (an FP32 accumulator's too).
     public var resultUnit: (any ResultUnit)? {
         if let e = epilogue { return EpilogueUnit(e, input: types.acc) }
-        return types.float.map { FloatResultUnit($0) }
+        return types.float.flatMap { $0.accumulatesInFP32 ? nil : FloatResultUnit($0) }
     }
 
     /// Type of a C word: the result unit's output, else the accumulator.

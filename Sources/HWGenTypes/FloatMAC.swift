@@ -24,10 +24,14 @@ public struct FloatMAC: Hashable, Sendable, CustomStringConvertible {
     /// Elements of K per MX block (`mac.block`), or nil for unscaled elements.
     public let block: Int?
 
-    /// Element formats a MAC takes: the OCP 8-, 6- and 4-bit formats without infinities (their
-    /// sums fit a fixed-point accumulator of at most 63 bits). E5M2, BF16 and FP16 need a
-    /// floating-point accumulator, which is not built yet.
-    public static let elementFormats: [FloatFormat] = [.e4m3, .e2m3, .e3m2, .e2m1]
+    /// Element formats a MAC takes: the OCP 8-, 6- and 4-bit formats without infinities, whose
+    /// exact sums fit a fixed-point accumulator of at most 63 bits, and (``adderFormats``) E5M2,
+    /// BF16 and FP16, added by an FP32 adder.
+    public static let elementFormats: [FloatFormat] = [.e4m3, .e2m3, .e3m2, .e2m1] + adderFormats
+    /// Formats whose products span too many binades for a fixed-point sum: a MAC with either
+    /// operand in one adds each exact product into an FP32 accumulator with an FP32 adder
+    /// (`fp32` only).
+    public static let adderFormats: [FloatFormat] = [.e5m2, .bf16, .fp16]
     /// Accumulations the hardware builds (`fp32` in engines that add one product at a time).
     public static let builtAccumulations: [FloatAccumulation] = [.exact, .fp32]
     /// Bits a sum grows by: an exact sum holds at most 2^12 − 1 = 4,095 products.
@@ -60,6 +64,13 @@ public struct FloatMAC: Hashable, Sendable, CustomStringConvertible {
     public var isBlockScaled: Bool { block != nil && accumulation == .fp32 }
     /// The exact sum of one MX block: the same elements, `exact`, sized for `block` products.
     public var blockSum: FloatMAC { FloatMAC(a: a, b: b, accumulation: .exact, block: block) }
+
+    /// Each product is added into an FP32 register by an FP32 adder (an operand in
+    /// ``adderFormats``), not summed in fixed point.
+    public var usesAdder: Bool { block == nil && (Self.adderFormats.contains(a) || Self.adderFormats.contains(b)) }
+    /// The accumulator is an FP32 code (MX blocks, or ``usesAdder``): results leave the MAC
+    /// already rounded, with no conversion after it.
+    public var accumulatesInFP32: Bool { isBlockScaled || usesAdder }
 
     /// Bits a sum grows by: 12 for an unscaled exact sum, enough for one block's for MX.
     public var growthBits: Int { block.map { bitsFor($0) } ?? Self.sumGrowthBits }
@@ -94,6 +105,13 @@ public struct FloatMAC: Hashable, Sendable, CustomStringConvertible {
         }
         for (field, f) in [("mac.a", a), ("mac.b", b)] where !Self.elementFormats.contains(f) {
             return (field, "\(f) elements are modelled by `hwgen accuracy` but not built in hardware yet (allowed: \(Self.elementFormats.map(\.name).joined(separator: ", ")))")
+        }
+        if usesAdder {
+            guard accumulation == .fp32 else {
+                let f = Self.adderFormats.contains(a) ? a : b
+                return ("mac.acc", "\(accumulation): sums of \(f) products span too many binades for a fixed-point accumulator; they are added by an FP32 adder (allowed with \(f) elements: fp32)")
+            }
+            return nil
         }
         if accumulator.bits > Self.maxAccumulatorBits {
             return ("mac.acc", "exact accumulation of \(a) × \(b) needs a \(accumulator.bits)-bit accumulator (the library builds at most \(Self.maxAccumulatorBits))")

@@ -32,7 +32,7 @@ public struct MACTypes: Hashable, Sendable, CustomStringConvertible {
     public init(float: FloatMAC) {
         a = .u(float.a.bits)
         b = .u(float.b.bits)
-        acc = float.isBlockScaled ? .u(32) : float.accumulator
+        acc = float.accumulatesInFP32 ? .u(32) : float.accumulator
         weights = .integer
         saturating = false
         self.float = float

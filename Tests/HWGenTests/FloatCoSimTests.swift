@@ -22,15 +22,25 @@ import Testing
         ("tree", "{ kind: tree, lanes: 2, width: 8, stages: 2 }", "a: e4m3, b: e4m3", false),
         ("tree_fp4", "{ kind: tree, lanes: 2, width: 8, stages: 0 }", "a: e4m3, b: e2m1", false),
         ("gemm_tree", "{ kind: tree, lanes: 4, width: 16, stages: 1 }", "a: e4m3, b: e4m3", true),
+        ("os_bf16", "{ kind: systolic, dataflow: os, rows: 3, cols: 3 }", "a: bf16, b: bf16, acc: fp32, pipeline: 1", false),
+        ("matrix2d_fp16_e5m2", "{ kind: matrix2d, rows: 2, cols: 3 }", "a: fp16, b: e5m2, acc: fp32", false),
+        ("gemm_os_e5m2", "{ kind: systolic, dataflow: os, rows: 2, cols: 2 }", "a: e5m2, b: e4m3, acc: fp32", true),
     ]
 
-    /// Codes of `f`: 10 % from ±0, the smallest subnormals, the largest values (and NaN with
-    /// `nan`); the rest uniform over the codes that are not NaN.
+    /// Codes of `f`: 10 % from ±0, the smallest subnormals, the largest values, ±∞ (IEEE
+    /// formats) and NaN (with `nan`); the rest uniform over the codes that are not NaN — for
+    /// formats of 5 or more exponent bits, 4 in 5 of them with an exponent within 2^±8, so that
+    /// sums round rather than overflow.
     static func codes(_ count: Int, _ f: FloatFormat, nan: Bool = false, rng: inout SplitMix64) -> [Int64] {
         let sign = UInt64(1) << UInt64(f.bits - 1), maxCode = f.encode(FloatValue(f.maxValue), overflow: .saturate)
-        let specials = [0, sign, 1, sign | 1, maxCode, sign | maxCode] + (nan ? f.nanCode.map { [$0, sign | $0] } ?? [] : [])
+        let inf: [UInt64] = f.specials == .ieee ? [maxCode + 1, sign | (maxCode + 1)] : []
+        let specials = [0, sign, 1, sign | 1, maxCode, sign | maxCode] + inf + (nan ? f.nanCode.map { [$0, sign | $0] } ?? [] : [])
         return (0..<count).map { _ in
             if rng.next() % 10 == 0 { return Int64(specials[Int(rng.next() % UInt64(specials.count))]) }
+            if f.exponentBits >= 5 && rng.next() % 5 != 0 {
+                let field = UInt64(f.bias - 8) + rng.next() % 17, mantissa = rng.next() & ((1 << UInt64(f.mantissaBits)) - 1)
+                return Int64(rng.next() & sign | field << UInt64(f.mantissaBits) | mantissa)
+            }
             var c = rng.next() & (2 * sign - 1)
             while case .nan = f.decode(c) { c = rng.next() & (2 * sign - 1) }
             return Int64(c)
@@ -178,8 +188,9 @@ import Testing
             ("mac: { a: e4m3, b: e4m3, acc: s32 }", "mac.acc: \"s32\" is not a float accumulation"),
             ("mac: { a: e4m3, b: e4m3, acc: align14 }", "mac.acc: align14 accumulation is modelled by `hwgen accuracy` but not built in hardware yet"),
             ("mac: { a: e4m3, b: e4m3, acc: fp32, pipeline: 2 }", "mac.pipeline: 2 splits the accumulator, which fp32 accumulation rounds as a whole"),
-            ("mac: { a: e5m2, b: e4m3, acc: exact }", "mac.a: e5m2 elements are modelled by `hwgen accuracy` but not built in hardware yet"),
-            ("mac: { a: bf16, b: bf16, acc: fp32 }", "mac.a: bf16 elements are modelled by `hwgen accuracy` but not built in hardware yet"),
+            ("mac: { a: e5m2, b: e4m3, acc: exact }", "mac.acc: exact: sums of e5m2 products span too many binades for a fixed-point accumulator"),
+            ("mac: { a: bf16, b: bf16, acc: fp32, pipeline: 2 }", "mac.pipeline: 2 splits the accumulator, which fp32 accumulation rounds as a whole"),
+            ("mac: { a: fp32, b: bf16, acc: fp32 }", "mac.a: fp32 elements are modelled by `hwgen accuracy` but not built in hardware yet"),
             ("mac: { a: mxfp8_e5m2, b: mxfp8_e5m2 }", "mac.a: mxfp8_e5m2 is modelled by `hwgen accuracy --scaling mx32` but not built in hardware yet"),
             ("mac: { a: mxfp8_e4m3, b: e4m3 }", "mac.b: \"e4m3\" is not an MX format; both operands of an MX MAC are"),
             ("mac: { a: mxfp8_e4m3, b: mxfp4, acc: exact }", "mac.acc: exact: MX blocks are summed exactly and added into an FP32 accumulator"),

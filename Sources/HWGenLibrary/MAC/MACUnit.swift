@@ -98,6 +98,7 @@ public struct MACUnit: Sendable {
     /// starts over with the first group after `first`. ``latency`` includes that cycle.
     public var module: Module {
         if let mx = mxModule { return mx }
+        if let adder = floatAdderModule { return adder }
         if let group = groupModule { return group }
         let overflow = t.saturating ? "clamps to" : "wraps to"
         let doc = "acc <= first ? a*b : acc + a*b (\(overflow) \(t.acc)); \(config.kind.rawValue), "

@@ -1,0 +1,75 @@
+import HWGenTypes
+import HWGenCore
+
+/// The float MAC of elements whose products span too many binades for a fixed-point sum (E5M2,
+/// BF16, FP16: ``FloatMAC/usesAdder``): each exact product, normalized, is added into an FP32
+/// accumulator by ``FP32Adder``, rounded to nearest even after every addition — FP32
+/// accumulation in the engine's order, with IEEE special values: NaN if either element is NaN
+/// or ∞ meets 0, ±∞ products, ∞ − ∞ = NaN, overflow to ±∞. A zero result is +0.
+///
+/// Latency 1 (pipeline 0: product and addition in one cycle) or 2 (pipeline 1: the normalized
+/// product is registered first).
+struct FloatAdderMAC {
+    let config: MACConfig
+    var float: FloatMAC { config.types.float! }
+
+    /// `mac_<tag>`: ports `a`, `b`, `first`; `acc` is the FP32 code.
+    var module: Module {
+        let f = float, fa = f.a, fb = f.b
+        let sigBits = fa.mantissaBits + fb.mantissaBits + 2
+        let doc = "acc <= fp32((first ? 0 : acc) + a*b), nearest even after every product; \(fa)×\(fb) elements, "
+            + "pipeline \(config.pipeline), latency \(config.pipeline >= 1 ? 2 : 1)."
+        return Module("mac_\(config.tag)", doc: doc) { m in
+            let a = m.input("a", .u(fa.bits)), b = m.input("b", .u(fb.bits)), first = m.input("first", .bit)
+            let x = MACUnit.floatFields(m, a, fa, prefix: "a_"), y = MACUnit.floatFields(m, b, fb, prefix: "b_")
+            func infinite(_ code: Value, _ g: FloatFormat, _ p: String) -> Value? {
+                guard g.specials == .ieee else { return nil }
+                return m.wire("\(p)inf", (code.bits(g.bits - 2, g.mantissaBits) == (1 << g.exponentBits) - 1) & (code.bits(g.mantissaBits - 1, 0) == 0))
+            }
+            let (infA, infB) = (infinite(a, fa, "a_"), infinite(b, fb, "b_"))
+            let zeroA = m.wire("a_zero", x.significand == 0), zeroB = m.wire("b_zero", y.significand == 0)
+            // NaN: a NaN element, or ∞ · 0; ±∞: an infinite element otherwise.
+            var nanTerms = [x.nan, y.nan].compactMap { $0 }
+            if let infA { nanTerms.append(infA & zeroB) }
+            if let infB { nanTerms.append(infB & zeroA) }
+            let nan = m.wire("product_nan", nanTerms.dropFirst().reduce(nanTerms.first ?? Value.constant(0, .bit)) { $0 | $1 })
+            let infTerms = [infA, infB].compactMap { $0 }
+            let inf = m.wire("product_inf", infTerms.dropFirst().reduce(infTerms.first ?? Value.constant(0, .bit)) { $0 | $1 })
+            let sign = m.wire("product_sign", x.sign ^ y.sign)
+            // The significands' product, normalized to its top bit, and that bit's biased exponent:
+            // (sigBits − 1 − lz) + e'a + e'b − biasA − Ma − biasB − Mb + 127, with e' = shift + 1.
+            let product = m.wire("sig_product", x.significand * y.significand)
+            let padded = max(2, 1 << bitsFor(sigBits - 1))
+            let wide = padded == sigBits ? product : concat([product, Value.constant(0, .u(padded - sigBits))])
+            let lz = m.wire("product_lz", FloatResultUnit.leadingZeros(wide).count.wrapped(to: .u(bitsFor(padded - 1))))
+            let normalized = m.wire("product_norm", MACUnit.shiftedLeft(m, product, by: lz, prefix: "product_norm", limit: sigBits).wrapped(to: .u(sigBits)))
+            let eType = FP32Adder.exponentType
+            let bias = sigBits - 1 + 2 - fa.bias - fa.mantissaBits - fb.bias - fb.mantissaBits + 127
+            let exponent = m.wire("product_exp", (x.shift.extended(to: eType) + y.shift.extended(to: eType) - lz.extended(to: eType)
+                                                  + Value.constant(Int64(bias), eType)).wrapped(to: eType))
+            var addend = (nan: nan, inf: inf, sign: sign, sig: normalized, exp: exponent, clear: first)
+            if config.pipeline >= 1 {
+                addend = (m.delay(nan, "nan_q", reset: nil), m.delay(inf, "inf_q", reset: nil), m.delay(sign, "sign_q", reset: nil),
+                          m.delay(normalized, "sig_q", reset: nil), m.delay(exponent, "exp_q", reset: nil), m.delay(first, "first_q"))
+            }
+            let acc = m.register("acc", .u(32), reset: nil)
+            let current = m.wire("acc_in", MACUnit.cleared(acc.value, addend.clear))
+            let added = FP32Adder.add(m, code: current, sign: addend.sign, significand: addend.sig, exponent: addend.exp, window: max(24, sigBits))
+            let accNaN = m.wire("acc_is_nan", (current.bits(30, 23) == 0xFF) & (current.bits(22, 0) != 0))
+            let accInf = m.wire("acc_is_inf", (current.bits(30, 23) == 0xFF) & (current.bits(22, 0) == 0))
+            let nanOut = m.wire("sum_nan", addend.nan | accNaN | (addend.inf & accInf & (addend.sign ^ current[31])))
+            let infCode = concat([addend.sign, Value.constant(0xFF, .u(8)), Value.constant(0, .u(23))])
+            acc.next(m.wire("acc_next", nanOut.select(Value.constant(FloatResultUnit.nanCode, .u(32)),
+                                                      addend.inf.select(infCode, accInf.select(current, added)))))
+            m.output("acc", acc)
+        }
+    }
+}
+
+extension MACUnit {
+    /// The FP32-adder unit when the MAC's float elements need one, else nil.
+    var floatAdderModule: Module? {
+        guard config.types.float?.usesAdder == true else { return nil }
+        return FloatAdderMAC(config: config).module
+    }
+}
