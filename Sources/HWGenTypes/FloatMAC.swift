@@ -34,6 +34,15 @@ public struct FloatMAC: Hashable, Sendable, CustomStringConvertible {
     public static let adderFormats: [FloatFormat] = [.e5m2, .bf16, .fp16]
     /// Accumulations the hardware builds (`fp32` in engines that add one product at a time).
     public static let builtAccumulations: [FloatAccumulation] = [.exact, .fp32]
+
+    /// Whether `acc` is built: the listed ones, and `align<N>` without `promote` (N from 2 to
+    /// 24, by the FP32 adder).
+    static func built(_ acc: FloatAccumulation) -> Bool {
+        if case .align(let n, nil) = acc { return (2...24).contains(n) }
+        return builtAccumulations.contains(acc)
+    }
+    /// `align<N>` accumulation: the product cut to N bits below the larger operand's top.
+    public var alignBits: Int? { if case .align(let n, nil) = accumulation { return n } else { return nil } }
     /// Bits a sum grows by: an exact sum holds at most 2^12 − 1 = 4,095 products.
     public static let sumGrowthBits = 12
     /// The most products one exact sum may hold.
@@ -67,7 +76,7 @@ public struct FloatMAC: Hashable, Sendable, CustomStringConvertible {
 
     /// Each product is added into an FP32 register by an FP32 adder (an operand in
     /// ``adderFormats``), not summed in fixed point.
-    public var usesAdder: Bool { block == nil && (Self.adderFormats.contains(a) || Self.adderFormats.contains(b)) }
+    public var usesAdder: Bool { block == nil && (Self.adderFormats.contains(a) || Self.adderFormats.contains(b) || alignBits != nil) }
     /// The accumulator is an FP32 code (MX blocks, or ``usesAdder``): results leave the MAC
     /// already rounded, with no conversion after it.
     public var accumulatesInFP32: Bool { isBlockScaled || usesAdder }
@@ -100,14 +109,17 @@ public struct FloatMAC: Hashable, Sendable, CustomStringConvertible {
         if block != nil && accumulation != .fp32 {
             return ("mac.acc", "\(accumulation): MX blocks are summed exactly and added into an FP32 accumulator (allowed with \(Self.mxName(a)): fp32)")
         }
-        guard Self.builtAccumulations.contains(accumulation) else {
-            return ("mac.acc", "\(accumulation) accumulation is modelled by `hwgen accuracy` but not built in hardware yet (allowed: \(Self.builtAccumulations.map(\.description).joined(separator: ", ")))")
+        guard Self.built(accumulation) else {
+            return ("mac.acc", "\(accumulation) accumulation is modelled by `hwgen accuracy` but not built in hardware yet (allowed: \(Self.builtAccumulations.map(\.description).joined(separator: ", ")), align2...align24)")
+        }
+        if alignBits != nil, let f = [a, b].first(where: Self.adderFormats.contains) {
+            return ("mac.acc", "\(accumulation) cuts products of the 8-, 6- and 4-bit formats without infinities, not \(f) (allowed with \(f) elements: fp32)")
         }
         for (field, f) in [("mac.a", a), ("mac.b", b)] where !Self.elementFormats.contains(f) {
             return (field, "\(f) elements are modelled by `hwgen accuracy` but not built in hardware yet (allowed: \(Self.elementFormats.map(\.name).joined(separator: ", ")))")
         }
         if usesAdder {
-            guard accumulation == .fp32 else {
+            guard accumulation == .fp32 || alignBits != nil else {
                 let f = Self.adderFormats.contains(a) ? a : b
                 return ("mac.acc", "\(accumulation): sums of \(f) products span too many binades for a fixed-point accumulator; they are added by an FP32 adder (allowed with \(f) elements: fp32)")
             }

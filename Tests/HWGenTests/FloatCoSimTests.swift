@@ -25,6 +25,8 @@ import Testing
         ("os_bf16", "{ kind: systolic, dataflow: os, rows: 3, cols: 3 }", "a: bf16, b: bf16, acc: fp32, pipeline: 1", false),
         ("matrix2d_fp16_e5m2", "{ kind: matrix2d, rows: 2, cols: 3 }", "a: fp16, b: e5m2, acc: fp32", false),
         ("gemm_os_e5m2", "{ kind: systolic, dataflow: os, rows: 2, cols: 2 }", "a: e5m2, b: e4m3, acc: fp32", true),
+        ("os_align14", "{ kind: systolic, dataflow: os, rows: 3, cols: 3 }", "a: e4m3, b: e4m3, acc: align14, pipeline: 1", false),
+        ("matrix2d_align6", "{ kind: matrix2d, rows: 2, cols: 2 }", "a: e4m3, b: e2m1, acc: align6", false),
     ]
 
     /// Codes of `f`: 10 % from ±0, the smallest subnormals, the largest values, ±∞ (IEEE
@@ -93,9 +95,10 @@ import Testing
         print("float cosim \(sim): \(nans) NaN and \(numbers) nonzero results; \(roundedDifferently) fp32 results differ from exact")
     }
 
-    /// FP32 accumulation over long sums whose values straddle powers of two, with both signs
-    /// and cancellation (±448, ±256, ±1, ±2^−9, ±0.5, 3.5, −3.75; K = 200): the RTL equals the
-    /// Python model, and rounding after every addition differs from the exact sum somewhere.
+    /// FP32 and align<N> accumulation over long sums whose values straddle powers of two, with
+    /// both signs and cancellation (±448, ±256, ±1, ±2^−9, ±0.5, 3.5, −3.75; K = 200): the RTL
+    /// equals the Python model; rounding after every addition differs from the exact sum
+    /// somewhere, and cutting products to 10 bits (align10) from rounding them (fp32).
     @Test(arguments: Simulator.allCases)
     func fp32AccumulationOverLongSumsEqualsThePythonModel(_ sim: Simulator) throws {
         try Requires.simulator(sim)
@@ -103,19 +106,24 @@ import Testing
         var rng = SplitMix64(state: CoSimTests.seed("fp32/\(sim.rawValue)"))
         let dir = try CLITests.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let design = Design(try DesignSpec.parse(text: "name: fp32_long\nengine: { kind: systolic, dataflow: os, rows: 2, cols: 2 }\nmac: { a: e4m3, b: e4m3, acc: fp32 }\n",
-                                                 source: "fp32_long.yaml"))
         let values: [Double] = [448, -448, 256, -256, 1, -1, 0.001953125, -0.001953125, 0.5, -0.5, 3.5, -3.75]
         let codes = values.map { Int64(FloatFormat.e4m3.encode(FloatValue($0))) }
         let (m, k, n) = (4, 200, 4)
         let a = IntMatrix(rows: m, cols: k, data: (0..<m * k).map { _ in codes[Int(rng.next() % UInt64(codes.count))] })
         let b = IntMatrix(rows: k, cols: n, data: (0..<k * n).map { _ in codes[Int(rng.next() % UInt64(codes.count))] })
-        let (verdicts, runs) = try Flow.simulate(design, a: a, b: b, label: "gemm \(m)x\(k)x\(n)", simulators: [sim]) { print($0) }
-        #expect(verdicts[0].passed)
-        let oracle = try Self.oracle(a, b, try #require(design.spec.mac.float), python: python, dir: dir)
-        #expect(runs[0].c.data == oracle, "RTL \(runs[0].c.data) oracle \(oracle)")
+        var results: [String: [Int64]] = [:]
+        for acc in ["fp32", "align10"] {
+            let design = Design(try DesignSpec.parse(text: "name: long_\(acc)\nengine: { kind: systolic, dataflow: os, rows: 2, cols: 2 }\nmac: { a: e4m3, b: e4m3, acc: \(acc) }\n",
+                                                     source: "long_\(acc).yaml"))
+            let (verdicts, runs) = try Flow.simulate(design, a: a, b: b, label: "\(acc) gemm \(m)x\(k)x\(n)", simulators: [sim]) { print($0) }
+            #expect(verdicts[0].passed, "\(acc): \(verdicts[0])")
+            let oracle = try Self.oracle(a, b, try #require(design.spec.mac.float), python: python, dir: dir)
+            #expect(runs[0].c.data == oracle, "\(acc): RTL \(runs[0].c.data) oracle \(oracle)")
+            results[acc] = oracle
+        }
         let exact = GoldenFloat.gemm(a: a, .e4m3, b: b, .e4m3, acc: .exact).map(Int64.init)
-        #expect(exact != oracle, "fp32 rounding changed some result")
+        #expect(exact != results["fp32"], "fp32 rounding changed some result")
+        #expect(results["align10"] != results["fp32"], "cutting products to 10 bits changed some result")
     }
 
     /// `epilogue.scale` on the RTL (a bare OS array, and the GEMM engine's epilogue) equals ONNX
@@ -186,7 +194,8 @@ import Testing
         let cases: [(String, String)] = [
             ("mac: { a: e4m3, b: s8, acc: exact }", "mac.b: \"s8\" is not a float element format"),
             ("mac: { a: e4m3, b: e4m3, acc: s32 }", "mac.acc: \"s32\" is not a float accumulation"),
-            ("mac: { a: e4m3, b: e4m3, acc: align14 }", "mac.acc: align14 accumulation is modelled by `hwgen accuracy` but not built in hardware yet"),
+            ("mac: { a: e4m3, b: e4m3, acc: align14+promote128 }", "mac.acc: align14+promote128 accumulation is modelled by `hwgen accuracy` but not built in hardware yet"),
+            ("mac: { a: bf16, b: bf16, acc: align14 }", "mac.acc: align14 cuts products of the 8-, 6- and 4-bit formats without infinities, not bf16"),
             ("mac: { a: e4m3, b: e4m3, acc: fp32, pipeline: 2 }", "mac.pipeline: 2 splits the accumulator, which fp32 accumulation rounds as a whole"),
             ("mac: { a: e5m2, b: e4m3, acc: exact }", "mac.acc: exact: sums of e5m2 products span too many binades for a fixed-point accumulator"),
             ("mac: { a: bf16, b: bf16, acc: fp32, pipeline: 2 }", "mac.pipeline: 2 splits the accumulator, which fp32 accumulation rounds as a whole"),

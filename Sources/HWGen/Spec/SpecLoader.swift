@@ -81,11 +81,11 @@ struct SpecReader {
                     throw fail("mac.a", "MX blocks are built in the PEs of engine \(able), not yet in engine \(engine.descriptor.id) (allowed: engine \(able); or mac.a \(float.a.name) without blocks)")
                 }
                 if top["gemm"] != nil { throw fail("gemm", "the buffered GEMM controller does not feed MX block scales yet (allowed with mac.a \(FloatMAC.mxName(float.a)): remove gemm:)") }
-            } else if float.accumulation == .fp32 {
+            } else if float.accumulation == .fp32 || float.alignBits != nil {
                 let order = engine.descriptor.reductionOrder(engine)
                 if order != .sequential {
                     let sequential = EngineRegistry.all.filter { $0.reductionOrder(EngineSpec($0, rows: 2, cols: 2, depth: 2)) == .sequential }.map(\.id).joined(separator: ", ")
-                    throw fail("mac.acc", "fp32 rounds after every addition, built in engines that add one product at a time (\(sequential)); engine \(engine.descriptor.id) adds sums of several (allowed with engine \(engine.descriptor.id): exact)")
+                    throw fail("mac.acc", "\(float.accumulation) rounds after every addition, built in engines that add one product at a time (\(sequential)); engine \(engine.descriptor.id) adds sums of several (allowed with engine \(engine.descriptor.id): exact)")
                 }
             }
         } else {
@@ -101,7 +101,7 @@ struct SpecReader {
             ?? (mac.float == nil ? .baseline : .float)
         let pipeline = try m["pipeline"].map { try integer($0, "mac.pipeline", in: MACConfig.pipelineRange) } ?? 0
         try checkKind(kind, mac)
-        if mac.float?.accumulation == .fp32 && pipeline == 2 {
+        if let f = mac.float, f.accumulation == .fp32 || f.alignBits != nil, pipeline == 2 {
             throw fail("mac.pipeline", "2 splits the accumulator, which fp32 accumulation rounds as a whole (allowed with mac.acc fp32: 0, 1)")
         }
         if let problem = engine.descriptor.pipelineProblem(pipeline) { throw fail("mac.pipeline", problem) }

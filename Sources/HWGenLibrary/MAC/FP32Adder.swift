@@ -20,7 +20,11 @@ enum FP32Adder {
     /// fp32(x + y), rounded to nearest even, for a finite FP32 code `code` and y = ±significand ·
     /// 2^(exponent − 127 − (bits − 1)) with `significand` normalized (its top bit set, or 0). Wires
     /// `fadd_…`.
-    static func add(_ m: ModuleBuilder, code: Value, sign ySign: Value, significand ySig: Value, exponent yExp: Value, window p: Int) -> Value {
+    /// With `truncate` N (`align<N>` accumulation), y is cut toward zero to the N bits below the
+    /// top of the larger operand before the addition (no sticky bit): the alignment DeepSeek-V3
+    /// describes for FP8 tensor cores. That needs x normal or 0 and y above the subnormal frame.
+    static func add(_ m: ModuleBuilder, code: Value, sign ySign: Value, significand ySig: Value, exponent yExp: Value, window p: Int,
+                    truncate: Int? = nil) -> Value {
         let eType = exponentType, w = p + 3
         let field = code.bits(30, 23)
         let normal = m.wire("fadd_x_normal", field != 0)
@@ -32,7 +36,7 @@ enum FP32Adder {
         // The larger exponent's operand is `big`; the other shifts right by the difference.
         let diff = m.wire("fadd_diff", (xExp - yExp).wrapped(to: .s(eType.bits + 1)))
         let xBig = m.wire("fadd_x_big", ~diff[eType.bits])
-        let big = m.wire("fadd_big", xBig.select(xSig, ySigW))
+        var big = m.wire("fadd_big", xBig.select(xSig, ySigW))
         let small = m.wire("fadd_small", xBig.select(ySigW, xSig))
         let bigSign = m.wire("fadd_big_sign", xBig.select(code[31], ySign))
         let smallSign = m.wire("fadd_small_sign", xBig.select(ySign, code[31]))
@@ -42,7 +46,13 @@ enum FP32Adder {
         let shiftBits = bitsFor(w)
         let far = m.wire("fadd_far", distance.bits(distance.type.bits - 1, shiftBits) != 0)
         let amount = m.wire("fadd_amount", far.select(Value.constant(Int64((1 << shiftBits) - 1), .u(shiftBits)), distance.bits(shiftBits - 1, 0)))
-        let aligned = shiftedRightSticky(m, small, by: amount, prefix: "fadd_align")
+        var aligned = shiftedRightSticky(m, small, by: amount, prefix: "fadd_align")
+        if let n = truncate {
+            // y's bits below the window's top n bits are dropped, whichever operand y is.
+            let keep = Value.constant(Int64(bitPattern: UInt64((1 << UInt64(n)) - 1) << UInt64(w - n)), .u(w))
+            aligned = m.wire("fadd_small_cut", xBig.select(aligned & keep, aligned))
+            big = m.wire("fadd_big_cut", xBig.select(big, big & keep))
+        }
         // Effective subtraction: big − small, negated when it goes below zero (equal exponents only).
         let subtract = m.wire("fadd_subtract", bigSign ^ smallSign)
         let sumType = HWType.s(w + 2)

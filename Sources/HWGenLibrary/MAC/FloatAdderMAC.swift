@@ -5,7 +5,9 @@ import HWGenCore
 /// BF16, FP16: ``FloatMAC/usesAdder``): each exact product, normalized, is added into an FP32
 /// accumulator by ``FP32Adder``, rounded to nearest even after every addition — FP32
 /// accumulation in the engine's order, with IEEE special values: NaN if either element is NaN
-/// or ∞ meets 0, ±∞ products, ∞ − ∞ = NaN, overflow to ±∞. A zero result is +0.
+/// or ∞ meets 0, ±∞ products, ∞ − ∞ = NaN, overflow to ±∞. A zero result is +0. With
+/// `align<N>` accumulation the same unit cuts each product to N bits below the larger operand's
+/// top before adding it (``FP32Adder/add(_:code:sign:significand:exponent:window:truncate:)``).
 ///
 /// Latency 1 (pipeline 0: product and addition in one cycle) or 2 (pipeline 1: the normalized
 /// product is registered first).
@@ -17,7 +19,8 @@ struct FloatAdderMAC {
     var module: Module {
         let f = float, fa = f.a, fb = f.b
         let sigBits = fa.mantissaBits + fb.mantissaBits + 2
-        let doc = "acc <= fp32((first ? 0 : acc) + a*b), nearest even after every product; \(fa)×\(fb) elements, "
+        let cut = f.alignBits.map { ", a*b cut to \($0) bits below the larger top" } ?? ""
+        let doc = "acc <= fp32((first ? 0 : acc) + a*b), nearest even after every product\(cut); \(fa)×\(fb) elements, "
             + "pipeline \(config.pipeline), latency \(config.pipeline >= 1 ? 2 : 1)."
         return Module("mac_\(config.tag)", doc: doc) { m in
             let a = m.input("a", .u(fa.bits)), b = m.input("b", .u(fb.bits)), first = m.input("first", .bit)
@@ -54,7 +57,8 @@ struct FloatAdderMAC {
             }
             let acc = m.register("acc", .u(32), reset: nil)
             let current = m.wire("acc_in", MACUnit.cleared(acc.value, addend.clear))
-            let added = FP32Adder.add(m, code: current, sign: addend.sign, significand: addend.sig, exponent: addend.exp, window: max(24, sigBits))
+            let added = FP32Adder.add(m, code: current, sign: addend.sign, significand: addend.sig, exponent: addend.exp, window: max(24, sigBits),
+                                      truncate: f.alignBits)
             let accNaN = m.wire("acc_is_nan", (current.bits(30, 23) == 0xFF) & (current.bits(22, 0) != 0))
             let accInf = m.wire("acc_is_inf", (current.bits(30, 23) == 0xFF) & (current.bits(22, 0) == 0))
             let nanOut = m.wire("sum_nan", addend.nan | accNaN | (addend.inf & accInf & (addend.sign ^ current[31])))
