@@ -3,7 +3,8 @@ extension Templates {
     ///
     /// Values: `files` (list of `{path, sv}`; `sv` adds `-sv`), `blackboxes` (list of `{name}`:
     /// memory macros, kept as instances), `top`, `liberty`,
-    /// `delayPS` (ABC delay target, the clock period in ps), `netlist` (output path).
+    /// `delayPS` (ABC delay target, the clock period in ps), `netlist` (output path), `topo`
+    /// (a retry only: `topo` before `buffer -p`, see ``ASICSynthesis``).
     /// `abc -D` alone does not buffer high fanout in Yosys 0.23, hence the explicit script.
     /// `-simple-lhs` is required: OpenSTA 2019 cannot parse concatenations left of `assign`.
     public static let yosysASIC: String = """
@@ -21,7 +22,7 @@ extension Templates {
         rename -top {{{top}}}
         {{/renameTop}}
         dfflibmap -liberty "{{{liberty}}}"
-        abc -liberty "{{{liberty}}}" -script +strash;dch;map,-D,{{{delayPS}}};buffer,-p;upsize,-D,{{{delayPS}}};dnsize,-D,{{{delayPS}}};stime,-p
+        abc -liberty "{{{liberty}}}" -script +strash;dch;map,-D,{{{delayPS}}};{{#topo}}topo;{{/topo}}buffer,-p;upsize,-D,{{{delayPS}}};dnsize,-D,{{{delayPS}}};stime,-p
         opt_clean -purge
         stat -liberty "{{{liberty}}}"
         write_verilog -noattr -simple-lhs "{{{netlist}}}"

@@ -86,32 +86,49 @@ public struct ASICSynthesis {
         let macroLib = file("macros.lib")
         if !macros.isEmpty { try SRAMMacro.liberty(macros).write(to: macroLib, atomically: true, encoding: .utf8) }
 
-        // Yosys: synthesis, mapping, area.
+        // Yosys: synthesis, mapping, area. Yosys 0.23's ABC can leave nodes without fanout after
+        // `map` on large float datapaths and then aborts in `buffer -p` ("node … has no fanout";
+        // Yosys reports only "Can't open ABC output file"). The run is then repeated once with
+        // `topo` before `buffer -p`, which drops those nodes and changes no logic; the report's
+        // note says so.
         let files: [[String: Any]] = verilog.map { ["path": $0.path, "sv": $0.pathExtension == "sv"] }
-        try Templates.render(Templates.yosysASIC, [
-            "files": files, "top": top, "liberty": liberty, "blackboxes": macros.map { ["name": $0.name] },
-            "params": parameters.map { ["name": $0.0, "value": String($0.1)] },
-            "renameTop": !parameters.isEmpty,  // chparam renames the module $paramod\…
-            "delayPS": String(Int((clockNS * 1000).rounded())), "netlist": netlist.path,
-        ]).write(to: script, atomically: true, encoding: .utf8)
+        var note: String? = nil
+        var y: CommandResult? = nil
+        var yosysSeconds = 0.0
         var t0 = ContinuousClock.now
-        progress?("synth \(top): yosys mapping to \(URL(fileURLWithPath: liberty).lastPathComponent) (ABC delay target \(Int((clockNS * 1000).rounded())) ps) …")
-        let start = t0
-        let ticker = progress.map { report in
-            Tools.ticker(every: progressEvery) { report("synth \(top): yosys still running, \(Int(seconds(since: start))) s") }
+        for retry in [false, true] {
+            try Templates.render(Templates.yosysASIC, [
+                "files": files, "top": top, "liberty": liberty, "blackboxes": macros.map { ["name": $0.name] },
+                "params": parameters.map { ["name": $0.0, "value": String($0.1)] },
+                "renameTop": !parameters.isEmpty,  // chparam renames the module $paramod\…
+                "delayPS": String(Int((clockNS * 1000).rounded())), "netlist": netlist.path, "topo": retry,
+            ]).write(to: script, atomically: true, encoding: .utf8)
+            t0 = ContinuousClock.now
+            progress?("synth \(top): yosys mapping to \(URL(fileURLWithPath: liberty).lastPathComponent) (ABC delay target \(Int((clockNS * 1000).rounded())) ps)\(retry ? " again, with topo before buffer -p" : "") …")
+            let start = t0
+            let ticker = progress.map { report in
+                Tools.ticker(every: progressEvery) { report("synth \(top): yosys still running, \(Int(seconds(since: start))) s") }
+            }
+            let run = try Tools.run(yosys, ["-s", script.path], in: workDir, timeout: timeout)
+            y = run
+            ticker?.cancel()
+            yosysSeconds = seconds(since: t0)
+            try run.combined.write(to: yosysLog, atomically: true, encoding: .utf8)
+            if run.timedOut {
+                throw HWGenError.badInput("yosys timed out after \(Int(timeout)) s (log: \(yosysLog.path))")
+            }
+            if !retry, firstLine(containing: "Can't open ABC output file", in: run.combined) != nil {
+                note = "ABC (Yosys 0.23) aborted buffer -p on nodes without fanout; mapped again with topo before buffer -p"
+                continue
+            }
+            if let line = firstLine(containing: "ERROR:", in: run.combined) ?? (run.status != 0 ? "exit status \(run.status)" : nil) {
+                throw HWGenError.badInput("yosys failed: \(line) (log: \(yosysLog.path))")
+            }
+            break
         }
-        let y = try Tools.run(yosys, ["-s", script.path], in: workDir, timeout: timeout)
-        ticker?.cancel()
-        let yosysSeconds = seconds(since: t0)
-        try y.combined.write(to: yosysLog, atomically: true, encoding: .utf8)
-        if y.timedOut {
-            throw HWGenError.badInput("yosys timed out after \(Int(timeout)) s (log: \(yosysLog.path))")
-        }
-        if let line = firstLine(containing: "ERROR:", in: y.combined) ?? (y.status != 0 ? "exit status \(y.status)" : nil) {
-            throw HWGenError.badInput("yosys failed: \(line) (log: \(yosysLog.path))")
-        }
+        let yosysOutput = y!.combined
         let stat: YosysStat
-        do { stat = try parseYosysStat(y.combined) } catch let e as HWGenError {
+        do { stat = try parseYosysStat(yosysOutput) } catch let e as HWGenError {
             throw HWGenError.badInput("\(e.message) (log: \(yosysLog.path))")
         }
 
@@ -155,6 +172,7 @@ public struct ASICSynthesis {
             endpoint: registerName(timing.endpoint, netlist: netText),
             yosysSeconds: rounded(yosysSeconds, 3), staSeconds: rounded(staSeconds, 3))
         report.wnsNS = timing.worstSlackNS.map { min(0, rounded($0, 4)) }
+        report.note = note
         if !macros.isEmpty {
             let used = macros.map { MemoryReport.Macro(name: $0.name, count: stat.cellCounts[$0.name] ?? 0, model: $0.model) }
             let memory = used.reduce(0.0) { $0 + Double($1.count) * $1.model.areaUM2 }
