@@ -104,7 +104,7 @@ public struct Design: Sendable {
                 throw HWGenError.badInput("\(option): \(mx ? "scale" : "exponent") \(e.data[i]) at [\(i / e.cols), \(i % e.cols)] is out of range (allowed: \(range)\(mx ? ", E8M0 codes, 255 is NaN" : ""))")
             }
         }
-        switch (spec.group, ops.groupScales) {
+        switch (spec.macConfig.groupScales ? spec.group : nil, ops.groupScales) {
         case (nil, nil): break
         case (nil, _?): throw HWGenError.badInput("--group-scales: \(spec.source) has no mac.group (allowed: omit --group-scales)")
         case (let g?, nil): throw HWGenError.badInput("\(spec.source): \(mx ? "mac.block" : "mac.group") \(g) needs \(what) (\(option) E.npy, ⌈K/\(g)⌉ × N)")

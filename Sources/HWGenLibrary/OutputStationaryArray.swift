@@ -77,8 +77,8 @@ public struct OutputStationaryArray: Engine {
     public var streamPorts: [StreamPort] {
         [StreamPort(StreamSignal.aColumn, lanes: rows * beatDepth, mac.types.a), StreamPort(StreamSignal.bRow, lanes: cols * beatDepth, mac.types.b),
          StreamPort(StreamSignal.inLast, .bit)]
-            + (mac.group == nil ? [] : [StreamPort(StreamSignal.groupStart, .bit), StreamPort(StreamSignal.groupEnd, .bit),
-                                        StreamPort(StreamSignal.exponentRow, lanes: cols, mac.scaleType)])
+            + (mac.group == nil ? [] : [StreamPort(StreamSignal.groupStart, .bit), StreamPort(StreamSignal.groupEnd, .bit)])
+            + (mac.groupScales ? [StreamPort(StreamSignal.exponentRow, lanes: cols, mac.scaleType)] : [])
             + (mac.scalesA ? [StreamPort(StreamSignal.exponentColumn, lanes: rows, mac.scaleType)] : [])
     }
 
@@ -136,12 +136,13 @@ public struct OutputStationaryArray: Engine {
     /// scales there and A's, S[row][k / G], on `ea_col`.
     public func stimulus(_ ops: GemmOperands) -> Stimulus {
         var s = stimulus(a: ops.a, b: ops.b)
-        guard let g = mac.group, let e = ops.groupScales else { return s }
+        guard let g = mac.group else { return s }
         let (m, k, n) = (ops.a.rows, ops.a.cols, ops.b.cols), tilesC = ceilDiv(n, cols)
         for x in s.beats.indices {
             let (t, kk) = (x / k, x % k), c0 = t % tilesC * cols, r0 = t / tilesC * rows
             let end = kk % g == g - 1 || kk == k - 1
-            s.beats[x] += [[kk % g == 0 ? 1 : 0], [end ? 1 : 0], Self.lanes(cols) { j in end && c0 + j < n ? e[kk / g, c0 + j] : nil }]
+            s.beats[x] += [[kk % g == 0 ? 1 : 0], [end ? 1 : 0]]
+            if let e = ops.groupScales { s.beats[x] += [Self.lanes(cols) { j in end && c0 + j < n ? e[kk / g, c0 + j] : nil }] }
             if let sa = ops.scalesA {
                 s.beats[x] += [Self.lanes(rows) { i in end && r0 + i < m ? sa[r0 + i, kk / g] : nil }]
             }
@@ -184,7 +185,8 @@ public struct OutputStationaryArray: Engine {
             if mac.group != nil {
                 // Group flags travel with `first`, the group's exponent with b.
                 // (MX: A's block scale travels with a.)
-                for (port, type) in [("gstart", HWType.bit), ("gend", .bit), ("e", mac.scaleType)] + (mac.scalesA ? [("ea", mac.scaleType)] : []) {
+                for (port, type) in [("gstart", HWType.bit), ("gend", .bit)] + (mac.groupScales ? [("e", mac.scaleType)] : [])
+                    + (mac.scalesA ? [("ea", mac.scaleType)] : []) {
                     let v = m.input("\(port)_in", type)
                     macPorts[port] = v
                     if !broadcast { m.output("\(port)_out", m.delay(v, "\(port)_q", reset: type == .bit ? 0 : nil)) }
@@ -234,7 +236,7 @@ public struct OutputStationaryArray: Engine {
             let aCol = m.input(StreamSignal.aColumn, .u(R * beatDepth * t.a.bits)), bRow = m.input(StreamSignal.bRow, .u(C * beatDepth * t.b.bits))
             let eType = mac.scaleType
             let groupIn = mac.group.map { _ in (start: m.input(StreamSignal.groupStart, .bit), end: m.input(StreamSignal.groupEnd, .bit),
-                                                e: m.input(StreamSignal.exponentRow, .u(C * eType.bits))) }
+                                                e: mac.groupScales ? m.input(StreamSignal.exponentRow, .u(C * eType.bits)) : nil) }
             let scalesA = mac.scalesA ? m.input(StreamSignal.exponentColumn, .u(R * eType.bits)) : nil
 
             // Tile controller: first-element flag and result-chain spacing.
@@ -324,7 +326,7 @@ public struct OutputStationaryArray: Engine {
                                        m.wire("row\(i)_gend", valid & skew(g.end, i, "gend\(i)"))))
                 }
             }
-            let exponents = groupIn.map { g in (0..<C).map { skew(g.e.lane($0, eType), $0, "e\($0)") } } ?? []
+            let exponents = groupIn?.e.map { e in (0..<C).map { skew(e.lane($0, eType), $0, "e\($0)") } } ?? []
             let rowScales = scalesA.map { sa in (0..<R).map { skew(sa.lane($0, eType), $0, "ea\($0)") } } ?? []
 
             // FFIP: a bubble must multiply to 0, and (0 + b₁)(0 + b₀) does not, so B is zeroed
@@ -377,7 +379,7 @@ public struct OutputStationaryArray: Engine {
                     if !groupFlags.isEmpty {
                         ports["gstart_in"] = bc ? groupFlags[i].start : left?["gstart_out"] ?? groupFlags[i].start
                         ports["gend_in"] = bc ? groupFlags[i].end : left?["gend_out"] ?? groupFlags[i].end
-                        ports["e_in"] = bc || i == 0 ? exponents[j] : pes[i - 1][j]["e_out"]
+                        if !exponents.isEmpty { ports["e_in"] = bc || i == 0 ? exponents[j] : pes[i - 1][j]["e_out"] }
                         if !rowScales.isEmpty { ports["ea_in"] = bc ? rowScales[i] : left?["ea_out"] ?? rowScales[i] }
                     }
                     let unit = m.instance(pe, "pe_\(i)_\(j)", ports)

@@ -35,14 +35,18 @@ public struct FloatMAC: Hashable, Sendable, CustomStringConvertible {
     /// Accumulations the hardware builds (`fp32` in engines that add one product at a time).
     public static let builtAccumulations: [FloatAccumulation] = [.exact, .fp32]
 
-    /// Whether `acc` is built: the listed ones, and `align<N>` without `promote` (N from 2 to
-    /// 24, by the FP32 adder).
+    /// Whether `acc` is built: the listed ones, and `align<N>` (N from 2 to 24, by the FP32
+    /// adder) with or without `promote<P>` (P from 2 to 4,096).
     static func built(_ acc: FloatAccumulation) -> Bool {
-        if case .align(let n, nil) = acc { return (2...24).contains(n) }
+        if case .align(let n, let p) = acc { return (2...24).contains(n) && (p.map { (2...4096).contains($0) } ?? true) }
         return builtAccumulations.contains(acc)
     }
     /// `align<N>` accumulation: the product cut to N bits below the larger operand's top.
-    public var alignBits: Int? { if case .align(let n, nil) = accumulation { return n } else { return nil } }
+    public var alignBits: Int? { if case .align(let n, _) = accumulation { return n } else { return nil } }
+    /// `align<N>+promote<P>`: P, the products per partial sum added into the FP32 accumulator.
+    public var promoteEvery: Int? { if case .align(_, let p) = accumulation { return p } else { return nil } }
+    /// The partial sums of `align<N>+promote<P>`: the same elements, `align<N>` alone.
+    public var partialSum: FloatMAC { FloatMAC(a: a, b: b, accumulation: .align(bits: alignBits ?? 24, promote: nil)) }
     /// Bits a sum grows by: an exact sum holds at most 2^12 − 1 = 4,095 products.
     public static let sumGrowthBits = 12
     /// The most products one exact sum may hold.
@@ -110,7 +114,7 @@ public struct FloatMAC: Hashable, Sendable, CustomStringConvertible {
             return ("mac.acc", "\(accumulation): MX blocks are summed exactly and added into an FP32 accumulator (allowed with \(Self.mxName(a)): fp32)")
         }
         guard Self.built(accumulation) else {
-            return ("mac.acc", "\(accumulation) accumulation is modelled by `hwgen accuracy` but not built in hardware yet (allowed: \(Self.builtAccumulations.map(\.description).joined(separator: ", ")), align2...align24)")
+            return ("mac.acc", "\(accumulation) accumulation is not built (allowed: \(Self.builtAccumulations.map(\.description).joined(separator: ", ")), align2...align24, with +promote2...+promote4096)")
         }
         if alignBits != nil, let f = [a, b].first(where: Self.adderFormats.contains) {
             return ("mac.acc", "\(accumulation) cuts products of the 8-, 6- and 4-bit formats without infinities, not \(f) (allowed with \(f) elements: fp32)")

@@ -72,7 +72,8 @@ public struct MACTypes: Hashable, Sendable, CustomStringConvertible {
     public var accTag: String {
         guard let f = float else { return acc.tag + (saturating ? "sat" : "") }
         // An MX block's exact sum is as wide as its block needs.
-        return f.block != nil && !f.isBlockScaled ? "\(f.accumulation)_b\(f.block!)" : f.accumulation.description
+        let acc = String(f.accumulation.description.map { $0 == "+" ? "_" : $0 })
+        return f.block != nil && !f.isBlockScaled ? "\(acc)_b\(f.block!)" : acc
     }
 
     /// True if `v` is a valid B element.
@@ -159,6 +160,9 @@ public struct MACConfig: Hashable, Sendable, CustomStringConvertible {
     public var scaleType: HWType { types.float?.isBlockScaled == true ? FloatMAC.scaleType : Self.exponentType }
     /// MX: A's blocks carry scales too (`ea`, with A), not only B's.
     public var scalesA: Bool { types.float?.isBlockScaled == true }
+    /// Groups carry a scale (`e`: MixPE's exponents, MX's B scales); the groups of
+    /// `align<N>+promote<P>` carry only their flags.
+    public var groupScales: Bool { group != nil && types.float?.promoteEvery == nil }
 
     /// Type of an exact group sum: the product widened by ⌈log2 G⌉ bits.
     public var groupSum: HWType? {

@@ -133,7 +133,7 @@ import Testing
         #expect(Self.error(Self.variant(engine: "{ kind: tree, lanes: 8, width: 8, stages: 9 }"))
                 == "designs/t.yaml: engine.stages: 9 is out of range (allowed: 0...8)")
         #expect(Self.error("name: x\nengine: { kind: systolic, dataflow: os, rows: 8, cols: 8 }\n")
-                == "designs/t.yaml: mac: missing (allowed: a mapping with a, b, acc, kind, pipeline, group)")
+                == "designs/t.yaml: mac: missing (allowed: a mapping with a, b, acc, kind, pipeline, group, block)")
         #expect(Self.error(Self.variant(engine: "{ kind: systolic, dataflow: os, cols: 8 }"))
                 == "designs/t.yaml: engine.rows: missing (allowed: an integer in 1...256)")
         #expect(Self.error(Self.variant(name: "module"))

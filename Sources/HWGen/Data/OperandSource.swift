@@ -46,7 +46,7 @@ public struct OperandSource: Sendable {
                 let blocks = ceilDiv(shape.k, g)
                 if scalesA == nil { ops.scalesA = Operands.randomMXScales(rows: shape.m, cols: blocks, seed: seed ^ 0x7363_6100) }
                 if scalesB == nil { ops.groupScales = Operands.randomMXScales(rows: blocks, cols: shape.n, seed: seed ^ 0x7363_6200) }
-            } else if let g = spec.group, groupScales == nil {
+            } else if let g = spec.group, spec.macConfig.groupScales, groupScales == nil {
                 ops.groupScales = Operands.randomGroupScales(k: shape.k, n: shape.n, group: g, seed: seed)
             }
             if let e = spec.epilogue, e.perColumn, multipliers == nil, shifts == nil {

@@ -82,6 +82,9 @@ struct SpecReader {
                 }
                 if top["gemm"] != nil { throw fail("gemm", "the buffered GEMM controller does not feed MX block scales yet (allowed with mac.a \(FloatMAC.mxName(float.a)): remove gemm:)") }
             } else if float.accumulation == .fp32 || float.alignBits != nil {
+                if float.promoteEvery != nil, top["gemm"] != nil {
+                    throw fail("gemm", "the buffered GEMM controller does not flag promotion groups yet (allowed with mac.acc \(float.accumulation): remove gemm:)")
+                }
                 let order = engine.descriptor.reductionOrder(engine)
                 if order != .sequential {
                     let sequential = EngineRegistry.all.filter { $0.reductionOrder(EngineSpec($0, rows: 2, cols: 2, depth: 2)) == .sequential }.map(\.id).joined(separator: ", ")
@@ -108,7 +111,8 @@ struct SpecReader {
         if saturating && pipeline == 2 {
             throw fail("mac.pipeline", "2 splits the accumulator, which cannot saturate (allowed with \(mac.accTag): 0, 1)")
         }
-        let group = try mac.float?.block ?? m["group"].map { try groupSize($0, mac: mac, kind: kind, pipeline: pipeline, engine: engine) }
+        let group = try mac.float?.block ?? mac.float?.promoteEvery
+            ?? m["group"].map { try groupSize($0, mac: mac, kind: kind, pipeline: pipeline, engine: engine) }
         let config = MACConfig(mac, kind: kind, pipeline: pipeline, group: group)
         if let (field, problem) = engine.descriptor.macProblem(config) { throw fail(field, problem) }
         if MACRegistry.arithmetic(kind).pairsElements, let (field, problem) = engine.descriptor.pairingProblem(engine, mac: config) {

@@ -17,6 +17,7 @@ struct FloatAdderMAC {
 
     /// `mac_<tag>`: ports `a`, `b`, `first`; `acc` is the FP32 code.
     var module: Module {
+        if let p = float.promoteEvery { return promoting(p) }
         let f = float, fa = f.a, fb = f.b
         let sigBits = fa.mantissaBits + fb.mantissaBits + 2
         let cut = f.alignBits.map { ", a*b cut to \($0) bits below the larger top" } ?? ""
@@ -65,6 +66,43 @@ struct FloatAdderMAC {
             let infCode = concat([addend.sign, Value.constant(0xFF, .u(8)), Value.constant(0, .u(23))])
             acc.next(m.wire("acc_next", nanOut.select(Value.constant(FloatResultUnit.nanCode, .u(32)),
                                                       addend.inf.select(infCode, accInf.select(current, added)))))
+            m.output("acc", acc)
+        }
+    }
+}
+
+extension FloatAdderMAC {
+    /// `align<N>+promote<P>`: an inner unit sums the products of a group of P elements (`gstart`
+    /// starts one, `gend` ends it, as the engine's group flags say) into an FP32 partial with
+    /// `align<N>`; one cycle after a group's last product, the partial is added into the FP32
+    /// accumulator `acc` by a second adder, rounded to nearest even (DeepSeek-V3's promotion to
+    /// CUDA cores, here in the PE). Latency one more than the inner unit's.
+    func promoting(_ p: Int) -> Module {
+        let f = float
+        let inner = MACUnit(MACConfig(MACTypes(float: f.partialSum), kind: config.kind, pipeline: config.pipeline))
+        let doc = "acc = fp32(acc + partial) after every \(p) products, partial = \(f.partialSum.accumulation) sums of them; "
+            + "\(f.a)×\(f.b) elements, pipeline \(config.pipeline), latency \(inner.latency + 1)."
+        return Module("mac_\(config.tag)", doc: doc) { m in
+            let a = m.input("a", .u(f.a.bits)), b = m.input("b", .u(f.b.bits)), first = m.input("first", .bit)
+            let gstart = m.input("gstart", .bit), gend = m.input("gend", .bit)
+            let partial = m.instance(inner.module, "partial_sum", ["a": a, "b": b, "first": first | gstart])["acc"]
+            func lag(_ v: Value, _ name: String) -> Value {
+                (0..<inner.latency).reduce(v) { x, k in m.delay(x, "\(name)_d\(k + 1)") }
+            }
+            let (ended, began) = (lag(gend, "gend"), lag(first, "first"))
+            // `fresh`: the output restarted (a `first`) and has not taken a partial yet.
+            let fresh = m.register("fresh", .bit, reset: 0)
+            fresh.next(began.select(~ended, ended.select(Value.constant(0, .bit), fresh.value)))
+            let acc = m.register("acc", .u(32), reset: nil)
+            let current = m.wire("acc_in", MACUnit.cleared(acc.value, began | fresh))
+            // The partial as the adder's addend: its 24-bit significand (normal or 0: sums of
+            // these products are multiples of their smallest, far above FP32's subnormals) and field.
+            let field = partial.bits(30, 23)
+            let significand = m.wire("partial_sig", concat([field != 0, partial.bits(22, 0)]))
+            let added = FP32Adder.add(m, code: current, sign: partial[31], significand: significand, exponent: field.extended(to: FP32Adder.exponentType), window: 24)
+            func isNaN(_ x: Value, _ name: String) -> Value { m.wire(name, (x.bits(30, 23) == 0xFF) & (x.bits(22, 0) != 0)) }
+            let nan = m.wire("sum_nan", isNaN(partial, "partial_is_nan") | isNaN(current, "acc_is_nan"))
+            acc.next(m.wire("acc_next", nan.select(Value.constant(FloatResultUnit.nanCode, .u(32)), added)), enable: ended)
             m.output("acc", acc)
         }
     }
