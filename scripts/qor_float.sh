@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # QoR and energy of the float MACs next to INT8, in the peers' flow (hwgen synth --clock 2: Yosys,
 # ABC 2 ns delay target, OSU 0.18 µm, OpenSTA; power from the gate-level simulation of one random
-# GEMM, hwgen synth --power): OS arrays of INT8 baseline and Booth MACs, and E4M3 with exact and
-# FP32 accumulation. 4x4 with energy, 16x16 area and timing. BF16, MXFP8 and MXFP4 are not built
-# in hardware yet (their accuracy is in `hwgen accuracy`).
+# GEMM, hwgen synth --power): OS arrays of INT8 baseline and Booth MACs; E4M3 with exact, FP32,
+# align14 and align14+promote128 accumulation; BF16 with FP32 accumulation; MXFP8 and MXFP4.
+# 4x4 with energy, 16x16 area and timing (INT8 and E4M3 exact).
 set -euo pipefail
 hwgen=$1
 gemm=${GEMM:-32x32x32}
 dir=build/qor_float
 mkdir -p "$dir"
-small=(designs/systolic_os_4x4_s8.yaml designs/systolic_os_4x4_s8_booth.yaml designs/systolic_os_4x4_e4m3.yaml designs/systolic_os_4x4_e4m3_fp32.yaml)
+small=(designs/systolic_os_4x4_s8.yaml designs/systolic_os_4x4_s8_booth.yaml designs/systolic_os_4x4_e4m3.yaml designs/systolic_os_4x4_e4m3_fp32.yaml
+       designs/systolic_os_4x4_e4m3_align14.yaml designs/systolic_os_4x4_e4m3_align14_promote128.yaml designs/systolic_os_4x4_bf16.yaml
+       designs/systolic_os_4x4_mxfp8.yaml designs/systolic_os_4x4_mxfp4.yaml)
 big=(designs/systolic_os_16x16_s8.yaml designs/systolic_os_16x16_s8_booth.yaml designs/systolic_os_16x16_e4m3.yaml)
 for spec in "${small[@]}"; do
   name=$(basename "$spec" .yaml)
@@ -26,14 +28,13 @@ done
 python3 - "$dir" "$gemm" "${small[@]}" "${big[@]}" <<'PY'
 import json, os, sys
 d, gemm, specs = sys.argv[1], sys.argv[2], sys.argv[3:]
-print(f"\n| design | area mm² | critical path ns | area·delay mm²·ns | pJ/MAC ({gemm}, seed 1) |")
-print("|---|---:|---:|---:|---:|")
+print(f"\n| design | area mm² | critical path ns | area·delay mm²·ns | pJ/MAC ({gemm}, seed 1) | note |")
+print("|---|---:|---:|---:|---:|---|")
 for spec in specs:
     name = os.path.basename(spec)[:-5]
     r = json.load(open(os.path.join(d, name + ".json")))[0]
     a, t = r["areaUM2"] / 1e6, r["criticalPathNS"]
     p = r.get("power") or {}
     pj = f"{p['pjPerMAC']:.2f}" if p.get("pjPerMAC") else "not measured"
-    print(f"| {name} | {a:.3f} | {t:.3f} | {a * t:.2f} | {pj} |")
-print("| BF16, MXFP8, MXFP4 | not built in hardware yet | | | |")
+    print(f"| {name} | {a:.3f} | {t:.3f} | {a * t:.2f} | {pj} | {r.get('note') or ''} |")
 PY

@@ -51,21 +51,33 @@ import Testing
         }
     }
 
-    /// C = A·B (codes) from `scripts/float_oracle.py`, FP32 codes, row-major.
-    static func oracle(_ a: IntMatrix, _ b: IntMatrix, _ f: FloatMAC, python: String, dir: URL) throws -> [Int64] {
-        try Npy.write(NpyArray(shape: [a.rows, a.cols], dtype: .int64, values: a.data), path: dir.appendingPathComponent("a.npy").path)
-        try Npy.write(NpyArray(shape: [b.rows, b.cols], dtype: .int64, values: b.data), path: dir.appendingPathComponent("b.npy").path)
-        let r = try Tools.run(python, [CLITests.repo.appendingPathComponent("scripts/float_oracle.py").path, dir.path, f.a.name, f.b.name, "\(f.accumulation)"], timeout: 120)
+    /// C = A·B (codes) from `scripts/float_oracle.py`, FP32 codes, row-major; with `scales`, MX
+    /// blocks of `f.block` (A's and B's E8M0 scales).
+    static func oracle(_ a: IntMatrix, _ b: IntMatrix, _ f: FloatMAC, scales: (a: IntMatrix, b: IntMatrix)? = nil,
+                       python: String, dir: URL) throws -> [Int64] {
+        let files = [("a.npy", a), ("b.npy", b)] + (scales.map { [("sa.npy", $0.a), ("sb.npy", $0.b)] } ?? [])
+        for (file, x) in files {
+            try Npy.write(NpyArray(shape: [x.rows, x.cols], dtype: .int64, values: x.data), path: dir.appendingPathComponent(file).path)
+        }
+        let acc = f.block.map { ["mx", "\($0)"] } ?? ["\(f.accumulation)"]
+        let r = try Tools.run(python, [CLITests.repo.appendingPathComponent("scripts/float_oracle.py").path, dir.path, f.a.name, f.b.name] + acc,
+                              timeout: 120)
         try #require(r.status == 0, "\(r.combined)")
         return try Npy.read(path: dir.appendingPathComponent("c_oracle.npy").path).values
     }
 
-    @Test(arguments: Simulator.allCases)
-    func floatMACsInEveryEngineEqualThePythonModel(_ sim: Simulator) throws {
+    /// What a co-simulation test against the oracle needs: `sim` present, the venv's Python with
+    /// ml_dtypes, a seeded generator (printed, replayable) and a scratch directory (the caller
+    /// removes it).
+    static func setUp(_ sim: Simulator, _ test: String) throws -> (python: String, rng: SplitMix64, dir: URL) {
         try Requires.simulator(sim)
         let python = try Requires.venvPython(importing: "ml_dtypes")
-        var rng = SplitMix64(state: CoSimTests.seed("float/\(sim.rawValue)"))
-        let dir = try CLITests.tempDir()
+        return (python, SplitMix64(state: CoSimTests.seed("\(test)/\(sim.rawValue)")), try CLITests.tempDir())
+    }
+
+    @Test(arguments: Simulator.allCases)
+    func floatMACsInEveryEngineEqualThePythonModel(_ sim: Simulator) throws {
+        var (python, rng, dir) = try Self.setUp(sim, "float")
         defer { try? FileManager.default.removeItem(at: dir) }
         var nans = 0, numbers = 0, roundedDifferently = 0
         for (name, engine, formats, gemm) in Self.designs {
@@ -104,10 +116,7 @@ import Testing
     /// every 16 products (align10+promote16) from not promoting.
     @Test(arguments: Simulator.allCases)
     func fp32AccumulationOverLongSumsEqualsThePythonModel(_ sim: Simulator) throws {
-        try Requires.simulator(sim)
-        let python = try Requires.venvPython(importing: "ml_dtypes")
-        var rng = SplitMix64(state: CoSimTests.seed("fp32/\(sim.rawValue)"))
-        let dir = try CLITests.tempDir()
+        var (python, rng, dir) = try Self.setUp(sim, "fp32")
         defer { try? FileManager.default.removeItem(at: dir) }
         let values: [Double] = [448, -448, 256, -256, 1, -1, 0.001953125, -0.001953125, 0.5, -0.5, 3.5, -3.75]
         let codes = values.map { Int64(FloatFormat.e4m3.encode(FloatValue($0))) }
@@ -251,13 +260,7 @@ import Testing
         let (verdicts, runs) = try Flow.simulate(design, GemmOperands(a: a, b: b, groupScales: sb, scalesA: sa),
                                                  label: "\(name) gemm \(a.rows)x\(a.cols)x\(b.cols)", simulators: [sim]) { print($0) }
         #expect(verdicts[0].passed, "\(name): \(verdicts[0])")
-        for (file, x) in [("a.npy", a), ("b.npy", b), ("sa.npy", sa), ("sb.npy", sb)] {
-            try Npy.write(NpyArray(shape: [x.rows, x.cols], dtype: .int64, values: x.data), path: dir.appendingPathComponent(file).path)
-        }
-        let r = try Tools.run(python, [CLITests.repo.appendingPathComponent("scripts/float_oracle.py").path, dir.path, f.a.name, f.b.name,
-                                       "mx", "\(f.block!)"], timeout: 120)
-        try #require(r.status == 0, "\(r.combined)")
-        let oracle = try Npy.read(path: dir.appendingPathComponent("c_oracle.npy").path).values
+        let oracle = try Self.oracle(a, b, f, scales: (sa, sb), python: python, dir: dir)
         #expect(runs[0].c.data == oracle, "\(name) \(sim): RTL \(runs[0].c.data.map { String($0, radix: 16) }) oracle \(oracle.map { String($0, radix: 16) })")
         return oracle
     }
@@ -267,10 +270,7 @@ import Testing
     /// rounding after every block differs from rounding the exact sum somewhere.
     @Test(arguments: Simulator.allCases)
     func mxAccumulationOverLongSumsEqualsThePythonModel(_ sim: Simulator) throws {
-        try Requires.simulator(sim)
-        let python = try Requires.venvPython(importing: "ml_dtypes")
-        var rng = SplitMix64(state: CoSimTests.seed("mx-long/\(sim.rawValue)"))
-        let dir = try CLITests.tempDir()
+        var (python, rng, dir) = try Self.setUp(sim, "mx-long")
         defer { try? FileManager.default.removeItem(at: dir) }
         let design = Design(try DesignSpec.parse(text: "name: mx_long\nengine: { kind: systolic, dataflow: os, rows: 2, cols: 2 }\n"
                                                  + "mac: { a: mxfp8_e4m3, b: mxfp8_e4m3, block: 2, pipeline: 1 }\n", source: "mx_long.yaml"))
@@ -319,10 +319,7 @@ import Testing
     /// subnormal, ±∞ and NaN.
     @Test(arguments: Simulator.allCases)
     func mxFormatsEqualThePythonModel(_ sim: Simulator) throws {
-        try Requires.simulator(sim)
-        let python = try Requires.venvPython(importing: "ml_dtypes")
-        var rng = SplitMix64(state: CoSimTests.seed("mx/\(sim.rawValue)"))
-        let dir = try CLITests.tempDir()
+        var (python, rng, dir) = try Self.setUp(sim, "mx")
         defer { try? FileManager.default.removeItem(at: dir) }
         let designs = [
             ("os_mxfp8", "{ kind: systolic, dataflow: os, rows: 4, cols: 3 }", "a: mxfp8_e4m3, b: mxfp8_e4m3, pipeline: 1"),
