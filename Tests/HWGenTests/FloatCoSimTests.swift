@@ -350,4 +350,44 @@ import Testing
         print("mx cosim \(sim): \(kinds.sorted { $0.key < $1.key })")
         for kind in ["normal", "subnormal", "inf", "nan"] { #expect(kinds[kind, default: 0] > 0, "no \(kind) result: \(kinds)") }
     }
+
+    /// MX scales from `.npy`: the run uses them (C equals the golden model with those scales);
+    /// a wrong shape, a code outside 0…255, scales for a design without MX blocks, and
+    /// `--group-scales` on an MX design are each exit 2 with one message naming the option.
+    @Test func mxScaleFilesAndTheirErrors() throws {
+        try Requires.simulator(.icarus)
+        let dir = try CLITests.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try "name: mx_npy\nengine: { kind: systolic, dataflow: os, rows: 2, cols: 2 }\nmac: { a: mxfp4, b: mxfp4, block: 4 }\n"
+            .write(to: dir.appendingPathComponent("mx.yaml"), atomically: true, encoding: .utf8)
+        try "name: fp\nengine: { kind: systolic, dataflow: os, rows: 2, cols: 2 }\nmac: { a: e2m1, b: e2m1, acc: fp32 }\n"
+            .write(to: dir.appendingPathComponent("fp.yaml"), atomically: true, encoding: .utf8)
+        func save(_ name: String, _ rows: Int, _ cols: Int, _ values: [Int64]) throws {
+            try Npy.write(NpyArray(shape: [rows, cols], dtype: .int64, values: values), path: dir.appendingPathComponent(name).path)
+        }
+        // A: 2×6 (two blocks of 4, the second short), all 1.0 (code 2); B: 6×2, all 1.0.
+        try save("a.npy", 2, 6, Array(repeating: 2, count: 12))
+        try save("b.npy", 6, 2, Array(repeating: 2, count: 12))
+        try save("sa.npy", 2, 2, [127, 128, 130, 120])        // row 0: 2^0, 2^1; row 1: 2^3, 2^−7
+        try save("sb.npy", 2, 2, [127, 255, 127, 127])        // column 1's first block is NaN
+        let ok = try CLITests.hwgen(["sim", "mx.yaml", "--a", "a.npy", "--b", "b.npy", "--scales-a", "sa.npy", "--scales-b", "sb.npy",
+                                     "--simulator", "icarus", "--out", "c.npy"], in: dir)
+        #expect(ok.status == 0, "\(ok.combined)")
+        let c = try Npy.read(path: dir.appendingPathComponent("c.npy").path).values.map { Float(bitPattern: UInt32($0)) }
+        // Row 0: 4·1 + 2·2 = 8; row 1: 4·8 + 2·2^−7.
+        #expect(c.count == 4 && c[0] == 8 && c[1].isNaN && c[2] == 32 + 2 / 128 && c[3].isNaN, "\(c)")
+        try save("sa_shape.npy", 2, 3, Array(repeating: 127, count: 6))
+        try save("sb_range.npy", 2, 2, [127, 256, 127, 127])
+        let cases: [([String], String)] = [
+            (["mx.yaml", "--scales-a", "sa_shape.npy", "--scales-b", "sb.npy"], "--scales-a: shape (2, 3) does not match M = 2, K = 6 (allowed: (2, 2) for blocks of 4)"),
+            (["mx.yaml", "--scales-a", "sa.npy", "--scales-b", "sb_range.npy"], "--scales-b: scale 256 at [0, 1] is out of range (allowed: 0...255, E8M0 codes, 255 is NaN)"),
+            (["mx.yaml", "--scales-b", "sb.npy"], "mac.block 4 needs A's block scales (--scales-a S.npy, M × ⌈K/4⌉)"),
+            (["mx.yaml", "--scales-a", "sa.npy", "--scales-b", "sb.npy", "--group-scales", "sb.npy"], "--group-scales: mx.yaml has MX blocks, whose scales are --scales-a and --scales-b"),
+            (["fp.yaml", "--scales-a", "sa.npy"], "--scales-a: fp.yaml has no MX block format (allowed: omit --scales-a)"),
+        ]
+        for (args, message) in cases {
+            let r = try CLITests.hwgen(["sim"] + args + ["--a", "a.npy", "--b", "b.npy", "--simulator", "icarus"], in: dir)
+            #expect(r.status == 2 && r.stderr.contains(message), "\(args): \(r.combined)")
+        }
+    }
 }
