@@ -118,17 +118,18 @@ def dot(products, acc, group):
 
 
 def mx_dot(products, block, scales):
-    """products in K order; scales[g] = (code_a, code_b) of block g."""
-    if any(isinstance(p, float) and np.isnan(p) for p in products) or any(255 in s for s in scales):
+    """products in K order; scales[g] = (code_a, code_b) of block g. Each block's exact sum (NaN,
+    or +-inf, where special values take part) times both scales, added in block order by
+    fp32_sum."""
+    if any(255 in s for s in scales):
         return NAN
-    acc = Fraction(0)
+    parts = []
     for g, (sa, sb) in enumerate(scales):
         part = products[g * block:(g + 1) * block]
-        assert special(part) is None, "MX elements with infinities are not modelled"
-        if isinstance(acc, float):        # an overflow stays +-inf: the addend is finite
-            continue
-        acc = rne_fp32(acc + sum(part, Fraction(0)) * Fraction(2) ** (int(sa) - 127) * Fraction(2) ** (int(sb) - 127))
-    return code(acc)
+        s = special(part)
+        parts.append(s if s is not None else
+                     sum(part, Fraction(0)) * Fraction(2) ** (int(sa) - 127) * Fraction(2) ** (int(sb) - 127))
+    return fp32_sum(parts)
 
 
 def main():

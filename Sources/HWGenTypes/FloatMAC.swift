@@ -63,7 +63,7 @@ public struct FloatMAC: Hashable, Sendable, CustomStringConvertible {
 
     /// MX element formats by spec name, with their element format.
     public static let mxFormats: [(name: String, element: FloatFormat)] = [
-        ("mxfp8_e4m3", .e4m3), ("mxfp6_e2m3", .e2m3), ("mxfp6_e3m2", .e3m2), ("mxfp4", .e2m1)]
+        ("mxfp8_e4m3", .e4m3), ("mxfp8_e5m2", .e5m2), ("mxfp6_e2m3", .e2m3), ("mxfp6_e3m2", .e3m2), ("mxfp4", .e2m1)]
     /// Allowed MX block sizes (`mac.block`); the OCP MX formats use 32.
     public static let blockRange = 2...256
     /// Type of an E8M0 block scale.
@@ -129,7 +129,8 @@ public struct FloatMAC: Hashable, Sendable, CustomStringConvertible {
             }
             return nil
         }
-        if accumulator.bits > Self.maxAccumulatorBits {
+        // An MX block's sum is sized by its block (E5M2's, 73 bits for 32, keeps NaN and ∞ as flags).
+        if !isBlockScaled && accumulator.bits > Self.maxAccumulatorBits {
             return ("mac.acc", "exact accumulation of \(a) × \(b) needs a \(accumulator.bits)-bit accumulator (the library builds at most \(Self.maxAccumulatorBits))")
         }
         return nil

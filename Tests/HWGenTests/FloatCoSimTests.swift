@@ -214,7 +214,7 @@ import Testing
             ("mac: { a: e5m2, b: e4m3, acc: exact }", "mac.acc: exact: sums of e5m2 products span too many binades for a fixed-point accumulator"),
             ("mac: { a: bf16, b: bf16, acc: fp32, pipeline: 2 }", "mac.pipeline: 2 splits the accumulator, which fp32 accumulation rounds as a whole"),
             ("mac: { a: fp32, b: bf16, acc: fp32 }", "mac.a: fp32 elements are modelled by `hwgen accuracy` but not built in hardware yet"),
-            ("mac: { a: mxfp8_e5m2, b: mxfp8_e5m2 }", "mac.a: mxfp8_e5m2 is modelled by `hwgen accuracy --scaling mx32` but not built in hardware yet"),
+            ("mac: { a: mxint8, b: mxint8 }", "mac.a: mxint8 is modelled by `hwgen accuracy --scaling mx32` but not built in hardware yet"),
             ("mac: { a: mxfp8_e4m3, b: e4m3 }", "mac.b: \"e4m3\" is not an MX format; both operands of an MX MAC are"),
             ("mac: { a: mxfp8_e4m3, b: mxfp4, acc: exact }", "mac.acc: exact: MX blocks are summed exactly and added into an FP32 accumulator"),
             ("mac: { a: mxfp4, b: mxfp4, block: 1 }", "mac.block: 1 is out of range (allowed: 2...256)"),
@@ -325,6 +325,7 @@ import Testing
             ("os_mxfp8", "{ kind: systolic, dataflow: os, rows: 4, cols: 3 }", "a: mxfp8_e4m3, b: mxfp8_e4m3, pipeline: 1"),
             ("os_mxfp8_b4", "{ kind: systolic, dataflow: os, rows: 3, cols: 2 }", "a: mxfp8_e4m3, b: mxfp8_e4m3, block: 4"),
             ("matrix2d_mxfp4_fp6", "{ kind: matrix2d, rows: 2, cols: 3 }", "a: mxfp4, b: mxfp6_e3m2, block: 8, pipeline: 1"),
+            ("os_mxfp8_e5m2", "{ kind: systolic, dataflow: os, rows: 3, cols: 2 }", "a: mxfp8_e5m2, b: mxfp8_e4m3, block: 8, pipeline: 1"),
             ("os_mxfp6", "{ kind: systolic, dataflow: os, rows: 2, cols: 2 }", "a: mxfp6_e2m3, b: mxfp4, block: 16"),
         ]
         var kinds = [String: Int]()

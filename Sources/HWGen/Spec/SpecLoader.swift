@@ -140,7 +140,7 @@ struct SpecReader {
         if texts.contains(where: { $0.map(mxNames.contains) == true }) { return try mxMAC(m, texts) }
         if m["block"] != nil { throw fail("mac.block", "blocks belong to MX formats (allowed: mac.a and mac.b \(mxNames.joined(separator: ", ")), or remove mac.block)") }
         for (key, text) in zip(["a", "b"], texts) {
-            if let text, ["mxfp8_e5m2", "mxint8"].contains(text) {
+            if let text, ["mxint8"].contains(text) {
                 throw fail("mac.\(key)", "\(text) is modelled by `hwgen accuracy --scaling mx32` but not built in hardware yet (allowed: \((mxNames + names).joined(separator: ", ")))")
             }
             if let text, let f = FloatFormat(name: text), !FloatMAC.elementFormats.contains(f) {

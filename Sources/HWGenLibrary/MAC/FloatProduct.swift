@@ -52,7 +52,9 @@ extension MACUnit {
 
     /// The exact product of float codes `a` and `b` in fixed point (``FloatMAC/addendType``):
     /// ±(sig a · sig b) << (shift a + shift b), or 2^P (the NaN count's unit) when either is NaN.
-    static func floatProduct(_ m: ModuleBuilder, _ a: Value, _ b: Value, _ f: FloatMAC, prefix: String = "") -> Value {
+    /// With `specials` false, the fixed-point product alone (``FloatMAC/productType``): the caller
+    /// handles NaN and ∞ codes itself.
+    static func floatProduct(_ m: ModuleBuilder, _ a: Value, _ b: Value, _ f: FloatMAC, prefix: String = "", specials: Bool = true) -> Value {
         let fa = floatFields(m, a, f.a, prefix: "\(prefix)a_"), fb = floatFields(m, b, f.b, prefix: "\(prefix)b_")
         // The sign goes on the significands' product (a few bits) before the shift, not on the
         // shifted product: −(s << e) = (−s) << e.
@@ -65,7 +67,7 @@ extension MACUnit {
         let shifted = shiftedLeft(m, signed, by: shift, prefix: "\(prefix)shift", limit: f.productType.bits)
         let product = m.wire("\(prefix)fixed", shifted.extended(to: f.productType))
         let nans = [fa.nan, fb.nan].compactMap { $0 }
-        guard !nans.isEmpty else { return product }
+        guard specials, !nans.isEmpty else { return product }
         let nan = m.wire("\(prefix)is_nan", nans.count == 1 ? nans[0] : nans[0] | nans[1])
         return m.wire("\(prefix)product", nan.select(Value.constant(Int64(1) << Int64(f.nanBit), f.addendType), product.extended(to: f.addendType)))
     }

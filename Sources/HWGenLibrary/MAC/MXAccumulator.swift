@@ -27,13 +27,50 @@ struct MXAccumulator {
     var module: Module {
         let f = float, inner = self.inner, lsb = f.blockSum.productLSB
         let n = sumBits, p = f.blockSum.nanBit, eType = FP32Adder.exponentType
+        let ieee = f.a.specials == .ieee || f.b.specials == .ieee
         let doc = "acc = fp32(acc + (Σ of a block of up to \(config.group!) products) · 2^(ea + e − 254)), nearest even"
             + " after every block; \(f.a)×\(f.b) elements, pipeline \(config.pipeline), latency \(inner.latency + 2)."
         return Module("mac_\(config.tag)", doc: doc) { m in
             let a = m.input("a", inner.aLane), b = m.input("b", inner.bLane), first = m.input("first", .bit)
             let gstart = m.input("gstart", .bit), gend = m.input("gend", .bit)
             let sb = m.input("e", FloatMAC.scaleType), sa = m.input("ea", FloatMAC.scaleType)
-            let sum = m.instance(inner.module, "block_sum", ["a": a, "b": b, "first": first | gstart])["acc"]
+            // The block's exact sum. With IEEE elements (E5M2) the sum takes finite products only and
+            // NaN, +∞ and −∞ are flags ORed over the block, as wide as the sum's latency.
+            let sum: Value
+            var specials: (nan: Value, pos: Value, neg: Value)? = nil
+            if ieee {
+                let x = MACUnit.floatFields(m, a, f.a, prefix: "a_"), y = MACUnit.floatFields(m, b, f.b, prefix: "b_")
+                func infinite(_ code: Value, _ g: FloatFormat, _ q: String) -> Value {
+                    guard g.specials == .ieee else { return Value.constant(0, .bit) }
+                    return m.wire("\(q)inf", (code.bits(g.bits - 2, g.mantissaBits) == (1 << g.exponentBits) - 1) & (code.bits(g.mantissaBits - 1, 0) == 0))
+                }
+                let (infA, infB) = (infinite(a, f.a, "a_"), infinite(b, f.b, "b_"))
+                let nanA = x.nan ?? Value.constant(0, .bit), nanB = y.nan ?? Value.constant(0, .bit)
+                let nanP = m.wire("product_nan", nanA | nanB | (infA & (x.significand == 0)) | (infB & (y.significand == 0)))
+                let infP = m.wire("product_inf", (infA | infB) & ~nanP)
+                let special = m.wire("product_special", nanA | nanB | infA | infB)
+                let finite = MACUnit.floatProduct(m, a, b, f.blockSum, prefix: "fin_", specials: false)
+                var addend = m.wire("product_finite", special.select(Value.constant(0, finite.type), finite))
+                var clear = m.wire("block_first", first | gstart)
+                let negative = x.sign ^ y.sign
+                var flags = [nanP, m.wire("product_pos_inf", infP & ~negative), m.wire("product_neg_inf", infP & negative)]
+                if config.pipeline >= 1 {
+                    addend = m.delay(addend, "product_q", reset: nil)
+                    clear = m.delay(clear, "block_first_q")
+                    flags = flags.enumerated().map { k, v in m.delay(v, ["nan_q", "pos_inf_q", "neg_inf_q"][k], reset: nil) }
+                }
+                let block = m.register("block_sum", .s(p), reset: nil)
+                block.next((MACUnit.cleared(block.value, clear) + addend).wrapped(to: .s(p)))
+                let held = ["block_nan", "block_pos_inf", "block_neg_inf"].enumerated().map { k, name in
+                    let r = m.register(name, .bit, reset: nil)
+                    r.next(clear.select(flags[k], r.value | flags[k]))
+                    return r.value
+                }
+                sum = block.value
+                specials = (held[0], held[1], held[2])
+            } else {
+                sum = m.instance(inner.module, "block_sum", ["a": a, "b": b, "first": first | gstart])["acc"]
+            }
             // The flags and scales of the element whose block sum is now on `sum`.
             func lag(_ v: Value, _ name: String, reset: Int64? = 0) -> Value {
                 (0..<inner.latency).reduce(v) { x, k in m.delay(x, "\(name)_d\(k + 1)", reset: reset) }
@@ -48,7 +85,12 @@ struct MXAccumulator {
             // exponent of that bit: n − 1 − lz + LSB + (ea − 127) + (e − 127) + 127.
             let fixed = sum.bits(p - 1, 0).asSigned
             var nan = m.wire("scale_nan", (scaleA == 0xFF) | (scaleB == 0xFF))
-            if f.hasSpecials {
+            var infinite = Value.constant(0, .bit), infSign = Value.constant(0, .bit)
+            if let specials {
+                nan = m.wire("nan", nan | specials.nan | (specials.pos & specials.neg))
+                infinite = m.wire("sum_inf", specials.pos | specials.neg)
+                infSign = specials.neg
+            } else if f.hasSpecials {
                 let high = sum.bits(sum.type.bits - 1, p)
                 nan = m.wire("nan", nan | (high != replicate(fixed[p - 1], high.type.bits)))
             }
@@ -64,6 +106,8 @@ struct MXAccumulator {
             let validA = m.delay(ended, "add_valid")
             let clearA = m.delay(began | fresh, "add_clear")
             let nanA = m.delay(nan, "add_nan", reset: nil)
+            let infA = ieee ? m.delay(infinite, "add_inf", reset: nil).value : infinite
+            let infSignA = ieee ? m.delay(infSign, "add_inf_sign", reset: nil).value : infSign
             let signA = m.delay(sign, "add_sign", reset: nil)
             let sigA = m.delay(normalized, "add_sig", reset: nil)
             let expA = m.delay(exponent, "add_exp", reset: nil)
@@ -74,7 +118,11 @@ struct MXAccumulator {
             let added = FP32Adder.add(m, code: current, sign: signA.value, significand: sigA.value, exponent: expA.value, window: window)
             let accNaN = m.wire("acc_is_nan", (current.bits(30, 23) == 0xFF) & (current.bits(22, 0) != 0))
             let accInf = m.wire("acc_is_inf", (current.bits(30, 23) == 0xFF) & (current.bits(22, 0) == 0))
-            let next = (nanA.value | accNaN).select(Value.constant(FloatResultUnit.nanCode, .u(32)), accInf.select(current, added))
+            // NaN: a NaN block or scale, a NaN accumulator, or ∞ − ∞; an infinite block sets ±∞.
+            let infCode = concat([infSignA, Value.constant(0xFF, .u(8)), Value.constant(0, .u(23))])
+            let nanOut = ieee ? m.wire("sum_is_nan", nanA.value | accNaN | (infA & accInf & (infSignA ^ current[31]))) : nanA.value | accNaN
+            let finiteNext = ieee ? m.wire("add_next", infA.select(infCode, accInf.select(current, added))) : accInf.select(current, added)
+            let next = nanOut.select(Value.constant(FloatResultUnit.nanCode, .u(32)), finiteNext)
             acc.next(m.wire("acc_next", next), enable: validA.value)
             m.output("acc", acc)
         }
