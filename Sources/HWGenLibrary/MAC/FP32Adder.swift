@@ -17,6 +17,28 @@ enum FP32Adder {
     /// 127 (an FP32 field for normal numbers); it holds every value from −(2^11) to 2^11 − 1.
     static let exponentType = HWType.s(12)
 
+    /// The quiet NaN every float result uses, 0x7FC00000.
+    static var nan: Value { Value.constant(FloatResultUnit.nanCode, .u(32)) }
+    /// ±∞ with the sign `sign`.
+    static func infinity(sign: Value) -> Value { concat([sign, Value.constant(0xFF, .u(8)), Value.constant(0, .u(23))]) }
+    /// Whether the FP32 code `code` is NaN (wire `name`).
+    static func isNaN(_ m: ModuleBuilder, _ code: Value, _ name: String) -> Value {
+        m.wire(name, (code.bits(30, 23) == 0xFF) & (code.bits(22, 0) != 0))
+    }
+    /// Whether the FP32 code `code` is ±∞ (wire `name`).
+    static func isInfinity(_ m: ModuleBuilder, _ code: Value, _ name: String) -> Value {
+        m.wire(name, (code.bits(30, 23) == 0xFF) & (code.bits(22, 0) == 0))
+    }
+
+    /// `x` (unsigned) shifted left by its leading zeros (wire `lzName`, the shift stages
+    /// `<prefix>i`), so that its top bit is set unless it is 0; returns the count and the value.
+    static func normalized(_ m: ModuleBuilder, _ x: Value, lz lzName: String, prefix: String) -> (lz: Value, value: Value) {
+        let n = x.type.bits, padded = max(2, 1 << bitsFor(n - 1))
+        let wide = padded == n ? x : concat([x, Value.constant(0, .u(padded - n))])
+        let lz = m.wire(lzName, FloatResultUnit.leadingZeros(wide).count.wrapped(to: .u(bitsFor(padded - 1))))
+        return (lz, MACUnit.shiftedLeft(m, x, by: lz, prefix: prefix, limit: n).wrapped(to: .u(n)))
+    }
+
     /// fp32(x + y), rounded to nearest even, for a finite FP32 code `code` and y = ±significand ·
     /// 2^(exponent − 127 − (bits − 1)) with `significand` normalized (its top bit set, or 0). Wires
     /// `fadd_…`.
@@ -82,7 +104,7 @@ enum FP32Adder {
         let overflow = m.wire("fadd_overflow", finalExp.asSigned >= 255)
         let biasedField = m.wire("fadd_field", mantissa[23].select(finalExp.bits(7, 0), Value.constant(0, .u(8))))
         let zero = m.wire("fadd_zero", mantissa == 0)
-        let packed = overflow.select(concat([resultSign, Value.constant(0xFF, .u(8)), Value.constant(0, .u(23))]),
+        let packed = overflow.select(infinity(sign: resultSign),
                                      zero.select(Value.constant(0, .u(32)), concat([resultSign, biasedField, mantissa.bits(22, 0)])))
         return m.wire("fadd_result", yZero.select(code, packed))
     }

@@ -26,27 +26,14 @@ struct FloatAdderMAC {
         return Module("mac_\(config.tag)", doc: doc) { m in
             let a = m.input("a", .u(fa.bits)), b = m.input("b", .u(fb.bits)), first = m.input("first", .bit)
             let x = MACUnit.floatFields(m, a, fa, prefix: "a_"), y = MACUnit.floatFields(m, b, fb, prefix: "b_")
-            func infinite(_ code: Value, _ g: FloatFormat, _ p: String) -> Value? {
-                guard g.specials == .ieee else { return nil }
-                return m.wire("\(p)inf", (code.bits(g.bits - 2, g.mantissaBits) == (1 << g.exponentBits) - 1) & (code.bits(g.mantissaBits - 1, 0) == 0))
-            }
-            let (infA, infB) = (infinite(a, fa, "a_"), infinite(b, fb, "b_"))
-            let zeroA = m.wire("a_zero", x.significand == 0), zeroB = m.wire("b_zero", y.significand == 0)
             // NaN: a NaN element, or ∞ · 0; ±∞: an infinite element otherwise.
-            var nanTerms = [x.nan, y.nan].compactMap { $0 }
-            if let infA { nanTerms.append(infA & zeroB) }
-            if let infB { nanTerms.append(infB & zeroA) }
-            let nan = m.wire("product_nan", nanTerms.dropFirst().reduce(nanTerms.first ?? Value.constant(0, .bit)) { $0 | $1 })
-            let infTerms = [infA, infB].compactMap { $0 }
-            let inf = m.wire("product_inf", infTerms.dropFirst().reduce(infTerms.first ?? Value.constant(0, .bit)) { $0 | $1 })
+            let (nan, inf) = MACUnit.floatProductSpecials(m, a: a, fa, x, b: b, fb, y)
             let sign = m.wire("product_sign", x.sign ^ y.sign)
             // The significands' product, normalized to its top bit, and that bit's biased exponent:
             // (sigBits − 1 − lz) + e'a + e'b − biasA − Ma − biasB − Mb + 127, with e' = shift + 1.
             let product = m.wire("sig_product", x.significand * y.significand)
-            let padded = max(2, 1 << bitsFor(sigBits - 1))
-            let wide = padded == sigBits ? product : concat([product, Value.constant(0, .u(padded - sigBits))])
-            let lz = m.wire("product_lz", FloatResultUnit.leadingZeros(wide).count.wrapped(to: .u(bitsFor(padded - 1))))
-            let normalized = m.wire("product_norm", MACUnit.shiftedLeft(m, product, by: lz, prefix: "product_norm", limit: sigBits).wrapped(to: .u(sigBits)))
+            let (lz, shifted) = FP32Adder.normalized(m, product, lz: "product_lz", prefix: "product_norm")
+            let normalized = m.wire("product_norm", shifted)
             let eType = FP32Adder.exponentType
             let bias = sigBits - 1 + 2 - fa.bias - fa.mantissaBits - fb.bias - fb.mantissaBits + 127
             let exponent = m.wire("product_exp", (x.shift.extended(to: eType) + y.shift.extended(to: eType) - lz.extended(to: eType)
@@ -60,12 +47,9 @@ struct FloatAdderMAC {
             let current = m.wire("acc_in", MACUnit.cleared(acc.value, addend.clear))
             let added = FP32Adder.add(m, code: current, sign: addend.sign, significand: addend.sig, exponent: addend.exp, window: max(24, sigBits),
                                       truncate: f.alignBits)
-            let accNaN = m.wire("acc_is_nan", (current.bits(30, 23) == 0xFF) & (current.bits(22, 0) != 0))
-            let accInf = m.wire("acc_is_inf", (current.bits(30, 23) == 0xFF) & (current.bits(22, 0) == 0))
+            let accNaN = FP32Adder.isNaN(m, current, "acc_is_nan"), accInf = FP32Adder.isInfinity(m, current, "acc_is_inf")
             let nanOut = m.wire("sum_nan", addend.nan | accNaN | (addend.inf & accInf & (addend.sign ^ current[31])))
-            let infCode = concat([addend.sign, Value.constant(0xFF, .u(8)), Value.constant(0, .u(23))])
-            acc.next(m.wire("acc_next", nanOut.select(Value.constant(FloatResultUnit.nanCode, .u(32)),
-                                                      addend.inf.select(infCode, accInf.select(current, added)))))
+            acc.next(m.wire("acc_next", nanOut.select(FP32Adder.nan, addend.inf.select(FP32Adder.infinity(sign: addend.sign), accInf.select(current, added)))))
             m.output("acc", acc)
         }
     }
@@ -100,9 +84,8 @@ extension FloatAdderMAC {
             let field = partial.bits(30, 23)
             let significand = m.wire("partial_sig", concat([field != 0, partial.bits(22, 0)]))
             let added = FP32Adder.add(m, code: current, sign: partial[31], significand: significand, exponent: field.extended(to: FP32Adder.exponentType), window: 24)
-            func isNaN(_ x: Value, _ name: String) -> Value { m.wire(name, (x.bits(30, 23) == 0xFF) & (x.bits(22, 0) != 0)) }
-            let nan = m.wire("sum_nan", isNaN(partial, "partial_is_nan") | isNaN(current, "acc_is_nan"))
-            acc.next(m.wire("acc_next", nan.select(Value.constant(FloatResultUnit.nanCode, .u(32)), added)), enable: ended)
+            let nan = m.wire("sum_nan", FP32Adder.isNaN(m, partial, "partial_is_nan") | FP32Adder.isNaN(m, current, "acc_is_nan"))
+            acc.next(m.wire("acc_next", nan.select(FP32Adder.nan, added)), enable: ended)
             m.output("acc", acc)
         }
     }

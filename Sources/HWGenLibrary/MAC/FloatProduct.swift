@@ -50,6 +50,26 @@ extension MACUnit {
         return (code[f.bits - 1], significand, shift, nan)
     }
 
+    /// Whether `code` of an IEEE format is ±∞ (wire `<prefix>inf`); nil for formats without ∞.
+    static func floatInfinity(_ m: ModuleBuilder, _ code: Value, _ f: FloatFormat, prefix: String) -> Value? {
+        guard f.specials == .ieee else { return nil }
+        return m.wire("\(prefix)inf", (code.bits(f.bits - 2, f.mantissaBits) == (1 << f.exponentBits) - 1) & (code.bits(f.mantissaBits - 1, 0) == 0))
+    }
+
+    /// What the product of codes `a` (format `fa`, fields `x`) and `b` is when not a number: NaN if
+    /// either is NaN or ∞ meets 0; ∞ if either is ∞ otherwise (wires `a_inf`, `b_inf`, `a_zero`,
+    /// `b_zero`, `product_nan`, `product_inf`).
+    static func floatProductSpecials(_ m: ModuleBuilder, a: Value, _ fa: FloatFormat, _ x: (sign: Value, significand: Value, shift: Value, nan: Value?),
+                                     b: Value, _ fb: FloatFormat, _ y: (sign: Value, significand: Value, shift: Value, nan: Value?)) -> (nan: Value, inf: Value) {
+        let (infA, infB) = (floatInfinity(m, a, fa, prefix: "a_"), floatInfinity(m, b, fb, prefix: "b_"))
+        let zeroA = m.wire("a_zero", x.significand == 0), zeroB = m.wire("b_zero", y.significand == 0)
+        func any(_ terms: [Value]) -> Value { terms.dropFirst().reduce(terms.first ?? Value.constant(0, .bit)) { $0 | $1 } }
+        var nanTerms = [x.nan, y.nan].compactMap { $0 }
+        if let infA { nanTerms.append(infA & zeroB) }
+        if let infB { nanTerms.append(infB & zeroA) }
+        return (m.wire("product_nan", any(nanTerms)), m.wire("product_inf", any([infA, infB].compactMap { $0 })))
+    }
+
     /// The exact product of float codes `a` and `b` in fixed point (``FloatMAC/addendType``):
     /// ±(sig a · sig b) << (shift a + shift b), or 2^P (the NaN count's unit) when either is NaN.
     /// With `specials` false, the fixed-point product alone (``FloatMAC/productType``): the caller

@@ -40,15 +40,8 @@ struct MXAccumulator {
             var specials: (nan: Value, pos: Value, neg: Value)? = nil
             if ieee {
                 let x = MACUnit.floatFields(m, a, f.a, prefix: "a_"), y = MACUnit.floatFields(m, b, f.b, prefix: "b_")
-                func infinite(_ code: Value, _ g: FloatFormat, _ q: String) -> Value {
-                    guard g.specials == .ieee else { return Value.constant(0, .bit) }
-                    return m.wire("\(q)inf", (code.bits(g.bits - 2, g.mantissaBits) == (1 << g.exponentBits) - 1) & (code.bits(g.mantissaBits - 1, 0) == 0))
-                }
-                let (infA, infB) = (infinite(a, f.a, "a_"), infinite(b, f.b, "b_"))
-                let nanA = x.nan ?? Value.constant(0, .bit), nanB = y.nan ?? Value.constant(0, .bit)
-                let nanP = m.wire("product_nan", nanA | nanB | (infA & (x.significand == 0)) | (infB & (y.significand == 0)))
-                let infP = m.wire("product_inf", (infA | infB) & ~nanP)
-                let special = m.wire("product_special", nanA | nanB | infA | infB)
+                let (nanP, infP) = MACUnit.floatProductSpecials(m, a: a, f.a, x, b: b, f.b, y)
+                let special = m.wire("product_special", nanP | infP)
                 let finite = MACUnit.floatProduct(m, a, b, f.blockSum, prefix: "fin_", specials: false)
                 var addend = m.wire("product_finite", special.select(Value.constant(0, finite.type), finite))
                 var clear = m.wire("block_first", first | gstart)
@@ -96,10 +89,7 @@ struct MXAccumulator {
             }
             let sign = m.wire("sum_sign", fixed[p - 1])
             let magnitude = m.wire("sum_magnitude", sign.select((Value.constant(0, .s(p)) - fixed).wrapped(to: .u(n)), fixed.wrapped(to: .u(n))))
-            let padded = max(2, 1 << bitsFor(n - 1))
-            let wide = padded == n ? magnitude : concat([magnitude, Value.constant(0, .u(padded - n))])
-            let lz = m.wire("sum_lz", FloatResultUnit.leadingZeros(wide).count.wrapped(to: .u(bitsFor(padded - 1))))
-            let normalized = MACUnit.shiftedLeft(m, magnitude, by: lz, prefix: "sum_norm", limit: n).wrapped(to: .u(n))
+            let (lz, normalized) = FP32Adder.normalized(m, magnitude, lz: "sum_lz", prefix: "sum_norm")
             let bias = n - 1 + lsb - 127
             let exponent = m.wire("sum_exp", (scaleA.extended(to: eType) + scaleB.extended(to: eType) - lz.extended(to: eType)
                                               + Value.constant(Int64(bias), eType)).wrapped(to: eType))
@@ -116,13 +106,12 @@ struct MXAccumulator {
             let acc = m.register("acc", .u(32), reset: nil)
             let current = m.wire("acc_in", MACUnit.cleared(acc.value, clearA.value))
             let added = FP32Adder.add(m, code: current, sign: signA.value, significand: sigA.value, exponent: expA.value, window: window)
-            let accNaN = m.wire("acc_is_nan", (current.bits(30, 23) == 0xFF) & (current.bits(22, 0) != 0))
-            let accInf = m.wire("acc_is_inf", (current.bits(30, 23) == 0xFF) & (current.bits(22, 0) == 0))
+            let accNaN = FP32Adder.isNaN(m, current, "acc_is_nan"), accInf = FP32Adder.isInfinity(m, current, "acc_is_inf")
             // NaN: a NaN block or scale, a NaN accumulator, or ∞ − ∞; an infinite block sets ±∞.
-            let infCode = concat([infSignA, Value.constant(0xFF, .u(8)), Value.constant(0, .u(23))])
+            let infCode = FP32Adder.infinity(sign: infSignA)
             let nanOut = ieee ? m.wire("sum_is_nan", nanA.value | accNaN | (infA & accInf & (infSignA ^ current[31]))) : nanA.value | accNaN
             let finiteNext = ieee ? m.wire("add_next", infA.select(infCode, accInf.select(current, added))) : accInf.select(current, added)
-            let next = nanOut.select(Value.constant(FloatResultUnit.nanCode, .u(32)), finiteNext)
+            let next = nanOut.select(FP32Adder.nan, finiteNext)
             acc.next(m.wire("acc_next", next), enable: validA.value)
             m.output("acc", acc)
         }
