@@ -8,7 +8,8 @@ usage: float_oracle.py DIR FORMAT_A FORMAT_B ACC [GROUP]
   FP32 codes, NaN as 0x7FC00000). ACC: fp32, exact, align<N> or align<N>+promote<P>; GROUP: products
   per addition step for align (default 1).
   mx: OCP MX blocks of BLOCK elements along K with E8M0 scales DIR/sa.npy (M x ceil(K/BLOCK)) and
-  DIR/sb.npy (ceil(K/BLOCK) x N), 2^(code - 127), 255 is NaN. Each block's products summed exactly,
+  DIR/sb.npy (ceil(K/BLOCK) x N), 2^(code - 127), 255 is NaN. FORMAT int8 is MXINT8's element
+  (two's complement code times 2^-6). Each block's products summed exactly,
   times both scales, added into an FP32 accumulator rounded to nearest even after every block.
 """
 import re
@@ -24,6 +25,8 @@ NAN = 0x7FC00000
 
 
 def decode(codes, fmt):
+    if fmt == "int8":   # MXINT8's element: two's complement code times 2^-6 (OCP MX v1.0)
+        return codes.astype(np.int64).astype(np.uint8).view(np.int8).astype(np.float64) / 64
     dt = np.dtype(DTYPES[fmt])
     raw = codes.astype(np.uint16 if dt.itemsize == 2 else np.uint8)
     return raw.view(dt).astype(np.float64)

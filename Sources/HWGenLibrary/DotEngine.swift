@@ -49,7 +49,11 @@ public struct DotEngine: Engine {
 
     public var macCount: Int { m * n * k }
     public var outputLanes: Int { m * n }
-    public var drainBound: Int { stages + mac.elementCycles + 2 }
+    public var drainBound: Int { stages + mac.elementCycles + 2 + (mac.scalesA ? Self.blockStages : 0) }
+
+    /// Cycles MX adds to every result: a block's sum is normalized and scaled (stage A), then
+    /// added into FP32 (stage B), after the beat that completes it.
+    public static let blockStages = 2
 
     public var summary: String {
         (form == .tree ? "\(n)-lane multiplier-adder tree of width \(k)" : "\(m)x\(n)x\(k) 3D-Cube")
@@ -64,7 +68,8 @@ public struct DotEngine: Engine {
             + (sparsity.map { [StreamPort(StreamSignal.bIndex, lanes: k * n, .u($0.indexBits))] } ?? [])
             + [StreamPort(StreamSignal.first, .bit), StreamPort(StreamSignal.last, .bit)]
             + (mac.group == nil ? [] : [StreamPort(StreamSignal.groupStart, .bit), StreamPort(StreamSignal.groupEnd, .bit),
-                                        StreamPort(StreamSignal.exponentBlock, lanes: n, MACConfig.exponentType)])
+                                        StreamPort(StreamSignal.exponentBlock, lanes: n, mac.scaleType)])
+            + (mac.scalesA ? [StreamPort(StreamSignal.exponentColumn, lanes: m, mac.scaleType)] : [])
     }
 
     /// Levels of the reduction: binary adder levels over k products, or 3:2 compressor levels
@@ -236,9 +241,10 @@ public struct DotEngine: Engine {
             let idxType = HWType.u(sparsity?.indexBits ?? 1)
             let bIdx = sparsity.map { _ in mb.input(StreamSignal.bIndex, .u(k * n * idxType.bits)) }
             let first = mb.input(StreamSignal.first, .bit), last = mb.input(StreamSignal.last, .bit)
-            let eType = MACConfig.exponentType
+            let eType = mac.scaleType
             let groupIn = mac.group.map { _ in (start: mb.input(StreamSignal.groupStart, .bit), end: mb.input(StreamSignal.groupEnd, .bit),
                                                 e: mb.input(StreamSignal.exponentBlock, .u(n * eType.bits))) }
+            let scalesA = mac.scalesA ? mb.input(StreamSignal.exponentColumn, .u(m * eType.bits)) : nil
             // A multi-cycle MAC (bitserial: one Booth digit per cycle) takes a beat every D cycles.
             let unit = MACUnit(mac), d = unit.elementCycles
             var valid = inValid, isFirst = first, isLast = last, accept = inValid
@@ -266,12 +272,21 @@ public struct DotEngine: Engine {
             } } ?? []
             // The flags (and group exponents) follow the dot products through the trees' register levels.
             var group = groupIn.map { g in (start: g.start, end: g.end, e: (0..<n).map { g.e.lane($0, eType) }) }
+            var rowScales = scalesA.map { sa in (0..<m).map { sa.lane($0, eType) } } ?? []
             for s in 0..<stages {
                 valid = mb.delay(valid, "valid_d\(s + 1)")
                 isFirst = mb.delay(isFirst, "first_d\(s + 1)")
                 isLast = mb.delay(isLast, "last_d\(s + 1)")
                 group = group.map { g in (mb.delay(g.start, "gstart_d\(s + 1)"), mb.delay(g.end, "gend_d\(s + 1)"),
                                           g.e.enumerated().map { j, e in mb.delay(e, "e\(j)_d\(s + 1)", reset: nil) }) }
+                rowScales = rowScales.enumerated().map { i, e in mb.delay(e, "ea\(i)_d\(s + 1)", reset: nil) }
+            }
+            // MX: each lane's block sum is registered; the cycle after a block's last beat, its
+            // flags and scales meet the complete sum at the lane's block adder.
+            let blocks = !mac.scalesA ? nil : group.map { g in
+                (ended: mb.delay(valid & g.end, "block_end"), began: mb.delay(valid & isFirst, "block_first"),
+                 sa: rowScales.enumerated().map { i, e in mb.delay(e, "ea\(i)_q", reset: nil) },
+                 sb: g.e.enumerated().map { j, e in mb.delay(e, "e\(j)_q", reset: nil) })
             }
             // FFIP: each row's and each column's pair corrections, computed once and shared by its lanes.
             let arith = unit.arithmetic
@@ -303,6 +318,17 @@ public struct DotEngine: Engine {
                         ports["rb"] = columnSums[j]
                     }
                     let out = mb.instance(lane, "dot_\(i)_\(j)", ports)
+                    if let g = group, let x = blocks, let f = t.float {
+                        // MX: the block's exact sum so far (NaNs counted above it); the block adder
+                        // scales it into FP32.
+                        let sumType = f.blockSum.accumulator
+                        let inner = mb.register("block_\(i)_\(j)", sumType, reset: nil)
+                        inner.next((MACUnit.cleared(inner.value, g.start) + out["dot"]).wrapped(to: sumType), enable: valid)
+                        let adder = MXAccumulator.blockAdder(f, sumType: sumType)
+                        outData.append(mb.instance(adder, "mx_\(i)_\(j)", ["sum": inner.value, "gend": x.ended, "first": x.began,
+                                                                         "ea": x.sa[i], "e": x.sb[j]])["acc"])
+                        continue
+                    }
                     let acc = mb.register("acc_\(i)_\(j)", t.acc, reset: nil)
                     if let g = group, let sumType = mac.groupSum {
                         // MixPE: the group's exact sum so far; at its last beat, shifted by the group's
@@ -339,7 +365,8 @@ public struct DotEngine: Engine {
                     outData.append(acc.value.asUnsigned)
                 }
             }
-            let done = mb.delay(valid & isLast, "done")
+            // MX results leave the block adders two cycles later.
+            let done = (0..<(mac.scalesA ? Self.blockStages : 0)).reduce(mb.delay(valid & isLast, "done")) { d, s in mb.delay(d, "done_d\(s + 1)") }
             outValid = Array(repeating: done, count: m * n)
             mb.output(StreamSignal.outValid, concat(outValid))
             mb.output(StreamSignal.outData, concat(outData.reversed()))
@@ -356,9 +383,10 @@ public struct DotEngine: Engine {
 
     /// With `mac.group`, each beat also flags whether it starts (`g_start`) or ends (`g_end`) a
     /// group of K, and with `g_end` carries the group's exponents of the tile's columns (`e_blk`).
-    public func stimulus(_ ops: GemmOperands) -> Stimulus { stimulus(a: ops.a, b: ops.b, exponents: ops.groupScales) }
+    /// MX: B's block scales ride on `e_blk` and A's, S[row][k / G], on `ea_col`, with `g_end`.
+    public func stimulus(_ ops: GemmOperands) -> Stimulus { stimulus(a: ops.a, b: ops.b, exponents: ops.groupScales, scalesA: ops.scalesA) }
 
-    private func stimulus(a: IntMatrix, b: IntMatrix, exponents: IntMatrix?) -> Stimulus {
+    private func stimulus(a: IntMatrix, b: IntMatrix, exponents: IntMatrix?, scalesA: IntMatrix? = nil) -> Stimulus {
         let (rowsA, depth, colsB) = (a.rows, a.cols, b.cols)
         let kd = denseDepth
         let (tM, tN, tK) = (ceilDiv(rowsA, m), ceilDiv(colsB, n), ceilDiv(depth, kd))
@@ -392,6 +420,10 @@ public struct DotEngine: Engine {
                 let (tile, c) = (x / tK, x % tK), (k0, c0) = (x % tK * kd, tile % tN * n)
                 let end = (k0 + kd) % g == 0 || c == tK - 1
                 beats[x] += [[k0 % g == 0 ? 1 : 0], [end ? 1 : 0], Self.lanes(n) { j in end && c0 + j < colsB ? e[k0 / g, c0 + j] : nil }]
+                if let sa = scalesA {
+                    let r0 = tile / tN * m
+                    beats[x].append(Self.lanes(m) { i in end && r0 + i < rowsA ? sa[r0 + i, k0 / g] : nil })
+                }
             }
         }
         let order: [[Int?]] = (0..<(m * n)).map { l in

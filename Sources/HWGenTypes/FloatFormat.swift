@@ -1,7 +1,7 @@
 /// A binary floating-point element format: sign, `exponentBits`, `mantissaBits`, bias 2^(e−1) − 1.
 /// The OCP 8-bit formats (E4M3, E5M2), the MX element formats (FP6 E2M3 and E3M2, FP4 E2M1),
-/// BF16, FP16 and FP32. Values are exact dyadic numbers (``Dyadic``); conversion rounds to nearest,
-/// ties to even, once.
+/// BF16, FP16 and FP32, and MXINT8's integer element (``int8``). Values are exact dyadic numbers
+/// (``Dyadic``); conversion rounds to nearest, ties to even, once.
 public struct FloatFormat: Hashable, Sendable, CustomStringConvertible {
     /// What the largest exponent field means.
     public enum Specials: Hashable, Sendable {
@@ -17,6 +17,8 @@ public struct FloatFormat: Hashable, Sendable, CustomStringConvertible {
     public let exponentBits: Int
     public let mantissaBits: Int
     public let specials: Specials
+    /// The code is a two's complement integer (``int8``), not sign, exponent and mantissa.
+    public let integer: Bool
 
     public static let e4m3 = FloatFormat(name: "e4m3", exponentBits: 4, mantissaBits: 3, specials: .nanOnly)
     public static let e5m2 = FloatFormat(name: "e5m2", exponentBits: 5, mantissaBits: 2, specials: .ieee)
@@ -26,13 +28,17 @@ public struct FloatFormat: Hashable, Sendable, CustomStringConvertible {
     public static let bf16 = FloatFormat(name: "bf16", exponentBits: 8, mantissaBits: 7, specials: .ieee)
     public static let fp16 = FloatFormat(name: "fp16", exponentBits: 5, mantissaBits: 10, specials: .ieee)
     public static let fp32 = FloatFormat(name: "fp32", exponentBits: 8, mantissaBits: 23, specials: .ieee)
-    /// Every format by name.
+    /// MXINT8's element: an 8-bit two's complement integer times 2^−6 (−2 to 1.984375), every code
+    /// finite. As a format: no exponent field, 7 bits below the sign, bias 0, so a code's value is
+    /// code · 2^(1 − bias − mantissaBits) like a subnormal's (its significand is |code|, up to 128).
+    public static let int8 = FloatFormat(name: "int8", exponentBits: 0, mantissaBits: 7, specials: .none, integer: true)
+    /// Every float format by name (``int8`` is reached through `mxint8` only).
     public static let all: [FloatFormat] = [.e4m3, .e5m2, .e2m3, .e3m2, .e2m1, .bf16, .fp16, .fp32]
 
     public var description: String { name }
     /// Bits of a code.
     public var bits: Int { 1 + exponentBits + mantissaBits }
-    public var bias: Int { (1 << (exponentBits - 1)) - 1 }
+    public var bias: Int { integer ? 0 : (1 << (exponentBits - 1)) - 1 }
     /// The exponent of the smallest normal number, 1 − bias.
     public var minExponent: Int { 1 - bias }
     var maxField: Int { (1 << exponentBits) - 1 }
@@ -49,6 +55,7 @@ public struct FloatFormat: Hashable, Sendable, CustomStringConvertible {
 
     /// The largest finite value.
     public var maxValue: Dyadic {
+        if integer { return Dyadic(significand: (1 << Int128(bits - 1)) - 1, exponent: minExponent - mantissaBits) }
         let m = maxFinite
         return Dyadic(significand: Int128(m.significand), exponent: m.field - bias - mantissaBits)
     }
@@ -64,6 +71,10 @@ public struct FloatFormat: Hashable, Sendable, CustomStringConvertible {
 
     /// The value of a code (its low `bits` bits).
     public func decode(_ code: UInt64) -> FloatValue {
+        if integer {
+            let v = Int128(code & ((1 << UInt64(bits)) - 1)) - (code >> UInt64(bits - 1) & 1 == 1 ? Int128(1) << Int128(bits) : 0)
+            return .finite(negative: v < 0, Dyadic(significand: v, exponent: minExponent - mantissaBits))
+        }
         let negative = code >> UInt64(bits - 1) & 1 == 1
         let field = Int(code >> UInt64(mantissaBits)) & maxField, m = code & mantissaMask
         switch specials {
@@ -86,6 +97,7 @@ public struct FloatFormat: Hashable, Sendable, CustomStringConvertible {
 
     /// The code of `v` rounded to nearest, ties to even (a zero keeps its sign).
     public func encode(_ v: FloatValue, overflow: Overflow = .saturate) -> UInt64 {
+        if integer { return encodeInteger(v) }
         let signBit = UInt64(1) << UInt64(bits - 1)
         let maxCode = { (negative: Bool) -> UInt64 in
             let m = self.maxFinite
@@ -132,17 +144,44 @@ public struct FloatFormat: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// An integer code (``int8``): the value in units of 2^(1 − bias − mantissaBits), rounded to
+    /// nearest even and saturated to the code range; NaN is 0 (MX carries NaN in its scale).
+    func encodeInteger(_ v: FloatValue) -> UInt64 {
+        let lo = -(Int128(1) << Int128(bits - 1)), hi = (Int128(1) << Int128(bits - 1)) - 1
+        let n: Int128
+        switch v {
+        case .nan: n = 0
+        case .infinity(let negative): n = negative ? lo : hi
+        case .finite(_, let d):
+            let shift = minExponent - mantissaBits - d.exponent
+            let mag = d.significand.magnitude
+            var q: UInt128
+            if shift <= 0 {
+                q = -shift >= 16 || mag > UInt128(hi) ? UInt128(hi) + 1 : mag << UInt128(-shift)
+            } else if shift >= 128 {
+                q = 0
+            } else {
+                q = mag >> UInt128(shift)
+                let rem = mag & ((1 << UInt128(shift)) - 1), half = UInt128(1) << UInt128(shift - 1)
+                if rem > half || (rem == half && q & 1 == 1) { q += 1 }
+            }
+            n = d.significand < 0 ? -Int128(min(q, UInt128(hi) + 1)) : Int128(min(q, UInt128(hi)))
+        }
+        return UInt64(truncatingIfNeeded: n) & ((1 << UInt64(bits)) - 1)
+    }
+
     /// Parses a format name.
     public init?(name: String) {
         guard let f = Self.all.first(where: { $0.name == name }) else { return nil }
         self = f
     }
 
-    init(name: String, exponentBits: Int, mantissaBits: Int, specials: Specials) {
+    init(name: String, exponentBits: Int, mantissaBits: Int, specials: Specials, integer: Bool = false) {
         self.name = name
         self.exponentBits = exponentBits
         self.mantissaBits = mantissaBits
         self.specials = specials
+        self.integer = integer
     }
 }
 

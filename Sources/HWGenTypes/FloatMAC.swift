@@ -63,7 +63,8 @@ public struct FloatMAC: Hashable, Sendable, CustomStringConvertible {
 
     /// MX element formats by spec name, with their element format.
     public static let mxFormats: [(name: String, element: FloatFormat)] = [
-        ("mxfp8_e4m3", .e4m3), ("mxfp8_e5m2", .e5m2), ("mxfp6_e2m3", .e2m3), ("mxfp6_e3m2", .e3m2), ("mxfp4", .e2m1)]
+        ("mxfp8_e4m3", .e4m3), ("mxfp8_e5m2", .e5m2), ("mxfp6_e2m3", .e2m3), ("mxfp6_e3m2", .e3m2), ("mxfp4", .e2m1),
+        ("mxint8", .int8)]
     /// Allowed MX block sizes (`mac.block`); the OCP MX formats use 32.
     public static let blockRange = 2...256
     /// Type of an E8M0 block scale.
@@ -88,8 +89,8 @@ public struct FloatMAC: Hashable, Sendable, CustomStringConvertible {
     /// Bits a sum grows by: 12 for an unscaled exact sum, enough for one block's for MX.
     public var growthBits: Int { block.map { bitsFor($0) } ?? Self.sumGrowthBits }
 
-    /// Left shift of an element's significand: e' − 1, at most 2^E − 2.
-    static func maxShift(_ f: FloatFormat) -> Int { (1 << f.exponentBits) - 2 }
+    /// Left shift of an element's significand: e' − 1, at most 2^E − 2 (0 for ``FloatFormat/int8``).
+    static func maxShift(_ f: FloatFormat) -> Int { f.integer ? 0 : (1 << f.exponentBits) - 2 }
     /// Bits of an element's significand with its hidden bit.
     static func significandBits(_ f: FloatFormat) -> Int { f.mantissaBits + 1 }
 
@@ -119,7 +120,7 @@ public struct FloatMAC: Hashable, Sendable, CustomStringConvertible {
         if alignBits != nil, let f = [a, b].first(where: Self.adderFormats.contains) {
             return ("mac.acc", "\(accumulation) cuts products of the 8-, 6- and 4-bit formats without infinities, not \(f) (allowed with \(f) elements: fp32)")
         }
-        for (field, f) in [("mac.a", a), ("mac.b", b)] where !Self.elementFormats.contains(f) {
+        for (field, f) in [("mac.a", a), ("mac.b", b)] where !Self.elementFormats.contains(f) && (block == nil || !f.integer) {
             return (field, "\(f) elements are modelled by `hwgen accuracy` but not built in hardware yet (allowed: \(Self.elementFormats.map(\.name).joined(separator: ", ")))")
         }
         if usesAdder {

@@ -214,7 +214,7 @@ import Testing
             ("mac: { a: e5m2, b: e4m3, acc: exact }", "mac.acc: exact: sums of e5m2 products span too many binades for a fixed-point accumulator"),
             ("mac: { a: bf16, b: bf16, acc: fp32, pipeline: 2 }", "mac.pipeline: 2 splits the accumulator, which fp32 accumulation rounds as a whole"),
             ("mac: { a: fp32, b: bf16, acc: fp32 }", "mac.a: fp32 elements are modelled by `hwgen accuracy` but not built in hardware yet"),
-            ("mac: { a: mxint8, b: mxint8 }", "mac.a: mxint8 is modelled by `hwgen accuracy --scaling mx32` but not built in hardware yet"),
+            ("mac: { a: mxint8, b: s8 }", "mac.b: \"s8\" is not an MX format; both operands of an MX MAC are"),
             ("mac: { a: mxfp8_e4m3, b: e4m3 }", "mac.b: \"e4m3\" is not an MX format; both operands of an MX MAC are"),
             ("mac: { a: mxfp8_e4m3, b: mxfp4, acc: exact }", "mac.acc: exact: MX blocks are summed exactly and added into an FP32 accumulator"),
             ("mac: { a: mxfp4, b: mxfp4, block: 1 }", "mac.block: 1 is out of range (allowed: 2...256)"),
@@ -237,9 +237,19 @@ import Testing
                 #expect("\(error)".contains("bad.yaml: \(message)"), "\(mac): \(error)")
             }
         }
-        let mxTree = "name: bad\nengine: { kind: tree, lanes: 2, width: 4 }\nmac: { a: mxfp8_e4m3, b: mxfp8_e4m3 }\n"
-        do { _ = try DesignSpec.parse(text: mxTree, source: "bad.yaml"); Issue.record("MX on a tree was accepted") } catch {
-            #expect("\(error)".contains("bad.yaml: mac.a: MX blocks are built in the PEs of engine systolic/os, matrix2d, not yet in engine tree"), "\(error)")
+        let engines: [(String, String, String)] = [
+            ("{ kind: systolic, dataflow: ws, rows: 2, cols: 2 }", "mxfp8_e4m3, b: mxfp8_e4m3",
+             "mac.a: MX blocks are built in the PEs of engine systolic/os, cube, tree, matrix2d, not yet in engine systolic/ws"),
+            ("{ kind: tree, lanes: 2, width: 8 }", "mxfp8_e4m3, b: mxfp8_e4m3, block: 12",
+             "mac.block: 12 is not a multiple of the 8 elements of K a beat of the tree covers (allowed: a multiple of 8)"),
+            ("{ kind: cube, m: 2, n: 2, k: 4 }", "mxfp4, b: mxfp8_e5m2, block: 8",
+             "mac.b: mxfp8_e5m2 has infinities, which the cube's reduction trees do not carry yet"),
+        ]
+        for (engine, mac, message) in engines {
+            let yaml = "name: bad\nengine: \(engine)\nmac: { a: \(mac) }\n"
+            do { _ = try DesignSpec.parse(text: yaml, source: "bad.yaml"); Issue.record("\(engine) \(mac) was accepted") } catch {
+                #expect("\(error)".contains("bad.yaml: \(message)"), "\(error)")
+            }
         }
         let tree = "name: bad\nengine: { kind: tree, lanes: 2, width: 4 }\nmac: { a: e4m3, b: e4m3, acc: fp32 }\n"
         do { _ = try DesignSpec.parse(text: tree, source: "bad.yaml"); Issue.record("fp32 on a tree was accepted") } catch {
@@ -312,8 +322,8 @@ import Testing
         }
     }
 
-    /// MX formats (blocks with E8M0 scales, an FP32 accumulator adder in every PE) on the OS array
-    /// and the 2D-Matrix, both simulators, equal the Python model (ml_dtypes elements, exact
+    /// MX formats (blocks with E8M0 scales, an FP32 accumulator adder in every PE or lane) on the
+    /// OS array, the 2D-Matrix, the tree and the 3D-Cube, both simulators, equal the Python model (ml_dtypes elements, exact
     /// fractions): elements with ±0, subnormals, the largest values and NaN (A's last row); A's
     /// rows in four scale regimes and B's even columns low, so that results are normal,
     /// subnormal, ±∞ and NaN.
@@ -327,6 +337,10 @@ import Testing
             ("matrix2d_mxfp4_fp6", "{ kind: matrix2d, rows: 2, cols: 3 }", "a: mxfp4, b: mxfp6_e3m2, block: 8, pipeline: 1"),
             ("os_mxfp8_e5m2", "{ kind: systolic, dataflow: os, rows: 3, cols: 2 }", "a: mxfp8_e5m2, b: mxfp8_e4m3, block: 8, pipeline: 1"),
             ("os_mxfp6", "{ kind: systolic, dataflow: os, rows: 2, cols: 2 }", "a: mxfp6_e2m3, b: mxfp4, block: 16"),
+            ("os_mxint8", "{ kind: systolic, dataflow: os, rows: 3, cols: 2 }", "a: mxint8, b: mxint8, block: 8, pipeline: 1"),
+            ("matrix2d_mxint8_fp8", "{ kind: matrix2d, rows: 2, cols: 2 }", "a: mxint8, b: mxfp8_e5m2, block: 4"),
+            ("tree_mxfp8", "{ kind: tree, lanes: 3, width: 4, stages: 1 }", "a: mxfp8_e4m3, b: mxfp8_e4m3, block: 8"),
+            ("cube_mxint8_fp4", "{ kind: cube, m: 2, n: 2, k: 4, stages: 2 }", "a: mxint8, b: mxfp4, block: 4"),
         ]
         var kinds = [String: Int]()
         for (name, engine, formats) in designs {

@@ -24,6 +24,23 @@ import Testing
         #expect(e4m3.encode(FloatValue(1.0625)) == 0x38 && e4m3.encode(FloatValue(1.1875)) == 0x3A)
     }
 
+    /// MXINT8's element: every code is code/64 (two's complement); values round to nearest even
+    /// in units of 2^−6 and saturate to −2…127/64; NaN becomes 0 (MX carries NaN in the scale).
+    @Test func int8ElementOfMXINT8() {
+        let f = FloatFormat.int8
+        for code in 0..<256 {
+            #expect(f.decode(UInt64(code)).double == Double(Int8(truncatingIfNeeded: code)) / 64, "code \(code)")
+            #expect(f.encode(f.decode(UInt64(code))) == UInt64(code), "code \(code)")
+        }
+        #expect(f.maxValue.double == 127.0 / 64)
+        #expect(f.encode(FloatValue(1.0)) == 0x40 && f.encode(FloatValue(-2.0)) == 0x80 && f.encode(FloatValue(-0.0)) == 0)
+        #expect(f.encode(FloatValue(2.0)) == 0x7F && f.encode(FloatValue(-3.0)) == 0x80 && f.encode(FloatValue(1e30)) == 0x7F)
+        #expect(f.encode(FloatValue(-Double.infinity)) == 0x80 && f.encode(.nan) == 0)
+        // Ties to even: 1.5/64 → 2/64, 2.5/64 → 2/64, −0.5/64 → 0; below half an LSB → 0.
+        #expect(f.encode(FloatValue(1.5 / 64)) == 2 && f.encode(FloatValue(2.5 / 64)) == 2 && f.encode(FloatValue(-0.5 / 64)) == 0)
+        #expect(f.encode(FloatValue(0x1p-40)) == 0 && f.encode(FloatValue(-3.5 / 64)) == UInt64(UInt8(bitPattern: -4)))
+    }
+
     /// FP32 conversion of Doubles equals Float(x), which rounds to nearest even.
     @Test func fp32MatchesSwiftFloat() {
         var g = SystemRandomNumberGenerator()

@@ -137,7 +137,7 @@ public enum Npy {
             switch (v, back) {
             case (.nan, .nan): exact = true
             case (.infinity(let a), .infinity(let b)): exact = a == b
-            case (.finite(let a, let x), .finite(let b, let y)): exact = a == b && x.double == y.double
+            case (.finite(let a, let x), .finite(let b, let y)): exact = (a == b || format.integer) && x.double == y.double   // −0 is 0 in int8
             default: exact = false
             }
             guard exact else {

@@ -80,6 +80,9 @@ struct SpecReader {
                     let able = EngineRegistry.all.filter(\.blockScales).map(\.id).joined(separator: ", ")
                     throw fail("mac.a", "MX blocks are built in the PEs of engine \(able), not yet in engine \(engine.descriptor.id) (allowed: engine \(able); or mac.a \(float.a.name) without blocks)")
                 }
+                if let (beat, what) = engine.descriptor.groupGranule(engine), let block = float.block, block % beat != 0 {
+                    throw fail("mac.block", "\(block) is not a multiple of the \(beat) elements of K \(what) covers (allowed: a multiple of \(beat))")
+                }
                 if top["gemm"] != nil { throw fail("gemm", "the buffered GEMM controller does not feed MX block scales yet (allowed with mac.a \(FloatMAC.mxName(float.a)): remove gemm:)") }
             } else if float.accumulation == .fp32 || float.alignBits != nil {
                 if float.promoteEvery != nil, top["gemm"] != nil {
@@ -140,9 +143,6 @@ struct SpecReader {
         if texts.contains(where: { $0.map(mxNames.contains) == true }) { return try mxMAC(m, texts) }
         if m["block"] != nil { throw fail("mac.block", "blocks belong to MX formats (allowed: mac.a and mac.b \(mxNames.joined(separator: ", ")), or remove mac.block)") }
         for (key, text) in zip(["a", "b"], texts) {
-            if let text, ["mxint8"].contains(text) {
-                throw fail("mac.\(key)", "\(text) is modelled by `hwgen accuracy --scaling mx32` but not built in hardware yet (allowed: \((mxNames + names).joined(separator: ", ")))")
-            }
             if let text, let f = FloatFormat(name: text), !FloatMAC.elementFormats.contains(f) {
                 throw fail("mac.\(key)", "\(text) elements are modelled by `hwgen accuracy` but not built in hardware yet (allowed: \(names.joined(separator: ", ")))")
             }

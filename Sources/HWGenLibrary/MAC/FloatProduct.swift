@@ -36,6 +36,12 @@ extension MACUnit {
     /// (max(E, 1) − 1) and, for formats with NaN, whether it is NaN.
     static func floatFields(_ m: ModuleBuilder, _ code: Value, _ f: FloatFormat, prefix: String)
         -> (sign: Value, significand: Value, shift: Value, nan: Value?) {
+        if f.integer {
+            // Two's complement: the significand is |code| (unsigned, so −2^(bits−1) fits), no shift.
+            let sign = code[f.bits - 1], wide = HWType.u(f.bits)
+            let magnitude = m.wire("\(prefix)sig", sign.select((Value.constant(0, wide) - code.extended(to: wide)).wrapped(to: wide), code.extended(to: wide)))
+            return (sign, magnitude, Value.constant(0, .u(1)), nil)
+        }
         let mb = f.mantissaBits, eb = f.exponentBits
         let field = code.bits(mb + eb - 1, mb), mantissa = code.bits(mb - 1, 0)
         let normal = m.wire("\(prefix)normal", field != 0)
@@ -75,6 +81,10 @@ extension MACUnit {
     /// With `specials` false, the fixed-point product alone (``FloatMAC/productType``): the caller
     /// handles NaN and ∞ codes itself.
     static func floatProduct(_ m: ModuleBuilder, _ a: Value, _ b: Value, _ f: FloatMAC, prefix: String = "", specials: Bool = true) -> Value {
+        if f.a.integer && f.b.integer {
+            // MXINT8 × MXINT8: a signed multiply, no sign-magnitude round trip.
+            return m.wire("\(prefix)fixed", (a.asSigned * b.asSigned).extended(to: f.productType))
+        }
         let fa = floatFields(m, a, f.a, prefix: "\(prefix)a_"), fb = floatFields(m, b, f.b, prefix: "\(prefix)b_")
         // The sign goes on the significands' product (a few bits) before the shift, not on the
         // shifted product: −(s << e) = (−s) << e.

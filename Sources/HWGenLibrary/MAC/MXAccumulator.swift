@@ -17,16 +17,11 @@ struct MXAccumulator {
     var inner: MACUnit {
         MACUnit(MACConfig(MACTypes(float: float.blockSum), kind: config.kind, pipeline: config.pipeline))
     }
-    /// Bits of a block sum's magnitude (below its sign).
-    var sumBits: Int { float.blockSum.nanBit - 1 }
-    /// Significand bits the adder keeps: the wider of FP32's 24 and a block sum's.
-    var window: Int { max(24, sumBits) }
 
     /// `mac_<tag>`: ports `a`, `b`, `first`, `gstart`, `gend`, `e` (B's block scale) and `ea`
     /// (A's), with `gend`; `acc` is the FP32 code.
     var module: Module {
-        let f = float, inner = self.inner, lsb = f.blockSum.productLSB
-        let n = sumBits, p = f.blockSum.nanBit, eType = FP32Adder.exponentType
+        let f = float, inner = self.inner, p = f.blockSum.nanBit
         let ieee = f.a.specials == .ieee || f.b.specials == .ieee
         let doc = "acc = fp32(acc + (Σ of a block of up to \(config.group!) products) · 2^(ea + e − 254)), nearest even"
             + " after every block; \(f.a)×\(f.b) elements, pipeline \(config.pipeline), latency \(inner.latency + 2)."
@@ -70,52 +65,80 @@ struct MXAccumulator {
             }
             let (ended, began) = (lag(gend, "gend"), lag(first, "first"))
             let (scaleA, scaleB) = (lag(sa, "ea", reset: nil), lag(sb, "e", reset: nil))
-            // `fresh`: the output restarted (a `first`) and has not taken a block yet.
-            let fresh = m.register("fresh", .bit, reset: 0)
-            fresh.next(began.select(~ended, ended.select(Value.constant(0, .bit), fresh.value)))
-
-            // Stage A: the block sum's sign, magnitude normalized to bit n − 1, and the biased
-            // exponent of that bit: n − 1 − lz + LSB + (ea − 127) + (e − 127) + 127.
-            let fixed = sum.bits(p - 1, 0).asSigned
-            var nan = m.wire("scale_nan", (scaleA == 0xFF) | (scaleB == 0xFF))
-            var infinite = Value.constant(0, .bit), infSign = Value.constant(0, .bit)
-            if let specials {
-                nan = m.wire("nan", nan | specials.nan | (specials.pos & specials.neg))
-                infinite = m.wire("sum_inf", specials.pos | specials.neg)
-                infSign = specials.neg
-            } else if f.hasSpecials {
-                let high = sum.bits(sum.type.bits - 1, p)
-                nan = m.wire("nan", nan | (high != replicate(fixed[p - 1], high.type.bits)))
-            }
-            let sign = m.wire("sum_sign", fixed[p - 1])
-            let magnitude = m.wire("sum_magnitude", sign.select((Value.constant(0, .s(p)) - fixed).wrapped(to: .u(n)), fixed.wrapped(to: .u(n))))
-            let (lz, normalized) = FP32Adder.normalized(m, magnitude, lz: "sum_lz", prefix: "sum_norm")
-            let bias = n - 1 + lsb - 127
-            let exponent = m.wire("sum_exp", (scaleA.extended(to: eType) + scaleB.extended(to: eType) - lz.extended(to: eType)
-                                              + Value.constant(Int64(bias), eType)).wrapped(to: eType))
-            let validA = m.delay(ended, "add_valid")
-            let clearA = m.delay(began | fresh, "add_clear")
-            let nanA = m.delay(nan, "add_nan", reset: nil)
-            let infA = ieee ? m.delay(infinite, "add_inf", reset: nil).value : infinite
-            let infSignA = ieee ? m.delay(infSign, "add_inf_sign", reset: nil).value : infSign
-            let signA = m.delay(sign, "add_sign", reset: nil)
-            let sigA = m.delay(normalized, "add_sig", reset: nil)
-            let expA = m.delay(exponent, "add_exp", reset: nil)
-
-            // Stage B: acc ← fp32(acc + addend).
-            let acc = m.register("acc", .u(32), reset: nil)
-            let current = m.wire("acc_in", MACUnit.cleared(acc.value, clearA.value))
-            let added = FP32Adder.add(m, code: current, sign: signA.value, significand: sigA.value, exponent: expA.value, window: window)
-            let accNaN = FP32Adder.isNaN(m, current, "acc_is_nan"), accInf = FP32Adder.isInfinity(m, current, "acc_is_inf")
-            // NaN: a NaN block or scale, a NaN accumulator, or ∞ − ∞; an infinite block sets ±∞.
-            let infCode = FP32Adder.infinity(sign: infSignA)
-            let nanOut = ieee ? m.wire("sum_is_nan", nanA.value | accNaN | (infA & accInf & (infSignA ^ current[31]))) : nanA.value | accNaN
-            let finiteNext = ieee ? m.wire("add_next", infA.select(infCode, accInf.select(current, added))) : accInf.select(current, added)
-            let next = nanOut.select(FP32Adder.nan, finiteNext)
-            acc.next(m.wire("acc_next", next), enable: validA.value)
+            let acc = Self.addBlocks(m, f, sum: sum, specials: specials, ended: ended, began: began, scaleA: scaleA, scaleB: scaleB)
             m.output("acc", acc)
         }
     }
+
+    /// `mx_add_<tag>`: stages A and B alone (``addBlocks(_:_:sum:specials:ended:began:scaleA:scaleB:)``),
+    /// for engines whose lanes sum a block's products themselves (the 3D-Cube and the tree): `sum`
+    /// is the block's exact sum, complete when `gend` is high, whose products count NaNs above
+    /// bit P (``FloatMAC/nanBit``); `first` marks a block that begins a result; `ea` and `e`
+    /// are the block's E8M0 scales. `acc`, the FP32 code, follows `gend` by two cycles.
+    static func blockAdder(_ f: FloatMAC, sumType: HWType) -> Module {
+        Module("mx_add_\(f.a.name)_\(f.b.name)_\(sumType.tag)", doc: "acc = fp32(acc + sum · 2^(ea + e − 254)) when gend, nearest even; "
+               + "\(f.a)×\(f.b) block sums, NaN counted from bit \(f.nanBit); latency 2.") { m in
+            let sum = m.input("sum", sumType), gend = m.input("gend", .bit), first = m.input("first", .bit)
+            let sa = m.input("ea", FloatMAC.scaleType), sb = m.input("e", FloatMAC.scaleType)
+            m.output("acc", addBlocks(m, f, sum: sum, specials: nil, ended: gend, began: first, scaleA: sa, scaleB: sb))
+        }
+    }
+
+    /// Stages A and B on a block's complete exact sum `sum` (``FloatMAC/blockSum``'s accumulator,
+    /// or with IEEE elements its finite part and the `specials` flags), in the cycle `ended` is
+    /// high: stage A normalizes it and adds the scale exponents `scaleA` and `scaleB` (E8M0), stage
+    /// B adds it into the FP32 register, which restarts at a block that `began` a result. Returns
+    /// the register (two cycles after `ended`).
+    static func addBlocks(_ m: ModuleBuilder, _ f: FloatMAC, sum: Value, specials: (nan: Value, pos: Value, neg: Value)?,
+                          ended: Value, began: Value, scaleA: Value, scaleB: Value) -> Reg {
+        let lsb = f.blockSum.productLSB, p = f.blockSum.nanBit, n = p - 1, eType = FP32Adder.exponentType
+        let ieee = specials != nil, window = max(24, n)
+        // `fresh`: the output restarted (a `first`) and has not taken a block yet.
+        let fresh = m.register("fresh", .bit, reset: 0)
+        fresh.next(began.select(~ended, ended.select(Value.constant(0, .bit), fresh.value)))
+
+        // Stage A: the block sum's sign, magnitude normalized to bit n − 1, and the biased
+        // exponent of that bit: n − 1 − lz + LSB + (ea − 127) + (e − 127) + 127.
+        let fixed = sum.bits(p - 1, 0).asSigned
+        var nan = m.wire("scale_nan", (scaleA == 0xFF) | (scaleB == 0xFF))
+        var infinite = Value.constant(0, .bit), infSign = Value.constant(0, .bit)
+        if let specials {
+            nan = m.wire("nan", nan | specials.nan | (specials.pos & specials.neg))
+            infinite = m.wire("sum_inf", specials.pos | specials.neg)
+            infSign = specials.neg
+        } else if f.hasSpecials {
+            let high = sum.bits(sum.type.bits - 1, p)
+            nan = m.wire("nan", nan | (high != replicate(fixed[p - 1], high.type.bits)))
+        }
+        let sign = m.wire("sum_sign", fixed[p - 1])
+        let magnitude = m.wire("sum_magnitude", sign.select((Value.constant(0, .s(p)) - fixed).wrapped(to: .u(n)), fixed.wrapped(to: .u(n))))
+        let (lz, normalized) = FP32Adder.normalized(m, magnitude, lz: "sum_lz", prefix: "sum_norm")
+        let bias = n - 1 + lsb - 127
+        let exponent = m.wire("sum_exp", (scaleA.extended(to: eType) + scaleB.extended(to: eType) - lz.extended(to: eType)
+                                          + Value.constant(Int64(bias), eType)).wrapped(to: eType))
+        let validA = m.delay(ended, "add_valid")
+        let clearA = m.delay(began | fresh, "add_clear")
+        let nanA = m.delay(nan, "add_nan", reset: nil)
+        let infA = ieee ? m.delay(infinite, "add_inf", reset: nil).value : infinite
+        let infSignA = ieee ? m.delay(infSign, "add_inf_sign", reset: nil).value : infSign
+        let signA = m.delay(sign, "add_sign", reset: nil)
+        let sigA = m.delay(normalized, "add_sig", reset: nil)
+        let expA = m.delay(exponent, "add_exp", reset: nil)
+
+        // Stage B: acc ← fp32(acc + addend).
+        let acc = m.register("acc", .u(32), reset: nil)
+        let current = m.wire("acc_in", MACUnit.cleared(acc.value, clearA.value))
+        let added = FP32Adder.add(m, code: current, sign: signA.value, significand: sigA.value, exponent: expA.value, window: window)
+        let accNaN = FP32Adder.isNaN(m, current, "acc_is_nan"), accInf = FP32Adder.isInfinity(m, current, "acc_is_inf")
+        // NaN: a NaN block or scale, a NaN accumulator, or ∞ − ∞; an infinite block sets ±∞.
+        let infCode = FP32Adder.infinity(sign: infSignA)
+        let nanOut = ieee ? m.wire("sum_is_nan", nanA.value | accNaN | (infA & accInf & (infSignA ^ current[31]))) : nanA.value | accNaN
+        let finiteNext = ieee ? m.wire("add_next", infA.select(infCode, accInf.select(current, added))) : accInf.select(current, added)
+        let next = nanOut.select(FP32Adder.nan, finiteNext)
+        acc.next(m.wire("acc_next", next), enable: validA.value)
+        return acc
+    }
+
 }
 
 extension MACUnit {
