@@ -193,11 +193,11 @@ public struct GoldenModel: Sendable {
         // and, with per-column scales, the read of the column's scale.
         let d = spec.engine.descriptor
         // An FP32 accumulator's result needs no conversion; an MX block is normalized and scaled,
-        // then added, in two stages after its sum is complete (in every engine that takes MX).
+        // then added, after its sum is complete (``EngineDescriptor/blockStages``).
         let mx = spec.macConfig.scalesA
         let converted = spec.mac.float.map { !$0.accumulatesInFP32 } ?? false
         let epilogue = spec.epilogue.map { EpilogueUnit.latency + ($0.perColumn ? 1 : 0) } ?? (converted ? FloatResultUnit.latency : 0)
-        let groupStage = spec.group == nil ? 0 : mx ? DotEngine.blockStages : d.groupStage
+        let groupStage = spec.group == nil ? 0 : mx ? d.blockStages : d.groupStage
         let bare = d.goldenCycles(spec.engine, mac: spec.macConfig, shape: s, b: b) + groupStage + epilogue
         return spec.gemm == nil ? bare : GoldenTiming.gemmCycles(engineCycles: bare)
     }

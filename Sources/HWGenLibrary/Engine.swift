@@ -49,8 +49,9 @@ public enum StreamSignal {
     /// stationary vector, per B row).
     public static let groupStart = "g_start", groupEnd = "g_end"
     public static let exponentBlock = "e_blk", exponentVector = "e_vec", exponentRow = "e_row"
-    /// MX blocks: A's block scales, one per A lane (output-stationary arrays).
-    public static let exponentColumn = "ea_col"
+    /// MX blocks: A's block scales, one per A lane (output-stationary arrays, cube, tree), or
+    /// per streamed vector (WS) or stationary column (IS) of the stationary arrays.
+    public static let exponentColumn = "ea_col", exponentVectorA = "ea_vec"
 }
 
 /// What a testbench feeds an engine for one GEMM and where each result must come out.

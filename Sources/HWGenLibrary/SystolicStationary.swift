@@ -81,7 +81,7 @@ public struct SystolicStationary: Engine {
     public var outputLanes: Int { cols }
 
     /// The last vector's sums leave within R + C + pipeline + D + 1 cycles.
-    public var drainBound: Int { rows + cols + mac.pipeline + mac.elementCycles + 1 + pairLag }
+    public var drainBound: Int { rows + cols + mac.pipeline + mac.elementCycles + 1 + pairLag + (mac.scalesA ? 1 : 0) }
 
     public var summary: String {
         "\(rows)x\(cols) \(stationary == .weights ? "weight" : "input")-stationary systolic array"
@@ -105,12 +105,16 @@ public struct SystolicStationary: Engine {
          StreamPort(StreamSignal.weightLoad, .bit)]
             + (sparsity.map { [StreamPort(StreamSignal.weightIndex, lanes: cols, .u($0.indexBits))] } ?? [])
             + (mac.group == nil ? [] : [StreamPort(StreamSignal.groupStart, .bit), StreamPort(StreamSignal.groupEnd, .bit),
-                                        StreamPort(StreamSignal.exponentVector, lanes: exponentLanes, MACConfig.exponentType)])
+                                        StreamPort(StreamSignal.exponentVector, lanes: exponentLanes, mac.scaleType)])
+            + (mac.scalesA ? [StreamPort(StreamSignal.exponentVectorA, lanes: scaleALanes, mac.scaleType)] : [])
     }
 
-    /// MixPE group exponents per beat: one per column of the tile (WS: the columns are B's), or
-    /// one for the streamed vector (IS: the vector is a column of B).
+    /// MixPE group exponents (MX: B's block scales) per beat: one per column of the tile (WS: the
+    /// columns are B's), or one for the streamed vector (IS: the vector is a column of B).
     var exponentLanes: Int { stationary == .weights ? cols : 1 }
+    /// MX: A's block scales per beat: one for the streamed vector (WS: a row of A), or one per
+    /// column of the tile (IS: the columns are A's rows).
+    var scaleALanes: Int { stationary == .weights ? 1 : cols }
 
     /// Whether partial sums travel as carry-save pairs.
     var carrySave: Bool {
@@ -178,9 +182,10 @@ public struct SystolicStationary: Engine {
             let wLoad = m.input(StreamSignal.weightLoad, .bit)
             let idxType = HWType.u(sparsity?.indexBits ?? 1)
             let wIdx = sparsity.map { _ in m.input(StreamSignal.weightIndex, .u(C * idxType.bits)) }
-            let eType = MACConfig.exponentType
+            let eType = mac.scaleType
             let groupIn = mac.group.map { _ in (start: m.input(StreamSignal.groupStart, .bit), end: m.input(StreamSignal.groupEnd, .bit),
                                                 e: m.input(StreamSignal.exponentVector, .u(exponentLanes * eType.bits))) }
+            let scalesA = mac.scalesA ? m.input(StreamSignal.exponentVectorA, .u(scaleALanes * eType.bits)) : nil
             // Row i's streamed lane, or with N:M sparsity the M elements of its group (raw bits).
             func rowLane(_ v: Value, _ i: Int) -> Value {
                 if pairs { return v.lane(i, .u(2 * streamedType.bits)) }
@@ -342,6 +347,8 @@ public struct SystolicStationary: Engine {
             var groupFlags = groupIn.map { g in (start: flag(g.start, "bottom_gstart")!, end: flag(g.end, "bottom_gend")!) }
             let exponents = groupIn.map { g in (0..<C).map { j in
                 skew(g.e.lane(exponentLanes == 1 ? 0 : j, eType), R + p + j, "e\(j)_bottom") } } ?? []
+            let rowScales = scalesA.map { sa in (0..<C).map { j in
+                skew(sa.lane(scaleALanes == 1 ? 0 : j, eType), R + p + j, "ea\(j)_bottom") } } ?? []
             var outValid: [Value] = [], outData: [Value] = []
             for j in 0..<C {
                 if j > 0 {
@@ -351,6 +358,22 @@ public struct SystolicStationary: Engine {
                     groupFlags = groupFlags.map { (m.delay($0.start, "col\(j)_gstart"), m.delay($0.end, "col\(j)_gend")) }
                 }
                 let bottom = grid[R - 1][j]
+                if let g = groupFlags, let f = t.float, f.isBlockScaled {
+                    // MX: each vector's block sum so far in a P-long delay line; the column's ring
+                    // of FP32 accumulators adds it, scaled, when the block is complete.
+                    let sumType = f.blockSum.accumulator
+                    let psum = bottom["psum_out"]
+                    let exact = psum.type.bits < sumType.bits ? psum.extended(to: sumType) : psum.wrapped(to: sumType)
+                    let inner = (0..<P).map { m.register("col\(j)_block\($0)", sumType, reset: nil) }
+                    let blockSum = m.wire("col\(j)_block_sum", (MACUnit.cleared(inner[P - 1].value, g.start) + exact).wrapped(to: sumType))
+                    for (k, r) in inner.enumerated() { r.next(k == 0 ? blockSum : inner[k - 1].value) }
+                    let ring = MXAccumulator.columnRing(f, sumType: sumType, length: P)
+                    let acc = m.instance(ring, "col\(j)_mx", ["sum": blockSum, "gend": flags.valid & g.end, "first": flags.accFirst,
+                                                             "ea": rowScales[j], "e": exponents[j]])["acc"]
+                    outValid.append(m.delay(m.delay(flags.valid & flags.accLast, "out\(j)_last"), "out\(j)_valid"))
+                    outData.append(m.delay(acc, "out\(j)_data", reset: nil))
+                    continue
+                }
                 // The accumulator is a P-long delay line: the entry leaving it is the partial sum of
                 // the same streamed vector one tile (P vectors) earlier. It has no enable unless
                 // vectors take several cycles.
@@ -415,7 +438,7 @@ public struct SystolicStationary: Engine {
         return top
     }
 
-    func stimulus(a: IntMatrix, b: IntMatrix, exponents: IntMatrix?) -> Stimulus {
+    func stimulus(a: IntMatrix, b: IntMatrix, exponents: IntMatrix?, scalesA: IntMatrix? = nil) -> Stimulus {
         let (m, k, n) = (a.rows, a.cols, b.cols)
         let (R, C, P) = (rows, cols, tileBeats)
         let ws = stationary == .weights
@@ -464,9 +487,14 @@ public struct SystolicStationary: Engine {
             let k0 = tile.k * tileDepth, end = (k0 + tileDepth) % g == 0 || tile.k == tK - 1
             let lanes = ws ? Self.lanes(C) { j in end && tile.s * C + j < sCount ? e[k0 / g, tile.s * C + j] : nil }
                            : [end && x < xCount ? e[k0 / g, x] : 0]
-            return [[k0 % g == 0 ? 1 : 0], [end ? 1 : 0], lanes]
+            // MX: A's scales, of the vector (WS: a row of A) or of the tile's columns (IS: A's rows).
+            let scales = scalesA.map { sa in
+                [ws ? [end && x < xCount ? sa[x, k0 / g] : 0] : Self.lanes(C) { j in end && tile.s * C + j < sCount ? sa[tile.s * C + j, k0 / g] : nil }]
+            } ?? []
+            return [[k0 % g == 0 ? 1 : 0], [end ? 1 : 0], lanes] + scales
         }
-        let noGroup: [[Int64]] = mac.group == nil ? [] : [[0], [0], [Int64](repeating: 0, count: exponentLanes)]
+        let noGroup: [[Int64]] = (mac.group == nil ? [] : [[0], [0], [Int64](repeating: 0, count: exponentLanes)])
+            + (mac.scalesA ? [[Int64](repeating: 0, count: scaleALanes)] : [])
         var beats: [[[Int64]]] = (0..<R).map { e in beat(idle, stationaryRow(tiles[0], R - 1 - e), [0, 0, 0, 0, 1]) + noGroup }
         beats.reserveCapacity(R + tiles.count * P)
         for (t, tile) in tiles.enumerated() {

@@ -196,6 +196,7 @@ extension SystolicStationary {
 
     /// With `mac.group` G, each tile's beats also flag whether the tile starts a group of K
     /// (`g_start`) or ends one (`g_end`), and with `g_end` carry the group's exponents: of the
-    /// tile's B columns (WS) or of the vector's B column (IS), on `e_vec`.
-    public func stimulus(_ ops: GemmOperands) -> Stimulus { stimulus(a: ops.a, b: ops.b, exponents: ops.groupScales) }
+    /// tile's B columns (WS) or of the vector's B column (IS), on `e_vec`; MX adds A's scales on
+    /// `ea_vec`: the vector's row of A (WS) or the tile's rows of A (IS).
+    public func stimulus(_ ops: GemmOperands) -> Stimulus { stimulus(a: ops.a, b: ops.b, exponents: ops.groupScales, scalesA: ops.scalesA) }
 }

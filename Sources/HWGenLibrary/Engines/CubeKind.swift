@@ -20,7 +20,7 @@ public struct CubeKind: EngineDescriptor {
     }
     public func groupGranule(_ e: EngineSpec) -> (elements: Int, what: String)? { DotFields.groupGranule(e) }
     public var blockScales: Bool { true }
-    public func macProblem(_ mac: MACConfig) -> (field: String, message: String)? { DotFields.macProblem(mac, kind: kind) }
+    public func macProblem(_ mac: MACConfig) -> (field: String, message: String)? { blockInfinityProblem(mac, carriers: "the cube's reduction trees") }
 
     public func gemmBanks(_ e: EngineSpec) -> GemmBanks {
         GemmBanks(a: (e.rows * e.depth, "m·k"), b: (e.depth * e.cols, "k·n"), c: (e.rows * e.cols, "m·n"))
@@ -49,17 +49,6 @@ enum DotFields {
     }
 
     /// A group is whole beats of K.
-    /// MX elements with ∞ (E5M2) are not built here: the lanes' trees count NaN products above
-    /// the sum, but carry no ±∞.
-    static func macProblem(_ mac: MACConfig, kind: String) -> (field: String, message: String)? {
-        guard let f = mac.types.float, f.isBlockScaled else { return nil }
-        for (field, x) in [("mac.a", f.a), ("mac.b", f.b)] where x.specials == .ieee {
-            let others = FloatMAC.mxFormats.filter { $0.element.specials != .ieee }.map(\.name).joined(separator: ", ")
-            return (field, "\(FloatMAC.mxName(x)) has infinities, which the \(kind)'s reduction trees do not carry yet (allowed in engine \(kind): \(others); or engine systolic os, matrix2d)")
-        }
-        return nil
-    }
-
     static func groupGranule(_ e: EngineSpec) -> (elements: Int, what: String)? {
         (beatDepth(e), "a beat of the \(e.kind)")
     }

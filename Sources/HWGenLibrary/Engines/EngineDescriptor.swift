@@ -76,6 +76,10 @@ public protocol EngineDescriptor: Sendable {
     /// Whether its PEs take MX blocks: A's block scales with A, B's with B, and a block
     /// accumulator (``MXAccumulator``) in each. Default false.
     var blockScales: Bool { get }
+    /// Cycles MX adds to every result after a block's sum is complete: 2 (stage A normalizes
+    /// and scales it, stage B adds it into FP32) where a result is an FP32 register, 1 where it
+    /// travels in a ring that stage B feeds (WS, IS). Default 2.
+    var blockStages: Int { get }
     /// The banks of a `gemm:` wrapper's buffers.
     func gemmBanks(_ e: EngineSpec) -> GemmBanks
     /// The banks for this MAC (more lanes when it pairs elements); default ``gemmBanks(_:)``.
@@ -111,6 +115,18 @@ extension EngineDescriptor {
     public func groupGranule(_ e: EngineSpec) -> (elements: Int, what: String)? { nil }
     public var groupStage: Int { 0 }
     public var blockScales: Bool { false }
+    public var blockStages: Int { 2 }
+
+    /// MX elements with ∞ (E5M2) where a block's products are summed outside the MX unit (cube,
+    /// tree, WS, IS): those sums count NaN products above the sum but carry no ±∞.
+    func blockInfinityProblem(_ mac: MACConfig, carriers: String) -> (field: String, message: String)? {
+        guard let f = mac.types.float, f.isBlockScaled else { return nil }
+        for (field, x) in [("mac.a", f.a), ("mac.b", f.b)] where x.specials == .ieee {
+            let others = FloatMAC.mxFormats.filter { $0.element.specials != .ieee }.map(\.name).joined(separator: ", ")
+            return (field, "\(FloatMAC.mxName(x)) has infinities, which \(carriers) do not carry yet (allowed in engine \(id): \(others); or engine systolic/os, matrix2d)")
+        }
+        return nil
+    }
     public func skipsZeroDigits(_ e: EngineSpec, mac: MACConfig) -> Bool { false }
     public func scaleSimCycles(_ e: EngineSpec, shape: GemmShape) -> Int? { nil }
 

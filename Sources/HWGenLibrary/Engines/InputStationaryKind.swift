@@ -10,6 +10,9 @@ public struct InputStationaryKind: EngineDescriptor {
     public func parse(_ f: any SpecFields) throws -> EngineSpec { try SystolicFields.parse(f, self) }
     public func pipelineProblem(_ pipeline: Int) -> String? { SystolicFields.pipelineProblem(pipeline, dataflow: "is") }
     public func groupGranule(_ e: EngineSpec) -> (elements: Int, what: String)? { SystolicFields.groupGranule(e) }
+    public var blockScales: Bool { true }
+    public var blockStages: Int { 1 }
+    public func macProblem(_ mac: MACConfig) -> (field: String, message: String)? { blockInfinityProblem(mac, carriers: "the columns' partial sums") }
 
     public func gemmBanks(_ e: EngineSpec) -> GemmBanks {
         GemmBanks(a: (e.cols, "columns"), b: (e.rows, "rows"), c: (e.cols, "columns"))

@@ -91,14 +91,30 @@ struct MXAccumulator {
     /// the register (two cycles after `ended`).
     static func addBlocks(_ m: ModuleBuilder, _ f: FloatMAC, sum: Value, specials: (nan: Value, pos: Value, neg: Value)?,
                           ended: Value, began: Value, scaleA: Value, scaleB: Value) -> Reg {
-        let lsb = f.blockSum.productLSB, p = f.blockSum.nanBit, n = p - 1, eType = FP32Adder.exponentType
-        let ieee = specials != nil, window = max(24, n)
         // `fresh`: the output restarted (a `first`) and has not taken a block yet.
         let fresh = m.register("fresh", .bit, reset: 0)
         fresh.next(began.select(~ended, ended.select(Value.constant(0, .bit), fresh.value)))
+        let (addend, carried) = stageA(m, f, sum: sum, specials: specials, scaleA: scaleA, scaleB: scaleB,
+                                       carry: [(ended, "add_valid", 0), (began | fresh, "add_clear", 0)])
+        let acc = m.register("acc", .u(32), reset: nil)
+        let current = m.wire("acc_in", MACUnit.cleared(acc.value, carried[1]))
+        acc.next(m.wire("acc_next", stageB(m, f, current: current, addend)), enable: carried[0])
+        return acc
+    }
 
-        // Stage A: the block sum's sign, magnitude normalized to bit n − 1, and the biased
-        // exponent of that bit: n − 1 − lz + LSB + (ea − 127) + (e − 127) + 127.
+    /// A block sum after stage A: NaN (of the block or a scale), ±∞ (IEEE elements), and the
+    /// finite sum's sign, significand normalized to its top bit, and biased FP32 exponent.
+    struct Addend {
+        let nan: Value, inf: Value, infSign: Value, sign: Value, significand: Value, exponent: Value
+    }
+
+    /// Stage A: the block sum's sign, magnitude normalized to bit n − 1, and the biased exponent
+    /// of that bit, n − 1 − lz + LSB + (ea − 127) + (e − 127) + 127, registered (`add_*`) after
+    /// the values in `carry` (name, reset), which travel with it.
+    static func stageA(_ m: ModuleBuilder, _ f: FloatMAC, sum: Value, specials: (nan: Value, pos: Value, neg: Value)?,
+                       scaleA: Value, scaleB: Value, carry: [(Value, String, Int64?)]) -> (Addend, [Value]) {
+        let lsb = f.blockSum.productLSB, p = f.blockSum.nanBit, n = p - 1, eType = FP32Adder.exponentType
+        let ieee = specials != nil
         let fixed = sum.bits(p - 1, 0).asSigned
         var nan = m.wire("scale_nan", (scaleA == 0xFF) | (scaleB == 0xFF))
         var infinite = Value.constant(0, .bit), infSign = Value.constant(0, .bit)
@@ -116,29 +132,50 @@ struct MXAccumulator {
         let bias = n - 1 + lsb - 127
         let exponent = m.wire("sum_exp", (scaleA.extended(to: eType) + scaleB.extended(to: eType) - lz.extended(to: eType)
                                           + Value.constant(Int64(bias), eType)).wrapped(to: eType))
-        let validA = m.delay(ended, "add_valid")
-        let clearA = m.delay(began | fresh, "add_clear")
-        let nanA = m.delay(nan, "add_nan", reset: nil)
+        let carried = carry.map { v, name, reset in m.delay(v, name, reset: reset).value }
+        let nanA = m.delay(nan, "add_nan", reset: nil).value
         let infA = ieee ? m.delay(infinite, "add_inf", reset: nil).value : infinite
         let infSignA = ieee ? m.delay(infSign, "add_inf_sign", reset: nil).value : infSign
-        let signA = m.delay(sign, "add_sign", reset: nil)
-        let sigA = m.delay(normalized, "add_sig", reset: nil)
-        let expA = m.delay(exponent, "add_exp", reset: nil)
-
-        // Stage B: acc ← fp32(acc + addend).
-        let acc = m.register("acc", .u(32), reset: nil)
-        let current = m.wire("acc_in", MACUnit.cleared(acc.value, clearA.value))
-        let added = FP32Adder.add(m, code: current, sign: signA.value, significand: sigA.value, exponent: expA.value, window: window)
-        let accNaN = FP32Adder.isNaN(m, current, "acc_is_nan"), accInf = FP32Adder.isInfinity(m, current, "acc_is_inf")
-        // NaN: a NaN block or scale, a NaN accumulator, or ∞ − ∞; an infinite block sets ±∞.
-        let infCode = FP32Adder.infinity(sign: infSignA)
-        let nanOut = ieee ? m.wire("sum_is_nan", nanA.value | accNaN | (infA & accInf & (infSignA ^ current[31]))) : nanA.value | accNaN
-        let finiteNext = ieee ? m.wire("add_next", infA.select(infCode, accInf.select(current, added))) : accInf.select(current, added)
-        let next = nanOut.select(FP32Adder.nan, finiteNext)
-        acc.next(m.wire("acc_next", next), enable: validA.value)
-        return acc
+        return (Addend(nan: nanA, inf: infA, infSign: infSignA, sign: m.delay(sign, "add_sign", reset: nil).value,
+                       significand: m.delay(normalized, "add_sig", reset: nil).value, exponent: m.delay(exponent, "add_exp", reset: nil).value),
+                carried)
     }
 
+    /// Stage B: fp32(current + addend), nearest even. NaN: a NaN block or scale, a NaN
+    /// accumulator, or ∞ − ∞; an infinite block sets ±∞; an infinite accumulator stays.
+    static func stageB(_ m: ModuleBuilder, _ f: FloatMAC, current: Value, _ x: Addend) -> Value {
+        let ieee = f.a.specials == .ieee || f.b.specials == .ieee
+        let added = FP32Adder.add(m, code: current, sign: x.sign, significand: x.significand, exponent: x.exponent,
+                                  window: max(24, f.blockSum.nanBit - 1))
+        let accNaN = FP32Adder.isNaN(m, current, "acc_is_nan"), accInf = FP32Adder.isInfinity(m, current, "acc_is_inf")
+        let infCode = FP32Adder.infinity(sign: x.infSign)
+        let nanOut = ieee ? m.wire("sum_is_nan", x.nan | accNaN | (x.inf & accInf & (x.infSign ^ current[31]))) : x.nan | accNaN
+        let finiteNext = ieee ? m.wire("add_next", x.inf.select(infCode, accInf.select(current, added))) : accInf.select(current, added)
+        return nanOut.select(FP32Adder.nan, finiteNext)
+    }
+
+    /// `mx_ring_<formats>_<sum>_p<P>`: MX under a column of a weight- or input-stationary array.
+    /// The column's results are a P-long ring of FP32 accumulators, one per streamed vector of a
+    /// tile, shifted every cycle (stage A's register and P − 1 more). Each cycle the entry of the
+    /// vector whose block sum `sum` arrives (+0 at its first tile, `first`) goes through stage A
+    /// beside it and, if `gend` (its block is complete), stage B adds the scaled sum into it.
+    /// `acc` is the entry after stage B, one cycle after `sum`.
+    static func columnRing(_ f: FloatMAC, sumType: HWType, length: Int) -> Module {
+        Module("mx_ring_\(f.a.name)_\(f.b.name)_\(sumType.tag)_p\(length)",
+               doc: "A ring of \(length) FP32 accumulators: acc = fp32(entry + sum · 2^(ea + e − 254)) when gend, else the entry; "
+               + "\(f.a)×\(f.b) block sums, NaN counted from bit \(f.nanBit); latency 1.") { m in
+            let sum = m.input("sum", sumType), gend = m.input("gend", .bit), first = m.input("first", .bit)
+            let sa = m.input("ea", FloatMAC.scaleType), sb = m.input("e", FloatMAC.scaleType)
+            let tail = (0..<(length - 1)).map { m.register("ring\($0)", .u(32), reset: nil) }
+            let next = m.wire("acc_next", .u(32))
+            let head = tail.last?.value ?? next.value
+            let (addend, carried) = stageA(m, f, sum: sum, specials: nil, scaleA: sa, scaleB: sb,
+                                           carry: [(gend, "add_valid", 0), (MACUnit.cleared(head, first), "add_entry", nil)])
+            next.drive(carried[0].select(stageB(m, f, current: carried[1], addend), carried[1]))
+            for (k, r) in tail.enumerated() { r.next(k == 0 ? next.value : tail[k - 1].value) }
+            m.output("acc", next)
+        }
+    }
 }
 
 extension MACUnit {
