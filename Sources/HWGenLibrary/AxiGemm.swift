@@ -75,7 +75,7 @@ public struct AxiGemm: Sendable {
         var s = "# \(name): AXI register map\n\n## Registers\n\n\(core.array.summary) with buffers behind AXI4-Lite control and AXI4-Stream data; 32-bit registers at byte offsets.\n\n"
         s += "| offset | register | access | bits | meaning |\n|---|---|---|---|---|\n"
         for r in registers { s += "| 0x\(String(format: "%02X", r.offset)) | \(r.name) | \(r.access) | \(r.bits) | \(r.meaning) |\n" }
-        s += "\nStreams: s_axis_a (\(core.aBanks * core.types.a.bits)-bit TDATA: one A buffer line), "
+        s += "\nStreams: s_axis_a (\(core.aBanks * core.aWordType.bits)-bit TDATA: one A buffer line), "
             + "s_axis_b (\(core.bBanks * core.bWordType.bits)-bit: one B line), "
             + "m_axis_c (\(core.cBanks * resultBits)-bit: one C line, TLAST on the last)."
             + "\n\nUse: write A and B lines (A_ADDR, B_ADDR, then the streams), DIM_MK and DIM_N, CONTROL.START; poll STATUS.DONE; "
@@ -100,7 +100,7 @@ public struct AxiGemm: Sendable {
             let wdata = m.input("s_axil_wdata", .u(32)), wstrb = m.input("s_axil_wstrb", .u(4)), wvalid = m.input("s_axil_wvalid", .bit)
             let bready = m.input("s_axil_bready", .bit)
             let araddr = m.input("s_axil_araddr", .u(8)), arvalid = m.input("s_axil_arvalid", .bit), rready = m.input("s_axil_rready", .bit)
-            let aData = m.input("s_axis_a_tdata", .u(g.aBanks * g.types.a.bits)), aValid = m.input("s_axis_a_tvalid", .bit)
+            let aData = m.input("s_axis_a_tdata", .u(g.aBanks * g.aWordType.bits)), aValid = m.input("s_axis_a_tvalid", .bit)
             let bData = m.input("s_axis_b_tdata", .u(g.bBanks * g.bWordType.bits)), bValid = m.input("s_axis_b_tvalid", .bit)
             let cReady = m.input("m_axis_c_tready", .bit)
 

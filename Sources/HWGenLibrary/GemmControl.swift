@@ -100,7 +100,13 @@ extension GemmEngine {
             return (m.wire("group_start", n == 0), end)
         }
         return Control(aNext: aNext, bNext: bNext, ports: { aWord, bWord in
-            var p = [f.aPort: aWord]
+            let aw = unpackA(aWord, lanes: f.aLanes.count)
+            var p = [f.aPort: aw.values]
+            if !aw.scales.isEmpty {
+                // MX: each row's scale from its lane of element k = 0 of the beat.
+                let rows = (0..<f.tileRows).map { r in f.aLanes.firstIndex { $0.row == r && $0.k == 0 }! }
+                p[StreamSignal.exponentColumn] = concat(rows.reversed().map { aw.scales[$0] })
+            }
             let word = unpackB(bWord, lanes: f.bLanes.count)
             p[f.bPort] = word.values
             if let sp = f.sparse, let indices = word.indices { p[sp.indexPort] = indices }

@@ -63,6 +63,32 @@ public struct GemmEngine: Sendable {
     }
     public var cBanks: Int { array.outputLanes }
 
+    /// MX: every A word carries the E8M0 scale of its element's block above the element (B words
+    /// carry B's in their exponent field).
+    var aScaleBits: Int { types.float?.isBlockScaled == true && group != nil ? FloatMAC.scaleType.bits : 0 }
+    /// An A bank's word: A's type, or with MX `{scale, value}`.
+    public var aWordType: HWType { aScaleBits == 0 ? types.a : .u(aScaleBits + types.a.bits) }
+
+    /// An A word for the host: value (masked to its width) and MX scale packed.
+    private func packA(_ value: Int64, scale: Int64) -> Int64 {
+        aScaleBits == 0 ? value : scale << Int64(types.a.bits) | (value & ((1 << Int64(types.a.bits)) - 1))
+    }
+
+    /// The fields of an A bank word read in hardware: the values packed as the engine's port
+    /// takes them, and each lane's scale (MX).
+    func unpackA(_ word: Value, lanes: Int) -> (values: Value, scales: [Value]) {
+        let v = types.a.bits, w = aWordType.bits
+        guard aScaleBits > 0 else { return (word, []) }
+        return (concat((0..<lanes).reversed().map { word.bits($0 * w + v - 1, $0 * w) }), (0..<lanes).map { word.bits($0 * w + w - 1, $0 * w + v) })
+    }
+
+    /// Bits of A bank i's word the hardware reads: the scale only in a row's lane of element 0
+    /// of the beat (where the engine's row scale comes from).
+    func aReadBits(_ bank: Int) -> Int {
+        guard aScaleBits > 0, case .tiles(let t) = feed else { return aWordType.bits }
+        return t.aLanes[bank].k == 0 ? aWordType.bits : types.a.bits
+    }
+
     /// A B bank's word: B's type, or `{exponent, index, value}` with the fields that apply: the
     /// in-group index of N:M sparse weights, the exponent of the word's group with `mac.group`.
     public var bWordType: HWType {
@@ -75,7 +101,7 @@ public struct GemmEngine: Sendable {
         var index = 0
         if case .tiles(let f) = feed, let sp = f.sparse { index = sp.pattern.indexBits }
         if case .stationary(let f) = feed, let sp = f.sparsity { index = sp.indexBits }
-        return (types.b.bits, index, group == nil ? 0 : MACConfig.exponentType.bits)
+        return (types.b.bits, index, group == nil ? 0 : types.float?.isBlockScaled == true ? FloatMAC.scaleType.bits : MACConfig.exponentType.bits)
     }
 
     /// A B word for the host: value (masked to its width), index and exponent packed.
@@ -184,7 +210,9 @@ public struct GemmEngine: Sendable {
     /// (s·Kt + k)·R + R − 1 − i (its row i of tile (s, k)), C's (s·X + x)·P + e.
     /// With `mac.group` G, every B word also holds the exponent E[g][column] of its group g
     /// (its element of K divided by G) and its column of C.
-    public func hostData(a: IntMatrix, b: IntMatrix, exponents: IntMatrix? = nil) -> (aLines: [[Int64]], bLines: [[Int64]], cMap: [[Int?]]) {
+    /// With MX, every A word also holds the scale S[row][element / G] of its block (tile feeds).
+    public func hostData(a: IntMatrix, b: IntMatrix, exponents: IntMatrix? = nil, scalesA: IntMatrix? = nil)
+        -> (aLines: [[Int64]], bLines: [[Int64]], cMap: [[Int?]]) {
         let (m, k, n) = (a.rows, a.cols, b.cols)
         /// The exponent of the group holding element kk of K, for column c of C (0 outside).
         func exponent(_ kk: Int, _ c: Int) -> Int64 {
@@ -196,7 +224,9 @@ public struct GemmEngine: Sendable {
             let tilesR = ceilDiv(m, f.tileRows), tilesC = ceilDiv(n, f.tileCols), beats = ceilDiv(k, f.depth)
             let aLines = (0..<tilesR * beats).map { x in f.aLanes.map { lane -> Int64 in
                 let (r, e) = (x / beats * f.tileRows + lane.row, x % beats * f.depth + lane.k)
-                return r < m && e < k ? a[r, e] : 0 } }
+                guard r < m && e < k else { return 0 }
+                let scale = group.flatMap { g in scalesA.map { $0[r, e / g] } } ?? 0
+                return packA(a[r, e], scale: scale) } }
             let bLines: [[Int64]]
             if let sp = f.sparse {
                 // Stored weights with their in-group indices, packed {index, value}.
@@ -263,7 +293,7 @@ public struct GemmEngine: Sendable {
         var top = Module(name, doc: doc) { m in
             let start = m.input("start", .bit)
             let cfgM = m.input("cfg_m", dim), cfgK = m.input("cfg_k", dim), cfgN = m.input("cfg_n", dim)
-            let aWe = m.input("a_we", .bit), aWaddr = m.input("a_waddr", .u(aBits)), aWdata = m.input("a_wdata", .u(A * t.a.bits))
+            let aWe = m.input("a_we", .bit), aWaddr = m.input("a_waddr", .u(aBits)), aWdata = m.input("a_wdata", .u(A * aWordType.bits))
             let bWe = m.input("b_we", .bit), bWaddr = m.input("b_waddr", .u(bBits)), bWdata = m.input("b_wdata", .u(B * bWordType.bits))
             let cRaddr = m.input("c_raddr", .u(cBits))
             let tableBits = bitsFor(columnTableDepth - 1)
@@ -327,7 +357,7 @@ public struct GemmEngine: Sendable {
                     return keep < type.bits ? concat([Value.constant(0, .u(type.bits - keep)), word]) : word
                 }
             }
-            let aWord = concat(banks("a", A, t.a, depth: aDepth, write: (aWaddr, aWdata, aWe), read: control.aNext).reversed())
+            let aWord = concat(banks("a", A, aWordType, depth: aDepth, kept: aReadBits, write: (aWaddr, aWdata, aWe), read: control.aNext).reversed())
             let bWord = concat(banks("b", B, bWordType, depth: bDepth, kept: bReadBits, write: (bWaddr, bWdata, bWe), read: control.bNext).reversed())
 
             // The engine's stream: the controller's ports, every other one 0.

@@ -69,7 +69,7 @@ extension GemmEngine {
 
     private func schedule(m: Int, k: Int, n: Int, mc: Int, kc: Int, nc: Int, run: (GemmShape) -> Int) -> GemmTiling {
         let (cm, ck, cn) = (ceilDiv(m, mc), ceilDiv(k, kc), ceilDiv(n, nc))
-        let (aLine, bLine, cLine) = (aBanks * ((types.a.bits + 7) / 8), bBanks * ((bWordType.bits + 7) / 8), cBanks * ((cType.bits + 7) / 8))
+        let (aLine, bLine, cLine) = (aBanks * ((aWordType.bits + 7) / 8), bBanks * ((bWordType.bits + 7) / 8), cBanks * ((cType.bits + 7) / 8))
         // Runs in order (M, N outer, K inner), each with its loads and read-back; at most 8 distinct shapes.
         var memo: [GemmShape: (load: Int, run: Int, read: Int, bytesIn: Int, bytesOut: Int)] = [:]
         func step(_ s: GemmShape) -> (load: Int, run: Int, read: Int, bytesIn: Int, bytesOut: Int) {
@@ -147,16 +147,19 @@ extension GemmEngine {
         let lines = hostLines(m: m, k: k, n: n), beats = feedBeats(m: m, k: k, n: n) + 1, sets = doubleBuffer ? 2 : 1
         let results = need(m: m, k: k, n: n).c.0
         let cReads = doubleBuffer ? 0 : (lines.a + lines.b + lines.c) * cBanks
-        let a = BufferAccesses(buffer: "A", bank: SRAMBank(design: design, words: aDepth * sets, bits: types.a.bits), banks: aBanks,
-                               reads: beats * aBanks, writes: lines.a * aBanks)
-        // B banks of each width (a lane that takes its exponent from another lane stores none).
+        // A and B banks of each width (a lane that takes its scale or exponent from another
+        // lane stores none).
+        let a = Dictionary(grouping: 0..<aBanks, by: aReadBits).sorted { $0.key > $1.key }.map { bits, banks in
+            BufferAccesses(buffer: "A", bank: SRAMBank(design: design, words: aDepth * sets, bits: bits), banks: banks.count,
+                           reads: beats * banks.count, writes: lines.a * banks.count)
+        }
         let b = Dictionary(grouping: 0..<bBanks, by: bReadBits).sorted { $0.key > $1.key }.map { bits, banks in
             BufferAccesses(buffer: "B", bank: SRAMBank(design: design, words: bDepth * sets, bits: bits), banks: banks.count,
                            reads: beats * banks.count, writes: lines.b * banks.count)
         }
         let c = BufferAccesses(buffer: "C", bank: SRAMBank(design: design, words: cDepth * sets, bits: cType.bits), banks: cBanks,
                                reads: cReads, writes: results * cBanks)
-        return [a] + b + [c]
+        return a + b + [c]
     }
 
     /// Whether the C banks' read port is always enabled (double buffering: the host may read the

@@ -183,7 +183,7 @@ public enum Simulation {
         let (a, b) = (coded.a, coded.b)
         let resultBits = spec.resultType.bits
         if let g = design.harness.gemmEngine {
-            let host = g.hostData(a: a, b: b, exponents: ops.groupScales)
+            let host = g.hostData(a: a, b: b, exponents: ops.groupScales, scalesA: ops.scalesA)
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             try writeHex(dir.appendingPathComponent("dims.hex"), [Int64(a.rows), Int64(a.cols), Int64(b.cols)], bits: 32)
             try writeHex(dir.appendingPathComponent("c_expected.hex"), expected.data, bits: resultBits)
@@ -205,16 +205,17 @@ public enum Simulation {
                 (ops2.a, ops2.b) = (a2, b2)
                 ops2.groupScales = ops.groupScales.map { e in
                     IntMatrix(rows: e.rows, cols: n, data: (0..<e.rows).flatMap { r in (0..<n).map { e[r, n - 1 - $0] } }) }
-                let host2 = g.hostData(a: a2, b: spec.mac.encodeB(b2), exponents: ops2.groupScales)
+                ops2.scalesA = ops.scalesA.map { s in IntMatrix(rows: m, cols: s.cols, data: (0..<m).flatMap { r in (0..<s.cols).map { s[m - 1 - r, $0] } }) }
+                let host2 = g.hostData(a: a2, b: spec.mac.encodeB(b2), exponents: ops2.groupScales, scalesA: ops2.scalesA)
                 try writeHex(dir.appendingPathComponent("c2_expected.hex"), design.golden.c(ops2).data, bits: resultBits)
-                loads2 = [("a2_load.hex", host2.aLines, StreamPort("a", lanes: g.aBanks, spec.mac.a)),
+                loads2 = [("a2_load.hex", host2.aLines, StreamPort("a", lanes: g.aBanks, g.aWordType)),
                           ("b2_load.hex", host2.bLines, StreamPort("b", lanes: g.bBanks, g.bWordType))]
             }
             if let c = ops.columnScales {
                 try writeHex(dir.appendingPathComponent("ep_mult.hex"), c.multipliers, bits: Epilogue.multiplierType.bits)
                 try writeHex(dir.appendingPathComponent("ep_shift.hex"), c.shifts, bits: Epilogue.shiftType.bits)
             }
-            for (file, lines, port) in [("a_load.hex", host.aLines, StreamPort("a", lanes: g.aBanks, spec.mac.a)),
+            for (file, lines, port) in [("a_load.hex", host.aLines, StreamPort("a", lanes: g.aBanks, g.aWordType)),
                                         ("b_load.hex", host.bLines, StreamPort("b", lanes: g.bBanks, g.bWordType))] + loads2 {
                 var text = ""
                 for line in lines { text += beatWord([line], ports: [port]); text += "\n" }

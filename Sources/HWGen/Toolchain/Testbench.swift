@@ -17,7 +17,7 @@ public enum TestbenchGenerator {
                 "tbName": tbName, "name": spec.name, "source": spec.fileName,
                 "summary": "\(engine.summary) with buffers", "macDescription": spec.macConfig.description,
                 "aLanes": String(g.aBanks), "bLanes": String(g.bBanks), "cLanes": String(g.cBanks),
-                "aBits": String(spec.mac.a.bits), "bBits": String(g.bWordType.bits), "accBits": String(spec.resultType.bits),
+                "aBits": String(g.aWordType.bits), "bBits": String(g.bWordType.bits), "accBits": String(spec.resultType.bits),
                 "aAddrBits": bits(g.aDepth), "bAddrBits": bits(g.bDepth), "cAddrBits": bits(g.cDepth),
                 "accSigned": spec.resultType.signed, "padHex": padHex(spec), "padChecked": padChecked(spec),
                 "perColumn": spec.epilogue?.perColumn == true, "epAddrBits": String(bitsFor(g.columnTableDepth - 1)),
