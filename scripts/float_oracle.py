@@ -3,10 +3,15 @@
 and sums as exact fractions, rounding to FP32 written out here (nearest, ties to even; overflow to inf).
 
 usage: float_oracle.py DIR FORMAT_A FORMAT_B ACC [GROUP]
+       float_oracle.py DIR FORMAT_A FORMAT_B fp32 ORDER
        float_oracle.py DIR FORMAT_A FORMAT_B mx BLOCK
   reads DIR/a.npy (M x K codes) and DIR/b.npy (K x N codes), writes DIR/c_oracle.npy (M x N uint32
   FP32 codes, NaN as 0x7FC00000). ACC: fp32, exact, align<N> or align<N>+promote<P>; GROUP: products
   per addition step for align (default 1).
+  ORDER (fp32): tree:K (blocks of K products of K, each summed by a balanced tree, pairs of
+  neighbours first, an odd one passing up) or chain:K (each block summed one product at a time
+  from 0); every addition rounded to FP32, and each block's sum added into the accumulator in K
+  order, rounded.
   mx: OCP MX blocks of BLOCK elements along K with E8M0 scales DIR/sa.npy (M x ceil(K/BLOCK)) and
   DIR/sb.npy (ceil(K/BLOCK) x N), 2^(code - 127), 255 is NaN. FORMAT int8 is MXINT8's element
   (two's complement code times 2^-6). Each block's products summed exactly,
@@ -96,6 +101,34 @@ def fp32_sum(products):
     return code(a)
 
 
+def fp32_add(a, b):
+    """a + b rounded to FP32, with IEEE special values (floats)."""
+    if isinstance(a, float) or isinstance(b, float):
+        if isinstance(a, float) and isinstance(b, float):
+            return a if a == b else float("nan")
+        return a if isinstance(a, float) else b
+    return rne_fp32(a + b)
+
+
+def fp32_ordered(products, order):
+    kind, k = order.split(":")
+    k = int(k)
+    acc = Fraction(0)
+    for start in range(0, len(products), k):
+        level = products[start:start + k]
+        if kind == "chain":
+            s = Fraction(0)
+            for p in level:
+                s = fp32_add(s, p)
+        else:
+            while len(level) > 1:
+                level = [fp32_add(level[i], level[i + 1]) if i + 1 < len(level) else level[i]
+                         for i in range(0, len(level), 2)]
+            s = level[0]
+        acc = fp32_add(acc, s)
+    return code(acc)
+
+
 def dot(products, acc, group):
     if acc == "fp32":
         return fp32_sum(products)
@@ -137,7 +170,8 @@ def mx_dot(products, block, scales):
 
 def main():
     d, fa, fb, acc = sys.argv[1:5]
-    group = int(sys.argv[5]) if len(sys.argv) > 5 else 1
+    order = sys.argv[5] if len(sys.argv) > 5 and ":" in sys.argv[5] else None
+    group = int(sys.argv[5]) if len(sys.argv) > 5 and order is None else 1
     a = decode(np.load(f"{d}/a.npy"), fa)
     b = decode(np.load(f"{d}/b.npy"), fb)
     m, k = a.shape
@@ -162,7 +196,8 @@ def main():
         return
     for i in range(m):
         for j in range(n):
-            c[i, j] = dot([prod(a[i, kk], b[kk, j]) for kk in range(k)], acc, group)
+            products = [prod(a[i, kk], b[kk, j]) for kk in range(k)]
+            c[i, j] = fp32_ordered(products, order) if order else dot(products, acc, group)
     np.save(f"{d}/c_oracle.npy", c.astype(np.int64))
 
 

@@ -80,20 +80,42 @@ public enum GoldenFloat {
     }
 
     /// One dot product of `products` (in K order) accumulated by `acc`, `group` products per
-    /// addition step for `align` (1 for a sequential engine).
-    public static func dot(_ products: [FloatValue], acc: FloatAccumulation, group: Int = 1) -> UInt32 {
+    /// addition step for `align` (1 for a sequential engine). `fp32` adds in the engine's
+    /// `order`: one product at a time; or blocks of products each summed by a balanced tree
+    /// (pairs of neighbours first, an odd one passing up a level) or down a chain from 0, every
+    /// addition rounded, and each block's sum added into the accumulator, rounded, in K order.
+    public static func dot(_ products: [FloatValue], acc: FloatAccumulation, group: Int = 1, order: ReductionOrder = .sequential) -> UInt32 {
         switch acc {
         case .exact:
             var s = Sum()
             for p in products { s.add(p) }
             return fp32Code(s)
         case .fp32:
-            var s = Sum()
-            for p in products {
-                s.add(p)
+            func plus(_ x: Sum, _ y: Sum) -> Sum {
+                var s = x
+                s.add(y.special ?? FloatValue(y.value))
                 round(&s)
+                return s
             }
-            return fp32Code(s)
+            let leaves = products.map { p -> Sum in var s = Sum(); s.add(p); return s }
+            let block: Int
+            switch order {
+            case .sequential: return fp32Code(leaves.reduce(Sum(), plus))
+            case .tree(let k), .chained(let k): block = k
+            }
+            var acc = Sum()
+            for start in stride(from: 0, to: leaves.count, by: block) {
+                var level = Array(leaves[start..<min(start + block, leaves.count)])
+                if case .chained = order {
+                    acc = plus(acc, level.reduce(Sum(), plus))
+                    continue
+                }
+                while level.count > 1 {
+                    level = stride(from: 0, to: level.count, by: 2).map { i in i + 1 < level.count ? plus(level[i], level[i + 1]) : level[i] }
+                }
+                acc = plus(acc, level[0])
+            }
+            return fp32Code(acc)
         case .align(let bits, let promote):
             var main = Sum(), partial = Sum(), inPartial = 0
             var i = 0
@@ -207,16 +229,16 @@ public enum GoldenFloat {
         return c
     }
 
-    /// C = A·B with A's elements in `fa` and B's in `fb` (codes), each element of C one ``dot(_:acc:group:)``
-    /// in K order. FP32 codes, M×N row-major.
+    /// C = A·B with A's elements in `fa` and B's in `fb` (codes), each element of C one
+    /// ``dot(_:acc:group:order:)`` in K order. FP32 codes, M×N row-major.
     public static func gemm(a: IntMatrix, _ fa: FloatFormat, b: IntMatrix, _ fb: FloatFormat, acc: FloatAccumulation,
-                            group: Int = 1) -> [UInt32] {
+                            group: Int = 1, order: ReductionOrder = .sequential) -> [UInt32] {
         let av = a.data.map { fa.decode(UInt64(bitPattern: $0)) }, bv = b.data.map { fb.decode(UInt64(bitPattern: $0)) }
         var c: [UInt32] = []
         c.reserveCapacity(a.rows * b.cols)
         for i in 0..<a.rows {
             for j in 0..<b.cols {
-                c.append(dot((0..<a.cols).map { product(av[i * a.cols + $0], bv[$0 * b.cols + j]) }, acc: acc, group: group))
+                c.append(dot((0..<a.cols).map { product(av[i * a.cols + $0], bv[$0 * b.cols + j]) }, acc: acc, group: group, order: order))
             }
         }
         return c

@@ -175,7 +175,7 @@ public struct GoldenModel: Sendable {
             return IntMatrix(rows: ops.a.rows, cols: ops.b.cols, data: codes.map { Int64($0) })
         }
         if let f = spec.mac.float {
-            let codes = GoldenFloat.gemm(a: ops.a, f.a, b: ops.b, f.b, acc: f.accumulation)
+            let codes = GoldenFloat.gemm(a: ops.a, f.a, b: ops.b, f.b, acc: f.accumulation, order: reductionOrder)
             return IntMatrix(rows: ops.a.rows, cols: ops.b.cols, data: codes.map { Int64($0) })
         }
         let c = GoldenGEMM.multiply(ops.a, ops.b, mac: spec.mac, group: spec.group, scales: ops.groupScales)

@@ -86,6 +86,10 @@ public struct DotEngine: Engine {
         (0..<stages).map { s in total * s / stages }
     }
 
+    /// FP32 accumulation of fixed-point float products: the trees and the accumulators round
+    /// every sum (``ReductionOrder/tree(block:)``).
+    var fp32: Bool { mac.types.float?.roundsFixedPointSums ?? false }
+
     /// One lane: `dot` of a k-element row and column, pipelined, `u(acc)` or (booth) two rows.
     public var lane: Module {
         // With MixPE groups the dot is one beat's part of a group sum: exact in the group sum's type.
@@ -150,8 +154,15 @@ public struct DotEngine: Engine {
             }
             // A plain accumulator takes the tree's last two rows and adds them with its own sum
             // in one carry-save level and one adder (two adders in a row otherwise).
-            let twoRows = mac.group == nil && !pairs
-            rows = reduce(mb, rows, booth: booth, width: w, keepTwo: twoRows)
+            let twoRows = mac.group == nil && !pairs && !fp32
+            if let f = t.float, fp32 {
+                // FP32 accumulation: every adder of the tree rounds its sum to FP32.
+                rows = reduce(mb, rows.map { $0.extended(to: t.acc) }, booth: false, width: w) { x, y, name in
+                    FloatResultUnit.roundedToFP32(mb, mb.wire(name, (x + y).wrapped(to: t.acc)), f, prefix: "\(name)_fp32_")
+                }
+            } else {
+                rows = reduce(mb, rows, booth: booth, width: w, keepTwo: twoRows)
+            }
             if twoRows {
                 mb.output("dot_s", MACUnit.modulo(rows[0], bits: w))
                 mb.output("dot_c", rows.count == 2 ? MACUnit.modulo(rows[1], bits: w) : Value.constant(0, .u(w)))
@@ -185,7 +196,9 @@ public struct DotEngine: Engine {
 
     /// Sums `rows` in a tree of binary adders (or, `booth`, 3:2 compressors down to two rows) with
     /// `stages` register levels: the first right after the rows, the others spread over the tree.
-    private func reduce(_ mb: ModuleBuilder, _ input: [Value], booth: Bool, width w: Int, keepTwo: Bool = false) -> [Value] {
+    /// `adder` builds each binary adder (a wire of that name) when it does more than add.
+    private func reduce(_ mb: ModuleBuilder, _ input: [Value], booth: Bool, width w: Int, keepTwo: Bool = false,
+                        adder: ((Value, Value, String) -> Value)? = nil) -> [Value] {
         var rows = input
         let total = levels(rows.count, booth: booth)
         var marks = registerLevels(total)
@@ -210,7 +223,8 @@ public struct DotEngine: Engine {
                 }
             } else {
                 while i + 2 <= rows.count {
-                    next.append(mb.wire("l\(level)_\(i / 2)", rows[i] + rows[i + 1]))
+                    let name = "l\(level)_\(i / 2)"
+                    next.append(adder?(rows[i], rows[i + 1], name) ?? mb.wire(name, rows[i] + rows[i + 1]))
                     i += 2
                 }
             }
@@ -358,6 +372,10 @@ public struct DotEngine: Engine {
                         let sum = CarrySave.reduce([acc.value.asUnsigned, add.select(s, zero), add.select(c, zero)],
                                                    width: w, mb, prefix: "acc_\(i)_\(j)_csa").rows
                         acc.next(clear.select(fresh, MACUnit.rowSum(sum, bits: w)).wrapped(to: t.acc))
+                    } else if let f = t.float, fp32 {
+                        // acc + dot rounded to FP32 (a tile's first dot is already).
+                        let dot = out["dot"], sum = mb.wire("acc_\(i)_\(j)_sum", (acc + add.select(dot, Value.constant(0, t.acc))).wrapped(to: t.acc))
+                        acc.next(clear.select(dot, FloatResultUnit.roundedToFP32(mb, sum, f, prefix: "acc_\(i)_\(j)_fp32_")))
                     } else {
                         let dot = out["dot"]
                         acc.next(clear.select(dot, (acc + add.select(dot, Value.constant(0, t.acc))).wrapped(to: t.acc)))

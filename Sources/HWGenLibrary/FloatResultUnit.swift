@@ -38,7 +38,7 @@ public struct FloatResultUnit: ResultUnit {
     /// An accumulator value (``FloatMAC/accumulator``) whose fixed-point sum is rounded to the
     /// nearest value with 24 significant bits, ties to even: FP32's rounding, since no sum of
     /// these products leaves FP32's normal range. The NaN count passes unchanged (rounding keeps
-    /// the sum's sign, so the bits above P still decode to the same count). Wires `fp32_…`.
+    /// the sum's sign, so the bits above P still decode to the same count). Wires `<prefix>…`.
     ///
     /// No shifter and no negation: rounding at bit q is the same on two's complement as on the
     /// magnitude (floor(x / 2^q) plus one when the bits below q are more than half, or exactly half
@@ -46,23 +46,23 @@ public struct FloatResultUnit: ResultUnit {
     /// OR of x XOR its sign (for a negative power of two that is one bit lower than the
     /// magnitude's, where every dropped bit is 0 either way). Bit i of `drop` is set when such a
     /// bit is at i + 24 or above; its top bit is the half bit, the rest the sticky bits.
-    public static func roundedToFP32(_ m: ModuleBuilder, _ x: Value, _ f: FloatMAC) -> Value {
+    public static func roundedToFP32(_ m: ModuleBuilder, _ x: Value, _ f: FloatMAC, prefix pre: String = "fp32_") -> Value {
         let p = f.nanBit, n = p - 1
         guard n > 24 else { return x }   // every sum already fits 24 bits
         let fixed = x.bits(p - 1, 0)
-        let sign = m.wire("fp32_sign", fixed[p - 1])
+        let sign = m.wire("\(pre)sign", fixed[p - 1])
         let value = fixed.bits(n - 1, 0)                                             // below the sign
         let h = n - 24
-        var ones = m.wire("fp32_differs", value.bits(n - 1, 24) ^ replicate(sign, h))  // bits from 24 up
+        var ones = m.wire("\(pre)differs", value.bits(n - 1, 24) ^ replicate(sign, h))  // bits from 24 up
         var k = 1
-        while k < h { ones = m.wire("fp32_ones\(k)", ones | concat([Value.constant(0, .u(k)), ones.bits(h - 1, k)])); k *= 2 }
-        let drop = m.wire("fp32_drop", concat([Value.constant(0, .u(24)), ones]))
-        let sticky = m.wire("fp32_sticky_mask", concat([Value.constant(0, .bit), drop.bits(n - 1, 1)]))
-        let halfMask = m.wire("fp32_half_mask", drop & ~sticky)
-        let lsbMask = m.wire("fp32_lsb_mask", concat([halfMask.bits(n - 2, 0), Value.constant(0, .bit)]))
-        let up = m.wire("fp32_up", ((value & halfMask) != 0) & (((value & sticky) != 0) | ((value & lsbMask) != 0)))
-        let kept = m.wire("fp32_kept", fixed & concat([Value.constant(1, .bit), ~drop]))
-        let rounded = m.wire("fp32_rounded", (kept + up.select(lsbMask, Value.constant(0, .u(n)))).wrapped(to: .u(p)))
+        while k < h { ones = m.wire("\(pre)ones\(k)", ones | concat([Value.constant(0, .u(k)), ones.bits(h - 1, k)])); k *= 2 }
+        let drop = m.wire("\(pre)drop", concat([Value.constant(0, .u(24)), ones]))
+        let sticky = m.wire("\(pre)sticky_mask", concat([Value.constant(0, .bit), drop.bits(n - 1, 1)]))
+        let halfMask = m.wire("\(pre)half_mask", drop & ~sticky)
+        let lsbMask = m.wire("\(pre)lsb_mask", concat([halfMask.bits(n - 2, 0), Value.constant(0, .bit)]))
+        let up = m.wire("\(pre)up", ((value & halfMask) != 0) & (((value & sticky) != 0) | ((value & lsbMask) != 0)))
+        let kept = m.wire("\(pre)kept", fixed & concat([Value.constant(1, .bit), ~drop]))
+        let rounded = m.wire("\(pre)rounded", (kept + up.select(lsbMask, Value.constant(0, .u(n)))).wrapped(to: .u(p)))
         // Formats without NaN have no count above the sum.
         guard x.type.bits > p else { return rounded.asSigned }
         return concat([x.bits(x.type.bits - 1, p), rounded]).wrapped(to: x.type)

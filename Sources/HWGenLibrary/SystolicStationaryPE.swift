@@ -139,7 +139,12 @@ extension SystolicStationary {
                 var product = pairs ? productRows(a, b)[0] : unit.exactProduct(m, a, b)
                 if mac.pipeline >= 1 { product = m.delay(product, "product_q", reset: nil) }
                 let wide = product.extended(to: HWType(bits: max(chain.bits, product.type.bits), signed: product.type.signed))
-                m.output("psum_out", m.delay((psumIn + wide.wrapped(to: chain)).wrapped(to: chain), "psum", reset: nil))
+                var sum = (psumIn + wide.wrapped(to: chain)).wrapped(to: chain)
+                if let f = t.float, f.roundsFixedPointSums {
+                    // FP32 accumulation: each PE rounds the column's sum so far.
+                    sum = FloatResultUnit.roundedToFP32(m, m.wire("psum_sum", sum), f)
+                }
+                m.output("psum_out", m.delay(sum, "psum", reset: nil))
             }
         }
     }

@@ -82,6 +82,9 @@ public struct FloatMAC: Hashable, Sendable, CustomStringConvertible {
     /// Each product is added into an FP32 register by an FP32 adder (an operand in
     /// ``adderFormats``), not summed in fixed point.
     public var usesAdder: Bool { block == nil && (Self.adderFormats.contains(a) || Self.adderFormats.contains(b) || alignBits != nil) }
+    /// `fp32` accumulation of fixed-point products (the 8-, 6- and 4-bit formats, no blocks):
+    /// every sum is the exact sum rounded to 24 significant bits, in whatever order the engine adds.
+    public var roundsFixedPointSums: Bool { accumulation == .fp32 && !usesAdder && block == nil }
     /// The accumulator is an FP32 code (MX blocks, or ``usesAdder``): results leave the MAC
     /// already rounded, with no conversion after it.
     public var accumulatesInFP32: Bool { isBlockScaled || usesAdder }

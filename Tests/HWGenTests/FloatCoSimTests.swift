@@ -29,6 +29,11 @@ import Testing
         ("matrix2d_align6", "{ kind: matrix2d, rows: 2, cols: 2 }", "a: e4m3, b: e2m1, acc: align6", false),
         ("os_align8_promote4", "{ kind: systolic, dataflow: os, rows: 2, cols: 3 }", "a: e4m3, b: e4m3, acc: align8+promote4, pipeline: 1", false),
         ("matrix2d_align6_promote3", "{ kind: matrix2d, rows: 3, cols: 2 }", "a: e3m2, b: e4m3, acc: align6+promote3", false),
+        // FP32 in the engines' own orders: trees (cube, tree), chains down the columns (WS, IS).
+        ("tree_fp32", "{ kind: tree, lanes: 2, width: 5, stages: 1 }", "a: e4m3, b: e4m3, acc: fp32", false),
+        ("cube_fp32", "{ kind: cube, m: 2, n: 2, k: 4, stages: 2 }", "a: e4m3, b: e2m1, acc: fp32", true),
+        ("ws_fp32", "{ kind: systolic, dataflow: ws, rows: 4, cols: 2 }", "a: e4m3, b: e4m3, acc: fp32, pipeline: 1", false),
+        ("is_fp32", "{ kind: systolic, dataflow: is, rows: 3, cols: 2 }", "a: e3m2, b: e4m3, acc: fp32", false),
     ]
 
     /// Codes of `f`: 10 % from ±0, the smallest subnormals, the largest values, ±∞ (IEEE
@@ -53,13 +58,19 @@ import Testing
 
     /// C = A·B (codes) from `scripts/float_oracle.py`, FP32 codes, row-major; with `scales`, MX
     /// blocks of `f.block` (A's and B's E8M0 scales).
+    /// `order`: the engine's, which `fp32` follows.
     static func oracle(_ a: IntMatrix, _ b: IntMatrix, _ f: FloatMAC, scales: (a: IntMatrix, b: IntMatrix)? = nil,
-                       python: String, dir: URL) throws -> [Int64] {
+                       order: ReductionOrder = .sequential, python: String, dir: URL) throws -> [Int64] {
         let files = [("a.npy", a), ("b.npy", b)] + (scales.map { [("sa.npy", $0.a), ("sb.npy", $0.b)] } ?? [])
         for (file, x) in files {
             try Npy.write(NpyArray(shape: [x.rows, x.cols], dtype: .int64, values: x.data), path: dir.appendingPathComponent(file).path)
         }
-        let acc = f.block.map { ["mx", "\($0)"] } ?? ["\(f.accumulation)"]
+        var acc = f.block.map { ["mx", "\($0)"] } ?? ["\(f.accumulation)"]
+        switch order {
+        case .tree(let k) where f.roundsFixedPointSums: acc.append("tree:\(k)")
+        case .chained(let k) where f.roundsFixedPointSums: acc.append("chain:\(k)")
+        default: break
+        }
         let r = try Tools.run(python, [CLITests.repo.appendingPathComponent("scripts/float_oracle.py").path, dir.path, f.a.name, f.b.name] + acc,
                               timeout: 120)
         try #require(r.status == 0, "\(r.combined)")
@@ -94,7 +105,7 @@ import Testing
             let b = IntMatrix(rows: shape.k, cols: shape.n, data: Self.codes(shape.k * shape.n, f.b, rng: &rng))
             let (verdicts, runs) = try Flow.simulate(design, a: a, b: b, label: "gemm \(shape)", simulators: [sim]) { print($0) }
             #expect(verdicts[0].passed, "\(name): \(verdicts[0])")
-            let oracle = try Self.oracle(a, b, f, python: python, dir: dir)
+            let oracle = try Self.oracle(a, b, f, order: design.golden.reductionOrder, python: python, dir: dir)
             #expect(runs[0].c.data == oracle, "\(name) \(sim) gemm \(shape): RTL \(runs[0].c.data.map { String($0, radix: 16) }) oracle \(oracle.map { String($0, radix: 16) })")
             if f.accumulation == .fp32 {
                 // Rounding after every addition must have mattered somewhere (else the test shows nothing).
@@ -113,7 +124,8 @@ import Testing
     /// both signs and cancellation (±448, ±256, ±1, ±2^−9, ±0.5, 3.5, −3.75; K = 200): the RTL
     /// equals the Python model; rounding after every addition differs from the exact sum
     /// somewhere, cutting products to 10 bits (align10) from rounding them (fp32), and promoting
-    /// every 16 products (align10+promote16) from not promoting.
+    /// every 16 products (align10+promote16) from not promoting; FP32 in a tree's order (sums of 8)
+    /// and in a WS array's (chains of 4) from one product at a time, and from each other.
     @Test(arguments: Simulator.allCases)
     func fp32AccumulationOverLongSumsEqualsThePythonModel(_ sim: Simulator) throws {
         var (python, rng, dir) = try Self.setUp(sim, "fp32")
@@ -124,12 +136,15 @@ import Testing
         let a = IntMatrix(rows: m, cols: k, data: (0..<m * k).map { _ in codes[Int(rng.next() % UInt64(codes.count))] })
         let b = IntMatrix(rows: k, cols: n, data: (0..<k * n).map { _ in codes[Int(rng.next() % UInt64(codes.count))] })
         var results: [String: [Int64]] = [:]
-        for acc in ["fp32", "align10", "align10+promote16"] {
-            let design = Design(try DesignSpec.parse(text: "name: long\nengine: { kind: systolic, dataflow: os, rows: 2, cols: 2 }\nmac: { a: e4m3, b: e4m3, acc: \(acc) }\n",
+        let engines = ["tree": "{ kind: tree, lanes: 2, width: 8 }", "ws": "{ kind: systolic, dataflow: ws, rows: 4, cols: 2 }"]
+        for acc in ["fp32", "align10", "align10+promote16", "fp32 tree", "fp32 ws"] {
+            let parts = acc.split(separator: " ").map(String.init)
+            let engine = parts.count > 1 ? engines[parts[1]]! : "{ kind: systolic, dataflow: os, rows: 2, cols: 2 }"
+            let design = Design(try DesignSpec.parse(text: "name: long\nengine: \(engine)\nmac: { a: e4m3, b: e4m3, acc: \(parts[0]) }\n",
                                                      source: "long.yaml"))
             let (verdicts, runs) = try Flow.simulate(design, a: a, b: b, label: "\(acc) gemm \(m)x\(k)x\(n)", simulators: [sim]) { print($0) }
             #expect(verdicts[0].passed, "\(acc): \(verdicts[0])")
-            let oracle = try Self.oracle(a, b, try #require(design.spec.mac.float), python: python, dir: dir)
+            let oracle = try Self.oracle(a, b, try #require(design.spec.mac.float), order: design.golden.reductionOrder, python: python, dir: dir)
             #expect(runs[0].c.data == oracle, "\(acc): RTL \(runs[0].c.data) oracle \(oracle)")
             results[acc] = oracle
         }
@@ -137,6 +152,8 @@ import Testing
         #expect(exact != results["fp32"], "fp32 rounding changed some result")
         #expect(results["align10"] != results["fp32"], "cutting products to 10 bits changed some result")
         #expect(results["align10+promote16"] != results["align10"], "promoting every 16 products changed some result")
+        #expect(results["fp32 tree"] != results["fp32"] && results["fp32 ws"] != results["fp32"] && results["fp32 tree"] != results["fp32 ws"],
+                "the engines' orders of FP32 additions changed some result")
     }
 
     /// `epilogue.scale` on the RTL (a bare OS array, and the GEMM engine's epilogue) equals ONNX
@@ -255,9 +272,9 @@ import Testing
                 #expect("\(error)".contains("bad.yaml: \(message)"), "\(error)")
             }
         }
-        let tree = "name: bad\nengine: { kind: tree, lanes: 2, width: 4 }\nmac: { a: e4m3, b: e4m3, acc: fp32 }\n"
-        do { _ = try DesignSpec.parse(text: tree, source: "bad.yaml"); Issue.record("fp32 on a tree was accepted") } catch {
-            #expect("\(error)".contains("bad.yaml: mac.acc: fp32 rounds after every addition"), "\(error)")
+        let tree = "name: bad\nengine: { kind: tree, lanes: 2, width: 4 }\nmac: { a: e4m3, b: e4m3, acc: align14 }\n"
+        do { _ = try DesignSpec.parse(text: tree, source: "bad.yaml"); Issue.record("align14 on a tree was accepted") } catch {
+            #expect("\(error)".contains("bad.yaml: mac.acc: align14 of e4m3 × e4m3 products goes through an FP32 adder, built in engines that add one product at a time"), "\(error)")
         }
         // K beyond the exact accumulator's reach.
         let design = Design(try DesignSpec.parse(text: "name: k\nengine: { kind: tree, lanes: 1, width: 4 }\nmac: { a: e4m3, b: e4m3, acc: exact }\n", source: "k.yaml"))

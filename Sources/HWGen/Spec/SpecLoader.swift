@@ -92,9 +92,10 @@ struct SpecReader {
                     throw fail("gemm", "the buffered GEMM controller does not flag promotion groups yet (allowed with mac.acc \(float.accumulation): remove gemm:)")
                 }
                 let order = engine.descriptor.reductionOrder(engine)
-                if order != .sequential {
+                if order != .sequential && !float.roundsFixedPointSums {
                     let sequential = EngineRegistry.all.filter { $0.reductionOrder(EngineSpec($0, rows: 2, cols: 2, depth: 2)) == .sequential }.map(\.id).joined(separator: ", ")
-                    throw fail("mac.acc", "\(float.accumulation) rounds after every addition, built in engines that add one product at a time (\(sequential)); engine \(engine.descriptor.id) adds sums of several (allowed with engine \(engine.descriptor.id): exact)")
+                    let fixed = FloatMAC.elementFormats.filter { !FloatMAC.adderFormats.contains($0) }.map(\.name).joined(separator: ", ")
+                    throw fail("mac.acc", "\(float.accumulation) of \(float.a) × \(float.b) products goes through an FP32 adder, built in engines that add one product at a time (\(sequential)); engine \(engine.descriptor.id) adds sums of several (allowed with engine \(engine.descriptor.id): exact, or fp32 of \(fixed) elements)")
                 }
             }
         } else {
