@@ -190,23 +190,28 @@ extension GemmEngine {
                      StreamSignal.streamedFirst: m.wire("x_first", ~preload & (beat == 0)),
                      StreamSignal.accumulateFirst: m.wire("acc_first", kBase == 0), StreamSignal.accumulateLast: lastK,
                      StreamSignal.weightLoad: loading]
+            // Per-column values of the tile being loaded (B's exponents in WS, A's MX scales in
+            // IS), switched in with it. (Every row of a tile carries them; the switch may come
+            // with the last row.)
+            func switchedIn(_ values: [Value], _ name: String) -> Value {
+                concat(values.enumerated().map { j, e -> Value in
+                    let next = m.delay(e, "\(name)\(j)_next", reset: nil, enable: loading)
+                    return m.delay(loading.select(e, next), "\(name)\(j)_now", reset: nil, enable: switching)
+                }.reversed())
+            }
             if f.weightsStationary {
-                let word = unpackB(w, lanes: C)
+                let word = unpackB(w, lanes: C), streamed = unpackA(x, lanes: kd)
                 p[StreamSignal.weightRow] = word.values
+                p[StreamSignal.streamedColumn] = streamed.values
                 if let indices = word.indices { p[StreamSignal.weightIndex] = indices }
-                if !word.exponents.isEmpty {
-                    // The exponents of the tile being loaded, switched in with it.
-                    // (Every row of a tile carries them; the switch may come with the last row.)
-                    let now = word.exponents.enumerated().map { j, e -> Value in
-                        let next = m.delay(e, "e\(j)_next", reset: nil, enable: loading)
-                        return m.delay(loading.select(e, next), "e\(j)_now", reset: nil, enable: switching)
-                    }
-                    p[StreamSignal.exponentVector] = concat(now.reversed())
-                }
+                if !word.exponents.isEmpty { p[StreamSignal.exponentVector] = switchedIn(word.exponents, "e") }
+                if let scale = streamed.scales.first { p[StreamSignal.exponentVectorA] = scale }   // the vector's row of A
             } else {
-                let word = unpackB(x, lanes: kd)
+                let word = unpackB(x, lanes: kd), held = unpackA(w, lanes: C)
                 p[StreamSignal.streamedColumn] = word.values
+                p[StreamSignal.weightRow] = held.values
                 if let e = word.exponents.first { p[StreamSignal.exponentVector] = e }   // the vector's column
+                if !held.scales.isEmpty { p[StreamSignal.exponentVectorA] = switchedIn(held.scales, "ea") }
             }
             if let flags = groupFlags {
                 p[StreamSignal.groupStart] = flags.start

@@ -82,11 +82,14 @@ public struct GemmEngine: Sendable {
         return (concat((0..<lanes).reversed().map { word.bits($0 * w + v - 1, $0 * w) }), (0..<lanes).map { word.bits($0 * w + w - 1, $0 * w + v) })
     }
 
-    /// Bits of A bank i's word the hardware reads: the scale only in a row's lane of element 0
-    /// of the beat (where the engine's row scale comes from).
+    /// Bits of A bank i's word the hardware reads: the scale only in a lane the engine takes a
+    /// row's scale from (element 0 of a tile beat's row, of a WS vector; every IS column).
     func aReadBits(_ bank: Int) -> Int {
-        guard aScaleBits > 0, case .tiles(let t) = feed else { return aWordType.bits }
-        return t.aLanes[bank].k == 0 ? aWordType.bits : types.a.bits
+        guard aScaleBits > 0 else { return aWordType.bits }
+        switch feed {
+        case .tiles(let t): return t.aLanes[bank].k == 0 ? aWordType.bits : types.a.bits
+        case .stationary(let s): return !s.weightsStationary || bank == 0 ? aWordType.bits : types.a.bits
+        }
     }
 
     /// A B bank's word: B's type, or `{exponent, index, value}` with the fields that apply: the
@@ -253,11 +256,14 @@ public struct GemmEngine: Sendable {
             func sValue(_ kk: Int, _ s: Int) -> Int64 { ws ? b[kk, s] : a[s, kk] }
             let kd = f.depth
             let (chunks, kTiles, sTiles) = (ceilDiv(xCount, P), ceilDiv(k, kd), ceilDiv(sCount, C))
+            /// MX: A's scale of row r for element kk of K.
+            func scaleA(_ r: Int, _ kk: Int) -> Int64 { group.flatMap { g in scalesA.map { $0[r, kk / g] } } ?? 0 }
             let streamed = (0..<chunks * kTiles * P).map { w in (0..<kd).map { i -> Int64 in
                 let (x, kk) = (w / (kTiles * P) * P + w % P, w / P % kTiles * kd + i)
                 guard x < xCount && kk < k else { return 0 }
-                // IS streams B: its words carry the exponent of the vector's column.
-                return ws ? xValue(x, kk) : packB(xValue(x, kk), exponent: exponent(w / P % kTiles * kd, x)) } }
+                // IS streams B: its words carry the exponent of the vector's column; WS streams A,
+                // whose words carry their block's scale.
+                return ws ? packA(xValue(x, kk), scale: scaleA(x, kk)) : packB(xValue(x, kk), exponent: exponent(w / P % kTiles * kd, x)) } }
             // Stationary row r of tile (s, kt): row kt·R + r of B (or of B compressed, packed
             // {index, value}).
             let compressed = f.sparsity.map { SparseWeights.compress(b, $0) }
@@ -270,7 +276,7 @@ public struct GemmEngine: Sendable {
                     return packB(cb.values[r, s], index: cb.indices[r, s], exponent: e)
                 }
                 guard s < sCount && r < k else { return 0 }
-                return ws ? packB(sValue(r, s), exponent: e) : sValue(r, s) } }
+                return ws ? packB(sValue(r, s), exponent: e) : packA(sValue(r, s), scale: scaleA(s, r)) } }
             let cMap = (0..<sTiles * chunks * P).map { w in (0..<C).map { j -> Int? in
                 let (s, x) = (w / (chunks * P) * C + j, w % (chunks * P))
                 guard s < sCount && x < xCount else { return nil }

@@ -83,10 +83,6 @@ struct SpecReader {
                 if let (beat, what) = engine.descriptor.groupGranule(engine), let block = float.block, block % beat != 0 {
                     throw fail("mac.block", "\(block) is not a multiple of the \(beat) elements of K \(what) covers (allowed: a multiple of \(beat))")
                 }
-                if top["gemm"] != nil && !engine.descriptor.gemmBlockScales {
-                    let able = EngineRegistry.all.filter(\.gemmBlockScales).map(\.id).joined(separator: ", ")
-                    throw fail("gemm", "the buffered GEMM controller of engine \(engine.descriptor.id) does not feed MX block scales yet (allowed with mac.a \(FloatMAC.mxName(float.a)): remove gemm:, or engine \(able))")
-                }
             } else if float.accumulation == .fp32 || float.alignBits != nil {
                 if float.promoteEvery != nil, top["gemm"] != nil {
                     throw fail("gemm", "the buffered GEMM controller does not flag promotion groups yet (allowed with mac.acc \(float.accumulation): remove gemm:)")

@@ -80,9 +80,6 @@ public protocol EngineDescriptor: Sendable {
     /// and scales it, stage B adds it into FP32) where a result is an FP32 register, 1 where it
     /// travels in a ring that stage B feeds (WS, IS). Default 2.
     var blockStages: Int { get }
-    /// Whether its buffered GEMM controller feeds MX scales (A words carry A's, B words B's).
-    /// Default: ``blockScales`` (false where the controller's feed does not route them yet).
-    var gemmBlockScales: Bool { get }
     /// The banks of a `gemm:` wrapper's buffers.
     func gemmBanks(_ e: EngineSpec) -> GemmBanks
     /// The banks for this MAC (more lanes when it pairs elements); default ``gemmBanks(_:)``.
@@ -119,7 +116,6 @@ extension EngineDescriptor {
     public var groupStage: Int { 0 }
     public var blockScales: Bool { false }
     public var blockStages: Int { 2 }
-    public var gemmBlockScales: Bool { blockScales }
 
     /// MX elements with ∞ (E5M2) where a block's products are summed outside the MX unit (cube,
     /// tree, WS, IS): those sums count NaN products above the sum but carry no ±∞.
