@@ -93,7 +93,9 @@ public struct DotEngine: Engine {
     /// One lane: `dot` of a k-element row and column, pipelined, `u(acc)` or (booth) two rows.
     public var lane: Module {
         // With MixPE groups the dot is one beat's part of a group sum: exact in the group sum's type.
-        let t = mac.types, outType = mac.group != nil ? mac.groupSum ?? t.acc : t.acc, w = outType.bits, unit = MACUnit(mac)
+        // MX: a block's sum (``MXAccumulator/sumType(_:)``).
+        let t = mac.types, outType = t.float.flatMap { $0.isBlockScaled ? MXAccumulator.sumType($0) : nil } ?? (mac.group != nil ? mac.groupSum ?? t.acc : t.acc)
+        let w = outType.bits, unit = MACUnit(mac)
         let arith = unit.arithmetic
         let booth = arith.mergesRows   // rows of all products in one carry-save tree
         let pairs = arith.pairsElements
@@ -148,6 +150,22 @@ public struct DotEngine: Engine {
                 // FFIP: one product per pair; the pairs' corrections come in on ra and rb.
                 for q in 0..<(k / 2) {
                     rows += arith.pairRows(mb, (a[2 * q], a[2 * q + 1]), (b[2 * q], b[2 * q + 1]), mac, width: w, prefix: "p\(q)")
+                }
+            } else if let f = t.float, f.isBlockScaled, f.hasInfinities {
+                // MX with ∞ (E5M2): the tree sums the finite products; NaN, +∞ and −∞ are flags
+                // ORed over the beat, through as many registers as the tree has.
+                var flags: [(nan: Value, pos: Value, neg: Value)] = []
+                for i in 0..<k {
+                    let x = MACUnit.floatFields(mb, a[i], f.a, prefix: "p\(i)_a_"), y = MACUnit.floatFields(mb, b[i], f.b, prefix: "p\(i)_b_")
+                    let (nanP, infP) = MACUnit.floatProductSpecials(mb, a: a[i], f.a, x, b: b[i], f.b, y, prefix: "p\(i)_")
+                    let finite = MACUnit.floatProduct(mb, a[i], b[i], f.blockSum, prefix: "p\(i)_fin_", specials: false)
+                    rows.append(mb.wire("p\(i)_finite", (nanP | infP).select(Value.constant(0, finite.type), finite)))
+                    let negative = x.sign ^ y.sign
+                    flags.append((nanP, infP & ~negative, infP & negative))
+                }
+                func any(_ vs: [Value]) -> Value { vs.dropFirst().reduce(vs[0]) { $0 | $1 } }
+                for (name, v) in [("nan", any(flags.map(\.nan))), ("pinf", any(flags.map(\.pos))), ("ninf", any(flags.map(\.neg)))] {
+                    mb.output(name, (0..<stages).reduce(mb.wire("beat_\(name)", v)) { x, s in mb.delay(x, "\(name)_q\(s + 1)", reset: nil) })
                 }
             } else {
                 for i in 0..<k { rows += arith.dotRows(mb, a[i], b[i], mac, width: w, prefix: "p\(i)", registered: stages > 0) }
@@ -335,12 +353,20 @@ public struct DotEngine: Engine {
                     if let g = group, let x = blocks, let f = t.float {
                         // MX: the block's exact sum so far (NaNs counted above it); the block adder
                         // scales it into FP32.
-                        let sumType = f.blockSum.accumulator
+                        let sumType = MXAccumulator.sumType(f)
                         let inner = mb.register("block_\(i)_\(j)", sumType, reset: nil)
                         inner.next((MACUnit.cleared(inner.value, g.start) + out["dot"]).wrapped(to: sumType), enable: valid)
+                        var ports = ["sum": inner.value, "gend": x.ended, "first": x.began, "ea": x.sa[i], "e": x.sb[j]]
+                        if f.hasInfinities {
+                            // The block's flags: the beat's, ORed from the block's first beat on.
+                            for name in ["nan", "pinf", "ninf"] {
+                                let held = mb.register("block_\(i)_\(j)_\(name)", .bit, reset: nil)
+                                held.next(g.start.select(out[name], held.value | out[name]), enable: valid)
+                                ports["sum_\(name)"] = held.value
+                            }
+                        }
                         let adder = MXAccumulator.blockAdder(f, sumType: sumType)
-                        outData.append(mb.instance(adder, "mx_\(i)_\(j)", ["sum": inner.value, "gend": x.ended, "first": x.began,
-                                                                         "ea": x.sa[i], "e": x.sb[j]])["acc"])
+                        outData.append(mb.instance(adder, "mx_\(i)_\(j)", ports)["acc"])
                         continue
                     }
                     let acc = mb.register("acc_\(i)_\(j)", t.acc, reset: nil)

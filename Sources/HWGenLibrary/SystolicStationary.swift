@@ -137,7 +137,10 @@ public struct SystolicStationary: Engine {
     /// this wide, unsigned): the
     /// accumulator, or with MixPE groups the exact group sum (a tile's column sum lies within one
     /// group, and only the column's group adder widens it to the accumulator).
-    var chainType: HWType { mac.group != nil ? mac.groupSum ?? mac.types.acc : mac.types.acc }
+    var chainType: HWType {
+        if let f = mac.types.float, f.isBlockScaled { return MXAccumulator.sumType(f) }   // MX: a block's sum
+        return mac.group != nil ? mac.groupSum ?? mac.types.acc : mac.types.acc
+    }
 
     /// Whether vectors are digit-serial (`bitserial`).
     var serial: Bool { mac.digitSerial }
@@ -320,6 +323,7 @@ public struct SystolicStationary: Engine {
                         "w_load": gridLoad,
                     ]
                     if let start = entries[i].start { ports["start_in"] = left?["start_out"] ?? start }
+                    if let f = t.float, f.isBlockScaled, f.hasInfinities { ports["flags_in"] = up?["flags_out"] ?? Value.constant(0, .u(3)) }
                     if let wIdx { ports["idx_in"] = up?["idx_out"] ?? wIdx.lane(j, idxType) }
                     // FFIP: the top of each column starts the vector's sum at −(Σ x₀x₁ + Σ w₀w₁).
                     let top = i == 0 ? pairTop?[j] : nil
@@ -361,15 +365,22 @@ public struct SystolicStationary: Engine {
                 if let g = groupFlags, let f = t.float, f.isBlockScaled {
                     // MX: each vector's block sum so far in a P-long delay line; the column's ring
                     // of FP32 accumulators adds it, scaled, when the block is complete.
-                    let sumType = f.blockSum.accumulator
+                    let sumType = MXAccumulator.sumType(f)
                     let psum = bottom["psum_out"]
                     let exact = psum.type.bits < sumType.bits ? psum.extended(to: sumType) : psum.wrapped(to: sumType)
                     let inner = (0..<P).map { m.register("col\(j)_block\($0)", sumType, reset: nil) }
                     let blockSum = m.wire("col\(j)_block_sum", (MACUnit.cleared(inner[P - 1].value, g.start) + exact).wrapped(to: sumType))
                     for (k, r) in inner.enumerated() { r.next(k == 0 ? blockSum : inner[k - 1].value) }
+                    var ports = ["sum": blockSum, "gend": flags.valid & g.end, "first": flags.accFirst, "ea": rowScales[j], "e": exponents[j]]
+                    if f.hasInfinities {
+                        // The block's {−∞, +∞, NaN} flags so far, in a P-long line beside its sum.
+                        let held = (0..<P).map { m.register("col\(j)_flags\($0)", .u(3), reset: nil) }
+                        let blockFlags = m.wire("col\(j)_block_flags", MACUnit.cleared(held[P - 1].value, g.start) | bottom["flags_out"])
+                        for (k, r) in held.enumerated() { r.next(k == 0 ? blockFlags : held[k - 1].value) }
+                        for (bit, name) in ["sum_nan", "sum_pinf", "sum_ninf"].enumerated() { ports[name] = blockFlags[bit] }
+                    }
                     let ring = MXAccumulator.columnRing(f, sumType: sumType, length: P)
-                    let acc = m.instance(ring, "col\(j)_mx", ["sum": blockSum, "gend": flags.valid & g.end, "first": flags.accFirst,
-                                                             "ea": rowScales[j], "e": exponents[j]])["acc"]
+                    let acc = m.instance(ring, "col\(j)_mx", ports)["acc"]
                     outValid.append(m.delay(m.delay(flags.valid & flags.accLast, "out\(j)_last"), "out\(j)_valid"))
                     outData.append(m.delay(acc, "out\(j)_data", reset: nil))
                     continue

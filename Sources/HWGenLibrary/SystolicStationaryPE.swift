@@ -133,6 +133,23 @@ extension SystolicStationary {
                 m.output("psum_out", m.delay(next.c.wrapped(to: chain), "psum", reset: nil))
                 m.output("lo_out", m.delay(next.lo, "lo", reset: nil))
                 m.output("hi_out", m.delay(next.hi, "hi", reset: nil))
+            } else if let f = t.float, f.isBlockScaled, f.hasInfinities {
+                // MX with ∞ (E5M2): the chain sums the finite products; NaN, +∞ and −∞ travel
+                // beside it as three flags ORed down the column.
+                let chain = chainType
+                let psumIn = m.input("psum_in", chain), flagsIn = m.input("flags_in", .u(3))
+                let x = MACUnit.floatFields(m, a, f.a, prefix: "a_"), y = MACUnit.floatFields(m, b, f.b, prefix: "b_")
+                let (nanP, infP) = MACUnit.floatProductSpecials(m, a: a, f.a, x, b: b, f.b, y)
+                let finite = MACUnit.floatProduct(m, a, b, f.blockSum, prefix: "fin_", specials: false)
+                var product = m.wire("product_finite", (nanP | infP).select(Value.constant(0, finite.type), finite))
+                let negative = x.sign ^ y.sign
+                var flags = m.wire("product_flags", concat([infP & negative, infP & ~negative, nanP]))   // {−∞, +∞, NaN}
+                if mac.pipeline >= 1 {
+                    product = m.delay(product, "product_q", reset: nil)
+                    flags = m.delay(flags, "flags_q", reset: nil)
+                }
+                m.output("psum_out", m.delay((psumIn + product.extended(to: chain)).wrapped(to: chain), "psum", reset: nil))
+                m.output("flags_out", m.delay(flagsIn | flags, "flags", reset: nil))
             } else {
                 let chain = chainType
                 let psumIn = m.input("psum_in", chain)

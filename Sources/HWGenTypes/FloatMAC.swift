@@ -105,6 +105,8 @@ public struct FloatMAC: Hashable, Sendable, CustomStringConvertible {
     public var productLSB: Int { 2 - a.bias - a.mantissaBits - b.bias - b.mantissaBits }
     /// Either operand can be NaN (or ±∞).
     public var hasSpecials: Bool { a.specials != .none || b.specials != .none }
+    /// Either operand can be ±∞ (E5M2, BF16, FP16).
+    public var hasInfinities: Bool { a.specials == .ieee || b.specials == .ieee }
     /// P: the bit where the NaN count starts (above every finite sum of ``maxProducts`` products).
     public var nanBit: Int { productType.bits + growthBits }
     /// The accumulator: the fixed-point sum, and with NaN operands the NaN count above it.

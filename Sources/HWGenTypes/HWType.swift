@@ -40,10 +40,11 @@ public struct HWType: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Smallest representable value (fits Int64 for bits ≤ 64 signed, ≤ 63 unsigned).
-    public var minValue: Int64 { signed ? (bits == 64 ? Int64.min : -(Int64(1) << (bits - 1))) : 0 }
-    /// Largest representable value; nil when it does not fit in Int64 (u64).
+    public var minValue: Int64 { signed ? (bits >= 64 ? Int64.min : -(Int64(1) << (bits - 1))) : 0 }
+    /// Largest representable value; nil when it does not fit in Int64 (u64 and wider). Types
+    /// wider than 64 bits hold every Int64: a signed one's range is clamped to Int64's here.
     public var maxValue: Int64? {
-        if signed { return bits == 64 ? Int64.max : (Int64(1) << (bits - 1)) - 1 }
+        if signed { return bits >= 64 ? Int64.max : (Int64(1) << (bits - 1)) - 1 }
         if bits == 63 { return Int64.max }
         return bits >= 64 ? nil : (Int64(1) << bits) - 1
     }

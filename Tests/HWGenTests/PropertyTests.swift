@@ -57,8 +57,7 @@ import Testing
             let formats = ["e4m3", "e2m3", "e3m2", "e2m1", "e5m2", "bf16", "fp16"]
             mac = "{ a: \(pick(7, formats)), b: \(pick(8, formats)), acc: \(pick(9, ["exact", "fp32", "align14", "align6"])), pipeline: \(c[11] % 3) }"
         } else if c[27] % 10 == 1 {
-            // MX block formats (the loader refuses blocks that are not whole beats or tiles of K,
-            // and E5M2 outside the OS array and the 2D-Matrix).
+            // MX block formats (the loader refuses blocks that are not whole beats or tiles of K).
             let mx = ["mxfp8_e4m3", "mxfp8_e5m2", "mxfp6_e2m3", "mxfp6_e3m2", "mxfp4", "mxint8"]
             mac = "{ a: \(pick(7, mx)), b: \(pick(8, mx)), block: \(pick(12, [2, 4, 8, 32])), pipeline: \(c[11] % 2) }"
         }

@@ -20,7 +20,6 @@ public struct CubeKind: EngineDescriptor {
     }
     public func groupGranule(_ e: EngineSpec) -> (elements: Int, what: String)? { DotFields.groupGranule(e) }
     public var blockScales: Bool { true }
-    public func macProblem(_ mac: MACConfig) -> (field: String, message: String)? { blockInfinityProblem(mac, carriers: "the cube's reduction trees") }
 
     public func gemmBanks(_ e: EngineSpec) -> GemmBanks {
         GemmBanks(a: (e.rows * e.depth, "m·k"), b: (e.depth * e.cols, "k·n"), c: (e.rows * e.cols, "m·n"))

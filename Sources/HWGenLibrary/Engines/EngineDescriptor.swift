@@ -116,17 +116,6 @@ extension EngineDescriptor {
     public var groupStage: Int { 0 }
     public var blockScales: Bool { false }
     public var blockStages: Int { 2 }
-
-    /// MX elements with ∞ (E5M2) where a block's products are summed outside the MX unit (cube,
-    /// tree, WS, IS): those sums count NaN products above the sum but carry no ±∞.
-    func blockInfinityProblem(_ mac: MACConfig, carriers: String) -> (field: String, message: String)? {
-        guard let f = mac.types.float, f.isBlockScaled else { return nil }
-        for (field, x) in [("mac.a", f.a), ("mac.b", f.b)] where x.specials == .ieee {
-            let others = FloatMAC.mxFormats.filter { $0.element.specials != .ieee }.map(\.name).joined(separator: ", ")
-            return (field, "\(FloatMAC.mxName(x)) has infinities, which \(carriers) do not carry yet (allowed in engine \(id): \(others); or engine systolic/os, matrix2d)")
-        }
-        return nil
-    }
     public func skipsZeroDigits(_ e: EngineSpec, mac: MACConfig) -> Bool { false }
     public func scaleSimCycles(_ e: EngineSpec, shape: GemmShape) -> Int? { nil }
 

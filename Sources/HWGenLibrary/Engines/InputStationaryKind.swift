@@ -12,7 +12,6 @@ public struct InputStationaryKind: EngineDescriptor {
     public func groupGranule(_ e: EngineSpec) -> (elements: Int, what: String)? { SystolicFields.groupGranule(e) }
     public var blockScales: Bool { true }
     public var blockStages: Int { 1 }
-    public func macProblem(_ mac: MACConfig) -> (field: String, message: String)? { blockInfinityProblem(mac, carriers: "the columns' partial sums") }
 
     public func gemmBanks(_ e: EngineSpec) -> GemmBanks {
         GemmBanks(a: (e.cols, "columns"), b: (e.rows, "rows"), c: (e.cols, "columns"))

@@ -26,7 +26,6 @@ public struct TreeKind: EngineDescriptor {
     }
     public func groupGranule(_ e: EngineSpec) -> (elements: Int, what: String)? { DotFields.groupGranule(e) }
     public var blockScales: Bool { true }
-    public func macProblem(_ mac: MACConfig) -> (field: String, message: String)? { blockInfinityProblem(mac, carriers: "the tree's reduction trees") }
 
     /// A beat covers width / N · M elements of K with N:M weights (A lanes); B banks hold the
     /// stored weights with their indices.

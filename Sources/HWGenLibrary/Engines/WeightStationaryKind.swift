@@ -13,7 +13,6 @@ public struct WeightStationaryKind: EngineDescriptor {
     public func groupGranule(_ e: EngineSpec) -> (elements: Int, what: String)? { SystolicFields.groupGranule(e) }
     public var blockScales: Bool { true }
     public var blockStages: Int { 1 }
-    public func macProblem(_ mac: MACConfig) -> (field: String, message: String)? { blockInfinityProblem(mac, carriers: "the columns' partial sums") }
 
     /// A vector carries rows / N · M elements of K with N:M weights; B banks hold the stored
     /// weights with their indices.

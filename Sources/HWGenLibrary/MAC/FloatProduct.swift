@@ -63,17 +63,18 @@ extension MACUnit {
     }
 
     /// What the product of codes `a` (format `fa`, fields `x`) and `b` is when not a number: NaN if
-    /// either is NaN or ∞ meets 0; ∞ if either is ∞ otherwise (wires `a_inf`, `b_inf`, `a_zero`,
-    /// `b_zero`, `product_nan`, `product_inf`).
+    /// either is NaN or ∞ meets 0; ∞ if either is ∞ otherwise (wires `<prefix>a_inf`, `…b_inf`,
+    /// `…a_zero`, `…b_zero`, `…product_nan`, `…product_inf`).
     static func floatProductSpecials(_ m: ModuleBuilder, a: Value, _ fa: FloatFormat, _ x: (sign: Value, significand: Value, shift: Value, nan: Value?),
-                                     b: Value, _ fb: FloatFormat, _ y: (sign: Value, significand: Value, shift: Value, nan: Value?)) -> (nan: Value, inf: Value) {
-        let (infA, infB) = (floatInfinity(m, a, fa, prefix: "a_"), floatInfinity(m, b, fb, prefix: "b_"))
-        let zeroA = m.wire("a_zero", x.significand == 0), zeroB = m.wire("b_zero", y.significand == 0)
+                                     b: Value, _ fb: FloatFormat, _ y: (sign: Value, significand: Value, shift: Value, nan: Value?),
+                                     prefix: String = "") -> (nan: Value, inf: Value) {
+        let (infA, infB) = (floatInfinity(m, a, fa, prefix: "\(prefix)a_"), floatInfinity(m, b, fb, prefix: "\(prefix)b_"))
+        let zeroA = m.wire("\(prefix)a_zero", x.significand == 0), zeroB = m.wire("\(prefix)b_zero", y.significand == 0)
         func any(_ terms: [Value]) -> Value { terms.dropFirst().reduce(terms.first ?? Value.constant(0, .bit)) { $0 | $1 } }
         var nanTerms = [x.nan, y.nan].compactMap { $0 }
         if let infA { nanTerms.append(infA & zeroB) }
         if let infB { nanTerms.append(infB & zeroA) }
-        return (m.wire("product_nan", any(nanTerms)), m.wire("product_inf", any([infA, infB].compactMap { $0 })))
+        return (m.wire("\(prefix)product_nan", any(nanTerms)), m.wire("\(prefix)product_inf", any([infA, infB].compactMap { $0 })))
     }
 
     /// The exact product of float codes `a` and `b` in fixed point (``FloatMAC/addendType``):

@@ -70,17 +70,25 @@ struct MXAccumulator {
         }
     }
 
+    /// A block sum's register where an engine sums blocks itself: the exact sum with its NaN
+    /// count above bit P (``FloatMAC/blockSum``'s accumulator), or with ∞ among the elements
+    /// (E5M2) the finite products' sum alone, P bits (the specials are flags beside it).
+    static func sumType(_ f: FloatMAC) -> HWType { f.hasInfinities ? .s(f.blockSum.nanBit) : f.blockSum.accumulator }
+
     /// `mx_add_<tag>`: stages A and B alone (``addBlocks(_:_:sum:specials:ended:began:scaleA:scaleB:)``),
     /// for engines whose lanes sum a block's products themselves (the 3D-Cube and the tree): `sum`
     /// is the block's exact sum, complete when `gend` is high, whose products count NaNs above
     /// bit P (``FloatMAC/nanBit``); `first` marks a block that begins a result; `ea` and `e`
-    /// are the block's E8M0 scales. `acc`, the FP32 code, follows `gend` by two cycles.
+    /// are the block's E8M0 scales. With ∞ among the elements (E5M2) `sum` is the finite
+    /// products' and `sum_nan`, `sum_pinf`, `sum_ninf` say whether the block had NaN, +∞, −∞ products. `acc`,
+    /// the FP32 code, follows `gend` by two cycles.
     static func blockAdder(_ f: FloatMAC, sumType: HWType) -> Module {
         Module("mx_add_\(f.a.name)_\(f.b.name)_\(sumType.tag)", doc: "acc = fp32(acc + sum · 2^(ea + e − 254)) when gend, nearest even; "
-               + "\(f.a)×\(f.b) block sums, NaN counted from bit \(f.nanBit); latency 2.") { m in
+               + "\(f.a)×\(f.b) block sums, " + (f.hasInfinities ? "NaN and ±∞ as flags" : "NaN counted from bit \(f.nanBit)") + "; latency 2.") { m in
             let sum = m.input("sum", sumType), gend = m.input("gend", .bit), first = m.input("first", .bit)
             let sa = m.input("ea", FloatMAC.scaleType), sb = m.input("e", FloatMAC.scaleType)
-            m.output("acc", addBlocks(m, f, sum: sum, specials: nil, ended: gend, began: first, scaleA: sa, scaleB: sb))
+            let specials = f.hasInfinities ? (nan: m.input("sum_nan", .bit), pos: m.input("sum_pinf", .bit), neg: m.input("sum_ninf", .bit)) : nil
+            m.output("acc", addBlocks(m, f, sum: sum, specials: specials, ended: gend, began: first, scaleA: sa, scaleB: sb))
         }
     }
 
@@ -159,17 +167,19 @@ struct MXAccumulator {
     /// tile, shifted every cycle (stage A's register and P − 1 more). Each cycle the entry of the
     /// vector whose block sum `sum` arrives (+0 at its first tile, `first`) goes through stage A
     /// beside it and, if `gend` (its block is complete), stage B adds the scaled sum into it.
-    /// `acc` is the entry after stage B, one cycle after `sum`.
+    /// `acc` is the entry after stage B, one cycle after `sum`. With ∞ among the elements (E5M2),
+    /// `sum_nan`, `sum_pinf`, `sum_ninf` flag the block's special products, as in ``blockAdder(_:sumType:)``.
     static func columnRing(_ f: FloatMAC, sumType: HWType, length: Int) -> Module {
         Module("mx_ring_\(f.a.name)_\(f.b.name)_\(sumType.tag)_p\(length)",
                doc: "A ring of \(length) FP32 accumulators: acc = fp32(entry + sum · 2^(ea + e − 254)) when gend, else the entry; "
                + "\(f.a)×\(f.b) block sums, NaN counted from bit \(f.nanBit); latency 1.") { m in
             let sum = m.input("sum", sumType), gend = m.input("gend", .bit), first = m.input("first", .bit)
             let sa = m.input("ea", FloatMAC.scaleType), sb = m.input("e", FloatMAC.scaleType)
+            let specials = f.hasInfinities ? (nan: m.input("sum_nan", .bit), pos: m.input("sum_pinf", .bit), neg: m.input("sum_ninf", .bit)) : nil
             let tail = (0..<(length - 1)).map { m.register("ring\($0)", .u(32), reset: nil) }
             let next = m.wire("acc_next", .u(32))
             let head = tail.last?.value ?? next.value
-            let (addend, carried) = stageA(m, f, sum: sum, specials: nil, scaleA: sa, scaleB: sb,
+            let (addend, carried) = stageA(m, f, sum: sum, specials: specials, scaleA: sa, scaleB: sb,
                                            carry: [(gend, "add_valid", 0), (MACUnit.cleared(head, first), "add_entry", nil)])
             next.drive(carried[0].select(stageB(m, f, current: carried[1], addend), carried[1]))
             for (k, r) in tail.enumerated() { r.next(k == 0 ? next.value : tail[k - 1].value) }
