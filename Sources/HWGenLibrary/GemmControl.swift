@@ -110,10 +110,12 @@ extension GemmEngine {
             let word = unpackB(bWord, lanes: f.bLanes.count)
             p[f.bPort] = word.values
             if let sp = f.sparse, let indices = word.indices { p[sp.indexPort] = indices }
-            if let g = f.group, let flags = groupFlags {
-                // Each column's exponent from its lane of element k = 0 of the beat.
+            if let flags = groupFlags {
                 p[StreamSignal.groupStart] = flags.start
                 p[StreamSignal.groupEnd] = flags.end
+            }
+            if let g = f.group {
+                // Each column's exponent from its lane of element k = 0 of the beat.
                 p[g.exponentPort] = concat(g.lanes.reversed().map { word.exponents[$0] })
             }
             if let name = f.firstFlag, let first { p[name] = first }

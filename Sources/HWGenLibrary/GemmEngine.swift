@@ -104,7 +104,9 @@ public struct GemmEngine: Sendable {
         var index = 0
         if case .tiles(let f) = feed, let sp = f.sparse { index = sp.pattern.indexBits }
         if case .stationary(let f) = feed, let sp = f.sparsity { index = sp.indexBits }
-        return (types.b.bits, index, group == nil ? 0 : types.float?.isBlockScaled == true ? FloatMAC.scaleType.bits : MACConfig.exponentType.bits)
+        // Groups with scales (MixPE exponents, MX's B scales); promotion groups have none.
+        let scaled = group != nil && types.float?.promoteEvery == nil
+        return (types.b.bits, index, !scaled ? 0 : types.float?.isBlockScaled == true ? FloatMAC.scaleType.bits : MACConfig.exponentType.bits)
     }
 
     /// A B word for the host: value (masked to its width), index and exponent packed.

@@ -426,7 +426,7 @@ extension OutputStationaryArray {
         var feed = TileFeed(tileRows: rows, tileCols: cols, depth: d, aPort: StreamSignal.aColumn, aLanes: (0..<rows * d).map { ($0 / d, $0 % d) },
                             bPort: StreamSignal.bRow, bLanes: (0..<cols * d).map { ($0 % d, $0 / d) }, firstFlag: nil, lastFlag: StreamSignal.inLast,
                             resultsPerTile: cols, resultAt: { lane, n in (lane, n) })
-        if mac.group != nil { feed.group = (StreamSignal.exponentRow, Array(0..<cols)) }
+        if mac.groupScales { feed.group = (StreamSignal.exponentRow, Array(0..<cols)) }   // promotion groups: flags only
         return .tiles(feed)
     }
 }

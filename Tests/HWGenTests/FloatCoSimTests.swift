@@ -29,6 +29,7 @@ import Testing
         ("matrix2d_align6", "{ kind: matrix2d, rows: 2, cols: 2 }", "a: e4m3, b: e2m1, acc: align6", false),
         ("os_align8_promote4", "{ kind: systolic, dataflow: os, rows: 2, cols: 3 }", "a: e4m3, b: e4m3, acc: align8+promote4, pipeline: 1", false),
         ("matrix2d_align6_promote3", "{ kind: matrix2d, rows: 3, cols: 2 }", "a: e3m2, b: e4m3, acc: align6+promote3", false),
+        ("gemm_os_align8_promote4", "{ kind: systolic, dataflow: os, rows: 2, cols: 2 }", "a: e4m3, b: e4m3, acc: align8+promote4, pipeline: 1", true),
         // FP32 in the engines' own orders: trees (cube, tree), chains down the columns (WS, IS).
         ("tree_fp32", "{ kind: tree, lanes: 2, width: 5, stages: 1 }", "a: e4m3, b: e4m3, acc: fp32", false),
         ("cube_fp32", "{ kind: cube, m: 2, n: 2, k: 4, stages: 2 }", "a: e4m3, b: e2m1, acc: fp32", true),
@@ -225,7 +226,6 @@ import Testing
             ("mac: { a: e4m3, b: s8, acc: exact }", "mac.b: \"s8\" is not a float element format"),
             ("mac: { a: e4m3, b: e4m3, acc: s32 }", "mac.acc: \"s32\" is not a float accumulation"),
             ("mac: { a: e4m3, b: e4m3, acc: align30 }", "mac.acc: align30 accumulation is not built (allowed: exact, fp32, align2...align24, with +promote2...+promote4096)"),
-            ("mac: { a: e4m3, b: e4m3, acc: align14+promote128 }\ngemm: { a_words: 64, b_words: 64, c_words: 64 }", "gemm: the buffered GEMM controller does not flag promotion groups yet"),
             ("mac: { a: bf16, b: bf16, acc: align14 }", "mac.acc: align14 cuts products of the 8-, 6- and 4-bit formats without infinities, not bf16"),
             ("mac: { a: e4m3, b: e4m3, acc: fp32, pipeline: 2 }", "mac.pipeline: 2 splits the accumulator, which fp32 accumulation rounds as a whole"),
             ("mac: { a: e5m2, b: e4m3, acc: exact }", "mac.acc: exact: sums of e5m2 products span too many binades for a fixed-point accumulator"),

@@ -84,9 +84,6 @@ struct SpecReader {
                     throw fail("mac.block", "\(block) is not a multiple of the \(beat) elements of K \(what) covers (allowed: a multiple of \(beat))")
                 }
             } else if float.accumulation == .fp32 || float.alignBits != nil {
-                if float.promoteEvery != nil, top["gemm"] != nil {
-                    throw fail("gemm", "the buffered GEMM controller does not flag promotion groups yet (allowed with mac.acc \(float.accumulation): remove gemm:)")
-                }
                 let order = engine.descriptor.reductionOrder(engine)
                 if order != .sequential && !float.roundsFixedPointSums {
                     let sequential = EngineRegistry.all.filter { $0.reductionOrder(EngineSpec($0, rows: 2, cols: 2, depth: 2)) == .sequential }.map(\.id).joined(separator: ", ")
