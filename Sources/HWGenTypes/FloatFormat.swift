@@ -124,12 +124,8 @@ public struct FloatFormat: Hashable, Sendable, CustomStringConvertible {
             let shift = quantum - d.exponent
             if shift <= 0 {
                 n = mag << UInt128(-shift)
-            } else if shift >= 128 {
-                n = 0
             } else {
-                n = mag >> UInt128(shift)
-                let rem = mag & ((1 << UInt128(shift)) - 1), half = UInt128(1) << UInt128(shift - 1)
-                if rem > half || (rem == half && n & 1 == 1) { n += 1 }
+                n = Self.shiftedNearestEven(mag, shift)
             }
             // n · 2^quantum, n < 2^(m+2): normalize to a field and a mantissa.
             var q = quantum
@@ -144,6 +140,14 @@ public struct FloatFormat: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// `mag` / 2^`shift` (shift > 0) rounded to nearest, ties to even; 0 from a shift of 128 on.
+    static func shiftedNearestEven(_ mag: UInt128, _ shift: Int) -> UInt128 {
+        guard shift < 128 else { return 0 }
+        let n = mag >> UInt128(shift)
+        let rem = mag & ((1 << UInt128(shift)) - 1), half = UInt128(1) << UInt128(shift - 1)
+        return rem > half || (rem == half && n & 1 == 1) ? n + 1 : n
+    }
+
     /// An integer code (``int8``): the value in units of 2^(1 − bias − mantissaBits), rounded to
     /// nearest even and saturated to the code range; NaN is 0 (MX carries NaN in its scale).
     func encodeInteger(_ v: FloatValue) -> UInt64 {
@@ -155,15 +159,11 @@ public struct FloatFormat: Hashable, Sendable, CustomStringConvertible {
         case .finite(_, let d):
             let shift = minExponent - mantissaBits - d.exponent
             let mag = d.significand.magnitude
-            var q: UInt128
+            let q: UInt128
             if shift <= 0 {
                 q = -shift >= 16 || mag > UInt128(hi) ? UInt128(hi) + 1 : mag << UInt128(-shift)
-            } else if shift >= 128 {
-                q = 0
             } else {
-                q = mag >> UInt128(shift)
-                let rem = mag & ((1 << UInt128(shift)) - 1), half = UInt128(1) << UInt128(shift - 1)
-                if rem > half || (rem == half && q & 1 == 1) { q += 1 }
+                q = Self.shiftedNearestEven(mag, shift)
             }
             n = d.significand < 0 ? -Int128(min(q, UInt128(hi) + 1)) : Int128(min(q, UInt128(hi)))
         }
