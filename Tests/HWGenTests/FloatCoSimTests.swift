@@ -27,6 +27,9 @@ import Testing
         ("gemm_os_e5m2", "{ kind: systolic, dataflow: os, rows: 2, cols: 2 }", "a: e5m2, b: e4m3, acc: fp32", true),
         ("os_align14", "{ kind: systolic, dataflow: os, rows: 3, cols: 3 }", "a: e4m3, b: e4m3, acc: align14, pipeline: 1", false),
         ("matrix2d_align6", "{ kind: matrix2d, rows: 2, cols: 2 }", "a: e4m3, b: e2m1, acc: align6", false),
+        // Pipeline 1 in a 2D-Matrix: `first` arrives registered (a property test found it delayed twice).
+        ("matrix2d_bf16_p1", "{ kind: matrix2d, rows: 2, cols: 3 }", "a: bf16, b: e4m3, acc: fp32, pipeline: 1", false),
+        ("matrix2d_align6_p1", "{ kind: matrix2d, rows: 3, cols: 2 }", "a: e3m2, b: e2m3, acc: align6, pipeline: 1", false),
         ("os_align8_promote4", "{ kind: systolic, dataflow: os, rows: 2, cols: 3 }", "a: e4m3, b: e4m3, acc: align8+promote4, pipeline: 1", false),
         ("matrix2d_align6_promote3", "{ kind: matrix2d, rows: 3, cols: 2 }", "a: e3m2, b: e4m3, acc: align6+promote3", false),
         ("gemm_os_align8_promote4", "{ kind: systolic, dataflow: os, rows: 2, cols: 2 }", "a: e4m3, b: e4m3, acc: align8+promote4, pipeline: 1", true),

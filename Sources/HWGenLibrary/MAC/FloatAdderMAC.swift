@@ -13,9 +13,12 @@ import HWGenCore
 /// product is registered first).
 struct FloatAdderMAC {
     let config: MACConfig
+    /// `first` arrives registered with the product (pipeline 1 in a 2D-Matrix, which registers it
+    /// once for all PEs: ``MACUnit/firstRegistered``), so the unit does not delay it again.
+    var firstRegistered = false
     var float: FloatMAC { config.types.float! }
 
-    /// `mac_<tag>`: ports `a`, `b`, `first`; `acc` is the FP32 code.
+    /// `mac_<tag>` (`_fr` with ``firstRegistered``): ports `a`, `b`, `first`; `acc` is the FP32 code.
     var module: Module {
         if let p = float.promoteEvery { return promoting(p) }
         let f = float, fa = f.a, fb = f.b
@@ -23,7 +26,8 @@ struct FloatAdderMAC {
         let cut = f.alignBits.map { ", a*b cut to \($0) bits below the larger top" } ?? ""
         let doc = "acc <= fp32((first ? 0 : acc) + a*b), nearest even after every product\(cut); \(fa)×\(fb) elements, "
             + "pipeline \(config.pipeline), latency \(config.pipeline >= 1 ? 2 : 1)."
-        return Module("mac_\(config.tag)", doc: doc) { m in
+        return Module("mac_\(config.tag)" + (firstRegistered ? "_fr" : ""),
+                      doc: doc + (firstRegistered ? " `first` arrives registered, with the product." : "")) { m in
             let a = m.input("a", .u(fa.bits)), b = m.input("b", .u(fb.bits)), first = m.input("first", .bit)
             let x = MACUnit.floatFields(m, a, fa, prefix: "a_"), y = MACUnit.floatFields(m, b, fb, prefix: "b_")
             // NaN: a NaN element, or ∞ · 0; ±∞: an infinite element otherwise.
@@ -41,7 +45,8 @@ struct FloatAdderMAC {
             var addend = (nan: nan, inf: inf, sign: sign, sig: normalized, exp: exponent, clear: first)
             if config.pipeline >= 1 {
                 addend = (m.delay(nan, "nan_q", reset: nil), m.delay(inf, "inf_q", reset: nil), m.delay(sign, "sign_q", reset: nil),
-                          m.delay(normalized, "sig_q", reset: nil), m.delay(exponent, "exp_q", reset: nil), m.delay(first, "first_q"))
+                          m.delay(normalized, "sig_q", reset: nil), m.delay(exponent, "exp_q", reset: nil),
+                          firstRegistered ? first : m.delay(first, "first_q"))
             }
             let acc = m.register("acc", .u(32), reset: nil)
             let current = m.wire("acc_in", MACUnit.cleared(acc.value, addend.clear))
@@ -95,6 +100,6 @@ extension MACUnit {
     /// The FP32-adder unit when the MAC's float elements need one, else nil.
     var floatAdderModule: Module? {
         guard config.types.float?.usesAdder == true else { return nil }
-        return FloatAdderMAC(config: config).module
+        return FloatAdderMAC(config: config, firstRegistered: firstRegistered).module
     }
 }
