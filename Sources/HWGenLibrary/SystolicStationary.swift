@@ -434,6 +434,9 @@ public struct SystolicStationary: Engine {
                 } else if clampChain != nil {
                     let column = ClampAdd(c: bottom["psum_out"], lo: bottom["lo_out"], hi: bottom["hi_out"])
                     sum = column.apply(to: head, m, prefix: "col\(j)_sum")
+                } else if let f = t.float, f.usesAdder {
+                    // The vector's FP32 sum so far plus the column's, by an FP32 adder.
+                    sum = m.instance(FloatAdderMAC.codeAdder, "col\(j)_fadd", ["a": head, "b": bottom["psum_out"]])["y"]
                 } else if let f = t.float, f.roundsFixedPointSums {
                     // FP32 accumulation: the vector's sum so far plus the column's, rounded.
                     sum = FloatResultUnit.roundedToFP32(m, m.wire("col\(j)_total", (head + bottom["psum_out"]).wrapped(to: t.acc)), f,

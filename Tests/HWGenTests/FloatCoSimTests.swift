@@ -38,6 +38,9 @@ import Testing
         ("cube_fp32", "{ kind: cube, m: 2, n: 2, k: 4, stages: 2 }", "a: e4m3, b: e2m1, acc: fp32", true),
         ("ws_fp32", "{ kind: systolic, dataflow: ws, rows: 4, cols: 2 }", "a: e4m3, b: e4m3, acc: fp32, pipeline: 1", false),
         ("is_fp32", "{ kind: systolic, dataflow: is, rows: 3, cols: 2 }", "a: e3m2, b: e4m3, acc: fp32", false),
+        // E5M2, BF16, FP16 down WS/IS columns: an FP32 adder in every PE and under every column.
+        ("ws_bf16", "{ kind: systolic, dataflow: ws, rows: 3, cols: 2 }", "a: bf16, b: bf16, acc: fp32, pipeline: 1", false),
+        ("gemm_is_fp16_e5m2", "{ kind: systolic, dataflow: is, rows: 2, cols: 2 }", "a: fp16, b: e5m2, acc: fp32", true),
     ]
 
     /// Codes of `f`: 10 % from ±0, the smallest subnormals, the largest values, ±∞ (IEEE
@@ -71,8 +74,8 @@ import Testing
         }
         var acc = f.block.map { ["mx", "\($0)"] } ?? ["\(f.accumulation)"]
         switch order {
-        case .tree(let k) where f.roundsFixedPointSums: acc.append("tree:\(k)")
-        case .chained(let k) where f.roundsFixedPointSums: acc.append("chain:\(k)")
+        case .tree(let k) where f.accumulation == .fp32 && f.block == nil: acc.append("tree:\(k)")
+        case .chained(let k) where f.accumulation == .fp32 && f.block == nil: acc.append("chain:\(k)")
         default: break
         }
         let r = try Tools.run(python, [CLITests.repo.appendingPathComponent("scripts/float_oracle.py").path, dir.path, f.a.name, f.b.name] + acc,

@@ -85,7 +85,11 @@ struct SpecReader {
                 }
             } else if float.accumulation == .fp32 || float.alignBits != nil {
                 let order = engine.descriptor.reductionOrder(engine)
-                if order != .sequential && !float.roundsFixedPointSums {
+                // Chains (WS, IS) add one product per PE: an FP32 adder in each takes E5M2/BF16/FP16.
+                var chained = false
+                if case .chained = order { chained = true }
+                let adderChain = chained && float.usesAdder && float.alignBits == nil
+                if order != .sequential && !float.roundsFixedPointSums && !adderChain {
                     let sequential = EngineRegistry.all.filter { $0.reductionOrder(EngineSpec($0, rows: 2, cols: 2, depth: 2)) == .sequential }.map(\.id).joined(separator: ", ")
                     let fixed = FloatMAC.elementFormats.filter { !FloatMAC.adderFormats.contains($0) }.map(\.name).joined(separator: ", ")
                     throw fail("mac.acc", "\(float.accumulation) of \(float.a) × \(float.b) products goes through an FP32 adder, built in engines that add one product at a time (\(sequential)); engine \(engine.descriptor.id) adds sums of several (allowed with engine \(engine.descriptor.id): exact, or fp32 of \(fixed) elements)")

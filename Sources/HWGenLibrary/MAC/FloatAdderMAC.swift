@@ -22,40 +22,84 @@ struct FloatAdderMAC {
     var module: Module {
         if let p = float.promoteEvery { return promoting(p) }
         let f = float, fa = f.a, fb = f.b
-        let sigBits = fa.mantissaBits + fb.mantissaBits + 2
         let cut = f.alignBits.map { ", a*b cut to \($0) bits below the larger top" } ?? ""
         let doc = "acc <= fp32((first ? 0 : acc) + a*b), nearest even after every product\(cut); \(fa)×\(fb) elements, "
             + "pipeline \(config.pipeline), latency \(config.pipeline >= 1 ? 2 : 1)."
         return Module("mac_\(config.tag)" + (firstRegistered ? "_fr" : ""),
                       doc: doc + (firstRegistered ? " `first` arrives registered, with the product." : "")) { m in
             let a = m.input("a", .u(fa.bits)), b = m.input("b", .u(fb.bits)), first = m.input("first", .bit)
-            let x = MACUnit.floatFields(m, a, fa, prefix: "a_"), y = MACUnit.floatFields(m, b, fb, prefix: "b_")
-            // NaN: a NaN element, or ∞ · 0; ±∞: an infinite element otherwise.
-            let (nan, inf) = MACUnit.floatProductSpecials(m, a: a, fa, x, b: b, fb, y)
-            let sign = m.wire("product_sign", x.sign ^ y.sign)
-            // The significands' product, normalized to its top bit, and that bit's biased exponent:
-            // (sigBits − 1 − lz) + e'a + e'b − biasA − Ma − biasB − Mb + 127, with e' = shift + 1.
-            let product = m.wire("sig_product", x.significand * y.significand)
-            let (lz, shifted) = FP32Adder.normalized(m, product, lz: "product_lz", prefix: "product_norm")
-            let normalized = m.wire("product_norm", shifted)
-            let eType = FP32Adder.exponentType
-            let bias = sigBits - 1 + 2 - fa.bias - fa.mantissaBits - fb.bias - fb.mantissaBits + 127
-            let exponent = m.wire("product_exp", (x.shift.extended(to: eType) + y.shift.extended(to: eType) - lz.extended(to: eType)
-                                                  + Value.constant(Int64(bias), eType)).wrapped(to: eType))
-            var addend = (nan: nan, inf: inf, sign: sign, sig: normalized, exp: exponent, clear: first)
+            var addend = Self.productAddend(m, a, b, f)
+            var clear = first
             if config.pipeline >= 1 {
-                addend = (m.delay(nan, "nan_q", reset: nil), m.delay(inf, "inf_q", reset: nil), m.delay(sign, "sign_q", reset: nil),
-                          m.delay(normalized, "sig_q", reset: nil), m.delay(exponent, "exp_q", reset: nil),
-                          firstRegistered ? first : m.delay(first, "first_q"))
+                addend = addend.registered(m)
+                if !firstRegistered { clear = m.delay(first, "first_q") }
             }
             let acc = m.register("acc", .u(32), reset: nil)
-            let current = m.wire("acc_in", MACUnit.cleared(acc.value, addend.clear))
-            let added = FP32Adder.add(m, code: current, sign: addend.sign, significand: addend.sig, exponent: addend.exp, window: max(24, sigBits),
-                                      truncate: f.alignBits)
-            let accNaN = FP32Adder.isNaN(m, current, "acc_is_nan"), accInf = FP32Adder.isInfinity(m, current, "acc_is_inf")
-            let nanOut = m.wire("sum_nan", addend.nan | accNaN | (addend.inf & accInf & (addend.sign ^ current[31])))
-            acc.next(m.wire("acc_next", nanOut.select(FP32Adder.nan, addend.inf.select(FP32Adder.infinity(sign: addend.sign), accInf.select(current, added)))))
+            let current = m.wire("acc_in", MACUnit.cleared(acc.value, clear))
+            acc.next(m.wire("acc_next", Self.sum(m, current, addend, window: max(24, fa.mantissaBits + fb.mantissaBits + 2), truncate: f.alignBits)))
             m.output("acc", acc)
+        }
+    }
+
+    /// An exact addend of the FP32 adder: NaN, ±∞ (sign `sign`), or ± `significand` normalized
+    /// to its top bit with that bit's biased FP32 exponent.
+    struct Addend {
+        var nan: Value, inf: Value, sign: Value, significand: Value, exponent: Value
+
+        /// The addend one cycle later (registers `nan_q`, `inf_q`, `sign_q`, `sig_q`, `exp_q`).
+        func registered(_ m: ModuleBuilder) -> Addend {
+            Addend(nan: m.delay(nan, "nan_q", reset: nil).value, inf: m.delay(inf, "inf_q", reset: nil).value,
+                   sign: m.delay(sign, "sign_q", reset: nil).value, significand: m.delay(significand, "sig_q", reset: nil).value,
+                   exponent: m.delay(exponent, "exp_q", reset: nil).value)
+        }
+    }
+
+    /// The exact product of codes `a` and `b` of `f`'s formats as an ``Addend``: NaN if either is
+    /// NaN or ∞ meets 0; ±∞ if either is ∞ otherwise.
+    static func productAddend(_ m: ModuleBuilder, _ a: Value, _ b: Value, _ f: FloatMAC) -> Addend {
+        let (fa, fb) = (f.a, f.b)
+        let x = MACUnit.floatFields(m, a, fa, prefix: "a_"), y = MACUnit.floatFields(m, b, fb, prefix: "b_")
+        let (nan, inf) = MACUnit.floatProductSpecials(m, a: a, fa, x, b: b, fb, y)
+        let sign = m.wire("product_sign", x.sign ^ y.sign)
+        // The significands' product, normalized to its top bit, and that bit's biased exponent:
+        // (sigBits − 1 − lz) + e'a + e'b − biasA − Ma − biasB − Mb + 127, with e' = shift + 1.
+        let sigBits = fa.mantissaBits + fb.mantissaBits + 2
+        let product = m.wire("sig_product", x.significand * y.significand)
+        let (lz, shifted) = FP32Adder.normalized(m, product, lz: "product_lz", prefix: "product_norm")
+        let normalized = m.wire("product_norm", shifted)
+        let eType = FP32Adder.exponentType
+        let bias = sigBits - 1 + 2 - fa.bias - fa.mantissaBits - fb.bias - fb.mantissaBits + 127
+        let exponent = m.wire("product_exp", (x.shift.extended(to: eType) + y.shift.extended(to: eType) - lz.extended(to: eType)
+                                              + Value.constant(Int64(bias), eType)).wrapped(to: eType))
+        return Addend(nan: nan, inf: inf, sign: sign, significand: normalized, exponent: exponent)
+    }
+
+    /// An FP32 code as an ``Addend`` (a subnormal's significand has no hidden bit, exponent 1).
+    static func codeAddend(_ m: ModuleBuilder, _ code: Value) -> Addend {
+        let field = code.bits(30, 23)
+        let normal = m.wire("y_normal", field != 0)
+        return Addend(nan: FP32Adder.isNaN(m, code, "y_is_nan"), inf: FP32Adder.isInfinity(m, code, "y_is_inf"), sign: code[31],
+                      significand: m.wire("y_sig", concat([normal, code.bits(22, 0)])),
+                      exponent: m.wire("y_exp", normal.select(field.extended(to: FP32Adder.exponentType), Value.constant(1, FP32Adder.exponentType))))
+    }
+
+    /// fp32(`current` + `x`), nearest even, in a `window` of significand bits (`truncate` N:
+    /// `x` cut to N bits below the larger top first), with IEEE specials: NaN for a NaN operand
+    /// or ∞ − ∞, ±∞ for an infinite one.
+    static func sum(_ m: ModuleBuilder, _ current: Value, _ x: Addend, window: Int, truncate: Int? = nil) -> Value {
+        let added = FP32Adder.add(m, code: current, sign: x.sign, significand: x.significand, exponent: x.exponent, window: window,
+                                  truncate: truncate)
+        let accNaN = FP32Adder.isNaN(m, current, "acc_is_nan"), accInf = FP32Adder.isInfinity(m, current, "acc_is_inf")
+        let nanOut = m.wire("sum_nan", x.nan | accNaN | (x.inf & accInf & (x.sign ^ current[31])))
+        return nanOut.select(FP32Adder.nan, x.inf.select(FP32Adder.infinity(sign: x.sign), accInf.select(current, added)))
+    }
+
+    /// `fp32_add`: y = fp32(a + b) for two FP32 codes, nearest even, IEEE specials: the adder
+    /// under a WS/IS column of FP32-adder MACs (the vector's sum so far plus the column's).
+    static var codeAdder: Module {
+        Module("fp32_add", doc: "y = fp32(a + b) for FP32 codes, nearest even; NaN for a NaN or ∞ − ∞.") { m in
+            let a = m.input("a", .u(32)), b = m.input("b", .u(32))
+            m.output("y", sum(m, a, codeAddend(m, b), window: 24))
         }
     }
 }
