@@ -49,11 +49,7 @@ public struct DotEngine: Engine {
 
     public var macCount: Int { m * n * k }
     public var outputLanes: Int { m * n }
-    public var drainBound: Int { stages + mac.elementCycles + 2 + (mac.scalesA ? Self.blockStages : 0) }
-
-    /// Cycles MX adds to every result: a block's sum is normalized and scaled (stage A), then
-    /// added into FP32 (stage B), after the beat that completes it.
-    public static let blockStages = 2
+    public var drainBound: Int { stages + mac.elementCycles + 2 + (mac.scalesA ? MXAccumulator.stages : 0) }
 
     public var summary: String {
         (form == .tree ? "\(n)-lane multiplier-adder tree of width \(k)" : "\(m)x\(n)x\(k) 3D-Cube")
@@ -410,7 +406,7 @@ public struct DotEngine: Engine {
                 }
             }
             // MX results leave the block adders two cycles later.
-            let done = (0..<(mac.scalesA ? Self.blockStages : 0)).reduce(mb.delay(valid & isLast, "done")) { d, s in mb.delay(d, "done_d\(s + 1)") }
+            let done = (0..<(mac.scalesA ? MXAccumulator.stages : 0)).reduce(mb.delay(valid & isLast, "done")) { d, s in mb.delay(d, "done_d\(s + 1)") }
             outValid = Array(repeating: done, count: m * n)
             mb.output(StreamSignal.outValid, concat(outValid))
             mb.output(StreamSignal.outData, concat(outData.reversed()))

@@ -115,7 +115,7 @@ extension EngineDescriptor {
     public func groupGranule(_ e: EngineSpec) -> (elements: Int, what: String)? { nil }
     public var groupStage: Int { 0 }
     public var blockScales: Bool { false }
-    public var blockStages: Int { 2 }
+    public var blockStages: Int { MXAccumulator.stages }
     public func skipsZeroDigits(_ e: EngineSpec, mac: MACConfig) -> Bool { false }
     public func scaleSimCycles(_ e: EngineSpec, shape: GemmShape) -> Int? { nil }
 

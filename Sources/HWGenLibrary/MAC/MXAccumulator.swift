@@ -70,6 +70,9 @@ struct MXAccumulator {
         }
     }
 
+    /// Cycles from a complete block sum to the FP32 register: stage A (normalize, scale) and B (add).
+    static let stages = 2
+
     /// A block sum's register where an engine sums blocks itself: the exact sum with its NaN
     /// count above bit P (``FloatMAC/blockSum``'s accumulator), or with ∞ among the elements
     /// (E5M2) the finite products' sum alone, P bits (the specials are flags beside it).
