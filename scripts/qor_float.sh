@@ -2,7 +2,7 @@
 # QoR and energy of the float MACs next to INT8, in the peers' flow (hwgen synth --clock 2: Yosys,
 # ABC 2 ns delay target, OSU 0.18 µm, OpenSTA; power from the gate-level simulation of one random
 # GEMM, hwgen synth --power): OS arrays of INT8 baseline and Booth MACs; E4M3 with exact, FP32,
-# align14 and align14+promote128 accumulation; BF16 with FP32 accumulation; MXFP8 and MXFP4.
+# align14 and align14+promote128 accumulation; BF16 with FP32 accumulation; MXFP8, MXFP4 and MXINT8.
 # 4x4 with energy from a Verilator gate-level run; 16x16 INT8 and E4M3 exact with area and timing,
 # the 16x16 float arrays with an FP32 adder (fp32, align14, BF16, MXFP8, MXFP4) with energy too, by
 # the replay (`--simulator replay`; Verilator cannot build their netlists). Each of those took 50 to
@@ -14,7 +14,7 @@ dir=build/qor_float
 mkdir -p "$dir"
 small=(designs/systolic_os_4x4_s8.yaml designs/systolic_os_4x4_s8_booth.yaml designs/systolic_os_4x4_e4m3.yaml designs/systolic_os_4x4_e4m3_fp32.yaml
        designs/systolic_os_4x4_e4m3_align14.yaml designs/systolic_os_4x4_e4m3_align14_promote128.yaml designs/systolic_os_4x4_bf16.yaml
-       designs/systolic_os_4x4_mxfp8.yaml designs/systolic_os_4x4_mxfp4.yaml)
+       designs/systolic_os_4x4_mxfp8.yaml designs/systolic_os_4x4_mxfp4.yaml designs/systolic_os_4x4_mxint8.yaml)
 big=(designs/systolic_os_16x16_s8.yaml designs/systolic_os_16x16_s8_booth.yaml designs/systolic_os_16x16_e4m3.yaml)
 bigpower=()
 [ "${BIG:-1}" = 0 ] || bigpower=(designs/systolic_os_16x16_e4m3_fp32.yaml designs/systolic_os_16x16_e4m3_align14.yaml designs/systolic_os_16x16_bf16.yaml

@@ -152,12 +152,9 @@ public struct DotEngine: Engine {
                 // ORed over the beat, through as many registers as the tree has.
                 var flags: [(nan: Value, pos: Value, neg: Value)] = []
                 for i in 0..<k {
-                    let x = MACUnit.floatFields(mb, a[i], f.a, prefix: "p\(i)_a_"), y = MACUnit.floatFields(mb, b[i], f.b, prefix: "p\(i)_b_")
-                    let (nanP, infP) = MACUnit.floatProductSpecials(mb, a: a[i], f.a, x, b: b[i], f.b, y, prefix: "p\(i)_")
-                    let finite = MACUnit.floatProduct(mb, a[i], b[i], f.blockSum, prefix: "p\(i)_fin_", specials: false)
-                    rows.append(mb.wire("p\(i)_finite", (nanP | infP).select(Value.constant(0, finite.type), finite)))
-                    let negative = x.sign ^ y.sign
-                    flags.append((nanP, infP & ~negative, infP & negative))
+                    let product = MACUnit.finiteProduct(mb, a[i], b[i], f.blockSum, prefix: "p\(i)_")
+                    rows.append(product.finite)
+                    flags.append((product.nan, product.pos, product.neg))
                 }
                 func any(_ vs: [Value]) -> Value { vs.dropFirst().reduce(vs[0]) { $0 | $1 } }
                 for (name, v) in [("nan", any(flags.map(\.nan))), ("pinf", any(flags.map(\.pos))), ("ninf", any(flags.map(\.neg)))] {

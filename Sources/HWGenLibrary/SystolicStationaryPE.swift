@@ -146,12 +146,9 @@ extension SystolicStationary {
                 // beside it as three flags ORed down the column.
                 let chain = chainType
                 let psumIn = m.input("psum_in", chain), flagsIn = m.input("flags_in", .u(3))
-                let x = MACUnit.floatFields(m, a, f.a, prefix: "a_"), y = MACUnit.floatFields(m, b, f.b, prefix: "b_")
-                let (nanP, infP) = MACUnit.floatProductSpecials(m, a: a, f.a, x, b: b, f.b, y)
-                let finite = MACUnit.floatProduct(m, a, b, f.blockSum, prefix: "fin_", specials: false)
-                var product = m.wire("product_finite", (nanP | infP).select(Value.constant(0, finite.type), finite))
-                let negative = x.sign ^ y.sign
-                var flags = m.wire("product_flags", concat([infP & negative, infP & ~negative, nanP]))   // {−∞, +∞, NaN}
+                let split = MACUnit.finiteProduct(m, a, b, f.blockSum)
+                var product = split.finite
+                var flags = m.wire("product_flags", concat([split.neg, split.pos, split.nan]))   // {−∞, +∞, NaN}
                 if mac.pipeline >= 1 {
                     product = m.delay(product, "product_q", reset: nil)
                     flags = m.delay(flags, "flags_q", reset: nil)

@@ -77,6 +77,20 @@ extension MACUnit {
         return (m.wire("\(prefix)product_nan", any(nanTerms)), m.wire("\(prefix)product_inf", any([infA, infB].compactMap { $0 })))
     }
 
+    /// The product of codes `a` and `b` of formats with ∞ (E5M2, BF16, FP16) split for a sum that
+    /// cannot count ∞: its finite part in fixed point (``FloatMAC/productType``, 0 when the product
+    /// is NaN or ±∞) and three flags, NaN, +∞ and −∞ (wires `<prefix>product_…`).
+    static func finiteProduct(_ m: ModuleBuilder, _ a: Value, _ b: Value, _ f: FloatMAC, prefix: String = "")
+        -> (finite: Value, nan: Value, pos: Value, neg: Value) {
+        let x = floatFields(m, a, f.a, prefix: "\(prefix)a_"), y = floatFields(m, b, f.b, prefix: "\(prefix)b_")
+        let (nan, inf) = floatProductSpecials(m, a: a, f.a, x, b: b, f.b, y, prefix: prefix)
+        let special = m.wire("\(prefix)product_special", nan | inf)
+        let product = floatProduct(m, a, b, f, prefix: "\(prefix)fin_", specials: false)
+        let finite = m.wire("\(prefix)product_finite", special.select(Value.constant(0, product.type), product))
+        let negative = x.sign ^ y.sign
+        return (finite, nan, m.wire("\(prefix)product_pos_inf", inf & ~negative), m.wire("\(prefix)product_neg_inf", inf & negative))
+    }
+
     /// The exact product of float codes `a` and `b` in fixed point (``FloatMAC/addendType``):
     /// ±(sig a · sig b) << (shift a + shift b), or 2^P (the NaN count's unit) when either is NaN.
     /// With `specials` false, the fixed-point product alone (``FloatMAC/productType``): the caller

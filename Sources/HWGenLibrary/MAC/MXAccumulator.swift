@@ -34,14 +34,10 @@ struct MXAccumulator {
             let sum: Value
             var specials: (nan: Value, pos: Value, neg: Value)? = nil
             if ieee {
-                let x = MACUnit.floatFields(m, a, f.a, prefix: "a_"), y = MACUnit.floatFields(m, b, f.b, prefix: "b_")
-                let (nanP, infP) = MACUnit.floatProductSpecials(m, a: a, f.a, x, b: b, f.b, y)
-                let special = m.wire("product_special", nanP | infP)
-                let finite = MACUnit.floatProduct(m, a, b, f.blockSum, prefix: "fin_", specials: false)
-                var addend = m.wire("product_finite", special.select(Value.constant(0, finite.type), finite))
+                let product = MACUnit.finiteProduct(m, a, b, f.blockSum)
+                var addend = product.finite
                 var clear = m.wire("block_first", first | gstart)
-                let negative = x.sign ^ y.sign
-                var flags = [nanP, m.wire("product_pos_inf", infP & ~negative), m.wire("product_neg_inf", infP & negative)]
+                var flags = [product.nan, product.pos, product.neg]
                 if config.pipeline >= 1 {
                     addend = m.delay(addend, "product_q", reset: nil)
                     clear = m.delay(clear, "block_first_q")
