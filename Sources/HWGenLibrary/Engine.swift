@@ -52,6 +52,8 @@ public enum StreamSignal {
     /// MX blocks: A's block scales, one per A lane (output-stationary arrays, cube, tree), or
     /// per streamed vector (WS) or stationary column (IS) of the stationary arrays.
     public static let exponentColumn = "ea_col", exponentVectorA = "ea_vec"
+    /// A derived (space-time) array's edge port of input tensor `name`: one lane per edge PE.
+    public static func tensorEdge(_ name: String) -> String { "in_\(name)" }
 }
 
 /// What a testbench feeds an engine for one GEMM and where each result must come out.

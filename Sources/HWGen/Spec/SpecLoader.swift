@@ -40,7 +40,7 @@ struct SpecReader {
     let source: String
 
     static let maxNameLength = 64
-    static let topKeys = ["name", "engine", "mac", "gemm", "epilogue", "description"]
+    static let topKeys = ["name", "engine", "dataflow", "mac", "gemm", "epilogue", "description"]
     static let epilogueKeys = ["multiplier", "shift", "scale", "per_column", "zero_point", "rounding", "out", "relu"]
     static let gemmKeys = ["a_words", "b_words", "c_words", "double_buffer", "interface"]
     static let macKeys = ["a", "b", "acc", "kind", "pipeline", "group", "block"]
@@ -66,7 +66,10 @@ struct SpecReader {
         let name = try identifier(top["name"], "name")
         if let description = top["description"] { _ = try string(description, "description", allowed: "a string") }
 
-        let engine = try engineSpec(top["engine"])
+        if top["dataflow"] != nil && top["engine"] != nil {
+            throw fail("dataflow", "a spec has engine: or dataflow:, not both (allowed: engine: for a built-in engine, dataflow: for a derived array)")
+        }
+        let engine = try top["dataflow"].map(spaceTimeSpec) ?? engineSpec(top["engine"])
 
         let m = try mapping(top["mac"], "mac", keys: Self.macKeys)
         let mac: MACTypes
@@ -307,6 +310,42 @@ struct SpecReader {
             throw fail("engine", "\(macs) multipliers (\(fields.dropFirst().filter { $0 != "stages" && $0 != "dataflow" }.joined(separator: "·"))) is too many (allowed: at most \(EngineSpec.maxMACs))")
         }
         return spec
+    }
+
+    /// The `dataflow:` section: `loops`, `compute`, `space_time`, `array` (a derived array).
+    func spaceTimeSpec(_ node: Node) throws -> EngineSpec {
+        let d = try mapping(node, "dataflow", keys: SpaceTimeKind().fields)
+        func list(_ node: Node?, _ path: String, allowed: String) throws -> [Node] {
+            guard let node else { throw missing(path, allowed: allowed) }
+            guard case .sequence(let items) = node else { throw wrongType(node, path, expected: "a list", allowed: allowed) }
+            return Array(items)
+        }
+        let loopNodes = try list(d["loops"], "dataflow.loops", allowed: "a list of loop names, outermost first, e.g. [i, j, k]")
+        let loops = try loopNodes.enumerated().map { try string($1, "dataflow.loops[\($0)]", allowed: "a loop name") }
+        let compute = try string(d["compute"], "dataflow.compute", allowed: "one multiply-accumulate, e.g. \"C[i][j] += A[i][k] * B[k][j]\"")
+        let nest: LoopNest
+        do { nest = try LoopNest.parse(compute: compute, loops: loops) } catch let e as LoopNestError {
+            throw fail(e.message.hasPrefix("loop") && !e.message.contains("appears in no index") ? "dataflow.loops" : "dataflow.compute", e.message)
+        }
+        let matrixAllowed = "\(loops.count) rows of \(loops.count) integers: PE x, PE y, then time rows, outermost first"
+        let matrix = try list(d["space_time"], "dataflow.space_time", allowed: matrixAllowed).enumerated().map { r, row in
+            try list(row, "dataflow.space_time[\(r)]", allowed: matrixAllowed).enumerated().map { c, v in
+                try integer(v, "dataflow.space_time[\(r)][\(c)]", in: -16...16)
+            }
+        }
+        let array = try list(d["array"], "dataflow.array", allowed: "[rows, cols]: PEs along x and y")
+        guard array.count == 2 else { throw fail("dataflow.array", "\(array.count) numbers (allowed: [rows, cols], PEs along x and y)") }
+        let (rows, cols) = (try integer(array[0], "dataflow.array[0]", in: EngineSpec.dimRange), try integer(array[1], "dataflow.array[1]", in: EngineSpec.dimRange))
+        if rows * cols > EngineSpec.maxMACs {
+            throw fail("dataflow.array", "\(rows * cols) PEs is too many (allowed: at most \(EngineSpec.maxMACs))")
+        }
+        do {
+            var e = EngineSpec(SpaceTimeKind(), rows: rows, cols: cols)
+            e.spaceTime = try SpaceTimeDataflow(nest: nest, matrix: matrix, rows: rows, cols: cols)
+            return e
+        } catch let e as SpaceTimeError {
+            throw fail("dataflow.\(e.field)", e.message)
+        }
     }
 
     /// `engine.sparsity`, an N:M pattern, when present.

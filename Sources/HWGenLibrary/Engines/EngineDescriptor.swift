@@ -164,6 +164,8 @@ public struct EngineSpec: Equatable, Sendable {
     public var stages: Int
     /// N:M structured sparsity of B (tree and WS only), or nil for dense weights.
     public var sparsity: Sparsity?
+    /// A derived array's loop nest and space-time matrix (`dataflow:` specs), else nil.
+    public var spaceTime: SpaceTimeDataflow?
 
     /// Allowed array dimension.
     public static let dimRange = 1...256
@@ -193,7 +195,7 @@ public struct EngineSpec: Equatable, Sendable {
 
     public static func == (l: EngineSpec, r: EngineSpec) -> Bool {
         l.descriptor.id == r.descriptor.id && l.rows == r.rows && l.cols == r.cols && l.depth == r.depth
-            && l.stages == r.stages && l.sparsity == r.sparsity
+            && l.stages == r.stages && l.sparsity == r.sparsity && l.spaceTime == r.spaceTime
     }
 }
 

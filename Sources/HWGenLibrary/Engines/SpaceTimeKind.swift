@@ -1,0 +1,45 @@
+import HWGenTypes
+import HWGenGolden
+
+/// A `dataflow:` spec: ``SpaceTimeArray``, derived from a loop nest and a space-time matrix.
+/// Not in ``EngineRegistry`` (no `engine.kind` names it); the spec loader builds its
+/// ``EngineSpec`` from the `dataflow:` section.
+public struct SpaceTimeKind: EngineDescriptor {
+    public init() {}
+    public var kind: String { "dataflow" }
+    public var fields: [String] { ["loops", "compute", "space_time", "array"] }
+
+    /// Never reached: `dataflow:` is read by the spec loader, not through `engine:`.
+    public func parse(_ f: any SpecFields) throws -> EngineSpec {
+        throw f.fail("kind", "a derived array is described by a top-level dataflow: section (loops, compute, space_time, array)")
+    }
+
+    public var buffered: Bool { false }
+
+    public func gemmBanks(_ e: EngineSpec) -> GemmBanks { GemmBanks(a: (e.rows, "rows"), b: (e.cols, "columns"), c: (e.rows, "rows")) }
+
+    /// One-cycle integer MACs with a wrapping accumulator; no groups, floats, bit-serial or pairs.
+    public func macProblem(_ mac: MACConfig) -> (field: String, message: String)? {
+        let allowed = "allowed in a derived array: mac.kind " + MACKind.builtIn.filter { !$0.digitSerial }.map(\.rawValue).joined(separator: ", ")
+        if mac.types.float != nil { return ("mac.a", "floating-point elements are not built in derived arrays yet (\(allowed) with integer operands)") }
+        if mac.digitSerial { return ("mac.kind", "\(mac.kind) takes several cycles per element, which derived arrays do not schedule yet (\(allowed))") }
+        if mac.group != nil { return ("mac.group", "groups are not built in derived arrays yet (allowed: remove mac.group)") }
+        if mac.types.saturating { return ("mac.acc", "\(mac.types.accTag) clamps after every product, in the schedule's order, which the golden model of a loop nest does not follow yet (allowed: a wrapping accumulator, s<N> or u<N>)") }
+        if mac.types.weights != .integer { return ("mac.b", "\(mac.types.bTag) weights are not built in derived arrays yet (allowed: integer types s<N>, u<N>)") }
+        return nil
+    }
+
+    public func engine(_ e: EngineSpec, mac: MACConfig) -> any Engine { SpaceTimeArray(e.spaceTime!, mac: mac) }
+
+    /// ``GoldenLoopNest/spaceTimeCycles(_:pipeline:)`` with the GEMM's bounds.
+    public func goldenCycles(_ e: EngineSpec, mac: MACConfig, shape s: GemmShape, b: IntMatrix?) -> Int {
+        let d = e.spaceTime!
+        guard let g = d.gemmLoops else { preconditionFailure("SpaceTimeKind: \(d.nest) is not a GEMM (checked by the flow)") }
+        var bounds = [0, 0, 0]
+        (bounds[g.m], bounds[g.n], bounds[g.k]) = (s.m, s.n, s.k)
+        return GoldenLoopNest.spaceTimeCycles(SpaceTimeSchedule(d, bounds: bounds), pipeline: mac.pipeline)
+    }
+
+    /// Products are added one per cycle in the innermost loop's order.
+    public func reductionOrder(_ e: EngineSpec) -> ReductionOrder { .sequential }
+}

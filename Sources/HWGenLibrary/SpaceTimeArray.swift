@@ -1,0 +1,245 @@
+import HWGenTypes
+import HWGenCore
+import HWGenGolden
+
+/// A PE array derived from a loop nest and a space-time matrix (``SpaceTimeDataflow``), not
+/// written by hand: what each tensor does comes from the matrix.
+///
+/// The output stays in its PE (the MAC accumulates it over the loops it does not use) and its
+/// results shift along y, against the skew, to one port per PE row. Each input moves along the PE
+/// axis whose loop it does not use: with |σ| registers per hop when the innermost time row gives
+/// that axis a skew σ ≠ 0 (entering at the edge the skew starts from, one port per PE of the
+/// other axis, each delayed by its edge PE's skew), multicast along the axis when σ = 0. The
+/// beat's `valid`, `first` and `last` flags enter at the x edge per PE column and move along x
+/// like an input. A tile's element ends (`in_last`) are accepted at least
+/// ``SpaceTimeSchedule/drainSpacing`` cycles apart (`in_ready` low meanwhile), so result chains
+/// never collide.
+public struct SpaceTimeArray: Engine {
+    public let dataflow: SpaceTimeDataflow
+    public let mac: MACConfig
+
+    public init(_ dataflow: SpaceTimeDataflow, mac: MACConfig) {
+        precondition(mac.elementCycles == 1 && mac.group == nil && mac.types.float == nil && !MACRegistry.arithmetic(mac.kind).pairsElements,
+                     "SpaceTimeArray: one-cycle integer MACs without groups (checked by the spec loader)")
+        self.dataflow = dataflow
+        self.mac = mac
+    }
+
+    var rows: Int { dataflow.rows }
+    var cols: Int { dataflow.cols }
+
+    /// One input's edge: the tensor, the axis it moves along, its skew per hop, its ports.
+    struct Edge {
+        let access: TensorAccess
+        let alongX: Bool
+        let sigma: Int
+        let lanes: Int
+        let type: HWType
+        var port: String { StreamSignal.tensorEdge(access.name) }
+    }
+
+    /// The MAC's `a` input (zeroed outside beats) first, then `b`.
+    var edges: [Edge] {
+        let d = dataflow
+        return [(d.nest.a, mac.types.a), (d.nest.b, mac.types.b)].map { t, type in
+            let x = d.movesAlongX(t)
+            return Edge(access: t, alongX: x, sigma: x ? d.sigmaX : d.sigmaY, lanes: x ? cols : rows, type: type)
+        }
+    }
+
+    public var streamPorts: [StreamPort] {
+        edges.map { StreamPort($0.port, lanes: $0.lanes, $0.type) } + [StreamPort(StreamSignal.inLast, .bit)]
+    }
+
+    public var outputLanes: Int { rows }
+    public var macCount: Int { rows * cols }
+    public var summary: String { "\(rows)x\(cols) space-time array (\(dataflow.nest))" }
+
+    /// A schedule's spacing and skew do not depend on the bounds: one with every bound 1.
+    var shape: SpaceTimeSchedule { SpaceTimeSchedule(dataflow, bounds: Array(repeating: 1, count: dataflow.nest.loops.count)) }
+
+    public var drainBound: Int {
+        let s = shape
+        return s.drainSpacing + s.skew(x: dataflow.sigmaX >= 0 ? rows - 1 : 0, y: dataflow.sigmaY >= 0 ? cols - 1 : 0) + cols + 3 + mac.pipeline
+    }
+
+    /// The processing element: the MAC, |σ| registers per input that moves on, the flags'
+    /// registers along x, and its stage of the result chain.
+    func pe(name: String) -> Module {
+        let unit = MACUnit(mac), t = mac.types, w = t.acc.bits
+        let edges = self.edges, sx = abs(dataflow.sigmaX)
+        return Module(name, doc: "Space-time PE: accumulates one output element, passes inputs on, shifts results toward the row's port.") { m in
+            let a = m.input("a_in", unit.aLane), b = m.input("b_in", unit.bLane)
+            let first = m.input("first_in", .bit), last = m.input("last_in", .bit)
+            let resIn = m.input("res_in", t.acc), resValidIn = m.input("res_valid_in", .bit)
+            for (i, (e, v)) in zip(edges, [a, b]).enumerated() where e.sigma != 0 {
+                let port = i == 0 ? "a" : "b"
+                m.output("\(port)_out", m.delay(v, cycles: abs(e.sigma), "\(port)_q", reset: nil))
+            }
+            // One chain of `last` registers serves the flag passed on and the capture strobe.
+            var lastChain = [last]
+            for k in 1...max(sx, unit.latency) { lastChain.append(m.delay(lastChain[k - 1], k == 1 ? "last_q" : "last_d\(k)")) }
+            if sx > 0 {
+                m.output("first_out", m.delay(first, cycles: sx, "first_q"))
+                m.output("last_out", lastChain[sx])
+            }
+            let sum = m.instance(unit.module, "mac", ["a": a, "b": b, "first": first])["acc"]
+            let done = lastChain[unit.latency]
+            guard let h = unit.splitBit else {
+                m.output("res_out", m.delay(done.select(sum, resIn), "res", reset: nil))
+                m.output("res_valid_out", m.delay(done | resValidIn, "res_valid"))
+                return
+            }
+            // Split accumulator: the upper half of the sum, and of the result chain, lags one cycle.
+            let doneHi = m.delay(done, "done_hi")
+            let lo = m.delay(done.select(sum.bits(h - 1, 0), resIn.bits(h - 1, 0)), "res_lo", reset: nil)
+            let hi = m.delay(doneHi.select(sum.bits(w - 1, h), resIn.bits(w - 1, h)), "res_hi", reset: nil)
+            m.output("res_out", concat([hi, lo]).wrapped(to: t.acc))
+            m.output("res_valid_out", m.delay(doneHi | resValidIn, "res_valid"))
+        }
+    }
+
+    public func module(name: String, origin: String? = nil) -> Module {
+        let (R, C, t) = (rows, cols, mac.types)
+        let s = shape, spacing = s.drainSpacing
+        let gapType = HWType.u(max(1, bitsFor(spacing)))
+        let pe = self.pe(name: "\(name)_pe")
+        let edges = self.edges
+        let (sx, sy) = (dataflow.sigmaX, dataflow.sigmaY)
+        let split = MACUnit(mac).splitBit
+        var top = Module(name, doc: "\(summary): \(t), \(mac.kind.rawValue) MAC, pipeline \(mac.pipeline).") { m in
+            let inValid = m.input(StreamSignal.inValid, .bit), inLast = m.input(StreamSignal.inLast, .bit)
+            let ports = edges.map { m.input($0.port, .u($0.lanes * $0.type.bits)) }
+
+            // Element ends are accepted only when the result chains have drained.
+            let firstPending = m.register("first_pending", .bit, reset: 1)
+            let gap = m.register("drain_gap", gapType, reset: Int64(spacing))
+            let drainFree = m.wire("drain_free", gap == spacing)
+            let ready = m.wire("ready", ~inLast | drainFree)
+            m.output(StreamSignal.inReady, ready)
+            let accept = m.wire("accept", inValid & ready)
+            firstPending.next(inLast, enable: accept)
+            gap.next((accept & inLast).select(Value.constant(1, gapType), drainFree.select(gap, (gap + 1).wrapped(to: gapType))))
+
+            // Edge skew: the flags enter each PE column at the x edge after that column's skew,
+            // an input's lane after its edge PE's; each lane of the MAC's `a` is zeroed outside beats.
+            func edgeSkew(alongX: Bool, lane: Int) -> Int { alongX ? s.skew(x: sx >= 0 ? 0 : R - 1, y: lane) : s.skew(x: lane, y: sy >= 0 ? 0 : C - 1) }
+            var validAt: [String: Value] = [:]
+            func valid(alongX: Bool, lane: Int) -> Value {
+                let n = edgeSkew(alongX: alongX, lane: lane), key = "\(n)"
+                if let v = validAt[key] { return v }
+                let v = m.delay(accept, cycles: n, "valid_s\(n)", reset: 0)
+                validAt[key] = v
+                return v
+            }
+            let columnFlags = (0..<C).map { y -> (first: Value, last: Value) in
+                let n = edgeSkew(alongX: true, lane: y), v = valid(alongX: true, lane: y)
+                return (m.wire("col\(y)_first", v & m.delay(firstPending.value, cycles: n, "first_s\(y)")),
+                        m.wire("col\(y)_last", v & m.delay(inLast, cycles: n, "last_s\(y)")))
+            }
+            let lanes: [[Value]] = zip(edges, ports).enumerated().map { i, ep in
+                let (e, port) = ep
+                let tag = "\(i == 0 ? "a" : "b")_\(e.access.name)"
+                return (0..<e.lanes).map { l in
+                    let v = m.delay(port.lane(l, e.type), cycles: edgeSkew(alongX: e.alongX, lane: l), "\(tag)\(l)", reset: nil)
+                    return i == 0 ? m.wire("\(tag)\(l)_gated", valid(alongX: e.alongX, lane: l).select(v, Value.constant(0, e.type))) : v
+                }
+            }
+
+            // The grid: inputs from the edge or the upstream neighbour (multicast: from the edge),
+            // flags along x likewise; results toward the row's port, connected once both PEs exist.
+            var pes: [[InstanceOutputs]] = []
+            let xs = sx >= 0 ? Array(0..<R) : Array((0..<R).reversed())
+            var grid = [[InstanceOutputs?]](repeating: [InstanceOutputs?](repeating: nil, count: C), count: R)
+            let ys = sy >= 0 ? Array(0..<C) : Array((0..<C).reversed())
+            for x in xs {
+                for y in ys {
+                    let upX = sx > 0 ? x - 1 : x + 1, upY = sy > 0 ? y - 1 : y + 1
+                    var ports: [String: Value] = [:]
+                    for (i, e) in edges.enumerated() {
+                        let port = i == 0 ? "a" : "b", lane = e.alongX ? y : x
+                        let up: InstanceOutputs? = e.sigma == 0 ? nil
+                            : e.alongX ? ((0..<R).contains(upX) ? grid[upX][y] : nil) : ((0..<C).contains(upY) ? grid[x][upY] : nil)
+                        ports["\(port)_in"] = up?["\(port)_out"] ?? lanes[i][lane]
+                    }
+                    let upFlags = sx == 0 || !(0..<R).contains(upX) ? nil : grid[upX][y]
+                    ports["first_in"] = upFlags?["first_out"] ?? columnFlags[y].first
+                    ports["last_in"] = upFlags?["last_out"] ?? columnFlags[y].last
+                    grid[x][y] = m.instance(pe, "pe_\(x)_\(y)", ports)
+                }
+            }
+            pes = grid.map { $0.map { $0! } }
+            // Results shift toward the port: from y + 1 to y (y − 1 to y when the skew runs the other way).
+            let exit = sy >= 0 ? 0 : C - 1, step = sy >= 0 ? 1 : -1
+            for x in 0..<R {
+                for y in 0..<C {
+                    let from = y + step
+                    let source = (0..<C).contains(from) ? pes[x][from] : nil
+                    pes[x][y].connect("res_in", source?["res_out"] ?? Value.constant(0, t.acc))
+                    pes[x][y].connect("res_valid_in", source?["res_valid_out"] ?? Value.constant(0, .bit))
+                }
+            }
+            // With a split accumulator the lower half of each result arrives a cycle early: realign.
+            let results: [Value] = (0..<R).map { x in
+                let r = pes[x][exit]["res_out"].asUnsigned
+                guard let h = split else { return r }
+                return concat([r.bits(t.acc.bits - 1, h), m.delay(r.bits(h - 1, 0), "out\(x)_lo", reset: nil)])
+            }
+            m.output(StreamSignal.outValid, concat((0..<R).reversed().map { pes[$0][exit]["res_valid_out"] }))
+            m.output(StreamSignal.outData, concat(results.reversed()))
+        }
+        top.origin = origin
+        return top
+    }
+
+    /// The beats and result order for loop bounds `bounds` and the input tensors (by name):
+    /// per tile, per beat of its time loops, each edge lane's element (0 where the tile
+    /// overhangs), `in_last` on every element's last beat; lane x's results per element, in the
+    /// order they leave (nearest the port first), as offsets into the output tensor.
+    public func stimulus(bounds: [Int], tensors: [String: IntTensor], outputShape: [Int]) -> Stimulus {
+        let s = SpaceTimeSchedule(dataflow, bounds: bounds)
+        let out = dataflow.nest.output, edges = self.edges
+        var beats: [[[Int64]]] = []
+        beats.reserveCapacity(s.beats)
+        for t in 0..<s.tiles {
+            for e in 0..<s.beatsPerTile {
+                var beat: [[Int64]] = edges.map { edge in
+                    let tensor = tensors[edge.access.name]!
+                    return Self.lanes(edge.lanes) { l in
+                        (edge.alongX ? s.iteration(tile: t, beat: e, x: 0, y: l) : s.iteration(tile: t, beat: e, x: l, y: 0))
+                            .map { tensor[edge.access.element($0)] }
+                    }
+                }
+                beat.append([(e + 1) % s.runLength == 0 ? 1 : 0])
+                beats.append(beat)
+            }
+        }
+        let exitOrder = dataflow.sigmaY >= 0 ? Array(0..<cols) : Array((0..<cols).reversed())
+        let shape = IntTensor(zeros: outputShape)
+        let order: [[Int?]] = (0..<rows).map { x in
+            (0..<s.tiles).flatMap { t in
+                stride(from: 0, to: s.beatsPerTile, by: s.runLength).flatMap { e in
+                    exitOrder.map { y in s.iteration(tile: t, beat: e, x: x, y: y).map { shape.offset(out.element($0)) } }
+                }
+            }
+        }
+        return Stimulus(beats: beats, order: order)
+    }
+
+    /// A GEMM nest (``SpaceTimeDataflow/gemmLoops``): bounds M, N, K from A and B.
+    public func stimulus(a: IntMatrix, b: IntMatrix) -> Stimulus {
+        let bounds = gemmBounds(m: a.rows, k: a.cols, n: b.cols)
+        let nest = dataflow.nest
+        return stimulus(bounds: bounds, tensors: [nest.a.name: IntTensor(shape: [a.rows, a.cols], values: a.data),
+                                                  nest.b.name: IntTensor(shape: [b.rows, b.cols], values: b.data)],
+                        outputShape: [a.rows, b.cols])
+    }
+
+    /// The loop bounds of a GEMM M×K×N.
+    public func gemmBounds(m: Int, k: Int, n: Int) -> [Int] {
+        guard let g = dataflow.gemmLoops else { preconditionFailure("SpaceTimeArray: \(dataflow.nest) is not a GEMM (checked by the flow)") }
+        var bounds = [0, 0, 0]
+        (bounds[g.m], bounds[g.n], bounds[g.k]) = (m, n, k)
+        return bounds
+    }
+}

@@ -1,0 +1,277 @@
+/// A dataflow as a loop nest and a space-time transformation (TensorLib, DAC 2021): the integer
+/// matrix T maps an iteration I (one value per loop) to T·I = (PE x, PE y, t₁, …, tₙ₋₂); time is
+/// the time rows in lexicographic order, t₁ outermost.
+///
+/// What a tensor does follows from its reuse: iterations I and I + d touch one element when
+/// access·d = 0, and T·d says where and when the element goes next — nowhere in space
+/// (stationary), to a neighbour in the same cycle (multicast; for the output, a spatial
+/// reduction), or to a neighbour some cycles later (systolic).
+public struct SpaceTimeDataflow: Equatable, Sendable {
+    public let nest: LoopNest
+    /// n × n, rows PE x, PE y, then time (outermost first); columns the loops in order.
+    public let matrix: [[Int]]
+    /// PEs along x and y.
+    public let rows: Int
+    public let cols: Int
+
+    /// Checks the matrix (square, unimodular, dependences forward in time) and that the array can
+    /// be derived from it (``derivationProblem``); throws ``SpaceTimeError`` naming the field.
+    public init(nest: LoopNest, matrix: [[Int]], rows: Int, cols: Int) throws {
+        self.nest = nest
+        self.matrix = matrix
+        self.rows = rows
+        self.cols = cols
+        if let (field, message) = legalityProblem ?? derivationProblem { throw SpaceTimeError(field: field, message: message) }
+    }
+
+    var n: Int { nest.loops.count }
+
+    /// Names an iteration: `(i=0, j=1, k=0)`.
+    public func iteration(_ p: [Int]) -> String {
+        "(" + zip(nest.loops, p).map { "\($0)=\($1)" }.joined(separator: ", ") + ")"
+    }
+
+    /// Where and when an iteration runs: `PE (0, 1) at time (2)`.
+    public func place(_ p: [Int]) -> String {
+        let v = IntLinear.apply(matrix, p)
+        return "PE (\(v[0]), \(v[1])) at time (" + v.dropFirst(2).map(String.init).joined(separator: ", ") + ")"
+    }
+
+    // MARK: legality
+
+    /// Why the matrix is not a legal space-time transformation, as (field, message), or nil.
+    public var legalityProblem: (String, String)? {
+        guard n >= 3 else {
+            return ("loops", "\(n) loop\(n == 1 ? "" : "s") (allowed: at least 3, two for the PE axes and one for time)")
+        }
+        guard matrix.count == n, matrix.allSatisfy({ $0.count == n }) else {
+            return ("space_time", "\(matrix.count) rows of \(matrix.map(\.count).max() ?? 0) (allowed with \(n) loops: \(n) rows of \(n) integers — PE x, PE y, then \(n - 2) time row\(n == 3 ? "" : "s"), outermost first)")
+        }
+        let det = IntLinear.determinant(matrix)
+        if det == 0 {
+            // A null vector d gives two iterations I and I + d (both ≥ 0) at one PE and time.
+            let d = IntLinear.nullSpace(matrix, columns: n)[0]
+            let i0 = d.map { max(0, -$0) }, i1 = zip(i0, d).map { $0 + $1 }
+            return ("space_time", "the matrix is singular (determinant 0): iterations \(iteration(i0)) and \(iteration(i1)) both run on \(place(i0)) (allowed: a unimodular matrix, determinant 1 or -1)")
+        }
+        if abs(det) != 1 {
+            return ("space_time", "determinant \(det): the matrix is not unimodular, so PEs sit idle in a pattern of period \(abs(det)) and the inverse is not integral (allowed: determinant 1 or -1)")
+        }
+        // The output accumulates along each of its reuse directions: that order is a dependence
+        // and must move forward in time (a reduction in one cycle across PEs is spatial).
+        for l in 0..<n where !nest.output.uses(l) {
+            var d = Array(repeating: 0, count: n)
+            d[l] = 1
+            let v = IntLinear.apply(matrix, d), time = Array(v.dropFirst(2))
+            if time.allSatisfy({ $0 == 0 }) {
+                return ("space_time", "\(nest.output.name) adds loop \(nest.loops[l])'s products in one cycle across PEs (T·e_\(nest.loops[l]) = \(v)): a spatial reduction, not built yet (allowed: a nonzero time entry in column \(nest.loops[l]))")
+            }
+            if let first = time.first(where: { $0 != 0 }), first < 0 {
+                var p = Array(repeating: 0, count: n)
+                p[l] = 1
+                return ("space_time", "the dependence of \(nest.output) along \(nest.loops[l]) goes back in time: \(iteration(Array(repeating: 0, count: n))) runs at \(place(Array(repeating: 0, count: n))) and \(iteration(p)), which adds to it, at \(place(p)) (allowed: the first nonzero time entry of column \(nest.loops[l]) positive)")
+            }
+        }
+        return nil
+    }
+
+    // MARK: the derivable form
+
+    /// The loops of PE x and PE y, the time loops (outermost first; the last one is the innermost,
+    /// which the systolic skew rides on), and that loop's direction (+1 or −1).
+    public var xLoop: Int { matrix[0].firstIndex { $0 != 0 } ?? 0 }
+    public var yLoop: Int { matrix[1].firstIndex { $0 != 0 } ?? 0 }
+    public var timeLoops: [Int] { matrix.dropFirst(2).map { row in row.indices.first { !isPE($0) && row[$0] != 0 } ?? 0 } }
+    public var innerLoop: Int { timeLoops.last! }
+    public var innerSign: Int { matrix[n - 1][innerLoop] }
+    /// The skew: cycles per PE step along x and y of the innermost time row.
+    public var sigmaX: Int { matrix[n - 1][xLoop] }
+    public var sigmaY: Int { matrix[n - 1][yLoop] }
+
+    func isPE(_ l: Int) -> Bool { l == xLoop || l == yLoop }
+
+    /// Why HWGen cannot build this (legal) dataflow yet, as (field, message), or nil. It builds:
+    /// PE rows selecting one loop each; outer time rows selecting one loop each; an innermost
+    /// time row of its loop (±1) plus multiples of the PE loops (the skew); an output that stays
+    /// in its PE (it does not use the innermost loop) with one element per PE; inputs that change
+    /// with the innermost loop and move along a PE axis whose loop they do not use.
+    public var derivationProblem: (String, String)? {
+        let form = "allowed: rows PE x and PE y each one 1 in the column of their loop, each time row but the last one 1 in its loop's column, the last time row ±1 in its loop's column plus the skew in the PE loops' columns"
+        for (r, row) in matrix.enumerated() where r < n - 1 {
+            if row.filter({ $0 != 0 }).count != 1 || row.first(where: { $0 != 0 }) != 1 {
+                return ("space_time", "row \(r + 1) \(row) \(r < 2 ? "maps PE \(r == 0 ? "x" : "y")" : "(time)") to more than one loop, or with a factor other than 1: not derived yet (\(form))")
+            }
+        }
+        let last = matrix[n - 1]
+        for l in 0..<n where last[l] != 0 && !isPE(l) && l != innerLoop {
+            return ("space_time", "the last time row \(last) adds loop \(nest.loops[l]), an outer time loop: not derived yet (\(form))")
+        }
+        let out = nest.output
+        for l in [xLoop, yLoop] where !out.uses(l) {
+            return ("space_time", "\(out) does not use loop \(nest.loops[l]) of PE \(l == xLoop ? "x" : "y"): PEs along that axis would add into one element (a spatial reduction), not built yet (allowed: the output's loops on the PE axes)")
+        }
+        if out.uses(innerLoop) {
+            return ("space_time", "\(out) uses the innermost time loop \(nest.loops[innerLoop]), so partial sums move between PEs (weight- or input-stationary): not derived yet (allowed: a loop \(out.name) does not use, e.g. a reduction loop, as the last time row)")
+        }
+        let used = (0..<n).filter(out.uses)
+        if IntLinear.nullSpace(out.indices.map(\.coefficients), columns: n).contains(where: { d in used.contains { d[$0] != 0 } }) {
+            return ("compute", "\(out) gives one element to several iterations of the loops it uses (\(used.map { nest.loops[$0] }.joined(separator: ", "))): PEs would hold partial sums of one element (allowed: output indices that name each element once)")
+        }
+        // Outputs are finished one after another: the time loops the output does not use are
+        // innermost, so each element's products are contiguous.
+        let outer = timeLoops
+        if let free = outer.firstIndex(where: { !out.uses($0) }), let again = outer[free...].first(where: out.uses) {
+            return ("space_time", "\(out.name) is revisited after other elements: time loop \(nest.loops[again]), which \(out.name) uses, runs inside \(nest.loops[outer[free]]), which it does not (allowed: the time loops \(out.name) does not use innermost)")
+        }
+        for t in [nest.a, nest.b] {
+            if !t.uses(innerLoop) {
+                return ("space_time", "\(t) does not change with the innermost time loop \(nest.loops[innerLoop]): it would stay in the PEs (weight- or input-stationary), not derived yet (allowed: a loop \(t.name) uses as the last time row)")
+            }
+            if t.uses(xLoop) && t.uses(yLoop) {
+                return ("space_time", "\(t) uses both PE loops (\(nest.loops[xLoop]), \(nest.loops[yLoop])): every PE would need its own port (allowed: each input free of at least one PE loop, along which it moves)")
+            }
+        }
+        return nil
+    }
+
+    // MARK: movement
+
+    /// One reuse direction of a tensor and what T makes of it.
+    public struct Movement: Equatable, Sendable {
+        public let tensor: String
+        /// The reuse vector d (access·d = 0), in loop order, signed so that time goes forward.
+        public let reuse: [Int]
+        /// T·d: (dx, dy, dt₁, …).
+        public let image: [Int]
+        /// `stationary`, `multicast`, `systolic`, `reduction`, …
+        public let movement: String
+        /// The direction (dx, dy) and delay, in words.
+        public let detail: String
+    }
+
+    /// Every tensor's reuse directions (an integer basis of its access matrix's null space) and
+    /// their movement under T.
+    public var movements: [Movement] {
+        nest.tensors.flatMap { t -> [Movement] in
+            let isOut = t.name == nest.output.name
+            return IntLinear.nullSpace(t.indices.map(\.coefficients), columns: n).map { d0 in
+                var d = d0, v = IntLinear.apply(matrix, d)
+                let time = Array(v.dropFirst(2))
+                if let f = time.first(where: { $0 != 0 }), f < 0 { d = d.map { -$0 }; v = v.map { -$0 } }
+                else if time.allSatisfy({ $0 == 0 }), let f = v.prefix(2).first(where: { $0 != 0 }), f < 0 { d = d.map { -$0 }; v = v.map { -$0 } }
+                let (dx, dy) = (v[0], v[1]), dt = Array(v.dropFirst(2))
+                let inner = dt.dropLast().allSatisfy { $0 == 0 }
+                let delay = inner ? "\(dt.last!) cycle\(dt.last! == 1 ? "" : "s")" : "time step (" + dt.map(String.init).joined(separator: ", ") + ")"
+                let (word, detail): (String, String)
+                if dx == 0 && dy == 0 {
+                    (word, detail) = (isOut ? "stationary (accumulates)" : "stationary", "stays in its PE, reused after \(delay)")
+                } else if dt.allSatisfy({ $0 == 0 }) {
+                    (word, detail) = (isOut ? "spatial reduction" : "multicast", "along (\(dx), \(dy)) in one cycle")
+                } else if inner {
+                    (word, detail) = (isOut ? "systolic reduction" : "systolic", "along (\(dx), \(dy)), \(delay) per hop")
+                } else {
+                    (word, detail) = ("reused across passes", "by the PE at (\(dx), \(dy)) one \(delay) later")
+                }
+                return Movement(tensor: t.name, reuse: d, image: v, movement: word, detail: detail)
+            }
+        }
+    }
+
+    /// How the derived array moves each tensor (what the generator builds), one line each.
+    public var builtAs: [(tensor: String, how: String)] {
+        let exit = sigmaY >= 0 ? "y = 0" : "y = \(cols - 1)"
+        var lines = [(nest.output.name, "accumulates in its PE over the loops it does not use; results shift along y to a port per PE row at \(exit)")]
+        for t in [nest.a, nest.b] {
+            let alongX = !t.uses(xLoop)
+            let sigma = alongX ? sigmaX : sigmaY, axis = alongX ? "x" : "y", other = alongX ? "column" : "row"
+            let entry = sigma >= 0 ? "\(axis) = 0" : "\(axis) = \(alongX ? rows - 1 : cols - 1)"
+            lines.append((t.name, sigma == 0 ? "multicast along \(axis) from a port per PE \(other)"
+                          : "enters at \(entry), one port per PE \(other), moves \(sigma > 0 ? "+" : "-")\(axis) with \(abs(sigma)) register\(abs(sigma) == 1 ? "" : "s") per hop"))
+        }
+        return lines
+    }
+
+    /// Whether an input moves along x (it does not use x's loop) rather than along y.
+    public func movesAlongX(_ t: TensorAccess) -> Bool { !t.uses(xLoop) }
+
+    // MARK: GEMM
+
+    /// For `C[i][j] += A[i][k] * B[k][j]` (any loop names): the loops of M, N and K, so that
+    /// `--gemm MxKxN` sets the bounds; nil for other computations.
+    public var gemmLoops: (m: Int, n: Int, k: Int)? {
+        func single(_ e: AffineExpr) -> Int? {
+            guard e.constant == 0, e.coefficients.filter({ $0 != 0 }) == [1] else { return nil }
+            return e.coefficients.firstIndex(of: 1)
+        }
+        let (o, a, b) = (nest.output.indices.map(single), nest.a.indices.map(single), nest.b.indices.map(single))
+        guard n == 3, o.count == 2, a.count == 2, b.count == 2, let m = o[0], let nn = o[1], let k = a[1],
+              a[0] == m, b[0] == k, b[1] == nn, Set([m, nn, k]).count == 3 else { return nil }
+        return (m, nn, k)
+    }
+}
+
+/// A space-time dataflow refused: the field (`space_time`, `compute`, `loops`) and why.
+public struct SpaceTimeError: Error, Equatable, Sendable {
+    public let field: String
+    public let message: String
+}
+
+/// The schedule of a derived array for given loop bounds: output tiles of R × C iterations of
+/// the PE loops, in row-major order; in each tile, one beat per iteration of the time loops
+/// (lexicographic, the innermost loop in the direction of its sign); PE (x, y) runs beat e's
+/// iteration `skew(x, y)` cycles after the beat enters the array.
+public struct SpaceTimeSchedule: Sendable {
+    public let dataflow: SpaceTimeDataflow
+    public let bounds: [Int]
+
+    public init(_ dataflow: SpaceTimeDataflow, bounds: [Int]) {
+        precondition(bounds.count == dataflow.nest.loops.count && bounds.allSatisfy { $0 >= 1 }, "SpaceTimeSchedule: one bound ≥ 1 per loop")
+        self.dataflow = dataflow
+        self.bounds = bounds
+    }
+
+    var d: SpaceTimeDataflow { dataflow }
+    public var tilesX: Int { (bounds[d.xLoop] + d.rows - 1) / d.rows }
+    public var tilesY: Int { (bounds[d.yLoop] + d.cols - 1) / d.cols }
+    public var tiles: Int { tilesX * tilesY }
+    /// Beats per tile: the product of the time loops' bounds.
+    public var beatsPerTile: Int { d.timeLoops.reduce(1) { $0 * bounds[$1] } }
+    /// Beats per output element: the product of the bounds of the time loops the output does not
+    /// use (innermost by the derivation's rule).
+    public var runLength: Int { d.timeLoops.filter { !d.nest.output.uses($0) }.reduce(1) { $0 * bounds[$1] } }
+    public var beats: Int { tiles * beatsPerTile }
+
+    /// The time loops' values at beat e of a tile.
+    public func timeValues(_ e: Int) -> [Int] {
+        var rest = e, values = Array(repeating: 0, count: d.timeLoops.count)
+        for (i, l) in d.timeLoops.enumerated().reversed() {
+            values[i] = rest % bounds[l]
+            rest /= bounds[l]
+        }
+        if d.innerSign < 0 { values[values.count - 1] = bounds[d.innerLoop] - 1 - values[values.count - 1] }
+        return values
+    }
+
+    /// The iteration PE (x, y) runs at beat e of tile t, or nil where the tile overhangs the loops.
+    public func iteration(tile t: Int, beat e: Int, x: Int, y: Int) -> [Int]? {
+        var p = Array(repeating: 0, count: bounds.count)
+        p[d.xLoop] = t / tilesY * d.rows + x
+        p[d.yLoop] = t % tilesY * d.cols + y
+        guard p[d.xLoop] < bounds[d.xLoop], p[d.yLoop] < bounds[d.yLoop] else { return nil }
+        for (l, v) in zip(d.timeLoops, timeValues(e)) { p[l] = v }
+        return p
+    }
+
+    /// Cycles after a beat enters the array that PE (x, y) runs its iteration: |σx| per step
+    /// from the x edge the skew starts at, plus |σy| per step likewise.
+    public func skew(x: Int, y: Int) -> Int {
+        abs(d.sigmaX) * (d.sigmaX >= 0 ? x : d.rows - 1 - x) + abs(d.sigmaY) * (d.sigmaY >= 0 ? y : d.cols - 1 - y)
+    }
+
+    /// Hops from PE (x, y) to its row's result port (results shift against the y skew).
+    public func hops(y: Int) -> Int { d.sigmaY >= 0 ? y : d.cols - 1 - y }
+
+    /// Cycles between the last beats of two consecutive output elements, so that the result
+    /// chains never collide: (|σy| + 1)(C − 1) + 1.
+    public var drainSpacing: Int { (abs(d.sigmaY) + 1) * (d.cols - 1) + 1 }
+}
