@@ -10,7 +10,7 @@ struct HWGenCommand: ParsableCommand {
         abstract: "Generate, simulate and synthesize tensor-engine RTL from YAML/JSON specs.",
         discussion: "Exit codes: 0 ok, 1 RTL/golden mismatch, 2 bad input, 3 missing tool.",
         version: "hwgen \(Versions.hwgen) (--version also lists the tools it finds)",
-        subcommands: [Emit.self, Sim.self, GoldenCmd.self, Report.self, Synth.self, Sweep.self, Verify.self, WorkloadCmd.self, Accuracy.self])
+        subcommands: [Emit.self, Sim.self, GoldenCmd.self, DataflowCmd.self, Report.self, Synth.self, Sweep.self, Verify.self, WorkloadCmd.self, Accuracy.self])
 }
 
 /// Operands from .npy files or drawn at random.
@@ -83,6 +83,9 @@ extension HWGenCommand {
         @Option(help: "Write the RTL's C here (.npy).") var out: String?
         @Option(help: "Write waves (VCD) here.") var waves: String?
         @Option(help: "Keep generated files and logs in this directory.") var workDir: String?
+        @Option(help: "A dataflow spec's loop bounds: LOOP=N,… (every loop).") var bounds: String?
+        @Option(name: .customLong("tensor"), help: "A dataflow spec's input tensor: NAME=FILE.npy, its full shape (repeatable; random when not given).")
+        var tensors: [String] = []
 
         func run() throws {
             let design = try Design.load(path: spec)
@@ -93,6 +96,19 @@ extension HWGenCommand {
             case let name: guard let one = Simulator(rawValue: name) else {
                 throw HWGenError.badInput("--simulator: '\(name)' is not a simulator (allowed: icarus, verilator, both)")
             }; sims = [one]
+            }
+            if let d = s.engine.spaceTime, bounds != nil || !tensors.isEmpty || d.gemmLoops == nil {
+                let ops = try NestOperands(design, bounds: bounds, gemm: operands.gemm, tensors: tensors, seed: operands.seed)
+                let r = try Flow.simulate(design, nest: ops, simulators: sims, workDir: workDir.map { URL(fileURLWithPath: $0) },
+                                          waves: waves.map { URL(fileURLWithPath: $0) }) { print($0) }
+                if let out, let first = r.runs.first {
+                    try Npy.write(NpyArray(shape: r.golden.shape, dtype: Npy.resultDType(s), values: first.c.data), path: out)
+                }
+                if !r.verdicts.allSatisfy(\.passed) { throw ExitCode(ExitStatus.mismatch.rawValue) }
+                return
+            }
+            if !tensors.isEmpty || bounds != nil {
+                throw HWGenError.badInput("--bounds/--tensor: \(spec) has no dataflow: section (allowed: --gemm, --a, --b)")
             }
             let ops = try operands.source().load(design)
             let result = try Flow.simulate(design, ops.ops, label: ops.label, simulators: sims,
@@ -323,6 +339,24 @@ extension HWGenCommand {
             }
             if let json { try JSONEncoder.sorted.encode(pages).write(to: URL(fileURLWithPath: json), options: .atomic) }
             if failed { throw ExitCode(ExitStatus.mismatch.rawValue) }
+        }
+    }
+
+    struct DataflowCmd: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "dataflow",
+            abstract: "A dataflow spec's movement table (each tensor's reuse under the space-time matrix) and, with bounds, its schedule's length.")
+        @Argument(help: "Spec file with a dataflow: section.") var spec: String
+        @Option(help: "Loop bounds: LOOP=N,… (every loop).") var bounds: String?
+        @Option(help: "A GEMM nest's bounds as MxKxN.") var gemm: String?
+
+        func run() throws {
+            let design = try Design.load(path: spec)
+            guard let d = design.spec.engine.spaceTime else {
+                throw HWGenError.badInput("\(spec): no dataflow: section (allowed: a spec with dataflow: loops, compute, space_time, array)")
+            }
+            let b = bounds == nil && gemm == nil ? nil : try NestOperands.bounds(d, text: bounds, gemm: gemm)
+            print(DataflowReport.text(design, bounds: b), terminator: "")
         }
     }
 

@@ -115,3 +115,40 @@ public enum Flow {
         return report
     }
 }
+
+extension Flow {
+    /// A derived array's loop nest on each simulator against ``GoldenLoopNest``: values of every
+    /// output element and the cycle count. Returns the verdicts, the runs and the golden output.
+    public static func simulate(_ design: Design, nest ops: NestOperands, simulators: [Simulator], workDir: URL? = nil,
+                                waves: URL? = nil, log: (String) -> Void) throws -> (verdicts: [SimVerdict], runs: [SimRun], golden: IntTensor) {
+        for s in simulators { _ = try s.resolve() }
+        let spec = design.spec
+        guard let d = spec.engine.spaceTime, let engine = design.engine as? SpaceTimeArray else {
+            throw HWGenError.badInput("\(spec.source): has no dataflow: section")
+        }
+        let golden = try GoldenLoopNest.evaluate(d.nest, bounds: ops.bounds, tensors: ops.tensors, acc: spec.mac.acc)
+        let cols = golden.shape.last!, expected = IntMatrix(rows: golden.values.count / cols, cols: cols, data: golden.values)
+        let cycles = GoldenLoopNest.spaceTimeCycles(SpaceTimeSchedule(d, bounds: ops.bounds), pipeline: spec.pipeline)
+        let stimulus = engine.stimulus(bounds: ops.bounds, tensors: ops.tensors, outputShape: golden.shape)
+        let fm = FileManager.default
+        let work = workDir ?? fm.temporaryDirectory.appendingPathComponent("hwgen-sim-\(spec.name)-\(UUID().uuidString)")
+        let files = try emit(design, to: work)
+        var verdicts: [SimVerdict] = [], runs: [SimRun] = []
+        for s in simulators {
+            let runDir = work.appendingPathComponent("run-\(s.rawValue)")
+            let wavesFile = waves.map { simulators.count > 1 ? $0.deletingPathExtension().appendingPathExtension("\(s.rawValue).\($0.pathExtension)") : $0 }
+            let run = try Simulation.run(design, rtlFiles: files.rtl, testbench: files.testbench, resultRows: expected.rows, resultCols: cols,
+                                         simulator: s, workDir: runDir, waves: wavesFile, cacheDir: cacheDirectory) {
+                try Simulation.writeStream(design, stimulus, expected: expected, k: 1, goldenCycles: cycles, to: $0)
+            }
+            let verdict = SimVerdict(run: run, golden: expected, goldenCycles: cycles, design: spec.name, label: ops.label)
+            log(verdict.text)
+            verdicts.append(verdict)
+            runs.append(run)
+        }
+        if workDir == nil {
+            if verdicts.allSatisfy(\.passed) { try? fm.removeItem(at: work) } else { log("  work directory kept: \(work.path)") }
+        }
+        return (verdicts, runs, golden)
+    }
+}

@@ -86,13 +86,25 @@ public enum Simulation {
             throw HWGenError.badInput("B[\(i / b.cols)][\(i % b.cols)] = \(b.data[i]) does not fit \(spec.mac.bTag)")
         }
         try checkRange(expected, spec.resultType, "expected C")
+        return try run(design, rtlFiles: rtlFiles, testbench: testbench, resultRows: m, resultCols: n, simulator: simulator,
+                       workDir: workDir, waves: waves, cacheDir: cacheDir, buildTimeout: buildTimeout, simTimeout: simTimeout,
+                       gateLevel: gateLevel) { try writeVectors(design, ops: ops, expected: expected, to: $0) }
+    }
 
+    /// Builds (or reuses) and runs the testbench on the vectors `write` puts into the work
+    /// directory (returning the memory depths they need), and reads the results back as a
+    /// `resultRows` × `resultCols` matrix.
+    public static func run(_ design: Design, rtlFiles: [URL], testbench: URL, resultRows m: Int, resultCols n: Int,
+                           simulator: Simulator, workDir: URL, waves: URL? = nil, cacheDir: URL? = nil,
+                           buildTimeout: TimeInterval = 1800, simTimeout: TimeInterval = 1800, gateLevel: Bool = false,
+                           write: (URL) throws -> (beats: Int, words: Int)) throws -> SimRun {
+        let spec = design.spec
         let tools = try simulator.resolve()
         let tbName = "tb_\(spec.name)"
         let fm = FileManager.default
         try fm.createDirectory(at: workDir, withIntermediateDirectories: true)
 
-        let depths = try writeVectors(design, ops: ops, expected: expected, to: workDir)
+        let depths = try write(workDir)
         let rtlOut = workDir.appendingPathComponent("c_rtl.txt")
         try? fm.removeItem(at: rtlOut)
 
@@ -223,14 +235,24 @@ public enum Simulation {
             }
             return (max(host.aLines.count, host.bLines.count, host.cMap.count * g.cBanks), a.rows * b.cols)
         }
-        let stimulus = engine.stimulus(coded)
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try writeHex(dir.appendingPathComponent("a.hex"), a.data, bits: spec.mac.a.bits)
+        try writeHex(dir.appendingPathComponent("b.hex"), b.data, bits: spec.mac.b.bits)
+        return try writeStream(design, engine.stimulus(coded), expected: expected, k: a.cols, goldenCycles: golden, to: dir)
+    }
+
+    /// Writes a stream testbench's files for `stimulus`: `dims.hex` (rows and columns of the
+    /// expected results, with `k` between them), `c_expected.hex`, `run.hex` (beats, results,
+    /// watchdog and drain cycles from `goldenCycles`), `lanes.hex`, `out_map.hex`, `beats.hex`.
+    @discardableResult
+    public static func writeStream(_ design: Design, _ stimulus: Stimulus, expected: IntMatrix, k: Int, goldenCycles golden: Int,
+                                   to dir: URL) throws -> (beats: Int, words: Int) {
+        let engine = design.engine
         let results = stimulus.order.reduce(0) { $0 + $1.count }
         let drain = 2 * engine.drainBound + 4
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        try writeHex(dir.appendingPathComponent("dims.hex"), [Int64(a.rows), Int64(a.cols), Int64(b.cols)], bits: 32)
-        try writeHex(dir.appendingPathComponent("a.hex"), a.data, bits: spec.mac.a.bits)
-        try writeHex(dir.appendingPathComponent("b.hex"), b.data, bits: spec.mac.b.bits)
-        try writeHex(dir.appendingPathComponent("c_expected.hex"), expected.data, bits: resultBits)
+        try writeHex(dir.appendingPathComponent("dims.hex"), [Int64(expected.rows), Int64(k), Int64(expected.cols)], bits: 32)
+        try writeHex(dir.appendingPathComponent("c_expected.hex"), expected.data, bits: design.spec.resultType.bits)
         try writeHex(dir.appendingPathComponent("run.hex"),
                      [stimulus.beats.count, results, 2 * golden + drain + 1000, drain].map(Int64.init), bits: 32)
         try writeHex(dir.appendingPathComponent("lanes.hex"), stimulus.order.map { Int64($0.count) }, bits: 32)
@@ -238,7 +260,7 @@ public enum Simulation {
         var text = ""
         for beat in stimulus.beats { text += beatWord(beat, ports: engine.streamPorts); text += "\n" }
         try text.write(to: dir.appendingPathComponent("beats.hex"), atomically: false, encoding: .utf8)
-        return (stimulus.beats.count, max(results, a.rows * b.cols))
+        return (stimulus.beats.count, max(results, expected.rows * expected.cols))
     }
 
     /// One beat as a hex word: the ports' lanes packed from bit 0 up, in port order.

@@ -1,0 +1,97 @@
+import Foundation
+
+/// The loop bounds and input tensors of a derived array's run: bounds from `--bounds` (or
+/// `--gemm` for a GEMM nest), tensors from `.npy` files (`--tensor NAME=FILE`) or drawn at random
+/// over their MAC types with a seed.
+public struct NestOperands: Sendable {
+    public let bounds: [Int]
+    public let tensors: [String: IntTensor]
+    /// For reports: `bounds k=8,oh=6 seed 1`.
+    public let label: String
+
+    /// Largest iteration count of a run.
+    public static let maxIterations = 1 << 26
+
+    public init(_ design: Design, bounds text: String?, gemm: String?, tensors paths: [String], seed: UInt64) throws {
+        guard let d = design.spec.engine.spaceTime else {
+            throw HWGenError.badInput("--bounds/--tensor: \(design.spec.source) has no dataflow: section (allowed: --gemm, --a, --b)")
+        }
+        let nest = d.nest
+        let bounds = try Self.bounds(d, text: text, gemm: gemm)
+        let shapes: [String: [Int]]
+        do { shapes = try nest.shapes(bounds: bounds) } catch let e as LoopNestError { throw HWGenError.badInput("--bounds: \(e.message)") }
+        let mac = design.spec.mac
+        let inputs = [(nest.a, mac.a), (nest.b, mac.b)]
+        var files: [String: String] = [:]
+        for p in paths {
+            let kv = p.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard kv.count == 2, inputs.contains(where: { $0.0.name == kv[0] }) else {
+                throw HWGenError.badInput("--tensor: '\(p)' is not NAME=FILE.npy for an input of the nest (allowed names: \(nest.a.name), \(nest.b.name))")
+            }
+            guard files[String(kv[0])] == nil else { throw HWGenError.badInput("--tensor: \(kv[0]) is given twice") }
+            files[String(kv[0])] = String(kv[1])
+        }
+        var rng = SplitMix64(state: seed ^ 0x6E65_7374)
+        var tensors: [String: IntTensor] = [:]
+        for (access, type) in inputs {
+            let shape = shapes[access.name]!
+            if let path = files[access.name] {
+                let npy = try Npy.read(path: path)
+                guard npy.shape == shape else {
+                    throw HWGenError.badInput("\(path): \(access.name) has shape \(Npy.tuple(npy.shape)); the bounds need \(Npy.tuple(shape)) (for \(access))")
+                }
+                guard !npy.dtype.isFloat else {
+                    throw HWGenError.badInput("\(path): dtype \(npy.dtype) (allowed: an integer dtype holding \(type) values)")
+                }
+                if let i = npy.values.firstIndex(where: { !type.contains($0) }) {
+                    throw HWGenError.badInput("\(path): \(access.name) element \(i) (row-major) is \(npy.values[i]), outside \(type) (allowed: \(type.minValue)...\(type.maxValue.map(String.init) ?? "?"))")
+                }
+                tensors[access.name] = IntTensor(shape: shape, values: npy.values)
+            } else {
+                tensors[access.name] = IntTensor(shape: shape, values: (0..<shape.reduce(1, *)).map { _ in rng.next(type) })
+            }
+        }
+        self.bounds = bounds
+        self.tensors = tensors
+        label = (text.map { "bounds \($0)" } ?? "gemm \(gemm!)") + (files.count == 2 ? "" : " seed \(seed)")
+    }
+
+    /// The loop bounds `--bounds LOOP=N,…` (every loop) or, for a GEMM nest, `--gemm MxKxN` give.
+    public static func bounds(_ d: SpaceTimeDataflow, text: String?, gemm: String?) throws -> [Int] {
+        let nest = d.nest, loops = nest.loops
+        var bounds = Array(repeating: 0, count: loops.count)
+        switch (text, gemm) {
+        case (nil, nil):
+            throw HWGenError.badInput("--bounds: missing (allowed: a bound per loop, e.g. --bounds " + loops.map { "\($0)=4" }.joined(separator: ",")
+                                      + (d.gemmLoops == nil ? "" : "; or --gemm MxKxN") + ")")
+        case (.some, .some):
+            throw HWGenError.badInput("--bounds and --gemm both given (allowed: one of them)")
+        case (nil, let g?):
+            guard let gl = d.gemmLoops else {
+                throw HWGenError.badInput("--gemm: \(nest) is not a GEMM (allowed: --bounds " + loops.map { "\($0)=N" }.joined(separator: ",") + ")")
+            }
+            let s = try GemmShape.parse(g)
+            (bounds[gl.m], bounds[gl.n], bounds[gl.k]) = (s.m, s.n, s.k)
+        case (let t?, nil):
+            for item in t.split(separator: ",", omittingEmptySubsequences: false) {
+                let kv = item.split(separator: "=", omittingEmptySubsequences: false)
+                guard kv.count == 2, let l = loops.firstIndex(of: String(kv[0])) else {
+                    throw HWGenError.badInput("--bounds: '\(item)' is not LOOP=N for a loop of the nest (allowed loops: \(loops.joined(separator: ", ")))")
+                }
+                guard let v = Int(kv[1]), GemmShape.dimRange.contains(v) else {
+                    throw HWGenError.badInput("--bounds: \(kv[0]) = '\(kv[1])' is not an integer in \(GemmShape.dimRange.lowerBound)...\(GemmShape.dimRange.upperBound)")
+                }
+                guard bounds[l] == 0 else { throw HWGenError.badInput("--bounds: \(kv[0]) is given twice") }
+                bounds[l] = v
+            }
+            if let l = bounds.firstIndex(of: 0) {
+                throw HWGenError.badInput("--bounds: no bound for loop \(loops[l]) (allowed: a bound for each of \(loops.joined(separator: ", ")))")
+            }
+        }
+        let iterations = bounds.reduce(1) { $0.multipliedReportingOverflow(by: $1).overflow ? Int.max : $0 * $1 }
+        guard iterations <= Self.maxIterations else {
+            throw HWGenError.badInput("--bounds: \(iterations) iterations is too many (allowed: at most \(Self.maxIterations))")
+        }
+        return bounds
+    }
+}

@@ -1,0 +1,26 @@
+/// `hwgen dataflow SPEC`: a derived array's movement table (what the space-time matrix makes of
+/// each tensor's reuse), what the generator builds for each tensor, and for given bounds the
+/// schedule's length.
+public enum DataflowReport {
+    public static func text(_ design: Design, bounds: [Int]?) -> String {
+        let s = design.spec, d = s.engine.spaceTime!, loops = d.nest.loops
+        let timeNames = (1...(loops.count - 2)).map { "t\($0)" }
+        var out = "\(s.name): \(d.nest) on a \(d.rows)x\(d.cols) array\n"
+        out += "space-time matrix (rows: PE x, PE y, \(timeNames.joined(separator: ", ")); columns: \(loops.joined(separator: ", "))): "
+        out += "[" + d.matrix.map { "[" + $0.map(String.init).joined(separator: ", ") + "]" }.joined(separator: ", ") + "], determinant \(IntLinear.determinant(d.matrix))\n\n"
+        out += "| tensor | reuse d (\(loops.joined(separator: ", "))) | T·d (x, y, \(timeNames.joined(separator: ", "))) | movement | detail |\n|---|---|---|---|---|\n"
+        for m in d.movements {
+            out += "| \(m.tensor) | (\(m.reuse.map(String.init).joined(separator: ", "))) | (\(m.image.map(String.init).joined(separator: ", "))) | \(m.movement) | \(m.detail) |\n"
+        }
+        out += "\nbuilt:\n" + d.builtAs.map { "  \($0.tensor): \($0.how)\n" }.joined()
+        guard let bounds else { return out }
+        let sched = SpaceTimeSchedule(d, bounds: bounds)
+        let cycles = GoldenLoopNest.spaceTimeCycles(sched, pipeline: s.pipeline)
+        let macs = bounds.reduce(1, *)
+        out += "\nschedule for " + zip(loops, bounds).map { "\($0)=\($1)" }.joined(separator: ", ") + ": "
+        out += "\(sched.tiles) tile\(sched.tiles == 1 ? "" : "s") × \(sched.beatsPerTile) beats = \(sched.beats) beats, "
+        out += "\(sched.beats / sched.runLength) output elements per PE in turn (\(sched.runLength) beats each), drain spacing \(sched.drainSpacing) cycles, "
+        out += "\(cycles) cycles (golden), \(macs) MACs: PE utilization \(String(format: "%.1f", 100.0 * Double(macs) / Double(d.rows * d.cols * cycles))) %\n"
+        return out
+    }
+}
