@@ -24,6 +24,14 @@ public struct SpaceTimeDataflow: Equatable, Sendable {
         if let (field, message) = legalityProblem ?? derivationProblem { throw SpaceTimeError(field: field, message: message) }
     }
 
+    /// Without any check: for classifying legal matrices the generator does not derive (tests, tables).
+    public init(unchecked nest: LoopNest, matrix: [[Int]], rows: Int, cols: Int) {
+        self.nest = nest
+        self.matrix = matrix
+        self.rows = rows
+        self.cols = cols
+    }
+
     var n: Int { nest.loops.count }
 
     /// Names an iteration: `(i=0, j=1, k=0)`.
@@ -64,7 +72,7 @@ public struct SpaceTimeDataflow: Equatable, Sendable {
             d[l] = 1
             let v = IntLinear.apply(matrix, d), time = Array(v.dropFirst(2))
             if time.allSatisfy({ $0 == 0 }) {
-                return ("space_time", "\(nest.output.name) adds loop \(nest.loops[l])'s products in one cycle across PEs (T·e_\(nest.loops[l]) = \(v)): a spatial reduction, not built yet (allowed: a nonzero time entry in column \(nest.loops[l]))")
+                return ("space_time", "\(nest.output.name) adds loop \(nest.loops[l])'s products in one cycle across PEs (T·e_\(nest.loops[l]) = \(v)): a spatial reduction, not derived yet (allowed: a nonzero time entry in column \(nest.loops[l]))")
             }
             if let first = time.first(where: { $0 != 0 }), first < 0 {
                 var p = Array(repeating: 0, count: n)
@@ -108,7 +116,7 @@ public struct SpaceTimeDataflow: Equatable, Sendable {
         }
         let out = nest.output
         for l in [xLoop, yLoop] where !out.uses(l) {
-            return ("space_time", "\(out) does not use loop \(nest.loops[l]) of PE \(l == xLoop ? "x" : "y"): PEs along that axis would add into one element (a spatial reduction), not built yet (allowed: the output's loops on the PE axes)")
+            return ("space_time", "\(out) does not use loop \(nest.loops[l]) of PE \(l == xLoop ? "x" : "y"): PEs along that axis would add into one element (a spatial reduction), not derived yet (allowed: the output's loops on the PE axes)")
         }
         if out.uses(innerLoop) {
             return ("space_time", "\(out) uses the innermost time loop \(nest.loops[innerLoop]), so partial sums move between PEs (weight- or input-stationary): not derived yet (allowed: a loop \(out.name) does not use, e.g. a reduction loop, as the last time row)")

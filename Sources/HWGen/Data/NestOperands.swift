@@ -21,7 +21,11 @@ public struct NestOperands: Sendable {
         let shapes: [String: [Int]]
         do { shapes = try nest.shapes(bounds: bounds) } catch let e as LoopNestError { throw HWGenError.badInput("--bounds: \(e.message)") }
         let mac = design.spec.mac
-        let inputs = [(nest.a, mac.a), (nest.b, mac.b)]
+        // The second factor is the MAC's b: ternary and p<n> weights as their values.
+        let inputs: [(TensorAccess, HWType, (Int64) -> Bool, String, (inout SplitMix64) -> Int64)] = [
+            (nest.a, mac.a, mac.a.contains, "\(mac.a.minValue)...\(mac.a.maxValue.map(String.init) ?? "?")", { $0.next(mac.a) }),
+            (nest.b, mac.b, mac.containsB, mac.weights == .integer ? "\(mac.b.minValue)...\(mac.b.maxValue.map(String.init) ?? "?")" : "\(mac.weights) values",
+             { mac.weights.decode($0.next(mac.b)) })]
         var files: [String: String] = [:]
         for p in paths {
             let kv = p.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
@@ -33,7 +37,7 @@ public struct NestOperands: Sendable {
         }
         var rng = SplitMix64(state: seed ^ 0x6E65_7374)
         var tensors: [String: IntTensor] = [:]
-        for (access, type) in inputs {
+        for (access, type, contains, allowed, draw) in inputs {
             let shape = shapes[access.name]!
             if let path = files[access.name] {
                 let npy = try Npy.read(path: path)
@@ -43,12 +47,12 @@ public struct NestOperands: Sendable {
                 guard !npy.dtype.isFloat else {
                     throw HWGenError.badInput("\(path): dtype \(npy.dtype) (allowed: an integer dtype holding \(type) values)")
                 }
-                if let i = npy.values.firstIndex(where: { !type.contains($0) }) {
-                    throw HWGenError.badInput("\(path): \(access.name) element \(i) (row-major) is \(npy.values[i]), outside \(type) (allowed: \(type.minValue)...\(type.maxValue.map(String.init) ?? "?"))")
+                if let i = npy.values.firstIndex(where: { !contains($0) }) {
+                    throw HWGenError.badInput("\(path): \(access.name) element \(i) (row-major) is \(npy.values[i]), which \(access.name) cannot hold (allowed: \(allowed))")
                 }
                 tensors[access.name] = IntTensor(shape: shape, values: npy.values)
             } else {
-                tensors[access.name] = IntTensor(shape: shape, values: (0..<shape.reduce(1, *)).map { _ in rng.next(type) })
+                tensors[access.name] = IntTensor(shape: shape, values: (0..<shape.reduce(1, *)).map { _ in draw(&rng) })
             }
         }
         self.bounds = bounds

@@ -129,7 +129,11 @@ extension Flow {
         let golden = try GoldenLoopNest.evaluate(d.nest, bounds: ops.bounds, tensors: ops.tensors, acc: spec.mac.acc)
         let cols = golden.shape.last!, expected = IntMatrix(rows: golden.values.count / cols, cols: cols, data: golden.values)
         let cycles = GoldenLoopNest.spaceTimeCycles(SpaceTimeSchedule(d, bounds: ops.bounds), pipeline: spec.pipeline)
-        let stimulus = engine.stimulus(bounds: ops.bounds, tensors: ops.tensors, outputShape: golden.shape)
+        // B's tensor as its wires carry it (ternary and p<n> codes).
+        var wires = ops.tensors
+        let b = ops.tensors[d.nest.b.name]!
+        wires[d.nest.b.name] = IntTensor(shape: b.shape, values: spec.mac.encodeB(IntMatrix(rows: 1, cols: b.values.count, data: b.values)).data)
+        let stimulus = engine.stimulus(bounds: ops.bounds, tensors: wires, outputShape: golden.shape)
         let fm = FileManager.default
         let work = workDir ?? fm.temporaryDirectory.appendingPathComponent("hwgen-sim-\(spec.name)-\(UUID().uuidString)")
         let files = try emit(design, to: work)

@@ -25,7 +25,6 @@ public struct SpaceTimeKind: EngineDescriptor {
         if mac.digitSerial { return ("mac.kind", "\(mac.kind) takes several cycles per element, which derived arrays do not schedule yet (\(allowed))") }
         if mac.group != nil { return ("mac.group", "groups are not built in derived arrays yet (allowed: remove mac.group)") }
         if mac.types.saturating { return ("mac.acc", "\(mac.types.accTag) clamps after every product, in the schedule's order, which the golden model of a loop nest does not follow yet (allowed: a wrapping accumulator, s<N> or u<N>)") }
-        if mac.types.weights != .integer { return ("mac.b", "\(mac.types.bTag) weights are not built in derived arrays yet (allowed: integer types s<N>, u<N>)") }
         return nil
     }
 

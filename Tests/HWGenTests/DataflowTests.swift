@@ -1,0 +1,220 @@
+import Foundation
+import Testing
+@testable import HWGen
+@testable import HWGenTypes
+@testable import HWGenCore
+@testable import HWGenGolden
+@testable import HWGenLibrary
+
+/// Derived arrays (`dataflow:` specs): the notation, the legality checks and their messages, the
+/// movement table, and the generated arrays on both simulators against the golden model and NumPy.
+@Suite struct DataflowTests {
+    static let gemm = "C[i][j] += A[i][k] * B[k][j]"
+    static let os = [[1, 0, 0], [0, 1, 0], [1, 1, 1]]
+    static let ws = [[0, 0, 1], [0, 1, 0], [1, 1, 1]]
+    static let `is` = [[0, 0, 1], [1, 0, 0], [1, 1, 1]]
+
+    static func nest(_ compute: String = gemm, _ loops: [String] = ["i", "j", "k"]) throws -> LoopNest {
+        try LoopNest.parse(compute: compute, loops: loops)
+    }
+
+    static func problem(_ matrix: [[Int]], _ compute: String = gemm, _ loops: [String] = ["i", "j", "k"]) throws -> SpaceTimeError? {
+        do { _ = try SpaceTimeDataflow(nest: try nest(compute, loops), matrix: matrix, rows: 4, cols: 4); return nil }
+        catch let e as SpaceTimeError { return e }
+    }
+
+    /// A spec text with a dataflow section.
+    static func spec(_ name: String, loops: String, compute: String, matrix: String, array: String = "[4, 4]",
+                     mac: String = "{ a: s8, b: s8, acc: s32, kind: baseline, pipeline: 1 }") -> String {
+        "name: \(name)\ndataflow:\n  loops: \(loops)\n  compute: \"\(compute)\"\n  space_time: \(matrix)\n  array: \(array)\nmac: \(mac)\n"
+    }
+
+    // MARK: notation
+
+    @Test func affineIndicesParse() throws {
+        let loops = ["oh", "r", "s"]
+        let e = try AffineExpr.parse("2*oh + r - 1", loops: loops)
+        #expect(e.coefficients == [2, 1, 0] && e.constant == -1)
+        #expect(e.description == "2*oh+r-1")
+        #expect(try AffineExpr.parse("oh*3-s", loops: loops).coefficients == [3, 0, -1])
+        #expect(try AffineExpr.parse("-r", loops: loops).coefficients == [0, -1, 0])
+        for (bad, says) in [("oh*r", "not affine"), ("x+1", "'x' is not a loop"), ("oh+", "without an operand"), ("", "empty index")] {
+            #expect(throws: LoopNestError.self) { try AffineExpr.parse(bad, loops: loops) }
+            do { _ = try AffineExpr.parse(bad, loops: loops) } catch let e as LoopNestError { #expect(e.message.contains(says), "\(bad): \(e.message)") }
+        }
+    }
+
+    @Test func computeStatementsParseAndRefuse() throws {
+        let conv = try Self.nest("O[k][oh][ow] += W[k][c][r][s] * I[c][2*oh+r][2*ow+s]", ["k", "oh", "ow", "c", "r", "s"])
+        #expect(conv.output.name == "O" && conv.a.name == "W" && conv.b.name == "I")
+        #expect(try conv.shapes(bounds: [8, 6, 6, 3, 3, 3]) == ["O": [8, 6, 6], "W": [8, 3, 3, 3], "I": [3, 13, 13]])
+        let cases: [(String, [String], String)] = [
+            ("C[i][j] = A[i][k] * B[k][j]", ["i", "j", "k"], "one '+='"),
+            ("C[i][j] += A[i][k] + B[k][j]", ["i", "j", "k"], "product of two tensors"),
+            ("C[i][j] += C[i][k] * B[k][j]", ["i", "j", "k"], "names tensor C twice"),
+            ("C[i][j] += A[i][k] * B[k][j]", ["i", "j", "k", "l"], "loop 'l' appears in no index"),
+            ("C[i][j] += A[i][k] * B[k][j]", ["i", "j", "j"], "appears twice"),
+            ("C[i][j] += A[i][k] * B[k][j]", ["i", "j", "2k"], "not an identifier"),
+            ("C[i][j] += A[i][k] * B", ["i", "j", "k"], "not a tensor access"),
+        ]
+        for (compute, loops, says) in cases {
+            do { _ = try Self.nest(compute, loops); Issue.record("accepted \(compute)") }
+            catch let e as LoopNestError { #expect(e.message.contains(says), "\(compute): \(e.message)") }
+        }
+    }
+
+    // MARK: legality
+
+    /// The issue's example: j appears in no row, so (i, 0, k) and (i, 1, k) collide.
+    @Test func singularMatrixNamesTwoCollidingIterations() throws {
+        let e = try #require(try Self.problem([[1, 0, 0], [1, 0, 0], [0, 0, 1]]))
+        #expect(e.field == "space_time")
+        #expect(e.message.contains("singular"))
+        #expect(e.message.contains("iterations (i=0, j=0, k=0) and (i=0, j=1, k=0) both run on PE (0, 0) at time (0)"), "\(e.message)")
+    }
+
+    @Test func otherIllegalMatrices() throws {
+        let notUnimodular = try #require(try Self.problem([[1, 0, 0], [0, 1, 0], [1, 1, 2]]))
+        #expect(notUnimodular.message.contains("determinant 2"))
+        let backwards = try #require(try Self.problem([[1, 0, 0], [0, 1, 0], [1, 1, -1]]))
+        #expect(backwards.message.contains("goes back in time"), "\(backwards.message)")
+        let spatial = try #require(try Self.problem([[1, 0, 0], [0, 0, 1], [0, 1, 0]]))
+        #expect(spatial.message.contains("spatial reduction"), "\(spatial.message)")
+        let shape = try #require(try Self.problem([[1, 0, 0], [0, 1, 0]]))
+        #expect(shape.message.contains("allowed with 3 loops: 3 rows of 3"))
+        // Legal but not derived yet: WS and IS keep an input stationary and move partial sums.
+        for m in [Self.ws, Self.is] {
+            let e = try #require(try Self.problem(m))
+            #expect(e.message.contains("not derived yet"), "\(e.message)")
+        }
+        // A time loop the output uses inside one it does not: partial sums of one element.
+        let revisit = try #require(try Self.problem([[0, 1, 0, 0, 0], [0, 0, 1, 0, 0], [0, 0, 0, 1, 0], [1, 0, 0, 0, 0], [0, 1, 1, 0, 1]],
+                                                    "C[b][i][j] += A[b][i][k][l] * B[b][k][l][j]", ["b", "i", "j", "k", "l"]))
+        #expect(revisit.message.contains("revisited"), "\(revisit.message)")
+    }
+
+    /// The movement table of the three menu dataflows, as TensorLib classifies them.
+    @Test func movementsOfTheMenuDataflows() throws {
+        func table(_ m: [[Int]]) throws -> [String: String] {
+            // WS and IS are legal, only not derived: classify them without the derivation check.
+            let d = SpaceTimeDataflow(unchecked: try Self.nest(), matrix: m, rows: 4, cols: 4)
+            #expect(d.legalityProblem == nil)
+            return Dictionary(uniqueKeysWithValues: d.movements.map { ($0.tensor, "\($0.movement) \($0.image)") })
+        }
+        #expect(try table(Self.os) == ["C": "stationary (accumulates) [0, 0, 1]", "A": "systolic [0, 1, 1]", "B": "systolic [1, 0, 1]"])
+        #expect(try table(Self.ws) == ["C": "systolic reduction [1, 0, 1]", "A": "systolic [0, 1, 1]", "B": "stationary [0, 0, 1]"])
+        #expect(try table(Self.is) == ["C": "systolic reduction [1, 0, 1]", "A": "stationary [0, 0, 1]", "B": "systolic [0, 1, 1]"])
+        #expect(try table([[1, 0, 0], [0, 1, 0], [1, 0, 1]])["A"] == "multicast [0, 1, 0]")
+    }
+
+    @Test func integerNullSpace() {
+        #expect(IntLinear.nullSpace([[1, 0, 0], [1, 0, 0], [0, 0, 1]], columns: 3) == [[0, 1, 0]])
+        let coupled = IntLinear.nullSpace([[0, 2, 0, 0, 1, 0]], columns: 6)
+        #expect(coupled.count == 5 && (coupled.contains([0, 1, 0, 0, -2, 0]) || coupled.contains([0, -1, 0, 0, 2, 0])))
+        #expect(IntLinear.determinant([[1, 0, 0], [0, 1, 0], [1, 1, 1]]) == 1)
+        #expect(IntLinear.determinant([[0, 0, 1], [0, 1, 0], [1, 1, 1]]) == -1)
+        #expect(IntLinear.determinant([[2, 1], [4, 3]]) == 2)
+    }
+
+    // MARK: simulation
+
+    static func load(_ design: String) throws -> Design { try Design.load(path: CLITests.repo.appendingPathComponent("designs/\(design).yaml").path) }
+
+    /// The issue's must-hold: the OS matrix on a random 19×45×23 GEMM equals the golden model on
+    /// both simulators, within 5 % of the hand-written `systolic_os_4x4_s8`'s cycles.
+    @Test func derivedOSMatchesGoldenAndTheHandWrittenArray() throws {
+        try Requires.bothSimulators()
+        let seed = CoSimTests.seed("derivedOS")
+        let design = try Self.load("gemm_stt_os_4x4")
+        let ops = try OperandSource(gemm: GemmShape(m: 19, k: 45, n: 23), seed: seed).load(design)
+        let r = try Flow.simulate(design, ops.ops, label: ops.label, simulators: Simulator.allCases) { print($0) }
+        #expect(r.verdicts.allSatisfy { $0.passed })
+        let hand = try Self.load("systolic_os_4x4_s8").golden.cycles(GemmShape(m: 19, k: 45, n: 23), b: nil)
+        for v in r.verdicts { #expect(abs(Double(v.rtlCycles - hand)) <= 0.05 * Double(hand), "\(v.rtlCycles) vs \(hand)") }
+    }
+
+    /// Random bounds on every shipped dataflow design (and the 16×16 OS once), both simulators.
+    @Test(arguments: ["gemm_stt_mcast_4x4", "bgemm_stt_os_4x4", "conv_stt_os_kow_4x4", "conv_stt_s2_koh_mc_4x4"])
+    func shippedDataflowsMatchGolden(_ name: String) throws {
+        try Requires.bothSimulators()
+        let seed = CoSimTests.seed("dataflow \(name)")
+        var g = SplitMix64(state: seed)
+        let design = try Self.load(name)
+        let d = try #require(design.spec.engine.spaceTime)
+        // Bounds 1…9 (reduction loops 1…4): partial tiles, element ends closer than the drain spacing.
+        let bounds = d.nest.loops.indices.map { l in Int(g.next() % (d.nest.output.uses(l) ? 9 : 4)) + 1 }
+        let text = zip(d.nest.loops, bounds).map { "\($0)=\($1)" }.joined(separator: ",")
+        let ops = try NestOperands(design, bounds: text, gemm: nil, tensors: [], seed: seed)
+        let r = try Flow.simulate(design, nest: ops, simulators: Simulator.allCases) { print($0) }
+        #expect(r.verdicts.allSatisfy { $0.passed }, "\(name) \(text) seed \(seed)")
+    }
+
+    /// The issue's must-hold: direct 2-D convolutions (valid padding, stride 1 and 2) equal NumPy's,
+    /// from .npy files through `hwgen sim --tensor … --out`.
+    @Test(arguments: [("conv_stt_os_kow_4x4", 1), ("conv_stt_s2_koh_mc_4x4", 2)])
+    func convolutionEqualsNumpy(_ name: String, _ stride: Int) throws {
+        let python = try Requires.venvPython(importing: "numpy")
+        try Requires.bothSimulators()
+        let seed = CoSimTests.seed("conv \(name)")
+        var g = SplitMix64(state: seed)
+        let (k, c, r, s, oh, ow) = (5, 3, 3, 2, 6, 5)
+        let (h, w) = (stride * (oh - 1) + r, stride * (ow - 1) + s)
+        let dir = try CLITests.tempDir()
+        let wFile = dir.appendingPathComponent("W.npy").path, iFile = dir.appendingPathComponent("I.npy").path
+        try Npy.write(NpyArray(shape: [k, c, r, s], dtype: .int8, values: (0..<k * c * r * s).map { _ in g.next(.s(8)) }), path: wFile)
+        try Npy.write(NpyArray(shape: [c, h, w], dtype: .int8, values: (0..<c * h * w).map { _ in g.next(.s(8)) }), path: iFile)
+        let out = dir.appendingPathComponent("O.npy").path
+        let run = try CLITests.hwgen(["sim", "designs/\(name).yaml", "--bounds", "k=\(k),oh=\(oh),ow=\(ow),c=\(c),r=\(r),s=\(s)",
+                                      "--tensor", "W=\(wFile)", "--tensor", "I=\(iFile)", "--out", out])
+        #expect(run.status == 0, "\(run.combined)")
+        let check = """
+            import numpy as np, sys
+            W, I, O = (np.load(f).astype(np.int64) for f in sys.argv[1:4]); st = int(sys.argv[4])
+            K, C, R, S = W.shape; OH, OW = O.shape[1:]
+            ref = np.zeros((K, OH, OW), dtype=np.int64)
+            for r in range(R):
+                for s in range(S):
+                    patch = I[:, r:r + st * (OH - 1) + 1:st, s:s + st * (OW - 1) + 1:st]   # C x OH x OW
+                    ref += np.einsum('kc,cij->kij', W[:, :, r, s], patch)
+            assert O.shape == ref.shape, (O.shape, ref.shape)
+            bad = np.argwhere(O != ref)
+            print('numpy: %d of %d outputs differ' % (len(bad), ref.size)); sys.exit(1 if len(bad) else 0)
+            """
+        let py = try Tools.run(python, ["-c", check, wFile, iFile, out, "\(stride)"], in: dir, timeout: 120)
+        #expect(py.status == 0, "\(py.combined)")
+    }
+
+    /// Bad input through the CLI: a singular matrix, bounds and tensors that do not fit: exit 2.
+    @Test func badDataflowInputIsExit2() throws {
+        let dir = try CLITests.tempDir()
+        let singular = try CLITests.write(Self.spec("bad", loops: "[i, j, k]", compute: Self.gemm, matrix: "[[1,0,0],[1,0,0],[0,0,1]]"), "bad.yaml", in: dir)
+        let r = try CLITests.hwgen(["sim", singular, "--gemm", "4x4x4"])
+        #expect(r.status == 2)
+        #expect(r.combined.contains("dataflow.space_time: the matrix is singular (determinant 0): iterations (i=0, j=0, k=0) and (i=0, j=1, k=0) both run on PE (0, 0) at time (0)"), "\(r.combined)")
+        let ws = try CLITests.write(Self.spec("ws", loops: "[i, j, k]", compute: Self.gemm, matrix: "[[0,0,1],[0,1,0],[1,1,1]]"), "ws.yaml", in: dir)
+        #expect(try CLITests.hwgen(["dataflow", ws]).status == 2)
+        let cases: [([String], String)] = [
+            (["sim", "designs/conv_stt_os_kow_4x4.yaml", "--bounds", "k=2,oh=2"], "no bound for loop ow"),
+            (["sim", "designs/conv_stt_os_kow_4x4.yaml", "--bounds", "k=2,x=2"], "'x=2' is not LOOP=N"),
+            (["sim", "designs/conv_stt_os_kow_4x4.yaml", "--gemm", "4x4x4"], "is not a GEMM"),
+            (["sim", "designs/conv_stt_os_kow_4x4.yaml", "--bounds", "k=2,oh=2,ow=2,c=1,r=2,s=2", "--tensor", "Q=x.npy"], "allowed names: W, I"),
+            (["sim", "designs/systolic_os_4x4_s8.yaml", "--bounds", "k=2"], "has no dataflow: section"),
+        ]
+        for (args, says) in cases {
+            let r = try CLITests.hwgen(args)
+            #expect(r.status == 2 && r.combined.contains(says), "\(args): \(r.combined)")
+        }
+        // A tensor of the wrong shape names both shapes.
+        let wrong = dir.appendingPathComponent("I.npy").path
+        try Npy.write(NpyArray(shape: [1, 4, 4], dtype: .int8, values: Array(repeating: 1, count: 16)), path: wrong)
+        let shape = try CLITests.hwgen(["sim", "designs/conv_stt_os_kow_4x4.yaml", "--bounds", "k=2,oh=2,ow=2,c=1,r=2,s=2", "--tensor", "I=\(wrong)"])
+        #expect(shape.status == 2 && shape.combined.contains("I has shape (1, 4, 4); the bounds need (1, 3, 3)"), "\(shape.combined)")
+    }
+
+    @Test func dataflowCommandPrintsTheMovementTable() throws {
+        let r = try CLITests.hwgen(["dataflow", "designs/gemm_stt_os_4x4.yaml", "--gemm", "19x45x23"])
+        #expect(r.status == 0, "\(r.combined)")
+        #expect(r.stdout.contains("| A | (0, 1, 0) | (0, 1, 1) | systolic | along (0, 1), 1 cycle per hop |"), "\(r.stdout)")
+        #expect(r.stdout.contains("1362 cycles (golden)"))
+    }
+}
