@@ -218,3 +218,66 @@ import Testing
         #expect(r.stdout.contains("1362 cycles (golden)"))
     }
 }
+
+/// Random derived arrays: GEMM nests with every legal OS-class assignment of i and j to the PE
+/// axes, skews −2…2 on each axis, and direct convolutions (stride 1 or 2) over (k, oh) or (k, ow)
+/// with the reduction loops in random order; random array sizes, operand types, MAC kinds,
+/// pipelines and bounds. Each on both simulators against the golden model.
+/// `HWGEN_PROPERTY_N` configurations (default 6; `make fuzz` runs more).
+@Suite struct DataflowPropertyTests {
+    static func draw(_ g: inout SplitMix64) -> (yaml: String, bounds: String) {
+        func pick<T>(_ xs: [T]) -> T { xs[Int(g.next() % UInt64(xs.count))] }
+        func skew() -> Int { Int(g.next() % 5) - 2 }
+        let (rows, cols) = (Int(g.next() % 5) + 1, Int(g.next() % 5) + 1)
+        let (loops, compute, matrix, sizes): ([String], String, [[Int]], [Int])
+        if g.next() % 2 == 0 {
+            loops = ["i", "j", "k"]
+            compute = "C[i][j] += A[i][k] * B[k][j]"
+            let swap = g.next() % 2 == 0
+            let (x, y) = swap ? (1, 0) : (0, 1)
+            var last = [0, 0, 1]
+            (last[x], last[y]) = (skew(), skew())
+            matrix = [x == 0 ? [1, 0, 0] : [0, 1, 0], y == 0 ? [1, 0, 0] : [0, 1, 0], last]
+            sizes = [Int(g.next() % 9) + 1, Int(g.next() % 9) + 1, Int(g.next() % 12) + 1]
+        } else {
+            let stride = Int(g.next() % 2) + 1
+            loops = ["k", "oh", "ow", "c", "r", "s"]
+            compute = "O[k][oh][ow] += W[k][c][r][s] * I[c][\(stride)*oh+r][\(stride)*ow+s]"
+            let other = pick([1, 2])                                   // oh or ow beside k on the array
+            let pe = g.next() % 2 == 0 ? [0, other] : [other, 0]
+            let reductions = [3, 4, 5].shuffled(using: &g)
+            let time = [3 - other] + reductions                         // the other output loop outermost
+            var rowsOfT = (pe + time.dropLast()).map { l in (0..<6).map { $0 == l ? 1 : 0 } }
+            var last = (0..<6).map { $0 == time.last! ? 1 : 0 }
+            (last[pe[0]], last[pe[1]]) = (skew(), skew())
+            rowsOfT.append(last)
+            matrix = rowsOfT
+            sizes = [Int(g.next() % 6) + 1, Int(g.next() % 4) + 1, Int(g.next() % 4) + 1, Int(g.next() % 3) + 1, Int(g.next() % 3) + 1, Int(g.next() % 3) + 1]
+        }
+        let (a, b) = (pick(["s8", "u8", "s4", "s3"]), pick(["s8", "s4", "u5", "s2"]))
+        let kind = b.hasPrefix("s") ? pick(["baseline", "booth"]) : "baseline"
+        let yaml = """
+            name: stt_fuzz
+            dataflow:
+              loops: [\(loops.joined(separator: ", "))]
+              compute: "\(compute)"
+              space_time: \(matrix)
+              array: [\(rows), \(cols)]
+            mac: { a: \(a), b: \(b), acc: s24, kind: \(kind), pipeline: \(g.next() % 3) }
+            """
+        return (yaml, zip(loops, sizes).map { "\($0)=\($1)" }.joined(separator: ","))
+    }
+
+    @Test func randomDerivedArraysMatchGolden() throws {
+        try Requires.bothSimulators()
+        let seed = CoSimTests.seed("dataflowProperty")
+        var g = SplitMix64(state: seed)
+        for n in 0..<PropertyTests.count {
+            let (yaml, bounds) = Self.draw(&g)
+            let design = Design(try DesignSpec.parse(text: yaml, source: "fuzz\(n).yaml"))
+            let ops = try NestOperands(design, bounds: bounds, gemm: nil, tensors: [], seed: seed &+ UInt64(n))
+            let r = try Flow.simulate(design, nest: ops, simulators: Simulator.allCases) { print($0) }
+            #expect(r.verdicts.allSatisfy { $0.passed }, "configuration \(n) of seed \(seed): \(bounds)\n\(yaml)")
+        }
+    }
+}
