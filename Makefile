@@ -90,6 +90,7 @@ bench:
 	@scripts/bigmem.sh .build/release/hwgen
 	@scripts/qor.sh .build/release/hwgen
 	@scripts/qor_engines.sh .build/release/hwgen
+	@scripts/qor_dataflow.sh .build/release/hwgen
 	@scripts/anchors.sh .build/release/hwgen
 	@scripts/energy.sh .build/release/hwgen
 	@scripts/energy_big.sh .build/release/hwgen

@@ -116,7 +116,10 @@ public struct SpaceTimeDataflow: Equatable, Sendable {
         }
         let out = nest.output
         for l in [xLoop, yLoop] where !out.uses(l) {
-            return ("space_time", "\(out) does not use loop \(nest.loops[l]) of PE \(l == xLoop ? "x" : "y"): PEs along that axis would add into one element (a spatial reduction), not derived yet (allowed: the output's loops on the PE axes)")
+            let axis = l == xLoop ? "x" : "y", sigma = last[l]
+            return ("space_time", sigma == 0
+                ? "\(out) does not use loop \(nest.loops[l]) of PE \(axis): PEs along \(axis) would add into one element in one cycle (a spatial reduction), not derived yet (allowed: the output's loops on the PE axes)"
+                : "\(out) does not use loop \(nest.loops[l]) of PE \(axis): its partial sums move along \(axis), \(abs(sigma)) cycle\(abs(sigma) == 1 ? "" : "s") per hop (a systolic reduction, as in weight- and input-stationary arrays), not derived yet (allowed: the output's loops on the PE axes; the built-in engine: { kind: systolic, dataflow: ws } or is)")
         }
         if out.uses(innerLoop) {
             return ("space_time", "\(out) uses the innermost time loop \(nest.loops[innerLoop]), so partial sums move between PEs (weight- or input-stationary): not derived yet (allowed: a loop \(out.name) does not use, e.g. a reduction loop, as the last time row)")
@@ -172,7 +175,7 @@ public struct SpaceTimeDataflow: Equatable, Sendable {
                 let delay = inner ? "\(dt.last!) cycle\(dt.last! == 1 ? "" : "s")" : "time step (" + dt.map(String.init).joined(separator: ", ") + ")"
                 let (word, detail): (String, String)
                 if dx == 0 && dy == 0 {
-                    (word, detail) = (isOut ? "stationary (accumulates)" : "stationary", "stays in its PE, reused after \(delay)")
+                    (word, detail) = (isOut ? "stationary (accumulates)" : inner ? "stationary" : "stationary across passes", "stays in its PE, reused after \(delay)")
                 } else if dt.allSatisfy({ $0 == 0 }) {
                     (word, detail) = (isOut ? "spatial reduction" : "multicast", "along (\(dx), \(dy)) in one cycle")
                 } else if inner {

@@ -351,12 +351,17 @@ extension HWGenCommand {
         @Option(help: "A GEMM nest's bounds as MxKxN.") var gemm: String?
 
         func run() throws {
-            let design = try Design.load(path: spec)
-            guard let d = design.spec.engine.spaceTime else {
+            let s = try DesignSpec.load(path: spec, derivable: false)
+            guard let d = s.engine.spaceTime else {
                 throw HWGenError.badInput("\(spec): no dataflow: section (allowed: a spec with dataflow: loops, compute, space_time, array)")
             }
+            if let (field, why) = d.derivationProblem {
+                // Legal, not built: the table still says what the matrix does with each tensor.
+                print(DataflowReport.text(s, bounds: nil), terminator: "")
+                throw HWGenError.badInput("\(spec): dataflow.\(field): \(why)")
+            }
             let b = bounds == nil && gemm == nil ? nil : try NestOperands.bounds(d, text: bounds, gemm: gemm)
-            print(DataflowReport.text(design, bounds: b), terminator: "")
+            print(DataflowReport.text(s, bounds: b), terminator: "")
         }
     }
 

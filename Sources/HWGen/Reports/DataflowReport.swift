@@ -2,8 +2,8 @@
 /// each tensor's reuse), what the generator builds for each tensor, and for given bounds the
 /// schedule's length.
 public enum DataflowReport {
-    public static func text(_ design: Design, bounds: [Int]?) -> String {
-        let s = design.spec, d = s.engine.spaceTime!, loops = d.nest.loops
+    public static func text(_ s: DesignSpec, bounds: [Int]?) -> String {
+        let d = s.engine.spaceTime!, loops = d.nest.loops
         let timeNames = (1...(loops.count - 2)).map { "t\($0)" }
         var out = "\(s.name): \(d.nest) on a \(d.rows)x\(d.cols) array\n"
         out += "space-time matrix (rows: PE x, PE y, \(timeNames.joined(separator: ", ")); columns: \(loops.joined(separator: ", "))): "
@@ -12,7 +12,7 @@ public enum DataflowReport {
         for m in d.movements {
             out += "| \(m.tensor) | (\(m.reuse.map(String.init).joined(separator: ", "))) | (\(m.image.map(String.init).joined(separator: ", "))) | \(m.movement) | \(m.detail) |\n"
         }
-        out += "\nbuilt:\n" + d.builtAs.map { "  \($0.tensor): \($0.how)\n" }.joined()
+        if d.derivationProblem == nil { out += "\nbuilt:\n" + d.builtAs.map { "  \($0.tensor): \($0.how)\n" }.joined() }
         guard let bounds else { return out }
         let sched = SpaceTimeSchedule(d, bounds: bounds)
         let cycles = GoldenLoopNest.spaceTimeCycles(sched, pipeline: s.pipeline)

@@ -7,11 +7,18 @@ extension DesignSpec {
     /// Every problem is reported as one ``HWGenError/badInput(_:)`` line naming the file,
     /// the field path and what is allowed.
     public static func load(path: String) throws -> DesignSpec {
+        try load(path: path, derivable: true)
+    }
+
+    /// With `derivable: false`, a `dataflow:` section need only be a legal space-time
+    /// transformation (for `hwgen dataflow`, which classifies dataflows HWGen does not build yet);
+    /// its ``SpaceTimeDataflow/derivationProblem`` then says why it cannot be built.
+    public static func load(path: String, derivable: Bool) throws -> DesignSpec {
         let data = try readInputFile(path)
         guard let text = String(validating: data, as: UTF8.self) else {
             throw HWGenError.badInput("\(path): not UTF-8 text (allowed: a YAML or JSON spec)")
         }
-        return try parse(text: text, source: path)
+        return try SpecReader(source: path, derivable: derivable).spec(from: text)
     }
 
     /// Validates spec text; `source` names the file in messages and becomes ``source``.
@@ -38,6 +45,8 @@ func readInputFile(_ path: String) throws -> Data {
 /// Validates a parsed YAML tree against the spec schema.
 struct SpecReader {
     let source: String
+    /// A `dataflow:` section must be one HWGen derives an array from (else: legal is enough).
+    var derivable = true
 
     static let maxNameLength = 64
     static let topKeys = ["name", "engine", "dataflow", "mac", "gemm", "epilogue", "description"]
@@ -339,13 +348,15 @@ struct SpecReader {
         if rows * cols > EngineSpec.maxMACs {
             throw fail("dataflow.array", "\(rows * cols) PEs is too many (allowed: at most \(EngineSpec.maxMACs))")
         }
+        var e = EngineSpec(SpaceTimeKind(), rows: rows, cols: cols)
         do {
-            var e = EngineSpec(SpaceTimeKind(), rows: rows, cols: cols)
             e.spaceTime = try SpaceTimeDataflow(nest: nest, matrix: matrix, rows: rows, cols: cols)
-            return e
-        } catch let e as SpaceTimeError {
-            throw fail("dataflow.\(e.field)", e.message)
+        } catch let error as SpaceTimeError {
+            let unchecked = SpaceTimeDataflow(unchecked: nest, matrix: matrix, rows: rows, cols: cols)
+            guard !derivable, unchecked.legalityProblem == nil else { throw fail("dataflow.\(error.field)", error.message) }
+            e.spaceTime = unchecked
         }
+        return e
     }
 
     /// `engine.sparsity`, an N:M pattern, when present.
