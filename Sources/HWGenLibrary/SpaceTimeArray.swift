@@ -243,3 +243,21 @@ public struct SpaceTimeArray: Engine {
         return bounds
     }
 }
+
+extension SpaceTimeArray {
+    /// A GEMM nest through ``GemmEngine``: output tiles of the PE loops, one element of K per
+    /// beat on each input's edge lanes (A's lanes are rows of C, B's columns, whichever PE axis
+    /// runs i), `in_last` on a tile's last beat; output lane x gives the tile's results in the
+    /// order they leave its row.
+    public var gemmFeed: GemmFeed? {
+        guard let g = dataflow.gemmLoops else { return nil }
+        let iOnX = dataflow.xLoop == g.m
+        let edges = self.edges
+        let exitOrder = dataflow.sigmaY >= 0 ? Array(0..<cols) : Array((0..<cols).reversed())
+        return .tiles(TileFeed(tileRows: iOnX ? rows : cols, tileCols: iOnX ? cols : rows, depth: 1,
+                               aPort: edges[0].port, aLanes: (0..<edges[0].lanes).map { ($0, 0) },
+                               bPort: edges[1].port, bLanes: (0..<edges[1].lanes).map { (0, $0) },
+                               firstFlag: nil, lastFlag: StreamSignal.inLast, resultsPerTile: cols,
+                               resultAt: { lane, n in iOnX ? (lane, exitOrder[n]) : (exitOrder[n], lane) }))
+    }
+}

@@ -133,6 +133,23 @@ import Testing
         for v in r.verdicts { #expect(abs(Double(v.rtlCycles - hand)) <= 0.05 * Double(hand), "\(v.rtlCycles) vs \(hand)") }
     }
 
+    /// The derived OS array inside the GEMM engine's buffers, fed by its tile controller.
+    @Test func derivedArrayInTheGemmEngine() throws {
+        try Requires.bothSimulators()
+        let seed = CoSimTests.seed("derivedGemm")
+        var g = SplitMix64(state: seed)
+        let design = try Self.load("gemm_stt_os_4x4_buf")
+        let shape = GemmShape(m: Int(g.next() % 20) + 1, k: Int(g.next() % 60) + 1, n: Int(g.next() % 20) + 1)
+        let ops = try OperandSource(gemm: shape, seed: seed).load(design)
+        let r = try Flow.simulate(design, ops.ops, label: ops.label, simulators: Simulator.allCases) { print($0) }
+        #expect(r.verdicts.allSatisfy { $0.passed }, "\(shape) seed \(seed)")
+        let dir = try CLITests.tempDir()
+        let conv = try String(contentsOf: CLITests.repo.appendingPathComponent("designs/conv_stt_os_kow_4x4.yaml"), encoding: .utf8)
+            + "gemm: { a_words: 1024, b_words: 1024, c_words: 1024 }\n"
+        let refused = try CLITests.hwgen(["dataflow", try CLITests.write(conv, "conv.yaml", in: dir)])
+        #expect(refused.status == 2 && refused.combined.contains("gemm: the GEMM engine's buffers feed GEMMs"), "\(refused.combined)")
+    }
+
     /// Random bounds on every shipped dataflow design (and the 16×16 OS once), both simulators.
     @Test(arguments: ["gemm_stt_mcast_4x4", "bgemm_stt_os_4x4", "conv_stt_os_kow_4x4", "conv_stt_s2_koh_mc_4x4"])
     func shippedDataflowsMatchGolden(_ name: String) throws {

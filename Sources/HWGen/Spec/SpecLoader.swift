@@ -138,6 +138,9 @@ struct SpecReader {
             throw fail("gemm", "the buffered GEMM controller of engine \(engine.descriptor.id) does not feed \(kind) pairs yet "
                        + "(allowed with mac.kind \(kind): remove gemm:, or the bare engine)")
         }
+        if top["gemm"] != nil, let d = engine.spaceTime, d.gemmLoops == nil {
+            throw fail("gemm", "the GEMM engine's buffers feed GEMMs; \(d.nest) is not one (allowed: remove gemm:, or a compute of the form C[i][j] += A[i][k] * B[k][j])")
+        }
         if top["gemm"] != nil && !engine.descriptor.buffered {
             throw fail("gemm", "engine \(engine.descriptor.id) has no buffered GEMM controller (allowed: remove gemm:)")
         }

@@ -126,6 +126,9 @@ extension Flow {
         guard let d = spec.engine.spaceTime, let engine = design.engine as? SpaceTimeArray else {
             throw HWGenError.badInput("\(spec.source): has no dataflow: section")
         }
+        if design.harness.gemmEngine != nil {
+            throw HWGenError.badInput("--bounds/--tensor: \(spec.source) wraps its array in gemm: buffers, which run GEMMs (allowed: --gemm MxKxN, --a, --b)")
+        }
         let golden = try GoldenLoopNest.evaluate(d.nest, bounds: ops.bounds, tensors: ops.tensors, acc: spec.mac.acc)
         let cols = golden.shape.last!, expected = IntMatrix(rows: golden.values.count / cols, cols: cols, data: golden.values)
         let cycles = GoldenLoopNest.spaceTimeCycles(SpaceTimeSchedule(d, bounds: ops.bounds), pipeline: spec.pipeline)

@@ -14,9 +14,17 @@ public struct SpaceTimeKind: EngineDescriptor {
         throw f.fail("kind", "a derived array is described by a top-level dataflow: section (loops, compute, space_time, array)")
     }
 
-    public var buffered: Bool { false }
+    /// GEMM nests only: the spec loader refuses `gemm:` for other computations.
+    public var buffered: Bool { true }
 
-    public func gemmBanks(_ e: EngineSpec) -> GemmBanks { GemmBanks(a: (e.rows, "rows"), b: (e.cols, "columns"), c: (e.rows, "rows")) }
+    /// A's banks are the rows of C a tile covers, B's its columns (PE x or y, whichever runs i
+    /// or j), C's the PE rows.
+    public func gemmBanks(_ e: EngineSpec) -> GemmBanks {
+        let d = e.spaceTime!
+        let iOnX = d.gemmLoops.map { d.xLoop == $0.m } ?? true
+        let (x, y) = ((e.rows, "PE rows"), (e.cols, "PE columns"))
+        return GemmBanks(a: iOnX ? x : y, b: iOnX ? y : x, c: x)
+    }
 
     /// One-cycle integer MACs with a wrapping accumulator; no groups, floats, bit-serial or pairs.
     public func macProblem(_ mac: MACConfig) -> (field: String, message: String)? {
