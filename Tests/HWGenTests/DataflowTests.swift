@@ -166,39 +166,58 @@ import Testing
         #expect(r.verdicts.allSatisfy { $0.passed }, "\(name) \(text) seed \(seed)")
     }
 
-    /// The issue's must-hold: direct 2-D convolutions (valid padding, stride 1 and 2) equal NumPy's,
-    /// from .npy files through `hwgen sim --tensor … --out`.
-    @Test(arguments: [("conv_stt_os_kow_4x4", 1), ("conv_stt_s2_koh_mc_4x4", 2)])
-    func convolutionEqualsNumpy(_ name: String, _ stride: Int) throws {
+    /// NumPy's reference for each shipped dataflow design, from the tensors by name (`st`: the stride).
+    static let numpyReference: [String: (bounds: [String: Int], stride: Int, expression: String)] = [
+        // The issue's must-hold: direct 2-D convolutions (valid padding, stride 1 and 2).
+        "conv_stt_os_kow_4x4": (["k": 5, "oh": 6, "ow": 5, "c": 3, "r": 3, "s": 2], 1, "conv(W, I, st)"),
+        "conv_stt_s2_koh_mc_4x4": (["k": 5, "oh": 6, "ow": 5, "c": 3, "r": 3, "s": 2], 2, "conv(W, I, st)"),
+        "bgemm_stt_os_4x4": (["b": 3, "i": 7, "j": 6, "k": 9], 1, "np.einsum('bik,bkj->bij', A, B)"),
+        "gemm_stt_mcast_4x4": (["i": 9, "j": 7, "k": 13], 1, "A @ B"),
+    ]
+
+    /// Each shipped dataflow equals NumPy's result on random .npy tensors, through
+    /// `hwgen sim --bounds … --tensor … --out` on both simulators.
+    @Test(arguments: ["conv_stt_os_kow_4x4", "conv_stt_s2_koh_mc_4x4", "bgemm_stt_os_4x4", "gemm_stt_mcast_4x4"])
+    func shippedDataflowsEqualNumpy(_ name: String) throws {
         let python = try Requires.venvPython(importing: "numpy")
         try Requires.bothSimulators()
-        let seed = CoSimTests.seed("conv \(name)")
+        let seed = CoSimTests.seed("numpy \(name)")
         var g = SplitMix64(state: seed)
-        let (k, c, r, s, oh, ow) = (5, 3, 3, 2, 6, 5)
-        let (h, w) = (stride * (oh - 1) + r, stride * (ow - 1) + s)
+        let (bounds, stride, expression) = Self.numpyReference[name]!
+        let design = try Self.load(name)
+        let d = try #require(design.spec.engine.spaceTime)
+        let values = d.nest.loops.map { bounds[$0]! }
+        let shapes = try d.nest.shapes(bounds: values)
         let dir = try CLITests.tempDir()
-        let wFile = dir.appendingPathComponent("W.npy").path, iFile = dir.appendingPathComponent("I.npy").path
-        try Npy.write(NpyArray(shape: [k, c, r, s], dtype: .int8, values: (0..<k * c * r * s).map { _ in g.next(.s(8)) }), path: wFile)
-        try Npy.write(NpyArray(shape: [c, h, w], dtype: .int8, values: (0..<c * h * w).map { _ in g.next(.s(8)) }), path: iFile)
-        let out = dir.appendingPathComponent("O.npy").path
-        let run = try CLITests.hwgen(["sim", "designs/\(name).yaml", "--bounds", "k=\(k),oh=\(oh),ow=\(ow),c=\(c),r=\(r),s=\(s)",
-                                      "--tensor", "W=\(wFile)", "--tensor", "I=\(iFile)", "--out", out])
+        var args = ["sim", "designs/\(name).yaml", "--bounds", zip(d.nest.loops, values).map { "\($0)=\($1)" }.joined(separator: ",")]
+        var files: [String] = []
+        for t in [d.nest.a, d.nest.b] {
+            let shape = shapes[t.name]!, path = dir.appendingPathComponent("\(t.name).npy").path
+            try Npy.write(NpyArray(shape: shape, dtype: .int8, values: (0..<shape.reduce(1, *)).map { _ in g.next(.s(8)) }), path: path)
+            args += ["--tensor", "\(t.name)=\(path)"]
+            files.append("\(t.name)=\(path)")
+        }
+        let out = dir.appendingPathComponent("out.npy").path
+        let run = try CLITests.hwgen(args + ["--out", out])
         #expect(run.status == 0, "\(run.combined)")
         let check = """
             import numpy as np, sys
-            W, I, O = (np.load(f).astype(np.int64) for f in sys.argv[1:4]); st = int(sys.argv[4])
-            K, C, R, S = W.shape; OH, OW = O.shape[1:]
-            ref = np.zeros((K, OH, OW), dtype=np.int64)
-            for r in range(R):
-                for s in range(S):
-                    patch = I[:, r:r + st * (OH - 1) + 1:st, s:s + st * (OW - 1) + 1:st]   # C x OH x OW
-                    ref += np.einsum('kc,cij->kij', W[:, :, r, s], patch)
+            T = {kv.split('=', 1)[0]: np.load(kv.split('=', 1)[1]).astype(np.int64) for kv in sys.argv[4:]}
+            globals().update(T); st = int(sys.argv[2]); O = np.load(sys.argv[1])
+            def conv(W, I, st):
+                K, C, R, S = W.shape; OH, OW = O.shape[1:]
+                ref = np.zeros((K, OH, OW), dtype=np.int64)
+                for r in range(R):
+                    for s in range(S):
+                        ref += np.einsum('kc,cij->kij', W[:, :, r, s], I[:, r:r + st * (OH - 1) + 1:st, s:s + st * (OW - 1) + 1:st])
+                return ref
+            ref = eval(sys.argv[3])
             assert O.shape == ref.shape, (O.shape, ref.shape)
-            bad = np.argwhere(O != ref)
-            print('numpy: %d of %d outputs differ' % (len(bad), ref.size)); sys.exit(1 if len(bad) else 0)
+            bad = int((O != ref).sum())
+            print('numpy: %d of %d outputs differ' % (bad, ref.size)); sys.exit(1 if bad else 0)
             """
-        let py = try Tools.run(python, ["-c", check, wFile, iFile, out, "\(stride)"], in: dir, timeout: 120)
-        #expect(py.status == 0, "\(py.combined)")
+        let py = try Tools.run(python, ["-c", check, out, "\(stride)", expression] + files, in: dir, timeout: 120)
+        #expect(py.status == 0, "\(name) seed \(seed): \(py.combined)")
     }
 
     /// Bad input through the CLI: a singular matrix, bounds and tensors that do not fit: exit 2.
