@@ -40,4 +40,20 @@ public enum GoldenLoopNest {
         let far = (0..<s.dataflow.rows).flatMap { x in (0..<s.dataflow.cols).map { y in s.skew(x: x, y: y) + s.hops(y: y) } }.max()!
         return lastEnd + far + 2 + pipeline + 1
     }
+
+    /// Cycles of a derived array whose output moves (``ReductionSchedule``), from its timing
+    /// rules: the R preload beats and every pass's P beats are accepted back to back (cycles 0 …
+    /// beats − 1); PE (x, y) takes a beat accepted in cycle c in cycle c + σx·x + σy·y, its partial
+    /// sum (the product registered first when pipeline ≥ 1) moves σx cycles per PE down x; under
+    /// column y the group's sum is registered once more and leaves. The last beat's last column:
+    /// (beats − 1) + maxSkew + σx + (pipeline ≥ 1 ? 1 : 0) + 1, and one cycle more to count it.
+    public static func reductionCycles(_ s: ReductionSchedule, pipeline: Int) -> Int {
+        (s.beats - 1) + s.maxSkew + s.dataflow.sigmaX + (pipeline >= 1 ? 1 : 0) + 1 + 1
+    }
+
+    /// The golden cycles of either form of derived array.
+    public static func cycles(_ d: SpaceTimeDataflow, bounds: [Int], pipeline: Int) -> Int {
+        d.outputMoves ? reductionCycles(ReductionSchedule(d, bounds: bounds), pipeline: pipeline)
+            : spaceTimeCycles(SpaceTimeSchedule(d, bounds: bounds), pipeline: pipeline)
+    }
 }

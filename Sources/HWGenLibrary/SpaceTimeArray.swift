@@ -14,7 +14,14 @@ import HWGenGolden
 /// like an input. A tile's element ends (`in_last`) are accepted at least
 /// ``SpaceTimeSchedule/drainSpacing`` cycles apart (`in_ready` low meanwhile), so result chains
 /// never collide.
-public struct SpaceTimeArray: Engine {
+/// An engine derived from a loop nest: it turns bounds and tensors into its stream.
+public protocol LoopNestEngine: Engine {
+    /// The beats and result order (offsets into the output tensor) for loop bounds `bounds` and
+    /// the input tensors by name (B's as its wires carry it).
+    func stimulus(bounds: [Int], tensors: [String: IntTensor], outputShape: [Int]) -> Stimulus
+}
+
+public struct SpaceTimeArray: LoopNestEngine {
     public let dataflow: SpaceTimeDataflow
     public let mac: MACConfig
 

@@ -115,25 +115,14 @@ public struct SpaceTimeDataflow: Equatable, Sendable {
             return ("space_time", "the last time row \(last) adds loop \(nest.loops[l]), an outer time loop: not derived yet (\(form))")
         }
         let out = nest.output
+        if out.uses(innerLoop) { return reductionProblem }
         for l in [xLoop, yLoop] where !out.uses(l) {
             let axis = l == xLoop ? "x" : "y", sigma = last[l]
             return ("space_time", sigma == 0
                 ? "\(out) does not use loop \(nest.loops[l]) of PE \(axis): PEs along \(axis) would add into one element in one cycle (a spatial reduction), not derived yet (allowed: the output's loops on the PE axes)"
                 : "\(out) does not use loop \(nest.loops[l]) of PE \(axis): its partial sums move along \(axis), \(abs(sigma)) cycle\(abs(sigma) == 1 ? "" : "s") per hop (a systolic reduction, as in weight- and input-stationary arrays), not derived yet (allowed: the output's loops on the PE axes; the built-in engine: { kind: systolic, dataflow: ws } or is)")
         }
-        if out.uses(innerLoop) {
-            return ("space_time", "\(out) uses the innermost time loop \(nest.loops[innerLoop]), so partial sums move between PEs (weight- or input-stationary): not derived yet (allowed: a loop \(out.name) does not use, e.g. a reduction loop, as the last time row)")
-        }
-        let used = (0..<n).filter(out.uses)
-        if IntLinear.nullSpace(out.indices.map(\.coefficients), columns: n).contains(where: { d in used.contains { d[$0] != 0 } }) {
-            return ("compute", "\(out) gives one element to several iterations of the loops it uses (\(used.map { nest.loops[$0] }.joined(separator: ", "))): PEs would hold partial sums of one element (allowed: output indices that name each element once)")
-        }
-        // Outputs are finished one after another: the time loops the output does not use are
-        // innermost, so each element's products are contiguous.
-        let outer = timeLoops
-        if let free = outer.firstIndex(where: { !out.uses($0) }), let again = outer[free...].first(where: out.uses) {
-            return ("space_time", "\(out.name) is revisited after other elements: time loop \(nest.loops[again]), which \(out.name) uses, runs inside \(nest.loops[outer[free]]), which it does not (allowed: the time loops \(out.name) does not use innermost)")
-        }
+        if let p = outputProblem(timeLoops) { return p }
         for t in [nest.a, nest.b] {
             if !t.uses(innerLoop) {
                 return ("space_time", "\(t) does not change with the innermost time loop \(nest.loops[innerLoop]): it would stay in the PEs (weight- or input-stationary), not derived yet (allowed: a loop \(t.name) uses as the last time row)")
@@ -143,6 +132,63 @@ public struct SpaceTimeDataflow: Equatable, Sendable {
             }
         }
         return nil
+    }
+
+    /// The output names each element once, and the time loops among `loops` it does not use run
+    /// inside those it uses (so each element's products are contiguous).
+    func outputProblem(_ loops: [Int]) -> (String, String)? {
+        let out = nest.output
+        let used = (0..<n).filter(out.uses)
+        if IntLinear.nullSpace(out.indices.map(\.coefficients), columns: n).contains(where: { d in used.contains { d[$0] != 0 } }) {
+            return ("compute", "\(out) gives one element to several iterations of the loops it uses (\(used.map { nest.loops[$0] }.joined(separator: ", "))): PEs would hold partial sums of one element (allowed: output indices that name each element once)")
+        }
+        if let free = loops.firstIndex(where: { !out.uses($0) }), let again = loops[free...].first(where: out.uses) {
+            return ("space_time", "\(out.name) is revisited after other elements: time loop \(nest.loops[again]), which \(out.name) uses, runs inside \(nest.loops[loops[free]]), which it does not (allowed: the time loops \(out.name) does not use innermost)")
+        }
+        return nil
+    }
+
+    /// Whether the output changes with the innermost time loop: its partial sums then move down
+    /// PE x (a systolic reduction) past a stationary input (weight- and input-stationary).
+    public var outputMoves: Bool { nest.output.uses(innerLoop) }
+
+    /// The stationary input of a moving output (it does not use the innermost loop), and the
+    /// streamed one.
+    public var stationaryInput: TensorAccess { nest.a.uses(innerLoop) ? nest.b : nest.a }
+    public var streamedInput: TensorAccess { nest.a.uses(innerLoop) ? nest.a : nest.b }
+
+    /// The derivable form of a moving output: it does not use PE x's loop, whose skew σx ≥ 1
+    /// carries its partial sums down x; it uses PE y's loop (σy ≥ 0); one input is stationary
+    /// (free of the innermost loop, using both PE loops), the other streams along y (free of y's
+    /// loop).
+    var reductionProblem: (String, String)? {
+        let out = nest.output, x = nest.loops[xLoop], y = nest.loops[yLoop]
+        if out.uses(xLoop) {
+            return ("space_time", "\(out) uses the innermost time loop \(nest.loops[innerLoop]) and PE x's loop \(x): its partial sums would not move down x, not derived yet (allowed: a reduction loop \(out.name) does not use on PE x, as k in weight-stationary [[0,0,1],[0,1,0],[1,1,1]])")
+        }
+        if !out.uses(yLoop) {
+            return ("space_time", "\(out) does not use PE y's loop \(y) either: a reduction along both axes, not derived yet (allowed: the output's loop on PE y)")
+        }
+        if sigmaX < 1 {
+            return ("space_time", "the partial sums of \(out.name) move down x with skew \(sigmaX): not derived yet (allowed: a positive entry in the last time row's column \(x))")
+        }
+        if sigmaY < 0 {
+            return ("space_time", "skew \(sigmaY) along y: not derived yet for a moving output (allowed: 0 or more in the last time row's column \(y))")
+        }
+        let inputs = [nest.a, nest.b].filter { !$0.uses(innerLoop) }
+        guard inputs.count == 1 else {
+            return ("space_time", inputs.isEmpty
+                ? "\(out) moves, and neither input stays in the PEs: not derived yet (allowed: one input free of the innermost loop \(nest.loops[innerLoop]))"
+                : "neither input changes with the innermost loop \(nest.loops[innerLoop]): not derived yet")
+        }
+        let (st, mv) = (stationaryInput, streamedInput)
+        if !st.uses(xLoop) || !st.uses(yLoop) {
+            return ("space_time", "\(st) stays in the PEs but does not use both PE loops (\(x), \(y)): PEs would hold copies, not derived yet (allowed: a stationary input indexed by both PE loops)")
+        }
+        if mv.uses(yLoop) {
+            return ("space_time", "\(mv) uses PE y's loop \(y): it cannot stream along y, not derived yet (allowed: the streamed input free of \(y))")
+        }
+        return outputProblem(Array(timeLoops.dropLast()))
     }
 
     // MARK: movement
@@ -190,6 +236,12 @@ public struct SpaceTimeDataflow: Equatable, Sendable {
 
     /// How the derived array moves each tensor (what the generator builds), one line each.
     public var builtAs: [(tensor: String, how: String)] {
+        if outputMoves {
+            let (st, mv) = (stationaryInput, streamedInput)
+            return [(nest.output.name, "partial sums move down x, \(sigmaX) register\(sigmaX == 1 ? "" : "s") per PE, into a P-long accumulator line under each column that adds the passes of a group; results leave one port per PE column"),
+                    (st.name, "stationary: each PE holds its element and the next pass's in a shadow register, shifted down x from a port per PE column in the last R beats of a pass"),
+                    (mv.name, sigmaY == 0 ? "multicast along y from a port per PE row" : "enters at y = 0, one port per PE row, moves +y with \(sigmaY) register\(sigmaY == 1 ? "" : "s") per hop")]
+        }
         let exit = sigmaY >= 0 ? "y = 0" : "y = \(cols - 1)"
         var lines = [(nest.output.name, "accumulates in its PE over the loops it does not use; results shift along y to a port per PE row at \(exit)")]
         for t in [nest.a, nest.b] {
@@ -285,4 +337,60 @@ public struct SpaceTimeSchedule: Sendable {
     /// Cycles between the last beats of two consecutive output elements, so that the result
     /// chains never collide: (|σy| + 1)(C − 1) + 1.
     public var drainSpacing: Int { (abs(d.sigmaY) + 1) * (d.cols - 1) + 1 }
+}
+
+/// The schedule of a derived array whose output moves (``SpaceTimeDataflow/outputMoves``):
+/// passes of P = R + the largest skew beats, each with one stationary tile (shadow-loaded during
+/// the previous pass's last R beats, R beats before the first). The innermost loop is cut into
+/// chunks of P; passes run in the order (y tile, the outer time loops the output uses, chunk, the
+/// outer time loops it does not use, x tile), and the passes of one (y tile, used loops, chunk) —
+/// a group — add into P-long accumulator lines under the columns; the group's last pass emits.
+public struct ReductionSchedule: Sendable {
+    public let dataflow: SpaceTimeDataflow
+    public let bounds: [Int]
+
+    public init(_ dataflow: SpaceTimeDataflow, bounds: [Int]) {
+        precondition(bounds.count == dataflow.nest.loops.count && bounds.allSatisfy { $0 >= 1 }, "ReductionSchedule: one bound ≥ 1 per loop")
+        self.dataflow = dataflow
+        self.bounds = bounds
+    }
+
+    var d: SpaceTimeDataflow { dataflow }
+    public var tilesX: Int { (bounds[d.xLoop] + d.rows - 1) / d.rows }
+    public var tilesY: Int { (bounds[d.yLoop] + d.cols - 1) / d.cols }
+    /// The largest skew of a PE: σx(R − 1) + σy(C − 1).
+    public var maxSkew: Int { d.sigmaX * (d.rows - 1) + d.sigmaY * (d.cols - 1) }
+    /// Beats per pass.
+    public var passBeats: Int { d.rows + maxSkew }
+    public var chunks: Int { (bounds[d.innerLoop] + passBeats - 1) / passBeats }
+    var usedOuter: [Int] { d.timeLoops.dropLast().filter(d.nest.output.uses) }
+    var freeOuter: [Int] { d.timeLoops.dropLast().filter { !d.nest.output.uses($0) } }
+    /// Passes per group and groups.
+    public var groupPasses: Int { freeOuter.reduce(tilesX) { $0 * bounds[$1] } }
+    public var groups: Int { usedOuter.reduce(tilesY * chunks) { $0 * bounds[$1] } }
+    public var passes: Int { groups * groupPasses }
+    /// Beats of the stream: R preload beats, then every pass.
+    public var beats: Int { d.rows + passes * passBeats }
+
+    /// The iteration PE (x, y) runs at beat b of pass p, or nil where a tile or the last chunk
+    /// overhangs the loops.
+    public func iteration(pass p: Int, beat b: Int, x: Int, y: Int) -> [Int]? {
+        var pt = Array(repeating: 0, count: bounds.count)
+        var rest = p
+        func take(_ extent: Int) -> Int { defer { rest /= extent }; return rest % extent }
+        let tx = take(tilesX)
+        for l in freeOuter.reversed() { pt[l] = take(bounds[l]) }
+        let chunk = take(chunks)
+        for l in usedOuter.reversed() { pt[l] = take(bounds[l]) }
+        let ty = take(tilesY)
+        pt[d.xLoop] = tx * d.rows + x
+        pt[d.yLoop] = ty * d.cols + y
+        let inner = chunk * passBeats + b
+        guard pt[d.xLoop] < bounds[d.xLoop], pt[d.yLoop] < bounds[d.yLoop], inner < bounds[d.innerLoop] else { return nil }
+        pt[d.innerLoop] = d.innerSign > 0 ? inner : bounds[d.innerLoop] - 1 - inner
+        return pt
+    }
+
+    /// PE (x, y)'s skew: σx·x + σy·y.
+    public func skew(x: Int, y: Int) -> Int { d.sigmaX * x + d.sigmaY * y }
 }

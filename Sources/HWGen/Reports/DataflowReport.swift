@@ -14,12 +14,18 @@ public enum DataflowReport {
         }
         if d.derivationProblem == nil { out += "\nbuilt:\n" + d.builtAs.map { "  \($0.tensor): \($0.how)\n" }.joined() }
         guard let bounds else { return out }
-        let sched = SpaceTimeSchedule(d, bounds: bounds)
-        let cycles = GoldenLoopNest.spaceTimeCycles(sched, pipeline: s.pipeline)
+        let cycles = GoldenLoopNest.cycles(d, bounds: bounds, pipeline: s.pipeline)
         let macs = bounds.reduce(1, *)
         out += "\nschedule for " + zip(loops, bounds).map { "\($0)=\($1)" }.joined(separator: ", ") + ": "
-        out += "\(sched.tiles) tile\(sched.tiles == 1 ? "" : "s") × \(sched.beatsPerTile) beats = \(sched.beats) beats, "
-        out += "\(sched.beats / sched.runLength) output elements per PE in turn (\(sched.runLength) beats each), drain spacing \(sched.drainSpacing) cycles, "
+        if d.outputMoves {
+            let r = ReductionSchedule(d, bounds: bounds)
+            out += "\(d.rows) preload beats + \(r.passes) passes × P = \(r.passBeats) beats = \(r.beats) beats, "
+            out += "\(r.groups) group\(r.groups == 1 ? "" : "s") of \(r.groupPasses) pass\(r.groupPasses == 1 ? "" : "es") each, "
+        } else {
+            let sched = SpaceTimeSchedule(d, bounds: bounds)
+            out += "\(sched.tiles) tile\(sched.tiles == 1 ? "" : "s") × \(sched.beatsPerTile) beats = \(sched.beats) beats, "
+            out += "\(sched.beats / sched.runLength) output elements per PE in turn (\(sched.runLength) beats each), drain spacing \(sched.drainSpacing) cycles, "
+        }
         out += "\(cycles) cycles (golden), \(macs) MACs: PE utilization \(String(format: "%.1f", 100.0 * Double(macs) / Double(d.rows * d.cols * cycles))) %\n"
         return out
     }

@@ -138,6 +138,12 @@ struct SpecReader {
             throw fail("gemm", "the buffered GEMM controller of engine \(engine.descriptor.id) does not feed \(kind) pairs yet "
                        + "(allowed with mac.kind \(kind): remove gemm:, or the bare engine)")
         }
+        if let d = engine.spaceTime, d.outputMoves, pipeline == 2 {
+            throw fail("mac.pipeline", "2 (a split accumulator) needs an output that stays in its PE; \(d.nest.output.name) moves (allowed: 0, 1)")
+        }
+        if top["gemm"] != nil, let d = engine.spaceTime, d.outputMoves {
+            throw fail("gemm", "a derived array whose output moves needs a continuous stream, which the GEMM engine's controller does not give it yet (allowed: remove gemm:)")
+        }
         if top["gemm"] != nil, let d = engine.spaceTime, d.gemmLoops == nil {
             throw fail("gemm", "the GEMM engine's buffers feed GEMMs; \(d.nest) is not one (allowed: remove gemm:, or a compute of the form C[i][j] += A[i][k] * B[k][j])")
         }

@@ -123,7 +123,7 @@ extension Flow {
                                 waves: URL? = nil, log: (String) -> Void) throws -> (verdicts: [SimVerdict], runs: [SimRun], golden: IntTensor) {
         for s in simulators { _ = try s.resolve() }
         let spec = design.spec
-        guard let d = spec.engine.spaceTime, let engine = design.engine as? SpaceTimeArray else {
+        guard let d = spec.engine.spaceTime, let engine = design.engine as? any LoopNestEngine else {
             throw HWGenError.badInput("\(spec.source): has no dataflow: section")
         }
         if design.harness.gemmEngine != nil {
@@ -131,7 +131,7 @@ extension Flow {
         }
         let golden = try GoldenLoopNest.evaluate(d.nest, bounds: ops.bounds, tensors: ops.tensors, acc: spec.mac.acc)
         let cols = golden.shape.last!, expected = IntMatrix(rows: golden.values.count / cols, cols: cols, data: golden.values)
-        let cycles = GoldenLoopNest.spaceTimeCycles(SpaceTimeSchedule(d, bounds: ops.bounds), pipeline: spec.pipeline)
+        let cycles = GoldenLoopNest.cycles(d, bounds: ops.bounds, pipeline: spec.pipeline)
         // B's tensor as its wires carry it (ternary and p<n> codes).
         var wires = ops.tensors
         let b = ops.tensors[d.nest.b.name]!

@@ -36,15 +36,18 @@ public struct SpaceTimeKind: EngineDescriptor {
         return nil
     }
 
-    public func engine(_ e: EngineSpec, mac: MACConfig) -> any Engine { SpaceTimeArray(e.spaceTime!, mac: mac) }
+    public func engine(_ e: EngineSpec, mac: MACConfig) -> any Engine {
+        let d = e.spaceTime!
+        return d.outputMoves ? SpaceTimeReductionArray(d, mac: mac) : SpaceTimeArray(d, mac: mac)
+    }
 
-    /// ``GoldenLoopNest/spaceTimeCycles(_:pipeline:)`` with the GEMM's bounds.
+    /// ``GoldenLoopNest/cycles(_:bounds:pipeline:)`` with the GEMM's bounds.
     public func goldenCycles(_ e: EngineSpec, mac: MACConfig, shape s: GemmShape, b: IntMatrix?) -> Int {
         let d = e.spaceTime!
         guard let g = d.gemmLoops else { preconditionFailure("SpaceTimeKind: \(d.nest) is not a GEMM (checked by the flow)") }
         var bounds = [0, 0, 0]
         (bounds[g.m], bounds[g.n], bounds[g.k]) = (s.m, s.n, s.k)
-        return GoldenLoopNest.spaceTimeCycles(SpaceTimeSchedule(d, bounds: bounds), pipeline: mac.pipeline)
+        return GoldenLoopNest.cycles(d, bounds: bounds, pipeline: mac.pipeline)
     }
 
     /// Products are added one per cycle in the innermost loop's order.
