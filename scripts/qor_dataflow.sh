@@ -7,10 +7,18 @@ set -euo pipefail
 hwgen=$1
 dir=build/qor-dataflow
 mkdir -p "$dir"
-pairs=("gemm_stt_os_4x4 systolic_os_4x4_s8_booth" "gemm_stt_os_16x16 systolic_os_16x16_s8_booth" "gemm_stt_mcast_4x4 matrix2d_4x4_s8_booth")
-specs=()
-for p in "${pairs[@]}"; do for d in $p; do specs+=("designs/$d.yaml"); done; done
-[ -s "$dir/qor.json" ] || "$hwgen" synth "${specs[@]}" --clock 2 --json "$dir/qor.json" --work-dir "$dir/work" >/dev/null
+pairs=("gemm_stt_os_4x4 systolic_os_4x4_s8_booth" "gemm_stt_os_16x16 systolic_os_16x16_s8_booth" "gemm_stt_mcast_4x4 matrix2d_4x4_s8_booth"
+       "gemm_stt_ws_4x4 systolic_ws_4x4_s8" "gemm_stt_ws_16x16 systolic_ws_16x16_s8" "gemm_stt_is_4x4 systolic_is_4x4_s8"
+       "gemm_stt_is_16x16 systolic_is_16x16_s8")
+# One synthesis per design, kept: a rerun synthesizes only what is missing (a 16x16 takes 3-8 min).
+for p in "${pairs[@]}"; do
+  for d in $p; do
+    [ -s "$dir/$d.json" ] && continue
+    "$hwgen" synth "designs/$d.yaml" --clock 2 --json "$dir/$d.json.tmp" --work-dir "$dir/work" >/dev/null
+    mv "$dir/$d.json.tmp" "$dir/$d.json"
+  done
+done
+python3 -c 'import json, sys; print(json.dumps([json.load(open(f))[0] for f in sys.argv[1:]]))' "$dir"/*.json > "$dir/qor.all"
 cycles() {  # golden cycles of $1 on the GEMM $2
   "$hwgen" golden "designs/$1.yaml" --gemm "$2" | sed -n 's/.*cycles: golden \([0-9]*\).*/\1/p'
 }
@@ -23,7 +31,7 @@ gemms=(19x45x23 64x64x64 100x37x9)
     echo "$line"
   done
 } > "$dir/cycles.txt"
-python3 - "$dir/qor.json" "$dir/cycles.txt" "${gemms[@]}" <<'PY'
+python3 - "$dir/qor.all" "$dir/cycles.txt" "${gemms[@]}" <<'PY'
 import json, sys
 rows = {r["design"]: r for r in json.load(open(sys.argv[1]))}
 gemms = sys.argv[3:]
