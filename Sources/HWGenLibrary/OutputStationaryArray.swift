@@ -160,7 +160,7 @@ public struct OutputStationaryArray: Engine {
     /// The processing element `pe_os_<kind>_p<pipeline>_<a>_<b>_<acc>` (`pe_bc_…` when broadcast:
     /// no operand or flag outputs, and `done_in` from the array instead of its own `last` delays).
     public var pe: Module {
-        let unit = peUnit, t = mac.types, w = t.acc.bits
+        let unit = peUnit, t = mac.types
         let (name, doc) = broadcast
             ? ("pe_bc_\(mac.tag)", "Broadcast (2D-Matrix) PE: accumulates, shifts results left.")
             : pairs ? ("pe_os_\(mac.tag)", "Output-stationary FFIP PE: forwards operand pairs and flags, accumulates (a0+b1)*(a1+b0), shifts results left.")
@@ -208,18 +208,25 @@ public struct OutputStationaryArray: Engine {
                 m.output("last_out", lastQ)
                 done = (1..<unit.latency).reduce(lastQ) { d, k in m.delay(d, "done_d\(k)") }
             }
-            guard let h = unit.splitBit else {
-                m.output("res_out", m.delay(done.select(sum, resIn), "res", reset: nil))
-                m.output("res_valid_out", m.delay(done | resValidIn, "res_valid"))
-                return
-            }
-            // Split accumulator: the upper half of the sum, and of the result chain, lags one cycle.
-            let doneHi = m.delay(done, "done_hi")
-            let lo = m.delay(done.select(sum.bits(h - 1, 0), resIn.bits(h - 1, 0)), "res_lo", reset: nil)
-            let hi = m.delay(doneHi.select(sum.bits(w - 1, h), resIn.bits(w - 1, h)), "res_hi", reset: nil)
-            m.output("res_out", concat([hi, lo]).wrapped(to: t.acc))
-            m.output("res_valid_out", m.delay(doneHi | resValidIn, "res_valid"))
+            Self.resultStage(m, unit: unit, sum: sum, done: done, resIn: resIn, resValidIn: resValidIn)
         }
+    }
+
+    /// A PE's stage of a result chain: `res_out` takes the sum when `done`, else `res_in` (with a
+    /// split accumulator the upper half, and its `done`, one cycle later); `res_valid_out` likewise.
+    static func resultStage(_ m: ModuleBuilder, unit: MACUnit, sum: Value, done: Value, resIn: Value, resValidIn: Value) {
+        let acc = unit.config.types.acc, w = acc.bits
+        guard let h = unit.splitBit else {
+            m.output("res_out", m.delay(done.select(sum, resIn), "res", reset: nil))
+            m.output("res_valid_out", m.delay(done | resValidIn, "res_valid"))
+            return
+        }
+        // Split accumulator: the upper half of the sum, and of the result chain, lags one cycle.
+        let doneHi = m.delay(done, "done_hi")
+        let lo = m.delay(done.select(sum.bits(h - 1, 0), resIn.bits(h - 1, 0)), "res_lo", reset: nil)
+        let hi = m.delay(doneHi.select(sum.bits(w - 1, h), resIn.bits(w - 1, h)), "res_hi", reset: nil)
+        m.output("res_out", concat([hi, lo]).wrapped(to: acc))
+        m.output("res_valid_out", m.delay(doneHi | resValidIn, "res_valid"))
     }
 
     /// The array with its input skew and tile controller, named `name`.

@@ -73,7 +73,7 @@ public struct SpaceTimeArray: LoopNestEngine {
     /// The processing element: the MAC, |σ| registers per input that moves on, the flags'
     /// registers along x, and its stage of the result chain.
     func pe(name: String) -> Module {
-        let unit = MACUnit(mac), t = mac.types, w = t.acc.bits
+        let unit = MACUnit(mac), t = mac.types
         let edges = self.edges, sx = abs(dataflow.sigmaX)
         return Module(name, doc: "Space-time PE: accumulates one output element, passes inputs on, shifts results toward the row's port.") { m in
             let a = m.input("a_in", unit.aLane), b = m.input("b_in", unit.bLane)
@@ -92,17 +92,7 @@ public struct SpaceTimeArray: LoopNestEngine {
             }
             let sum = m.instance(unit.module, "mac", ["a": a, "b": b, "first": first])["acc"]
             let done = lastChain[unit.latency]
-            guard let h = unit.splitBit else {
-                m.output("res_out", m.delay(done.select(sum, resIn), "res", reset: nil))
-                m.output("res_valid_out", m.delay(done | resValidIn, "res_valid"))
-                return
-            }
-            // Split accumulator: the upper half of the sum, and of the result chain, lags one cycle.
-            let doneHi = m.delay(done, "done_hi")
-            let lo = m.delay(done.select(sum.bits(h - 1, 0), resIn.bits(h - 1, 0)), "res_lo", reset: nil)
-            let hi = m.delay(doneHi.select(sum.bits(w - 1, h), resIn.bits(w - 1, h)), "res_hi", reset: nil)
-            m.output("res_out", concat([hi, lo]).wrapped(to: t.acc))
-            m.output("res_valid_out", m.delay(doneHi | resValidIn, "res_valid"))
+            OutputStationaryArray.resultStage(m, unit: unit, sum: sum, done: done, resIn: resIn, resValidIn: resValidIn)
         }
     }
 
