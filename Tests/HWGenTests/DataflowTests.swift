@@ -171,6 +171,23 @@ import Testing
         #expect(r.verdicts.allSatisfy { $0.passed }, "\(name) \(text) seed \(seed)")
     }
 
+    /// The same dataflow from Swift: an EngineSpec built in code, simulated like a spec file.
+    @Test func dataflowFromSwift() throws {
+        try Requires.bothSimulators()
+        let engine = try EngineSpec.spaceTime(loops: ["b", "i", "j", "k"], compute: "C[b][i][j] += A[b][i][k] * B[b][k][j]",
+                                              matrix: [[0, 0, 0, 1], [0, 0, 1, 0], [1, 0, 0, 0], [0, 1, 1, 1]], rows: 3, cols: 2)
+        #expect(engine.spaceTime?.outputMoves == true)
+        let design = Design(DesignSpec(name: "bgemm_ws_swift", engine: engine, mac: MACTypes(a: .s(8), b: .s(4), acc: .s(20)),
+                                       pipeline: 1, source: "swift"))
+        let seed = CoSimTests.seed("dataflowFromSwift")
+        let ops = try NestOperands(design, bounds: "b=2,i=7,j=5,k=4", gemm: nil, tensors: [], seed: seed)
+        let r = try Flow.simulate(design, nest: ops, simulators: Simulator.allCases) { print($0) }
+        #expect(r.verdicts.allSatisfy { $0.passed })
+        #expect(throws: SpaceTimeError.self) {
+            try EngineSpec.spaceTime(loops: ["i", "j", "k"], compute: Self.gemm, matrix: [[1, 0, 0], [1, 0, 0], [0, 0, 1]], rows: 2, cols: 2)
+        }
+    }
+
     /// NumPy's reference for each shipped dataflow design, from the tensors by name (`st`: the stride).
     static let numpyReference: [String: (bounds: [String: Int], stride: Int, expression: String)] = [
         // The must-hold: direct 2-D convolutions (valid padding, stride 1 and 2).

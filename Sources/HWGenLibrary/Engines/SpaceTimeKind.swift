@@ -53,3 +53,14 @@ public struct SpaceTimeKind: EngineDescriptor {
     /// Products are added one per cycle in the innermost loop's order.
     public func reductionOrder(_ e: EngineSpec) -> ReductionOrder { .sequential }
 }
+
+extension EngineSpec {
+    /// A derived array from Swift: `compute` over `loops` (outermost first), the space-time
+    /// `matrix` (rows PE x, PE y, then time) and the array's PEs. Throws ``LoopNestError`` or
+    /// ``SpaceTimeError`` with the same messages a `dataflow:` spec gets.
+    public static func spaceTime(loops: [String], compute: String, matrix: [[Int]], rows: Int, cols: Int) throws -> EngineSpec {
+        var e = EngineSpec(SpaceTimeKind(), rows: rows, cols: cols)
+        e.spaceTime = try SpaceTimeDataflow(nest: try LoopNest.parse(compute: compute, loops: loops), matrix: matrix, rows: rows, cols: cols)
+        return e
+    }
+}
