@@ -149,6 +149,7 @@ public struct Design: Sendable {
     /// fits the buffers, else the GEMM engine's chunked schedule (``GemmTiling``, returned too).
     /// Throws when not even a 1×1×1 run fits.
     public func layerCycles(_ s: GemmShape) throws -> (cycles: Int, tiling: GemmTiling?) {
+        try checkGemm()
         guard let g = harness.gemmEngine, g.fitProblem(m: s.m, k: s.k, n: s.n) != nil else { return (golden.cycles(s), nil) }
         guard let t = g.tiling(m: s.m, k: s.k, n: s.n, run: { golden.cycles($0) }) else {
             throw HWGenError.badInput("gemm \(s) cannot be split into runs that fit the buffers of \(spec.source)")
@@ -158,6 +159,7 @@ public struct Design: Sendable {
 
     /// Checks that a GEMM of `shape` fits the buffers of a `gemm:` design.
     public func checkFit(_ s: GemmShape) throws {
+        try checkGemm()
         if let g = harness.gemmEngine, let problem = g.fitProblem(m: s.m, k: s.k, n: s.n) {
             throw HWGenError.badInput("gemm \(s.m)x\(s.k)x\(s.n) does not fit the buffers of \(spec.source): \(problem)")
         }
@@ -207,4 +209,14 @@ public struct GoldenModel: Sendable {
 
     /// The order in which the engine adds the products of one result.
     public var reductionOrder: ReductionOrder { spec.engine.descriptor.reductionOrder(spec.engine) }
+}
+
+extension Design {
+    /// A `dataflow:` design whose computation is not a GEMM runs loop bounds and tensors, not
+    /// GEMMs: anything asking it for a GEMM is told so (exit 2).
+    public func checkGemm() throws {
+        if let d = spec.engine.spaceTime, d.gemmLoops == nil {
+            throw HWGenError.badInput("\(spec.source) computes \(d.nest), not a GEMM: its runs take loop bounds (allowed: hwgen sim --bounds, hwgen dataflow --bounds)")
+        }
+    }
 }

@@ -20,6 +20,12 @@ public struct NestOperands: Sendable {
         let bounds = try Self.bounds(d, text: text, gemm: gemm)
         let shapes: [String: [Int]]
         do { shapes = try nest.shapes(bounds: bounds) } catch let e as LoopNestError { throw HWGenError.badInput("--bounds: \(e.message)") }
+        for (name, shape) in shapes.sorted(by: { $0.key < $1.key }) {
+            let count = shape.reduce(1) { $0.multipliedReportingOverflow(by: $1).overflow ? Int.max : $0 * $1 }
+            guard count <= Self.maxIterations else {
+                throw HWGenError.badInput("--bounds: tensor \(name) would have \(count) elements (shape \(Npy.tuple(shape))) (allowed: at most \(Self.maxIterations))")
+            }
+        }
         let mac = design.spec.mac
         // The second factor is the MAC's b: ternary and p<n> weights as their values.
         let inputs: [(TensorAccess, HWType, (Int64) -> Bool, String, (inout SplitMix64) -> Int64)] = [
@@ -57,7 +63,7 @@ public struct NestOperands: Sendable {
         }
         self.bounds = bounds
         self.tensors = tensors
-        label = (text.map { "bounds \($0)" } ?? "gemm \(gemm!)") + (files.count == 2 ? "" : " seed \(seed)")
+        label = (gemm.map { "gemm \($0)" } ?? "bounds " + zip(nest.loops, bounds).map { "\($0)=\($1)" }.joined(separator: ",")) + (files.count == 2 ? "" : " seed \(seed)")
     }
 
     /// The loop bounds `--bounds LOOP=N,…` (every loop) or, for a GEMM nest, `--gemm MxKxN` give.
@@ -66,8 +72,8 @@ public struct NestOperands: Sendable {
         var bounds = Array(repeating: 0, count: loops.count)
         switch (text, gemm) {
         case (nil, nil):
-            throw HWGenError.badInput("--bounds: missing (allowed: a bound per loop, e.g. --bounds " + loops.map { "\($0)=4" }.joined(separator: ",")
-                                      + (d.gemmLoops == nil ? "" : "; or --gemm MxKxN") + ")")
+            // The default workload: partial tiles on both PE axes, 3 along every other loop.
+            for l in loops.indices { bounds[l] = l == d.xLoop ? d.rows + d.rows / 2 + 1 : l == d.yLoop ? d.cols + 1 : 3 }
         case (.some, .some):
             throw HWGenError.badInput("--bounds and --gemm both given (allowed: one of them)")
         case (nil, let g?):

@@ -31,6 +31,7 @@ public struct OperandSource: Sendable {
     /// The operands for `design`, checked against it (``Design/checkOperands(_:bName:)``), and a
     /// label for reports: `gemm 37x100x21 seed 7`.
     public func load(_ design: Design) throws -> (ops: GemmOperands, label: String) {
+        try design.checkGemm()
         let spec = design.spec
         var ops: GemmOperands, label: String
         switch (aPath, bPath) {
