@@ -259,6 +259,11 @@ import Testing
             (["sim", "designs/conv_stt_os_kow_4x4.yaml", "--gemm", "4x4x4"], "is not a GEMM"),
             (["sim", "designs/conv_stt_os_kow_4x4.yaml", "--bounds", "k=2,oh=2,ow=2,c=1,r=2,s=2", "--tensor", "Q=x.npy"], "allowed names: W, I"),
             (["sim", "designs/systolic_os_4x4_s8.yaml", "--bounds", "k=2"], "has no dataflow: section"),
+            (["golden", "designs/conv_stt_ws_kc_4x4.yaml"], "not a GEMM: its runs take loop bounds"),
+            (["emit", "designs/conv_stt_os_kow_4x4.yaml", "-o", dir.path], "not a GEMM: its runs take loop bounds"),
+            (["synth", "designs/conv_stt_os_kow_4x4.yaml", "--gemm", "4x4x4", "--target", "generic"], "not a GEMM"),
+            (["sim", "designs/gemm_stt_os_4x4_buf.yaml", "--bounds", "i=2,j=2,k=2"], "wraps its array in gemm: buffers"),
+            (["sim", "designs/conv_stt_os_kow_4x4.yaml", "--bounds", "k=4096,oh=4096,ow=4096,c=1,r=1,s=1"], "iterations is too many"),
         ]
         for (args, says) in cases {
             let r = try CLITests.hwgen(args)
