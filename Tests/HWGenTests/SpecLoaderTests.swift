@@ -99,7 +99,7 @@ import Testing
         #expect(Self.error(Self.variant(mac: "{ a: u8, b: u8, acc: u12 }"))
                 == "designs/t.yaml: mac.acc: u12 is narrower than the u16 product of u8 × u8 (allowed: s16...s48, u16...u48)")
         #expect(Self.error(Self.good + "\nfoo: 1\n")
-                == "designs/t.yaml: unknown field 'foo' (allowed: name, engine, mac, gemm, epilogue, description)")
+                == "designs/t.yaml: unknown field 'foo' (allowed: name, engine, dataflow, mac, gemm, epilogue, description)")
         #expect(Self.error(Self.variant(engine: "{ kind: systolic, dataflow: os, rows: 8, cols: 8, depth: 2 }"))
                 == "designs/t.yaml: engine: unknown field 'depth' (allowed: kind, dataflow, rows, cols, sparsity)")
         #expect(Self.error(Self.variant(engine: "{ kind: systolic, dataflow: is, rows: 4, cols: 4, sparsity: \"2:4\" }"))
@@ -140,7 +140,7 @@ import Testing
                 == #"designs/t.yaml: name: "module" is a Verilog/SystemVerilog keyword (allowed: any other identifier)"#)
         #expect(Self.error("", source: "e.yaml") == "e.yaml: the file is empty (allowed: a mapping with name, engine, mac)")
         #expect(Self.error("- a\n- b\n")
-                == "designs/t.yaml: expected a mapping, got a sequence (allowed: name, engine, mac, gemm, epilogue, description)")
+                == "designs/t.yaml: expected a mapping, got a sequence (allowed: name, engine, dataflow, mac, gemm, epilogue, description)")
     }
 
     @Test(arguments: ["\"8\"", "8.5", "true", "[8]", "{n: 8}", "", "null"])
