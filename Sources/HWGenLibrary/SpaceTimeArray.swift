@@ -16,9 +16,23 @@ import HWGenGolden
 /// never collide.
 /// An engine derived from a loop nest: it turns bounds and tensors into its stream.
 public protocol LoopNestEngine: Engine {
+    var dataflow: SpaceTimeDataflow { get }
     /// The beats and result order (offsets into the output tensor) for loop bounds `bounds` and
     /// the input tensors by name (B's as its wires carry it).
     func stimulus(bounds: [Int], tensors: [String: IntTensor], outputShape: [Int]) -> Stimulus
+}
+
+extension LoopNestEngine {
+    /// A GEMM nest (``SpaceTimeDataflow/gemmLoops``): bounds M, N, K from A and B.
+    public func stimulus(a: IntMatrix, b: IntMatrix) -> Stimulus {
+        guard let bounds = dataflow.gemmBounds(GemmShape(m: a.rows, k: a.cols, n: b.cols)) else {
+            preconditionFailure("\(dataflow.nest) is not a GEMM (Design.checkGemm refuses it)")
+        }
+        let nest = dataflow.nest
+        return stimulus(bounds: bounds, tensors: [nest.a.name: IntTensor(shape: [a.rows, a.cols], values: a.data),
+                                                  nest.b.name: IntTensor(shape: [b.rows, b.cols], values: b.data)],
+                        outputShape: [a.rows, b.cols])
+    }
 }
 
 public struct SpaceTimeArray: LoopNestEngine {
@@ -221,23 +235,6 @@ public struct SpaceTimeArray: LoopNestEngine {
             }
         }
         return Stimulus(beats: beats, order: order)
-    }
-
-    /// A GEMM nest (``SpaceTimeDataflow/gemmLoops``): bounds M, N, K from A and B.
-    public func stimulus(a: IntMatrix, b: IntMatrix) -> Stimulus {
-        let bounds = gemmBounds(m: a.rows, k: a.cols, n: b.cols)
-        let nest = dataflow.nest
-        return stimulus(bounds: bounds, tensors: [nest.a.name: IntTensor(shape: [a.rows, a.cols], values: a.data),
-                                                  nest.b.name: IntTensor(shape: [b.rows, b.cols], values: b.data)],
-                        outputShape: [a.rows, b.cols])
-    }
-
-    /// The loop bounds of a GEMM M×K×N.
-    public func gemmBounds(m: Int, k: Int, n: Int) -> [Int] {
-        guard let g = dataflow.gemmLoops else { preconditionFailure("SpaceTimeArray: \(dataflow.nest) is not a GEMM (checked by the flow)") }
-        var bounds = [0, 0, 0]
-        (bounds[g.m], bounds[g.n], bounds[g.k]) = (m, n, k)
-        return bounds
     }
 }
 

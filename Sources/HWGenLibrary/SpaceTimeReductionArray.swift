@@ -156,15 +156,4 @@ public struct SpaceTimeReductionArray: LoopNestEngine {
         }
         return Stimulus(beats: beats, order: order)
     }
-
-    /// A GEMM nest: bounds M, N, K from A and B.
-    public func stimulus(a: IntMatrix, b: IntMatrix) -> Stimulus {
-        guard let g = dataflow.gemmLoops else { preconditionFailure("SpaceTimeReductionArray: \(dataflow.nest) is not a GEMM (checked by the flow)") }
-        var bounds = [0, 0, 0]
-        (bounds[g.m], bounds[g.n], bounds[g.k]) = (a.rows, b.cols, a.cols)
-        let nest = dataflow.nest
-        return stimulus(bounds: bounds, tensors: [nest.a.name: IntTensor(shape: [a.rows, a.cols], values: a.data),
-                                                  nest.b.name: IntTensor(shape: [b.rows, b.cols], values: b.data)],
-                        outputShape: [a.rows, b.cols])
-    }
 }

@@ -271,6 +271,14 @@ public struct SpaceTimeDataflow: Equatable, Sendable {
               a[0] == m, b[0] == k, b[1] == nn, Set([m, nn, k]).count == 3 else { return nil }
         return (m, nn, k)
     }
+
+    /// The loop bounds of the GEMM M×K×N for a GEMM nest (``gemmLoops``), else nil.
+    public func gemmBounds(_ s: GemmShape) -> [Int]? {
+        guard let g = gemmLoops else { return nil }
+        var bounds = [0, 0, 0]
+        (bounds[g.m], bounds[g.n], bounds[g.k]) = (s.m, s.n, s.k)
+        return bounds
+    }
 }
 
 /// A space-time dataflow refused: the field (`space_time`, `compute`, `loops`) and why.

@@ -77,11 +77,10 @@ public struct NestOperands: Sendable {
         case (.some, .some):
             throw HWGenError.badInput("--bounds and --gemm both given (allowed: one of them)")
         case (nil, let g?):
-            guard let gl = d.gemmLoops else {
+            guard let b = d.gemmBounds(try GemmShape.parse(g)) else {
                 throw HWGenError.badInput("--gemm: \(nest) is not a GEMM (allowed: --bounds " + loops.map { "\($0)=N" }.joined(separator: ",") + ")")
             }
-            let s = try GemmShape.parse(g)
-            (bounds[gl.m], bounds[gl.n], bounds[gl.k]) = (s.m, s.n, s.k)
+            bounds = b
         case (let t?, nil):
             for item in t.split(separator: ",", omittingEmptySubsequences: false) {
                 let kv = item.split(separator: "=", omittingEmptySubsequences: false)

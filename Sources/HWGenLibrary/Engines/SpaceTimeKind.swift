@@ -44,9 +44,7 @@ public struct SpaceTimeKind: EngineDescriptor {
     /// ``GoldenLoopNest/cycles(_:bounds:pipeline:)`` with the GEMM's bounds.
     public func goldenCycles(_ e: EngineSpec, mac: MACConfig, shape s: GemmShape, b: IntMatrix?) -> Int {
         let d = e.spaceTime!
-        guard let g = d.gemmLoops else { preconditionFailure("SpaceTimeKind: \(d.nest) is not a GEMM (checked by the flow)") }
-        var bounds = [0, 0, 0]
-        (bounds[g.m], bounds[g.n], bounds[g.k]) = (s.m, s.n, s.k)
+        guard let bounds = d.gemmBounds(s) else { preconditionFailure("\(d.nest) is not a GEMM (Design.checkGemm refuses it)") }
         return GoldenLoopNest.cycles(d, bounds: bounds, pipeline: mac.pipeline)
     }
 
