@@ -22,11 +22,17 @@ module conv_stt_ws_kc_4x4 (
     reg  signed [7:0] x3_d2;
     reg  signed [7:0] x3_d3;
     reg  first_s1_d1;
+    reg  valid_s1_d1;
     reg  first_s2_d1;
     reg  first_s2_d2;
+    reg  valid_s2_d1;
+    reg  valid_s2_d2;
     reg  first_s3_d1;
     reg  first_s3_d2;
     reg  first_s3_d3;
+    reg  valid_s3_d1;
+    reg  valid_s3_d2;
+    reg  valid_s3_d3;
     reg  acc_first_s0_d1;
     reg  acc_first_s0_d2;
     reg  acc_first_s0_d3;
@@ -192,6 +198,10 @@ module conv_stt_ws_kc_4x4 (
     /* verilator lint_off UNUSEDSIGNAL */ wire pe_3_3_first_out; /* verilator lint_on UNUSEDSIGNAL */
     wire signed [31:0] pe_3_3_psum_out;
     wire load = in_valid & w_load;
+    wire col0_first = first & in_valid;
+    wire col1_first = first_s1_d1 & valid_s1_d1;
+    wire col2_first = first_s2_d2 & valid_s2_d2;
+    wire col3_first = first_s3_d3 & valid_s3_d3;
     wire signed [31:0] col0_sum = acc_first_s0_d5 ? pe_3_0_psum_out : (line0_d10 + pe_3_0_psum_out);
     wire signed [31:0] col1_sum = acc_first_s1_d6 ? pe_3_1_psum_out : (line1_d10 + pe_3_1_psum_out);
     wire signed [31:0] col2_sum = acc_first_s2_d7 ? pe_3_2_psum_out : (line2_d10 + pe_3_2_psum_out);
@@ -205,7 +215,7 @@ module conv_stt_ws_kc_4x4 (
         .clk       (clk),
         .rst       (rst),
         .x_in      (in_I[7:0]),
-        .first_in  (first),
+        .first_in  (col0_first),
         .w_in      (in_W[7:0]),
         .w_load    (load),
         .w_out     (pe_0_0_w_out),
@@ -219,7 +229,7 @@ module conv_stt_ws_kc_4x4 (
         .clk       (clk),
         .rst       (rst),
         .x_in      (pe_0_0_x_out),
-        .first_in  (first_s1_d1),
+        .first_in  (col1_first),
         .w_in      (in_W[15:8]),
         .w_load    (load),
         .w_out     (pe_0_1_w_out),
@@ -233,7 +243,7 @@ module conv_stt_ws_kc_4x4 (
         .clk       (clk),
         .rst       (rst),
         .x_in      (pe_0_1_x_out),
-        .first_in  (first_s2_d2),
+        .first_in  (col2_first),
         .w_in      (in_W[23:16]),
         .w_load    (load),
         .w_out     (pe_0_2_w_out),
@@ -247,7 +257,7 @@ module conv_stt_ws_kc_4x4 (
         .clk       (clk),
         .rst       (rst),
         .x_in      (pe_0_2_x_out),
-        .first_in  (first_s3_d3),
+        .first_in  (col3_first),
         .w_in      (in_W[31:24]),
         .w_load    (load),
         .w_out     (pe_0_3_w_out),
@@ -478,11 +488,17 @@ module conv_stt_ws_kc_4x4 (
         out3 <= col3_sum;
         if (rst) begin
             first_s1_d1 <= 1'd0;
+            valid_s1_d1 <= 1'd0;
             first_s2_d1 <= 1'd0;
             first_s2_d2 <= 1'd0;
+            valid_s2_d1 <= 1'd0;
+            valid_s2_d2 <= 1'd0;
             first_s3_d1 <= 1'd0;
             first_s3_d2 <= 1'd0;
             first_s3_d3 <= 1'd0;
+            valid_s3_d1 <= 1'd0;
+            valid_s3_d2 <= 1'd0;
+            valid_s3_d3 <= 1'd0;
             acc_first_s0_d1 <= 1'd0;
             acc_first_s0_d2 <= 1'd0;
             acc_first_s0_d3 <= 1'd0;
@@ -541,11 +557,17 @@ module conv_stt_ws_kc_4x4 (
             out3_valid <= 1'd0;
         end else begin
             first_s1_d1 <= first;
+            valid_s1_d1 <= in_valid;
             first_s2_d1 <= first;
             first_s2_d2 <= first_s2_d1;
+            valid_s2_d1 <= in_valid;
+            valid_s2_d2 <= valid_s2_d1;
             first_s3_d1 <= first;
             first_s3_d2 <= first_s3_d1;
             first_s3_d3 <= first_s3_d2;
+            valid_s3_d1 <= in_valid;
+            valid_s3_d2 <= valid_s3_d1;
+            valid_s3_d3 <= valid_s3_d2;
             acc_first_s0_d1 <= acc_first;
             acc_first_s0_d2 <= acc_first_s0_d1;
             acc_first_s0_d3 <= acc_first_s0_d2;

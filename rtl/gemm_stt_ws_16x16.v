@@ -136,26 +136,47 @@ module gemm_stt_ws_16x16 (
     reg  signed [7:0] x15_d14;
     reg  signed [7:0] x15_d15;
     reg  first_s1_d1;
+    reg  valid_s1_d1;
     reg  first_s2_d1;
     reg  first_s2_d2;
+    reg  valid_s2_d1;
+    reg  valid_s2_d2;
     reg  first_s3_d1;
     reg  first_s3_d2;
     reg  first_s3_d3;
+    reg  valid_s3_d1;
+    reg  valid_s3_d2;
+    reg  valid_s3_d3;
     reg  first_s4_d1;
     reg  first_s4_d2;
     reg  first_s4_d3;
     reg  first_s4_d4;
+    reg  valid_s4_d1;
+    reg  valid_s4_d2;
+    reg  valid_s4_d3;
+    reg  valid_s4_d4;
     reg  first_s5_d1;
     reg  first_s5_d2;
     reg  first_s5_d3;
     reg  first_s5_d4;
     reg  first_s5_d5;
+    reg  valid_s5_d1;
+    reg  valid_s5_d2;
+    reg  valid_s5_d3;
+    reg  valid_s5_d4;
+    reg  valid_s5_d5;
     reg  first_s6_d1;
     reg  first_s6_d2;
     reg  first_s6_d3;
     reg  first_s6_d4;
     reg  first_s6_d5;
     reg  first_s6_d6;
+    reg  valid_s6_d1;
+    reg  valid_s6_d2;
+    reg  valid_s6_d3;
+    reg  valid_s6_d4;
+    reg  valid_s6_d5;
+    reg  valid_s6_d6;
     reg  first_s7_d1;
     reg  first_s7_d2;
     reg  first_s7_d3;
@@ -163,6 +184,13 @@ module gemm_stt_ws_16x16 (
     reg  first_s7_d5;
     reg  first_s7_d6;
     reg  first_s7_d7;
+    reg  valid_s7_d1;
+    reg  valid_s7_d2;
+    reg  valid_s7_d3;
+    reg  valid_s7_d4;
+    reg  valid_s7_d5;
+    reg  valid_s7_d6;
+    reg  valid_s7_d7;
     reg  first_s8_d1;
     reg  first_s8_d2;
     reg  first_s8_d3;
@@ -171,6 +199,14 @@ module gemm_stt_ws_16x16 (
     reg  first_s8_d6;
     reg  first_s8_d7;
     reg  first_s8_d8;
+    reg  valid_s8_d1;
+    reg  valid_s8_d2;
+    reg  valid_s8_d3;
+    reg  valid_s8_d4;
+    reg  valid_s8_d5;
+    reg  valid_s8_d6;
+    reg  valid_s8_d7;
+    reg  valid_s8_d8;
     reg  first_s9_d1;
     reg  first_s9_d2;
     reg  first_s9_d3;
@@ -180,6 +216,15 @@ module gemm_stt_ws_16x16 (
     reg  first_s9_d7;
     reg  first_s9_d8;
     reg  first_s9_d9;
+    reg  valid_s9_d1;
+    reg  valid_s9_d2;
+    reg  valid_s9_d3;
+    reg  valid_s9_d4;
+    reg  valid_s9_d5;
+    reg  valid_s9_d6;
+    reg  valid_s9_d7;
+    reg  valid_s9_d8;
+    reg  valid_s9_d9;
     reg  first_s10_d1;
     reg  first_s10_d2;
     reg  first_s10_d3;
@@ -190,6 +235,16 @@ module gemm_stt_ws_16x16 (
     reg  first_s10_d8;
     reg  first_s10_d9;
     reg  first_s10_d10;
+    reg  valid_s10_d1;
+    reg  valid_s10_d2;
+    reg  valid_s10_d3;
+    reg  valid_s10_d4;
+    reg  valid_s10_d5;
+    reg  valid_s10_d6;
+    reg  valid_s10_d7;
+    reg  valid_s10_d8;
+    reg  valid_s10_d9;
+    reg  valid_s10_d10;
     reg  first_s11_d1;
     reg  first_s11_d2;
     reg  first_s11_d3;
@@ -201,6 +256,17 @@ module gemm_stt_ws_16x16 (
     reg  first_s11_d9;
     reg  first_s11_d10;
     reg  first_s11_d11;
+    reg  valid_s11_d1;
+    reg  valid_s11_d2;
+    reg  valid_s11_d3;
+    reg  valid_s11_d4;
+    reg  valid_s11_d5;
+    reg  valid_s11_d6;
+    reg  valid_s11_d7;
+    reg  valid_s11_d8;
+    reg  valid_s11_d9;
+    reg  valid_s11_d10;
+    reg  valid_s11_d11;
     reg  first_s12_d1;
     reg  first_s12_d2;
     reg  first_s12_d3;
@@ -213,6 +279,18 @@ module gemm_stt_ws_16x16 (
     reg  first_s12_d10;
     reg  first_s12_d11;
     reg  first_s12_d12;
+    reg  valid_s12_d1;
+    reg  valid_s12_d2;
+    reg  valid_s12_d3;
+    reg  valid_s12_d4;
+    reg  valid_s12_d5;
+    reg  valid_s12_d6;
+    reg  valid_s12_d7;
+    reg  valid_s12_d8;
+    reg  valid_s12_d9;
+    reg  valid_s12_d10;
+    reg  valid_s12_d11;
+    reg  valid_s12_d12;
     reg  first_s13_d1;
     reg  first_s13_d2;
     reg  first_s13_d3;
@@ -226,6 +304,19 @@ module gemm_stt_ws_16x16 (
     reg  first_s13_d11;
     reg  first_s13_d12;
     reg  first_s13_d13;
+    reg  valid_s13_d1;
+    reg  valid_s13_d2;
+    reg  valid_s13_d3;
+    reg  valid_s13_d4;
+    reg  valid_s13_d5;
+    reg  valid_s13_d6;
+    reg  valid_s13_d7;
+    reg  valid_s13_d8;
+    reg  valid_s13_d9;
+    reg  valid_s13_d10;
+    reg  valid_s13_d11;
+    reg  valid_s13_d12;
+    reg  valid_s13_d13;
     reg  first_s14_d1;
     reg  first_s14_d2;
     reg  first_s14_d3;
@@ -240,6 +331,20 @@ module gemm_stt_ws_16x16 (
     reg  first_s14_d12;
     reg  first_s14_d13;
     reg  first_s14_d14;
+    reg  valid_s14_d1;
+    reg  valid_s14_d2;
+    reg  valid_s14_d3;
+    reg  valid_s14_d4;
+    reg  valid_s14_d5;
+    reg  valid_s14_d6;
+    reg  valid_s14_d7;
+    reg  valid_s14_d8;
+    reg  valid_s14_d9;
+    reg  valid_s14_d10;
+    reg  valid_s14_d11;
+    reg  valid_s14_d12;
+    reg  valid_s14_d13;
+    reg  valid_s14_d14;
     reg  first_s15_d1;
     reg  first_s15_d2;
     reg  first_s15_d3;
@@ -255,6 +360,21 @@ module gemm_stt_ws_16x16 (
     reg  first_s15_d13;
     reg  first_s15_d14;
     reg  first_s15_d15;
+    reg  valid_s15_d1;
+    reg  valid_s15_d2;
+    reg  valid_s15_d3;
+    reg  valid_s15_d4;
+    reg  valid_s15_d5;
+    reg  valid_s15_d6;
+    reg  valid_s15_d7;
+    reg  valid_s15_d8;
+    reg  valid_s15_d9;
+    reg  valid_s15_d10;
+    reg  valid_s15_d11;
+    reg  valid_s15_d12;
+    reg  valid_s15_d13;
+    reg  valid_s15_d14;
+    reg  valid_s15_d15;
     reg  acc_first_s0_d1;
     reg  acc_first_s0_d2;
     reg  acc_first_s0_d3;
@@ -2832,6 +2952,22 @@ module gemm_stt_ws_16x16 (
     /* verilator lint_off UNUSEDSIGNAL */ wire pe_15_15_first_out; /* verilator lint_on UNUSEDSIGNAL */
     wire signed [31:0] pe_15_15_psum_out;
     wire load = in_valid & w_load;
+    wire col0_first = first & in_valid;
+    wire col1_first = first_s1_d1 & valid_s1_d1;
+    wire col2_first = first_s2_d2 & valid_s2_d2;
+    wire col3_first = first_s3_d3 & valid_s3_d3;
+    wire col4_first = first_s4_d4 & valid_s4_d4;
+    wire col5_first = first_s5_d5 & valid_s5_d5;
+    wire col6_first = first_s6_d6 & valid_s6_d6;
+    wire col7_first = first_s7_d7 & valid_s7_d7;
+    wire col8_first = first_s8_d8 & valid_s8_d8;
+    wire col9_first = first_s9_d9 & valid_s9_d9;
+    wire col10_first = first_s10_d10 & valid_s10_d10;
+    wire col11_first = first_s11_d11 & valid_s11_d11;
+    wire col12_first = first_s12_d12 & valid_s12_d12;
+    wire col13_first = first_s13_d13 & valid_s13_d13;
+    wire col14_first = first_s14_d14 & valid_s14_d14;
+    wire col15_first = first_s15_d15 & valid_s15_d15;
     wire signed [31:0] col0_sum = acc_first_s0_d17 ? pe_15_0_psum_out : (line0_d46 + pe_15_0_psum_out);
     wire signed [31:0] col1_sum = acc_first_s1_d18 ? pe_15_1_psum_out : (line1_d46 + pe_15_1_psum_out);
     wire signed [31:0] col2_sum = acc_first_s2_d19 ? pe_15_2_psum_out : (line2_d46 + pe_15_2_psum_out);
@@ -2857,7 +2993,7 @@ module gemm_stt_ws_16x16 (
         .clk       (clk),
         .rst       (rst),
         .x_in      (in_A[7:0]),
-        .first_in  (first),
+        .first_in  (col0_first),
         .w_in      (in_B[7:0]),
         .w_load    (load),
         .w_out     (pe_0_0_w_out),
@@ -2871,7 +3007,7 @@ module gemm_stt_ws_16x16 (
         .clk       (clk),
         .rst       (rst),
         .x_in      (pe_0_0_x_out),
-        .first_in  (first_s1_d1),
+        .first_in  (col1_first),
         .w_in      (in_B[15:8]),
         .w_load    (load),
         .w_out     (pe_0_1_w_out),
@@ -2885,7 +3021,7 @@ module gemm_stt_ws_16x16 (
         .clk       (clk),
         .rst       (rst),
         .x_in      (pe_0_1_x_out),
-        .first_in  (first_s2_d2),
+        .first_in  (col2_first),
         .w_in      (in_B[23:16]),
         .w_load    (load),
         .w_out     (pe_0_2_w_out),
@@ -2899,7 +3035,7 @@ module gemm_stt_ws_16x16 (
         .clk       (clk),
         .rst       (rst),
         .x_in      (pe_0_2_x_out),
-        .first_in  (first_s3_d3),
+        .first_in  (col3_first),
         .w_in      (in_B[31:24]),
         .w_load    (load),
         .w_out     (pe_0_3_w_out),
@@ -2913,7 +3049,7 @@ module gemm_stt_ws_16x16 (
         .clk       (clk),
         .rst       (rst),
         .x_in      (pe_0_3_x_out),
-        .first_in  (first_s4_d4),
+        .first_in  (col4_first),
         .w_in      (in_B[39:32]),
         .w_load    (load),
         .w_out     (pe_0_4_w_out),
@@ -2927,7 +3063,7 @@ module gemm_stt_ws_16x16 (
         .clk       (clk),
         .rst       (rst),
         .x_in      (pe_0_4_x_out),
-        .first_in  (first_s5_d5),
+        .first_in  (col5_first),
         .w_in      (in_B[47:40]),
         .w_load    (load),
         .w_out     (pe_0_5_w_out),
@@ -2941,7 +3077,7 @@ module gemm_stt_ws_16x16 (
         .clk       (clk),
         .rst       (rst),
         .x_in      (pe_0_5_x_out),
-        .first_in  (first_s6_d6),
+        .first_in  (col6_first),
         .w_in      (in_B[55:48]),
         .w_load    (load),
         .w_out     (pe_0_6_w_out),
@@ -2955,7 +3091,7 @@ module gemm_stt_ws_16x16 (
         .clk       (clk),
         .rst       (rst),
         .x_in      (pe_0_6_x_out),
-        .first_in  (first_s7_d7),
+        .first_in  (col7_first),
         .w_in      (in_B[63:56]),
         .w_load    (load),
         .w_out     (pe_0_7_w_out),
@@ -2969,7 +3105,7 @@ module gemm_stt_ws_16x16 (
         .clk       (clk),
         .rst       (rst),
         .x_in      (pe_0_7_x_out),
-        .first_in  (first_s8_d8),
+        .first_in  (col8_first),
         .w_in      (in_B[71:64]),
         .w_load    (load),
         .w_out     (pe_0_8_w_out),
@@ -2983,7 +3119,7 @@ module gemm_stt_ws_16x16 (
         .clk       (clk),
         .rst       (rst),
         .x_in      (pe_0_8_x_out),
-        .first_in  (first_s9_d9),
+        .first_in  (col9_first),
         .w_in      (in_B[79:72]),
         .w_load    (load),
         .w_out     (pe_0_9_w_out),
@@ -2997,7 +3133,7 @@ module gemm_stt_ws_16x16 (
         .clk       (clk),
         .rst       (rst),
         .x_in      (pe_0_9_x_out),
-        .first_in  (first_s10_d10),
+        .first_in  (col10_first),
         .w_in      (in_B[87:80]),
         .w_load    (load),
         .w_out     (pe_0_10_w_out),
@@ -3011,7 +3147,7 @@ module gemm_stt_ws_16x16 (
         .clk       (clk),
         .rst       (rst),
         .x_in      (pe_0_10_x_out),
-        .first_in  (first_s11_d11),
+        .first_in  (col11_first),
         .w_in      (in_B[95:88]),
         .w_load    (load),
         .w_out     (pe_0_11_w_out),
@@ -3025,7 +3161,7 @@ module gemm_stt_ws_16x16 (
         .clk       (clk),
         .rst       (rst),
         .x_in      (pe_0_11_x_out),
-        .first_in  (first_s12_d12),
+        .first_in  (col12_first),
         .w_in      (in_B[103:96]),
         .w_load    (load),
         .w_out     (pe_0_12_w_out),
@@ -3039,7 +3175,7 @@ module gemm_stt_ws_16x16 (
         .clk       (clk),
         .rst       (rst),
         .x_in      (pe_0_12_x_out),
-        .first_in  (first_s13_d13),
+        .first_in  (col13_first),
         .w_in      (in_B[111:104]),
         .w_load    (load),
         .w_out     (pe_0_13_w_out),
@@ -3053,7 +3189,7 @@ module gemm_stt_ws_16x16 (
         .clk       (clk),
         .rst       (rst),
         .x_in      (pe_0_13_x_out),
-        .first_in  (first_s14_d14),
+        .first_in  (col14_first),
         .w_in      (in_B[119:112]),
         .w_load    (load),
         .w_out     (pe_0_14_w_out),
@@ -3067,7 +3203,7 @@ module gemm_stt_ws_16x16 (
         .clk       (clk),
         .rst       (rst),
         .x_in      (pe_0_14_x_out),
-        .first_in  (first_s15_d15),
+        .first_in  (col15_first),
         .w_in      (in_B[127:120]),
         .w_load    (load),
         .w_out     (pe_0_15_w_out),
@@ -7312,26 +7448,47 @@ module gemm_stt_ws_16x16 (
         out15 <= col15_sum;
         if (rst) begin
             first_s1_d1 <= 1'd0;
+            valid_s1_d1 <= 1'd0;
             first_s2_d1 <= 1'd0;
             first_s2_d2 <= 1'd0;
+            valid_s2_d1 <= 1'd0;
+            valid_s2_d2 <= 1'd0;
             first_s3_d1 <= 1'd0;
             first_s3_d2 <= 1'd0;
             first_s3_d3 <= 1'd0;
+            valid_s3_d1 <= 1'd0;
+            valid_s3_d2 <= 1'd0;
+            valid_s3_d3 <= 1'd0;
             first_s4_d1 <= 1'd0;
             first_s4_d2 <= 1'd0;
             first_s4_d3 <= 1'd0;
             first_s4_d4 <= 1'd0;
+            valid_s4_d1 <= 1'd0;
+            valid_s4_d2 <= 1'd0;
+            valid_s4_d3 <= 1'd0;
+            valid_s4_d4 <= 1'd0;
             first_s5_d1 <= 1'd0;
             first_s5_d2 <= 1'd0;
             first_s5_d3 <= 1'd0;
             first_s5_d4 <= 1'd0;
             first_s5_d5 <= 1'd0;
+            valid_s5_d1 <= 1'd0;
+            valid_s5_d2 <= 1'd0;
+            valid_s5_d3 <= 1'd0;
+            valid_s5_d4 <= 1'd0;
+            valid_s5_d5 <= 1'd0;
             first_s6_d1 <= 1'd0;
             first_s6_d2 <= 1'd0;
             first_s6_d3 <= 1'd0;
             first_s6_d4 <= 1'd0;
             first_s6_d5 <= 1'd0;
             first_s6_d6 <= 1'd0;
+            valid_s6_d1 <= 1'd0;
+            valid_s6_d2 <= 1'd0;
+            valid_s6_d3 <= 1'd0;
+            valid_s6_d4 <= 1'd0;
+            valid_s6_d5 <= 1'd0;
+            valid_s6_d6 <= 1'd0;
             first_s7_d1 <= 1'd0;
             first_s7_d2 <= 1'd0;
             first_s7_d3 <= 1'd0;
@@ -7339,6 +7496,13 @@ module gemm_stt_ws_16x16 (
             first_s7_d5 <= 1'd0;
             first_s7_d6 <= 1'd0;
             first_s7_d7 <= 1'd0;
+            valid_s7_d1 <= 1'd0;
+            valid_s7_d2 <= 1'd0;
+            valid_s7_d3 <= 1'd0;
+            valid_s7_d4 <= 1'd0;
+            valid_s7_d5 <= 1'd0;
+            valid_s7_d6 <= 1'd0;
+            valid_s7_d7 <= 1'd0;
             first_s8_d1 <= 1'd0;
             first_s8_d2 <= 1'd0;
             first_s8_d3 <= 1'd0;
@@ -7347,6 +7511,14 @@ module gemm_stt_ws_16x16 (
             first_s8_d6 <= 1'd0;
             first_s8_d7 <= 1'd0;
             first_s8_d8 <= 1'd0;
+            valid_s8_d1 <= 1'd0;
+            valid_s8_d2 <= 1'd0;
+            valid_s8_d3 <= 1'd0;
+            valid_s8_d4 <= 1'd0;
+            valid_s8_d5 <= 1'd0;
+            valid_s8_d6 <= 1'd0;
+            valid_s8_d7 <= 1'd0;
+            valid_s8_d8 <= 1'd0;
             first_s9_d1 <= 1'd0;
             first_s9_d2 <= 1'd0;
             first_s9_d3 <= 1'd0;
@@ -7356,6 +7528,15 @@ module gemm_stt_ws_16x16 (
             first_s9_d7 <= 1'd0;
             first_s9_d8 <= 1'd0;
             first_s9_d9 <= 1'd0;
+            valid_s9_d1 <= 1'd0;
+            valid_s9_d2 <= 1'd0;
+            valid_s9_d3 <= 1'd0;
+            valid_s9_d4 <= 1'd0;
+            valid_s9_d5 <= 1'd0;
+            valid_s9_d6 <= 1'd0;
+            valid_s9_d7 <= 1'd0;
+            valid_s9_d8 <= 1'd0;
+            valid_s9_d9 <= 1'd0;
             first_s10_d1 <= 1'd0;
             first_s10_d2 <= 1'd0;
             first_s10_d3 <= 1'd0;
@@ -7366,6 +7547,16 @@ module gemm_stt_ws_16x16 (
             first_s10_d8 <= 1'd0;
             first_s10_d9 <= 1'd0;
             first_s10_d10 <= 1'd0;
+            valid_s10_d1 <= 1'd0;
+            valid_s10_d2 <= 1'd0;
+            valid_s10_d3 <= 1'd0;
+            valid_s10_d4 <= 1'd0;
+            valid_s10_d5 <= 1'd0;
+            valid_s10_d6 <= 1'd0;
+            valid_s10_d7 <= 1'd0;
+            valid_s10_d8 <= 1'd0;
+            valid_s10_d9 <= 1'd0;
+            valid_s10_d10 <= 1'd0;
             first_s11_d1 <= 1'd0;
             first_s11_d2 <= 1'd0;
             first_s11_d3 <= 1'd0;
@@ -7377,6 +7568,17 @@ module gemm_stt_ws_16x16 (
             first_s11_d9 <= 1'd0;
             first_s11_d10 <= 1'd0;
             first_s11_d11 <= 1'd0;
+            valid_s11_d1 <= 1'd0;
+            valid_s11_d2 <= 1'd0;
+            valid_s11_d3 <= 1'd0;
+            valid_s11_d4 <= 1'd0;
+            valid_s11_d5 <= 1'd0;
+            valid_s11_d6 <= 1'd0;
+            valid_s11_d7 <= 1'd0;
+            valid_s11_d8 <= 1'd0;
+            valid_s11_d9 <= 1'd0;
+            valid_s11_d10 <= 1'd0;
+            valid_s11_d11 <= 1'd0;
             first_s12_d1 <= 1'd0;
             first_s12_d2 <= 1'd0;
             first_s12_d3 <= 1'd0;
@@ -7389,6 +7591,18 @@ module gemm_stt_ws_16x16 (
             first_s12_d10 <= 1'd0;
             first_s12_d11 <= 1'd0;
             first_s12_d12 <= 1'd0;
+            valid_s12_d1 <= 1'd0;
+            valid_s12_d2 <= 1'd0;
+            valid_s12_d3 <= 1'd0;
+            valid_s12_d4 <= 1'd0;
+            valid_s12_d5 <= 1'd0;
+            valid_s12_d6 <= 1'd0;
+            valid_s12_d7 <= 1'd0;
+            valid_s12_d8 <= 1'd0;
+            valid_s12_d9 <= 1'd0;
+            valid_s12_d10 <= 1'd0;
+            valid_s12_d11 <= 1'd0;
+            valid_s12_d12 <= 1'd0;
             first_s13_d1 <= 1'd0;
             first_s13_d2 <= 1'd0;
             first_s13_d3 <= 1'd0;
@@ -7402,6 +7616,19 @@ module gemm_stt_ws_16x16 (
             first_s13_d11 <= 1'd0;
             first_s13_d12 <= 1'd0;
             first_s13_d13 <= 1'd0;
+            valid_s13_d1 <= 1'd0;
+            valid_s13_d2 <= 1'd0;
+            valid_s13_d3 <= 1'd0;
+            valid_s13_d4 <= 1'd0;
+            valid_s13_d5 <= 1'd0;
+            valid_s13_d6 <= 1'd0;
+            valid_s13_d7 <= 1'd0;
+            valid_s13_d8 <= 1'd0;
+            valid_s13_d9 <= 1'd0;
+            valid_s13_d10 <= 1'd0;
+            valid_s13_d11 <= 1'd0;
+            valid_s13_d12 <= 1'd0;
+            valid_s13_d13 <= 1'd0;
             first_s14_d1 <= 1'd0;
             first_s14_d2 <= 1'd0;
             first_s14_d3 <= 1'd0;
@@ -7416,6 +7643,20 @@ module gemm_stt_ws_16x16 (
             first_s14_d12 <= 1'd0;
             first_s14_d13 <= 1'd0;
             first_s14_d14 <= 1'd0;
+            valid_s14_d1 <= 1'd0;
+            valid_s14_d2 <= 1'd0;
+            valid_s14_d3 <= 1'd0;
+            valid_s14_d4 <= 1'd0;
+            valid_s14_d5 <= 1'd0;
+            valid_s14_d6 <= 1'd0;
+            valid_s14_d7 <= 1'd0;
+            valid_s14_d8 <= 1'd0;
+            valid_s14_d9 <= 1'd0;
+            valid_s14_d10 <= 1'd0;
+            valid_s14_d11 <= 1'd0;
+            valid_s14_d12 <= 1'd0;
+            valid_s14_d13 <= 1'd0;
+            valid_s14_d14 <= 1'd0;
             first_s15_d1 <= 1'd0;
             first_s15_d2 <= 1'd0;
             first_s15_d3 <= 1'd0;
@@ -7431,6 +7672,21 @@ module gemm_stt_ws_16x16 (
             first_s15_d13 <= 1'd0;
             first_s15_d14 <= 1'd0;
             first_s15_d15 <= 1'd0;
+            valid_s15_d1 <= 1'd0;
+            valid_s15_d2 <= 1'd0;
+            valid_s15_d3 <= 1'd0;
+            valid_s15_d4 <= 1'd0;
+            valid_s15_d5 <= 1'd0;
+            valid_s15_d6 <= 1'd0;
+            valid_s15_d7 <= 1'd0;
+            valid_s15_d8 <= 1'd0;
+            valid_s15_d9 <= 1'd0;
+            valid_s15_d10 <= 1'd0;
+            valid_s15_d11 <= 1'd0;
+            valid_s15_d12 <= 1'd0;
+            valid_s15_d13 <= 1'd0;
+            valid_s15_d14 <= 1'd0;
+            valid_s15_d15 <= 1'd0;
             acc_first_s0_d1 <= 1'd0;
             acc_first_s0_d2 <= 1'd0;
             acc_first_s0_d3 <= 1'd0;
@@ -8233,26 +8489,47 @@ module gemm_stt_ws_16x16 (
             out15_valid <= 1'd0;
         end else begin
             first_s1_d1 <= first;
+            valid_s1_d1 <= in_valid;
             first_s2_d1 <= first;
             first_s2_d2 <= first_s2_d1;
+            valid_s2_d1 <= in_valid;
+            valid_s2_d2 <= valid_s2_d1;
             first_s3_d1 <= first;
             first_s3_d2 <= first_s3_d1;
             first_s3_d3 <= first_s3_d2;
+            valid_s3_d1 <= in_valid;
+            valid_s3_d2 <= valid_s3_d1;
+            valid_s3_d3 <= valid_s3_d2;
             first_s4_d1 <= first;
             first_s4_d2 <= first_s4_d1;
             first_s4_d3 <= first_s4_d2;
             first_s4_d4 <= first_s4_d3;
+            valid_s4_d1 <= in_valid;
+            valid_s4_d2 <= valid_s4_d1;
+            valid_s4_d3 <= valid_s4_d2;
+            valid_s4_d4 <= valid_s4_d3;
             first_s5_d1 <= first;
             first_s5_d2 <= first_s5_d1;
             first_s5_d3 <= first_s5_d2;
             first_s5_d4 <= first_s5_d3;
             first_s5_d5 <= first_s5_d4;
+            valid_s5_d1 <= in_valid;
+            valid_s5_d2 <= valid_s5_d1;
+            valid_s5_d3 <= valid_s5_d2;
+            valid_s5_d4 <= valid_s5_d3;
+            valid_s5_d5 <= valid_s5_d4;
             first_s6_d1 <= first;
             first_s6_d2 <= first_s6_d1;
             first_s6_d3 <= first_s6_d2;
             first_s6_d4 <= first_s6_d3;
             first_s6_d5 <= first_s6_d4;
             first_s6_d6 <= first_s6_d5;
+            valid_s6_d1 <= in_valid;
+            valid_s6_d2 <= valid_s6_d1;
+            valid_s6_d3 <= valid_s6_d2;
+            valid_s6_d4 <= valid_s6_d3;
+            valid_s6_d5 <= valid_s6_d4;
+            valid_s6_d6 <= valid_s6_d5;
             first_s7_d1 <= first;
             first_s7_d2 <= first_s7_d1;
             first_s7_d3 <= first_s7_d2;
@@ -8260,6 +8537,13 @@ module gemm_stt_ws_16x16 (
             first_s7_d5 <= first_s7_d4;
             first_s7_d6 <= first_s7_d5;
             first_s7_d7 <= first_s7_d6;
+            valid_s7_d1 <= in_valid;
+            valid_s7_d2 <= valid_s7_d1;
+            valid_s7_d3 <= valid_s7_d2;
+            valid_s7_d4 <= valid_s7_d3;
+            valid_s7_d5 <= valid_s7_d4;
+            valid_s7_d6 <= valid_s7_d5;
+            valid_s7_d7 <= valid_s7_d6;
             first_s8_d1 <= first;
             first_s8_d2 <= first_s8_d1;
             first_s8_d3 <= first_s8_d2;
@@ -8268,6 +8552,14 @@ module gemm_stt_ws_16x16 (
             first_s8_d6 <= first_s8_d5;
             first_s8_d7 <= first_s8_d6;
             first_s8_d8 <= first_s8_d7;
+            valid_s8_d1 <= in_valid;
+            valid_s8_d2 <= valid_s8_d1;
+            valid_s8_d3 <= valid_s8_d2;
+            valid_s8_d4 <= valid_s8_d3;
+            valid_s8_d5 <= valid_s8_d4;
+            valid_s8_d6 <= valid_s8_d5;
+            valid_s8_d7 <= valid_s8_d6;
+            valid_s8_d8 <= valid_s8_d7;
             first_s9_d1 <= first;
             first_s9_d2 <= first_s9_d1;
             first_s9_d3 <= first_s9_d2;
@@ -8277,6 +8569,15 @@ module gemm_stt_ws_16x16 (
             first_s9_d7 <= first_s9_d6;
             first_s9_d8 <= first_s9_d7;
             first_s9_d9 <= first_s9_d8;
+            valid_s9_d1 <= in_valid;
+            valid_s9_d2 <= valid_s9_d1;
+            valid_s9_d3 <= valid_s9_d2;
+            valid_s9_d4 <= valid_s9_d3;
+            valid_s9_d5 <= valid_s9_d4;
+            valid_s9_d6 <= valid_s9_d5;
+            valid_s9_d7 <= valid_s9_d6;
+            valid_s9_d8 <= valid_s9_d7;
+            valid_s9_d9 <= valid_s9_d8;
             first_s10_d1 <= first;
             first_s10_d2 <= first_s10_d1;
             first_s10_d3 <= first_s10_d2;
@@ -8287,6 +8588,16 @@ module gemm_stt_ws_16x16 (
             first_s10_d8 <= first_s10_d7;
             first_s10_d9 <= first_s10_d8;
             first_s10_d10 <= first_s10_d9;
+            valid_s10_d1 <= in_valid;
+            valid_s10_d2 <= valid_s10_d1;
+            valid_s10_d3 <= valid_s10_d2;
+            valid_s10_d4 <= valid_s10_d3;
+            valid_s10_d5 <= valid_s10_d4;
+            valid_s10_d6 <= valid_s10_d5;
+            valid_s10_d7 <= valid_s10_d6;
+            valid_s10_d8 <= valid_s10_d7;
+            valid_s10_d9 <= valid_s10_d8;
+            valid_s10_d10 <= valid_s10_d9;
             first_s11_d1 <= first;
             first_s11_d2 <= first_s11_d1;
             first_s11_d3 <= first_s11_d2;
@@ -8298,6 +8609,17 @@ module gemm_stt_ws_16x16 (
             first_s11_d9 <= first_s11_d8;
             first_s11_d10 <= first_s11_d9;
             first_s11_d11 <= first_s11_d10;
+            valid_s11_d1 <= in_valid;
+            valid_s11_d2 <= valid_s11_d1;
+            valid_s11_d3 <= valid_s11_d2;
+            valid_s11_d4 <= valid_s11_d3;
+            valid_s11_d5 <= valid_s11_d4;
+            valid_s11_d6 <= valid_s11_d5;
+            valid_s11_d7 <= valid_s11_d6;
+            valid_s11_d8 <= valid_s11_d7;
+            valid_s11_d9 <= valid_s11_d8;
+            valid_s11_d10 <= valid_s11_d9;
+            valid_s11_d11 <= valid_s11_d10;
             first_s12_d1 <= first;
             first_s12_d2 <= first_s12_d1;
             first_s12_d3 <= first_s12_d2;
@@ -8310,6 +8632,18 @@ module gemm_stt_ws_16x16 (
             first_s12_d10 <= first_s12_d9;
             first_s12_d11 <= first_s12_d10;
             first_s12_d12 <= first_s12_d11;
+            valid_s12_d1 <= in_valid;
+            valid_s12_d2 <= valid_s12_d1;
+            valid_s12_d3 <= valid_s12_d2;
+            valid_s12_d4 <= valid_s12_d3;
+            valid_s12_d5 <= valid_s12_d4;
+            valid_s12_d6 <= valid_s12_d5;
+            valid_s12_d7 <= valid_s12_d6;
+            valid_s12_d8 <= valid_s12_d7;
+            valid_s12_d9 <= valid_s12_d8;
+            valid_s12_d10 <= valid_s12_d9;
+            valid_s12_d11 <= valid_s12_d10;
+            valid_s12_d12 <= valid_s12_d11;
             first_s13_d1 <= first;
             first_s13_d2 <= first_s13_d1;
             first_s13_d3 <= first_s13_d2;
@@ -8323,6 +8657,19 @@ module gemm_stt_ws_16x16 (
             first_s13_d11 <= first_s13_d10;
             first_s13_d12 <= first_s13_d11;
             first_s13_d13 <= first_s13_d12;
+            valid_s13_d1 <= in_valid;
+            valid_s13_d2 <= valid_s13_d1;
+            valid_s13_d3 <= valid_s13_d2;
+            valid_s13_d4 <= valid_s13_d3;
+            valid_s13_d5 <= valid_s13_d4;
+            valid_s13_d6 <= valid_s13_d5;
+            valid_s13_d7 <= valid_s13_d6;
+            valid_s13_d8 <= valid_s13_d7;
+            valid_s13_d9 <= valid_s13_d8;
+            valid_s13_d10 <= valid_s13_d9;
+            valid_s13_d11 <= valid_s13_d10;
+            valid_s13_d12 <= valid_s13_d11;
+            valid_s13_d13 <= valid_s13_d12;
             first_s14_d1 <= first;
             first_s14_d2 <= first_s14_d1;
             first_s14_d3 <= first_s14_d2;
@@ -8337,6 +8684,20 @@ module gemm_stt_ws_16x16 (
             first_s14_d12 <= first_s14_d11;
             first_s14_d13 <= first_s14_d12;
             first_s14_d14 <= first_s14_d13;
+            valid_s14_d1 <= in_valid;
+            valid_s14_d2 <= valid_s14_d1;
+            valid_s14_d3 <= valid_s14_d2;
+            valid_s14_d4 <= valid_s14_d3;
+            valid_s14_d5 <= valid_s14_d4;
+            valid_s14_d6 <= valid_s14_d5;
+            valid_s14_d7 <= valid_s14_d6;
+            valid_s14_d8 <= valid_s14_d7;
+            valid_s14_d9 <= valid_s14_d8;
+            valid_s14_d10 <= valid_s14_d9;
+            valid_s14_d11 <= valid_s14_d10;
+            valid_s14_d12 <= valid_s14_d11;
+            valid_s14_d13 <= valid_s14_d12;
+            valid_s14_d14 <= valid_s14_d13;
             first_s15_d1 <= first;
             first_s15_d2 <= first_s15_d1;
             first_s15_d3 <= first_s15_d2;
@@ -8352,6 +8713,21 @@ module gemm_stt_ws_16x16 (
             first_s15_d13 <= first_s15_d12;
             first_s15_d14 <= first_s15_d13;
             first_s15_d15 <= first_s15_d14;
+            valid_s15_d1 <= in_valid;
+            valid_s15_d2 <= valid_s15_d1;
+            valid_s15_d3 <= valid_s15_d2;
+            valid_s15_d4 <= valid_s15_d3;
+            valid_s15_d5 <= valid_s15_d4;
+            valid_s15_d6 <= valid_s15_d5;
+            valid_s15_d7 <= valid_s15_d6;
+            valid_s15_d8 <= valid_s15_d7;
+            valid_s15_d9 <= valid_s15_d8;
+            valid_s15_d10 <= valid_s15_d9;
+            valid_s15_d11 <= valid_s15_d10;
+            valid_s15_d12 <= valid_s15_d11;
+            valid_s15_d13 <= valid_s15_d12;
+            valid_s15_d14 <= valid_s15_d13;
+            valid_s15_d15 <= valid_s15_d14;
             acc_first_s0_d1 <= acc_first;
             acc_first_s0_d2 <= acc_first_s0_d1;
             acc_first_s0_d3 <= acc_first_s0_d2;

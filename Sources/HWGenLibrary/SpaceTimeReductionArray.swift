@@ -87,8 +87,14 @@ public struct SpaceTimeReductionArray: LoopNestEngine {
             let accFirst = m.input(StreamSignal.accumulateFirst, .bit), accLast = m.input(StreamSignal.accumulateLast, .bit)
             m.output(StreamSignal.inReady, Value.constant(1, .bit))
             // Edge skew: row x's streamed lane after σx·x cycles, column y's `first` after σy·y.
+            // Each column gates its `first` with its own copy of `in_valid`, so that no two
+            // columns' flag chains are equal registers: synthesis would merge them into one flop
+            // per anti-diagonal, whose fan-out then sits on the path into the multipliers.
             let rowLanes = (0..<R).map { x in m.delay(streamedIn.lane(x, mType), cycles: s.skew(x: x, y: 0), "x\(x)", reset: nil) }
-            let columnFirst = (0..<C).map { y in m.delay(first, cycles: s.skew(x: 0, y: y), "first_s\(y)", reset: 0) }
+            let columnFirst = (0..<C).map { y in
+                let n = s.skew(x: 0, y: y)
+                return m.wire("col\(y)_first", m.delay(first, cycles: n, "first_s\(y)", reset: 0) & m.delay(inValid, cycles: n, "valid_s\(y)", reset: 0))
+            }
             var grid: [[InstanceOutputs]] = []
             for x in 0..<R {
                 var row: [InstanceOutputs] = []
