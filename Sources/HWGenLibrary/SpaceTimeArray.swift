@@ -135,12 +135,12 @@ public struct SpaceTimeArray: LoopNestEngine {
             // Edge skew: the flags enter each PE column at the x edge after that column's skew,
             // an input's lane after its edge PE's; each lane of the MAC's `a` is zeroed outside beats.
             func edgeSkew(alongX: Bool, lane: Int) -> Int { alongX ? s.skew(x: sx >= 0 ? 0 : R - 1, y: lane) : s.skew(x: lane, y: sy >= 0 ? 0 : C - 1) }
-            var validAt: [String: Value] = [:]
+            var validAt: [Int: Value] = [:]    // one accept delay line per skew
             func valid(alongX: Bool, lane: Int) -> Value {
-                let n = edgeSkew(alongX: alongX, lane: lane), key = "\(n)"
-                if let v = validAt[key] { return v }
+                let n = edgeSkew(alongX: alongX, lane: lane)
+                if let v = validAt[n] { return v }
                 let v = m.delay(accept, cycles: n, "valid_s\(n)", reset: 0)
-                validAt[key] = v
+                validAt[n] = v
                 return v
             }
             let columnFlags = (0..<C).map { y -> (first: Value, last: Value) in
@@ -159,7 +159,6 @@ public struct SpaceTimeArray: LoopNestEngine {
 
             // The grid: inputs from the edge or the upstream neighbour (multicast: from the edge),
             // flags along x likewise; results toward the row's port, connected once both PEs exist.
-            var pes: [[InstanceOutputs]] = []
             let xs = sx >= 0 ? Array(0..<R) : Array((0..<R).reversed())
             var grid = [[InstanceOutputs?]](repeating: [InstanceOutputs?](repeating: nil, count: C), count: R)
             let ys = sy >= 0 ? Array(0..<C) : Array((0..<C).reversed())
@@ -179,7 +178,7 @@ public struct SpaceTimeArray: LoopNestEngine {
                     grid[x][y] = m.instance(pe, "pe_\(x)_\(y)", ports)
                 }
             }
-            pes = grid.map { $0.map { $0! } }
+            let pes = grid.map { $0.map { $0! } }
             // Results shift toward the port: from y + 1 to y (y − 1 to y when the skew runs the other way).
             let exit = sy >= 0 ? 0 : C - 1, step = sy >= 0 ? 1 : -1
             for x in 0..<R {

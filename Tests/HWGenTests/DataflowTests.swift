@@ -197,11 +197,14 @@ import Testing
         "gemm_stt_mcast_4x4": (["i": 9, "j": 7, "k": 13], 1, "A @ B"),
         "conv_stt_ws_kc_4x4": (["k": 6, "oh": 4, "ow": 7, "c": 5, "r": 2, "s": 3], 1, "conv(W, I, st)"),
         "gemm_stt_ws_4x4": (["i": 13, "j": 6, "k": 11], 1, "A @ B"),
+        // The must-hold: the OS matrix on a random 19×45×23 GEMM.
+        "gemm_stt_os_4x4": (["i": 19, "j": 23, "k": 45], 1, "A @ B"),
     ]
 
     /// Each shipped dataflow equals NumPy's result on random .npy tensors, through
     /// `hwgen sim --bounds … --tensor … --out` on both simulators.
-    @Test(arguments: ["conv_stt_os_kow_4x4", "conv_stt_s2_koh_mc_4x4", "bgemm_stt_os_4x4", "gemm_stt_mcast_4x4", "conv_stt_ws_kc_4x4", "gemm_stt_ws_4x4"])
+    @Test(arguments: ["conv_stt_os_kow_4x4", "conv_stt_s2_koh_mc_4x4", "bgemm_stt_os_4x4", "gemm_stt_mcast_4x4", "conv_stt_ws_kc_4x4",
+                      "gemm_stt_ws_4x4", "gemm_stt_os_4x4"])
     func shippedDataflowsEqualNumpy(_ name: String) throws {
         let python = try Requires.venvPython(importing: "numpy")
         try Requires.bothSimulators()
