@@ -33,10 +33,13 @@ public enum GoldenLoopNest {
     ///   1 + pipeline cycles later (pipeline 2: the upper half one more); it then enters the
     ///   result chain and leaves its row's port after hops(y) more cycles: an element whose last
     ///   beat was accepted in cycle L leaves in cycle L + skew(x, y) + hops(y) + 2 + pipeline.
-    public static func spaceTimeCycles(_ s: SpaceTimeSchedule, pipeline: Int) -> Int {
-        // Element ends: the first after runLength beats, each later one max(runLength, spacing) on.
+    ///
+    /// A digit-serial MAC (`elementCycles` D > 1) takes a beat every D cycles, each for D cycles;
+    /// an element's result then leaves D − 1 cycles later than above.
+    public static func spaceTimeCycles(_ s: SpaceTimeSchedule, pipeline: Int, elementCycles d: Int = 1) -> Int {
+        // Element ends: the first after runLength beats, each later one max(runLength·D, spacing) on.
         let ends = s.beats / s.runLength
-        let lastEnd = s.runLength - 1 + (ends - 1) * max(s.runLength, s.drainSpacing)
+        let lastEnd = (s.runLength - 1) * d + (ends - 1) * max(s.runLength * d, s.drainSpacing) + d - 1
         let far = (0..<s.dataflow.rows).flatMap { x in (0..<s.dataflow.cols).map { y in s.skew(x: x, y: y) + s.hops(y: y) } }.max()!
         return lastEnd + far + 2 + pipeline + 1
     }
@@ -52,8 +55,8 @@ public enum GoldenLoopNest {
     }
 
     /// The golden cycles of either form of derived array.
-    public static func cycles(_ d: SpaceTimeDataflow, bounds: [Int], pipeline: Int) -> Int {
+    public static func cycles(_ d: SpaceTimeDataflow, bounds: [Int], pipeline: Int, elementCycles: Int = 1) -> Int {
         d.outputMoves ? reductionCycles(ReductionSchedule(d, bounds: bounds), pipeline: pipeline)
-            : spaceTimeCycles(SpaceTimeSchedule(d, bounds: bounds), pipeline: pipeline)
+            : spaceTimeCycles(SpaceTimeSchedule(d, bounds: bounds), pipeline: pipeline, elementCycles: elementCycles)
     }
 }

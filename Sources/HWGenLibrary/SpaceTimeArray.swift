@@ -40,8 +40,8 @@ public struct SpaceTimeArray: LoopNestEngine {
     public let mac: MACConfig
 
     public init(_ dataflow: SpaceTimeDataflow, mac: MACConfig) {
-        precondition(mac.elementCycles == 1 && mac.group == nil && mac.types.float == nil && !MACRegistry.arithmetic(mac.kind).pairsElements,
-                     "SpaceTimeArray: one-cycle integer MACs without groups (checked by the spec loader)")
+        precondition(mac.group == nil && mac.types.float == nil && !MACRegistry.arithmetic(mac.kind).pairsElements,
+                     "SpaceTimeArray: integer MACs without groups or pairs (checked by the spec loader)")
         self.dataflow = dataflow
         self.mac = mac
     }
@@ -82,6 +82,7 @@ public struct SpaceTimeArray: LoopNestEngine {
     public var drainBound: Int {
         let s = shape
         return s.drainSpacing + s.skew(x: dataflow.sigmaX >= 0 ? rows - 1 : 0, y: dataflow.sigmaY >= 0 ? cols - 1 : 0) + cols + 3 + mac.pipeline
+            + mac.elementCycles
     }
 
     /// The processing element: the MAC, |σ| registers per input that moves on, the flags'
@@ -117,20 +118,34 @@ public struct SpaceTimeArray: LoopNestEngine {
         let pe = self.pe(name: "\(name)_pe")
         let edges = self.edges
         let (sx, sy) = (dataflow.sigmaX, dataflow.sigmaY)
-        let split = MACUnit(mac).splitBit
+        let unit = MACUnit(mac), split = unit.splitBit, d = unit.elementCycles
         var top = Module(name, doc: "\(summary): \(t), \(mac.kind.rawValue) MAC, pipeline \(mac.pipeline).") { m in
             let inValid = m.input(StreamSignal.inValid, .bit), inLast = m.input(StreamSignal.inLast, .bit)
             let ports = edges.map { m.input($0.port, .u($0.lanes * $0.type.bits)) }
 
-            // Element ends are accepted only when the result chains have drained.
+            // Element ends are accepted only when the result chains have drained; a digit-serial
+            // MAC takes one element per D cycles (accepted in phase 0).
             let firstPending = m.register("first_pending", .bit, reset: 1)
             let gap = m.register("drain_gap", gapType, reset: Int64(spacing))
             let drainFree = m.wire("drain_free", gap == spacing)
-            let ready = m.wire("ready", ~inLast | drainFree)
+            let phase = d > 1 ? m.register("phase", .u(bitsFor(d - 1)), reset: 0) : nil
+            let idle = phase.map { m.wire("phase_idle", $0 == 0) }
+            let ready = m.wire("ready", idle.map { $0 & (~inLast | drainFree) } ?? (~inLast | drainFree))
             m.output(StreamSignal.inReady, ready)
             let accept = m.wire("accept", inValid & ready)
             firstPending.next(inLast, enable: accept)
             gap.next((accept & inLast).select(Value.constant(1, gapType), drainFree.select(gap, (gap + 1).wrapped(to: gapType))))
+            // Per cycle: an element is in progress; its first cycle starts a sum; its last ends one.
+            var (active, first, last) = (accept, firstPending.value, inLast)
+            if let phase, let idle {
+                let lastHeld = m.register("last_held", .bit, reset: 0)
+                lastHeld.next(inLast, enable: accept)
+                phase.next(accept.select(Value.constant(1, phase.type),
+                                         (idle | (phase == d - 1)).select(Value.constant(0, phase.type), (phase + 1).wrapped(to: phase.type))))
+                active = m.wire("active", accept | ~idle)
+                first = m.wire("first_cycle", firstPending & idle)
+                last = m.wire("last_cycle", lastHeld & (phase == d - 1))
+            }
 
             // Edge skew: the flags enter each PE column at the x edge after that column's skew,
             // an input's lane after its edge PE's; each lane of the MAC's `a` is zeroed outside beats.
@@ -139,21 +154,25 @@ public struct SpaceTimeArray: LoopNestEngine {
             func valid(alongX: Bool, lane: Int) -> Value {
                 let n = edgeSkew(alongX: alongX, lane: lane)
                 if let v = validAt[n] { return v }
-                let v = m.delay(accept, cycles: n, "valid_s\(n)", reset: 0)
+                let v = m.delay(active, cycles: n, "valid_s\(n)", reset: 0)
                 validAt[n] = v
                 return v
             }
             let columnFlags = (0..<C).map { y -> (first: Value, last: Value) in
                 let n = edgeSkew(alongX: true, lane: y), v = valid(alongX: true, lane: y)
-                return (m.wire("col\(y)_first", v & m.delay(firstPending.value, cycles: n, "first_s\(y)")),
-                        m.wire("col\(y)_last", v & m.delay(inLast, cycles: n, "last_s\(y)")))
+                return (m.wire("col\(y)_first", v & m.delay(first, cycles: n, "first_s\(y)")),
+                        m.wire("col\(y)_last", v & m.delay(last, cycles: n, "last_s\(y)")))
             }
             let lanes: [[Value]] = zip(edges, ports).enumerated().map { i, ep in
                 let (e, port) = ep
                 let tag = "\(i == 0 ? "a" : "b")_\(e.access.name)"
                 return (0..<e.lanes).map { l in
-                    let v = m.delay(port.lane(l, e.type), cycles: edgeSkew(alongX: e.alongX, lane: l), "\(tag)\(l)", reset: nil)
-                    return i == 0 ? m.wire("\(tag)\(l)_gated", valid(alongX: e.alongX, lane: l).select(v, Value.constant(0, e.type))) : v
+                    // A digit-serial MAC: a·4^k and b's Booth digit k in the element's k-th cycle.
+                    let lane = port.lane(l, e.type)
+                    let serial = i == 0 ? unit.serializeA(m, lane, load: accept, prefix: "\(tag)\(l)_s")
+                        : unit.serializeB(m, lane, load: accept, prefix: "\(tag)\(l)_s")
+                    let v = m.delay(serial, cycles: edgeSkew(alongX: e.alongX, lane: l), "\(tag)\(l)", reset: nil)
+                    return i == 0 ? m.wire("\(tag)\(l)_gated", valid(alongX: e.alongX, lane: l).select(v, Value.constant(0, v.type))) : v
                 }
             }
 

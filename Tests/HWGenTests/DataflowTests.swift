@@ -125,7 +125,8 @@ import Testing
     /// The issue's must-hold: the OS matrix on a random 19×45×23 GEMM equals the golden model on
     /// both simulators, within 5 % of the hand-written `systolic_os_4x4_s8`'s cycles; so do the WS
     /// and IS matrices next to `systolic_ws_4x4_s8` and `systolic_is_4x4_s8`.
-    @Test(arguments: [("gemm_stt_os_4x4", "systolic_os_4x4_s8"), ("gemm_stt_ws_4x4", "systolic_ws_4x4_s8"), ("gemm_stt_is_4x4", "systolic_is_4x4_s8")])
+    @Test(arguments: [("gemm_stt_os_4x4", "systolic_os_4x4_s8"), ("gemm_stt_ws_4x4", "systolic_ws_4x4_s8"), ("gemm_stt_is_4x4", "systolic_is_4x4_s8"),
+                      ("gemm_stt_os_4x4_bitserial", "systolic_os_4x4_s8_bitserial")])
     func derivedMenuMatchesGoldenAndTheHandWrittenArray(_ derived: String, _ handWritten: String) throws {
         try Requires.bothSimulators()
         let seed = CoSimTests.seed("derived \(derived)")
@@ -288,7 +289,8 @@ import Testing
 }
 
 /// Random derived arrays: GEMM nests with every legal OS-class assignment of i and j to the PE
-/// axes, skews −2…2 on each axis, and direct convolutions (stride 1 or 2) over (k, oh) or (k, ow)
+/// axes, skews −2…2 on each axis (bit-serial MACs among the kinds), weight- and input-stationary
+/// matrices, and direct convolutions (stride 1 or 2) over (k, oh) or (k, ow)
 /// with the reduction loops in random order; random array sizes, operand types, MAC kinds,
 /// pipelines and bounds. Each on both simulators against the golden model.
 /// `HWGEN_PROPERTY_N` configurations (default 6; `make fuzz` runs more).
@@ -334,7 +336,7 @@ import Testing
             sizes = [Int(g.next() % 6) + 1, Int(g.next() % 4) + 1, Int(g.next() % 4) + 1, Int(g.next() % 3) + 1, Int(g.next() % 3) + 1, Int(g.next() % 3) + 1]
         }
         let (a, b) = (pick(["s8", "u8", "s4", "s3"]), pick(["s8", "s4", "u5", "s2"]))
-        let kind = b.hasPrefix("s") ? pick(["baseline", "booth"]) : "baseline"
+        let kind = b.hasPrefix("s") ? pick(form == 3 ? ["baseline", "booth"] : ["baseline", "booth", "bitserial"]) : "baseline"
         let yaml = """
             name: stt_fuzz
             dataflow:

@@ -138,6 +138,9 @@ struct SpecReader {
             throw fail("gemm", "the buffered GEMM controller of engine \(engine.descriptor.id) does not feed \(kind) pairs yet "
                        + "(allowed with mac.kind \(kind): remove gemm:, or the bare engine)")
         }
+        if let d = engine.spaceTime, d.outputMoves, kind.digitSerial {
+            throw fail("mac.kind", "\(kind) takes several cycles per element, which a derived array whose output moves does not schedule yet (allowed with this dataflow: baseline, booth, shiftadd)")
+        }
         if let d = engine.spaceTime, d.outputMoves, pipeline == 2 {
             throw fail("mac.pipeline", "2 (a split accumulator) needs an output that stays in its PE; \(d.nest.output.name) moves (allowed: 0, 1)")
         }

@@ -26,11 +26,11 @@ public struct SpaceTimeKind: EngineDescriptor {
         return GemmBanks(a: iOnX ? x : y, b: iOnX ? y : x, c: x)
     }
 
-    /// One-cycle integer MACs with a wrapping accumulator; no groups, floats, bit-serial or pairs.
+    /// Integer MACs with a wrapping accumulator; no groups, floats or pairs (bit-serial only where
+    /// the output stays: the spec loader checks that).
     public func macProblem(_ mac: MACConfig) -> (field: String, message: String)? {
-        let allowed = "allowed in a derived array: mac.kind " + MACKind.builtIn.filter { !$0.digitSerial }.map(\.rawValue).joined(separator: ", ")
+        let allowed = "allowed in a derived array: mac.kind " + MACKind.builtIn.map(\.rawValue).joined(separator: ", ")
         if mac.types.float != nil { return ("mac.a", "floating-point elements are not built in derived arrays yet (\(allowed) with integer operands)") }
-        if mac.digitSerial { return ("mac.kind", "\(mac.kind) takes several cycles per element, which derived arrays do not schedule yet (\(allowed))") }
         if mac.group != nil { return ("mac.group", "groups are not built in derived arrays yet (allowed: remove mac.group)") }
         if mac.types.saturating { return ("mac.acc", "\(mac.types.accTag) clamps after every product, in the schedule's order, which the golden model of a loop nest does not follow yet (allowed: a wrapping accumulator, s<N> or u<N>)") }
         return nil
@@ -45,7 +45,7 @@ public struct SpaceTimeKind: EngineDescriptor {
     public func goldenCycles(_ e: EngineSpec, mac: MACConfig, shape s: GemmShape, b: IntMatrix?) -> Int {
         let d = e.spaceTime!
         guard let bounds = d.gemmBounds(s) else { preconditionFailure("\(d.nest) is not a GEMM (Design.checkGemm refuses it)") }
-        return GoldenLoopNest.cycles(d, bounds: bounds, pipeline: mac.pipeline)
+        return GoldenLoopNest.cycles(d, bounds: bounds, pipeline: mac.pipeline, elementCycles: mac.elementCycles)
     }
 
     /// Products are added one per cycle in the innermost loop's order.
