@@ -40,7 +40,7 @@ public struct SpaceTimeArray: LoopNestEngine {
     public let mac: MACConfig
 
     public init(_ dataflow: SpaceTimeDataflow, mac: MACConfig) {
-        precondition(mac.group == nil && mac.types.float == nil && !MACRegistry.arithmetic(mac.kind).pairsElements,
+        precondition(mac.group == nil && mac.types.float?.isBlockScaled != true && !MACRegistry.arithmetic(mac.kind).pairsElements,
                      "SpaceTimeArray: integer MACs without groups or pairs (checked by the spec loader)")
         self.dataflow = dataflow
         self.mac = mac

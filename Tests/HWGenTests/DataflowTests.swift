@@ -172,6 +172,42 @@ import Testing
         #expect(r.verdicts.allSatisfy { $0.passed }, "\(name) \(text) seed \(seed)")
     }
 
+    /// Float elements in derived arrays whose output stays (GEMM nests), on both simulators
+    /// against the bit-exact float golden model; the forms not built are refused.
+    @Test(arguments: ["{ a: e4m3, b: e4m3, acc: fp32 }", "{ a: e4m3, b: e2m1, acc: exact }", "{ a: bf16, b: bf16, acc: fp32, pipeline: 1 }",
+                      "{ a: e5m2, b: e4m3, acc: fp32, pipeline: 1 }", "{ a: e4m3, b: e4m3, acc: align14 }"])
+    func floatElementsInDerivedArrays(_ mac: String) throws {
+        try Requires.bothSimulators()
+        let seed = CoSimTests.seed("float \(mac)")
+        var g = SplitMix64(state: seed)
+        let matrix = [[[1, 0, 0], [0, 1, 0], [1, 1, 1]], [[1, 0, 0], [0, 1, 0], [1, 0, 1]], [[0, 1, 0], [1, 0, 0], [2, -1, 1]]][Int(g.next() % 3)]
+        let text = Self.spec("stt_float", loops: "[i, j, k]", compute: Self.gemm, matrix: "\(matrix)", array: "[3, 4]", mac: mac)
+        let design = Design(try DesignSpec.parse(text: text, source: "float.yaml"))
+        let shape = GemmShape(m: Int(g.next() % 9) + 1, k: Int(g.next() % 40) + 1, n: Int(g.next() % 9) + 1)
+        let ops = try OperandSource(gemm: shape, seed: seed).load(design)
+        let r = try Flow.simulate(design, ops.ops, label: ops.label, simulators: Simulator.allCases) { print($0) }
+        #expect(r.verdicts.allSatisfy { $0.passed }, "\(mac) \(matrix) \(shape) seed \(seed)")
+    }
+
+    @Test func floatFormsNotBuiltAreRefused() throws {
+        let cases: [(String, String, String)] = [
+            (Self.gemm, "[[0,0,1],[0,1,0],[1,1,1]]", "float elements in a derived array whose output moves"),
+            (Self.gemm, "[[1,0,0],[0,1,0],[1,1,1]]", ""),   // accepted
+        ]
+        for (compute, matrix, says) in cases {
+            let text = Self.spec("f", loops: "[i, j, k]", compute: compute, matrix: matrix, mac: "{ a: e4m3, b: e4m3, acc: fp32 }")
+            do { _ = try DesignSpec.parse(text: text, source: "f.yaml"); #expect(says.isEmpty, "accepted \(matrix)") }
+            catch let e as HWGenError { #expect(!says.isEmpty && e.message.contains(says), "\(e.message)") }
+        }
+        let conv = Self.spec("f", loops: "[k, oh, ow, c, r, s]", compute: "O[k][oh][ow] += W[k][c][r][s] * I[c][oh+r][ow+s]",
+                             matrix: "[[1,0,0,0,0,0],[0,0,1,0,0,0],[0,1,0,0,0,0],[0,0,0,1,0,0],[0,0,0,0,1,0],[1,0,1,0,0,1]]",
+                             mac: "{ a: e4m3, b: e4m3, acc: fp32 }")
+        #expect(throws: HWGenError.self) { try DesignSpec.parse(text: conv, source: "f.yaml") }
+        let promote = Self.spec("f", loops: "[i, j, k]", compute: Self.gemm, matrix: "[[1,0,0],[0,1,0],[1,1,1]]", mac: "{ a: e4m3, b: e4m3, acc: align14+promote128 }")
+        do { _ = try DesignSpec.parse(text: promote, source: "f.yaml"); Issue.record("accepted promote") }
+        catch let e as HWGenError { #expect(e.message.contains("mac.acc") && e.message.contains("promoting"), "\(e.message)") }
+    }
+
     /// The same dataflow from Swift: an EngineSpec built in code, simulated like a spec file.
     @Test func dataflowFromSwift() throws {
         try Requires.bothSimulators()

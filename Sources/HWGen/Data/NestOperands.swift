@@ -16,6 +16,9 @@ public struct NestOperands: Sendable {
         guard let d = design.spec.engine.spaceTime else {
             throw HWGenError.badInput("--bounds/--tensor: \(design.spec.source) has no dataflow: section (allowed: --gemm, --a, --b)")
         }
+        if let f = design.spec.mac.float {
+            throw HWGenError.badInput("--bounds/--tensor: \(design.spec.source) has \(f.a.name) elements, which run as a GEMM (allowed: --gemm MxKxN, --a, --b)")
+        }
         let nest = d.nest
         let bounds = try Self.bounds(d, text: text, gemm: gemm)
         let shapes: [String: [Int]]

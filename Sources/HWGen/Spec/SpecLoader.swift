@@ -138,6 +138,11 @@ struct SpecReader {
             throw fail("gemm", "the buffered GEMM controller of engine \(engine.descriptor.id) does not feed \(kind) pairs yet "
                        + "(allowed with mac.kind \(kind): remove gemm:, or the bare engine)")
         }
+        if let d = engine.spaceTime, mac.float != nil, d.outputMoves || d.gemmLoops == nil {
+            throw fail("mac.a", d.outputMoves
+                ? "float elements in a derived array whose output moves are not built yet (allowed with this dataflow: integer s<N>/u<N>; floats where the output stays)"
+                : "float elements in a derived array run GEMM nests, C[i][j] += A[i][k] * B[k][j]; \(d.nest) is not one (allowed with this compute: integer s<N>/u<N>)")
+        }
         if let d = engine.spaceTime, d.outputMoves, kind.digitSerial {
             throw fail("mac.kind", "\(kind) takes several cycles per element, which a derived array whose output moves does not schedule yet (allowed with this dataflow: baseline, booth, shiftadd)")
         }

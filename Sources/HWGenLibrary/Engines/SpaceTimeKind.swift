@@ -26,11 +26,13 @@ public struct SpaceTimeKind: EngineDescriptor {
         return GemmBanks(a: iOnX ? x : y, b: iOnX ? y : x, c: x)
     }
 
-    /// Integer MACs with a wrapping accumulator; no groups, floats or pairs (bit-serial only where
-    /// the output stays: the spec loader checks that).
+    /// Wrapping integer MACs and float elements without MX blocks; no groups or pairs (bit-serial
+    /// and floats only where the output stays, floats in GEMM nests: the spec loader checks that).
     public func macProblem(_ mac: MACConfig) -> (field: String, message: String)? {
-        let allowed = "allowed in a derived array: mac.kind " + MACKind.builtIn.map(\.rawValue).joined(separator: ", ")
-        if mac.types.float != nil { return ("mac.a", "floating-point elements are not built in derived arrays yet (\(allowed) with integer operands)") }
+        if let f = mac.types.float, f.isBlockScaled { return ("mac.a", "MX blocks are not built in derived arrays yet (allowed: \(f.a.name) elements without blocks)") }
+        if let f = mac.types.float, f.promoteEvery != nil {
+            return ("mac.acc", "\(mac.types.accTag): promoting partial sums is not built in derived arrays yet (allowed: exact, fp32, align<N> without +promote)")
+        }
         if mac.group != nil { return ("mac.group", "groups are not built in derived arrays yet (allowed: remove mac.group)") }
         if mac.types.saturating { return ("mac.acc", "\(mac.types.accTag) clamps after every product, in the schedule's order, which the golden model of a loop nest does not follow yet (allowed: a wrapping accumulator, s<N> or u<N>)") }
         return nil
