@@ -55,8 +55,9 @@ public enum GoldenLoopNest {
     }
 
     /// The golden cycles of either form of derived array.
-    public static func cycles(_ d: SpaceTimeDataflow, bounds: [Int], pipeline: Int, elementCycles: Int = 1) -> Int {
+    /// With `pairs` (FFIP) a beat carries two values of the innermost loop.
+    public static func cycles(_ d: SpaceTimeDataflow, bounds: [Int], pipeline: Int, elementCycles: Int = 1, pairs: Bool = false) -> Int {
         d.outputMoves ? reductionCycles(ReductionSchedule(d, bounds: bounds), pipeline: pipeline)
-            : spaceTimeCycles(SpaceTimeSchedule(d, bounds: bounds), pipeline: pipeline, elementCycles: elementCycles)
+            : spaceTimeCycles(SpaceTimeSchedule(d, bounds: bounds, pairs: pairs), pipeline: pipeline, elementCycles: elementCycles)
     }
 }

@@ -40,14 +40,28 @@ public struct SpaceTimeArray: LoopNestEngine {
     public let mac: MACConfig
 
     public init(_ dataflow: SpaceTimeDataflow, mac: MACConfig) {
-        precondition(mac.group == nil && mac.types.float?.isBlockScaled != true && !MACRegistry.arithmetic(mac.kind).pairsElements,
-                     "SpaceTimeArray: integer MACs without groups or pairs (checked by the spec loader)")
+        precondition(mac.group == nil && mac.types.float?.isBlockScaled != true
+                     && (!MACRegistry.arithmetic(mac.kind).pairsElements || (mac.pipeline < 2 && !mac.types.saturating)),
+                     "SpaceTimeArray: MACs without groups or MX blocks; pairs with pipeline 0 or 1, wrapping (checked by the spec loader)")
         self.dataflow = dataflow
         self.mac = mac
     }
 
     var rows: Int { dataflow.rows }
     var cols: Int { dataflow.cols }
+
+    /// FFIP (a kind that ``MACArithmetic/pairsElements``): a beat carries two consecutive values
+    /// of the innermost loop; each PE accumulates (a₀ + b₁)(a₁ + b₀) and subtracts, as it takes
+    /// its result, Σ a₀a₁ and Σ b₀b₁ of the element, which each input's edge lane sums and
+    /// sends along with that input.
+    public var pairs: Bool { MACRegistry.arithmetic(mac.kind).pairsElements }
+
+    /// The MAC each PE holds: the configured one, or with FFIP a baseline MAC of the pair sums.
+    var peUnit: MACUnit {
+        guard pairs else { return MACUnit(mac) }
+        let x = WidthRules.add(mac.types.a, mac.types.b)
+        return MACUnit(MACConfig(MACTypes(a: x, b: x, acc: mac.types.acc), kind: MACRegistry.arithmetic(mac.kind).pairMACKind, pipeline: mac.pipeline))
+    }
 
     /// One input's edge: the tensor, the axis it moves along, its skew per hop, its ports.
     struct Edge {
@@ -69,15 +83,15 @@ public struct SpaceTimeArray: LoopNestEngine {
     }
 
     public var streamPorts: [StreamPort] {
-        edges.map { StreamPort($0.port, lanes: $0.lanes, $0.type) } + [StreamPort(StreamSignal.inLast, .bit)]
+        edges.map { StreamPort($0.port, lanes: $0.lanes * (pairs ? 2 : 1), $0.type) } + [StreamPort(StreamSignal.inLast, .bit)]
     }
 
     public var outputLanes: Int { rows }
-    public var macCount: Int { rows * cols }
+    public var macCount: Int { rows * cols * (pairs ? 2 : 1) }
     public var summary: String { "\(rows)x\(cols) space-time array (\(dataflow.nest))" }
 
     /// A schedule's spacing and skew do not depend on the bounds: one with every bound 1.
-    var shape: SpaceTimeSchedule { SpaceTimeSchedule(dataflow, bounds: Array(repeating: 1, count: dataflow.nest.loops.count)) }
+    var shape: SpaceTimeSchedule { SpaceTimeSchedule(dataflow, bounds: Array(repeating: 1, count: dataflow.nest.loops.count), pairs: pairs) }
 
     public var drainBound: Int {
         let s = shape
@@ -88,15 +102,18 @@ public struct SpaceTimeArray: LoopNestEngine {
     /// The processing element: the MAC, |σ| registers per input that moves on, the flags'
     /// registers along x, and its stage of the result chain.
     func pe(name: String) -> Module {
-        let unit = MACUnit(mac), t = mac.types
+        let unit = peUnit, t = mac.types, pairs = self.pairs
         let edges = self.edges, sx = abs(dataflow.sigmaX)
         return Module(name, doc: "Space-time PE: accumulates one output element, passes inputs on, shifts results toward the row's port.") { m in
-            let a = m.input("a_in", unit.aLane), b = m.input("b_in", unit.bLane)
+            let a = m.input("a_in", pairs ? .u(2 * t.a.bits) : unit.aLane), b = m.input("b_in", pairs ? .u(2 * t.b.bits) : unit.bLane)
             let first = m.input("first_in", .bit), last = m.input("last_in", .bit)
             let resIn = m.input("res_in", t.acc), resValidIn = m.input("res_valid_in", .bit)
+            // FFIP: each input's pair correction Σ e₀e₁ of the element travels with it.
+            let corrections = pairs ? [m.input("ca_in", t.acc), m.input("cb_in", t.acc)] : []
             for (i, (e, v)) in zip(edges, [a, b]).enumerated() where e.sigma != 0 {
                 let port = i == 0 ? "a" : "b"
                 m.output("\(port)_out", m.delay(v, cycles: abs(e.sigma), "\(port)_q", reset: nil))
+                if pairs { m.output("c\(port)_out", m.delay(corrections[i], cycles: abs(e.sigma), "c\(port)_q", reset: nil)) }
             }
             // One chain of `last` registers serves the flag passed on and the capture strobe.
             var lastChain = [last]
@@ -105,9 +122,19 @@ public struct SpaceTimeArray: LoopNestEngine {
                 m.output("first_out", m.delay(first, cycles: sx, "first_q"))
                 m.output("last_out", lastChain[sx])
             }
-            let sum = m.instance(unit.module, "mac", ["a": a, "b": b, "first": first])["acc"]
             let done = lastChain[unit.latency]
-            OutputStationaryArray.resultStage(m, unit: unit, sum: sum, done: done, resIn: resIn, resValidIn: resValidIn)
+            guard pairs else {
+                let sum = m.instance(unit.module, "mac", ["a": a, "b": b, "first": first])["acc"]
+                OutputStationaryArray.resultStage(m, unit: unit, sum: sum, done: done, resIn: resIn, resValidIn: resValidIn)
+                return
+            }
+            // The MAC multiplies the pair sums (a₀ + b₁)(a₁ + b₀); the corrections, which reach
+            // the PE one cycle after the element's last beat, are held to the capture.
+            let x = m.wire("pair_x", a.lane(0, t.a) + b.lane(1, t.b)), y = m.wire("pair_y", a.lane(1, t.a) + b.lane(0, t.b))
+            let sum = m.instance(unit.module, "mac", ["a": x, "b": y, "first": first])["acc"]
+            let held = corrections.enumerated().map { i, c in m.delay(c, cycles: unit.latency - 1, "c\(i == 0 ? "a" : "b")_held", reset: nil) }
+            let corrected = m.wire("corrected", (sum - held[0] - held[1]).wrapped(to: t.acc))
+            OutputStationaryArray.resultStage(m, unit: unit, sum: corrected, done: done, resIn: resIn, resValidIn: resValidIn)
         }
     }
 
@@ -121,7 +148,7 @@ public struct SpaceTimeArray: LoopNestEngine {
         let unit = MACUnit(mac), split = unit.splitBit, d = unit.elementCycles
         var top = Module(name, doc: "\(summary): \(t), \(mac.kind.rawValue) MAC, pipeline \(mac.pipeline).") { m in
             let inValid = m.input(StreamSignal.inValid, .bit), inLast = m.input(StreamSignal.inLast, .bit)
-            let ports = edges.map { m.input($0.port, .u($0.lanes * $0.type.bits)) }
+            let ports = edges.map { m.input($0.port, .u($0.lanes * $0.type.bits * (pairs ? 2 : 1))) }
 
             // Element ends are accepted only when the result chains have drained; a digit-serial
             // MAC takes one element per D cycles (accepted in phase 0).
@@ -163,17 +190,40 @@ public struct SpaceTimeArray: LoopNestEngine {
                 return (m.wire("col\(y)_first", v & m.delay(first, cycles: n, "first_s\(y)")),
                         m.wire("col\(y)_last", v & m.delay(last, cycles: n, "last_s\(y)")))
             }
+            // FFIP: both inputs are zeroed outside beats ((0 + b₁)(0 + b₀) is not 0), and each
+            // lane sums e₀e₁ over the element, held from the cycle after its last beat.
+            func laneFlags(alongX: Bool, lane: Int) -> (first: Value, last: Value) {
+                if alongX { return columnFlags[lane] }
+                let n = edgeSkew(alongX: false, lane: lane), v = valid(alongX: false, lane: lane)
+                return (m.wire("row\(lane)_first", v & m.delay(first, cycles: n, "rfirst_s\(lane)")),
+                        m.wire("row\(lane)_last", v & m.delay(last, cycles: n, "rlast_s\(lane)")))
+            }
+            var corrections: [[Value]] = []
             let lanes: [[Value]] = zip(edges, ports).enumerated().map { i, ep in
                 let (e, port) = ep
                 let tag = "\(i == 0 ? "a" : "b")_\(e.access.name)"
-                return (0..<e.lanes).map { l in
+                var sums: [Value] = []
+                let values = (0..<e.lanes).map { l -> Value in
                     // A digit-serial MAC: a·4^k and b's Booth digit k in the element's k-th cycle.
-                    let lane = port.lane(l, e.type)
+                    let lane = port.lane(l, pairs ? .u(2 * e.type.bits) : e.type)
                     let serial = i == 0 ? unit.serializeA(m, lane, load: accept, prefix: "\(tag)\(l)_s")
                         : unit.serializeB(m, lane, load: accept, prefix: "\(tag)\(l)_s")
                     let v = m.delay(serial, cycles: edgeSkew(alongX: e.alongX, lane: l), "\(tag)\(l)", reset: nil)
-                    return i == 0 ? m.wire("\(tag)\(l)_gated", valid(alongX: e.alongX, lane: l).select(v, Value.constant(0, v.type))) : v
+                    guard i == 0 || pairs else { return v }
+                    let gated = m.wire("\(tag)\(l)_gated", valid(alongX: e.alongX, lane: l).select(v, Value.constant(0, v.type)))
+                    if pairs {
+                        let f = laneFlags(alongX: e.alongX, lane: l), w = t.acc.bits
+                        let product = MACUnit.modulo(m.wire("\(tag)\(l)_pp", gated.lane(0, e.type) * gated.lane(1, e.type)), bits: w)
+                        let partial = m.register("\(tag)\(l)_psum", .u(w), reset: nil)
+                        let total = m.wire("\(tag)\(l)_ptotal", f.first.select(product, (partial + product).wrapped(to: .u(w))))
+                        partial.next(total)
+                        let held = m.delay(total, "\(tag)\(l)_corr", reset: nil, enable: f.last)
+                        sums.append(t.acc.signed ? held.asSigned : held)
+                    }
+                    return gated
                 }
+                corrections.append(sums)
+                return values
             }
 
             // The grid: inputs from the edge or the upstream neighbour (multicast: from the edge),
@@ -190,6 +240,7 @@ public struct SpaceTimeArray: LoopNestEngine {
                         let up: InstanceOutputs? = e.sigma == 0 ? nil
                             : e.alongX ? ((0..<R).contains(upX) ? grid[upX][y] : nil) : ((0..<C).contains(upY) ? grid[x][upY] : nil)
                         ports["\(port)_in"] = up?["\(port)_out"] ?? lanes[i][lane]
+                        if pairs { ports["c\(port)_in"] = up?["c\(port)_out"] ?? corrections[i][lane] }
                     }
                     let upFlags = sx == 0 || !(0..<R).contains(upX) ? nil : grid[upX][y]
                     ports["first_in"] = upFlags?["first_out"] ?? columnFlags[y].first
@@ -226,16 +277,18 @@ public struct SpaceTimeArray: LoopNestEngine {
     /// overhangs), `in_last` on every element's last beat; lane x's results per element, in the
     /// order they leave (nearest the port first), as offsets into the output tensor.
     public func stimulus(bounds: [Int], tensors: [String: IntTensor], outputShape: [Int]) -> Stimulus {
-        let s = SpaceTimeSchedule(dataflow, bounds: bounds)
-        let out = dataflow.nest.output, edges = self.edges
+        let s = SpaceTimeSchedule(dataflow, bounds: bounds, pairs: pairs)
+        let out = dataflow.nest.output, edges = self.edges, depth = pairs ? 2 : 1
         var beats: [[[Int64]]] = []
         beats.reserveCapacity(s.beats)
         for t in 0..<s.tiles {
             for e in 0..<s.beatsPerTile {
                 var beat: [[Int64]] = edges.map { edge in
                     let tensor = tensors[edge.access.name]!
-                    return Self.lanes(edge.lanes) { l in
-                        (edge.alongX ? s.iteration(tile: t, beat: e, x: 0, y: l) : s.iteration(tile: t, beat: e, x: l, y: 0))
+                    // With pairs, lanes 2l and 2l + 1 carry the beat's two values.
+                    return Self.lanes(edge.lanes * depth) { q in
+                        let (l, h) = (q / depth, q % depth)
+                        return (edge.alongX ? s.iteration(tile: t, beat: e, x: 0, y: l, half: h) : s.iteration(tile: t, beat: e, x: l, y: 0, half: h))
                             .map { tensor[edge.access.element($0)] }
                     }
                 }
@@ -266,9 +319,10 @@ extension SpaceTimeArray {
         let iOnX = dataflow.xLoop == g.m
         let edges = self.edges
         let exitOrder = dataflow.sigmaY >= 0 ? Array(0..<cols) : Array((0..<cols).reversed())
-        return .tiles(TileFeed(tileRows: iOnX ? rows : cols, tileCols: iOnX ? cols : rows, depth: 1,
-                               aPort: edges[0].port, aLanes: (0..<edges[0].lanes).map { ($0, 0) },
-                               bPort: edges[1].port, bLanes: (0..<edges[1].lanes).map { (0, $0) },
+        let d = pairs ? 2 : 1
+        return .tiles(TileFeed(tileRows: iOnX ? rows : cols, tileCols: iOnX ? cols : rows, depth: d,
+                               aPort: edges[0].port, aLanes: (0..<edges[0].lanes * d).map { ($0 / d, $0 % d) },
+                               bPort: edges[1].port, bLanes: (0..<edges[1].lanes * d).map { ($0 % d, $0 / d) },
                                firstFlag: nil, lastFlag: StreamSignal.inLast, resultsPerTile: cols,
                                resultAt: { lane, n in iOnX ? (lane, exitOrder[n]) : (exitOrder[n], lane) }))
     }

@@ -294,42 +294,52 @@ public struct SpaceTimeError: Error, Equatable, Sendable {
 public struct SpaceTimeSchedule: Sendable {
     public let dataflow: SpaceTimeDataflow
     public let bounds: [Int]
+    /// A beat carries two consecutive values of the innermost loop (FFIP MACs): ⌈bound / 2⌉
+    /// positions of it.
+    public let pairs: Bool
 
-    public init(_ dataflow: SpaceTimeDataflow, bounds: [Int]) {
+    public init(_ dataflow: SpaceTimeDataflow, bounds: [Int], pairs: Bool = false) {
         precondition(bounds.count == dataflow.nest.loops.count && bounds.allSatisfy { $0 >= 1 }, "SpaceTimeSchedule: one bound ≥ 1 per loop")
         self.dataflow = dataflow
         self.bounds = bounds
+        self.pairs = pairs
     }
+
+    /// Beats along a time loop: its bound, or for the innermost loop with pairs ⌈bound / 2⌉.
+    func steps(_ l: Int) -> Int { pairs && l == d.innerLoop ? (bounds[l] + 1) / 2 : bounds[l] }
 
     var d: SpaceTimeDataflow { dataflow }
     public var tilesX: Int { (bounds[d.xLoop] + d.rows - 1) / d.rows }
     public var tilesY: Int { (bounds[d.yLoop] + d.cols - 1) / d.cols }
     public var tiles: Int { tilesX * tilesY }
     /// Beats per tile: the product of the time loops' bounds.
-    public var beatsPerTile: Int { d.timeLoops.reduce(1) { $0 * bounds[$1] } }
-    /// Beats per output element: the product of the bounds of the time loops the output does not
+    public var beatsPerTile: Int { d.timeLoops.reduce(1) { $0 * steps($1) } }
+    /// Beats per output element: the product of the steps of the time loops the output does not
     /// use (innermost by the derivation's rule).
-    public var runLength: Int { d.timeLoops.filter { !d.nest.output.uses($0) }.reduce(1) { $0 * bounds[$1] } }
+    public var runLength: Int { d.timeLoops.filter { !d.nest.output.uses($0) }.reduce(1) { $0 * steps($1) } }
     public var beats: Int { tiles * beatsPerTile }
 
-    /// The time loops' values at beat e of a tile.
-    public func timeValues(_ e: Int) -> [Int] {
+    /// The time loops' values at beat e of a tile (with pairs, element `half` of the beat's pair).
+    public func timeValues(_ e: Int, half: Int = 0) -> [Int] {
         var rest = e, values = Array(repeating: 0, count: d.timeLoops.count)
         for (i, l) in d.timeLoops.enumerated().reversed() {
-            values[i] = rest % bounds[l]
-            rest /= bounds[l]
+            values[i] = rest % steps(l)
+            rest /= steps(l)
         }
+        if pairs { values[values.count - 1] = 2 * values[values.count - 1] + half }
         if d.innerSign < 0 { values[values.count - 1] = bounds[d.innerLoop] - 1 - values[values.count - 1] }
         return values
     }
 
-    /// The iteration PE (x, y) runs at beat e of tile t, or nil where the tile overhangs the loops.
-    public func iteration(tile t: Int, beat e: Int, x: Int, y: Int) -> [Int]? {
+    /// The iteration PE (x, y) runs at beat e of tile t (with pairs, element `half` of the pair),
+    /// or nil where the tile or the last pair overhangs the loops.
+    public func iteration(tile t: Int, beat e: Int, x: Int, y: Int, half: Int = 0) -> [Int]? {
         var p = Array(repeating: 0, count: bounds.count)
         p[d.xLoop] = t / tilesY * d.rows + x
         p[d.yLoop] = t % tilesY * d.cols + y
         guard p[d.xLoop] < bounds[d.xLoop], p[d.yLoop] < bounds[d.yLoop] else { return nil }
-        for (l, v) in zip(d.timeLoops, timeValues(e)) { p[l] = v }
+        for (l, v) in zip(d.timeLoops, timeValues(e, half: half)) { p[l] = v }
+        guard p[d.innerLoop] >= 0, p[d.innerLoop] < bounds[d.innerLoop] else { return nil }
         return p
     }
 

@@ -126,7 +126,7 @@ import Testing
     /// both simulators, within 5 % of the hand-written `systolic_os_4x4_s8`'s cycles; so do the WS
     /// and IS matrices next to `systolic_ws_4x4_s8` and `systolic_is_4x4_s8`.
     @Test(arguments: [("gemm_stt_os_4x4", "systolic_os_4x4_s8"), ("gemm_stt_ws_4x4", "systolic_ws_4x4_s8"), ("gemm_stt_is_4x4", "systolic_is_4x4_s8"),
-                      ("gemm_stt_os_4x4_bitserial", "systolic_os_4x4_s8_bitserial")])
+                      ("gemm_stt_os_4x4_bitserial", "systolic_os_4x4_s8_bitserial"), ("gemm_stt_os_4x4_ffip", "systolic_os_4x4_s8_ffip")])
     func derivedMenuMatchesGoldenAndTheHandWrittenArray(_ derived: String, _ handWritten: String) throws {
         try Requires.bothSimulators()
         let seed = CoSimTests.seed("derived \(derived)")
@@ -325,7 +325,7 @@ import Testing
 }
 
 /// Random derived arrays: GEMM nests with every legal OS-class assignment of i and j to the PE
-/// axes, skews −2…2 on each axis (bit-serial MACs among the kinds), weight- and input-stationary
+/// axes, skews −2…2 on each axis (bit-serial and FFIP MACs among the kinds), weight- and input-stationary
 /// matrices, and direct convolutions (stride 1 or 2) over (k, oh) or (k, ow)
 /// with the reduction loops in random order; random array sizes, operand types, MAC kinds,
 /// pipelines and bounds. Each on both simulators against the golden model.
@@ -371,8 +371,10 @@ import Testing
             matrix = rowsOfT
             sizes = [Int(g.next() % 6) + 1, Int(g.next() % 4) + 1, Int(g.next() % 4) + 1, Int(g.next() % 3) + 1, Int(g.next() % 3) + 1, Int(g.next() % 3) + 1]
         }
-        let (a, b) = (pick(["s8", "u8", "s4", "s3"]), pick(["s8", "s4", "u5", "s2"]))
-        let kind = b.hasPrefix("s") ? pick(form == 3 ? ["baseline", "booth"] : ["baseline", "booth", "bitserial"]) : "baseline"
+        var (a, b) = (pick(["s8", "u8", "s4", "s3"]), pick(["s8", "s4", "u5", "s2"]))
+        var kind = b.hasPrefix("s") ? pick(form == 3 ? ["baseline", "booth"] : ["baseline", "booth", "bitserial"]) : "baseline"
+        let ffip = form != 3 && g.next() % 4 == 0
+        if ffip { (kind, a, b) = (pick(["ffip", "ffip_booth"]), "s8", "s8") }
         let yaml = """
             name: stt_fuzz
             dataflow:
@@ -380,7 +382,7 @@ import Testing
               compute: "\(compute)"
               space_time: \(matrix)
               array: [\(rows), \(cols)]
-            mac: { a: \(a), b: \(b), acc: s24, kind: \(kind), pipeline: \(g.next() % (form == 3 ? 2 : 3)) }
+            mac: { a: \(a), b: \(b), acc: s24, kind: \(kind), pipeline: \(g.next() % (form == 3 || ffip ? 2 : 3)) }
             """
         return (yaml, zip(loops, sizes).map { "\($0)=\($1)" }.joined(separator: ","))
     }

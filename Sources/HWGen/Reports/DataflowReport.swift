@@ -14,7 +14,8 @@ public enum DataflowReport {
         }
         if d.derivationProblem == nil { out += "\nbuilt:\n" + d.builtAs.map { "  \($0.tensor): \($0.how)\n" }.joined() }
         guard let bounds else { return out }
-        let cycles = GoldenLoopNest.cycles(d, bounds: bounds, pipeline: s.pipeline, elementCycles: s.macConfig.elementCycles)
+        let cycles = GoldenLoopNest.cycles(d, bounds: bounds, pipeline: s.pipeline, elementCycles: s.macConfig.elementCycles,
+                                         pairs: MACRegistry.arithmetic(s.macKind).pairsElements)
         let macs = bounds.reduce(1, *)
         out += "\nschedule for " + zip(loops, bounds).map { "\($0)=\($1)" }.joined(separator: ", ") + ": "
         if d.outputMoves {
@@ -22,7 +23,7 @@ public enum DataflowReport {
             out += "\(d.rows) preload beats + \(r.passes) passes × P = \(r.passBeats) beats = \(r.beats) beats, "
             out += "\(r.groups) group\(r.groups == 1 ? "" : "s") of \(r.groupPasses) pass\(r.groupPasses == 1 ? "" : "es") each, "
         } else {
-            let sched = SpaceTimeSchedule(d, bounds: bounds)
+            let sched = SpaceTimeSchedule(d, bounds: bounds, pairs: MACRegistry.arithmetic(s.macKind).pairsElements)
             out += "\(sched.tiles) tile\(sched.tiles == 1 ? "" : "s") × \(sched.beatsPerTile) beats = \(sched.beats) beats, "
             out += "\(sched.beats / sched.runLength) output elements per PE in turn (\(sched.runLength) beats each), drain spacing \(sched.drainSpacing) cycles, "
         }

@@ -143,6 +143,9 @@ struct SpecReader {
                 ? "float elements in a derived array whose output moves are not built yet (allowed with this dataflow: integer s<N>/u<N>; floats where the output stays)"
                 : "float elements in a derived array run GEMM nests, C[i][j] += A[i][k] * B[k][j]; \(d.nest) is not one (allowed with this compute: integer s<N>/u<N>)")
         }
+        if let d = engine.spaceTime, d.outputMoves, MACRegistry.arithmetic(kind).pairsElements {
+            throw fail("mac.kind", "\(kind) pairs elements of K, which a derived array whose output moves does not do yet (allowed with this dataflow: baseline, booth, shiftadd)")
+        }
         if let d = engine.spaceTime, d.outputMoves, kind.digitSerial {
             throw fail("mac.kind", "\(kind) takes several cycles per element, which a derived array whose output moves does not schedule yet (allowed with this dataflow: baseline, booth, shiftadd)")
         }

@@ -14,6 +14,21 @@ public struct SpaceTimeKind: EngineDescriptor {
         throw f.fail("kind", "a derived array is described by a top-level dataflow: section (loops, compute, space_time, array)")
     }
 
+    /// FFIP: two values of the innermost loop per beat (where the output stays: the spec loader
+    /// checks that), with the output-stationary array's rules (pipeline 0 or 1, no groups, wrapping).
+    public var pairsElements: Bool { true }
+
+    public func pairingProblem(_ e: EngineSpec, mac: MACConfig) -> (field: String, message: String)? {
+        SystolicOSKind().pairingProblem(e, mac: mac)
+    }
+
+    /// FFIP: two lanes per A row and per B column.
+    public func gemmBanks(_ e: EngineSpec, mac: MACConfig) -> GemmBanks {
+        let banks = gemmBanks(e)
+        guard MACRegistry.arithmetic(mac.kind).pairsElements else { return banks }
+        return GemmBanks(a: (2 * banks.a.count, "2·\(banks.a.what), pairs of K"), b: (2 * banks.b.count, "2·\(banks.b.what), pairs of K"), c: banks.c)
+    }
+
     /// GEMM nests only: the spec loader refuses `gemm:` for other computations.
     public var buffered: Bool { true }
 
@@ -47,7 +62,8 @@ public struct SpaceTimeKind: EngineDescriptor {
     public func goldenCycles(_ e: EngineSpec, mac: MACConfig, shape s: GemmShape, b: IntMatrix?) -> Int {
         let d = e.spaceTime!
         guard let bounds = d.gemmBounds(s) else { preconditionFailure("\(d.nest) is not a GEMM (Design.checkGemm refuses it)") }
-        return GoldenLoopNest.cycles(d, bounds: bounds, pipeline: mac.pipeline, elementCycles: mac.elementCycles)
+        return GoldenLoopNest.cycles(d, bounds: bounds, pipeline: mac.pipeline, elementCycles: mac.elementCycles,
+                                     pairs: MACRegistry.arithmetic(mac.kind).pairsElements)
     }
 
     /// Products are added one per cycle in the innermost loop's order.
