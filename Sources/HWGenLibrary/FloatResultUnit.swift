@@ -101,7 +101,8 @@ public struct FloatResultUnit: ResultUnit {
             let (normalized, lz2) = (m.delay(shifted, "normalized_q", reset: nil).value, m.delay(lz1, "lz_q2", reset: nil))
             let significand: Value, up: Value
             if n <= 24 {
-                significand = concat([normalized, Value.constant(0, .u(24 - n))].filter { $0.type.bits > 0 })
+                // (A zero-width pad would be an invalid type: at n = 24 the sum is the significand.)
+                significand = n == 24 ? normalized : concat([normalized, Value.constant(0, .u(24 - n))])
                 up = Value.constant(0, .bit)
             } else {
                 significand = normalized.bits(n - 1, n - 24)

@@ -15,6 +15,8 @@ import Testing
         ("os", "{ kind: systolic, dataflow: os, rows: 3, cols: 4 }", "a: e4m3, b: e4m3", false),
         ("os_fp32", "{ kind: systolic, dataflow: os, rows: 3, cols: 4 }", "a: e4m3, b: e4m3, acc: fp32, pipeline: 1", false),
         ("matrix2d_fp32", "{ kind: matrix2d, rows: 2, cols: 2 }", "a: e3m2, b: e2m1, acc: fp32, pipeline: 1", false),
+        // E2M3 × E2M3 exact: a 24-bit sum, exactly FP32's significand (PropertyTests found a trap there).
+        ("gemm_matrix2d_e2m3", "{ kind: matrix2d, rows: 4, cols: 2 }", "a: e2m3, b: e2m3", true),
         ("gemm_os_fp32", "{ kind: systolic, dataflow: os, rows: 4, cols: 4 }", "a: e4m3, b: e4m3, acc: fp32", true),
         ("ws", "{ kind: systolic, dataflow: ws, rows: 3, cols: 2 }", "a: e4m3, b: e4m3, pipeline: 1", false),
         ("is", "{ kind: systolic, dataflow: is, rows: 2, cols: 3 }", "a: e3m2, b: e2m3", false),
