@@ -14,8 +14,7 @@ public enum DataflowReport {
         }
         if d.derivationProblem == nil { out += "\nbuilt:\n" + d.builtAs.map { "  \($0.tensor): \($0.how)\n" }.joined() }
         guard let bounds else { return out }
-        let cycles = GoldenLoopNest.cycles(d, bounds: bounds, pipeline: s.pipeline, elementCycles: s.macConfig.elementCycles,
-                                         pairs: MACRegistry.arithmetic(s.macKind).pairsElements)
+        let cycles = SpaceTimeKind.cycles(d, bounds: bounds, mac: s.macConfig)
         let macs = bounds.reduce(1, *)
         out += "\nschedule for " + zip(loops, bounds).map { "\($0)=\($1)" }.joined(separator: ", ") + ": "
         if d.outputMoves {

@@ -131,8 +131,7 @@ extension Flow {
         }
         let golden = try GoldenLoopNest.evaluate(d.nest, bounds: ops.bounds, tensors: ops.tensors, acc: spec.mac.acc)
         let cols = golden.shape.last!, expected = IntMatrix(rows: golden.values.count / cols, cols: cols, data: golden.values)
-        let cycles = GoldenLoopNest.cycles(d, bounds: ops.bounds, pipeline: spec.pipeline, elementCycles: spec.macConfig.elementCycles,
-                                         pairs: MACRegistry.arithmetic(spec.macKind).pairsElements)
+        let cycles = SpaceTimeKind.cycles(d, bounds: ops.bounds, mac: spec.macConfig)
         // B's tensor as its wires carry it (ternary and p<n> codes).
         var wires = ops.tensors
         let b = ops.tensors[d.nest.b.name]!

@@ -62,8 +62,14 @@ public struct SpaceTimeKind: EngineDescriptor {
     public func goldenCycles(_ e: EngineSpec, mac: MACConfig, shape s: GemmShape, b: IntMatrix?) -> Int {
         let d = e.spaceTime!
         guard let bounds = d.gemmBounds(s) else { preconditionFailure("\(d.nest) is not a GEMM (Design.checkGemm refuses it)") }
-        return GoldenLoopNest.cycles(d, bounds: bounds, pipeline: mac.pipeline, elementCycles: mac.elementCycles,
-                                     pairs: MACRegistry.arithmetic(mac.kind).pairsElements)
+        return Self.cycles(d, bounds: bounds, mac: mac)
+    }
+
+    /// The golden cycles of a derived array with `mac` for loop bounds `bounds`
+    /// (``GoldenLoopNest/cycles(_:bounds:pipeline:elementCycles:pairs:)`` with the MAC's timing).
+    public static func cycles(_ d: SpaceTimeDataflow, bounds: [Int], mac: MACConfig) -> Int {
+        GoldenLoopNest.cycles(d, bounds: bounds, pipeline: mac.pipeline, elementCycles: mac.elementCycles,
+                              pairs: MACRegistry.arithmetic(mac.kind).pairsElements)
     }
 
     /// Products are added one per cycle in the innermost loop's order.
