@@ -17,8 +17,9 @@ if [ -x "$venv/bin/cocotb-config" ] || [[ " ${packages[*]} " == *" cocotb "* ]];
 fi
 # ONNX, ONNX Runtime and scikit-learn: hwgen workload's tests write models with onnx, train the
 # digits network's classifier with scikit-learn and check the RTL's outputs against ONNX Runtime;
-# ml_dtypes is the independent model of the floating-point element formats.
-for m in onnx:onnx onnxruntime:onnxruntime sklearn:scikit-learn ml_dtypes:ml_dtypes; do
+# ml_dtypes is the independent model of the floating-point element formats; Optuna (with its
+# SQLite storage) is the sampler behind hwgen sweep --search.
+for m in onnx:onnx onnxruntime:onnxruntime sklearn:scikit-learn ml_dtypes:ml_dtypes optuna:optuna; do
   { [ -x "$venv/bin/python" ] && "$venv/bin/python" -c "import ${m%%:*}" >/dev/null 2>&1; } || packages+=("${m#*:}")
 done
 if [ ${#packages[@]} -gt 0 ]; then

@@ -545,7 +545,12 @@ extension HWGenCommand {
         @Option(help: "Seconds between two squeue polls.") var poll: Double = 2
         @Flag(help: "Run nothing: write each point's job.sh and DIR/array.sh (task i runs point i under Slurm, LSF or PBS) for your own scheduler; a later run without it gathers the results.") var prepareOnly = false
         @Option(help: "The Pareto plot's axes X,Y among area, gops, energy (pJ/MAC), power (mW), cycles (default: area,gops).") var pareto: String?
-        @Flag(help: "Continue an earlier run in the output directory: keep its finished points, run only the others (on Slurm, follow its tasks still queued or running).") var resume = false
+        @Flag(help: "Continue an earlier run in the output directory: keep its finished points, run only the others (on Slurm, follow its tasks still queued or running); with --search, reopen its study.") var resume = false
+        @Option(help: "Search the space instead of running the grid: nsga2, tpe or random (Optuna; the sweep file's objectives and constraints).") var search: String?
+        @Option(help: "With --search: how many distinct points to evaluate.") var budget: Int?
+        @Option(help: "With --search: the sampler's seed.") var seed: Int = 1
+        @Option(help: "With --search: trials asked per batch (NSGA-II's population; TPE's random start).") var population: Int = 16
+        @Option(help: "Keep the points' results here instead of OUTPUT/points (share one cache between grids and searches).") var cache: String?
 
         func run() throws {
             let parallel = maxParallel ?? j
@@ -567,19 +572,46 @@ extension HWGenCommand {
                 throw HWGenError.badInput("--backend: '\(backend)' is not a backend (allowed: local, slurm)")
             }
             var spec = try SweepSpec.load(path: sweep)
-            if let pareto { spec.pareto = try SweepAxis.pair(pareto, steps: spec.steps) }
+            if let pareto {
+                guard spec.objectives.isEmpty else { throw HWGenError.badInput("--pareto: \(sweep) names objectives, which decide the front and the plot (remove --pareto or objectives)") }
+                spec.pareto = try SweepAxis.pair(pareto, steps: spec.steps)
+            }
+            var options: Search.Options? = nil
+            if let search {
+                guard let method = Search.Method(rawValue: search) else {
+                    throw HWGenError.badInput("--search: '\(search)' is not a method (allowed: \(Search.Method.allCases.map(\.rawValue).joined(separator: ", ")))")
+                }
+                guard let budget else { throw HWGenError.badInput("--search: needs --budget N (distinct points to evaluate)") }
+                if prepareOnly { throw HWGenError.badInput("--prepare-only: not with --search (each batch depends on the results of the last)") }
+                options = Search.Options(method: method, budget: budget, seed: seed, population: population, resume: resume)
+                try Search.check(spec, options!)
+            } else if let (name, _) = [("--budget", budget.map(String.init))].first(where: { $0.1 != nil }) {
+                throw HWGenError.badInput("\(name): only with --search")
+            }
             let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
             let isTTY = isatty(2) == 1
             let points: [HWGen.Sweep.PointResult]
             var stoppedBy: Int32? = nil
+            var searched: Search.Outcome? = nil
+            let progress: @Sendable (String) -> Void = { line in
+                FileHandle.standardError.write(Data((isTTY ? "\r\u{1B}[K" + line : line + "\n").utf8))
+            }
+            let outDir = URL(fileURLWithPath: output), pointsDir = cache.map { URL(fileURLWithPath: $0) }
             do {
-                points = try HWGen.Sweep.run(spec, outDir: URL(fileURLWithPath: output), backend: chosen, resume: resume, hwgen: exe) { line in
-                    FileHandle.standardError.write(Data((isTTY ? "\r\u{1B}[K" + line : line + "\n").utf8))
+                if let options {
+                    searched = try Search.run(spec, options: options, outDir: outDir, pointsDir: pointsDir, backend: chosen, hwgen: exe, progress: progress)
+                    points = searched!.points
+                } else {
+                    points = try HWGen.Sweep.run(spec, outDir: outDir, pointsDir: pointsDir, backend: chosen, resume: resume, hwgen: exe, progress: progress)
                 }
             } catch let e as SweepInterrupted {
                 (points, stoppedBy) = (e.points, e.signal)
             }
             if isTTY { FileHandle.standardError.write(Data("\n".utf8)) }
+            if let s = searched {
+                print("search \(spec.source) (\(search!), seed \(seed)): \(points.count) of the space's \(spec.size) points evaluated in \(s.trials) trials; "
+                      + "stopped: \(s.stopped); hypervolume \(String(format: "%.4f", s.convergence.last ?? 0)); \(output)/convergence.svg")
+            }
             let failed = points.filter { $0.status == "failed" }, unfinished = points.filter { $0.status == "unfinished" }
             print("sweep \(spec.source): \(points.count) points, \(points.filter(\.cached).count) from the cache, \(failed.count) failed, "
                   + (unfinished.isEmpty ? "" : "\(unfinished.count) unfinished, ")
@@ -600,7 +632,8 @@ extension HWGenCommand {
                 print("  \(f.status): \(what) (\(f.note.map { "\($0); " } ?? "")log: \(f.log))")
             }
             if let sig = stoppedBy {
-                print("interrupted: the unfinished points run with: hwgen sweep \(sweep) -o \(output) --backend \(backend) --resume")
+                let again = search.map { " --search \($0) --budget \(budget!) --seed \(seed) --population \(population)" } ?? ""
+                print("interrupted: the unfinished points run with: hwgen sweep \(sweep) -o \(output) --backend \(backend)\(again)\(cache.map { " --cache \($0)" } ?? "") --resume")
                 throw ExitCode(128 + sig)
             }
         }

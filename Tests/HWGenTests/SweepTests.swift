@@ -20,8 +20,8 @@ import Testing
         defer { try? FileManager.default.removeItem(at: d) }
         let base = CLITests.repo.appendingPathComponent("designs/systolic_os_4x4_s8.yaml").path
         for (body, message) in [
-            ("base: \(base)\nvary: { engine.rows: [2] }\nwhatever: 1\n", "unknown field 'whatever' (allowed: base, vary, gemm, steps, target, clock, seed)"),
-            ("base: \(base)\nvary: { engine.rows: [] }\n", "vary.engine.rows: expected a non-empty list of values"),
+            ("base: \(base)\nvary: { engine.rows: [2] }\nwhatever: 1\n", "unknown field 'whatever' (allowed: base, vary, objectives, constraints, gemm, steps, target, clock, seed)"),
+            ("base: \(base)\nvary: { engine.rows: [] }\n", "vary.engine.rows: expected a non-empty list of values (or { range: [lo, hi, step] })"),
             ("base: \(base)\nvary: { engine.rowz: [2] }\n", "vary.engine.rowz: not a spec field (allowed: description, engine.cols"),
             ("base: \(base)\nvary: { engine.rows: [2] }\ntarget: xc7\n", "target: 'xc7' is not a target (allowed: osu018, generic, ice40, ecp5)"),
             ("base: \(base)\nvary: {}\n", "vary: missing or empty"),

@@ -5,11 +5,13 @@ import Yams
 /// (their cross product gives the points), the workload and what to run on each point.
 public struct SweepSpec {
     /// One varied field: its dotted path as written in the sweep file, and its values (YAML nodes,
-    /// so `4` stays an integer and `booth` a string).
+    /// so `4` stays an integer and `booth` a string). A `range: [lo, hi, step]` field also keeps
+    /// its bounds, which a search hands to its sampler as an integer distribution.
     public struct Field {
         public let path: String
         public let values: [String]
         let nodes: [Node]
+        public var range: (low: Int, high: Int, step: Int)? = nil
     }
 
     /// The sweep file's path as given, and the base spec's path (resolved against its directory).
@@ -22,13 +24,21 @@ public struct SweepSpec {
     public let clockNS: Double
     public let seed: UInt64
     let baseText: String
-    /// The Pareto plot's and front's axes, x then y (`hwgen sweep --pareto X,Y`).
+    /// The Pareto plot's and front's axes, x then y (`hwgen sweep --pareto X,Y`), when the file
+    /// names no `objectives`.
     public var pareto: (x: SweepAxis, y: SweepAxis) = (.area, .gops)
+    /// What a search optimizes (`objectives:`, 2 or 3), and the front and plots of a grid too; empty
+    /// when the file has none.
+    public var objectives: [SweepObjective] = []
+    /// `constraints:`: a point that breaks one is infeasible (not on the front).
+    public var constraints: [SweepConstraint] = []
 
     /// The sweep file's name without its extension (`os_kinds`).
     public var name: String { URL(fileURLWithPath: source).deletingPathExtension().lastPathComponent }
 
-    static let keys = ["base", "vary", "gemm", "steps", "target", "clock", "seed"]
+    static let keys = ["base", "vary", "objectives", "constraints", "gemm", "steps", "target", "clock", "seed"]
+    /// The most values one `range:` may give.
+    static let maxRangeValues = 100_000
     /// What `steps` may hold.
     public static let stepNames = ["sim", "synth", "power"]
 
@@ -62,7 +72,21 @@ public struct SweepSpec {
             guard SpecReader.fieldPaths.contains(name), name != "name" else {
                 throw fail("vary.\(name)", "not a spec field (allowed: \(SpecReader.fieldPaths.filter { $0 != "name" }.joined(separator: ", ")))")
             }
-            guard case .sequence(let seq) = value, !seq.isEmpty else { throw fail("vary.\(name)", "expected a non-empty list of values") }
+            if case .mapping(let m) = value {
+                var r: [Int] = []
+                if case .sequence(let seq)? = m["range"], seq.count == 3 { r = seq.compactMap(\.int) }
+                guard m.count == 1, r.count == 3, r[2] > 0, r[0] <= r[1] else {
+                    throw fail("vary.\(name)", "expected a list of values or { range: [lo, hi, step] } with integers lo <= hi and step > 0")
+                }
+                guard (r[1] - r[0]) / r[2] < maxRangeValues else { throw fail("vary.\(name)", "the range gives more than \(maxRangeValues) values") }
+                let ints = Array(stride(from: r[0], through: r[1], by: r[2]))
+                fields.append(Field(path: name, values: ints.map(String.init), nodes: ints.map { Node(String($0), Tag(.int)) },
+                                    range: (r[0], ints.last!, r[2])))
+                continue
+            }
+            guard case .sequence(let seq) = value, !seq.isEmpty else {
+                throw fail("vary.\(name)", "expected a non-empty list of values (or { range: [lo, hi, step] })")
+            }
             let nodes = Array(seq)
             guard nodes.allSatisfy({ $0.scalar != nil }) else { throw fail("vary.\(name)", "every value must be a scalar") }
             fields.append(Field(path: name, values: nodes.map { $0.scalar!.string }, nodes: nodes))
@@ -100,8 +124,39 @@ public struct SweepSpec {
             guard steps.contains("synth") else { throw fail("steps", "power needs synth (the gate-level simulation runs on its netlist)") }
             guard target == .osu018 else { throw fail("steps", "power needs target osu018 (\(target.rawValue) has no Liberty power tables)") }
         }
-        return SweepSpec(source: path, basePath: basePath, fields: fields, gemm: gemm, steps: steps, target: target,
-                         clockNS: clock, seed: seed, baseText: baseText)
+        var spec = SweepSpec(source: path, basePath: basePath, fields: fields, gemm: gemm, steps: steps, target: target,
+                             clockNS: clock, seed: seed, baseText: baseText)
+        if let o = top["objectives"] {
+            guard case .mapping(let m) = o, (2...3).contains(m.count) else {
+                throw fail("objectives", "expected 2 or 3 of METRIC: minimize|maximize (metrics: \(SweepMetric.names))")
+            }
+            for (k, v) in m {
+                let name = k.string ?? "?"
+                guard let metric = SweepMetric(rawValue: name) else { throw fail("objectives.\(name)", "not a metric (allowed: \(SweepMetric.names))") }
+                guard let d = v.string, d == "minimize" || d == "maximize" else { throw fail("objectives.\(name)", "expected minimize or maximize") }
+                if let why = metric.missing(steps: steps, target: target) { throw fail("objectives.\(name)", "\(why); the sweep's steps: [\(steps.joined(separator: ", "))], target \(target.rawValue)") }
+                guard !spec.objectives.contains(where: { $0.metric == metric }) else { throw fail("objectives.\(name)", "named twice") }
+                spec.objectives.append(SweepObjective(metric: metric, maximize: d == "maximize"))
+            }
+        }
+        if let c = top["constraints"] {
+            guard case .sequence(let seq) = c, !seq.isEmpty, seq.allSatisfy({ $0.string != nil }) else {
+                throw fail("constraints", "expected a list such as [\"area_mm2 <= 2\", \"fmax_mhz >= 200\"]")
+            }
+            for (i, n) in seq.enumerated() {
+                let con = try SweepConstraint.parse(n.string!, field: "\(path): constraints[\(i)]")
+                if let why = con.metric.missing(steps: steps, target: target) {
+                    throw fail("constraints[\(i)]", "\(con.metric.rawValue) \(why); the sweep's steps: [\(steps.joined(separator: ", "))], target \(target.rawValue)")
+                }
+                spec.constraints.append(con)
+            }
+        }
+        return spec
+    }
+
+    /// How many points the fields span (saturating at `Int.max`).
+    public var size: Int {
+        fields.reduce(1) { n, f in n.multipliedReportingOverflow(by: f.values.count).overflow ? Int.max : n * f.values.count }
     }
 
     /// The points: the cross product of the fields' values, first field slowest.

@@ -22,6 +22,9 @@ public enum Sweep {
         /// Why a point has no result when the scheduler knows more than the log (`Slurm task 12_3: TIMEOUT`).
         public var note: String? = nil
         public var pareto: Bool = false
+        /// A search's first trial that asked for the point, and its batch (generation); nil in a grid.
+        public var trial: Int? = nil
+        public var generation: Int? = nil
 
         /// Cost on the plot's x axis: area mm² (OSU018), LUTs (FPGA) or generic cells; nil when
         /// not measured (or the design does not fit).
@@ -67,42 +70,85 @@ public enum Sweep {
     /// Slurm, points an earlier run's array job still has pending or running are followed, not
     /// submitted again). Throws ``SweepInterrupted`` (after writing the results so far) when a
     /// signal stopped it.
-    public static func run(_ sweep: SweepSpec, outDir: URL, backend: Backend, resume: Bool = false, hwgen: String,
+    public static func run(_ sweep: SweepSpec, outDir: URL, pointsDir: URL? = nil, backend: Backend, resume: Bool = false, hwgen: String,
                            progress: @escaping @Sendable (String) -> Void) throws -> [PointResult] {
         let fm = FileManager.default
-        if resume && !fm.fileExists(atPath: outDir.appendingPathComponent("points").path) {
+        if resume && !fm.fileExists(atPath: outDir.appendingPathComponent("results.csv").path)
+            && !fm.fileExists(atPath: outDir.appendingPathComponent("points").path) {
             throw HWGenError.badInput("--resume: \(outDir.path) holds no earlier sweep to resume (run without --resume first)")
         }
-        try fm.createDirectory(at: outDir.appendingPathComponent("points"), withIntermediateDirectories: true)
-        let versions = toolVersions(sweep, hwgen: hwgen)
+        let cache = PointCache(sweep, dir: pointsDir ?? outDir.appendingPathComponent("points"), hwgen: hwgen)
+        try fm.createDirectory(at: cache.dir, withIntermediateDirectories: true)
+        try fm.createDirectory(at: outDir, withIntermediateDirectories: true)
         var results: [PointResult?] = []
         var pending: [Pending] = []
         for (i, point) in sweep.points.enumerated() {
+            switch try cache.prepare(point, index: i) {
+            case .finished(let r): results.append(r)
+            case .pending(let p): pending.append(p); results.append(nil)
+            }
+        }
+        let outcome = try execute(pending, sweep: sweep, outDir: outDir, backend: backend, resume: resume, cached: results.count - pending.count,
+                                  total: results.count, progress: progress)
+        var all = gather(results, pending: pending, outcome: outcome)
+        mark(&all, sweep: sweep)
+        try write(all, sweep: sweep, to: outDir)
+        if let sig = outcome.interrupted { throw SweepInterrupted(signal: sig, points: all) }
+        return all
+    }
+
+    /// Where a sweep's points are kept (`DIR/points/<key>/`), and how a point's key is made:
+    /// everything that decides its result (its spec text, the steps, target, clock, GEMM, seed and
+    /// the tools' and hwgen's versions). A grid and a search over the same fields share points.
+    struct PointCache {
+        let sweep: SweepSpec
+        let dir: URL
+        let hwgen: String
+        let versions: String
+
+        init(_ sweep: SweepSpec, dir: URL, hwgen: String) {
+            (self.sweep, self.dir, self.hwgen) = (sweep, dir, hwgen)
+            versions = toolVersions(sweep, hwgen: hwgen)
+        }
+
+        enum Prepared { case finished(PointResult), pending(Pending) }
+
+        /// The point's cached result, or its directory made ready to run (`spec.yaml`, `job.sh`).
+        func prepare(_ point: [Int], index: Int) throws -> Prepared {
             let text = try sweep.pointText(point)
             let keyText = [text, sweep.steps.joined(separator: ","), sweep.target.rawValue, "\(sweep.clockNS)",
                            sweep.gemm?.description ?? "default", "\(sweep.seed)", versions].joined(separator: "\n")
             let key = String(format: "%016llx", FNV1a64.hash(keyText))
-            let dir = outDir.appendingPathComponent("points/\(key)")
+            let pdir = dir.appendingPathComponent(key)
             let values = zip(sweep.fields, point).map { $0.values[$1] }
-            let log = dir.appendingPathComponent("log.txt").path
-            if let page = finishedResult(in: dir) {
-                results.append(PointResult(values: values, key: key, status: "ok", cached: true, log: log, report: page))
-                continue
+            if let page = finishedResult(in: pdir) {
+                return .finished(PointResult(values: values, key: key, status: "ok", cached: true,
+                                             log: pdir.appendingPathComponent("log.txt").path, report: page))
             }
-            try fm.createDirectory(at: dir, withIntermediateDirectories: true)
-            try text.write(to: dir.appendingPathComponent("spec.yaml"), atomically: true, encoding: .utf8)
-            try jobScript(sweep, key: key, dir: dir, hwgen: hwgen, label: zip(sweep.fields, values).map { "\($0.path)=\($1)" }.joined(separator: " "))
-                .write(to: dir.appendingPathComponent("job.sh"), atomically: true, encoding: .utf8)
-            pending.append(Pending(index: i, key: key, dir: dir, values: values))
-            results.append(nil)
+            try FileManager.default.createDirectory(at: pdir, withIntermediateDirectories: true)
+            try text.write(to: pdir.appendingPathComponent("spec.yaml"), atomically: true, encoding: .utf8)
+            try jobScript(sweep, key: key, dir: pdir, hwgen: hwgen, label: zip(sweep.fields, values).map { "\($0.path)=\($1)" }.joined(separator: " "))
+                .write(to: pdir.appendingPathComponent("job.sh"), atomically: true, encoding: .utf8)
+            return .pending(Pending(index: index, key: key, dir: pdir, values: values))
         }
-        let state = SweepState(total: results.count, cached: results.count - pending.count, pending: pending.count)
+    }
+
+    /// Runs `pending` on `backend` (`cached` of `total` points already have results); a signal
+    /// stops it and is recorded in the outcome.
+    static func execute(_ pending: [Pending], sweep: SweepSpec, outDir: URL, backend: Backend, resume: Bool, cached: Int, total: Int,
+                        label: String = "sweep", progress: @escaping @Sendable (String) -> Void) throws -> SlurmBackend.Outcome {
+        let state = SweepState(total: total, cached: cached, pending: pending.count)
+        state.label = label
         var outcome = SlurmBackend.Outcome()
         switch backend {
         case .local(let jobs):
             try SlurmBackend(options: SlurmOptions(), outDir: outDir, sweepName: sweep.name).refuseLocalRunOverLiveJob(pending)
             progress(state.line())
-            runLocally(pending, jobs: jobs, state: state, progress: progress)
+            outcome.interrupted = Tools.catchingSignals { flag in
+                runLocally(pending, jobs: jobs, state: state, stop: flag, progress: progress)
+                return flag.signal
+            }
+            if outcome.interrupted != nil { outcome.unfinished = Set(pending.filter { finishedResult(in: $0.dir) == nil }.map(\.key)) }
         case .slurm(let options):
             outcome = try SlurmBackend(options: options, outDir: outDir, sweepName: sweep.name)
                 .run(pending, resume: resume, state: state, progress: progress)
@@ -110,21 +156,30 @@ public enum Sweep {
             try arrayScript(pending, sweepName: sweep.name).write(to: outDir.appendingPathComponent("array.sh"), atomically: true, encoding: .utf8)
             outcome.unfinished = Set(pending.map(\.key))
         }
-        // Gathered from the point directories alone: a result counts once, and only when whole.
-        var all: [PointResult] = []
-        let byIndex = Dictionary(uniqueKeysWithValues: pending.map { ($0.index, $0) })
-        for (i, r) in results.enumerated() {
-            if let r { all.append(r); continue }
+        return outcome
+    }
+
+    /// The results in point order, `results[i]` nil for a point that was pending: gathered from
+    /// the point directories alone, so a result counts once, and only when whole.
+    static func gather(_ results: [PointResult?], pending: [Pending], outcome: SlurmBackend.Outcome) -> [PointResult] {
+        let byIndex = Dictionary(pending.map { ($0.index, $0) }, uniquingKeysWith: { a, _ in a })
+        return results.enumerated().map { i, r in
+            if let r { return r }
             let p = byIndex[i]!
             let page = finishedResult(in: p.dir)
             let status = page != nil ? "ok" : outcome.unfinished.contains(p.key) ? "unfinished" : "failed"
-            all.append(PointResult(values: p.values, key: p.key, status: status, cached: false, log: p.log.path, report: page,
-                                   note: page == nil ? outcome.notes[p.key] : nil))
+            return PointResult(values: p.values, key: p.key, status: status, cached: false, log: p.log.path, report: page,
+                               note: page == nil ? outcome.notes[p.key] : nil)
         }
-        markPareto(&all, x: sweep.pareto.x, y: sweep.pareto.y)
-        try write(all, sweep: sweep, to: outDir)
-        if let sig = outcome.interrupted { throw SweepInterrupted(signal: sig, points: all) }
-        return all
+    }
+
+    /// Marks the front: over the sweep's objectives (feasible points only) when it names them,
+    /// else over its two `--pareto` axes.
+    static func mark(_ points: inout [PointResult], sweep: SweepSpec) {
+        if sweep.objectives.isEmpty { markPareto(&points, x: sweep.pareto.x, y: sweep.pareto.y); return }
+        let vectors = points.map { p in p.report.flatMap { r in Pareto.objectiveVector(r, sweep: sweep) } }
+        let front = Pareto.front(vectors)
+        for i in points.indices { points[i].pareto = front.contains(i) }
     }
 
     /// The report a point's finished run left in `dir` (`result.json`), or nil: absent, or not a
@@ -186,11 +241,14 @@ public enum Sweep {
     }
 
     /// The local backend: `jobs` points at a time, each its `job.sh` as a child process.
-    static func runLocally(_ pending: [Pending], jobs: Int, state: SweepState, progress: @escaping @Sendable (String) -> Void) {
+    /// A signal (`stop`) stops the running points (``Tools/catchingSignals(_:)``) and starts no more.
+    static func runLocally(_ pending: [Pending], jobs: Int, state: SweepState, stop: SignalFlag,
+                           progress: @escaping @Sendable (String) -> Void) {
         let queue = OperationQueue()
         queue.maxConcurrentOperationCount = max(1, jobs)
         for p in pending {
             queue.addOperation {
+                if stop.signal != nil { return }
                 state.started()
                 progress(state.line())
                 let r = try? Tools.run("/bin/sh", [p.job.path], in: p.dir, timeout: 24 * 3600)
@@ -214,37 +272,62 @@ public enum Sweep {
         }
     }
 
-    /// `results.csv`, `results.json` and `pareto.svg` in `dir`.
+    /// `results.csv`, `results.json` and `pareto.svg` in `dir`: a search's points also give their
+    /// trial and generation, and the objectives' and constraints' figures when they are not
+    /// columns already.
     static func write(_ points: [PointResult], sweep: SweepSpec, to dir: URL) throws {
         let flow = sweep.target.flow
         let costName = flow.costColumn, densityName = flow.densityColumn
         let power = sweep.steps.contains("power")
-        var csv = (sweep.fields.map(\.path) + ["status", "cycles", "ops_per_cycle", costName, "fmax_mhz", "gops", densityName]
-                   + (power ? ["power_mw", "pj_per_mac", "tops_per_w"] : []) + ["pareto", "log"])
-            .joined(separator: ",") + "\n"
+        let searched = points.contains { $0.trial != nil }
+        var header = (searched ? ["trial", "generation"] : []) + sweep.fields.map(\.path)
+            + ["status", "cycles", "ops_per_cycle", costName, "fmax_mhz", "gops", densityName] + (power ? ["power_mw", "pj_per_mac", "tops_per_w"] : [])
+        let extra = (sweep.objectives.map(\.metric) + sweep.constraints.map(\.metric)).reduce(into: [SweepMetric]()) { acc, m in
+            if !header.contains(m.rawValue) && !acc.contains(m) { acc.append(m) }
+        }
+        header += extra.map(\.rawValue) + (sweep.constraints.isEmpty ? [] : ["feasible"]) + ["pareto", "log"]
+        var csv = header.joined(separator: ",") + "\n"
         func num(_ x: Double?) -> String {
             x.map { $0 == $0.rounded() && abs($0) < 1e15 ? String(format: "%.0f", $0) : String(format: "%.6g", $0) } ?? ""
         }
         for p in points {
             let s = p.report?.synthesis, m = s?.metrics
-            let row = p.values.map(csvField) + [p.status, p.report.map { String($0.goldenCycles) } ?? "", num(p.opsPerCycle), num(p.cost),
-                                                num(s.map { $0.fmaxMHz > 0 ? $0.fmaxMHz : nil } ?? nil), num(p.gops),
-                                                num(m.flatMap(flow.density))]
-                + (power ? [num(s?.power?.totalMW), num(s?.power?.pjPerMAC), num(s?.power?.topsPerW)] : [])
-                + [p.pareto ? "true" : "false", p.status == "ok" ? "" : csvField(p.log)]
+            var row = (searched ? [p.trial.map(String.init) ?? "", p.generation.map(String.init) ?? ""] : []) + p.values.map(csvField)
+            row += [p.status, p.report.map { String($0.goldenCycles) } ?? "", num(p.opsPerCycle), num(p.cost),
+                    num(s.map { $0.fmaxMHz > 0 ? $0.fmaxMHz : nil } ?? nil), num(p.gops), num(m.flatMap(flow.density))]
+            row += (power ? [num(s?.power?.totalMW), num(s?.power?.pjPerMAC), num(s?.power?.topsPerW)] : [])
+            row += extra.map { num(p.report.flatMap($0.value)) }
+            if !sweep.constraints.isEmpty {
+                row.append(p.report.map { r in sweep.constraints.allSatisfy { ($0.violation(r) ?? 1) <= 0 } ? "true" : "false" } ?? "")
+            }
+            row += [p.pareto ? "true" : "false", p.status == "ok" ? "" : csvField(p.log)]
             csv += row.joined(separator: ",") + "\n"
         }
         try csv.write(to: dir.appendingPathComponent("results.csv"), atomically: true, encoding: .utf8)
         struct Row: Encodable { let fields: [String: String]; let point: PointResult }
         let rows = points.map { Row(fields: Dictionary(uniqueKeysWithValues: zip(sweep.fields.map(\.path), $0.values)), point: $0) }
         try JSONEncoder.sorted.encode(rows).write(to: dir.appendingPathComponent("results.json"))
-        let (ax, ay) = sweep.pareto
-        try ParetoPlot.svg(points.compactMap { p in
-            guard let c = ax.value(p), let g = ay.value(p) else { return nil }
-            return (c, g, p.pareto, zip(sweep.fields, p.values).map { "\($0.path)=\($1)" }.joined(separator: " "))
-        }, x: ax.label(flow, sweep), y: ay.label(flow, sweep),
-           title: "\(URL(fileURLWithPath: sweep.source).lastPathComponent): \(sweep.target.rawValue), \(points.count) points")
-            .write(to: dir.appendingPathComponent("pareto.svg"), atomically: true, encoding: .utf8)
+        let title = "\(URL(fileURLWithPath: sweep.source).lastPathComponent): \(sweep.target.rawValue), \(points.count) points"
+        func label(_ p: PointResult) -> String { zip(sweep.fields, p.values).map { "\($0.path)=\($1)" }.joined(separator: " ") }
+        let svg: String
+        if sweep.objectives.isEmpty {
+            let (ax, ay) = sweep.pareto
+            svg = ParetoPlot.svg(points.compactMap { p in
+                guard let c = ax.value(p), let g = ay.value(p) else { return nil }
+                return (c, g, p.pareto, label(p))
+            }, x: ax.label(flow, sweep), y: ay.label(flow, sweep), title: title)
+        } else {
+            let measured = points.compactMap { p -> ([Double], Bool, String)? in
+                guard let r = p.report else { return nil }
+                let v = sweep.objectives.compactMap { $0.metric.value(r) }
+                return v.count == sweep.objectives.count ? (v, p.pareto, label(p)) : nil
+            }
+            let names = sweep.objectives.map { "\($0.metric.rawValue) (\($0.maximize ? "max" : "min"))" }
+            svg = sweep.objectives.count == 2
+                ? ParetoPlot.svg(measured.map { ($0.0[0], $0.0[1], $0.1, $0.2) }, x: names[0], y: names[1], title: title)
+                : SearchPlots.scatterMatrix(measured.map { (values: $0.0, front: $0.1, label: $0.2) }, names: names, title: title)
+        }
+        try svg.write(to: dir.appendingPathComponent("pareto.svg"), atomically: true, encoding: .utf8)
     }
 
     static func csvField(_ s: String) -> String {
