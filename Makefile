@@ -98,6 +98,7 @@ bench:
 	@scripts/qor_quant.sh .build/release/hwgen
 	@scripts/qor_float.sh .build/release/hwgen
 	@scripts/sweep_backends.sh .build/release/hwgen
+	@scripts/search_bench.sh .build/release/hwgen
 	.build/release/hwgen accuracy
 
 # The binary (self-contained: templates are compiled in) and its bash, zsh and fish completions.

@@ -119,6 +119,22 @@ import Testing
         let again = try CLITests.hwgen(["sweep", sweep, "-o", stopped.path, "--backend", "slurm", "--resume", "--poll", "0.5"], env: Self.env)
         #expect(again.status == 0 && again.stdout.contains("12 points, \(ok) from the cache, 0 failed"), "\(again.combined)")
         #expect(try Self.csv(stopped) == Self.csv(local))
+
+        // A search on Slurm: each batch of asked trials is one array job.
+        let python = FPGASynthesis.pypiBin + "/python"
+        guard (try? Tools.run(python, ["-c", "import optuna"]))?.status == 0 else {
+            print("SlurmSweepTests: the search on Slurm was skipped: optuna is not installed in \(FPGASynthesis.pypiBin) (make setup)")
+            return
+        }
+        let searchFile = try CLITests.write(try String(contentsOfFile: sweep, encoding: .utf8) + "objectives: { cells: minimize, cycles: minimize }\n",
+                                            "search12.yaml", in: d)
+        let searched = d.appendingPathComponent("search")
+        let s = try CLITests.hwgen(["sweep", searchFile, "-o", searched.path, "--backend", "slurm", "--poll", "0.5",
+                                    "--search", "random", "--budget", "6", "--population", "3"], env: Self.env)
+        #expect(s.status == 0 && s.stdout.contains("6 of the space's 12 points evaluated"), "\(s.combined)")
+        let arrays = try JSONDecoder().decode([SlurmBackend.SubmittedArray].self, from: Data(contentsOf: searched.appendingPathComponent("slurm/jobs.json")))
+        #expect(arrays.count >= 2 && arrays.map(\.keys.count).reduce(0, +) == 6, "\(arrays)")
+        #expect(try Self.csv(searched).split(separator: "\n").dropFirst().filter { $0.contains(",ok,") }.count == 6)
     }
 
     @Test func squeueAndSacctOutputParse() {
