@@ -139,7 +139,8 @@ public enum Search {
                 }
                 if !pending.isEmpty {
                     let outcome = try Sweep.execute(pending, sweep: sweep, outDir: outDir, backend: backend, resume: o.resume,
-                                                    cached: results.count, total: budget, label: "search batch \(batch)", progress: progress)
+                                                    cached: results.count, total: budget,
+                                                    label: "search batch \(toTell.compactMap(\.batch).max() ?? batch)", progress: progress)
                     let gathered = Sweep.gather(Array(repeating: nil, count: pending.count), pending: pending.enumerated().map {
                         Sweep.Pending(index: $0.offset, key: $0.element.key, dir: $0.element.dir, values: $0.element.values)
                     }, outcome: outcome)
@@ -165,7 +166,7 @@ public enum Search {
                     throw error
                 }
                 if idle >= 20 { stopped = "the sampler asked only for evaluated points 20 batches in a row" }
-                progress("search: \(evaluated)/\(budget) point(s) evaluated, \(reply.trials.count) trial(s), batch \(batch)")
+                progress("search: \(evaluated)/\(budget) point(s) evaluated, \(reply.trials.count) trial(s)" + (ask > 0 ? "; asked batch \(batch)" : ""))
                 guard ask > 0 else { return nil }
                 let before = order.count
                 try note(reply.asked)
