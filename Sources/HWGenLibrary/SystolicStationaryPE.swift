@@ -134,12 +134,12 @@ extension SystolicStationary {
                 m.output("lo_out", m.delay(next.lo, "lo", reset: nil))
                 m.output("hi_out", m.delay(next.hi, "hi", reset: nil))
             } else if let f = t.float, f.usesAdder {
-                // E5M2, BF16, FP16: the column's FP32 sum so far plus this product, rounded by an
-                // FP32 adder in every PE.
+                // E5M2, BF16, FP16 (or align<N>, the product cut to N bits below the larger top):
+                // the column's FP32 sum so far plus this product, rounded by an FP32 adder in every PE.
                 let psumIn = m.input("psum_in", .u(32))
                 var addend = FloatAdderMAC.productAddend(m, a, b, f)
                 if mac.pipeline >= 1 { addend = addend.registered(m) }
-                let next = FloatAdderMAC.sum(m, psumIn, addend, window: max(24, f.a.mantissaBits + f.b.mantissaBits + 2))
+                let next = FloatAdderMAC.sum(m, psumIn, addend, window: max(24, f.a.mantissaBits + f.b.mantissaBits + 2), truncate: f.alignBits)
                 m.output("psum_out", m.delay(m.wire("psum_next", next), "psum", reset: nil))
             } else if let f = t.float, f.isBlockScaled, f.hasInfinities {
                 // MX with ∞ (E5M2): the chain sums the finite products; NaN, +∞ and −∞ travel

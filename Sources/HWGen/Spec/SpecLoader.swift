@@ -100,11 +100,18 @@ struct SpecReader {
                 // Chains (WS, IS) add one product per PE: an FP32 adder in each takes E5M2/BF16/FP16.
                 var chained = false
                 if case .chained = order { chained = true }
-                let adderChain = chained && float.usesAdder && float.alignBits == nil
+                // align<N> on a chain: each column's products cut and added by the PEs' FP32 adders,
+                // the column's sum then added into the FP32 accumulator (a promotion every tile).
+                let adderChain = chained && float.usesAdder && float.promoteEvery == nil
+                if chained && float.promoteEvery != nil, case .chained(let k) = order {
+                    throw fail("mac.acc", "\(float.accumulation): engine \(engine.descriptor.id) adds each column's sum of \(k) products into an FP32 accumulator, a promotion every \(k) products of its own (allowed with engine \(engine.descriptor.id): align\(float.alignBits!) without +promote)")
+                }
                 if order != .sequential && !float.roundsFixedPointSums && !adderChain {
-                    let sequential = EngineRegistry.all.filter { $0.reductionOrder(EngineSpec($0, rows: 2, cols: 2, depth: 2)) == .sequential }.map(\.id).joined(separator: ", ")
+                    let sequential = EngineRegistry.all.filter {
+                        switch $0.reductionOrder(EngineSpec($0, rows: 2, cols: 2, depth: 2)) { case .tree: return false; default: return true }
+                    }.map(\.id).joined(separator: ", ")
                     let fixed = FloatMAC.elementFormats.filter { !FloatMAC.adderFormats.contains($0) }.map(\.name).joined(separator: ", ")
-                    throw fail("mac.acc", "\(float.accumulation) of \(float.a) × \(float.b) products goes through an FP32 adder, built in engines that add one product at a time (\(sequential)); engine \(engine.descriptor.id) adds sums of several (allowed with engine \(engine.descriptor.id): exact, or fp32 of \(fixed) elements)")
+                    throw fail("mac.acc", "\(float.accumulation) of \(float.a) × \(float.b) products goes through an FP32 adder, built in engines that add one product at a time or down a chain (\(sequential)); engine \(engine.descriptor.id) adds sums of several (allowed with engine \(engine.descriptor.id): exact, or fp32 of \(fixed) elements)")
                 }
             }
         } else {
