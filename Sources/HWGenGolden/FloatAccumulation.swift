@@ -80,8 +80,8 @@ public enum GoldenFloat {
     }
 
     /// One dot product of `products` (in K order) accumulated by `acc`, `group` products per
-    /// addition step for `align` (1 for a sequential engine; on a chain, `align<N>` promotes
-    /// every block, as the chain adds each column's sum into FP32). `fp32` adds in the engine's
+    /// addition step for `align` (1 for a sequential engine, the beat's k for a tree; on a chain,
+    /// `align<N>` promotes every block, as the chain adds each column's sum into FP32). `fp32` adds in the engine's
     /// `order`: one product at a time; or blocks of products each summed by a balanced tree
     /// (pairs of neighbours first, an odd one passing up a level) or down a chain from 0, every
     /// addition rounded, and each block's sum added into the accumulator, rounded, in K order.
@@ -121,6 +121,9 @@ public enum GoldenFloat {
             // A chain (WS, IS) sums each column's block of products with the cut, then adds the
             // column's sum into its FP32 accumulator: a promotion every block.
             if promote == nil, case .chained(let k) = order { promote = k }
+            // A tree (tree, cube) cuts each beat's k products together.
+            var group = group
+            if case .tree(let k) = order { group = k }
             var main = Sum(), partial = Sum(), inPartial = 0
             var i = 0
             while i < products.count {

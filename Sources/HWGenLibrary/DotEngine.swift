@@ -85,6 +85,9 @@ public struct DotEngine: Engine {
     /// FP32 accumulation of fixed-point float products: the trees and the accumulators round
     /// every sum (``ReductionOrder/tree(block:)``).
     var fp32: Bool { mac.types.float?.roundsFixedPointSums ?? false }
+    /// `align<N>` (E4M3 and the MX element formats): a lane passes its beat's k products on, and
+    /// the accumulator cuts them against its own top (``alignedAdd(_:base:_:_:bits:prefix:)``).
+    var alignBits: Int? { mac.types.float.flatMap { $0.block == nil ? $0.alignBits : nil } }
 
     /// One lane: `dot` of a k-element row and column, pipelined, `u(acc)` or (booth) two rows.
     public var lane: Module {
@@ -141,6 +144,18 @@ public struct DotEngine: Engine {
                 mb.output("dot_hi", steps[0].hi)
                 return
             }
+            if let f = t.float, alignBits != nil {
+                // The beat's products in fixed point, each through the lane's register levels.
+                for i in 0..<k {
+                    let r = arith.dotRows(mb, a[i], b[i], mac, width: f.accumulator.bits, prefix: "p\(i)", registered: false)
+                    precondition(r.count == 1, "a float MAC gives one row per product")
+                    let product = (0..<stages).reduce(mb.wire("product\(i)", r[0].extended(to: f.accumulator))) { x, s in
+                        mb.delay(x, "product\(i)_q\(s + 1)", reset: nil)
+                    }
+                    mb.output("p\(i)", product)
+                }
+                return
+            }
             var rows: [Value] = []
             if pairs {
                 // FFIP: one product per pair; the pairs' corrections come in on ra and rb.
@@ -189,6 +204,44 @@ public struct DotEngine: Engine {
             }
             mb.output("dot", MACUnit.modulo(sum, bits: w).wrapped(to: outType))
         }
+    }
+
+    /// `base` plus `products` (fixed point, ``FloatMAC/accumulator``), each product's magnitude
+    /// first cut toward zero to `bits` bits below the leading bit of the largest of the products
+    /// and `base`, then the sum rounded to FP32: ``GoldenFloat/dot(_:acc:group:order:)``'s
+    /// `align` step for a group of k. A NaN product (2^P) passes uncut into the count above P.
+    static func alignedAdd(_ m: ModuleBuilder, base: Value, _ products: [Value], _ f: FloatMAC, bits: Int, prefix pre: String) -> Value {
+        let p = f.nanBit, type = base.type, zero = Value.constant(0, .u(p))
+        func magnitude(_ x: Value) -> Value {
+            let v = x.bits(p - 1, 0)
+            return v[p - 1].select((zero - v).wrapped(to: .u(p)), v)
+        }
+        // Ones from a value's leading bit down, on its bits from N up (the only ones the cut reads).
+        let high = p - min(bits, p)
+        func smear(_ v: Value, _ name: String) -> Value {
+            var o = m.wire("\(name)0", v.bits(p - 1, p - high)), s = 1
+            while s < high { o = m.wire("\(name)\(s)", o | concat([Value.constant(0, .u(s)), o.bits(high - 1, s)])); s *= 2 }
+            return o
+        }
+        let mags = products.enumerated().map { i, x in m.wire("\(pre)m\(i)", magnitude(x)) }
+        let keep: Value
+        if high == 0 {
+            keep = Value.constant((1 << p) - 1, .u(p))
+        } else {
+            // The largest leading bit, smeared down and shifted by N: zeros where bits are cut.
+            let smears = ([magnitude(base)] + mags).enumerated().map { i, v in smear(v, "\(pre)s\(i)_") }
+            let top = m.wire("\(pre)top", smears.dropFirst().reduce(smears[0]) { $0 | $1 })
+            keep = m.wire("\(pre)keep", ~concat([Value.constant(0, .u(p - high)), top]))
+        }
+        var sum = base
+        for (i, x) in products.enumerated() {
+            let kept = m.wire("\(pre)k\(i)", mags[i] & keep)
+            let cut = m.wire("\(pre)c\(i)", x[p - 1].select((zero - kept).wrapped(to: .u(p)), kept).asSigned.extended(to: type))
+            // NaN: 2^P, whose bits below P are 0 (a negative finite product has bit P − 1 set).
+            let addend = type.bits > p ? (x[p] & ~x[p - 1]).select(x, cut) : cut
+            sum = m.wire("\(pre)sum\(i)", (sum + addend).wrapped(to: type))
+        }
+        return FloatResultUnit.roundedToFP32(m, sum, f, prefix: "\(pre)fp32_")
     }
 
     /// The pair corrections Σ x₂q·x₂q₊₁ of k elements of `type` (a row of A or a column of B), exact,
@@ -362,7 +415,8 @@ public struct DotEngine: Engine {
                         outData.append(mb.instance(adder, "mx_\(i)_\(j)", ports)["acc"])
                         continue
                     }
-                    let acc = mb.register("acc_\(i)_\(j)", t.acc, reset: nil)
+                    // align<N> keeps its sum in fixed point (rounded to FP32) and leaves as an FP32 code.
+                    let acc = mb.register("acc_\(i)_\(j)", alignBits != nil ? t.float!.accumulator : t.acc, reset: nil)
                     if let g = group, let sumType = mac.groupSum {
                         // MixPE: the group's exact sum so far; at its last beat, shifted by the group's
                         // exponent and added (wrapping or clamping) from 0 (the tile's first group) or acc.
@@ -391,6 +445,13 @@ public struct DotEngine: Engine {
                         let sum = CarrySave.reduce([acc.value.asUnsigned, add.select(s, zero), add.select(c, zero)],
                                                    width: w, mb, prefix: "acc_\(i)_\(j)_csa").rows
                         acc.next(clear.select(fresh, MACUnit.rowSum(sum, bits: w)).wrapped(to: t.acc))
+                    } else if let f = t.float, let bits = alignBits {
+                        // align<N>: the beat's products cut against the largest of them and acc, added, rounded.
+                        let products = (0..<k).map { out["p\($0)"] }
+                        acc.next(Self.alignedAdd(mb, base: MACUnit.cleared(acc.value, clear), products, f, bits: bits, prefix: "acc_\(i)_\(j)_"),
+                                 enable: clear | add)
+                        outData.append(FloatResultUnit.code(mb, acc.value, f, registered: false, prefix: "acc_\(i)_\(j)_code_"))
+                        continue
                     } else if let f = t.float, fp32 {
                         // acc + dot rounded to FP32 (a tile's first dot is already).
                         let dot = out["dot"], sum = mb.wire("acc_\(i)_\(j)_sum", (acc + add.select(dot, Value.constant(0, t.acc))).wrapped(to: t.acc))

@@ -71,56 +71,63 @@ public struct FloatResultUnit: ResultUnit {
     /// The module `fp32_from_<formats>`.
     public var module: Module {
         let f = float, acc = f.accumulator, p = f.nanBit
-        // The magnitude of a finite sum: below 2^(P−1).
-        let n = p - 1
-        let padded = max(2, 1 << bitsFor(n - 1))
         let doc = "y <= fp32(acc · 2^\(f.productLSB)), rounded to nearest even" + (f.hasSpecials ? "; NaN when acc[\(acc.bits - 1):\(p)] counts a NaN product" : "")
             + "; latency \(Self.latency)."
         return Module("fp32_from_\(f.a.name)_\(f.b.name)_s\(acc.bits)", doc: doc) { m in
-            let x = m.input("acc", acc)
-            let fixed = x.bits(p - 1, 0).asSigned
-            let nan: Value
-            if f.hasSpecials {
-                let high = x.bits(acc.bits - 1, p)
-                nan = m.wire("nan", high != replicate(x[p - 1], high.type.bits))
-            } else {
-                nan = Value.constant(0, .bit)
-            }
-            let sign = m.wire("sign", fixed[p - 1])
-            let magnitude = m.wire("magnitude", sign.select((Value.constant(0, .s(p)) - fixed).wrapped(to: .u(n)), fixed.wrapped(to: .u(n))))
-            // Leading zeros of the magnitude, counted on a power-of-two width (zeros appended below).
-            let wide = padded == n ? magnitude : concat([magnitude, Value.constant(0, .u(padded - n))])
-            let lz = m.wire("lz", Self.leadingZeros(wide).count.wrapped(to: .u(bitsFor(padded - 1))))
-            // Stage 1.
-            let (sign1, nan1) = (m.delay(sign, "sign_q", reset: nil), m.delay(nan, "nan_q", reset: nil))
-            let (mag1, lz1) = (m.delay(magnitude, "magnitude_q", reset: nil), m.delay(lz, "lz_q", reset: nil))
-            // Normalize: the leading one to bit n − 1; 24 significand bits, then guard and sticky.
-            let shifted = MACUnit.shiftedLeft(m, mag1.value, by: lz1.value, prefix: "normalize", limit: n).wrapped(to: .u(n))
-            // Stage 2.
-            let (sign2, nan2) = (m.delay(sign1, "sign_q2", reset: nil), m.delay(nan1, "nan_q2", reset: nil))
-            let (normalized, lz2) = (m.delay(shifted, "normalized_q", reset: nil).value, m.delay(lz1, "lz_q2", reset: nil))
-            let significand: Value, up: Value
-            if n <= 24 {
-                // (A zero-width pad would be an invalid type: at n = 24 the sum is the significand.)
-                significand = n == 24 ? normalized : concat([normalized, Value.constant(0, .u(24 - n))])
-                up = Value.constant(0, .bit)
-            } else {
-                significand = normalized.bits(n - 1, n - 24)
-                let guardBit = normalized[n - 25]
-                let sticky = n > 25 ? normalized.bits(n - 26, 0) != 0 : Value.constant(0, .bit)
-                up = m.wire("round_up", guardBit & (sticky | normalized[n - 24]))
-            }
-            // The leading one is bit 23 of the significand (0 only for a zero sum); rounding up
-            // the 23 bits below it carries into bit 23 exactly when they were all ones, and
-            // then the mantissa is 0 and the exponent one more.
-            let rounded = m.wire("rounded", significand.bits(22, 0) + up)          // 24 bits
-            let carry = rounded[23]
-            // Exponent: the leading one is at bit n − 1 − lz, of weight 2^productLSB.
-            let base = n - 1 + f.productLSB + 127
-            let exponent = m.wire("exponent", (Value.constant(Int64(base), .u(10)) - lz2.value + carry).wrapped(to: .u(8)))
-            let zero = ~significand[23]
-            let code = m.wire("code", zero.select(Value.constant(0, .u(32)), concat([sign2.value, exponent, rounded.bits(22, 0)])))
-            m.output("y", m.delay(nan2.value.select(Value.constant(Self.nanCode, .u(32)), code), "y_q", reset: nil))
+            m.output("y", m.delay(Self.code(m, m.input("acc", acc), f, registered: true), "y_q", reset: nil))
         }
+    }
+
+    /// The FP32 code of the fixed-point `x` (``FloatMAC/accumulator``), rounded to nearest even:
+    /// with `registered`, the module's two register stages; without, in the same cycle (for a
+    /// sum already rounded to FP32, whose rounding then never changes it).
+    static func code(_ m: ModuleBuilder, _ x: Value, _ f: FloatMAC, registered: Bool, prefix pre: String = "") -> Value {
+        let acc = f.accumulator, p = f.nanBit
+        let n = p - 1
+        let padded = max(2, 1 << bitsFor(n - 1))
+        func stage(_ v: Value, _ name: String) -> Value { registered ? m.delay(v, pre + name, reset: nil).value : v }
+        let fixed = x.bits(p - 1, 0).asSigned
+        let nan: Value
+        if f.hasSpecials {
+            let high = x.bits(acc.bits - 1, p)
+            nan = m.wire(pre + "nan", high != replicate(x[p - 1], high.type.bits))
+        } else {
+            nan = Value.constant(0, .bit)
+        }
+        let sign = m.wire(pre + "sign", fixed[p - 1])
+        let magnitude = m.wire(pre + "magnitude", sign.select((Value.constant(0, .s(p)) - fixed).wrapped(to: .u(n)), fixed.wrapped(to: .u(n))))
+        // The magnitude of a finite sum: below 2^(P−1). Leading zeros of the magnitude, counted on a power-of-two width (zeros appended below).
+        let wide = padded == n ? magnitude : concat([magnitude, Value.constant(0, .u(padded - n))])
+        let lz = m.wire(pre + "lz", Self.leadingZeros(wide).count.wrapped(to: .u(bitsFor(padded - 1))))
+        // Stage 1.
+        let (sign1, nan1) = (stage(sign, "sign_q"), stage(nan, "nan_q"))
+        let (mag1, lz1) = (stage(magnitude, "magnitude_q"), stage(lz, "lz_q"))
+        // Normalize: the leading one to bit n − 1; 24 significand bits, then guard and sticky.
+        let shifted = MACUnit.shiftedLeft(m, mag1, by: lz1, prefix: pre + "normalize", limit: n).wrapped(to: .u(n))
+        // Stage 2.
+        let (sign2, nan2) = (stage(sign1, "sign_q2"), stage(nan1, "nan_q2"))
+        let (normalized, lz2) = (stage(shifted, "normalized_q"), stage(lz1, "lz_q2"))
+        let significand: Value, up: Value
+        if n <= 24 {
+            // (A zero-width pad would be an invalid type: at n = 24 the sum is the significand.)
+            significand = n == 24 ? normalized : concat([normalized, Value.constant(0, .u(24 - n))])
+            up = Value.constant(0, .bit)
+        } else {
+            significand = normalized.bits(n - 1, n - 24)
+            let guardBit = normalized[n - 25]
+            let sticky = n > 25 ? normalized.bits(n - 26, 0) != 0 : Value.constant(0, .bit)
+            up = m.wire(pre + "round_up", guardBit & (sticky | normalized[n - 24]))
+        }
+        // The leading one is bit 23 of the significand (0 only for a zero sum); rounding up
+        // the 23 bits below it carries into bit 23 exactly when they were all ones, and
+        // then the mantissa is 0 and the exponent one more.
+        let rounded = m.wire(pre + "rounded", significand.bits(22, 0) + up)          // 24 bits
+        let carry = rounded[23]
+        // Exponent: the leading one is at bit n − 1 − lz, of weight 2^productLSB.
+        let base = n - 1 + f.productLSB + 127
+        let exponent = m.wire(pre + "exponent", (Value.constant(Int64(base), .u(10)) - lz2 + carry).wrapped(to: .u(8)))
+        let zero = ~significand[23]
+        let code = m.wire(pre + "code", zero.select(Value.constant(0, .u(32)), concat([sign2, exponent, rounded.bits(22, 0)])))
+        return nan2.select(Value.constant(Self.nanCode, .u(32)), code)
     }
 }

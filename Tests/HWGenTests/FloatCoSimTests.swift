@@ -44,6 +44,10 @@ import Testing
         ("ws_align8", "{ kind: systolic, dataflow: ws, rows: 3, cols: 2 }", "a: e4m3, b: e4m3, acc: align8, pipeline: 1", false),
         ("is_align6", "{ kind: systolic, dataflow: is, rows: 4, cols: 2 }", "a: e3m2, b: e4m3, acc: align6", false),
         ("gemm_ws_align8", "{ kind: systolic, dataflow: ws, rows: 2, cols: 2 }", "a: e4m3, b: e4m3, acc: align8", true),
+        // align<N> on trees: each beat's k products cut together against the accumulator's top.
+        ("tree_align6", "{ kind: tree, lanes: 2, width: 4, stages: 1 }", "a: e4m3, b: e4m3, acc: align6", false),
+        ("cube_align8", "{ kind: cube, m: 2, n: 2, k: 3, stages: 0 }", "a: e3m2, b: e2m3, acc: align8", false),
+        ("gemm_tree_align10", "{ kind: tree, lanes: 2, width: 8, stages: 2 }", "a: e4m3, b: e2m1, acc: align10", true),
         // E5M2, BF16, FP16 down WS/IS columns: an FP32 adder in every PE and under every column.
         ("ws_bf16", "{ kind: systolic, dataflow: ws, rows: 3, cols: 2 }", "a: bf16, b: bf16, acc: fp32, pipeline: 1", false),
         ("gemm_is_fp16_e5m2", "{ kind: systolic, dataflow: is, rows: 2, cols: 2 }", "a: fp16, b: e5m2, acc: fp32", true),
@@ -83,6 +87,7 @@ import Testing
         case .tree(let k) where f.accumulation == .fp32 && f.block == nil: acc.append("tree:\(k)")
         case .chained(let k) where f.accumulation == .fp32 && f.block == nil: acc.append("chain:\(k)")
         case .chained(let k) where f.alignBits != nil && f.promoteEvery == nil: acc = ["align\(f.alignBits!)+promote\(k)"]
+        case .tree(let k) where f.alignBits != nil: acc.append("\(k)")   // the beat's k products cut together
         default: break
         }
         let r = try Tools.run(python, [CLITests.repo.appendingPathComponent("scripts/float_oracle.py").path, dir.path, f.a.name, f.b.name] + acc,
@@ -287,9 +292,13 @@ import Testing
                 #expect("\(error)".contains("bad.yaml: \(message)"), "\(error)")
             }
         }
-        let tree = "name: bad\nengine: { kind: tree, lanes: 2, width: 4 }\nmac: { a: e4m3, b: e4m3, acc: align14 }\n"
-        do { _ = try DesignSpec.parse(text: tree, source: "bad.yaml"); Issue.record("align14 on a tree was accepted") } catch {
-            #expect("\(error)".contains("bad.yaml: mac.acc: align14 of e4m3 × e4m3 products goes through an FP32 adder, built in engines that add one product at a time or down a chain"), "\(error)")
+        let tree = "name: bad\nengine: { kind: tree, lanes: 2, width: 4 }\nmac: { a: e4m3, b: e4m3, acc: align14+promote8 }\n"
+        do { _ = try DesignSpec.parse(text: tree, source: "bad.yaml"); Issue.record("align14+promote8 on a tree was accepted") } catch {
+            #expect("\(error)".contains("bad.yaml: mac.acc: align14+promote8: promotion is not built in engine tree (allowed with engine tree: align14 without +promote)"), "\(error)")
+        }
+        let bf16Tree = "name: bad\nengine: { kind: tree, lanes: 2, width: 4 }\nmac: { a: bf16, b: bf16, acc: fp32 }\n"
+        do { _ = try DesignSpec.parse(text: bf16Tree, source: "bad.yaml"); Issue.record("bf16 on a tree was accepted") } catch {
+            #expect("\(error)".contains("bad.yaml: mac.acc: fp32 of bf16 × bf16 products goes through an FP32 adder, built in engines that add one product at a time or down a chain"), "\(error)")
         }
         let chain = "name: bad\nengine: { kind: systolic, dataflow: ws, rows: 4, cols: 2 }\nmac: { a: e4m3, b: e4m3, acc: align14+promote8 }\n"
         do { _ = try DesignSpec.parse(text: chain, source: "bad.yaml"); Issue.record("align14+promote8 on WS was accepted") } catch {

@@ -103,10 +103,18 @@ struct SpecReader {
                 // align<N> on a chain: each column's products cut and added by the PEs' FP32 adders,
                 // the column's sum then added into the FP32 accumulator (a promotion every tile).
                 let adderChain = chained && float.usesAdder && float.promoteEvery == nil
+                // align<N> on a tree: the accumulator cuts each beat's products (DotEngine.alignedAdd).
+                var alignedTree = false
+                if case .tree = order, float.alignBits != nil {
+                    guard float.promoteEvery == nil else {
+                        throw fail("mac.acc", "\(float.accumulation): promotion is not built in engine \(engine.descriptor.id) (allowed with engine \(engine.descriptor.id): align\(float.alignBits!) without +promote)")
+                    }
+                    alignedTree = true
+                }
                 if chained && float.promoteEvery != nil, case .chained(let k) = order {
                     throw fail("mac.acc", "\(float.accumulation): engine \(engine.descriptor.id) adds each column's sum of \(k) products into an FP32 accumulator, a promotion every \(k) products of its own (allowed with engine \(engine.descriptor.id): align\(float.alignBits!) without +promote)")
                 }
-                if order != .sequential && !float.roundsFixedPointSums && !adderChain {
+                if order != .sequential && !float.roundsFixedPointSums && !adderChain && !alignedTree {
                     let sequential = EngineRegistry.all.filter {
                         switch $0.reductionOrder(EngineSpec($0, rows: 2, cols: 2, depth: 2)) { case .tree: return false; default: return true }
                     }.map(\.id).joined(separator: ", ")
