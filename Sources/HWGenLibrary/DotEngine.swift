@@ -156,6 +156,16 @@ public struct DotEngine: Engine {
                 }
                 return
             }
+            if let f = t.float, f.usesAdder {
+                // E5M2, FP16: each product's exact FP32 code, then a tree of FP32 adders, each rounding.
+                let leaf = FloatAdderMAC.productCode(f, a: unit.aLane, b: unit.bLane)
+                let codes = (0..<k).map { i in mb.instance(leaf, "product\(i)", ["a": a[i], "b": b[i]])["y"] }
+                let sum = reduce(mb, codes, booth: false, width: 32) { x, y, name in
+                    mb.instance(FloatAdderMAC.codeAdder, name, ["a": x, "b": y])["y"]
+                }
+                mb.output("dot", sum[0])
+                return
+            }
             var rows: [Value] = []
             if pairs {
                 // FFIP: one product per pair; the pairs' corrections come in on ra and rb.
@@ -452,6 +462,10 @@ public struct DotEngine: Engine {
                                  enable: clear | add)
                         outData.append(FloatResultUnit.code(mb, acc.value, f, registered: false, prefix: "acc_\(i)_\(j)_code_"))
                         continue
+                    } else if let f = t.float, f.usesAdder {
+                        // E5M2, FP16: the beat's FP32 sum added into acc by an FP32 adder.
+                        let dot = out["dot"], sum = mb.instance(FloatAdderMAC.codeAdder, "acc_\(i)_\(j)_add", ["a": acc.value, "b": dot])["y"]
+                        acc.next(clear.select(dot, sum), enable: clear | add)
                     } else if let f = t.float, fp32 {
                         // acc + dot rounded to FP32 (a tile's first dot is already).
                         let dot = out["dot"], sum = mb.wire("acc_\(i)_\(j)_sum", (acc + add.select(dot, Value.constant(0, t.acc))).wrapped(to: t.acc))

@@ -103,6 +103,13 @@ public struct FloatMAC: Hashable, Sendable, CustomStringConvertible {
     }
     /// The weight of a product's LSB: 2^productLSB.
     public var productLSB: Int { 2 - a.bias - a.mantissaBits - b.bias - b.mantissaBits }
+    /// Every product of an `a` and a `b` element is an FP32 number: its significand fits 24 bits,
+    /// its lowest bit is at least 2^−149 and its largest value below 2^128 (E5M2, FP16 and the 8-,
+    /// 6- and 4-bit formats; not BF16, whose products leave FP32's range). Then a tree can add
+    /// products as FP32 codes and round only where the golden model does.
+    public var productsExactInFP32: Bool {
+        Self.significandBits(a) + Self.significandBits(b) <= 24 && productLSB >= -149 && productType.bits - 1 + productLSB <= 128
+    }
     /// Either operand can be NaN (or ±∞).
     public var hasSpecials: Bool { a.specials != .none || b.specials != .none }
     /// Either operand can be ±∞ (E5M2, BF16, FP16).

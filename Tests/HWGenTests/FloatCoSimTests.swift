@@ -48,6 +48,10 @@ import Testing
         ("tree_align6", "{ kind: tree, lanes: 2, width: 4, stages: 1 }", "a: e4m3, b: e4m3, acc: align6", false),
         ("cube_align8", "{ kind: cube, m: 2, n: 2, k: 3, stages: 0 }", "a: e3m2, b: e2m3, acc: align8", false),
         ("gemm_tree_align10", "{ kind: tree, lanes: 2, width: 8, stages: 2 }", "a: e4m3, b: e2m1, acc: align10", true),
+        // E5M2, FP16 on trees: exact FP32 products, a tree of FP32 adders rounding every sum.
+        ("tree_e5m2_fp32", "{ kind: tree, lanes: 2, width: 5, stages: 1 }", "a: e5m2, b: e5m2, acc: fp32", false),
+        ("cube_fp16_e4m3", "{ kind: cube, m: 2, n: 2, k: 4, stages: 2 }", "a: fp16, b: e4m3, acc: fp32", false),
+        ("gemm_cube_e5m2_fp16", "{ kind: cube, m: 2, n: 2, k: 4, stages: 0 }", "a: e5m2, b: fp16, acc: fp32", true),
         // E5M2, BF16, FP16 down WS/IS columns: an FP32 adder in every PE and under every column.
         ("ws_bf16", "{ kind: systolic, dataflow: ws, rows: 3, cols: 2 }", "a: bf16, b: bf16, acc: fp32, pipeline: 1", false),
         ("gemm_is_fp16_e5m2", "{ kind: systolic, dataflow: is, rows: 2, cols: 2 }", "a: fp16, b: e5m2, acc: fp32", true),
@@ -298,7 +302,7 @@ import Testing
         }
         let bf16Tree = "name: bad\nengine: { kind: tree, lanes: 2, width: 4 }\nmac: { a: bf16, b: bf16, acc: fp32 }\n"
         do { _ = try DesignSpec.parse(text: bf16Tree, source: "bad.yaml"); Issue.record("bf16 on a tree was accepted") } catch {
-            #expect("\(error)".contains("bad.yaml: mac.acc: fp32 of bf16 × bf16 products goes through an FP32 adder, built in engines that add one product at a time or down a chain"), "\(error)")
+            #expect("\(error)".contains("bad.yaml: mac.acc: fp32 of bf16 × bf16 in engine tree: its products can leave FP32's range"), "\(error)")
         }
         let chain = "name: bad\nengine: { kind: systolic, dataflow: ws, rows: 4, cols: 2 }\nmac: { a: e4m3, b: e4m3, acc: align14+promote8 }\n"
         do { _ = try DesignSpec.parse(text: chain, source: "bad.yaml"); Issue.record("align14+promote8 on WS was accepted") } catch {

@@ -104,7 +104,14 @@ struct SpecReader {
                 // the column's sum then added into the FP32 accumulator (a promotion every tile).
                 let adderChain = chained && float.usesAdder && float.promoteEvery == nil
                 // align<N> on a tree: the accumulator cuts each beat's products (DotEngine.alignedAdd).
-                var alignedTree = false
+                var alignedTree = false, adderTree = false
+                if case .tree = order, float.usesAdder, float.alignBits == nil {
+                    // E5M2, FP16: products as exact FP32 codes, a tree of FP32 adders.
+                    guard float.productsExactInFP32 else {
+                        throw fail("mac.acc", "fp32 of \(float.a) × \(float.b) in engine \(engine.descriptor.id): its products can leave FP32's range, and its tree of FP32 adders would round them before the first addition (allowed with engine \(engine.descriptor.id): e5m2, fp16 and the 8-, 6- and 4-bit formats; bf16 in engines that add one product at a time or down a chain)")
+                    }
+                    adderTree = true
+                }
                 if case .tree = order, float.alignBits != nil {
                     guard float.promoteEvery == nil else {
                         throw fail("mac.acc", "\(float.accumulation): promotion is not built in engine \(engine.descriptor.id) (allowed with engine \(engine.descriptor.id): align\(float.alignBits!) without +promote)")
@@ -114,7 +121,7 @@ struct SpecReader {
                 if chained && float.promoteEvery != nil, case .chained(let k) = order {
                     throw fail("mac.acc", "\(float.accumulation): engine \(engine.descriptor.id) adds each column's sum of \(k) products into an FP32 accumulator, a promotion every \(k) products of its own (allowed with engine \(engine.descriptor.id): align\(float.alignBits!) without +promote)")
                 }
-                if order != .sequential && !float.roundsFixedPointSums && !adderChain && !alignedTree {
+                if order != .sequential && !float.roundsFixedPointSums && !adderChain && !alignedTree && !adderTree {
                     let sequential = EngineRegistry.all.filter {
                         switch $0.reductionOrder(EngineSpec($0, rows: 2, cols: 2, depth: 2)) { case .tree: return false; default: return true }
                     }.map(\.id).joined(separator: ", ")

@@ -94,6 +94,15 @@ struct FloatAdderMAC {
         return nanOut.select(FP32Adder.nan, x.inf.select(FP32Adder.infinity(sign: x.sign), accInf.select(current, added)))
     }
 
+    /// `fp32_product_<a>_<b>`: y = the FP32 code of a·b, exact where ``FloatMAC/productsExactInFP32``:
+    /// the leaves of a tree of ``codeAdder``s (tree, cube).
+    static func productCode(_ f: FloatMAC, a aType: HWType, b bType: HWType) -> Module {
+        Module("fp32_product_\(f.a.name)_\(f.b.name)", doc: "y = fp32(a * b), exact (every \(f.a) × \(f.b) product is an FP32 number); NaN, ±∞ as IEEE.") { m in
+            let a = m.input("a", aType), b = m.input("b", bType)
+            m.output("y", sum(m, Value.constant(0, .u(32)), productAddend(m, a, b, f), window: max(24, f.a.mantissaBits + f.b.mantissaBits + 2)))
+        }
+    }
+
     /// `fp32_add`: y = fp32(a + b) for two FP32 codes, nearest even, IEEE specials: the adder
     /// under a WS/IS column of FP32-adder MACs (the vector's sum so far plus the column's).
     static var codeAdder: Module {
