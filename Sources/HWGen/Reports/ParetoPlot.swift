@@ -17,14 +17,7 @@ enum ParetoPlot {
         func f(_ v: Double) -> String { String(format: "%.1f", v) }
         func tick(_ v: Double) -> String { abs(v) >= 100 ? String(format: "%.0f", v) : String(format: "%.3g", v) }
         let esc = SVGText.escape
-        var s = """
-            <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(w))" height="\(Int(h))" viewBox="0 0 \(Int(w)) \(Int(h))" font-family="sans-serif" font-size="12">
-            <rect width="100%" height="100%" fill="white"/>
-            <text x="\(f(w / 2))" y="22" text-anchor="middle" font-size="14">\(esc(title))</text>
-            <line x1="\(f(left))" y1="\(f(h - bottom))" x2="\(f(w - right))" y2="\(f(h - bottom))" stroke="black"/>
-            <line x1="\(f(left))" y1="\(f(top))" x2="\(f(left))" y2="\(f(h - bottom))" stroke="black"/>
-
-            """
+        var s = SVGText.axes(width: w, height: h, left: left, right: right, top: top, bottom: bottom, title: title)
         for i in 0...5 {
             let xv = x0 + (x1 - x0) * Double(i) / 5, yv = y0 + (y1 - y0) * Double(i) / 5
             s += "<line x1=\"\(f(px(xv)))\" y1=\"\(f(h - bottom))\" x2=\"\(f(px(xv)))\" y2=\"\(f(h - bottom + 5))\" stroke=\"black\"/>"
@@ -51,6 +44,20 @@ enum ParetoPlot {
 
 /// Text inside SVG markup.
 enum SVGText {
+    /// An SVG's opening: size, white background, title, and the x and y axis lines of a plot
+    /// area inset by the margins.
+    static func axes(width w: Double, height h: Double, left: Double, right: Double, top: Double, bottom: Double, title: String) -> String {
+        func f(_ v: Double) -> String { String(format: "%.1f", v) }
+        return """
+            <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(w))" height="\(Int(h))" viewBox="0 0 \(Int(w)) \(Int(h))" font-family="sans-serif" font-size="12">
+            <rect width="100%" height="100%" fill="white"/>
+            <text x="\(f(w / 2))" y="22" text-anchor="middle" font-size="14">\(escape(title))</text>
+            <line x1="\(f(left))" y1="\(f(h - bottom))" x2="\(f(w - right))" y2="\(f(h - bottom))" stroke="black"/>
+            <line x1="\(f(left))" y1="\(f(top))" x2="\(f(left))" y2="\(f(h - bottom))" stroke="black"/>
+
+            """
+    }
+
     /// `s` with `&`, `<` and `>` escaped.
     static func escape(_ s: String) -> String {
         s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")

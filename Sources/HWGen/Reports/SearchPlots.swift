@@ -52,15 +52,7 @@ enum SearchPlots {
         let n = max(hv.count, 1), ymax = max(hv.max() ?? 0, 1e-9) * 1.05
         func px(_ i: Int) -> Double { left + Double(i) / Double(n) * (w - left - right) }
         func py(_ v: Double) -> Double { h - bottom - v / ymax * (h - top - bottom) }
-        let esc = SVGText.escape
-        var s = """
-            <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(w))" height="\(Int(h))" viewBox="0 0 \(Int(w)) \(Int(h))" font-family="sans-serif" font-size="12">
-            <rect width="100%" height="100%" fill="white"/>
-            <text x="\(f(w / 2))" y="22" text-anchor="middle" font-size="14">\(esc(title))</text>
-            <line x1="\(f(left))" y1="\(f(h - bottom))" x2="\(f(w - right))" y2="\(f(h - bottom))" stroke="black"/>
-            <line x1="\(f(left))" y1="\(f(top))" x2="\(f(left))" y2="\(f(h - bottom))" stroke="black"/>
-
-            """
+        var s = SVGText.axes(width: w, height: h, left: left, right: right, top: top, bottom: bottom, title: title)
         for i in 0...5 {
             let xv = Int((Double(n) * Double(i) / 5).rounded()), yv = ymax * Double(i) / 5
             s += "<text x=\"\(f(px(xv)))\" y=\"\(f(h - bottom + 18))\" text-anchor=\"middle\">\(xv)</text>\n"
