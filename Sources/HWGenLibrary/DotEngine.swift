@@ -243,15 +243,21 @@ public struct DotEngine: Engine {
             let top = m.wire("\(pre)top", smears.dropFirst().reduce(smears[0]) { $0 | $1 })
             keep = m.wire("\(pre)keep", ~concat([Value.constant(0, .u(p - high)), top]))
         }
-        var sum = base
-        for (i, x) in products.enumerated() {
+        var terms = products.enumerated().map { i, x -> Value in
             let kept = m.wire("\(pre)k\(i)", mags[i] & keep)
             let cut = m.wire("\(pre)c\(i)", x[p - 1].select((zero - kept).wrapped(to: .u(p)), kept).asSigned.extended(to: type))
             // NaN: 2^P, whose bits below P are 0 (a negative finite product has bit P − 1 set).
-            let addend = type.bits > p ? (x[p] & ~x[p - 1]).select(x, cut) : cut
-            sum = m.wire("\(pre)sum\(i)", (sum + addend).wrapped(to: type))
+            return type.bits > p ? (x[p] & ~x[p - 1]).select(x, cut) : cut
+        } + [base]
+        // A balanced tree of adders (the sum is exact: its order does not matter).
+        var level = 0
+        while terms.count > 1 {
+            level += 1
+            terms = stride(from: 0, to: terms.count, by: 2).map { i in
+                i + 1 < terms.count ? m.wire("\(pre)add\(level)_\(i / 2)", (terms[i] + terms[i + 1]).wrapped(to: type)) : terms[i]
+            }
         }
-        return FloatResultUnit.roundedToFP32(m, sum, f, prefix: "\(pre)fp32_")
+        return FloatResultUnit.roundedToFP32(m, terms[0], f, prefix: "\(pre)fp32_")
     }
 
     /// The pair corrections Σ x₂q·x₂q₊₁ of k elements of `type` (a row of A or a column of B), exact,
