@@ -36,6 +36,20 @@ import Testing
         return url.path
     }
 
+    /// A tool past its time limit is stopped with the processes it started (Yosys runs ABC,
+    /// which once kept a timed-out synthesis waiting for an hour): no hang, nothing left running.
+    @Test func aTimedOutToolIsStoppedWithWhatItStarted() throws {
+        let d = try Self.tempDir()
+        defer { try? FileManager.default.removeItem(at: d) }
+        let pidFile = d.appendingPathComponent("child.pid").path
+        let start = Date()
+        let r = try Tools.run("/bin/sh", ["-c", "sleep 120 & echo $! > \(pidFile); wait"], timeout: 1)
+        #expect(r.timedOut)
+        #expect(Date().timeIntervalSince(start) < 20, "Tools.run waited \(Date().timeIntervalSince(start)) s")
+        let child = Int32(try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))!
+        #expect(!Tools.alive(child), "the tool's child \(child) is still running")
+    }
+
     @Test func emitWritesRTLTestbenchAndVectors() throws {
         let out = try Self.tempDir()
         let r = try Self.hwgen(["emit", "designs/systolic_os_4x4_s8.yaml", "-o", out.path, "--gemm", "5x6x7", "--seed", "3"])

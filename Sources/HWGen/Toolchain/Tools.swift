@@ -72,11 +72,9 @@ public enum Tools {
         while p.isRunning {
             if Date() > deadline {
                 timedOut = true
-                p.terminate()
-                // A child that ignores SIGTERM is killed after a grace period.
-                let grace = Date().addingTimeInterval(2)
-                while p.isRunning && Date() < grace { usleep(2000) }
-                if p.isRunning { kill(pid, SIGKILL) }
+                // The tool and what it started (Yosys runs ABC): Foundation sees the tool end only
+                // when every process holding its descriptors has, so a live ABC would hang us.
+                stop(pid)
                 break
             }
             usleep(2000)
@@ -87,6 +85,42 @@ public enum Tools {
         let out = (try? String(contentsOf: outURL, encoding: .utf8)) ?? ""
         let err = (try? String(contentsOf: errURL, encoding: .utf8)) ?? ""
         return CommandResult(status: p.terminationStatus, stdout: out, stderr: err, timedOut: timedOut)
+    }
+
+    /// SIGTERM to `pid` and every process below it, SIGKILL to those still alive two seconds later.
+    static func stop(_ pid: Int32) {
+        let tree = [pid] + descendants(of: pid)
+        for p in tree { kill(p, SIGTERM) }
+        let grace = Date().addingTimeInterval(2)
+        while Date() < grace && tree.contains(where: { alive($0) }) { usleep(10_000) }
+        for p in tree where alive(p) { kill(p, SIGKILL) }
+    }
+
+    /// Whether `pid` still runs (a zombie, which only waits to be reaped, does not).
+    static func alive(_ pid: Int32) -> Bool {
+        guard kill(pid, 0) == 0 else { return false }
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return true }
+        return !stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).hasPrefix("Z")
+    }
+
+    /// Every process below `pid` (children, their children, …), from `/proc`.
+    static func descendants(of pid: Int32) -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        var children: [Int32: [Int32]] = [:]
+        for e in entries {
+            guard let p = Int32(e), let stat = try? String(contentsOfFile: "/proc/\(e)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { continue }
+            // After "pid (comm)": state, then the parent's pid.
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            if fields.count > 1, let parent = Int32(fields[1]) { children[parent, default: []].append(p) }
+        }
+        var out: [Int32] = [], queue = children[pid] ?? []
+        while let p = queue.popLast() {
+            out.append(p)
+            queue += children[p] ?? []
+        }
+        return out
     }
 
     /// Makes SIGINT, SIGTERM and SIGHUP stop the tools this process is running (SIGTERM, then
@@ -152,13 +186,15 @@ final class ChildProcesses: @unchecked Sendable {
         exit(status)
     }
 
-    /// SIGTERM to every running tool, SIGKILL to those still alive after two seconds.
+    /// SIGTERM to every running tool and what it started (Yosys's ABC), SIGKILL to those still
+    /// alive after two seconds.
     private func stopChildren() {
-        let children = lock.withLock { pids }
+        let tools = lock.withLock { pids }
+        let children = tools.flatMap { [$0] + Tools.descendants(of: $0) }
         for pid in children { kill(pid, SIGTERM) }
         let deadline = Date().addingTimeInterval(2)
-        while Date() < deadline && children.contains(where: { kill($0, 0) == 0 && !Self.reaped($0) }) { usleep(10_000) }
-        for pid in children where kill(pid, 0) == 0 { kill(pid, SIGKILL) }
+        while Date() < deadline && children.contains(where: { Tools.alive($0) && !Self.reaped($0) }) { usleep(10_000) }
+        for pid in children where Tools.alive(pid) { kill(pid, SIGKILL) }
     }
 
     /// True when `pid` has exited (reaps it if it is our zombie child).
