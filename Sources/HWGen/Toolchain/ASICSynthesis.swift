@@ -35,8 +35,11 @@ public struct STAResult: Equatable, Sendable {
 public struct ASICSynthesis {
     /// The OSU 0.18 µm library from Debian's `qflow-tech-osu018`.
     public static let defaultLiberty = "/usr/share/qflow/tech/osu018/osu018_stdcells.lib"
-    /// Time limit of one tool run, s.
-    static let timeout: TimeInterval = 3600
+    /// Time limit of one tool run, s: 3600, or `HWGEN_SYNTH_TIMEOUT` (the 16×16 float arrays' ABC
+    /// mapping takes longer on 2 cores).
+    static var timeout: TimeInterval {
+        ProcessInfo.processInfo.environment["HWGEN_SYNTH_TIMEOUT"].flatMap { TimeInterval($0) }.flatMap { $0 > 0 ? $0 : nil } ?? 3600
+    }
 
     /// Synthesizes `verilog` with top module `top`, times it at `clockNS`, and returns area and
     /// timing. Throws exit-3 errors for missing tools or the default Liberty, exit-2 errors for
@@ -115,7 +118,7 @@ public struct ASICSynthesis {
             yosysSeconds = seconds(since: t0)
             try run.combined.write(to: yosysLog, atomically: true, encoding: .utf8)
             if run.timedOut {
-                throw HWGenError.badInput("yosys timed out after \(Int(timeout)) s (log: \(yosysLog.path))")
+                throw HWGenError.badInput("yosys timed out after \(Int(timeout)) s (log: \(yosysLog.path); HWGEN_SYNTH_TIMEOUT=SECONDS raises the limit)")
             }
             if !retry, firstLine(containing: "Can't open ABC output file", in: run.combined) != nil {
                 note = "ABC (Yosys 0.23) aborted buffer -p on nodes without fanout; mapped again with topo before buffer -p"
@@ -155,7 +158,7 @@ public struct ASICSynthesis {
         let staSeconds = seconds(since: t0)
         try s.combined.write(to: staLog, atomically: true, encoding: .utf8)
         if s.timedOut {
-            throw HWGenError.badInput("sta timed out after \(Int(timeout)) s (log: \(staLog.path))")
+            throw HWGenError.badInput("sta timed out after \(Int(timeout)) s (log: \(staLog.path); HWGEN_SYNTH_TIMEOUT=SECONDS raises the limit)")
         }
         let timing: STAResult
         do { timing = try parseSTA(s.combined) } catch let e as HWGenError {
