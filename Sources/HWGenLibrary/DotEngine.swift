@@ -229,9 +229,7 @@ public struct DotEngine: Engine {
         // Ones from a value's leading bit down, on its bits from N up (the only ones the cut reads).
         let high = p - min(bits, p)
         func smear(_ v: Value, _ name: String) -> Value {
-            var o = m.wire("\(name)0", v.bits(p - 1, p - high)), s = 1
-            while s < high { o = m.wire("\(name)\(s)", o | concat([Value.constant(0, .u(s)), o.bits(high - 1, s)])); s *= 2 }
-            return o
+            FloatResultUnit.smearedDown(m, m.wire("\(name)0", v.bits(p - 1, p - high))) { "\(name)\($0)" }
         }
         let mags = products.enumerated().map { i, x in m.wire("\(pre)m\(i)", magnitude(x)) }
         let keep: Value

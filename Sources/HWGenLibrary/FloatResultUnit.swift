@@ -35,6 +35,15 @@ public struct FloatResultUnit: ResultUnit {
         return (hi.zero & lo.zero, count)
     }
 
+    /// Every bit of `v` ORed with all bits above it: ones from the leading one down (log₂ width
+    /// wires, the k-th named `name(k)`).
+    static func smearedDown(_ m: ModuleBuilder, _ v: Value, name: (Int) -> String) -> Value {
+        let w = v.type.bits
+        var o = v, k = 1
+        while k < w { o = m.wire(name(k), o | concat([Value.constant(0, .u(k)), o.bits(w - 1, k)])); k *= 2 }
+        return o
+    }
+
     /// An accumulator value (``FloatMAC/accumulator``) whose fixed-point sum is rounded to the
     /// nearest value with 24 significant bits, ties to even: FP32's rounding, since no sum of
     /// these products leaves FP32's normal range. The NaN count passes unchanged (rounding keeps
@@ -53,9 +62,8 @@ public struct FloatResultUnit: ResultUnit {
         let sign = m.wire("\(pre)sign", fixed[p - 1])
         let value = fixed.bits(n - 1, 0)                                             // below the sign
         let h = n - 24
-        var ones = m.wire("\(pre)differs", value.bits(n - 1, 24) ^ replicate(sign, h))  // bits from 24 up
-        var k = 1
-        while k < h { ones = m.wire("\(pre)ones\(k)", ones | concat([Value.constant(0, .u(k)), ones.bits(h - 1, k)])); k *= 2 }
+        let differs = m.wire("\(pre)differs", value.bits(n - 1, 24) ^ replicate(sign, h))  // bits from 24 up
+        let ones = smearedDown(m, differs) { "\(pre)ones\($0)" }
         let drop = m.wire("\(pre)drop", concat([Value.constant(0, .u(24)), ones]))
         let sticky = m.wire("\(pre)sticky_mask", concat([Value.constant(0, .bit), drop.bits(n - 1, 1)]))
         let halfMask = m.wire("\(pre)half_mask", drop & ~sticky)
