@@ -52,21 +52,72 @@ public enum Search {
     public static func run(_ sweep: SweepSpec, options o: Options, outDir: URL, pointsDir: URL?, backend: Sweep.Backend, hwgen: String,
                            progress: @escaping @Sendable (String) -> Void) throws -> Outcome {
         try check(sweep, o)
-        let fm = FileManager.default
         let db = outDir.appendingPathComponent("search.db")
-        if o.resume && !fm.fileExists(atPath: db.path) {
+        if o.resume && !FileManager.default.fileExists(atPath: db.path) {
             throw HWGenError.badInput("--resume: \(outDir.path) holds no earlier search to resume (run without --resume first)")
         }
+        let bridge = try Self.bridge(sweep, o, outDir: outDir)
+        var state = State(sweep: sweep, outDir: outDir,
+                          cache: Sweep.PointCache(sweep, dir: pointsDir ?? outDir.appendingPathComponent("points"), hwgen: hwgen))
+        let budget = min(o.budget, sweep.size)
+        var reply = try bridge.call(tell: [], ask: 0, batch: 0)
+        if let m = reply.mismatch {
+            throw HWGenError.badInput("--resume: the search in \(outDir.path) was made with "
+                                      + m.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+                                      + "; this run asks for " + bridge.settings.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+        }
+        // A resumed study: finished trials' points from the cache, running ones to evaluate (a
+        // trial killed while it was being asked lacks parameters: it is told failed).
+        try state.note(reply.trials)
+        try state.recall(reply.trials.filter { $0.state != "RUNNING" })
+        var toTell = reply.trials.filter { $0.state == "RUNNING" && state.pointOf[$0.number] != nil }
+        var untold = reply.trials.filter { $0.state == "RUNNING" && state.pointOf[$0.number] == nil }.map { OptunaBridge.Tell(number: $0.number, values: nil, constraints: nil) }
+        var batch = (reply.trials.compactMap(\.batch).max() ?? -1) + 1
+        var stopped = budget < o.budget ? "every one of the space's \(sweep.size) points is evaluated" : "the budget of \(o.budget) point(s) is spent"
+        var idle = 0
+        // A signal while the bridge runs stops it; the study keeps what it had told (SQLite commits whole).
+        let interrupted: Int32? = try Tools.catchingSignals { flag in
+            while true {
+                if let sig = flag.signal { return sig }
+                let label = "search batch \(toTell.compactMap(\.batch).max() ?? batch)"
+                if let sig = try state.evaluate(toTell, backend: backend, resume: o.resume, total: budget, label: label, progress: progress) { return sig }
+                let evaluated = state.results.count
+                let ask = evaluated >= budget || idle >= 20 ? 0 : min(o.population, budget - evaluated)
+                do { reply = try bridge.call(tell: untold + toTell.map { state.tell($0) }, ask: ask, batch: batch) } catch {
+                    if let sig = flag.signal { return sig }
+                    throw error
+                }
+                untold = []
+                if idle >= 20 { stopped = "the sampler asked only for evaluated points 20 batches in a row" }
+                progress("search: \(evaluated)/\(budget) point(s) evaluated, \(reply.trials.count) trial(s)" + (ask > 0 ? "; asked batch \(batch)" : ""))
+                guard ask > 0 else { return nil }
+                let before = state.order.count
+                try state.note(reply.asked)
+                idle = state.order.count == before ? idle + 1 : 0
+                toTell = reply.asked
+                batch += 1
+            }
+        }
+        let points = state.points()
+        let convergence = try state.write(points, title: "\(URL(fileURLWithPath: sweep.source).lastPathComponent): \(o.method.rawValue), seed \(o.seed)")
+        if let sig = interrupted { throw SweepInterrupted(signal: sig, points: points) }
+        return Outcome(points: points, trials: reply.trials.count, stopped: stopped, convergence: convergence)
+    }
+
+    /// The bridge to this search's study, `DIR/search.db` (a new one unless `--resume`); its
+    /// settings, the space's among them, must match the study's on `--resume`.
+    static func bridge(_ sweep: SweepSpec, _ o: Options, outDir: URL) throws -> OptunaBridge {
         let python = try OptunaBridge.python()
-        try fm.createDirectory(at: outDir, withIntermediateDirectories: true)
-        if !o.resume { try? fm.removeItem(at: db) }
+        try FileManager.default.createDirectory(at: outDir, withIntermediateDirectories: true)
+        let db = outDir.appendingPathComponent("search.db")
+        if !o.resume { try? FileManager.default.removeItem(at: db) }
         let script = outDir.appendingPathComponent("optuna_bridge.py")
         try OptunaBridge.source.write(to: script, atomically: true, encoding: .utf8)
         let space: [[String: Any]] = sweep.fields.map { f in
             f.range.map { ["name": f.path, "low": $0.low, "high": $0.high, "step": $0.step] } ?? ["name": f.path, "choices": f.values]
         }
         let spaceText = sweep.fields.map { f in "\(f.path)=" + (f.range.map { "range(\($0.low),\($0.high),\($0.step))" } ?? f.values.joined(separator: "|")) }
-        let bridge = OptunaBridge(
+        return OptunaBridge(
             python: python, script: script, storage: db,
             settings: ["method": o.method.rawValue, "seed": "\(o.seed)", "population": "\(o.population)",
                        "objectives": sweep.objectives.map { "\($0.metric.rawValue):\($0.maximize ? "max" : "min")" }.joined(separator: ","),
@@ -74,19 +125,20 @@ public enum Search {
                        "space": String(FNV1a64.hash(spaceText.joined(separator: ";")), radix: 16)],
             directions: sweep.objectives.map { $0.maximize ? "maximize" : "minimize" },
             constrained: !sweep.constraints.isEmpty, space: space)
+    }
 
-        let cache = Sweep.PointCache(sweep, dir: pointsDir ?? outDir.appendingPathComponent("points"), hwgen: hwgen)
-        let budget = min(o.budget, sweep.size)
-        // Points by their field indices, in the order first asked; the trial and batch that first asked each.
-        var order: [[Int]] = [], results: [[Int]: Sweep.PointResult] = [:], firstTrial: [[Int]: (Int, Int)] = [:]
+    /// A search's points between batches: each point (its field indices) in the order first
+    /// asked, with the trial and batch that first asked it and its result once evaluated.
+    struct State {
+        let sweep: SweepSpec
+        let outDir: URL
+        let cache: Sweep.PointCache
+        var order: [[Int]] = []
+        var results: [[Int]: Sweep.PointResult] = [:]
+        var firstTrial: [[Int]: (trial: Int, batch: Int)] = [:]
         var pointOf: [Int: [Int]] = [:]
-        var reply = try bridge.call(tell: [], ask: 0, batch: 0)
-        if let m = reply.mismatch {
-            throw HWGenError.badInput("--resume: the search in \(outDir.path) was made with "
-                                      + m.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-                                      + "; this run asks for " + bridge.settings.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
-        }
-        // A trial killed while it was being asked may lack parameters: it is told failed.
+
+        /// The trial's point, or nil when it lacks parameters (killed while it was being asked).
         func point(_ t: OptunaBridge.Trial) throws -> [Int]? {
             guard sweep.fields.allSatisfy({ t.params[$0.path] != nil }) else { return nil }
             return try sweep.fields.map { f in
@@ -99,96 +151,82 @@ public enum Search {
                 throw HWGenError.badInput("\(outDir.path)/search.db: trial \(t.number) has no value of \(f.path) in this sweep's space (start a new search without --resume)")
             }
         }
-        func note(_ trials: [OptunaBridge.Trial]) throws {
+
+        /// Records the trials' points; a point first asked now joins the order.
+        mutating func note(_ trials: [OptunaBridge.Trial]) throws {
             for t in trials where pointOf[t.number] == nil {
                 guard let p = try point(t) else { continue }
                 pointOf[t.number] = p
                 if firstTrial[p] == nil { firstTrial[p] = (t.number, t.batch ?? 0); order.append(p) }
             }
         }
-        // A resumed study: finished trials' points from the cache (a failed one stays failed), running ones to evaluate.
-        try note(reply.trials)
-        var toTell = reply.trials.filter { $0.state == "RUNNING" && pointOf[$0.number] != nil }
-        let unasked = reply.trials.filter { $0.state == "RUNNING" && pointOf[$0.number] == nil }.map { OptunaBridge.Tell(number: $0.number, values: nil, constraints: nil) }
-        for t in reply.trials where t.state != "RUNNING" {
-            guard let p = pointOf[t.number], results[p] == nil else { continue }
-            switch try cache.prepare(p, index: 0) {
-            case .finished(let r): results[p] = r
-            case .pending(let q):
-                results[p] = Sweep.PointResult(values: q.values, key: q.key, status: "failed", cached: true, log: q.log.path, report: nil,
-                                               note: "failed in an earlier run of this search")
+
+        /// Finished trials of a resumed study: their points' results from the cache; a point
+        /// that failed stays failed.
+        mutating func recall(_ finished: [OptunaBridge.Trial]) throws {
+            for t in finished {
+                guard let p = pointOf[t.number], results[p] == nil else { continue }
+                switch try cache.prepare(p, index: 0) {
+                case .finished(let r): results[p] = r
+                case .pending(let q):
+                    results[p] = Sweep.PointResult(values: q.values, key: q.key, status: "failed", cached: true, log: q.log.path, report: nil,
+                                                   note: "failed in an earlier run of this search")
+                }
             }
         }
-        var batch = (reply.trials.compactMap(\.batch).max() ?? -1) + 1
-        let firstBatch = batch
-        var stopped = "the budget of \(o.budget) point(s) is spent"
-        if budget < o.budget { stopped = "every one of the space's \(sweep.size) points is evaluated" }
-        var idle = 0
-        // A signal while the bridge runs stops it; the study keeps what it had told (SQLite commits whole).
-        let interrupted: Int32? = try Tools.catchingSignals { flag in
-            while true {
-                if let sig = flag.signal { return sig }
-                // Evaluate the trials to tell: points without a result yet run as one batch.
-                let fresh = Array(Set(toTell.map { pointOf[$0.number]! }.filter { results[$0] == nil })).sorted { firstTrial[$0]!.0 < firstTrial[$1]!.0 }
-                var pending: [Sweep.Pending] = []
-                for (i, p) in fresh.enumerated() {
-                    switch try cache.prepare(p, index: i) {
-                    case .finished(let r): results[p] = r
-                    case .pending(let q): pending.append(q)
-                    }
+
+        /// Evaluates the trials' points that have no result yet (cached ones are read, the others
+        /// run as one batch on `backend`); the signal that stopped the batch, if one did. A point
+        /// left unfinished by a signal gets no result, so its trials stay running for `--resume`.
+        mutating func evaluate(_ trials: [OptunaBridge.Trial], backend: Sweep.Backend, resume: Bool, total: Int, label: String,
+                               progress: @escaping @Sendable (String) -> Void) throws -> Int32? {
+            let fresh = Array(Set(trials.map { pointOf[$0.number]! }.filter { results[$0] == nil })).sorted { firstTrial[$0]!.trial < firstTrial[$1]!.trial }
+            var pending: [Sweep.Pending] = []
+            for (i, p) in fresh.enumerated() {
+                switch try cache.prepare(p, index: i) {
+                case .finished(let r): results[p] = r
+                case .pending(let q): pending.append(q)
                 }
-                if !pending.isEmpty {
-                    let outcome = try Sweep.execute(pending, sweep: sweep, outDir: outDir, backend: backend, resume: o.resume,
-                                                    cached: results.count, total: budget,
-                                                    label: "search batch \(toTell.compactMap(\.batch).max() ?? batch)", progress: progress)
-                    let gathered = Sweep.gather(Array(repeating: nil, count: pending.count), pending: pending.enumerated().map {
-                        Sweep.Pending(index: $0.offset, key: $0.element.key, dir: $0.element.dir, values: $0.element.values)
-                    }, outcome: outcome)
-                    if let sig = outcome.interrupted {
-                        // Unfinished points stay untold: the study keeps their trials running for --resume.
-                        for (q, r) in zip(pending, gathered) where r.status == "ok" { results[fresh[q.index]] = r }
-                        return sig
-                    }
-                    for (q, r) in zip(pending, gathered) { results[fresh[q.index]] = r }
-                }
-                let tells = toTell.map { t -> OptunaBridge.Tell in
-                    let r = results[pointOf[t.number]!]!
-                    guard r.status == "ok", let report = r.report else { return .init(number: t.number, values: nil, constraints: nil) }
-                    let v = sweep.objectives.compactMap { $0.metric.value(report) }
-                    let c = sweep.constraints.compactMap { $0.violation(report) }
-                    guard v.count == sweep.objectives.count, c.count == sweep.constraints.count else { return .init(number: t.number, values: nil, constraints: nil) }
-                    return .init(number: t.number, values: v, constraints: c)
-                }
-                let evaluated = results.count
-                let ask = evaluated >= budget || idle >= 20 ? 0 : min(o.population, budget - evaluated)
-                do { reply = try bridge.call(tell: (batch == firstBatch ? unasked : []) + tells, ask: ask, batch: batch) } catch {
-                    if let sig = flag.signal { return sig }
-                    throw error
-                }
-                if idle >= 20 { stopped = "the sampler asked only for evaluated points 20 batches in a row" }
-                progress("search: \(evaluated)/\(budget) point(s) evaluated, \(reply.trials.count) trial(s)" + (ask > 0 ? "; asked batch \(batch)" : ""))
-                guard ask > 0 else { return nil }
-                let before = order.count
-                try note(reply.asked)
-                idle = order.count == before ? idle + 1 : 0
-                toTell = reply.asked
-                batch += 1
             }
+            guard !pending.isEmpty else { return nil }
+            let outcome = try Sweep.execute(pending, sweep: sweep, outDir: outDir, backend: backend, resume: resume,
+                                            cached: results.count, total: total, label: label, progress: progress)
+            let gathered = Sweep.gather(fresh.map { results[$0] }, pending: pending, outcome: outcome)
+            for q in pending where outcome.interrupted == nil || gathered[q.index].status == "ok" { results[fresh[q.index]] = gathered[q.index] }
+            return outcome.interrupted
         }
-        var points = order.compactMap { p -> Sweep.PointResult? in
-            var r = results[p] ?? Sweep.PointResult(values: values(sweep, p), key: "", status: "unfinished", cached: false, log: "", report: nil)
-            (r.trial, r.generation) = firstTrial[p]!
-            return r
+
+        /// What the trial is told: its point's objectives and constraints, or failed.
+        func tell(_ t: OptunaBridge.Trial) -> OptunaBridge.Tell {
+            let failed = OptunaBridge.Tell(number: t.number, values: nil, constraints: nil)
+            guard let r = results[pointOf[t.number]!], r.status == "ok", let report = r.report else { return failed }
+            let v = sweep.objectives.compactMap { $0.metric.value(report) }
+            let c = sweep.constraints.compactMap { $0.violation(report) }
+            guard v.count == sweep.objectives.count, c.count == sweep.constraints.count else { return failed }
+            return .init(number: t.number, values: v, constraints: c)
         }
-        Sweep.mark(&points, sweep: sweep)
-        let convergence = Self.convergence(points, sweep: sweep)
-        try Sweep.write(points, sweep: sweep, to: outDir)
-        try SearchPlots.convergence(convergence, title: "\(URL(fileURLWithPath: sweep.source).lastPathComponent): \(o.method.rawValue), seed \(o.seed)")
-            .write(to: outDir.appendingPathComponent("convergence.svg"), atomically: true, encoding: .utf8)
-        try (["evaluated,hypervolume"] + convergence.enumerated().map { "\($0.offset + 1),\(String(format: "%.6f", $0.element))" })
-            .joined(separator: "\n").appending("\n").write(to: outDir.appendingPathComponent("convergence.csv"), atomically: true, encoding: .utf8)
-        if let sig = interrupted { throw SweepInterrupted(signal: sig, points: points) }
-        return Outcome(points: points, trials: reply.trials.count, stopped: stopped, convergence: convergence)
+
+        /// Every point asked, in order, with its trial, generation and the front marked.
+        func points() -> [Sweep.PointResult] {
+            var points = order.map { p -> Sweep.PointResult in
+                var r = results[p] ?? Sweep.PointResult(values: values(sweep, p), key: "", status: "unfinished", cached: false, log: "", report: nil)
+                (r.trial, r.generation) = firstTrial[p]!
+                return r
+            }
+            Sweep.mark(&points, sweep: sweep)
+            return points
+        }
+
+        /// `results.csv`/`.json`, the front's plot and `convergence.svg`/`.csv`; the convergence.
+        func write(_ points: [Sweep.PointResult], title: String) throws -> [Double] {
+            let convergence = Search.convergence(points, sweep: sweep)
+            try Sweep.write(points, sweep: sweep, to: outDir)
+            try SearchPlots.convergence(convergence, title: title)
+                .write(to: outDir.appendingPathComponent("convergence.svg"), atomically: true, encoding: .utf8)
+            try (["evaluated,hypervolume"] + convergence.enumerated().map { "\($0.offset + 1),\(String(format: "%.6f", $0.element))" })
+                .joined(separator: "\n").appending("\n").write(to: outDir.appendingPathComponent("convergence.csv"), atomically: true, encoding: .utf8)
+            return convergence
+        }
     }
 
     static func values(_ sweep: SweepSpec, _ p: [Int]) -> [String] { zip(sweep.fields, p).map { $0.values[$1] } }
