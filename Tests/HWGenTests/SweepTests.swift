@@ -102,7 +102,7 @@ import Testing
             return Sweep.PointResult(values: [], key: "", status: "ok", cached: false, log: "", report: page)
         }
         var points = [point(1, 1), point(2, 3), point(2, 2), point(3, 3), point(4, 5)]
-        Sweep.markPareto(&points)
+        Sweep.markFront(&points, objectives: [SweepAxis.area, .gops].map { $0.objective(SynthTarget.osu018.flow) })
         #expect(points.map(\.pareto) == [true, true, false, false, true])
         // Energy per MAC (lower is better) against GOPS: the points' pJ/MAC are 5, 4, 1, 4, 6.
         for (i, pj) in [5.0, 4, 1, 4, 6].enumerated() {
@@ -111,9 +111,9 @@ import Testing
                 gopsPerW: 2000 / pj, topsPerW: 2 / pj, annotatedPercent: 100, annotatedPins: 1, drivenPins: 1,
                 cycles: 1, activity: "", netlistCheck: "")
         }
-        Sweep.markPareto(&points, x: .energy, y: .gops)
+        Sweep.markFront(&points, objectives: [SweepAxis.energy, .gops].map { $0.objective(SynthTarget.osu018.flow) })
         #expect(points.map(\.pareto) == [false, true, true, true, true])
-        Sweep.markPareto(&points, x: .energy, y: .area)
+        Sweep.markFront(&points, objectives: [SweepAxis.energy, .area].map { $0.objective(SynthTarget.osu018.flow) })
         #expect(points.map(\.pareto) == [true, false, true, false, false])
     }
 

@@ -33,6 +33,9 @@ public struct SweepSpec {
     /// `constraints:`: a point that breaks one is infeasible (not on the front).
     public var constraints: [SweepConstraint] = []
 
+    /// What the front is taken over: the file's objectives, else the two `--pareto` axes.
+    var frontObjectives: [SweepObjective] { objectives.isEmpty ? [pareto.x, pareto.y].map { $0.objective(target.flow) } : objectives }
+
     /// The sweep file's name without its extension (`os_kinds`).
     public var name: String { URL(fileURLWithPath: source).deletingPathExtension().lastPathComponent }
 

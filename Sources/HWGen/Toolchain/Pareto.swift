@@ -5,12 +5,12 @@ import Foundation
 public enum Pareto {
     /// The point's objective vector (minimized), or nil when it has no result, misses a figure or
     /// breaks a constraint (it is then on no front).
-    static func objectiveVector(_ r: DesignReport, sweep: SweepSpec) -> [Double]? {
-        for c in sweep.constraints {
+    static func objectiveVector(_ r: DesignReport, objectives: [SweepObjective], constraints: [SweepConstraint]) -> [Double]? {
+        for c in constraints {
             guard let v = c.violation(r), v <= 0 else { return nil }
         }
-        let v = sweep.objectives.compactMap { $0.minimized(r) }
-        return v.count == sweep.objectives.count ? v : nil
+        let v = objectives.compactMap { $0.minimized(r) }
+        return v.count == objectives.count ? v : nil
     }
 
     /// Whether `a` dominates `b`: no worse in every objective, better in one.

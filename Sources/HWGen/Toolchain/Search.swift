@@ -234,7 +234,7 @@ public enum Search {
     /// The hypervolume of the front of the first i points, for every i: objectives normalized
     /// between the best and worst of all feasible points, reference 1.1 in each.
     static func convergence(_ points: [Sweep.PointResult], sweep: SweepSpec) -> [Double] {
-        let vectors = points.map { p in p.report.flatMap { Pareto.objectiveVector($0, sweep: sweep) } }
+        let vectors = points.map { p in p.report.flatMap { Pareto.objectiveVector($0, objectives: sweep.objectives, constraints: sweep.constraints) } }
         guard let norm = Pareto.Normalizer(vectors.compactMap { $0 }) else { return points.map { _ in 0 } }
         var front: [[Double]] = [], hv: [Double] = []
         for v in vectors {

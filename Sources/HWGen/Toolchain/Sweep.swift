@@ -28,21 +28,9 @@ public enum Sweep {
 
         /// Cost on the plot's x axis: area mm² (OSU018), LUTs (FPGA) or generic cells; nil when
         /// not measured (or the design does not fit).
-        public var cost: Double? {
-            guard let s = report?.synthesis, s.fitProblem == nil else { return nil }
-            return s.target.flow.cost(s)
-        }
-        public var gops: Double? { report?.synthesis?.metrics?.achievedGOPS }
-        /// Operations per cycle on the GEMM: 2·M·K·N / golden cycles (the throughput where there
-        /// is no clock: generic cells).
-        public var opsPerCycle: Double? {
-            guard let r = report else { return nil }
-            let d = r.gemm.split(separator: "x").compactMap { Double($0) }
-            guard d.count == 3, r.goldenCycles > 0 else { return nil }
-            return 2 * d[0] * d[1] * d[2] / Double(r.goldenCycles)
-        }
-        /// The plot's y: achieved GOPS, or operations per cycle for generic cells.
-        public var performance: Double? { gops ?? (report?.synthesis.map { $0.target.flow.clocked } == false ? opsPerCycle : nil) }
+        public var cost: Double? { report.flatMap { r in r.synthesis.flatMap { $0.target.flow.costMetric.value(r) } } }
+        /// The point's value of a figure, nil when it did not measure it.
+        public func value(_ metric: SweepMetric) -> Double? { report.flatMap(metric.value) }
     }
 
     /// Where the points run: here, N at a time, or as one Slurm array job.
@@ -173,11 +161,14 @@ public enum Sweep {
         }
     }
 
-    /// Marks the front: over the sweep's objectives (feasible points only) when it names them,
-    /// else over its two `--pareto` axes.
+    /// Marks the front over the sweep's objectives when it names them, else over its two
+    /// `--pareto` axes; a point that breaks a constraint is on no front.
     static func mark(_ points: inout [PointResult], sweep: SweepSpec) {
-        if sweep.objectives.isEmpty { markPareto(&points, x: sweep.pareto.x, y: sweep.pareto.y); return }
-        let vectors = points.map { p in p.report.flatMap { r in Pareto.objectiveVector(r, sweep: sweep) } }
+        markFront(&points, objectives: sweep.frontObjectives, constraints: sweep.constraints)
+    }
+
+    static func markFront(_ points: inout [PointResult], objectives: [SweepObjective], constraints: [SweepConstraint] = []) {
+        let vectors = points.map { p in p.report.flatMap { r in Pareto.objectiveVector(r, objectives: objectives, constraints: constraints) } }
         let front = Pareto.front(vectors)
         for i in points.indices { points[i].pareto = front.contains(i) }
     }
@@ -259,25 +250,12 @@ public enum Sweep {
         queue.waitUntilAllOperationsAreFinished()
     }
 
-    /// Marks the points no other point beats on both axes (by default cost, lower, and
-    /// performance, higher).
-    static func markPareto(_ points: inout [PointResult], x: SweepAxis = .area, y: SweepAxis = .gops) {
-        func key(_ p: PointResult) -> (Double, Double)? {
-            guard let a = x.value(p), let b = y.value(p) else { return nil }
-            return (x.higherIsBetter ? -a : a, y.higherIsBetter ? -b : b)   // both minimized
-        }
-        let measured = points.indices.compactMap { i in key(points[i]).map { (i, $0) } }
-        for (i, (a, b)) in measured {
-            points[i].pareto = !measured.contains { _, k in k.0 <= a && k.1 <= b && (k.0 < a || k.1 < b) }
-        }
-    }
-
     /// `results.csv`, `results.json` and `pareto.svg` in `dir`: a search's points also give their
     /// trial and generation, and the objectives' and constraints' figures when they are not
     /// columns already.
     static func write(_ points: [PointResult], sweep: SweepSpec, to dir: URL) throws {
         let flow = sweep.target.flow
-        let costName = flow.costColumn, densityName = flow.densityColumn
+        let costName = flow.costMetric.rawValue, densityName = flow.densityColumn
         let power = sweep.steps.contains("power")
         let searched = points.contains { $0.trial != nil }
         var header = (searched ? ["trial", "generation"] : []) + sweep.fields.map(\.path)
@@ -293,8 +271,8 @@ public enum Sweep {
         for p in points {
             let s = p.report?.synthesis, m = s?.metrics
             var row = (searched ? [p.trial.map(String.init) ?? "", p.generation.map(String.init) ?? ""] : []) + p.values.map(csvField)
-            row += [p.status, p.report.map { String($0.goldenCycles) } ?? "", num(p.opsPerCycle), num(p.cost),
-                    num(s.map { $0.fmaxMHz > 0 ? $0.fmaxMHz : nil } ?? nil), num(p.gops), num(m.flatMap(flow.density))]
+            row += [p.status, p.report.map { String($0.goldenCycles) } ?? "", num(p.value(.opsPerCycle)), num(p.cost),
+                    num(p.value(.fmax)), num(p.value(.gops)), num(m.flatMap(flow.density))]
             row += (power ? [num(s?.power?.totalMW), num(s?.power?.pjPerMAC), num(s?.power?.topsPerW)] : [])
             row += extra.map { num(p.report.flatMap($0.value)) }
             if !sweep.constraints.isEmpty {
@@ -309,24 +287,16 @@ public enum Sweep {
         try JSONEncoder.sorted.encode(rows).write(to: dir.appendingPathComponent("results.json"))
         let title = "\(URL(fileURLWithPath: sweep.source).lastPathComponent): \(sweep.target.rawValue), \(points.count) points"
         func label(_ p: PointResult) -> String { zip(sweep.fields, p.values).map { "\($0.path)=\($1)" }.joined(separator: " ") }
-        let svg: String
-        if sweep.objectives.isEmpty {
-            let (ax, ay) = sweep.pareto
-            svg = ParetoPlot.svg(points.compactMap { p in
-                guard let c = ax.value(p), let g = ay.value(p) else { return nil }
-                return (c, g, p.pareto, label(p))
-            }, x: ax.label(flow, sweep), y: ay.label(flow, sweep), title: title)
-        } else {
-            let measured = points.compactMap { p -> ([Double], Bool, String)? in
-                guard let r = p.report else { return nil }
-                let v = sweep.objectives.compactMap { $0.metric.value(r) }
-                return v.count == sweep.objectives.count ? (v, p.pareto, label(p)) : nil
-            }
-            let names = sweep.objectives.map { "\($0.metric.rawValue) (\($0.maximize ? "max" : "min"))" }
-            svg = sweep.objectives.count == 2
-                ? ParetoPlot.svg(measured.map { ($0.0[0], $0.0[1], $0.1, $0.2) }, x: names[0], y: names[1], title: title)
-                : SearchPlots.scatterMatrix(measured.map { (values: $0.0, front: $0.1, label: $0.2) }, names: names, title: title)
+        let objectives = sweep.frontObjectives
+        let measured = points.compactMap { p -> ([Double], Bool, String)? in
+            let v = objectives.compactMap { p.value($0.metric) }
+            return v.count == objectives.count ? (v, p.pareto, label(p)) : nil
         }
+        let names = sweep.objectives.isEmpty ? [sweep.pareto.x.label(flow, sweep), sweep.pareto.y.label(flow, sweep)]
+            : objectives.map { "\($0.metric.rawValue) (\($0.maximize ? "max" : "min"))" }
+        let svg = objectives.count == 2
+            ? ParetoPlot.svg(measured.map { ($0.0[0], $0.0[1], $0.1, $0.2) }, x: names[0], y: names[1], title: title)
+            : SearchPlots.scatterMatrix(measured.map { (values: $0.0, front: $0.1, label: $0.2) }, names: names, title: title)
         try svg.write(to: dir.appendingPathComponent("pareto.svg"), atomically: true, encoding: .utf8)
     }
 
@@ -402,16 +372,14 @@ public enum SweepAxis: String, CaseIterable, Sendable {
     /// Golden cycles of the GEMM; lower is better.
     case cycles
 
-    var higherIsBetter: Bool { self == .gops }
-
-    /// The axis' value for a point, nil when not measured.
-    func value(_ p: Sweep.PointResult) -> Double? {
+    /// The figure the axis plots on `flow`'s points, and its direction.
+    func objective(_ flow: any SynthesisFlow) -> SweepObjective {
         switch self {
-        case .area: return p.cost
-        case .gops: return p.performance
-        case .energy: return p.report?.synthesis?.power?.pjPerMAC
-        case .power: return p.report?.synthesis?.power?.totalMW
-        case .cycles: return p.report.map { Double($0.goldenCycles) }
+        case .area: return SweepObjective(metric: flow.costMetric, maximize: false)
+        case .gops: return SweepObjective(metric: flow.clocked ? .gops : .opsPerCycle, maximize: true)
+        case .energy: return SweepObjective(metric: .energy, maximize: false)
+        case .power: return SweepObjective(metric: .power, maximize: false)
+        case .cycles: return SweepObjective(metric: .cycles, maximize: false)
         }
     }
 

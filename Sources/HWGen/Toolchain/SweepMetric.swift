@@ -42,8 +42,8 @@ public enum SweepMetric: String, CaseIterable, Sendable {
         case .opsPerCycle:
             let d = r.gemm.split(separator: "x").compactMap { Double($0) }
             return d.count == 3 && r.goldenCycles > 0 ? 2 * d[0] * d[1] * d[2] / Double(r.goldenCycles) : nil
-        case .area: return s?.target == .osu018 ? s.map { $0.areaUM2 / 1e6 } : nil
-        case .cells: return s.flatMap { $0.target == .osu018 || $0.target == .generic ? Double($0.cells) : nil }
+        case .area: return s.flatMap { $0.target == .osu018 && $0.areaUM2 > 0 ? $0.areaUM2 / 1e6 : nil }
+        case .cells: return s.flatMap { ($0.target == .osu018 || $0.target == .generic) && $0.cells > 0 ? Double($0.cells) : nil }
         case .luts: return s?.luts.map(Double.init)
         case .flipFlops: return s.map { Double($0.flipFlops) }
         case .logicDepth: return s?.logicDepth.map(Double.init)

@@ -31,7 +31,6 @@ struct GenericFlow: SynthesisFlow {
         [("generic cells", "\(s.cells) (\(s.flipFlops) flip-flops), logic depth \(s.logicDepth.map(String.init) ?? "-")")]
     }
 
-    var costColumn: String { "cells" }
+    var costMetric: SweepMetric { .cells }
     var costAxis: String { "generic cells" }
-    func cost(_ s: SynthReport) -> Double? { s.cells > 0 ? Double(s.cells) : nil }
 }

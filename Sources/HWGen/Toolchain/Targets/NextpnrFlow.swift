@@ -95,9 +95,8 @@ struct NextpnrFlow: SynthesisFlow {
             + (s.fitProblem == nil ? [("Fmax", String(format: "%.1f MHz", s.fmaxMHz))] : [])
     }
 
-    var costColumn: String { "luts" }
+    var costMetric: SweepMetric { .luts }
     var costAxis: String { "logic cells (LUT4)" }
-    func cost(_ s: SynthReport) -> Double? { s.luts.map(Double.init) }
     var densityColumn: String { "gops_per_klut" }
     func density(_ m: PPAMetrics) -> Double? { m.gopsPerKLUT }
 }

@@ -29,7 +29,6 @@ struct OSU018Flow: SynthesisFlow {
          ("worst path", "\(s.startpoint) → \(s.endpoint)")]
     }
 
-    var costColumn: String { "area_mm2" }
+    var costMetric: SweepMetric { .area }
     var costAxis: String { "area (mm²)" }
-    func cost(_ s: SynthReport) -> Double? { s.areaUM2 > 0 ? s.areaUM2 / 1e6 : nil }
 }

@@ -17,10 +17,9 @@ public protocol SynthesisFlow: Sendable {
     var footer: String? { get }
     /// The target's rows in the synthesis section of a `hwgen report` page.
     func pageRows(_ s: SynthReport) -> [(String, String)]
-    /// A sweep's cost: its CSV column, its axis label, and its value in a report (nil: not measured).
-    var costColumn: String { get }
+    /// A sweep's cost: the figure (its CSV column) and its axis label.
+    var costMetric: SweepMetric { get }
     var costAxis: String { get }
-    func cost(_ s: SynthReport) -> Double?
     /// A sweep's density column (GOPS per unit of cost) and its value.
     var densityColumn: String { get }
     func density(_ m: PPAMetrics) -> Double?
