@@ -115,6 +115,10 @@ import Testing
         #expect(points.map(\.pareto) == [false, true, true, true, true])
         Sweep.markFront(&points, objectives: [SweepAxis.energy, .area].map { $0.objective(SynthTarget.osu018.flow) })
         #expect(points.map(\.pareto) == [true, false, true, false, false])
+        // A broken constraint keeps a point off the front: without point 2 (1 pJ/MAC), point 1 (4 pJ/MAC, area 2) joins it.
+        let atLeastTwoPJ = try! SweepConstraint.parse("pj_per_mac >= 2", field: "constraints[0]")
+        Sweep.markFront(&points, objectives: [SweepAxis.energy, .area].map { $0.objective(SynthTarget.osu018.flow) }, constraints: [atLeastTwoPJ])
+        #expect(points.map(\.pareto) == [true, true, false, false, false])
     }
 
     @Test func paretoAxesParse() throws {
