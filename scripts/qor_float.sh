@@ -3,10 +3,10 @@
 # ABC 2 ns delay target, OSU 0.18 µm, OpenSTA; power from the gate-level simulation of one random
 # GEMM, hwgen synth --power): OS arrays of INT8 baseline and Booth MACs; E4M3 with exact, FP32,
 # align14 and align14+promote128 accumulation; BF16 with FP32 accumulation; MXFP8, MXFP4 and MXINT8.
-# 4x4 with energy from a Verilator gate-level run; 16x16 INT8 and E4M3 exact with area and timing,
-# the 16x16 float arrays with an FP32 adder (fp32, align14, BF16, MXFP8, MXFP4) with energy too, by
-# the replay (`--simulator replay`; Verilator cannot build their netlists). Each of those took 50 to
-# 90 min and up to 14 GB (ABC) on a 2-core machine; BIG=0 skips them.
+# 4x4 with energy from a Verilator gate-level run; 16x16 with energy from the replay
+# (`--simulator replay`; Verilator cannot build the float arrays' netlists). The 16x16 arrays with
+# an FP32 adder (fp32, align14, BF16, MXFP8, MXFP4) each took 25 min to 2 h and up to 14 GB (ABC)
+# on a 2-core machine; BIG=0 skips them.
 set -euo pipefail
 hwgen=$1
 gemm=${GEMM:-32x32x32}
@@ -28,7 +28,7 @@ done
 for spec in "${big[@]}"; do
   name=$(basename "$spec" .yaml)
   [ -s "$dir/$name.json" ] && continue
-  "$hwgen" synth "$spec" --clock 2 --json "$dir/$name.json.tmp" --work-dir "$dir/work" >/dev/null
+  "$hwgen" synth "$spec" --clock 2 --power --simulator replay --gemm "$gemm" --seed 1 --json "$dir/$name.json.tmp" --work-dir "$dir/work" >/dev/null
   mv "$dir/$name.json.tmp" "$dir/$name.json"
 done
 for spec in "${bigpower[@]}"; do
