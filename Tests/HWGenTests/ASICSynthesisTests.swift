@@ -246,6 +246,30 @@ import Templates
         }
     }
 
+    @Test func abcTopoAtOnceMapsOnceWithTopo() throws {
+        #expect(try ASICSynthesis.topoAtOnce([:]) == false)
+        #expect(try ASICSynthesis.topoAtOnce(["HWGEN_ABC_TOPO": "0"]) == false)
+        #expect(try ASICSynthesis.topoAtOnce(["HWGEN_ABC_TOPO": "1"]) == true)
+        #expect { _ = try ASICSynthesis.topoAtOnce(["HWGEN_ABC_TOPO": "yes"]) } throws: { e in
+            (e as? HWGenError)?.message == "HWGEN_ABC_TOPO: 'yes' is not allowed (allowed: 0, the default: topo only when a first mapping aborts; 1: topo at once)"
+        }
+        guard Self.toolsPresent else { try Requires.skip("yosys/sta/OSU018 not installed (make setup installs them)") }
+        let dir = try CLITests.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let src = dir.appendingPathComponent("mac8.v"), json = dir.appendingPathComponent("r.json")
+        try Self.mac8.write(to: src, atomically: true, encoding: .utf8)
+        let args = ["synth", "--rtl", src.path, "--top", "mac8", "--json", json.path, "--work-dir", dir.appendingPathComponent("w").path]
+        let r = try CLITests.hwgen(args, env: ["HWGEN_ABC_TOPO": "1"])
+        #expect(r.status == 0, "\(r.combined)")
+        let script = try String(contentsOf: dir.appendingPathComponent("w/mac8/mac8.ys"), encoding: .utf8)
+        #expect(script.contains("map,-D,10000;topo;buffer,-p"))
+        #expect(r.combined.components(separatedBy: "yosys mapping to").count == 2, "one Yosys run: \(r.combined)")
+        let page = try JSONDecoder().decode([SynthReport].self, from: Data(contentsOf: json))
+        #expect(page.first?.note?.contains("HWGEN_ABC_TOPO=1") == true)
+        let bad = try CLITests.hwgen(args, env: ["HWGEN_ABC_TOPO": "yes"])
+        #expect(bad.status == 2 && bad.combined.contains("HWGEN_ABC_TOPO: 'yes' is not allowed"), "\(bad.combined)")
+    }
+
     @Test func blackBoxIsAnErrorAndParametersApply() throws {
         guard Self.toolsPresent else { try Requires.skip("yosys/sta/OSU018 not installed (make setup installs them)") }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hwgen-asic-\(UUID().uuidString)")

@@ -41,6 +41,17 @@ public struct ASICSynthesis {
         ProcessInfo.processInfo.environment["HWGEN_SYNTH_TIMEOUT"].flatMap { TimeInterval($0) }.flatMap { $0 > 0 ? $0 : nil } ?? 3600
     }
 
+    /// Whether ABC maps with `topo` before `buffer -p` at once (`HWGEN_ABC_TOPO=1`) rather than
+    /// only after a first mapping aborted: the same script as that retry, so the same netlist,
+    /// without the first attempt (on the 16×16 float arrays, over an hour of ABC that aborts).
+    static func topoAtOnce(_ env: [String: String] = ProcessInfo.processInfo.environment) throws -> Bool {
+        switch env["HWGEN_ABC_TOPO"] {
+        case nil, "", "0"?: return false
+        case "1"?: return true
+        case let v?: throw HWGenError.badInput("HWGEN_ABC_TOPO: '\(v)' is not allowed (allowed: 0, the default: topo only when a first mapping aborts; 1: topo at once)")
+        }
+    }
+
     /// Synthesizes `verilog` with top module `top`, times it at `clockNS`, and returns area and
     /// timing. Throws exit-3 errors for missing tools or the default Liberty, exit-2 errors for
     /// bad arguments and tool failures (quoting the first error line and naming the kept log).
@@ -99,7 +110,9 @@ public struct ASICSynthesis {
         var y: CommandResult? = nil
         var yosysSeconds = 0.0
         var t0 = ContinuousClock.now
-        for retry in [false, true] {
+        let topoAtOnce = try Self.topoAtOnce()
+        if topoAtOnce { note = "mapped with topo before buffer -p at once (HWGEN_ABC_TOPO=1), as the retry after an ABC abort does" }
+        for retry in topoAtOnce ? [true] : [false, true] {
             try Templates.render(Templates.yosysASIC, [
                 "files": files, "top": top, "liberty": liberty, "blackboxes": macros.map { ["name": $0.name] },
                 "params": parameters.map { ["name": $0.0, "value": String($0.1)] },
@@ -107,7 +120,7 @@ public struct ASICSynthesis {
                 "delayPS": String(Int((clockNS * 1000).rounded())), "netlist": netlist.path, "topo": retry,
             ]).write(to: script, atomically: true, encoding: .utf8)
             t0 = ContinuousClock.now
-            progress?("synth \(top): yosys mapping to \(URL(fileURLWithPath: liberty).lastPathComponent) (ABC delay target \(Int((clockNS * 1000).rounded())) ps)\(retry ? " again, with topo before buffer -p" : "") …")
+            progress?("synth \(top): yosys mapping to \(URL(fileURLWithPath: liberty).lastPathComponent) (ABC delay target \(Int((clockNS * 1000).rounded())) ps)\(retry ? (topoAtOnce ? ", with topo before buffer -p" : " again, with topo before buffer -p") : "") …")
             let start = t0
             let ticker = progress.map { report in
                 Tools.ticker(every: progressEvery) { report("synth \(top): yosys still running, \(Int(seconds(since: start))) s") }
