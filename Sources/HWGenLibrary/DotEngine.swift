@@ -241,21 +241,15 @@ public struct DotEngine: Engine {
             let top = m.wire("\(pre)top", smears.dropFirst().reduce(smears[0]) { $0 | $1 })
             keep = m.wire("\(pre)keep", ~concat([Value.constant(0, .u(p - high)), top]))
         }
-        var terms = products.enumerated().map { i, x -> Value in
+        let terms = products.enumerated().map { i, x -> Value in
             let kept = m.wire("\(pre)k\(i)", mags[i] & keep)
             let cut = m.wire("\(pre)c\(i)", x[p - 1].select((zero - kept).wrapped(to: .u(p)), kept).asSigned.extended(to: type))
             // NaN: 2^P, whose bits below P are 0 (a negative finite product has bit P − 1 set).
             return type.bits > p ? (x[p] & ~x[p - 1]).select(x, cut) : cut
         } + [base]
         // A balanced tree of adders (the sum is exact: its order does not matter).
-        var level = 0
-        while terms.count > 1 {
-            level += 1
-            terms = stride(from: 0, to: terms.count, by: 2).map { i in
-                i + 1 < terms.count ? m.wire("\(pre)add\(level)_\(i / 2)", (terms[i] + terms[i + 1]).wrapped(to: type)) : terms[i]
-            }
-        }
-        return FloatResultUnit.roundedToFP32(m, terms[0], f, prefix: "\(pre)fp32_")
+        let sum = Self.pairwise(terms) { level, i, x, y in m.wire("\(pre)add\(level)_\(i)", (x + y).wrapped(to: type)) }
+        return FloatResultUnit.roundedToFP32(m, sum, f, prefix: "\(pre)fp32_")
     }
 
     /// The pair corrections Σ x₂q·x₂q₊₁ of k elements of `type` (a row of A or a column of B), exact,
@@ -315,14 +309,18 @@ public struct DotEngine: Engine {
 
     /// `values[index]` by a mux tree on the index bits, least significant first.
     static func pick(_ values: [Value], _ index: Value) -> Value {
-        var level = values, bit = 0
-        while level.count > 1 {
-            level = stride(from: 0, to: level.count, by: 2).map { i in
-                i + 1 < level.count ? index[bit].select(level[i + 1], level[i]) : level[i]
-            }
-            bit += 1
+        pairwise(values) { level, _, lo, hi in index[level - 1].select(hi, lo) }
+    }
+
+    /// `xs` reduced by a balanced binary tree: level 1 combines pairs (0, 1), (2, 3), …, the
+    /// `i`-th pair of a level as `combine(level, i, left, right)`; an odd last one passes up.
+    static func pairwise<T>(_ xs: [T], _ combine: (_ level: Int, _ index: Int, T, T) -> T) -> T {
+        var row = xs, level = 0
+        while row.count > 1 {
+            level += 1
+            row = stride(from: 0, to: row.count, by: 2).map { i in i + 1 < row.count ? combine(level, i / 2, row[i], row[i + 1]) : row[i] }
         }
-        return level[0]
+        return row[0]
     }
 
     public func module(name: String, origin: String? = nil) -> Module {
