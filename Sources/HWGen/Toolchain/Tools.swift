@@ -74,7 +74,7 @@ public enum Tools {
                 timedOut = true
                 // The tool and what it started (Yosys runs ABC): Foundation sees the tool end only
                 // when every process holding its descriptors has, so a live ABC would hang us.
-                stop(pid)
+                stop([pid])
                 break
             }
             usleep(2000)
@@ -87,12 +87,13 @@ public enum Tools {
         return CommandResult(status: p.terminationStatus, stdout: out, stderr: err, timedOut: timedOut)
     }
 
-    /// SIGTERM to `pid` and every process below it, SIGKILL to those still alive two seconds later.
-    static func stop(_ pid: Int32) {
-        let tree = [pid] + descendants(of: pid)
+    /// SIGTERM to `pids` and every process below them, SIGKILL to those still alive two seconds
+    /// later (the wait ends early once each has `exited`).
+    static func stop(_ pids: [Int32], exited: (Int32) -> Bool = { !alive($0) }) {
+        let tree = pids.flatMap { [$0] + descendants(of: $0) }
         for p in tree { kill(p, SIGTERM) }
         let grace = Date().addingTimeInterval(2)
-        while Date() < grace && tree.contains(where: { alive($0) }) { usleep(10_000) }
+        while Date() < grace && tree.contains(where: { !exited($0) }) { usleep(10_000) }
         for p in tree where alive(p) { kill(p, SIGKILL) }
     }
 
@@ -189,12 +190,7 @@ final class ChildProcesses: @unchecked Sendable {
     /// SIGTERM to every running tool and what it started (Yosys's ABC), SIGKILL to those still
     /// alive after two seconds.
     private func stopChildren() {
-        let tools = lock.withLock { pids }
-        let children = tools.flatMap { [$0] + Tools.descendants(of: $0) }
-        for pid in children { kill(pid, SIGTERM) }
-        let deadline = Date().addingTimeInterval(2)
-        while Date() < deadline && children.contains(where: { Tools.alive($0) && !Self.reaped($0) }) { usleep(10_000) }
-        for pid in children where Tools.alive(pid) { kill(pid, SIGKILL) }
+        Tools.stop(Array(lock.withLock { pids }), exited: { !Tools.alive($0) || Self.reaped($0) })
     }
 
     /// True when `pid` has exited (reaps it if it is our zombie child).
