@@ -270,6 +270,25 @@ import Templates
         #expect(bad.status == 2 && bad.combined.contains("HWGEN_ABC_TOPO: 'yes' is not allowed"), "\(bad.combined)")
     }
 
+    @Test func synthTimeoutIsAPositiveNumberOfSeconds() throws {
+        #expect(try ASICSynthesis.timeout([:]) == 3600)
+        #expect(try ASICSynthesis.timeout(["HWGEN_SYNTH_TIMEOUT": "14400"]) == 14400)
+        #expect(try ASICSynthesis.timeout(["HWGEN_SYNTH_TIMEOUT": "0.5"]) == 0.5)
+        for v in ["0", "-5", "4h", "nan", "inf"] {
+            #expect { _ = try ASICSynthesis.timeout(["HWGEN_SYNTH_TIMEOUT": v]) } throws: { e in
+                (e as? HWGenError)?.message == "HWGEN_SYNTH_TIMEOUT: '\(v)' is not allowed (allowed: a positive number of seconds; the default is 3600)"
+            }
+        }
+        guard Self.toolsPresent else { try Requires.skip("yosys/sta/OSU018 not installed (make setup installs them)") }
+        let dir = try CLITests.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let src = dir.appendingPathComponent("mac8.v")
+        try Self.mac8.write(to: src, atomically: true, encoding: .utf8)
+        let bad = try CLITests.hwgen(["synth", "--rtl", src.path, "--top", "mac8", "--work-dir", dir.appendingPathComponent("w").path],
+                                     env: ["HWGEN_SYNTH_TIMEOUT": "4h"])
+        #expect(bad.status == 2 && bad.combined.contains("HWGEN_SYNTH_TIMEOUT: '4h' is not allowed"), "\(bad.combined)")
+    }
+
     @Test func blackBoxIsAnErrorAndParametersApply() throws {
         guard Self.toolsPresent else { try Requires.skip("yosys/sta/OSU018 not installed (make setup installs them)") }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hwgen-asic-\(UUID().uuidString)")

@@ -36,9 +36,13 @@ public struct ASICSynthesis {
     /// The OSU 0.18 µm library from Debian's `qflow-tech-osu018`.
     public static let defaultLiberty = "/usr/share/qflow/tech/osu018/osu018_stdcells.lib"
     /// Time limit of one tool run, s: 3600, or `HWGEN_SYNTH_TIMEOUT` (the 16×16 float arrays' ABC
-    /// mapping takes longer on 2 cores).
-    static var timeout: TimeInterval {
-        ProcessInfo.processInfo.environment["HWGEN_SYNTH_TIMEOUT"].flatMap { TimeInterval($0) }.flatMap { $0 > 0 ? $0 : nil } ?? 3600
+    /// mapping takes longer on 2 cores); a value that is not a positive number of seconds is exit 2.
+    static func timeout(_ env: [String: String] = ProcessInfo.processInfo.environment) throws -> TimeInterval {
+        guard let v = env["HWGEN_SYNTH_TIMEOUT"], !v.isEmpty else { return 3600 }
+        guard let s = TimeInterval(v), s.isFinite, s > 0 else {
+            throw HWGenError.badInput("HWGEN_SYNTH_TIMEOUT: '\(v)' is not allowed (allowed: a positive number of seconds; the default is 3600)")
+        }
+        return s
     }
 
     /// Whether ABC maps with `topo` before `buffer -p` at once (`HWGEN_ABC_TOPO=1`) rather than
@@ -111,6 +115,7 @@ public struct ASICSynthesis {
         var yosysSeconds = 0.0
         var t0 = ContinuousClock.now
         let topoAtOnce = try Self.topoAtOnce()
+        let timeout = try Self.timeout()
         if topoAtOnce { note = "mapped with topo before buffer -p at once (HWGEN_ABC_TOPO=1), as the retry after an ABC abort does" }
         for retry in topoAtOnce ? [true] : [false, true] {
             try Templates.render(Templates.yosysASIC, [
