@@ -121,27 +121,20 @@ public struct DotEngine: Engine {
             }
             if t.saturating && mac.group == nil {
                 // Clamp-add steps, composed pairwise in k order (see ``ClampAdd``).
-                var steps = (0..<k).map { ClampAdd.step(unit.exactProduct(mb, a[$0], b[$0], prefix: "p\($0)_"), acc: t.acc) }
-                var marks = registerLevels(levels(k, booth: false)), level = 0
-                func register(_ xs: [ClampAdd]) -> [ClampAdd] {
+                let steps = (0..<k).map { ClampAdd.step(unit.exactProduct(mb, a[$0], b[$0], prefix: "p\($0)_"), acc: t.acc) }
+                var marks = registerLevels(levels(k, booth: false))
+                let dot = Self.pairwise(steps, eachLevel: { level, xs in
                     var out = xs
                     while marks.first == level {
                         marks.removeFirst()
                         out = out.enumerated().map { i, x in x.delayed(mb, prefix: "l\(level)_\(i)_q\(stages - marks.count)") }
                     }
                     return out
-                }
-                steps = register(steps)
-                while steps.count > 1 {
-                    level += 1
-                    steps = register(stride(from: 0, to: steps.count, by: 2).map { i in
-                        i + 1 < steps.count ? steps[i].then(steps[i + 1], mb, prefix: "l\(level)_\(i / 2)") : steps[i]
-                    })
-                }
-                while !marks.isEmpty { steps = register(steps) }
-                mb.output("dot_c", steps[0].c)
-                mb.output("dot_lo", steps[0].lo)
-                mb.output("dot_hi", steps[0].hi)
+                }) { level, i, x, y in x.then(y, mb, prefix: "l\(level)_\(i)") }
+                assert(marks.isEmpty, "every register level is at most the tree's depth")
+                mb.output("dot_c", dot.c)
+                mb.output("dot_lo", dot.lo)
+                mb.output("dot_hi", dot.hi)
                 return
             }
             if let f = t.float, alignBits != nil {
@@ -314,11 +307,15 @@ public struct DotEngine: Engine {
 
     /// `xs` reduced by a balanced binary tree: level 1 combines pairs (0, 1), (2, 3), …, the
     /// `i`-th pair of a level as `combine(level, i, left, right)`; an odd last one passes up.
-    static func pairwise<T>(_ xs: [T], _ combine: (_ level: Int, _ index: Int, T, T) -> T) -> T {
-        var row = xs, level = 0
+    /// `eachLevel` sees every level's values (level 0: `xs`) before they go up, e.g. to register them.
+    static func pairwise<T>(_ xs: [T], eachLevel: (_ level: Int, [T]) -> [T] = { $1 },
+                            _ combine: (_ level: Int, _ index: Int, T, T) -> T) -> T {
+        var row = eachLevel(0, xs), level = 0
         while row.count > 1 {
             level += 1
-            row = stride(from: 0, to: row.count, by: 2).map { i in i + 1 < row.count ? combine(level, i / 2, row[i], row[i + 1]) : row[i] }
+            row = eachLevel(level, stride(from: 0, to: row.count, by: 2).map { i in
+                i + 1 < row.count ? combine(level, i / 2, row[i], row[i + 1]) : row[i]
+            })
         }
         return row[0]
     }
