@@ -5,8 +5,8 @@
 # align14 and align14+promote128 accumulation; BF16 with FP32 accumulation; MXFP8, MXFP4 and MXINT8.
 # 4x4 with energy from a Verilator gate-level run; 16x16 with energy from the replay
 # (`--simulator replay`; Verilator cannot build the float arrays' netlists). The 16x16 arrays with
-# an FP32 adder (fp32, align14, BF16, MXFP8, MXFP4) each took 25 min to 2 h and up to 14 GB (ABC)
-# on a 2-core machine; BIG=0 skips them.
+# an FP32 adder (fp32, align14, BF16, MXFP4) each took 25 to 75 min and up to 14 GB (ABC) on a
+# 2-core machine, MXFP8 over 2 h and more memory than the machine has (below); BIG=0 skips them.
 set -euo pipefail
 hwgen=$1
 gemm=${GEMM:-32x32x32}
@@ -38,9 +38,19 @@ for spec in "${big[@]}"; do
   "$hwgen" synth "$spec" --clock 2 --power --simulator replay --gemm "$gemm" --seed 1 --json "$dir/$name.json.tmp" --work-dir "$dir/work" >/dev/null
   mv "$dir/$name.json.tmp" "$dir/$name.json"
 done
+# Peak memory of the flow grows with the gates ABC maps: about 9 KB (Yosys, idle while ABC runs) and
+# 26 KB (ABC) per extracted gate on the MXFP8 arrays (4x4: 63 k gates, 0.57 + 1.69 GB; 8x8: 254 k,
+# 2.20 + 6.63 GB). The 16x16 MXFP8 array extracts 1.0 M gates: about 35 GB, more than the 24 GiB of
+# memory, so it runs only with swap (Yosys's idle pages go there).
+need_gb() { case "$1" in systolic_os_16x16_mxfp8) echo 40;; *) echo 0;; esac; }
+have_gb=$(awk '/^MemTotal|^SwapTotal/ {k += $2} END {print int(k / 1048576)}' /proc/meminfo)
 for spec in "${bigpower[@]}"; do
   name=$(basename "$spec" .yaml)
   [ -s "$dir/$name.json" ] && continue
+  if [ "$(need_gb "$name")" -gt "$have_gb" ]; then
+    echo "$name: not run: needs about $(need_gb "$name") GiB of memory and swap, this machine has $have_gb GiB (add swap: fallocate -l 24G /swapfile && chmod 600 /swapfile && mkswap /swapfile && swapon /swapfile)" >&2
+    continue
+  fi
   # ABC alone took over an hour on the 16x16 MXFP8 array (one of 2 cores): 4 h per tool run.
   HWGEN_ABC_TOPO=$(topo_of "$name") HWGEN_SYNTH_TIMEOUT=${HWGEN_SYNTH_TIMEOUT:-14400} "$hwgen" synth "$spec" --clock 2 --power --simulator replay --gemm "$gemm" --seed 1 --json "$dir/$name.json.tmp" --work-dir "$dir/work" >/dev/null \
     && mv "$dir/$name.json.tmp" "$dir/$name.json" || echo "$name: hwgen synth failed (exit $?); its row is left out" >&2
